@@ -1,0 +1,782 @@
+/**
+ * The one request-handling core of the mock: routing, validation, limits, faults, latency,
+ * generation, ledger and metrics. It knows nothing of node:http or msw; each adapter turns its
+ * request into a `CoreRequest` and gives a `ResponseSink` to write to.
+ */
+import { performance } from 'node:perf_hooks';
+import { hashString, Rng } from '../src/random.ts';
+import type { ModelSpec } from './catalog.ts';
+import { Embedder, toBase64 } from './embeddings.ts';
+import { ApiError, invalidRequest } from './errors.ts';
+import { sampleGapMs, sampleTtftMs } from './latency.ts';
+import { Ledger, type CallOutcome, type LedgerRow } from './ledger.ts';
+import { ConcurrencyGate, RateLimiter, type SlotWaiter } from './limits.ts';
+import { Metrics, type ModelGauges } from './metrics.ts';
+import { faultsFor, limitsFor, type ResolvedMockOptions } from './options.ts';
+import { callCostUsd } from './pricing.ts';
+import { PromptCache } from './prompt-cache.ts';
+import { judge, type Judgement } from './quality.ts';
+import { ChatRequestSchema, EmbeddingsRequestSchema, messageText, parseBody, type ChatRequest } from './requests.ts';
+import { Scheduler, type ScheduledTask } from './scheduler.ts';
+import { applyStop, countTextTokens, encodePrompt, generateTokens } from './tokens.ts';
+
+/** A request as the adapters hand it over (body already read, up to the size limit). */
+export interface CoreRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** The query string without '?'. */
+  query: string;
+  /** A request header by lower-case name. */
+  header(name: string): string | undefined;
+  /** The body as UTF-8 text (empty when too large). */
+  body: string;
+  /** True when the body exceeded `maxBodyBytes` (the core answers 413). */
+  bodyTooLarge: boolean;
+  /** Registers the callback to run if the client goes away before the response ends. */
+  onAbort(callback: () => void): void;
+}
+
+/** Where the core writes a response; each adapter implements it once. */
+export interface ResponseSink {
+  /** Status line and headers; called once, before write/end. */
+  head(status: number, headers: Record<string, string>): void;
+  write(chunk: string): void;
+  end(chunk?: string): void;
+  /** Breaks the connection without a proper end (cut stream, shutdown, hang at close). */
+  destroy(): void;
+}
+
+/** Faults a request can force with `x-mock-fault` (every time) or `x-mock-fault-once` (first time for this body). */
+export const FORCEABLE_FAULTS = ['429', '500', '503', 'hang', 'cut', 'context_length'] as const;
+/** One forceable fault. */
+export type ForcedFault = (typeof FORCEABLE_FAULTS)[number];
+
+/** Request headers the mock reads (ordinary clients never send them). */
+export const MOCK_REQUEST_HEADERS = Object.freeze({
+  outputTokens: 'x-mock-output-tokens',
+  difficulty: 'x-mock-difficulty',
+  fault: 'x-mock-fault',
+  faultOnce: 'x-mock-fault-once',
+});
+
+/** Live counters of the core, for tests and the perf harness. */
+export interface MockStats {
+  /** Requests holding a concurrency slot, all models. */
+  inFlight: number;
+  /** Requests waiting for a slot, all models. */
+  queued: number;
+  /** Exchanges not finished (running, queued or hanging). */
+  active: number;
+  /** Scheduler tasks pending (timers). */
+  scheduledTasks: number;
+}
+
+/** Retry-After of a forced 429 (a real 429 says when its bucket refills). */
+const FORCED_RETRY_AFTER_MS = 100;
+const FAULT_ONCE_MEMORY = 10_000;
+const SSE_HEADERS = Object.freeze({
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+});
+const JSON_TYPE = 'application/json';
+const NO_MODEL = '(none)';
+
+interface ModelState {
+  spec: ModelSpec;
+  gate: ConcurrencyGate;
+  limiter: RateLimiter | undefined;
+  promptCache: PromptCache | undefined;
+}
+
+/** Context shared by every step of one call. */
+interface Call {
+  id: string;
+  seq: number;
+  arrivalMs: number;
+  arrivalWallMs: number;
+  endpoint: 'chat' | 'embeddings';
+  model: ModelState;
+  stream: boolean;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  queueMs: number;
+  ttftMs: number | null;
+  headers: Record<string, string>;
+  /** Status line already sent (0 before any). */
+  statusSent: number;
+  /** Tokens the call will send (chat), known before admission. */
+  plannedTokens: number;
+  done: boolean;
+  /** The next scheduled step, if any. */
+  task: ScheduledTask | undefined;
+  /** Frees the concurrency slot, when the call holds one. */
+  release: (() => void) | undefined;
+  /** Ends the call from outside (client gone, shutdown). */
+  interrupt: ((outcome: 'client_disconnect' | 'shutdown') => void) | undefined;
+}
+
+/** The core: one per server or msw handler set. */
+export class MockCore {
+  readonly ledger: Ledger;
+  readonly metrics = new Metrics();
+  private readonly scheduler = new Scheduler();
+  private readonly embedder: Embedder;
+  private readonly models = new Map<string, ModelState>();
+  private readonly active = new Set<Call>();
+  private readonly faultsSeen = new Set<string>();
+  private seq = 0;
+  private closed = false;
+
+  constructor(readonly options: ResolvedMockOptions) {
+    this.ledger = new Ledger(options.ledgerMaxRows);
+    this.embedder = new Embedder(options.seed);
+  }
+
+  /** Answers one request. Never throws: internal failures become a 500 OpenAI error. */
+  handle(req: CoreRequest, sink: ResponseSink): void {
+    try {
+      this.route(req, sink);
+    } catch (err) {
+      this.metrics.error('internal');
+      sendError(sink, new ApiError(500, `mock-llm internal error: ${(err as Error).message}`, 'server_error', 'internal_error'));
+    }
+  }
+
+  /** Live counters. */
+  stats(): MockStats {
+    let inFlight = 0;
+    let queued = 0;
+    for (const m of this.models.values()) {
+      inFlight += m.gate.inFlight();
+      queued += m.gate.queued();
+    }
+    return { inFlight, queued, active: this.active.size, scheduledTasks: this.scheduler.pending() };
+  }
+
+  /** Ends every call in progress (connections broken, ledger outcome "shutdown") and clears timers. */
+  close(): void {
+    this.closed = true;
+    for (const call of [...this.active]) call.interrupt?.('shutdown');
+    this.active.clear();
+    this.scheduler.clear();
+  }
+
+  private route(req: CoreRequest, sink: ResponseSink): void {
+    if (this.closed) return sendError(sink, new ApiError(503, 'The mock server is shutting down.', 'server_error', 'shutting_down'));
+    const { method, path } = req;
+    const allow = ROUTES[path] ?? (path.startsWith('/v1/models/') ? 'GET' : undefined);
+    if (allow === undefined) {
+      this.metrics.error('unknown_url');
+      return sendError(sink, new ApiError(404, `Invalid URL (${method} ${path})`, 'invalid_request_error', 'unknown_url'));
+    }
+    if (!allow.split(', ').includes(method)) {
+      this.metrics.error('method_not_allowed');
+      return sendError(
+        sink,
+        new ApiError(405, `Method ${method} is not allowed on ${path}; allowed: ${allow}.`, 'invalid_request_error', 'method_not_allowed', null, { allow }),
+      );
+    }
+    if (path.startsWith('/v1/') && this.options.apiKey !== undefined && req.header('authorization') !== `Bearer ${this.options.apiKey}`) {
+      this.metrics.error('invalid_api_key');
+      const got = req.header('authorization');
+      return sendError(
+        sink,
+        new ApiError(
+          401,
+          got === undefined
+            ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+            : 'Incorrect API key provided. Please pass the key the mock server was started with as Authorization: Bearer <key>.',
+          'invalid_request_error',
+          'invalid_api_key',
+        ),
+      );
+    }
+    if (req.bodyTooLarge) {
+      this.metrics.error('request_too_large');
+      return sendError(
+        sink,
+        new ApiError(413, `Request body too large: the limit is ${this.options.maxBodyBytes} bytes (option maxBodyBytes).`, 'invalid_request_error', 'request_too_large'),
+      );
+    }
+    switch (path) {
+      case '/v1/chat/completions':
+        return this.chat(req, sink);
+      case '/v1/embeddings':
+        return this.embeddings(req, sink);
+      case '/v1/models':
+        return sendJson(sink, 200, { object: 'list', data: Object.values(this.options.models).map(modelObject) });
+      case '/v1/ledger':
+        return this.ledgerRoute(req, sink);
+      case '/health':
+        return sendJson(sink, 200, { status: 'ok', ...this.stats() });
+      case '/metrics':
+        sink.head(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        return sink.end(this.metrics.render(this.ledger.currentTotals(), this.gauges()));
+      default: {
+        const id = decodeURIComponent(path.slice('/v1/models/'.length));
+        const spec = this.options.models[id];
+        if (spec === undefined) return sendError(sink, modelNotFound(id));
+        return sendJson(sink, 200, modelObject(spec));
+      }
+    }
+  }
+
+  private ledgerRoute(req: CoreRequest, sink: ResponseSink): void {
+    if (req.method === 'DELETE') {
+      this.ledger.reset();
+      this.metrics.reset();
+      return sendJson(sink, 200, { reset: true });
+    }
+    const ndjson = new URLSearchParams(req.query).get('format') === 'ndjson' || (req.header('accept') ?? '').includes('application/x-ndjson');
+    if (ndjson) {
+      sink.head(200, { 'content-type': 'application/x-ndjson' });
+      return sink.end(this.ledger.toNdjson());
+    }
+    return sendJson(sink, 200, this.ledger.snapshot());
+  }
+
+  private gauges(): Map<string, ModelGauges> {
+    const out = new Map<string, ModelGauges>();
+    for (const [id, m] of this.models) out.set(id, { inFlight: m.gate.inFlight(), queued: m.gate.queued() });
+    return out;
+  }
+
+  private modelState(id: string): ModelState | undefined {
+    let state = this.models.get(id);
+    if (state !== undefined) return state;
+    const spec = this.options.models[id];
+    if (spec === undefined) return undefined;
+    const limits = limitsFor(this.options, id);
+    state = {
+      spec,
+      gate: new ConcurrencyGate(spec.latency.concurrencyCap),
+      limiter: limits === undefined ? undefined : new RateLimiter(id, limits, performance.now()),
+      promptCache: spec.promptCaching === null ? undefined : new PromptCache(spec.promptCaching, (spec.promptCaching.ttlS * 1000) / this.options.timeScale),
+    };
+    this.models.set(id, state);
+    return state;
+  }
+
+  // ---- chat ---------------------------------------------------------------------------------
+
+  private chat(req: CoreRequest, sink: ResponseSink): void {
+    const arrivalMs = performance.now();
+    const body = parseBody(ChatRequestSchema, req.body);
+    if (body instanceof ApiError) return this.reject(sink, body, NO_MODEL, 'chat');
+    const model = this.modelState(body.model);
+    if (model === undefined) return this.reject(sink, modelNotFound(body.model), NO_MODEL, 'chat');
+    if (model.spec.kind !== 'chat') {
+      return this.reject(sink, invalidRequest(`Model "${body.model}" is an embedding model; use POST /v1/embeddings, or pick a chat model.`, 'model', 'model_not_supported'), body.model, 'chat');
+    }
+    const extras = readExtras(req, body);
+    if (extras instanceof ApiError) return this.reject(sink, extras, body.model, 'chat');
+
+    const promptIds = encodePrompt(body.messages.map((m) => ({ role: m.role, content: messageText(m) })));
+    const spec = model.spec;
+    const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? null;
+    const call = this.newCall(arrivalMs, 'chat', model, body.stream === true, promptIds.length);
+    const fault = this.forcedFault(req, extras.fault, extras.faultOnce);
+    if (fault instanceof ApiError) return this.reject(sink, fault, body.model, 'chat');
+
+    if (fault === 'context_length' || promptIds.length + (maxTokens ?? 0) > spec.contextWindow) {
+      const err = invalidRequest(
+        `This model's maximum context length is ${spec.contextWindow} tokens. However, you requested ${promptIds.length + (maxTokens ?? 0)} tokens ` +
+          `(${promptIds.length} in the messages, ${maxTokens ?? 0} in the completion). Please reduce the length of the messages or completion.`,
+        'messages',
+        'context_length_exceeded',
+      );
+      return this.fail(call, sink, err, 'context_length');
+    }
+    const target = extras.outputTokens ?? spec.defaultOutputTokens;
+    if (this.admitOrReject(call, sink, fault, promptIds.length + (maxTokens ?? target))) return;
+    const random = fault === undefined ? this.randomFault(call) : fault;
+    if (random === '500' || random === '503') return this.fail(call, sink, serverError(random), 'error');
+    if (random === 'hang') return this.hang(call, req, sink);
+
+    const n = Math.max(0, Math.min(target, maxTokens ?? Infinity, spec.contextWindow - promptIds.length));
+    let finishReason: 'stop' | 'length' = n < target ? 'length' : 'stop';
+    let tokens = generateTokens(n, new Rng(hashString(req.body, this.options.seed)));
+    const stop = body.stop == null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
+    const stopped = applyStop(tokens, stop);
+    if (stopped.stopped) {
+      tokens = stopped.tokens;
+      finishReason = 'stop';
+    }
+    call.cachedInputTokens = model.promptCache?.lookup(promptIds, arrivalMs) ?? 0;
+    call.plannedTokens = tokens.length;
+    const judgement =
+      extras.difficulty === undefined ? undefined : judge(spec.capability, extras.difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
+    const plan: ChatPlan = {
+      body,
+      tokens,
+      finishReason,
+      cut: random === 'cut',
+      includeUsage: body.stream_options?.include_usage === true,
+      mock: judgement === undefined ? undefined : { ...judgement, difficulty: extras.difficulty! },
+    };
+    if (plan.mock !== undefined) {
+      call.headers['x-mock-correct'] = String(plan.mock.correct);
+      call.headers['x-mock-confidence'] = plan.mock.confidence.toFixed(4);
+      call.headers['x-mock-difficulty'] = String(plan.mock.difficulty);
+    }
+    this.whenSlot(call, req, sink, (dueMs) => (call.stream ? this.streamChat(call, sink, plan, dueMs) : this.plainChat(call, sink, plan, dueMs)));
+  }
+
+  private plainChat(call: Call, sink: ResponseSink, plan: ChatPlan, dueMs: Float64Array): void {
+    const doneAt = dueMs[dueMs.length - 1]!;
+    this.at(call, doneAt, () => {
+      call.ttftMs = dueMs[0]! - call.arrivalMs;
+      call.outputTokens = plan.tokens.length;
+      const usage = chatUsage(call);
+      const body = JSON.stringify({
+        id: call.id,
+        object: 'chat.completion',
+        created: Math.floor(call.arrivalWallMs / 1000),
+        model: plan.body.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: plan.tokens.join(''), refusal: null, annotations: [] },
+            logprobs: null,
+            finish_reason: plan.finishReason,
+          },
+        ],
+        usage,
+        service_tier: 'default',
+        system_fingerprint: 'fp_mock',
+        ...(plan.mock === undefined ? {} : { mock: plan.mock }),
+      });
+      sink.head(200, { 'content-type': JSON_TYPE, ...call.headers });
+      if (plan.cut) return this.cutBody(call, sink, body);
+      sink.end(body);
+      this.finish(call, 'ok', 200);
+    });
+  }
+
+  private streamChat(call: Call, sink: ResponseSink, plan: ChatPlan, dueMs: Float64Array): void {
+    sink.head(200, { ...SSE_HEADERS, ...call.headers });
+    call.statusSent = 200;
+    const created = Math.floor(call.arrivalWallMs / 1000);
+    const usageNull = plan.includeUsage ? ',"usage":null' : '';
+    const prefix = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(plan.body.model)},"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{`;
+    const suffix = `},"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
+    const n = plan.tokens.length;
+    const cutAt = plan.cut ? Math.floor(n / 2) : -1;
+    let sent = 0;
+    const emit = (): void => {
+      const now = performance.now();
+      let chunk = '';
+      if (sent === 0) call.ttftMs = now - call.arrivalMs;
+      // every token already due goes out in one write, so a late wake-up does not add gaps
+      while (sent < n && sent !== cutAt && dueMs[sent]! <= now + DUE_TOLERANCE_MS) {
+        chunk += prefix + (sent === 0 ? '"role":"assistant","content":' : '"content":') + JSON.stringify(plan.tokens[sent]) + suffix;
+        sent++;
+      }
+      call.outputTokens = sent;
+      if (sent === cutAt) {
+        if (chunk !== '') sink.write(chunk);
+        return this.cutStream(call, sink);
+      }
+      if (sent < n) {
+        if (chunk !== '') sink.write(chunk);
+        this.at(call, dueMs[sent]!, emit);
+        return;
+      }
+      if (n === 0) chunk += prefix + '"role":"assistant","content":""' + suffix;
+      const mock = plan.mock === undefined ? '' : `,"mock":${JSON.stringify(plan.mock)}`;
+      chunk +=
+        `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(plan.body.model)},"system_fingerprint":"fp_mock",` +
+        `"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${plan.finishReason}"}]${usageNull}${mock}}\n\n`;
+      if (plan.includeUsage) {
+        chunk += `data: ${JSON.stringify({
+          id: call.id,
+          object: 'chat.completion.chunk',
+          created,
+          model: plan.body.model,
+          system_fingerprint: 'fp_mock',
+          choices: [],
+          usage: chatUsage(call),
+        })}\n\n`;
+      }
+      sink.end(chunk + 'data: [DONE]\n\n');
+      this.finish(call, 'ok', 200);
+    };
+    if (cutAt === 0) {
+      this.at(call, dueMs[0]!, () => this.cutStream(call, sink));
+      return;
+    }
+    this.at(call, dueMs[0]!, emit);
+  }
+
+  // ---- embeddings ---------------------------------------------------------------------------
+
+  private embeddings(req: CoreRequest, sink: ResponseSink): void {
+    const arrivalMs = performance.now();
+    const body = parseBody(EmbeddingsRequestSchema, req.body);
+    if (body instanceof ApiError) return this.reject(sink, body, NO_MODEL, 'embeddings');
+    const model = this.modelState(body.model);
+    if (model === undefined) return this.reject(sink, modelNotFound(body.model), NO_MODEL, 'embeddings');
+    const spec = model.spec;
+    if (spec.kind !== 'embedding' || spec.dimensions === undefined) {
+      return this.reject(sink, invalidRequest(`Model "${body.model}" is a chat model; use POST /v1/chat/completions, or pick an embedding model.`, 'model', 'model_not_supported'), body.model, 'embeddings');
+    }
+    const dims = body.dimensions ?? spec.dimensions;
+    if (dims > spec.dimensions) {
+      return this.reject(sink, invalidRequest(`Invalid 'dimensions': ${dims} is more than ${body.model}'s ${spec.dimensions}.`, 'dimensions', 'invalid_value'), body.model, 'embeddings');
+    }
+    const texts = typeof body.input === 'string' ? [body.input] : body.input;
+    let tokens = 0;
+    for (let i = 0; i < texts.length; i++) {
+      const t = texts[i]!;
+      if (t.length === 0) return this.reject(sink, invalidRequest("Invalid 'input': empty strings cannot be embedded.", 'input', 'invalid_value'), body.model, 'embeddings');
+      const count = countTextTokens(t);
+      if (count > spec.contextWindow) {
+        return this.reject(sink, invalidRequest(`This model's maximum context length is ${spec.contextWindow} tokens, however input ${i} has ${count} tokens. Please reduce the input.`, 'input', 'context_length_exceeded'), body.model, 'embeddings');
+      }
+      tokens += count;
+    }
+    const extras = readExtras(req, undefined);
+    if (extras instanceof ApiError) return this.reject(sink, extras, body.model, 'embeddings');
+    const call = this.newCall(arrivalMs, 'embeddings', model, false, tokens);
+    const fault = this.forcedFault(req, extras.fault, extras.faultOnce);
+    if (fault instanceof ApiError) return this.reject(sink, fault, body.model, 'embeddings');
+    if (fault === 'context_length') {
+      return this.fail(call, sink, invalidRequest(`This model's maximum context length is ${spec.contextWindow} tokens (forced by x-mock-fault).`, 'input', 'context_length_exceeded'), 'context_length');
+    }
+    if (this.admitOrReject(call, sink, fault, tokens)) return;
+    const random = fault === undefined ? this.randomFault(call) : fault;
+    if (random === '500' || random === '503') return this.fail(call, sink, serverError(random), 'error');
+    if (random === 'hang') return this.hang(call, req, sink);
+    this.whenSlot(call, req, sink, (dueMs) => {
+      this.at(call, dueMs[0]!, () => {
+        call.ttftMs = null;
+        const data = texts.map((t, index) => {
+          const v = this.embedder.embed(t, dims);
+          return { object: 'embedding', index, embedding: body.encoding_format === 'base64' ? toBase64(v) : Array.from(v) };
+        });
+        const json = JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+        sink.head(200, { 'content-type': JSON_TYPE, ...call.headers });
+        if (random === 'cut') return this.cutBody(call, sink, json);
+        sink.end(json);
+        this.finish(call, 'ok', 200);
+      });
+    });
+  }
+
+  // ---- shared steps -------------------------------------------------------------------------
+
+  private newCall(arrivalMs: number, endpoint: Call['endpoint'], model: ModelState, stream: boolean, inputTokens: number): Call {
+    const seq = this.seq++;
+    const id = `${endpoint === 'chat' ? 'chatcmpl' : 'emb'}-mock${seq}`;
+    return {
+      id,
+      seq,
+      arrivalMs,
+      arrivalWallMs: Date.now(),
+      endpoint,
+      model,
+      stream,
+      inputTokens,
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      queueMs: 0,
+      ttftMs: null,
+      headers: { 'x-request-id': id },
+      statusSent: 0,
+      plannedTokens: 0,
+      done: false,
+      task: undefined,
+      release: undefined,
+      interrupt: undefined,
+    };
+  }
+
+  /** Answers an invalid request before any call exists (no ledger row: nothing was billed). */
+  private reject(sink: ResponseSink, err: ApiError, model: string, endpoint: string): void {
+    this.metrics.request(model, endpoint, err.status);
+    this.metrics.error(err.code ?? err.type);
+    sendError(sink, err);
+  }
+
+  /** Answers an error for a call and records it. */
+  private fail(call: Call, sink: ResponseSink, err: ApiError, outcome: CallOutcome): void {
+    this.metrics.error(err.code ?? err.type);
+    sendError(sink, err, call.headers);
+    this.finish(call, outcome, err.status);
+  }
+
+  /** The fault a request forces by header, or an ApiError for a bad header value. */
+  private forcedFault(req: CoreRequest, always: string | undefined, once: string | undefined): ForcedFault | ApiError | undefined {
+    const pick = always ?? once;
+    if (pick === undefined) return undefined;
+    if (!(FORCEABLE_FAULTS as readonly string[]).includes(pick)) {
+      const name = always !== undefined ? MOCK_REQUEST_HEADERS.fault : MOCK_REQUEST_HEADERS.faultOnce;
+      return invalidRequest(`Invalid ${name} header "${pick}"; allowed: ${FORCEABLE_FAULTS.join(', ')}.`, null, 'invalid_mock_header');
+    }
+    if (always !== undefined) return pick as ForcedFault;
+    // once: the first request with this body and this fault gets it, its retries do not
+    const key = `${pick}|${hashString(req.body, this.options.seed)}|${req.body.length}`;
+    if (this.faultsSeen.has(key)) return undefined;
+    this.faultsSeen.add(key);
+    if (this.faultsSeen.size > FAULT_ONCE_MEMORY) this.faultsSeen.delete(this.faultsSeen.values().next().value!);
+    return pick as ForcedFault;
+  }
+
+  /** Applies rate limits (or a forced 429); true when it answered 429. */
+  private admitOrReject(call: Call, sink: ResponseSink, fault: ForcedFault | undefined, estimatedTokens: number): boolean {
+    const limiter = call.model.limiter;
+    const now = performance.now();
+    let retryAfterMs = FORCED_RETRY_AFTER_MS;
+    let message = `Rate limit reached for ${call.model.spec.id} (forced by ${MOCK_REQUEST_HEADERS.fault}). Please try again in ${retryAfterMs}ms.`;
+    let type: 'requests' | 'tokens' = 'requests';
+    if (limiter !== undefined && fault !== '429') {
+      const decision = limiter.check(estimatedTokens, now);
+      Object.assign(call.headers, decision.headers);
+      if (decision.allowed) return false;
+      retryAfterMs = decision.retryAfterMs;
+      message = decision.message;
+      type = decision.limit;
+    } else if (fault !== '429') {
+      return false;
+    }
+    const wait = Number.isFinite(retryAfterMs) ? retryAfterMs : 60_000;
+    call.headers['retry-after'] = String(Math.max(1, Math.ceil(wait / 1000)));
+    call.headers['retry-after-ms'] = String(Math.ceil(wait));
+    this.metrics.rateLimit(call.model.spec.id);
+    this.fail(call, sink, new ApiError(429, message, type, 'rate_limit_exceeded'), 'rate_limited');
+    return true;
+  }
+
+  /** Draws this call's injected fault from the configured rates (seeded by the call's sequence number). */
+  private randomFault(call: Call): ForcedFault | undefined {
+    const rates = faultsFor(this.options, call.model.spec.id);
+    if (rates.error500 + rates.error503 + rates.hang + rates.cut === 0) return undefined;
+    const u = Rng.derive(this.options.seed, `fault|${call.seq}`).next();
+    let edge = rates.error500;
+    if (u < edge) return '500';
+    if (u < (edge += rates.error503)) return '503';
+    if (u < (edge += rates.hang)) return 'hang';
+    if (u < (edge += rates.cut)) return 'cut';
+    return undefined;
+  }
+
+  /** Sends nothing; the call ends when the client gives up (or at close). */
+  private hang(call: Call, req: CoreRequest, sink: ResponseSink): void {
+    this.active.add(call);
+    call.interrupt = (why) => {
+      this.finish(call, 'hang', 0);
+      if (why === 'shutdown') sink.destroy();
+    };
+    req.onAbort(() => call.interrupt?.('client_disconnect'));
+  }
+
+  /**
+   * Waits for a concurrency slot (FIFO), then samples the timing with the load at admission and
+   * calls `start` with the absolute due time of every token (one entry when there are none).
+   */
+  private whenSlot(call: Call, req: CoreRequest, sink: ResponseSink, start: (dueMs: Float64Array) => void): void {
+    const gate = call.model.gate;
+    this.active.add(call);
+    const hold = (): void => {
+      call.release = () => {
+        call.release = undefined;
+        gate.release();
+      };
+    };
+    const waiter: SlotWaiter = {
+      cancelled: false,
+      grant: () => {
+        hold();
+        run(performance.now());
+      },
+    };
+    call.interrupt = (why) => {
+      if (call.release === undefined) gate.cancel(waiter);
+      this.finish(call, why, call.statusSent);
+      sink.destroy();
+    };
+    // a call admitted at once is timed from its arrival, so parsing and counting are absorbed
+    // in the configured TTFT; a queued one from the moment it got its slot
+    const run = (now: number): void => {
+      call.queueMs = now - call.arrivalMs;
+      const lat = call.model.spec.latency;
+      const inFlight = gate.inFlight();
+      const rng = Rng.derive(this.options.seed, `timing|${call.seq}`);
+      const scale = this.options.timeScale;
+      const n = call.plannedTokens;
+      const due = new Float64Array(Math.max(1, n));
+      let t = now + sampleTtftMs(lat, call.inputTokens - call.cachedInputTokens, inFlight, rng) / scale;
+      due[0] = t;
+      for (let i = 1; i < n; i++) {
+        t += sampleGapMs(lat, inFlight, rng) / scale;
+        due[i] = t;
+      }
+      call.headers['x-mock-queue-ms'] = call.queueMs.toFixed(3);
+      call.headers['x-mock-ttft-ms'] = (due[0]! - call.arrivalMs).toFixed(3);
+      call.headers['x-mock-total-ms'] = (due[due.length - 1]! - call.arrivalMs).toFixed(3);
+      call.headers['x-mock-input-tokens'] = String(call.inputTokens);
+      call.headers['x-mock-cached-tokens'] = String(call.cachedInputTokens);
+      if (call.endpoint === 'chat') call.headers['x-mock-output-tokens'] = String(n);
+      call.headers['openai-processing-ms'] = String(Math.round(due[due.length - 1]! - call.arrivalMs));
+      start(due);
+    };
+    req.onAbort(() => call.interrupt?.('client_disconnect'));
+    if (gate.acquire(waiter)) {
+      hold();
+      run(call.arrivalMs);
+    }
+  }
+
+  /** Runs `fn` at `dueMs`, inline when already due (zero latency costs no timer). */
+  private at(call: Call, dueMs: number, fn: () => void): void {
+    call.task = undefined;
+    if (dueMs <= performance.now() + DUE_TOLERANCE_MS) {
+      fn();
+      return;
+    }
+    call.task = this.scheduler.at(dueMs, () => {
+      call.task = undefined;
+      fn();
+    });
+  }
+
+  private cutStream(call: Call, sink: ResponseSink): void {
+    this.metrics.error('cut');
+    this.finish(call, 'cut', 200);
+    sink.destroy();
+  }
+
+  private cutBody(call: Call, sink: ResponseSink, body: string): void {
+    this.metrics.error('cut');
+    sink.write(body.slice(0, Math.floor(body.length / 2)));
+    this.finish(call, 'cut', 200);
+    sink.destroy();
+  }
+
+  /** Records the call once: ledger row, metrics, slot released, timers gone. */
+  private finish(call: Call, outcome: CallOutcome, status: number): void {
+    if (call.done) return;
+    call.done = true;
+    call.interrupt = undefined;
+    this.active.delete(call);
+    call.task?.cancel();
+    call.task = undefined;
+    call.release?.();
+    const spec = call.model.spec;
+    const billed = outcome === 'ok' || outcome === 'cut' || outcome === 'client_disconnect' || outcome === 'shutdown';
+    const inputTokens = billed ? call.inputTokens : 0;
+    const cachedInputTokens = billed ? call.cachedInputTokens : 0;
+    const outputTokens = billed ? call.outputTokens : 0;
+    const row: LedgerRow = {
+      id: call.id,
+      time: new Date(call.arrivalWallMs).toISOString(),
+      endpoint: call.endpoint,
+      model: spec.id,
+      stream: call.stream,
+      inputTokens,
+      cachedInputTokens,
+      outputTokens,
+      costUsd: callCostUsd(spec.pricing, { inputTokens, cachedInputTokens, outputTokens }),
+      latencyMs: performance.now() - call.arrivalMs,
+      ttftMs: call.ttftMs,
+      queueMs: call.queueMs,
+      outcome,
+      status,
+    };
+    this.ledger.add(row);
+    this.metrics.request(spec.id, call.endpoint, status);
+    if (outcome === 'hang' || outcome === 'client_disconnect' || outcome === 'shutdown') this.metrics.error(outcome);
+  }
+}
+
+/** Tokens due within this margin are sent now rather than after one more timer turn. */
+const DUE_TOLERANCE_MS = 0.05;
+
+/** Allowed methods per path. */
+const ROUTES: Readonly<Record<string, string>> = Object.freeze({
+  '/v1/chat/completions': 'POST',
+  '/v1/embeddings': 'POST',
+  '/v1/models': 'GET',
+  '/v1/ledger': 'GET, DELETE',
+  '/health': 'GET',
+  '/metrics': 'GET',
+});
+
+interface ChatPlan {
+  body: ChatRequest;
+  tokens: string[];
+  finishReason: 'stop' | 'length';
+  cut: boolean;
+  includeUsage: boolean;
+  mock: (Judgement & { difficulty: number }) | undefined;
+}
+
+interface Extras {
+  outputTokens: number | undefined;
+  difficulty: number | undefined;
+  fault: string | undefined;
+  faultOnce: string | undefined;
+}
+
+/** Reads the mock's own request headers and metadata fields. */
+function readExtras(req: CoreRequest, body: ChatRequest | undefined): Extras | ApiError {
+  const meta = body?.metadata ?? undefined;
+  const rawOut = req.header(MOCK_REQUEST_HEADERS.outputTokens) ?? meta?.['mock_output_tokens'] ?? undefined;
+  let outputTokens: number | undefined;
+  if (rawOut !== undefined && rawOut !== null) {
+    outputTokens = Number(rawOut);
+    if (!Number.isInteger(outputTokens) || outputTokens < 0) {
+      return invalidRequest(`Invalid output length "${String(rawOut)}" (${MOCK_REQUEST_HEADERS.outputTokens} / metadata.mock_output_tokens): expected an integer >= 0.`, 'metadata.mock_output_tokens', 'invalid_mock_header');
+    }
+  }
+  const rawDiff = req.header(MOCK_REQUEST_HEADERS.difficulty) ?? meta?.['difficulty'] ?? undefined;
+  let difficulty: number | undefined;
+  if (rawDiff !== undefined && rawDiff !== null) {
+    difficulty = Number(rawDiff);
+    if (!Number.isFinite(difficulty) || difficulty < 0 || difficulty > 1 || rawDiff === '') {
+      return invalidRequest(`Invalid difficulty "${String(rawDiff)}" (${MOCK_REQUEST_HEADERS.difficulty} / metadata.difficulty): expected a number in [0, 1].`, 'metadata.difficulty', 'invalid_mock_header');
+    }
+  }
+  return {
+    outputTokens,
+    difficulty,
+    fault: req.header(MOCK_REQUEST_HEADERS.fault),
+    faultOnce: req.header(MOCK_REQUEST_HEADERS.faultOnce),
+  };
+}
+
+function chatUsage(call: Call): Record<string, unknown> {
+  return {
+    prompt_tokens: call.inputTokens,
+    completion_tokens: call.outputTokens,
+    total_tokens: call.inputTokens + call.outputTokens,
+    prompt_tokens_details: { cached_tokens: call.cachedInputTokens, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+function modelObject(spec: ModelSpec): Record<string, unknown> {
+  return { id: spec.id, object: 'model', created: 0, owned_by: spec.provider };
+}
+
+function modelNotFound(id: string): ApiError {
+  return new ApiError(404, `The model \`${id}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model');
+}
+
+function serverError(kind: '500' | '503'): ApiError {
+  return kind === '500'
+    ? new ApiError(500, 'The server had an error while processing your request. Sorry about that! (injected by mock-llm)', 'server_error', 'server_error')
+    : new ApiError(503, 'The engine is currently overloaded, please try again later. (injected by mock-llm)', 'server_error', 'service_unavailable');
+}
+
+function sendJson(sink: ResponseSink, status: number, value: unknown): void {
+  sink.head(status, { 'content-type': JSON_TYPE });
+  sink.end(JSON.stringify(value));
+}
+
+function sendError(sink: ResponseSink, err: ApiError, headers: Record<string, string> = {}): void {
+  sink.head(err.status, { 'content-type': JSON_TYPE, ...headers, ...err.headers });
+  sink.end(err.toBody());
+}

@@ -1,0 +1,42 @@
+/**
+ * mock-llm: an OpenAI-compatible LLM server with the catalog's latency, pricing and quality
+ * models, a cost ledger, rate limits and injected faults — and the same behaviour as msw handlers.
+ */
+
+// server and msw handlers
+export { startMockServer, type MockServer } from './server.ts';
+export { createMockHandlers, DEFAULT_MSW_BASE_URL, type MockHandlers, type MockHandlersOptions } from './msw.ts';
+
+// options
+export {
+  MOCK_DEFAULTS,
+  resolveMockOptions,
+  type FaultRates,
+  type MockServerOptions,
+  type RateLimits,
+  type ResolvedMockOptions,
+} from './options.ts';
+export { ApiError, MockConfigError, type ApiErrorType } from './errors.ts';
+
+// wire conventions and observability
+export { FORCEABLE_FAULTS, MOCK_REQUEST_HEADERS, type ForcedFault, type MockStats } from './core.ts';
+export type { CallOutcome, LedgerRow, LedgerSnapshot, LedgerSums, LedgerTotals } from './ledger.ts';
+
+// the model of an LLM, shared with the simulator
+export {
+  buildCatalog,
+  CatalogError,
+  getModel,
+  PRESET_MODELS,
+  type Catalog,
+  type ModelInput,
+  type ModelLatency,
+  type ModelPricing,
+  type ModelSpec,
+  type PromptCachingSpec,
+} from './catalog.ts';
+export { loadFactor, meanTtftMs, sampleDecodeMs, sampleGapMs, sampleTtftMs } from './latency.ts';
+export { callCostUsd, type TokenUsage } from './pricing.ts';
+export { judge, pCorrect, QUALITY_MODEL, type Judgement } from './quality.ts';
+export { countTextTokens, encodePrompt, type CountedMessage } from './tokens.ts';
+export { cosineSimilarity } from './embeddings.ts';

@@ -1,0 +1,82 @@
+/**
+ * Counters of the mock, rendered in the Prometheus text exposition format for GET /metrics.
+ * Token and cost totals come from the ledger (exact); this file counts what the ledger does not:
+ * HTTP statuses, 429s and errors by type.
+ */
+import type { LedgerSums, LedgerTotals } from './ledger.ts';
+
+/** The live gauges the core exposes per model. */
+export interface ModelGauges {
+  inFlight: number;
+  queued: number;
+}
+
+/** Request counters keyed by labels. */
+export class Metrics {
+  /** `${model}\u0000${endpoint}\u0000${status}` → count */
+  private readonly requests = new Map<string, number>();
+  private readonly rateLimited = new Map<string, number>();
+  /** error type (e.g. invalid_request_error, model_not_found, server_error, cut) → count */
+  private readonly errors = new Map<string, number>();
+
+  /** Counts one answered request. */
+  request(model: string, endpoint: string, status: number): void {
+    const key = `${model}\u0000${endpoint}\u0000${status}`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+  }
+
+  /** Counts one 429. */
+  rateLimit(model: string): void {
+    this.rateLimited.set(model, (this.rateLimited.get(model) ?? 0) + 1);
+  }
+
+  /** Counts one error by its type label. */
+  error(type: string): void {
+    this.errors.set(type, (this.errors.get(type) ?? 0) + 1);
+  }
+
+  /** Forgets every counter (with DELETE /v1/ledger). */
+  reset(): void {
+    this.requests.clear();
+    this.rateLimited.clear();
+    this.errors.clear();
+  }
+
+  /** The exposition text. */
+  render(totals: Readonly<LedgerTotals>, gauges: ReadonlyMap<string, ModelGauges>): string {
+    const lines: string[] = [];
+    const family = (name: string, type: 'counter' | 'gauge', help: string): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    };
+    family('mock_llm_requests_total', 'counter', 'Requests answered, by model, endpoint and HTTP status.');
+    for (const [key, n] of this.requests) {
+      const [model, endpoint, status] = key.split('\u0000') as [string, string, string];
+      lines.push(`mock_llm_requests_total{model="${esc(model)}",endpoint="${esc(endpoint)}",status="${status}"} ${n}`);
+    }
+    const perModel: [string, string, (s: LedgerSums) => number][] = [
+      ['mock_llm_input_tokens_total', 'Prompt tokens billed, by model.', (s) => s.inputTokens],
+      ['mock_llm_cached_input_tokens_total', 'Prompt tokens served from the prompt cache, by model.', (s) => s.cachedInputTokens],
+      ['mock_llm_output_tokens_total', 'Completion tokens sent, by model.', (s) => s.outputTokens],
+      ['mock_llm_cost_usd_total', 'Cost in US dollars at the catalog prices, by model.', (s) => s.costUsd],
+    ];
+    for (const [name, help, pick] of perModel) {
+      family(name, 'counter', help);
+      for (const [model, s] of Object.entries(totals.byModel)) lines.push(`${name}{model="${esc(model)}"} ${pick(s)}`);
+    }
+    family('mock_llm_calls_total', 'counter', 'Calls recorded in the ledger, by outcome.');
+    for (const [outcome, n] of Object.entries(totals.byOutcome)) lines.push(`mock_llm_calls_total{outcome="${outcome}"} ${n}`);
+    family('mock_llm_rate_limited_total', 'counter', 'Requests answered 429, by model.');
+    for (const [model, n] of this.rateLimited) lines.push(`mock_llm_rate_limited_total{model="${esc(model)}"} ${n}`);
+    family('mock_llm_errors_total', 'counter', 'Error answers and broken responses, by type.');
+    for (const [type, n] of this.errors) lines.push(`mock_llm_errors_total{type="${esc(type)}"} ${n}`);
+    family('mock_llm_in_flight', 'gauge', 'Requests holding a concurrency slot, by model.');
+    for (const [model, g] of gauges) lines.push(`mock_llm_in_flight{model="${esc(model)}"} ${g.inFlight}`);
+    family('mock_llm_queued', 'gauge', 'Requests waiting for a concurrency slot, by model.');
+    for (const [model, g] of gauges) lines.push(`mock_llm_queued{model="${esc(model)}"} ${g.queued}`);
+    return lines.join('\n') + '\n';
+  }
+}
+
+function esc(label: string): string {
+  return label.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}

@@ -1,0 +1,46 @@
+/**
+ * The provider's automatic prompt caching, as OpenAI documents it: a prompt whose first
+ * `minPrefixTokens` (then every further 128 tokens) match a prompt seen within the TTL has that
+ * prefix billed at the cached price and skipped by prefill.
+ */
+import type { PromptCachingSpec } from './catalog.ts';
+
+/** OpenAI caches in steps of this many tokens beyond the minimum prefix. */
+const PREFIX_STEP_TOKENS = 128;
+const MAX_ENTRIES = 200_000;
+
+/** Prefix hashes of recent prompts of one model, with their expiry. */
+export class PromptCache {
+  private readonly expiries = new Map<number, number>();
+
+  constructor(
+    private readonly spec: PromptCachingSpec,
+    /** TTL in wall milliseconds (already divided by the time scale). */
+    private readonly ttlMs: number,
+  ) {}
+
+  /** Tokens of this prompt served from the cache; records the prompt's prefixes for later calls. */
+  lookup(tokens: readonly number[], nowMs: number): number {
+    const min = this.spec.minPrefixTokens;
+    if (tokens.length < min) return 0;
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9e3779b9;
+    let cached = 0;
+    let boundary = min;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      h1 = Math.imul(h1 ^ t, 0x01000193);
+      h2 = Math.imul(h2 ^ t, 0x5bd1e995) ^ (h2 >>> 15);
+      if (i + 1 === boundary) {
+        const key = (h1 >>> 0) * 2097152 + (h2 >>> 11);
+        const expiry = this.expiries.get(key);
+        if (expiry !== undefined && expiry > nowMs) cached = boundary;
+        this.expiries.delete(key);
+        this.expiries.set(key, nowMs + this.ttlMs);
+        boundary += PREFIX_STEP_TOKENS;
+      }
+    }
+    while (this.expiries.size > MAX_ENTRIES) this.expiries.delete(this.expiries.keys().next().value!);
+    return cached;
+  }
+}

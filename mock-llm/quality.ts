@@ -1,0 +1,38 @@
+/**
+ * The quality model: whether a model answers a request of a given difficulty correctly, and the
+ * confidence it reports (the signal a cascade escalates on). Shared by simulator and mock server.
+ */
+import type { Rng } from '../src/random.ts';
+
+/** Constants of the quality model, defined once. */
+export const QUALITY_MODEL = Object.freeze({
+  /** Steepness of the logistic curve P(correct) = σ(k · (capability − difficulty)). */
+  steepness: 10,
+  /** How far a correct answer's confidence logit sits above a wrong one's (half of it each way). */
+  confidenceSignal: 1.5,
+  /** Noise (sd, in logits) on the reported confidence. */
+  confidenceNoise: 0.75,
+});
+
+/** Probability that a model of `capability` answers a request of `difficulty` correctly. */
+export function pCorrect(capability: number, difficulty: number): number {
+  return 1 / (1 + Math.exp(-QUALITY_MODEL.steepness * (capability - difficulty)));
+}
+
+/** The judged answer: correct or not, and the model's self-reported confidence in [0, 1]. */
+export interface Judgement {
+  correct: boolean;
+  confidence: number;
+}
+
+/**
+ * Draws correctness and confidence. The confidence is informative but imperfect: its logit is
+ * the true log-odds, moved up for a correct answer and down for a wrong one, plus noise.
+ */
+export function judge(capability: number, difficulty: number, rng: Rng): Judgement {
+  const logit = QUALITY_MODEL.steepness * (capability - difficulty);
+  const correct = rng.next() < 1 / (1 + Math.exp(-logit));
+  const shift = (correct ? 0.5 : -0.5) * QUALITY_MODEL.confidenceSignal;
+  const confidence = 1 / (1 + Math.exp(-(logit + shift + QUALITY_MODEL.confidenceNoise * rng.normal())));
+  return { correct, confidence };
+}

@@ -1,0 +1,159 @@
+/**
+ * A precise timer for many concurrent streams. Callers give absolute due times (on
+ * `performance.now()`), so a late wake-up never shifts the tokens after it. One min-heap, one
+ * armed timer: `setTimeout` (about 1 ms granularity, often late) wakes us shortly before the
+ * earliest due time, then `setImmediate` polls the last stretch so events run within a fraction
+ * of a millisecond of their due time while I/O keeps flowing between polls.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** A scheduled callback; `cancel()` is idempotent. */
+export interface ScheduledTask {
+  cancel(): void;
+}
+
+interface Entry extends ScheduledTask {
+  due: number;
+  order: number;
+  fn: (() => void) | undefined;
+}
+
+/** setTimeout wakes this long before the due time; the rest is polled with setImmediate. */
+const POLL_WINDOW_MS = 1.5;
+/** Events this close to their due time run now rather than after one more poll. */
+const EARLY_TOLERANCE_MS = 0.05;
+
+/** The heap-backed scheduler; `clear()` drops everything (used by close()). */
+export class Scheduler {
+  private heap: Entry[] = [];
+  private order = 0;
+  private live = 0;
+  private timeout: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private readonly run = (): void => this.fire();
+
+  /** Runs `fn` at `dueMs` (performance.now() time base), or as soon as possible if past. */
+  at(dueMs: number, fn: () => void): ScheduledTask {
+    const entry: Entry = {
+      due: dueMs,
+      order: this.order++,
+      fn,
+      cancel: () => {
+        if (entry.fn !== undefined) {
+          entry.fn = undefined;
+          this.live--;
+          if (this.live === 0) this.clear();
+        }
+      },
+    };
+    this.live++;
+    this.push(entry);
+    if (this.heap[0] === entry) this.arm();
+    return entry;
+  }
+
+  /** Tasks scheduled and not yet run or cancelled. */
+  pending(): number {
+    return this.live;
+  }
+
+  /** Cancels every task and timer. */
+  clear(): void {
+    for (const e of this.heap) e.fn = undefined;
+    this.heap = [];
+    this.live = 0;
+    this.disarm();
+  }
+
+  private fire(): void {
+    this.timeout = undefined;
+    this.immediate = undefined;
+    let now = performance.now();
+    while (this.heap.length > 0) {
+      const top = this.heap[0]!;
+      if (top.fn === undefined) {
+        this.pop();
+        continue;
+      }
+      if (top.due > now + EARLY_TOLERANCE_MS) {
+        now = performance.now();
+        if (top.due > now + EARLY_TOLERANCE_MS) break;
+      }
+      this.pop();
+      const fn = top.fn;
+      top.fn = undefined;
+      this.live--;
+      try {
+        fn();
+      } catch (err) {
+        // a task failing must not stop the others; surface it without crashing the server
+        process.emitWarning(`mock-llm scheduler task failed: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    while (this.heap.length > 0 && this.heap[0]!.fn === undefined) this.pop();
+    if (this.heap.length === 0) {
+      this.disarm();
+      return;
+    }
+    const wait = this.heap[0]!.due - performance.now();
+    if (wait <= POLL_WINDOW_MS) {
+      if (this.timeout !== undefined) {
+        clearTimeout(this.timeout);
+        this.timeout = undefined;
+      }
+      this.immediate ??= setImmediate(this.run);
+      return;
+    }
+    if (this.immediate !== undefined) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
+    }
+    if (this.timeout !== undefined) clearTimeout(this.timeout);
+    this.timeout = setTimeout(this.run, Math.floor(wait - POLL_WINDOW_MS));
+  }
+
+  private disarm(): void {
+    if (this.timeout !== undefined) clearTimeout(this.timeout);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.timeout = undefined;
+    this.immediate = undefined;
+  }
+
+  private push(e: Entry): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && less(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}
+
+function less(a: Entry, b: Entry): boolean {
+  return a.due < b.due || (a.due === b.due && a.order < b.order);
+}

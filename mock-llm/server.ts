@@ -1,0 +1,138 @@
+/**
+ * The node:http adapter of the mock core: a plain, fast HTTP/1.1 server (no framework).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { MockCore, type CoreRequest, type MockStats, type ResponseSink } from './core.ts';
+import { resolveMockOptions, type MockServerOptions } from './options.ts';
+
+/** A running mock server. */
+export interface MockServer {
+  /** Base URL without the /v1 suffix, e.g. http://127.0.0.1:8787. */
+  url: string;
+  port: number;
+  /** Live counters plus the number of open TCP connections. */
+  stats(): MockStats & { connections: number };
+  /** Ends in-flight calls, clears timers, closes every connection and stops listening. */
+  close(): Promise<void>;
+}
+
+const BAD_HTTP_BODY = JSON.stringify({
+  error: { message: 'Malformed HTTP request.', type: 'invalid_request_error', param: null, code: 'bad_http_request' },
+});
+const BAD_HTTP_RESPONSE =
+  'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n' +
+  `Content-Length: ${Buffer.byteLength(BAD_HTTP_BODY)}\r\n\r\n${BAD_HTTP_BODY}`;
+
+/** Starts the mock LLM server; resolves once it listens. Throws MockConfigError on bad options. */
+export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  const resolved = resolveMockOptions(options);
+  const core = new MockCore(resolved);
+  const maxBody = resolved.maxBodyBytes;
+  const sockets = new Set<Socket>();
+
+  const server = createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, (req, res) => {
+    req.on('error', noop);
+    res.on('error', noop);
+    const declared = Number(req.headers['content-length']);
+    if (declared > maxBody) {
+      res.setHeader('connection', 'close');
+      dispatch(core, req, res, '', true);
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > maxBody) {
+        tooLarge = true;
+        chunks.length = 0;
+        res.setHeader('connection', 'close');
+        dispatch(core, req, res, '', true);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) return;
+      dispatch(core, req, res, chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'), false);
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code !== 'ECONNRESET' && socket.writable) socket.end(BAD_HTTP_RESPONSE);
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(resolved.port, resolved.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : resolved.port;
+  const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    stats: () => ({ ...core.stats(), connections: sockets.size }),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        core.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+        sockets.clear();
+      })),
+  };
+}
+
+function dispatch(core: MockCore, req: IncomingMessage, res: ServerResponse, body: string, bodyTooLarge: boolean): void {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const request: CoreRequest = {
+    method: req.method ?? 'GET',
+    path: q === -1 ? url : url.slice(0, q),
+    query: q === -1 ? '' : url.slice(q + 1),
+    header: (name) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    },
+    body,
+    bodyTooLarge,
+    onAbort: (callback) => {
+      res.once('close', () => {
+        if (!res.writableFinished) callback();
+      });
+    },
+  };
+  const sink: ResponseSink = {
+    head: (status, headers) => {
+      if (!res.headersSent) res.writeHead(status, headers);
+    },
+    write: (chunk) => {
+      if (!res.destroyed) res.write(chunk);
+    },
+    end: (chunk) => {
+      if (!res.destroyed) res.end(chunk);
+    },
+    destroy: () => {
+      // flush what was written (a cut stream delivers its first half), then break the connection
+      const socket = res.socket;
+      if (socket === null || socket.destroyed || !res.headersSent) return void res.destroy();
+      socket.end(() => socket.destroy());
+    },
+  };
+  core.handle(request, sink);
+}
+
+function noop(): void {}

@@ -1,0 +1,90 @@
+/**
+ * Token counting and generated text, with the real tokenizer (gpt-tokenizer, o200k_base — the
+ * gpt-4o encoding — for every model, so counts are consistent whatever the model id).
+ *
+ * Prompt tokens are `encodeChat(messages, 'gpt-4o')`: the ChatML layout OpenAI's cookbook
+ * documents, i.e. per message `<|im_start|>` + role + `<|im_sep|>` + content + `<|im_end|>`
+ * (3 tokens of overhead plus the role), and 3 tokens priming the assistant reply. Special-token
+ * text inside content is counted as plain text (never rejected). A message's `name` is ignored;
+ * content parts count their text; assistant tool calls count `name(arguments)` as content.
+ */
+import { encode, encodeChat } from 'gpt-tokenizer';
+import { Rng } from '../src/random.ts';
+
+/** A chat message reduced to what the token count sees. */
+export interface CountedMessage {
+  role: string;
+  content: string;
+}
+
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+const CHAT_MODEL = 'gpt-4o';
+
+/** Tokens of `text` alone. */
+export function countTextTokens(text: string): number {
+  return encode(text, PLAIN_TEXT).length;
+}
+
+/** The prompt's tokens in the chat layout above (the ids, for prompt-cache prefixes). */
+export function encodePrompt(messages: readonly CountedMessage[]): number[] {
+  return encodeChat(
+    messages.map((m) => ({ role: m.role as 'user', content: m.content })),
+    CHAT_MODEL,
+    PLAIN_TEXT,
+  );
+}
+
+/**
+ * Common English words that are one token both alone and after a space, so generated text of
+ * N words is exactly N tokens (a leading-space word never merges with its neighbour in o200k).
+ */
+const CANDIDATE_WORDS = (
+  'the of and to in is was for on that with as by at from it an be this which or are have had not but ' +
+  'were one all their has more will when there been can who we out so up about into than them some ' +
+  'time only other new first may these two any over also after like then most many such would over our ' +
+  'year world work people way could make just what very back well long made through where much should ' +
+  'because each those good great little own state same under high last right old take three system ' +
+  'small large number part place case point group fact hand week company water money story month home ' +
+  'market program question problem service result change level order model data value price cost speed ' +
+  'answer signal window server client token stream cache agent queue worker metric report plan step ' +
+  'light river green stone paper music table garden winter summer morning city street road field'
+).split(' ');
+
+/** The generation vocabulary (checked against the tokenizer at load time). */
+export const GENERATION_VOCABULARY: readonly string[] = Object.freeze(
+  [...new Set(CANDIDATE_WORDS)].filter((w) => w.length > 0 && encode(w).length === 1 && encode(' ' + w).length === 1),
+);
+
+/**
+ * `count` tokens of text, as the per-token strings to stream: the first word bare, the others
+ * with a leading space. Deterministic for the generator's state.
+ */
+export function generateTokens(count: number, rng: Rng): string[] {
+  const vocab = GENERATION_VOCABULARY;
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    const w = vocab[rng.int(vocab.length)]!;
+    out[i] = i === 0 ? w : ' ' + w;
+  }
+  return out;
+}
+
+/**
+ * Cuts the tokens before the first stop sequence (OpenAI leaves the stop sequence out). The cut
+ * is at a token boundary: the token in which the match starts is dropped with the rest.
+ */
+export function applyStop(tokens: string[], stop: readonly string[]): { tokens: string[]; stopped: boolean } {
+  if (stop.length === 0) return { tokens, stopped: false };
+  const text = tokens.join('');
+  let first = -1;
+  for (const s of stop) {
+    if (s.length === 0) continue;
+    const at = text.indexOf(s);
+    if (at !== -1 && (first === -1 || at < first)) first = at;
+  }
+  if (first === -1) return { tokens, stopped: false };
+  let pos = 0;
+  let keep = 0;
+  while (keep < tokens.length && pos + tokens[keep]!.length <= first) pos += tokens[keep++]!.length;
+  return { tokens: tokens.slice(0, keep), stopped: true };
+}

@@ -1,0 +1,15 @@
+import OpenAI from 'openai';
+import { startMockServer, buildCatalog } from './mock-llm/index.ts';
+const models = buildCatalog({ fast: { extends: 'gpt-4o-mini', latency: { ttftBaseMs: 50, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 5, itlCv: 0, slowdownAtCap: 0 } } });
+const s = await startMockServer({ port: 0, models });
+const c = new OpenAI({ baseURL: s.url + '/v1', apiKey: 'x' });
+const t0 = performance.now();
+const r = await c.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hello' }], max_tokens: 10 });
+console.log(JSON.stringify(r).slice(0, 400), performance.now() - t0);
+const st = await c.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hello' }], stream: true, stream_options: { include_usage: true }, metadata: { mock_output_tokens: '5', difficulty: '0.5' } });
+for await (const ch of st) console.log(performance.now() - t0, JSON.stringify(ch).slice(0, 250));
+const e = await c.embeddings.create({ model: 'text-embedding-3-small', input: ['the cat sat on the mat', 'a cat sat on a mat'], dimensions: 8 });
+console.log(JSON.stringify(e));
+console.log(await (await fetch(s.url + '/v1/ledger')).text());
+console.log(await (await fetch(s.url + '/metrics')).text());
+await s.close();

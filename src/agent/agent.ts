@@ -1,0 +1,469 @@
+/**
+ * One agent run: the workflow's steps in order, each call going through the configured
+ * strategies (caches, compression, routing, streaming) to the LLM client, every call written
+ * to the ledger. It sees a clock, a client and the ledger — nothing of the simulator — so the
+ * same code runs on the virtual clock and live.
+ */
+import type { Catalog } from '../../mock-llm/catalog.ts';
+import type { Clock } from '../engine/clock.ts';
+import type { ChatResult, LlmClient } from '../llm/client.ts';
+import type { Ledger, LedgerRow } from '../metrics/ledger.ts';
+import { hashString, mix32, Rng } from '../random.ts';
+import type { RoutingStats } from '../results/schema.ts';
+import type { EmbeddingStep, LlmStep, Scenario, Step, Strategies, ToolStep } from '../scenario/schema.ts';
+import { nearestAnswer, StepCache, StoreFactory, type AnswerValue, type EmbeddingValue, type ToolValue } from '../strategies/caches.ts';
+import { effectiveRag, ragRecall } from '../strategies/compression.ts';
+import { createRouter, type Router } from '../strategies/routing.ts';
+import { sample, sampleTokens } from '../workload/distribution.ts';
+import { PromptSpace } from '../workload/prompt-space.ts';
+import type { AgentRequest } from '../workload/requests.ts';
+import { Zipf } from '../workload/zipf.ts';
+
+/** How one agent run ended. */
+export interface JobOutcome {
+  ok: boolean;
+  correct: boolean;
+  /** When the first token of a streamed step reached the user (null: nothing streamed). */
+  firstTokenAtMs: number | null;
+  calls: number;
+}
+
+/** What an agent run needs. */
+export interface AgentContext {
+  clock: Clock;
+  client: LlmClient;
+  ledger: Ledger;
+  catalog: Catalog;
+  scenario: Scenario;
+  strategies: Strategies;
+  /** Seed of the configuration's run. */
+  seed: number;
+  /** Namespaces Redis keys of this run. */
+  cacheNamespace: string;
+}
+
+interface JobState {
+  req: AgentRequest;
+  callIndex: number;
+  outputs: Map<string, number>;
+  correct: boolean;
+  failed: boolean;
+  firstTokenAtMs: number | null;
+  calls: number;
+}
+
+/** Runs agent requests through the workflow and strategies; keeps routing and cache statistics. */
+export class Agent {
+  private readonly router: Router;
+  private readonly stores: StoreFactory;
+  private readonly exact = new Map<string, StepCache<AnswerValue>>();
+  private readonly semantic = new Map<string, StepCache<AnswerValue>>();
+  private readonly embeddingCaches = new Map<string, StepCache<EmbeddingValue>>();
+  private readonly toolCaches = new Map<string, StepCache<ToolValue>>();
+  private readonly streamed: Set<string>;
+  private readonly qualityStep: string | null;
+  private readonly stepHash = new Map<string, number>();
+  private readonly chunkZipf = new Map<string, Zipf>();
+  private readonly promptSpace: PromptSpace;
+  readonly routing = { callsByModel: {} as Record<string, number>, routed: 0, strong: 0, escalated: 0, retries: 0, fallbacks: 0 };
+
+  constructor(private readonly ctx: AgentContext) {
+    const st = ctx.strategies;
+    this.router = createRouter(st.routing);
+    this.stores = new StoreFactory(ctx.cacheNamespace);
+    st.caches.forEach((spec, i) => {
+      const name = `${spec.type}:${spec.step}:${i}`;
+      if (spec.type === 'exact') this.exact.set(spec.step, new StepCache(spec, this.stores.open(spec, name)));
+      if (spec.type === 'semantic') this.semantic.set(spec.step, new StepCache(spec, this.stores.open(spec, name)));
+      if (spec.type === 'embedding') this.embeddingCaches.set(spec.step, new StepCache(spec, this.stores.open(spec, name)));
+      if (spec.type === 'tool') this.toolCaches.set(spec.step, new StepCache(spec, this.stores.open(spec, name)));
+    });
+    this.streamed = new Set(st.streaming.steps);
+    this.qualityStep = lastLlmStep(ctx.scenario.workflow);
+    this.promptSpace = new PromptSpace(ctx.seed);
+  }
+
+  /** Runs one request to its end. */
+  async run(req: AgentRequest): Promise<JobOutcome> {
+    const job: JobState = { req, callIndex: 0, outputs: new Map(), correct: true, failed: false, firstTokenAtMs: null, calls: 0 };
+    await this.steps(this.ctx.scenario.workflow, job, 0);
+    return { ok: !job.failed, correct: !job.failed && job.correct, firstTokenAtMs: job.firstTokenAtMs, calls: job.calls };
+  }
+
+  /** Routing statistics so far. */
+  routingStats(): RoutingStats | null {
+    const r = this.routing;
+    if (r.routed === 0) return null;
+    return {
+      strategy: this.router.label,
+      callsByModel: r.callsByModel,
+      strongCallShare: r.strong / r.routed,
+      escalationRate: this.ctx.strategies.routing.type === 'cascade' ? r.escalated / r.routed : 0,
+      retries: r.retries,
+      fallbacks: r.fallbacks,
+    };
+  }
+
+  /** Every cache's statistics, by cache name. */
+  cacheStats() {
+    const out: Record<string, ReturnType<StepCache<unknown>['counter']['finish']>> = {};
+    for (const m of [this.exact, this.semantic, this.embeddingCaches, this.toolCaches] as Array<Map<string, StepCache<unknown>>>) {
+      for (const c of m.values()) out[`${c.spec.type}:${c.spec.step}`] = c.counter.finish();
+    }
+    return out;
+  }
+
+  /** Releases cache connections. */
+  close(): Promise<void> {
+    return this.stores.close();
+  }
+
+  private async steps(steps: Step[], job: JobState, iteration: number): Promise<void> {
+    for (const step of steps) {
+      if (job.failed) return;
+      switch (step.type) {
+        case 'llm':
+          await this.llm(step, job, iteration);
+          break;
+        case 'embedding':
+          await this.embedding(step, job, iteration);
+          break;
+        case 'tool':
+          await this.tool(step, job, iteration);
+          break;
+        case 'loop': {
+          const rng = this.rng(job, step.name, iteration);
+          for (let it = 0; it < step.maxIterations; it++) {
+            await this.steps(step.steps, job, iteration * 16 + it);
+            if (job.failed || !(rng.next() < step.repeatProbability)) break;
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  private rng(job: JobState, stepName: string, iteration: number): Rng {
+    let h = this.stepHash.get(stepName);
+    if (h === undefined) this.stepHash.set(stepName, (h = hashString(stepName)));
+    return new Rng(mix32(job.req.seed ^ mix32(h + iteration * 0x632be5ab)));
+  }
+
+  private record(job: JobState, row: Omit<LedgerRow, 'job'>): void {
+    job.calls++;
+    this.ctx.ledger.record({ ...row, job: job.req.id } as LedgerRow);
+  }
+
+  private async llm(step: LlmStep, job: JobState, iteration: number): Promise<void> {
+    const { clock, strategies, scenario } = this.ctx;
+    const req = job.req;
+    const comp = strategies.compression;
+    const ft = comp.fineTuned !== undefined && comp.fineTuned.steps.includes(step.name) ? comp.fineTuned : null;
+    const systemTokens = ft !== null ? ft.systemPromptTokens : Math.round(step.systemPromptTokens * comp.systemPromptScale);
+    let inputTokens = systemTokens + (step.includePrompt ? req.inputTokens : 0);
+    for (const from of step.contextFrom) inputTokens += job.outputs.get(from) ?? 0;
+    const rng = this.rng(job, step.name, iteration);
+    let difficulty = req.difficulty;
+    if (step.rag !== undefined) {
+      const rag = effectiveRag(step.rag, comp);
+      inputTokens += rag.topK * rag.chunkTokens;
+      // whether the chunk holding the answer made it into the context
+      if (!(rng.next() < ragRecall(rag))) difficulty = Math.min(1, difficulty + step.rag.missDifficulty);
+    }
+    const kind = scenario.requestMix[req.kindIndex]!;
+    const outputTokens = sampleTokens(step.outputTokens ?? kind.outputTokens, rng);
+    const countsQuality = step.quality ?? step.name === this.qualityStep;
+    const streamed = this.streamed.has(step.name);
+    const modelSig = ft !== null ? ft.model : step.model === 'routed' ? this.router.label : step.model;
+    const served = (answer: { correct: boolean; outputTokens: number }, firstTokenAtMs: number) => {
+      job.outputs.set(step.name, answer.outputTokens);
+      if (countsQuality && !answer.correct) job.correct = false;
+      if (streamed && job.firstTokenAtMs === null) job.firstTokenAtMs = firstTokenAtMs;
+    };
+
+    // exact request cache
+    const exact = this.exact.get(step.name);
+    const exactKey = `${step.name}|${modelSig}|${req.promptKey}|${iteration}|${inputTokens}`;
+    if (exact !== undefined) {
+      const hit = await exact.get(exactKey, clock.now());
+      if (hit !== undefined) {
+        await this.serveFromCache(job, step.name, 'exact', exact, hit.value, hit.value.correct, served);
+        return;
+      }
+      exact.counter.miss();
+    }
+    // semantic cache: embed the prompt (paid), then look for a similar stored prompt
+    const semantic = this.semantic.get(step.name);
+    let vector: Float64Array | undefined;
+    const bucket = `${req.kind}/topic/${req.topic}`;
+    if (semantic !== undefined && semantic.spec.type === 'semantic') {
+      const t0 = clock.now();
+      const e = await this.ctx.client.embed({
+        model: semantic.spec.embeddingModel,
+        step: step.name,
+        jobId: req.id,
+        jobSeed: req.seed,
+        callIndex: job.callIndex++,
+        inputTokens: req.inputTokens,
+        texts: 1,
+      });
+      this.record(job, embedRow(t0, step.name, e));
+      vector = this.promptSpace.vector(req);
+      const near = await nearestAnswer(semantic, vector, bucket, clock.now());
+      if (near !== undefined) {
+        const falseHit = near.entry.value.intentKey !== req.intentKey;
+        await this.serveFromCache(job, step.name, 'semantic', semantic, near.entry.value, near.entry.value.correct && !falseHit, served, falseHit);
+        return;
+      }
+      semantic.counter.miss();
+    }
+
+    // a real call, routed or to the step's model
+    let answerStart = clock.now();
+    const call = async (model: string, options: { outputTokens?: number; timeoutMs?: number } = {}): Promise<ChatResult> => {
+      const t0 = clock.now();
+      answerStart = t0;
+      const r = await this.ctx.client.chat({
+        model,
+        step: step.name,
+        jobId: req.id,
+        jobSeed: req.seed,
+        callIndex: job.callIndex++,
+        inputTokens,
+        prefixTokens: systemTokens,
+        outputTokens: options.outputTokens ?? outputTokens,
+        difficulty,
+        stream: streamed,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        promptKey: req.promptKey,
+      });
+      this.record(job, {
+        tMs: t0,
+        step: step.name,
+        model,
+        kind: 'llm',
+        inputTokens: r.inputTokens,
+        cachedInputTokens: r.cachedInputTokens,
+        outputTokens: r.outputTokens,
+        costUsd: r.costUsd,
+        latencyMs: r.latencyMs,
+        ttftMs: r.ttftMs,
+        cache: null,
+        retries: 0,
+        outcome: r.outcome,
+      });
+      return r;
+    };
+    let answer: ChatResult;
+    if (ft !== null || step.model !== 'routed') {
+      answer = await call(ft !== null ? ft.model : step.model);
+    } else {
+      const stepCost = { before: this.ctx.ledger.total.costUsd };
+      const routed = await this.router.route({ clock, call, kind: req.kind, difficulty, rng });
+      void stepCost;
+      const r = this.routing;
+      r.routed++;
+      r.callsByModel[routed.answer.model] = (r.callsByModel[routed.answer.model] ?? 0) + 1;
+      if (routed.escalated) r.escalated++;
+      if (routed.strong) r.strong++;
+      r.retries += routed.retries;
+      r.fallbacks += routed.fallbacks;
+      answer = routed.answer;
+    }
+    if (answer.outcome !== 'ok') {
+      job.failed = true;
+      return;
+    }
+    served(answer, answerStart + answer.ttftMs);
+    const value: AnswerValue = {
+      model: answer.model,
+      outputTokens: answer.outputTokens,
+      correct: answer.correct,
+      intentKey: req.intentKey,
+      costUsd: answer.costUsd,
+    };
+    if (exact !== undefined) await exact.set(exactKey, value, clock.now());
+    if (semantic !== undefined && vector !== undefined) {
+      await semantic.set(`${step.name}|${req.promptKey}|${iteration}`, { ...value, vector: Array.from(vector) }, clock.now(), bucket);
+    }
+  }
+
+  private async serveFromCache(
+    job: JobState,
+    stepName: string,
+    kind: 'exact' | 'semantic',
+    cache: StepCache<AnswerValue>,
+    value: AnswerValue,
+    correct: boolean,
+    served: (a: { correct: boolean; outputTokens: number }, firstTokenAtMs: number) => void,
+    falseHit = false,
+  ): Promise<void> {
+    const t0 = this.ctx.clock.now();
+    await this.ctx.clock.sleep(cache.spec.latencyMs);
+    cache.counter.hit(value.costUsd, { false: falseHit });
+    this.record(job, cacheRow(t0, stepName, value.model, 'llm', kind, this.ctx.clock.now() - t0, value.outputTokens));
+    served({ correct, outputTokens: value.outputTokens }, this.ctx.clock.now());
+  }
+
+  private async embedding(step: EmbeddingStep, job: JobState, iteration: number): Promise<void> {
+    const { clock, client } = this.ctx;
+    const req = job.req;
+    const cache = this.embeddingCaches.get(step.name);
+    const texts: Array<{ key: string; tokens: number }> = [];
+    if (step.input === 'query' || step.chunks === undefined) {
+      texts.push({ key: req.promptKey, tokens: req.inputTokens });
+    } else {
+      const c = step.chunks;
+      let z = this.chunkZipf.get(step.name);
+      if (z === undefined) this.chunkZipf.set(step.name, (z = new Zipf(c.corpus, c.zipf)));
+      const rng = this.rng(job, step.name, iteration);
+      for (let i = 0; i < c.perRequest; i++) texts.push({ key: `chunk/${z.sample(rng)}`, tokens: c.tokens });
+    }
+    const t0 = clock.now();
+    let missTokens = 0;
+    let misses = 0;
+    let savedUsd = 0;
+    const spec = this.ctx.catalog[step.model]!;
+    const missed: string[] = [];
+    for (const t of texts) {
+      if (cache === undefined) {
+        missTokens += t.tokens;
+        misses++;
+        continue;
+      }
+      const hit = await cache.get(`${step.model}|${t.key}`, clock.now());
+      if (hit !== undefined) {
+        cache.counter.hit(hit.value.costUsd);
+        savedUsd += hit.value.costUsd;
+      } else {
+        cache.counter.miss();
+        missTokens += t.tokens;
+        misses++;
+        missed.push(t.key);
+      }
+    }
+    void savedUsd;
+    if (misses === 0) {
+      await clock.sleep(cache!.spec.latencyMs);
+      this.record(job, cacheRow(t0, step.name, step.model, 'embedding', 'embedding', clock.now() - t0, 0));
+      return;
+    }
+    const e = await client.embed({
+      model: step.model,
+      step: step.name,
+      jobId: req.id,
+      jobSeed: req.seed,
+      callIndex: job.callIndex++,
+      inputTokens: missTokens,
+      texts: misses,
+    });
+    this.record(job, embedRow(t0, step.name, e));
+    if (e.outcome !== 'ok') {
+      job.failed = true;
+      return;
+    }
+    if (cache !== undefined) {
+      const perToken = missTokens === 0 ? 0 : e.costUsd / missTokens;
+      for (const t of texts) {
+        if (missed.includes(t.key)) await cache.set(`${step.model}|${t.key}`, { costUsd: perToken * t.tokens }, clock.now());
+      }
+    }
+    void spec;
+  }
+
+  private async tool(step: ToolStep, job: JobState, iteration: number): Promise<void> {
+    const { clock } = this.ctx;
+    const req = job.req;
+    const rng = this.rng(job, step.name, iteration);
+    const key = step.keyBy === 'prompt' ? req.promptKey : step.keyBy === 'intent' ? req.intentKey : `${req.kind}/topic/${req.topic}`;
+    const cache = this.toolCaches.get(step.name);
+    const t0 = clock.now();
+    if (cache !== undefined) {
+      const hit = await cache.get(key, t0);
+      if (hit !== undefined) {
+        await clock.sleep(cache.spec.latencyMs);
+        // stale: the source changed after the value was fetched
+        const stale = clock.now() >= hit.value.changesAtMs;
+        cache.counter.hit(hit.value.costUsd, { stale });
+        if (stale && rng.next() < step.staleImpact) job.correct = false;
+        this.record(job, cacheRow(t0, step.name, `tool:${step.name}`, 'tool', 'tool', clock.now() - t0, 0));
+        return;
+      }
+      cache.counter.miss();
+    }
+    await clock.sleep(sample(step.latencyMs, rng));
+    this.record(job, {
+      tMs: t0,
+      step: step.name,
+      model: `tool:${step.name}`,
+      kind: 'tool',
+      inputTokens: 0,
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      costUsd: step.costUsd,
+      latencyMs: clock.now() - t0,
+      ttftMs: 0,
+      cache: null,
+      retries: 0,
+      outcome: 'ok',
+    });
+    if (cache !== undefined) {
+      const changesAtMs = step.changesPerHour > 0 ? clock.now() + rng.exponential(3_600_000 / step.changesPerHour) : Infinity;
+      await cache.set(key, { costUsd: step.costUsd, changesAtMs }, clock.now());
+    }
+  }
+}
+
+function embedRow(t0: number, step: string, e: { model: string; inputTokens: number; costUsd: number; latencyMs: number; outcome: LedgerRow['outcome'] }): Omit<LedgerRow, 'job'> {
+  return {
+    tMs: t0,
+    step,
+    model: e.model,
+    kind: 'embedding',
+    inputTokens: e.inputTokens,
+    cachedInputTokens: 0,
+    outputTokens: 0,
+    costUsd: e.costUsd,
+    latencyMs: e.latencyMs,
+    ttftMs: e.latencyMs,
+    cache: null,
+    retries: 0,
+    outcome: e.outcome,
+  };
+}
+
+function cacheRow(
+  t0: number,
+  step: string,
+  model: string,
+  kind: LedgerRow['kind'],
+  cache: NonNullable<LedgerRow['cache']>,
+  latencyMs: number,
+  outputTokens: number,
+): Omit<LedgerRow, 'job'> {
+  return {
+    tMs: t0,
+    step,
+    model,
+    kind,
+    inputTokens: 0,
+    cachedInputTokens: 0,
+    outputTokens,
+    costUsd: 0,
+    latencyMs,
+    ttftMs: latencyMs,
+    cache,
+    retries: 0,
+    outcome: 'cache_hit',
+  };
+}
+
+/** Name of the workflow's last LLM step (whose answer is the agent's answer), loops included. */
+export function lastLlmStep(steps: Step[]): string | null {
+  let last: string | null = null;
+  for (const s of steps) {
+    if (s.type === 'llm') last = s.name;
+    if (s.type === 'loop') last = lastLlmStep(s.steps) ?? last;
+  }
+  return last;
+}

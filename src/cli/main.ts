@@ -1,0 +1,43 @@
+/**
+ * The `bench` command line. Flags are described once, in the tables below; their defaults live
+ * with the code that uses them. User mistakes print one message and exit 2, never a stack.
+ */
+import yargs, { type Argv } from 'yargs';
+import { BenchError } from '../errors.ts';
+import { runCommand, RUN_FLAGS } from './run-command.ts';
+
+/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const cli: Argv = yargs(argv)
+    .scriptName('bench')
+    .usage('$0 <command> [options]\n\nBenchmark and load-simulate an LLM agent: latency, throughput and cost at 100k requests/day.')
+    .command(
+      'run <scenario>',
+      'Simulate a scenario (every configuration of its sweep) and write results.json',
+      (y) => y.positional('scenario', { type: 'string', describe: 'Scenario file (.ts), e.g. scenarios/cascade.ts', demandOption: true }).options(RUN_FLAGS),
+      async (args) => {
+        exitCode = await runCommand(args as never);
+      },
+    )
+    .demandCommand(1, 'Name a command; `bench --help` lists them.')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new BenchError('USAGE', msg);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    if (err instanceof BenchError) {
+      process.stderr.write(`bench: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  return exitCode;
+}

@@ -1,0 +1,43 @@
+/** The summary `bench run` prints: one row per configuration, then the findings in a few lines. */
+import type { ResultsFile } from '../results/schema.ts';
+import { ms, pct, textTable, usd } from './format.ts';
+
+/** The per-configuration summary table. */
+export function summaryTable(results: ResultsFile): string {
+  const rows = results.configurations.map((c) => [
+    c.name,
+    ms(c.latencyMs.e2e.p50),
+    ms(c.latencyMs.e2e.p95),
+    ms(c.latencyMs.ttft.p95),
+    ms(c.latencyMs.queueWait.p95),
+    c.throughput.peakRps.toFixed(2),
+    usd(c.cost.perDayUsd),
+    usd(c.cost.perMonthUsd),
+    pct(c.quality.share),
+    c.slo.checks.length === 0 ? '-' : c.slo.meetsAll ? 'yes' : 'no',
+  ]);
+  return textTable(['configuration', 'p50', 'p95', 'TTFT p95', 'queue p95', 'peak req/s', 'cost/day', 'cost/month', 'quality', 'SLOs met'], rows);
+}
+
+/** A few lines under the table: the numbers a reader looks for first. */
+export function summaryNotes(results: ResultsFile): string[] {
+  const lines: string[] = [];
+  const configs = results.configurations;
+  if (configs.length === 0) return lines;
+  const first = configs[0]!;
+  lines.push(
+    `${first.requests.total.toLocaleString('en-US')} requests per configuration over ${first.durationHours} h (seed ${results.seed}); ` +
+      `simulated in ${configs.map((c) => Math.round(c.engine.wallMs)).join('/')} ms.`,
+  );
+  const top = first.cost.topStep;
+  if (top !== null) lines.push(`Most expensive step (${first.name}): ${top.step}, ${pct(top.share)} of call spend (${usd(top.costPerDayUsd)}/day).`);
+  const meeting = configs.filter((c) => c.slo.checks.length > 0 && c.slo.meetsAll).sort((a, b) => a.cost.perDayUsd - b.cost.perDayUsd);
+  if (configs.some((c) => c.slo.checks.length > 0)) {
+    lines.push(
+      meeting.length > 0
+        ? `Cheapest configuration meeting every SLO: ${meeting[0]!.name} at ${usd(meeting[0]!.cost.perDayUsd)}/day.`
+        : 'No configuration meets every SLO.',
+    );
+  }
+  return lines;
+}

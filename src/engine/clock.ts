@@ -1,0 +1,141 @@
+/**
+ * The clock contract every strategy and the executor see, and its two implementations: a
+ * virtual clock that drives the discrete-event simulation, and the real clock of live mode.
+ * Strategy code awaits `sleep` and `signal()` and never knows which clock it runs on.
+ */
+import { EventQueue } from './event-queue.ts';
+
+/** A one-shot wake-up: `wait` resolves after `wake` is called (once). */
+export interface Signal<T> {
+  wait: Promise<T>;
+  wake(value: T): void;
+}
+
+/** Time as the harness sees it, in milliseconds since the start of the run. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms` of this clock's time. */
+  sleep(ms: number): Promise<void>;
+  /** Runs `fn` at time `atMs` (or now, if that has passed). */
+  schedule(atMs: number, fn: () => void): void;
+  /** Starts an asynchronous task (an agent run) that lives on this clock. */
+  spawn(task: () => Promise<void>): void;
+  /** A wake-up that another task will trigger (a free model slot, a worker). */
+  signal<T>(): Signal<T>;
+}
+
+/**
+ * The simulation's clock and scheduler. Virtual time jumps from event to event. After each
+ * event it waits until every task woken by it has run to its next `sleep`/`signal` (or ended),
+ * counted exactly, so async strategy code runs as if on a real clock, deterministically.
+ */
+export class VirtualClock implements Clock {
+  private readonly events = new EventQueue();
+  private t = 0;
+  /** Tasks runnable now: woken and not yet blocked again. */
+  private active = 0;
+  private idle: (() => void) | null = null;
+  private failure: unknown = null;
+  /** Events processed so far. */
+  eventsProcessed = 0;
+
+  now(): number {
+    return this.t;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.events.push(this.t + (ms > 0 ? ms : 0), () => {
+        this.active++;
+        resolve();
+      });
+      this.blocked();
+    });
+  }
+
+  schedule(atMs: number, fn: () => void): void {
+    this.events.push(atMs > this.t ? atMs : this.t, fn);
+  }
+
+  spawn(task: () => Promise<void>): void {
+    this.active++;
+    task().then(
+      () => this.blocked(),
+      (err: unknown) => {
+        this.failure ??= err;
+        this.blocked();
+      },
+    );
+  }
+
+  signal<T>(): Signal<T> {
+    let resolve!: (v: T) => void;
+    const wait = new Promise<T>((r) => (resolve = r));
+    this.blocked();
+    let woken = false;
+    return {
+      wait,
+      wake: (value: T) => {
+        if (woken) return;
+        woken = true;
+        this.active++;
+        resolve(value);
+      },
+    };
+  }
+
+  /** Processes events until none remain (or `untilMs` is passed); rejects if a task threw. */
+  async run(untilMs = Infinity): Promise<void> {
+    await this.settle();
+    for (;;) {
+      const ev = this.events.pop();
+      if (ev === undefined || ev.t > untilMs) break;
+      this.t = ev.t;
+      this.eventsProcessed++;
+      ev.fn();
+      if (this.active > 0) await this.settle();
+      if (this.failure !== null) throw this.failure;
+    }
+  }
+
+  private settle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise<void>((r) => (this.idle = r));
+  }
+
+  private blocked(): void {
+    this.active--;
+    if (this.active === 0 && this.idle !== null) {
+      const r = this.idle;
+      this.idle = null;
+      r();
+    }
+  }
+}
+
+/** The real clock of live mode: `now()` counts from construction, timers are node's. */
+export class RealClock implements Clock {
+  private readonly origin = performance.now();
+
+  now(): number {
+    return performance.now() - this.origin;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+  }
+
+  schedule(atMs: number, fn: () => void): void {
+    setTimeout(fn, Math.max(0, atMs - this.now()));
+  }
+
+  spawn(task: () => Promise<void>): void {
+    void task();
+  }
+
+  signal<T>(): Signal<T> {
+    let resolve!: (v: T) => void;
+    const wait = new Promise<T>((r) => (resolve = r));
+    return { wait, wake: resolve };
+  }
+}

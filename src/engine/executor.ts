@@ -1,0 +1,208 @@
+/**
+ * The executor: a FIFO queue of jobs (agent runs) and a pool of workers, one job per worker at a
+ * time — the mission's model of horizontal scaling. Workers are a fixed pool or follow an
+ * autoscaler (cold starts, cooldown, min/max, a step limit; scale-down drains running jobs).
+ * Runs on any `Clock`: the virtual one in simulation, the real one live.
+ */
+import type { WorkersSpec } from '../scenario/schema.ts';
+import type { Clock } from './clock.ts';
+
+/** What the executor reports as it runs (the recorder listens). */
+export interface ExecutorObserver {
+  queueDepth(tMs: number, depth: number): void;
+  /** Workers able to serve, and of them busy. */
+  workers(tMs: number, serving: number, busy: number): void;
+  started(jobId: number, tMs: number): void;
+}
+
+interface Worker {
+  id: number;
+  launchedAtMs: number;
+  state: 'cold' | 'idle' | 'busy';
+  retiring: boolean;
+}
+
+/** A job the executor runs: its arrival time and the work. */
+export interface Job {
+  id: number;
+  arrivalMs: number;
+  run(): Promise<void>;
+}
+
+/** Queue + worker pool (+ autoscaler). */
+export class Executor {
+  private readonly queue: Job[] = [];
+  private head = 0;
+  private readonly idle: Worker[] = [];
+  private readonly all = new Set<Worker>();
+  private nextWorkerId = 0;
+  private busy = 0;
+  private serving = 0;
+  /** Worker-milliseconds of every retired worker (launch to retirement). */
+  private retiredWorkerMs = 0;
+  private lastScaleMs = -Infinity;
+  private busyIntegralMs = 0;
+  private busySince = 0;
+  private busyAtLastTick = 0;
+  private lastTickMs = 0;
+  private stopped = false;
+  /** Decisions the autoscaler took: time, from, to. */
+  readonly scaleEvents: Array<{ tMs: number; from: number; to: number }> = [];
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly spec: WorkersSpec,
+    private readonly observer: ExecutorObserver,
+  ) {
+    const initial = spec.type === 'fixed' ? spec.workers : spec.min;
+    for (let i = 0; i < initial; i++) this.launch(true);
+    this.report();
+    if (spec.type === 'autoscale') this.clock.schedule(spec.intervalS * 1000, () => this.tick());
+  }
+
+  /** Adds a job to the queue (call at its arrival time). */
+  submit(job: Job): void {
+    const w = this.idle.pop();
+    if (w !== undefined) {
+      this.assign(w, job);
+      return;
+    }
+    this.queue.push(job);
+    this.observer.queueDepth(this.clock.now(), this.queueLength);
+  }
+
+  get queueLength(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Stops the autoscaler's ticks (after the last job has finished). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Worker-hours used up to now (running workers counted up to now). */
+  workerHours(): number {
+    const now = this.clock.now();
+    let ms = this.retiredWorkerMs;
+    for (const w of this.all) ms += now - w.launchedAtMs;
+    return ms / 3_600_000;
+  }
+
+  private launch(warm: boolean): void {
+    const w: Worker = { id: this.nextWorkerId++, launchedAtMs: this.clock.now(), state: 'cold', retiring: false };
+    this.all.add(w);
+    if (warm) this.ready(w);
+    else if (this.spec.type === 'autoscale') this.clock.schedule(this.clock.now() + this.spec.coldStartS * 1000, () => this.ready(w));
+  }
+
+  private ready(w: Worker): void {
+    if (w.retiring) return this.retire(w);
+    this.serving++;
+    this.free(w);
+  }
+
+  /** A worker with nothing to do takes the next job or goes idle. */
+  private free(w: Worker): void {
+    if (w.retiring) return this.retire(w);
+    const job = this.take();
+    if (job !== undefined) this.assign(w, job);
+    else {
+      w.state = 'idle';
+      this.idle.push(w);
+      this.report();
+    }
+  }
+
+  private take(): Job | undefined {
+    if (this.head >= this.queue.length) return undefined;
+    const job = this.queue[this.head++]!;
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    this.observer.queueDepth(this.clock.now(), this.queueLength);
+    return job;
+  }
+
+  private assign(w: Worker, job: Job): void {
+    w.state = 'busy';
+    this.setBusy(this.busy + 1);
+    this.observer.started(job.id, this.clock.now());
+    this.report();
+    this.clock.spawn(async () => {
+      try {
+        await job.run();
+      } finally {
+        this.setBusy(this.busy - 1);
+        this.free(w);
+        this.report();
+      }
+    });
+  }
+
+  private retire(w: Worker): void {
+    if (w.state !== 'cold') this.serving--;
+    const i = this.idle.indexOf(w);
+    if (i >= 0) this.idle.splice(i, 1);
+    this.all.delete(w);
+    this.retiredWorkerMs += this.clock.now() - w.launchedAtMs;
+    this.report();
+  }
+
+  private setBusy(n: number): void {
+    const now = this.clock.now();
+    this.busyIntegralMs += this.busy * (now - this.busySince);
+    this.busySince = now;
+    this.busy = n;
+  }
+
+  private report(): void {
+    this.observer.workers(this.clock.now(), this.serving, this.busy);
+  }
+
+  /** One autoscaler decision (Kubernetes HPA rule: desired = ceil(current × metric / target)). */
+  private tick(): void {
+    if (this.stopped || this.spec.type !== 'autoscale') return;
+    const spec = this.spec;
+    const now = this.clock.now();
+    this.setBusy(this.busy);
+    const active = [...this.all].filter((w) => !w.retiring);
+    const current = active.length;
+    let metric: number;
+    if (spec.metric === 'utilization') {
+      const elapsed = now - this.lastTickMs;
+      const busyMs = this.busyIntegralMs - this.busyAtLastTick;
+      metric = this.serving === 0 || elapsed <= 0 ? 1 : busyMs / (elapsed * this.serving);
+      // a backlog means the pool is saturated whatever the busy share says
+      if (this.queueLength > 0) metric = Math.max(metric, (this.busy + this.queueLength) / Math.max(1, this.serving));
+    } else {
+      metric = this.queueLength / Math.max(1, this.serving);
+    }
+    this.busyAtLastTick = this.busyIntegralMs;
+    this.lastTickMs = now;
+    const desired = Math.min(spec.max, Math.max(spec.min, Math.ceil(current * (metric / spec.target) - 1e-9)));
+    if (desired > current) {
+      const add = Math.min(spec.maxStep, desired - current);
+      for (let i = 0; i < add; i++) this.launch(false);
+      this.scaleEvents.push({ tMs: now, from: current, to: current + add });
+      this.lastScaleMs = now;
+    } else if (desired < current && now - this.lastScaleMs >= spec.cooldownS * 1000) {
+      let remove = Math.min(spec.maxStep, current - desired);
+      this.scaleEvents.push({ tMs: now, from: current, to: current - remove });
+      this.lastScaleMs = now;
+      // idle workers go first, then cold ones, then busy ones drain (finish their job, then leave)
+      const order = [...active].sort((a, b) => rank(a) - rank(b));
+      for (const w of order) {
+        if (remove === 0) break;
+        remove--;
+        w.retiring = true;
+        if (w.state === 'idle') this.retire(w);
+      }
+    }
+    this.clock.schedule(now + spec.intervalS * 1000, () => this.tick());
+  }
+}
+
+function rank(w: Worker): number {
+  return w.state === 'idle' ? 0 : w.state === 'cold' ? 1 : 2;
+}

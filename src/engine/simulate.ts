@@ -1,0 +1,104 @@
+/**
+ * Simulates one configuration of a scenario over its day on the virtual clock and measures it:
+ * the workload feeds the executor, each job runs the agent, the recorder turns what happened
+ * into the configuration's results.
+ */
+import type { Catalog } from '../../mock-llm/catalog.ts';
+import { Agent } from '../agent/agent.ts';
+import { SimLlmClient } from '../llm/sim-client.ts';
+import { Ledger, type LedgerSink } from '../metrics/ledger.ts';
+import { Recorder } from '../metrics/recorder.ts';
+import { Rng } from '../random.ts';
+import type { ConfigResult } from '../results/schema.ts';
+import type { Scenario, Strategies } from '../scenario/schema.ts';
+import { arrivalTimes, requestCount } from '../workload/arrivals.ts';
+import { RequestFactory } from '../workload/requests.ts';
+import { VirtualClock } from './clock.ts';
+import { Executor } from './executor.ts';
+
+/** One point of the sweep: a name, its axis choices and the strategies they resolve to. */
+export interface Configuration {
+  name: string;
+  axes: Record<string, string>;
+  strategies: Strategies;
+}
+
+/** Options of one simulation. */
+export interface SimulateOptions {
+  seed: number;
+  /** Receives every ledger row (e.g. to write ledger.csv). */
+  ledgerSink?: LedgerSink;
+  /** Called every `progressEvery` finished requests. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Runs one configuration and returns its measured results. */
+export async function simulateConfiguration(
+  scenario: Scenario,
+  catalog: Catalog,
+  config: Configuration,
+  options: SimulateOptions,
+): Promise<ConfigResult> {
+  const wallStart = performance.now();
+  const seed = options.seed;
+  const clock = new VirtualClock();
+  const client = new SimLlmClient({ catalog, clock, faults: scenario.faults, promptCaching: config.strategies.promptCaching });
+  const recorder = new Recorder({ scenario, slo: scenario.slo });
+  const userSink = options.ledgerSink;
+  const ledger = new Ledger(userSink === undefined ? (row) => recorder.row(row) : (row) => (recorder.row(row), userSink(row)));
+  const total = requestCount(scenario.traffic);
+  const arrivals = arrivalTimes(scenario.traffic, total, Rng.derive(seed, 'arrivals'));
+  const factory = new RequestFactory(scenario, seed);
+  const agent = new Agent({
+    clock,
+    client,
+    ledger,
+    catalog,
+    scenario,
+    strategies: config.strategies,
+    seed,
+    cacheNamespace: `bench:${scenario.name}:${config.name}:${seed}:${process.pid}:${Date.now()}`,
+  });
+  const executor = new Executor(clock, config.strategies.workers, recorder);
+  let finished = 0;
+  const progressEvery = Math.max(1, Math.floor(total / 100));
+
+  const arrive = (i: number) => {
+    const req = factory.make(i, arrivals[i]!);
+    recorder.arrived(req.arrivalMs);
+    executor.submit({
+      id: i,
+      arrivalMs: req.arrivalMs,
+      run: async () => {
+        const outcome = await agent.run(req);
+        recorder.finished(req, outcome, clock.now());
+        finished++;
+        if (options.onProgress && finished % progressEvery === 0) options.onProgress(finished, total);
+        if (finished === total) executor.stop();
+      },
+    });
+    if (i + 1 < total) clock.schedule(arrivals[i + 1]!, () => arrive(i + 1));
+  };
+  if (total > 0) clock.schedule(arrivals[0]!, () => arrive(0));
+  else executor.stop();
+  try {
+    await clock.run();
+  } finally {
+    await agent.close();
+  }
+  const endMs = clock.now();
+  return recorder.result({
+    config,
+    seed,
+    endMs,
+    durationHours: scenario.traffic.durationHours,
+    workerHours: executor.workerHours(),
+    workers: config.strategies.workers,
+    routing: agent.routingStats(),
+    caches: agent.cacheStats(),
+    promptCache: client.promptCache,
+    catalog,
+    ledger,
+    engine: { wallMs: performance.now() - wallStart, simulatedRequests: total, simulatedCalls: ledger.rows },
+  });
+}

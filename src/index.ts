@@ -1,0 +1,40 @@
+/** llm-scale-bench: the public API. Scenario files import from here (`llm-scale-bench`). */
+
+// authoring scenarios
+export {
+  defineScenario,
+  llm,
+  embed,
+  tool,
+  loop,
+  single,
+  cascade,
+  router,
+  fallback,
+  fixed,
+  autoscale,
+  exactCache,
+  semanticCache,
+  embeddingCache,
+  toolCache,
+  compression,
+  streaming,
+} from './scenario/define.ts';
+export { constant, uniform, normal, exponential, lognormal } from './workload/distribution.ts';
+export type { Dist } from './workload/distribution.ts';
+export type { ScenarioInput, Scenario } from './scenario/schema.ts';
+
+// running
+export { runScenarioFile } from './run.ts';
+export type { RunOptions } from './run.ts';
+export { loadScenarioFile, resolveScenario } from './scenario/load.ts';
+export { simulateConfiguration } from './engine/simulate.ts';
+export { BenchError } from './errors.ts';
+
+// results
+export type { ResultsFile, ConfigResult, HeadlineMetrics } from './results/schema.ts';
+export { headlineMetrics } from './results/headline.ts';
+
+// models
+export { PRESET_MODELS, buildCatalog } from '../mock-llm/catalog.ts';
+export type { ModelSpec, ModelInput } from '../mock-llm/catalog.ts';

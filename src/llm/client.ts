@@ -1,0 +1,73 @@
+/**
+ * The LLM client contract. The simulated client (latency model on a virtual clock) and the
+ * HTTP client (live mode) both satisfy it; strategies call only this.
+ */
+import type { CallOutcome } from '../metrics/ledger.ts';
+
+/** One chat completion as the agent asks for it. */
+export interface ChatCall {
+  model: string;
+  step: string;
+  /** The request (agent run) this call belongs to. */
+  jobId: number;
+  /** Seed of the request; with `callIndex`, fixes every random draw of the call. */
+  jobSeed: number;
+  callIndex: number;
+  /** Prompt length: system prompt + user prompt + context. */
+  inputTokens: number;
+  /** The leading part of the prompt that is the same for every request of this step (system prompt). */
+  prefixTokens: number;
+  /** The answer length the workload wants (the model may stop earlier at a limit). */
+  outputTokens: number;
+  /** Difficulty for the quality model. */
+  difficulty: number;
+  stream: boolean;
+  /** Give up after this long (fallback routing sets it). */
+  timeoutMs?: number;
+  /** Live mode: the text of the prompt, when the client sends real messages. */
+  promptKey?: string;
+}
+
+/** What a chat call returned. */
+export interface ChatResult {
+  outcome: Exclude<CallOutcome, 'cache_hit'>;
+  model: string;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  ttftMs: number;
+  /** The quality model's verdict on this answer. */
+  correct: boolean;
+  /** The model's self-reported confidence, 0–1. */
+  confidence: number;
+  /** After a 429: how long the provider asked to wait. */
+  retryAfterMs?: number;
+}
+
+/** One embedding request (one or more texts in one call). */
+export interface EmbedCall {
+  model: string;
+  step: string;
+  jobId: number;
+  jobSeed: number;
+  callIndex: number;
+  inputTokens: number;
+  texts: number;
+}
+
+/** What an embedding call returned. */
+export interface EmbedResult {
+  outcome: Exclude<CallOutcome, 'cache_hit'>;
+  model: string;
+  inputTokens: number;
+  costUsd: number;
+  latencyMs: number;
+}
+
+/** The one interface strategies use to reach a model. */
+export interface LlmClient {
+  chat(call: ChatCall): Promise<ChatResult>;
+  embed(call: EmbedCall): Promise<EmbedResult>;
+}

@@ -1,0 +1,223 @@
+/**
+ * The simulated LLM client: each model is a server with a concurrency cap, a FIFO waiting
+ * queue, load-dependent latency, rate limits, injected errors and provider prompt caching,
+ * all on the virtual clock and all from the catalog's shared latency, pricing and quality models.
+ */
+import { getModel, type Catalog, type ModelSpec } from '../../mock-llm/catalog.ts';
+import { sampleDecodeMs, sampleTtftMs } from '../../mock-llm/latency.ts';
+import { callCostUsd } from '../../mock-llm/pricing.ts';
+import { judge } from '../../mock-llm/quality.ts';
+import { hashString, mix32, Rng } from '../random.ts';
+import type { Clock, Signal } from '../engine/clock.ts';
+import type { FaultsSpec } from '../scenario/schema.ts';
+import type { ChatCall, ChatResult, EmbedCall, EmbedResult, LlmClient } from './client.ts';
+
+/** Time a provider takes to refuse a request (429 / 5xx before any token). */
+const REFUSAL_MS = 40;
+const MINUTE_MS = 60_000;
+
+/** Provider prompt-cache accounting, per model. */
+export interface PromptCacheStats {
+  lookups: number;
+  hits: number;
+  cachedTokens: number;
+  savedUsd: number;
+}
+
+class ModelServer {
+  inFlight = 0;
+  readonly waiting: Array<Signal<void>> = [];
+  private waitHead = 0;
+  /** Start times of requests in the current rate-limit window (a ring, oldest first). */
+  private readonly windowTimes: number[] = [];
+  private readonly windowTokens: number[] = [];
+  private windowHead = 0;
+  private windowTokenSum = 0;
+  readonly prefixLastUse = new Map<string, number>();
+  readonly modelHash: number;
+
+  constructor(
+    readonly spec: ModelSpec,
+    readonly faults: FaultsSpec | undefined,
+  ) {
+    this.modelHash = hashString(spec.id);
+  }
+
+  /** Admits a request against RPM/TPM; false = rate limited. */
+  admit(now: number, tokens: number): boolean {
+    const f = this.faults;
+    if (f === undefined || (f.requestsPerMinute === undefined && f.tokensPerMinute === undefined)) return true;
+    while (this.windowHead < this.windowTimes.length && this.windowTimes[this.windowHead]! <= now - MINUTE_MS) {
+      this.windowTokenSum -= this.windowTokens[this.windowHead]!;
+      this.windowHead++;
+    }
+    if (this.windowHead > 4096) {
+      this.windowTimes.splice(0, this.windowHead);
+      this.windowTokens.splice(0, this.windowHead);
+      this.windowHead = 0;
+    }
+    const count = this.windowTimes.length - this.windowHead;
+    if (f.requestsPerMinute !== undefined && count + 1 > f.requestsPerMinute) return false;
+    if (f.tokensPerMinute !== undefined && this.windowTokenSum + tokens > f.tokensPerMinute) return false;
+    this.windowTimes.push(now);
+    this.windowTokens.push(tokens);
+    this.windowTokenSum += tokens;
+    return true;
+  }
+
+  /** Ms until the oldest request leaves the rate window. */
+  retryAfterMs(now: number): number {
+    const oldest = this.windowTimes[this.windowHead];
+    return oldest === undefined ? 1000 : Math.max(1, oldest + MINUTE_MS - now);
+  }
+
+  nextWaiter(): Signal<void> | undefined {
+    if (this.waitHead >= this.waiting.length) return undefined;
+    const s = this.waiting[this.waitHead++]!;
+    if (this.waitHead > 1024 && this.waitHead * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.waitHead);
+      this.waitHead = 0;
+    }
+    return s;
+  }
+}
+
+/** Options of the simulated client. */
+export interface SimClientOptions {
+  catalog: Catalog;
+  clock: Clock;
+  faults?: Record<string, FaultsSpec>;
+  /** Whether providers' prompt caching applies. */
+  promptCaching: boolean;
+}
+
+/** An `LlmClient` on the virtual clock. */
+export class SimLlmClient implements LlmClient {
+  private readonly servers = new Map<string, ModelServer>();
+  readonly promptCache = new Map<string, PromptCacheStats>();
+
+  constructor(private readonly options: SimClientOptions) {}
+
+  private server(model: string): ModelServer {
+    let s = this.servers.get(model);
+    if (s === undefined) {
+      s = new ModelServer(getModel(this.options.catalog, model), this.options.faults?.[model]);
+      this.servers.set(model, s);
+    }
+    return s;
+  }
+
+  /** Requests running on each model's server now. */
+  inFlight(model: string): number {
+    return this.servers.get(model)?.inFlight ?? 0;
+  }
+
+  async chat(call: ChatCall): Promise<ChatResult> {
+    const { clock } = this.options;
+    const server = this.server(call.model);
+    const spec = server.spec;
+    const rng = new Rng(mix32(call.jobSeed ^ mix32(call.callIndex * 0x9e3779b1 + server.modelHash)));
+    const start = clock.now();
+    const base = { model: call.model, inputTokens: call.inputTokens, correct: false, confidence: 0 };
+    const refused = (outcome: ChatResult['outcome'], retryAfterMs?: number): ChatResult => ({
+      ...base,
+      outcome,
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+      latencyMs: clock.now() - start,
+      ttftMs: 0,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+    if (call.inputTokens + call.outputTokens > spec.contextWindow) return refused('context_length');
+    if (!server.admit(start, call.inputTokens + call.outputTokens)) {
+      await clock.sleep(REFUSAL_MS);
+      return refused('rate_limited', server.retryAfterMs(clock.now()));
+    }
+    const errorRate = server.faults?.errorRate ?? 0;
+    if (errorRate > 0 && rng.next() < errorRate) {
+      await clock.sleep(REFUSAL_MS);
+      return refused('server_error');
+    }
+    const cachedInputTokens = this.providerCache(server, call, start);
+    const judgement = judge(spec.capability, call.difficulty, rng);
+    // wait for a slot on the model's server
+    if (server.inFlight >= spec.latency.concurrencyCap) {
+      const s = clock.signal<void>();
+      server.waiting.push(s);
+      await s.wait;
+    } else {
+      server.inFlight++;
+    }
+    const admitted = clock.now();
+    const ttft = sampleTtftMs(spec.latency, call.inputTokens - cachedInputTokens, server.inFlight, rng);
+    const decode = sampleDecodeMs(spec.latency, call.outputTokens, server.inFlight, rng);
+    const timeout = call.timeoutMs;
+    const timedOut = timeout !== undefined && admitted - start + ttft + decode > timeout;
+    await clock.sleep(timedOut ? Math.max(0, timeout - (admitted - start)) : ttft + decode);
+    // hand the slot straight to the next waiter, or free it
+    const next = server.nextWaiter();
+    if (next !== undefined) next.wake();
+    else server.inFlight--;
+    if (timedOut) return refused('timeout');
+    const usage = { inputTokens: call.inputTokens, cachedInputTokens, outputTokens: call.outputTokens };
+    return {
+      ...base,
+      outcome: 'ok',
+      cachedInputTokens,
+      outputTokens: call.outputTokens,
+      costUsd: callCostUsd(spec.pricing, usage),
+      latencyMs: clock.now() - start,
+      ttftMs: admitted - start + ttft,
+      correct: judgement.correct,
+      confidence: judgement.confidence,
+    };
+  }
+
+  async embed(call: EmbedCall): Promise<EmbedResult> {
+    const { clock } = this.options;
+    const server = this.server(call.model);
+    const spec = server.spec;
+    const rng = new Rng(mix32(call.jobSeed ^ mix32(call.callIndex * 0x9e3779b1 + server.modelHash)));
+    const start = clock.now();
+    if (server.inFlight >= spec.latency.concurrencyCap) {
+      const s = clock.signal<void>();
+      server.waiting.push(s);
+      await s.wait;
+    } else {
+      server.inFlight++;
+    }
+    await clock.sleep(sampleTtftMs(spec.latency, call.inputTokens, server.inFlight, rng));
+    const next = server.nextWaiter();
+    if (next !== undefined) next.wake();
+    else server.inFlight--;
+    return {
+      outcome: 'ok',
+      model: call.model,
+      inputTokens: call.inputTokens,
+      costUsd: callCostUsd(spec.pricing, { inputTokens: call.inputTokens, cachedInputTokens: 0, outputTokens: 0 }),
+      latencyMs: clock.now() - start,
+    };
+  }
+
+  /**
+   * The provider's automatic prompt caching: the step's static prefix is billed at the cached
+   * price when it is long enough and was sent to the same model within the cache's TTL.
+   */
+  private providerCache(server: ModelServer, call: ChatCall, now: number): number {
+    const pc = server.spec.promptCaching;
+    if (!this.options.promptCaching || pc === null || call.prefixTokens < pc.minPrefixTokens) return 0;
+    let stats = this.promptCache.get(call.model);
+    if (stats === undefined) this.promptCache.set(call.model, (stats = { lookups: 0, hits: 0, cachedTokens: 0, savedUsd: 0 }));
+    stats.lookups++;
+    const last = server.prefixLastUse.get(call.step);
+    server.prefixLastUse.set(call.step, now);
+    if (last === undefined || now - last > pc.ttlS * 1000) return 0;
+    // OpenAI caches in 128-token increments past the first 1024
+    const cached = Math.min(call.prefixTokens, pc.minPrefixTokens + Math.floor((call.prefixTokens - pc.minPrefixTokens) / 128) * 128);
+    stats.hits++;
+    stats.cachedTokens += cached;
+    stats.savedUsd += (cached * (server.spec.pricing.inputPer1M - server.spec.pricing.cachedInputPer1M)) / 1_000_000;
+    return cached;
+  }
+}

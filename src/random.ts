@@ -1,0 +1,107 @@
+/**
+ * Seeded randomness. Every random draw in the harness comes from an `Rng` passed down from a
+ * seed, never from `Math.random`, so the same scenario and seed give the same numbers bit for bit.
+ */
+
+/** 32-bit FNV-1a hash of a string, mixed; stable across runs and platforms. */
+export function hashString(text: string, seed = 0): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return mix32(h);
+}
+
+/** A 32-bit integer finaliser (murmur3 fmix32): spreads close inputs over the whole range. */
+export function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/** A fast seeded generator (xoshiro128**) with the draws the workload and latency models need. */
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private spareNormal: number | undefined;
+
+  constructor(seed: number | string) {
+    const s = typeof seed === 'string' ? hashString(seed) : seed >>> 0;
+    // splitmix32 expands the one seed into four non-zero words of state
+    let z = s;
+    const next = () => {
+      z = (z + 0x9e3779b9) >>> 0;
+      return mix32(z) || 1;
+    };
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next();
+  }
+
+  /** A generator whose stream depends on this one's seed and `label` only (not on draws made so far). */
+  static derive(seed: number, label: string): Rng {
+    return new Rng(hashString(label, seed));
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return result / 4294967296;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** True with probability p. */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** Standard normal (Box–Muller, the spare kept for the next call). */
+  normal(): number {
+    if (this.spareNormal !== undefined) {
+      const v = this.spareNormal;
+      this.spareNormal = undefined;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Exponential with the given mean. */
+  exponential(mean: number): number {
+    return -Math.log(1 - this.next()) * mean;
+  }
+
+  /** Lognormal with the given mean and coefficient of variation (sd / mean). */
+  lognormal(mean: number, cv: number): number {
+    if (cv <= 0) return mean;
+    const sigma2 = Math.log(1 + cv * cv);
+    const mu = Math.log(mean) - sigma2 / 2;
+    return Math.exp(mu + Math.sqrt(sigma2) * this.normal());
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}

@@ -1,0 +1,205 @@
+/** The compare page's charts: run a and run b overlaid, for configurations present in both. */
+import type { ConfigResult } from '../results/schema.ts';
+import { LATENCY_KINDS, PERCENTILES, configSelect, frontierRows } from './charts.ts';
+import type { ChartDef, VlSpec } from './charts.ts';
+import type { ConfigMatch } from './compare.ts';
+
+/** Labels of the two runs in legends. */
+export const RUN_LABELS = ['a', 'b'] as const;
+const RUN_COLORS = ['#4c78a8', '#f58518'];
+const runColor = { field: 'run', type: 'nominal', title: 'run', scale: { domain: [...RUN_LABELS], range: RUN_COLORS } };
+
+function pairs(match: ConfigMatch): Array<[string, ConfigResult, ConfigResult]> {
+  return match.matched.map((m) => [m.name, m.a, m.b]);
+}
+
+/** Latency percentiles of a and b as dots on one line per configuration. */
+export function compareLatencyChart(match: ConfigMatch): ChartDef {
+  const values = pairs(match).flatMap(([name, a, b]) =>
+    ([a, b] as const).flatMap((c, i) =>
+      LATENCY_KINDS.flatMap(([key, label]) =>
+        PERCENTILES.map((p) => ({ config: name, run: RUN_LABELS[i], kind: label, percentile: p, ms: c.latencyMs[key][p] })),
+      ),
+    ),
+  );
+  return {
+    id: 'cmp-latency',
+    title: 'Latency percentiles, a against b',
+    description: 'Each dot is a percentile (shape) of run a (blue) or b (orange): dots moving right mean slower.',
+    spec: {
+      data: { values },
+      facet: { column: { field: 'kind', type: 'nominal', title: null, sort: LATENCY_KINDS.map(([, l]) => l) } },
+      resolve: { scale: { x: 'independent' } },
+      spec: {
+        width: 240,
+        height: Math.max(60, match.matched.length * 30),
+        mark: { type: 'point', filled: true, size: 60, opacity: 0.85, tooltip: true },
+        encoding: {
+          y: { field: 'config', type: 'nominal', title: null, sort: null },
+          yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS] },
+          x: { field: 'ms', type: 'quantitative', title: 'ms' },
+          color: runColor,
+          shape: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], title: 'percentile' },
+          tooltip: [
+            { field: 'config', type: 'nominal' },
+            { field: 'run', type: 'nominal' },
+            { field: 'kind', type: 'nominal' },
+            { field: 'percentile', type: 'nominal' },
+            { field: 'ms', type: 'quantitative', format: ',.1f' },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** CDFs of a and b overlaid for a chosen configuration. */
+export function compareCdfChart(match: ConfigMatch): ChartDef {
+  const values = pairs(match).flatMap(([name, a, b]) =>
+    ([a, b] as const).flatMap((c, i) =>
+      LATENCY_KINDS.flatMap(([key, label]) => c.cdf[key].map(([ms, fraction]) => ({ config: name, run: RUN_LABELS[i], kind: label, ms, fraction }))),
+    ),
+  );
+  const base = { id: 'cmp-cdf', title: 'Latency CDF, a against b', description: 'Share of requests at or below each latency for the chosen configuration, run a against run b.' };
+  if (values.length === 0) return { ...base, spec: null, note: 'No CDF points in either run.' };
+  return {
+    ...base,
+    spec: {
+      params: [configSelect(match.matched.map((m) => m.name))],
+      data: { values },
+      transform: [{ filter: 'datum.config === cfg' }],
+      facet: { column: { field: 'kind', type: 'nominal', title: null, sort: LATENCY_KINDS.map(([, l]) => l) } },
+      resolve: { scale: { x: 'independent' } },
+      spec: {
+        width: 240,
+        height: 200,
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: {
+          x: { field: 'ms', type: 'quantitative', scale: { type: 'symlog', constant: 10 }, title: 'ms' },
+          y: { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%' }, title: 'requests at or below' },
+          color: runColor,
+          order: { field: 'fraction', type: 'quantitative' },
+        },
+      },
+    },
+  };
+}
+
+/** Cost per day of a and b side by side, stacked by model. */
+export function compareCostChart(match: ConfigMatch): ChartDef {
+  const values = pairs(match).flatMap(([name, a, b]) =>
+    ([a, b] as const).flatMap((c, i) => {
+      const scale = 24 / c.durationHours;
+      const parts = Object.entries(c.cost.byModel).map(([model, u]) => ({ config: name, run: RUN_LABELS[i], model, costPerDayUsd: u.costUsd * scale }));
+      if (c.cost.workersPerDayUsd > 0) parts.push({ config: name, run: RUN_LABELS[i], model: 'workers', costPerDayUsd: c.cost.workersPerDayUsd });
+      return parts;
+    }),
+  );
+  return {
+    id: 'cmp-cost',
+    title: 'Cost per day by model, a against b',
+    description: 'For each configuration the upper bar is run a, the lower run b, stacked by model (workers included).',
+    spec: {
+      data: { values },
+      width: 640,
+      height: Math.max(60, match.matched.length * 40),
+      mark: { type: 'bar', tooltip: true },
+      encoding: {
+        y: { field: 'config', type: 'nominal', title: null, sort: null },
+        yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS] },
+        x: { aggregate: 'sum', field: 'costPerDayUsd', type: 'quantitative', title: 'USD per day', axis: { format: '$,.0f' } },
+        color: { field: 'model', type: 'nominal', title: 'model' },
+        tooltip: [
+          { field: 'config', type: 'nominal' },
+          { field: 'run', type: 'nominal' },
+          { field: 'model', type: 'nominal' },
+          { aggregate: 'sum', field: 'costPerDayUsd', type: 'quantitative', format: '$,.2f', title: 'USD per day' },
+        ],
+      },
+    },
+  };
+}
+
+/** Cost against quality and against p95 for both runs, each configuration's move drawn as a line. */
+export function compareFrontierChart(match: ConfigMatch): ChartDef {
+  const names = new Set(match.matched.map((m) => m.name));
+  const rowsA = frontierRows(match.matched.map((m) => m.a), 'a');
+  const rowsB = frontierRows(match.matched.map((m) => m.b), 'b');
+  const values = [...rowsA, ...rowsB].filter((r) => names.has(r.config as string));
+  const panel = (field: string, title: string, format?: string): VlSpec => ({
+    width: 360,
+    height: 260,
+    data: { values },
+    layer: [
+      {
+        mark: { type: 'line', color: '#bbbbbb', strokeWidth: 1 },
+        encoding: {
+          x: { field: 'costPerDayUsd', type: 'quantitative' },
+          y: { field, type: 'quantitative' },
+          detail: { field: 'config', type: 'nominal' },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 80, tooltip: true },
+        encoding: {
+          x: { field: 'costPerDayUsd', type: 'quantitative', title: 'USD per day', axis: { format: '$,.0f' }, scale: { zero: false } },
+          y: { field, type: 'quantitative', title, scale: { zero: false }, ...(format ? { axis: { format } } : {}) },
+          color: runColor,
+          tooltip: [
+            { field: 'config', type: 'nominal' },
+            { field: 'run', type: 'nominal' },
+            { field: 'costPerDayUsd', type: 'quantitative', format: '$,.2f', title: 'cost/day' },
+            { field: 'quality', type: 'quantitative', format: '.1%' },
+            { field: 'e2eP95Ms', type: 'quantitative', format: ',.0f', title: 'e2e p95 (ms)' },
+          ],
+        },
+      },
+    ],
+  });
+  return {
+    id: 'cmp-frontier',
+    title: 'Cost, quality and p95, a against b',
+    description: 'Each configuration is a grey line from its point in run a (blue) to run b (orange).',
+    spec: { hconcat: [panel('quality', 'quality', '%'), panel('e2eP95Ms', 'e2e p95 (ms)')] },
+  };
+}
+
+/** Arrival rate, queue depth and workers over the day, a against b, for a chosen configuration. */
+export function compareTimeSeriesChart(match: ConfigMatch): ChartDef {
+  const values = pairs(match).flatMap(([name, a, b]) =>
+    ([a, b] as const).flatMap((c, i) =>
+      c.timeSeries.tS.map((t, k) => ({
+        config: name,
+        run: RUN_LABELS[i],
+        hour: t / 3600,
+        completionRps: c.timeSeries.completionRps[k],
+        queueDepthMean: c.timeSeries.queueDepthMean[k],
+        workers: c.timeSeries.workers[k],
+      })),
+    ),
+  );
+  const base = { id: 'cmp-time-series', title: 'Over the day, a against b', description: 'Completions per second, mean queue depth and serving workers for the chosen configuration.' };
+  if (values.length === 0) return { ...base, spec: null, note: 'No time series in either run.' };
+  const x = { field: 'hour', type: 'quantitative', title: 'hour of the simulated day', scale: { domain: [0, 24] } };
+  const panel = (field: string, title: string, height: number): VlSpec => ({
+    width: 760,
+    height,
+    transform: [{ filter: 'datum.config === cfg' }],
+    mark: { type: 'line', strokeWidth: 1 },
+    encoding: { x, y: { field, type: 'quantitative', title }, color: runColor },
+  });
+  return {
+    ...base,
+    spec: {
+      params: [configSelect(match.matched.map((m) => m.name))],
+      data: { values },
+      vconcat: [panel('completionRps', 'completions/s', 140), panel('queueDepthMean', 'queue depth (mean)', 100), panel('workers', 'workers', 100)],
+    },
+  };
+}
+
+/** Every chart of the compare page, in page order. */
+export function compareCharts(match: ConfigMatch): ChartDef[] {
+  if (match.matched.length === 0) return [];
+  return [compareLatencyChart(match), compareCdfChart(match), compareCostChart(match), compareFrontierChart(match), compareTimeSeriesChart(match)];
+}

@@ -1,0 +1,44 @@
+/** `bench run` as a function: prepare the scenario, sweep it, write results.json. */
+import { join } from 'node:path';
+import type { ResultsFile } from './results/schema.ts';
+import { prepareScenario, type RunOverrides } from './sweep/prepare.ts';
+import { Sweep, type SweepOptions } from './sweep/sweep.ts';
+
+/** Options of a run. */
+export interface RunOptions extends RunOverrides {
+  /** Output folder; default `results/<scenario>/<timestamp>/`. */
+  outDir?: string;
+  /** Write nothing to disk. */
+  noWrite?: boolean;
+  threads?: number;
+  /** Subscribes to the sweep's events before it starts. */
+  listen?: (sweep: Sweep) => void;
+}
+
+/** Default output folder of a run. */
+export function defaultOutDir(scenarioName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\..+$/, '');
+  return join('results', scenarioName.replace(/[^\w.-]+/g, '_'), stamp);
+}
+
+/** Runs a scenario file's sweep; returns the results and where they were written. */
+export async function runScenarioFile(file: string, options: RunOptions = {}): Promise<{ results: ResultsFile; outDir: string | null }> {
+  const overrides: RunOverrides = {
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.requestsPerDay !== undefined ? { requestsPerDay: options.requestsPerDay } : {}),
+    ...(options.durationHours !== undefined ? { durationHours: options.durationHours } : {}),
+    ...(options.replications !== undefined ? { replications: options.replications } : {}),
+    ...(options.only !== undefined ? { only: options.only } : {}),
+  };
+  const prepared = await prepareScenario(file, overrides);
+  const outDir = options.noWrite ? null : (options.outDir ?? defaultOutDir(prepared.scenario.name));
+  const sweepOptions: SweepOptions = {
+    overrides,
+    ...(outDir !== null ? { resultsPath: join(outDir, 'results.json') } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  };
+  const sweep = new Sweep(prepared, sweepOptions);
+  options.listen?.(sweep);
+  const results = await sweep.run();
+  return { results, outDir };
+}

@@ -1,0 +1,197 @@
+/**
+ * Cache backends behind one contract: in memory (default) and Redis over a real connection
+ * (shared by every worker, same semantics). Expiry and LRU order are decided by the harness's
+ * clock, not by Redis's own timers, so a simulated day and a live run age entries alike.
+ */
+import type { Redis } from 'ioredis';
+
+/** A stored value with the time it was written. */
+export interface CacheEntry<V> {
+  value: V;
+  storedAtMs: number;
+}
+
+/** The contract every backend satisfies. */
+export interface CacheStore<V> {
+  /** The live entry under `key` (refreshing its LRU position), or undefined. Expired entries are removed. */
+  get(key: string, nowMs: number): Promise<CacheEntry<V> | undefined>;
+  /** Stores `value`; returns how many entries the capacity evicted. `bucket` groups keys for `scan`. */
+  set(key: string, value: V, nowMs: number, bucket?: string): Promise<number>;
+  /** Live entries of a bucket (for similarity search). */
+  scan(bucket: string, nowMs: number): Promise<Array<{ key: string; entry: CacheEntry<V> }>>;
+  /** Removes everything. */
+  clear(): Promise<void>;
+}
+
+/** Capacity and TTL of a store. */
+export interface StoreLimits {
+  capacity: number;
+  /** 0 = never expires. */
+  ttlS: number;
+}
+
+/** An LRU map with TTL. */
+export class MemoryStore<V> implements CacheStore<V> {
+  private readonly map = new Map<string, CacheEntry<V> & { bucket?: string }>();
+  private readonly buckets = new Map<string, Set<string>>();
+
+  constructor(private readonly limits: StoreLimits) {}
+
+  async get(key: string, nowMs: number): Promise<CacheEntry<V> | undefined> {
+    return this.getSync(key, nowMs);
+  }
+
+  /** Synchronous read (the in-memory store needs no I/O). */
+  getSync(key: string, nowMs: number): CacheEntry<V> | undefined {
+    const e = this.map.get(key);
+    if (e === undefined) return undefined;
+    if (this.expired(e, nowMs)) {
+      this.remove(key, e);
+      return undefined;
+    }
+    this.map.delete(key);
+    this.map.set(key, e);
+    return e;
+  }
+
+  async set(key: string, value: V, nowMs: number, bucket?: string): Promise<number> {
+    return this.setSync(key, value, nowMs, bucket);
+  }
+
+  /** Synchronous write. */
+  setSync(key: string, value: V, nowMs: number, bucket?: string): number {
+    const old = this.map.get(key);
+    if (old !== undefined) this.remove(key, old);
+    this.map.set(key, bucket === undefined ? { value, storedAtMs: nowMs } : { value, storedAtMs: nowMs, bucket });
+    if (bucket !== undefined) {
+      let b = this.buckets.get(bucket);
+      if (b === undefined) this.buckets.set(bucket, (b = new Set()));
+      b.add(key);
+    }
+    let evicted = 0;
+    while (this.map.size > this.limits.capacity) {
+      const [oldestKey, oldest] = this.map.entries().next().value as [string, CacheEntry<V> & { bucket?: string }];
+      this.remove(oldestKey, oldest);
+      evicted++;
+    }
+    return evicted;
+  }
+
+  async scan(bucket: string, nowMs: number): Promise<Array<{ key: string; entry: CacheEntry<V> }>> {
+    return this.scanSync(bucket, nowMs);
+  }
+
+  /** Synchronous scan. */
+  scanSync(bucket: string, nowMs: number): Array<{ key: string; entry: CacheEntry<V> }> {
+    const keys = this.buckets.get(bucket);
+    if (keys === undefined) return [];
+    const out: Array<{ key: string; entry: CacheEntry<V> }> = [];
+    for (const key of keys) {
+      const e = this.map.get(key)!;
+      if (this.expired(e, nowMs)) this.remove(key, e);
+      else out.push({ key, entry: e });
+    }
+    return out;
+  }
+
+  async clear(): Promise<void> {
+    this.map.clear();
+    this.buckets.clear();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  private expired(e: CacheEntry<V>, nowMs: number): boolean {
+    return this.limits.ttlS > 0 && nowMs - e.storedAtMs > this.limits.ttlS * 1000;
+  }
+
+  private remove(key: string, e: { bucket?: string }): void {
+    this.map.delete(key);
+    if (e.bucket !== undefined) this.buckets.get(e.bucket)?.delete(key);
+  }
+}
+
+/**
+ * A Redis store: values as JSON strings under `<ns>:v:<key>`, LRU order in the sorted set
+ * `<ns>:lru` (score = a use counter kept in `<ns>:tick`), buckets as sets `<ns>:b:<bucket>`.
+ */
+export class RedisStore<V> implements CacheStore<V> {
+  constructor(
+    private readonly redis: Redis,
+    private readonly namespace: string,
+    private readonly limits: StoreLimits,
+  ) {}
+
+  async get(key: string, nowMs: number): Promise<CacheEntry<V> | undefined> {
+    const raw = await this.redis.get(this.k(key));
+    if (raw === null) return undefined;
+    const e = JSON.parse(raw) as CacheEntry<V> & { bucket?: string };
+    if (this.limits.ttlS > 0 && nowMs - e.storedAtMs > this.limits.ttlS * 1000) {
+      await this.remove([key], [e.bucket]);
+      return undefined;
+    }
+    const tick = await this.redis.incr(`${this.namespace}:tick`);
+    await this.redis.zadd(`${this.namespace}:lru`, tick, key);
+    return { value: e.value, storedAtMs: e.storedAtMs };
+  }
+
+  async set(key: string, value: V, nowMs: number, bucket?: string): Promise<number> {
+    const tick = await this.redis.incr(`${this.namespace}:tick`);
+    const m = this.redis.multi().set(this.k(key), JSON.stringify({ value, storedAtMs: nowMs, bucket })).zadd(`${this.namespace}:lru`, tick, key);
+    if (bucket !== undefined) m.sadd(`${this.namespace}:b:${bucket}`, key);
+    m.zcard(`${this.namespace}:lru`);
+    const res = (await m.exec()) ?? [];
+    const size = Number(res[res.length - 1]?.[1] ?? 0);
+    const over = size - this.limits.capacity;
+    if (over <= 0) return 0;
+    const popped = (await this.redis.zpopmin(`${this.namespace}:lru`, over)) as string[];
+    const victims = popped.filter((_, i) => i % 2 === 0);
+    const raws = victims.length > 0 ? await this.redis.mget(...victims.map((v) => this.k(v))) : [];
+    const buckets = raws.map((r) => (r === null ? undefined : (JSON.parse(r) as { bucket?: string }).bucket));
+    await this.remove(victims, buckets, false);
+    return victims.length;
+  }
+
+  async scan(bucket: string, nowMs: number): Promise<Array<{ key: string; entry: CacheEntry<V> }>> {
+    const keys = await this.redis.smembers(`${this.namespace}:b:${bucket}`);
+    if (keys.length === 0) return [];
+    keys.sort();
+    const raws = await this.redis.mget(...keys.map((k) => this.k(k)));
+    const out: Array<{ key: string; entry: CacheEntry<V> }> = [];
+    const stale: string[] = [];
+    raws.forEach((raw, i) => {
+      if (raw === null) return void stale.push(keys[i]!);
+      const e = JSON.parse(raw) as CacheEntry<V>;
+      if (this.limits.ttlS > 0 && nowMs - e.storedAtMs > this.limits.ttlS * 1000) stale.push(keys[i]!);
+      else out.push({ key: keys[i]!, entry: { value: e.value, storedAtMs: e.storedAtMs } });
+    });
+    if (stale.length > 0) await this.remove(stale, stale.map(() => bucket));
+    return out;
+  }
+
+  async clear(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.namespace}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await this.redis.del(...keys);
+    } while (cursor !== '0');
+  }
+
+  private k(key: string): string {
+    return `${this.namespace}:v:${key}`;
+  }
+
+  private async remove(keys: string[], buckets: Array<string | undefined>, fromLru = true): Promise<void> {
+    const m = this.redis.multi();
+    keys.forEach((key, i) => {
+      m.del(this.k(key));
+      if (fromLru) m.zrem(`${this.namespace}:lru`, key);
+      const b = buckets[i];
+      if (b !== undefined) m.srem(`${this.namespace}:b:${b}`, key);
+    });
+    await m.exec();
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The four caches of the agent: exact LLM request, semantic, embedding and tool output. Each
+ * wraps a store (memory or Redis) and keeps its own hit/miss/false-hit/stale accounting.
+ */
+import { Redis } from 'ioredis';
+import type { CacheStats } from '../results/schema.ts';
+import type { CacheSpec } from '../scenario/schema.ts';
+import { cosine } from '../workload/prompt-space.ts';
+import { MemoryStore, RedisStore, type CacheEntry, type CacheStore } from './cache-store.ts';
+
+/** A stored LLM answer. */
+export interface AnswerValue {
+  model: string;
+  outputTokens: number;
+  correct: boolean;
+  /** The intent the answer was written for (a semantic hit on another intent is a false hit). */
+  intentKey: string;
+  /** What producing the answer cost (what a hit saves). */
+  costUsd: number;
+  /** Semantic cache: the prompt's embedding. */
+  vector?: number[];
+}
+
+/** A stored tool result: when it was fetched and when the source next changes. */
+export interface ToolValue {
+  costUsd: number;
+  changesAtMs: number;
+}
+
+/** A stored embedding (the vector itself is not needed by the simulation; its price is). */
+export interface EmbeddingValue {
+  costUsd: number;
+}
+
+const KEY_WORDS: Record<CacheSpec['type'], { key: string; value: string }> = {
+  exact: { key: 'hash(model, step, normalized messages, output-changing parameters)', value: 'the response text and its usage' },
+  semantic: { key: 'embedding of the user prompt (served above the similarity threshold)', value: 'the response text' },
+  embedding: { key: 'hash(embedding model, text)', value: 'the embedding vector' },
+  tool: { key: 'hash(tool, arguments)', value: 'the tool output, kept for the TTL' },
+};
+
+/** Accounting shared by all cache kinds. */
+export class CacheCounter {
+  readonly stats: CacheStats;
+
+  constructor(spec: CacheSpec) {
+    this.stats = {
+      kind: spec.type,
+      step: spec.step,
+      ...KEY_WORDS[spec.type],
+      lookups: 0,
+      hits: 0,
+      misses: 0,
+      hitRate: 0,
+      falseHits: 0,
+      precision: 1,
+      staleHits: 0,
+      staleRate: 0,
+      evictions: 0,
+      savedUsd: 0,
+    };
+  }
+
+  hit(savedUsd: number, flags: { false?: boolean; stale?: boolean } = {}): void {
+    const s = this.stats;
+    s.lookups++;
+    s.hits++;
+    s.savedUsd += savedUsd;
+    if (flags.false) s.falseHits++;
+    if (flags.stale) s.staleHits++;
+  }
+
+  miss(): void {
+    this.stats.lookups++;
+    this.stats.misses++;
+  }
+
+  evicted(n: number): void {
+    this.stats.evictions += n;
+  }
+
+  /** The final figures (rates filled in). */
+  finish(): CacheStats {
+    const s = this.stats;
+    s.hitRate = s.lookups === 0 ? 0 : s.hits / s.lookups;
+    s.precision = s.hits === 0 ? 1 : (s.hits - s.falseHits) / s.hits;
+    s.staleRate = s.hits === 0 ? 0 : s.staleHits / s.hits;
+    return s;
+  }
+}
+
+/** Opens the store a cache spec asks for; Redis connections are shared per URL. */
+export class StoreFactory {
+  private readonly redis = new Map<string, Redis>();
+
+  constructor(private readonly namespace: string) {}
+
+  open<V>(spec: CacheSpec, name: string): CacheStore<V> {
+    const limits = { capacity: spec.capacity, ttlS: spec.ttlS };
+    if (spec.backend === 'memory') return new MemoryStore<V>(limits);
+    let conn = this.redis.get(spec.backend.redis);
+    if (conn === undefined) {
+      conn = new Redis(spec.backend.redis, { lazyConnect: false, maxRetriesPerRequest: 2 });
+      this.redis.set(spec.backend.redis, conn);
+    }
+    return new RedisStore<V>(conn, `${this.namespace}:${name}`, limits);
+  }
+
+  /** Closes Redis connections. */
+  async close(): Promise<void> {
+    await Promise.all([...this.redis.values()].map((r) => r.quit().catch(() => undefined)));
+  }
+}
+
+/** A cache in front of one step, with its store and its counter. */
+export class StepCache<V> {
+  readonly counter: CacheCounter;
+
+  constructor(
+    readonly spec: CacheSpec,
+    readonly store: CacheStore<V>,
+  ) {
+    this.counter = new CacheCounter(spec);
+  }
+
+  get(key: string, nowMs: number): Promise<CacheEntry<V> | undefined> {
+    return this.store.get(key, nowMs);
+  }
+
+  async set(key: string, value: V, nowMs: number, bucket?: string): Promise<void> {
+    this.counter.evicted(await this.store.set(key, value, nowMs, bucket));
+  }
+}
+
+/** Semantic lookup: the most similar live entry of the bucket at or above the threshold. */
+export async function nearestAnswer(
+  cache: StepCache<AnswerValue>,
+  vector: ArrayLike<number>,
+  bucket: string,
+  nowMs: number,
+): Promise<{ entry: CacheEntry<AnswerValue>; similarity: number; key: string } | undefined> {
+  if (cache.spec.type !== 'semantic') return undefined;
+  const threshold = cache.spec.threshold;
+  let best: { entry: CacheEntry<AnswerValue>; similarity: number; key: string } | undefined;
+  for (const { key, entry } of await cache.store.scan(bucket, nowMs)) {
+    const sim = cosine(vector, entry.value.vector!);
+    if (sim >= threshold && (best === undefined || sim > best.similarity)) best = { entry, similarity: sim, key };
+  }
+  if (best !== undefined) await cache.store.get(best.key, nowMs); // refresh its LRU position
+  return best;
+}

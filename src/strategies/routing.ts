@@ -1,0 +1,135 @@
+/**
+ * Routing strategies: which model answers a routed step. Each is a real mechanism over calls
+ * that are paid and waited for: a cascade pays the small call and, on escalation, the large one
+ * too, one after the other; a classifier router pays its classifier call; fallback retries.
+ */
+import type { Clock } from '../engine/clock.ts';
+import type { ChatResult } from '../llm/client.ts';
+import { Rng } from '../random.ts';
+import type { RoutingSpec } from '../scenario/schema.ts';
+
+/** What a router needs from the step it routes. */
+export interface RouteContext {
+  clock: Clock;
+  /** Makes (and records) one call to `model`; `options` shape the call. */
+  call(model: string, options?: { outputTokens?: number; timeoutMs?: number; purpose?: 'answer' | 'classify' }): Promise<ChatResult>;
+  kind: string;
+  difficulty: number;
+  /** Randomness of this routing decision (seeded per request and step). */
+  rng: Rng;
+}
+
+/** The routed answer and how it was reached. */
+export interface RouteResult {
+  /** The call whose answer is used (failed when every attempt failed). */
+  answer: ChatResult;
+  /** Whether the strong model (or an escalation) produced the answer. */
+  strong: boolean;
+  escalated: boolean;
+  retries: number;
+  fallbacks: number;
+}
+
+/** One routing strategy. */
+export interface Router {
+  readonly label: string;
+  /** The models this router may call (for reporting). */
+  readonly models: string[];
+  /** The model counted as "strong" for strong-call share. */
+  readonly strongModel: string | null;
+  route(ctx: RouteContext): Promise<RouteResult>;
+}
+
+/** Short label of a routing spec, e.g. `cascade(gpt-4o-mini→gpt-4o @0.7)`. */
+export function routingLabel(spec: RoutingSpec): string {
+  switch (spec.type) {
+    case 'single':
+      return `single(${spec.model})`;
+    case 'cascade':
+      return `cascade(${spec.models[0]}→${spec.models[1]} @${spec.minConfidence})`;
+    case 'router':
+      return `router(by ${spec.by}: ${spec.small}|${spec.large}${spec.by === 'task' ? '' : ` @${spec.threshold}`})`;
+    case 'fallback':
+      return `fallback(${spec.models.join('→')})`;
+  }
+}
+
+/** Builds the router a spec describes. */
+export function createRouter(spec: RoutingSpec): Router {
+  const label = routingLabel(spec);
+  switch (spec.type) {
+    case 'single':
+      return {
+        label,
+        models: [spec.model],
+        strongModel: null,
+        async route(ctx) {
+          return { answer: await ctx.call(spec.model), strong: false, escalated: false, retries: 0, fallbacks: 0 };
+        },
+      };
+    case 'cascade': {
+      const [small, large] = spec.models;
+      return {
+        label,
+        models: [small, large],
+        strongModel: large,
+        async route(ctx) {
+          const first = await ctx.call(small);
+          if (first.outcome === 'ok' && first.confidence >= spec.minConfidence) {
+            return { answer: first, strong: false, escalated: false, retries: 0, fallbacks: 0 };
+          }
+          // low confidence (or a failed small call): escalate; both calls are paid, in sequence
+          const second = await ctx.call(large);
+          return { answer: second, strong: true, escalated: true, retries: 0, fallbacks: 0 };
+        },
+      };
+    }
+    case 'router':
+      return {
+        label,
+        models: spec.by === 'classifier' ? [spec.classifierModel!, spec.small, spec.large] : [spec.small, spec.large],
+        strongModel: spec.large,
+        async route(ctx) {
+          let hard: boolean;
+          if (spec.by === 'task') {
+            hard = spec.largeKinds.includes(ctx.kind);
+          } else {
+            if (spec.by === 'classifier') {
+              const verdict = await ctx.call(spec.classifierModel!, { outputTokens: spec.classifierOutputTokens, purpose: 'classify' });
+              if (verdict.outcome !== 'ok') {
+                return { answer: verdict, strong: false, escalated: false, retries: 0, fallbacks: 0 };
+              }
+            }
+            // the prediction of "harder than the threshold" is right with probability `accuracy`
+            const truth = ctx.difficulty > spec.threshold;
+            hard = ctx.rng.next() < spec.accuracy ? truth : !truth;
+          }
+          const answer = await ctx.call(hard ? spec.large : spec.small);
+          return { answer, strong: hard, escalated: false, retries: 0, fallbacks: 0 };
+        },
+      };
+    case 'fallback':
+      return {
+        label,
+        models: spec.models,
+        strongModel: null,
+        async route(ctx) {
+          let retries = 0;
+          let last: ChatResult | undefined;
+          for (const [i, model] of spec.models.entries()) {
+            for (let attempt = 0; attempt <= spec.retries; attempt++) {
+              last = await ctx.call(model, { timeoutMs: spec.timeoutMs });
+              if (last.outcome === 'ok') return { answer: last, strong: false, escalated: false, retries, fallbacks: i };
+              if (last.outcome === 'context_length') break;
+              if (attempt < spec.retries) {
+                retries++;
+                const backoff = spec.backoffMs * 2 ** attempt * (0.5 + ctx.rng.next());
+                await ctx.clock.sleep(Math.max(backoff, last.retryAfterMs ?? 0));
+              }
+            }
+          }
+          return { answer: last!, strong: false, escalated: false, retries, fallbacks: spec.models.length - 1 };
+        },
+      };
+  }
+}

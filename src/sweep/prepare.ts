@@ -1,0 +1,50 @@
+/** A scenario made ready to run: loaded, overrides applied, sweep expanded. */
+import type { Catalog } from '../../mock-llm/catalog.ts';
+import type { Configuration } from '../engine/simulate.ts';
+import { loadScenarioFile } from '../scenario/load.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { expandSweep } from './configurations.ts';
+
+/** Command-line overrides of a scenario. */
+export interface RunOverrides {
+  seed?: number;
+  requestsPerDay?: number;
+  durationHours?: number;
+  /** Seeds run per configuration (the first is the headline). */
+  replications?: number;
+  /** Run only configurations whose name contains this. */
+  only?: string;
+}
+
+/** Everything a run needs. */
+export interface PreparedScenario {
+  file: string;
+  scenario: Scenario;
+  catalog: Catalog;
+  seed: number;
+  replications: number;
+  configurations: Configuration[];
+}
+
+/** Loads the file and applies the overrides (the same in the main thread and every worker). */
+export async function prepareScenario(file: string, overrides: RunOverrides): Promise<PreparedScenario> {
+  const loaded = await loadScenarioFile(file);
+  const scenario: Scenario = {
+    ...loaded.scenario,
+    traffic: {
+      ...loaded.scenario.traffic,
+      ...(overrides.requestsPerDay !== undefined ? { requestsPerDay: overrides.requestsPerDay } : {}),
+      ...(overrides.durationHours !== undefined ? { durationHours: overrides.durationHours } : {}),
+    },
+  };
+  let configurations = expandSweep(scenario);
+  if (overrides.only !== undefined) configurations = configurations.filter((c) => c.name.includes(overrides.only!));
+  return {
+    file,
+    scenario,
+    catalog: loaded.catalog,
+    seed: overrides.seed ?? scenario.seed,
+    replications: overrides.replications ?? 1,
+    configurations,
+  };
+}

@@ -1,0 +1,26 @@
+/** One configuration over one or more seeds: the first seed's results, with every seed's headline figures. */
+import { simulateConfiguration, type Configuration } from '../engine/simulate.ts';
+import { headlineMetrics } from '../results/headline.ts';
+import type { ConfigResult } from '../results/schema.ts';
+import type { PreparedScenario } from './prepare.ts';
+
+/** Simulates `config` for `prepared.replications` consecutive seeds. */
+export async function simulateReplicated(
+  prepared: PreparedScenario,
+  config: Configuration,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ConfigResult> {
+  const reps = prepared.replications;
+  let first: ConfigResult | undefined;
+  const replicates: NonNullable<ConfigResult['replicates']> = [];
+  for (let r = 0; r < reps; r++) {
+    const seed = prepared.seed + r;
+    const result = await simulateConfiguration(prepared.scenario, prepared.catalog, config, {
+      seed,
+      ...(onProgress ? { onProgress: (done, total) => onProgress(r * total + done, reps * total) } : {}),
+    });
+    first ??= result;
+    replicates.push({ seed, metrics: headlineMetrics(result) });
+  }
+  return reps > 1 ? { ...first!, replicates } : first!;
+}

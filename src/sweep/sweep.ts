@@ -1,0 +1,114 @@
+/**
+ * Runs every configuration of a sweep, spread over worker threads, and writes results.json after
+ * each finished configuration, so an interrupted run keeps what finished. Progress is reported
+ * as typed events; the CLI's progress bar and any other listener subscribe.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { writeJsonAtomic, buildResultsFile } from '../results/write.ts';
+import type { ConfigResult, ResultsFile } from '../results/schema.ts';
+import { simulateReplicated } from './replicate.ts';
+import type { PreparedScenario, RunOverrides } from './prepare.ts';
+
+/** Progress of one configuration. */
+export class SweepProgressEvent extends Event {
+  constructor(
+    readonly config: string,
+    readonly done: number,
+    readonly total: number,
+  ) {
+    super('progress');
+  }
+}
+
+/** One configuration finished (its results are already on disk). */
+export class ConfigDoneEvent extends Event {
+  constructor(readonly result: ConfigResult) {
+    super('config-done');
+  }
+}
+
+/** Options of a sweep. */
+export interface SweepOptions {
+  /** Where results.json goes; nothing is written when undefined. */
+  resultsPath?: string;
+  /** Worker threads; default: one per core, at most one per configuration; 0 = run in this thread. */
+  threads?: number;
+  overrides: RunOverrides;
+}
+
+/** A sweep run; listen for 'progress' and 'config-done' before calling `run()`. */
+export class Sweep extends EventTarget {
+  constructor(
+    private readonly prepared: PreparedScenario,
+    private readonly options: SweepOptions,
+  ) {
+    super();
+  }
+
+  async run(): Promise<ResultsFile> {
+    const configs = this.prepared.configurations;
+    const results: Array<ConfigResult | undefined> = new Array(configs.length);
+    const finish = (index: number, r: ConfigResult) => {
+      results[index] = r;
+      if (this.options.resultsPath !== undefined) writeJsonAtomic(this.options.resultsPath, this.file(results));
+      this.dispatchEvent(new ConfigDoneEvent(r));
+    };
+    const threads = Math.min(this.options.threads ?? availableParallelism(), configs.length);
+    if (threads <= 1) {
+      for (const [i, c] of configs.entries()) {
+        const r = await simulateReplicated(this.prepared, c, (done, total) => this.dispatchEvent(new SweepProgressEvent(c.name, done, total)));
+        finish(i, r);
+      }
+    } else {
+      await this.runThreads(threads, finish);
+    }
+    return this.file(results);
+  }
+
+  private file(results: Array<ConfigResult | undefined>): ResultsFile {
+    return buildResultsFile(this.prepared, results.filter((r): r is ConfigResult => r !== undefined));
+  }
+
+  private runThreads(threads: number, finish: (index: number, r: ConfigResult) => void): Promise<void> {
+    const configs = this.prepared.configurations;
+    let next = 0;
+    let running = 0;
+    return new Promise((resolve, reject) => {
+      const workers: Worker[] = [];
+      let failed = false;
+      const fail = (err: Error) => {
+        if (failed) return;
+        failed = true;
+        for (const w of workers) void w.terminate();
+        reject(err);
+      };
+      const feed = (w: Worker) => {
+        if (next < configs.length) {
+          running++;
+          w.postMessage({ index: next++ });
+        } else {
+          w.postMessage({ exit: true });
+          if (running === 0) resolve();
+        }
+      };
+      for (let t = 0; t < threads; t++) {
+        const w = new Worker(new URL('./thread.mjs', import.meta.url), {
+          workerData: { file: this.prepared.file, overrides: this.options.overrides },
+        });
+        workers.push(w);
+        w.on('message', (msg: { type: string; index: number; done?: number; total?: number; result?: ConfigResult; message?: string }) => {
+          if (msg.type === 'ready') return feed(w);
+          if (msg.type === 'progress') {
+            return void this.dispatchEvent(new SweepProgressEvent(configs[msg.index]!.name, msg.done!, msg.total!));
+          }
+          if (msg.type === 'error') return fail(new Error(`configuration "${configs[msg.index]!.name}" failed: ${msg.message}`));
+          running--;
+          finish(msg.index, msg.result!);
+          feed(w);
+        });
+        w.on('error', fail);
+      }
+    });
+  }
+}

@@ -1,0 +1,23 @@
+/** Runs configurations of a sweep inside a worker thread; posts each result as it finishes. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { simulateReplicated } from './replicate.ts';
+import { prepareScenario, type RunOverrides } from './prepare.ts';
+
+const data = workerData as { file: string; overrides: RunOverrides };
+const prepared = await prepareScenario(data.file, data.overrides);
+
+parentPort!.on('message', async (msg: { index: number } | { exit: true }) => {
+  if ('exit' in msg) {
+    parentPort!.close();
+    return;
+  }
+  try {
+    const result = await simulateReplicated(prepared, prepared.configurations[msg.index]!, (done, total) =>
+      parentPort!.postMessage({ type: 'progress', index: msg.index, done, total }),
+    );
+    parentPort!.postMessage({ type: 'result', index: msg.index, result });
+  } catch (err) {
+    parentPort!.postMessage({ type: 'error', index: msg.index, message: (err as Error).stack ?? String(err) });
+  }
+});
+parentPort!.postMessage({ type: 'ready' });

@@ -1,0 +1,78 @@
+/** Distributions a scenario uses for token lengths, difficulties and tool latencies. */
+import type { Rng } from '../random.ts';
+
+/** A distribution as written in a scenario; a bare number means a constant. */
+export type Dist =
+  | number
+  | { dist: 'constant'; value: number }
+  | { dist: 'uniform'; min: number; max: number }
+  | { dist: 'normal'; mean: number; sd: number; min?: number }
+  | { dist: 'exponential'; mean: number }
+  | { dist: 'lognormal'; mean: number; cv: number };
+
+/** Always `value`. */
+export const constant = (value: number): Dist => ({ dist: 'constant', value });
+/** Uniform on [min, max]. */
+export const uniform = (min: number, max: number): Dist => ({ dist: 'uniform', min, max });
+/** Normal, cut at `min` (default 0). */
+export const normal = (mean: number, sd: number, min = 0): Dist => ({ dist: 'normal', mean, sd, min });
+/** Exponential with the given mean. */
+export const exponential = (mean: number): Dist => ({ dist: 'exponential', mean });
+/** Lognormal with the given mean and coefficient of variation (sd / mean). */
+export const lognormal = (mean: number, cv: number): Dist => ({ dist: 'lognormal', mean, cv });
+
+/** One draw. */
+export function sample(d: Dist, rng: Rng): number {
+  if (typeof d === 'number') return d;
+  switch (d.dist) {
+    case 'constant':
+      return d.value;
+    case 'uniform':
+      return d.min + (d.max - d.min) * rng.next();
+    case 'normal':
+      return Math.max(d.min ?? 0, d.mean + d.sd * rng.normal());
+    case 'exponential':
+      return rng.exponential(d.mean);
+    case 'lognormal':
+      return rng.lognormal(d.mean, d.cv);
+  }
+}
+
+/** A draw rounded to a whole token count of at least `min`. */
+export function sampleTokens(d: Dist, rng: Rng, min = 1): number {
+  return Math.max(min, Math.round(sample(d, rng)));
+}
+
+/** The distribution's mean (of the uncut distribution for `normal`). */
+export function meanOf(d: Dist): number {
+  if (typeof d === 'number') return d;
+  switch (d.dist) {
+    case 'constant':
+      return d.value;
+    case 'uniform':
+      return (d.min + d.max) / 2;
+    case 'normal':
+      return d.mean;
+    case 'exponential':
+      return d.mean;
+    case 'lognormal':
+      return d.mean;
+  }
+}
+
+/** Short human label, e.g. `lognormal(mean 300, cv 0.5)`. */
+export function describeDist(d: Dist): string {
+  if (typeof d === 'number') return String(d);
+  switch (d.dist) {
+    case 'constant':
+      return String(d.value);
+    case 'uniform':
+      return `uniform(${d.min}–${d.max})`;
+    case 'normal':
+      return `normal(mean ${d.mean}, sd ${d.sd})`;
+    case 'exponential':
+      return `exponential(mean ${d.mean})`;
+    case 'lognormal':
+      return `lognormal(mean ${d.mean}, cv ${d.cv})`;
+  }
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { BenchError } from '../../src/errors.ts';
+import { checkComparable, compareTable, formatCompareTable, matchConfigurations, renderCompare } from '../../src/report/index.ts';
+import type { ResultsFile } from '../../src/results/schema.ts';
+import { buildResults } from '../fixtures/results.ts';
+
+/** Two runs: b is a copy of a with a few figures of its first configuration changed by hand. */
+function pair(): { a: ResultsFile; b: ResultsFile } {
+  const a = buildResults();
+  const b = structuredClone(a);
+  const c = b.configurations[0];
+  c.cost.perDayUsd = 1048.3; // 953 → 1048.3: +10%, worse
+  c.latencyMs.e2e.p95 = 3510; // 3900 → 3510: −10%, better
+  c.quality.share = 0.874; // 0.92 → 0.874: −5%, worse
+  c.throughput.peakRps = 3.9; // 2.6 → 3.9: +50%, better (higher is better)
+  return { a, b };
+}
+
+function row(rows: ReturnType<typeof compareTable>, config: string, metric: string) {
+  return rows.find((r) => r.config === config && r.metric === metric)!;
+}
+
+describe('compareTable', () => {
+  it('gives one row per matched configuration and headline metric', () => {
+    const { a, b } = pair();
+    const rows = compareTable(a, b);
+    expect(rows).toHaveLength(6 * 11);
+    expect(new Set(rows.map((r) => r.config)).size).toBe(6);
+  });
+
+  it('marks a rise in cost as worse, with delta and delta %', () => {
+    const { a, b } = pair();
+    const r = row(compareTable(a, b), 'routing=strong cache=none', 'costPerDayUsd');
+    expect(r.a).toBe(953);
+    expect(r.b).toBe(1048.3);
+    expect(r.delta).toBeCloseTo(95.3, 10);
+    expect(r.deltaPct).toBeCloseTo(0.1, 10);
+    expect(r.direction).toBe('worse');
+  });
+
+  it('marks a fall in latency as better', () => {
+    const { a, b } = pair();
+    const r = row(compareTable(a, b), 'routing=strong cache=none', 'e2eP95Ms');
+    expect(r.delta).toBe(-390);
+    expect(r.deltaPct).toBeCloseTo(-0.1, 10);
+    expect(r.direction).toBe('better');
+  });
+
+  it('marks a fall in quality as worse and a rise in peak throughput as better', () => {
+    const { a, b } = pair();
+    const rows = compareTable(a, b);
+    expect(row(rows, 'routing=strong cache=none', 'quality').direction).toBe('worse');
+    const peak = row(rows, 'routing=strong cache=none', 'peakRps');
+    expect(peak.deltaPct).toBeCloseTo(0.5, 10);
+    expect(peak.direction).toBe('better');
+  });
+
+  it('marks unchanged figures as same', () => {
+    const { a, b } = pair();
+    const rows = compareTable(a, b).filter((r) => r.config === 'routing=cascade cache=exact');
+    expect(rows.every((r) => r.direction === 'same' && r.delta === 0 && r.deltaPct === 0)).toBe(true);
+  });
+
+  it('gives no percentage when a is zero and b is not', () => {
+    const { a, b } = pair();
+    b.configurations[1].requests.failed = 0;
+    a.configurations[1].requests.failed = 0;
+    b.configurations[2].requests.failed = 50;
+    a.configurations[2].requests.failed = 0;
+    const rows = compareTable(a, b);
+    expect(row(rows, 'routing=strong cache=exact', 'errorRate')).toMatchObject({ delta: 0, deltaPct: 0, direction: 'same' });
+    expect(row(rows, 'routing=small cache=none', 'errorRate')).toMatchObject({ deltaPct: null, direction: 'worse' });
+  });
+
+  it('matches configurations by name and lists the unmatched', () => {
+    const a = buildResults();
+    const b = buildResults({ routings: ['strong', 'cascade'] });
+    b.configurations[0].name = 'routing=strong cache=none workers=16';
+    const match = matchConfigurations(a, b);
+    expect(match.matched.map((m) => m.name)).toEqual(['routing=strong cache=exact', 'routing=cascade cache=none', 'routing=cascade cache=exact']);
+    expect(match.onlyInA).toEqual(['routing=strong cache=none', 'routing=small cache=none', 'routing=small cache=exact']);
+    expect(match.onlyInB).toEqual(['routing=strong cache=none workers=16']);
+    expect(compareTable(a, b)).toHaveLength(3 * 11);
+  });
+});
+
+describe('formatCompareTable', () => {
+  it('prints aligned columns with units, deltas and directions', () => {
+    const { a, b } = pair();
+    const rows = compareTable(a, b).filter((r) => r.config === 'routing=strong cache=none' && ['costPerDayUsd', 'e2eP95Ms', 'quality', 'errorRate'].includes(r.metric));
+    expect(formatCompareTable(rows)).toBe(
+      [
+        'configuration              metric             a          b     delta  delta %',
+        '-------------------------  ----------  --------  ---------  --------  -------  ------',
+        'routing=strong cache=none  cost/day     $953.00  $1,048.30   +$95.30   +10.0%  worse',
+        '                           e2e p95     3,900 ms   3,510 ms   -390 ms   -10.0%  better',
+        '                           quality       92.00%     87.40%  -4.60 pp    -5.0%  worse',
+        '                           error rate     0.02%      0.02%  ±0.00 pp     0.0%  same',
+      ].join('\n'),
+    );
+  });
+
+  it('colours better green and worse red when asked', () => {
+    const { a, b } = pair();
+    const rows = compareTable(a, b).filter((r) => r.config === 'routing=strong cache=none' && ['costPerDayUsd', 'e2eP95Ms'].includes(r.metric));
+    const lines = formatCompareTable(rows, { color: true }).split('\n');
+    expect(lines[2].startsWith('\u001b[31m')).toBe(true);
+    expect(lines[3].startsWith('\u001b[32m')).toBe(true);
+  });
+
+  it('says so when nothing matched', () => {
+    expect(formatCompareTable([])).toBe('No configuration appears in both runs; nothing to compare.');
+  });
+});
+
+describe('checkComparable', () => {
+  it('accepts two runs of the same scenario', () => {
+    const { a, b } = pair();
+    expect(() => checkComparable(a, b)).not.toThrow();
+  });
+
+  it('refuses runs of different scenarios, saying which', () => {
+    const a = buildResults({ scenarioName: 'cascade' });
+    const b = buildResults({ scenarioName: 'caching' });
+    expect(() => checkComparable(a, b)).toThrow(
+      new BenchError(
+        'INCOMPARABLE',
+        'Cannot compare runs of different scenarios: the first run is of "cascade", the second of "caching". Compare two runs of the same scenario.',
+      ),
+    );
+    try {
+      checkComparable(a, b);
+    } catch (error) {
+      expect(error).toBeInstanceOf(BenchError);
+      expect((error as BenchError).code).toBe('INCOMPARABLE');
+    }
+  });
+
+  it('refuses runs of different schema versions, saying which', () => {
+    const a = buildResults();
+    const b = buildResults() as unknown as { schemaVersion: number };
+    b.schemaVersion = 2;
+    expect(() => checkComparable(a, b as unknown as ResultsFile)).toThrow(
+      'Cannot compare results of different schema versions: the first run has schemaVersion 1, the second 2. Re-run both with the same version of llm-scale-bench.',
+    );
+  });
+
+  it('is applied by renderCompare', () => {
+    expect(() => renderCompare(buildResults({ scenarioName: 'cascade' }), buildResults({ scenarioName: 'caching' }))).toThrow(/different scenarios/);
+  });
+});
