@@ -215,7 +215,7 @@ export class MockCore {
         sink.head(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
         return sink.end(this.metrics.render(this.ledger.currentTotals(), this.gauges()));
       default: {
-        const id = decodeURIComponent(path.slice('/v1/models/'.length));
+        const id = safeDecode(path.slice('/v1/models/'.length));
         const spec = this.options.models[id];
         if (spec === undefined) return sendError(sink, modelNotFound(id));
         return sendJson(sink, 200, modelObject(spec));
@@ -769,6 +769,14 @@ function serverError(kind: '500' | '503'): ApiError {
   return kind === '500'
     ? new ApiError(500, 'The server had an error while processing your request. Sorry about that! (injected by mock-llm)', 'server_error', 'server_error')
     : new ApiError(503, 'The engine is currently overloaded, please try again later. (injected by mock-llm)', 'server_error', 'service_unavailable');
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function sendJson(sink: ResponseSink, status: number, value: unknown): void {

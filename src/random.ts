@@ -34,15 +34,10 @@ export class Rng {
   constructor(seed: number | string) {
     const s = typeof seed === 'string' ? hashString(seed) : seed >>> 0;
     // splitmix32 expands the one seed into four non-zero words of state
-    let z = s;
-    const next = () => {
-      z = (z + 0x9e3779b9) >>> 0;
-      return mix32(z) || 1;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+    this.a = mix32((s + 0x9e3779b9) >>> 0) || 1;
+    this.b = mix32((s + 0x3c6ef372) >>> 0) || 1;
+    this.c = mix32((s + 0xdaa66d2b) >>> 0) || 1;
+    this.d = mix32((s + 0x78dde6e4) >>> 0) || 1;
   }
 
   /** A generator whose stream depends on this one's seed and `label` only (not on draws made so far). */

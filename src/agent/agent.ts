@@ -6,14 +6,14 @@
  */
 import type { Catalog } from '../../mock-llm/catalog.ts';
 import type { Clock } from '../engine/clock.ts';
-import type { ChatResult, LlmClient } from '../llm/client.ts';
+import type { ChatCall, ChatResult, LlmClient } from '../llm/client.ts';
 import type { Ledger, LedgerRow } from '../metrics/ledger.ts';
 import { hashString, mix32, Rng } from '../random.ts';
 import type { RoutingStats } from '../results/schema.ts';
 import type { EmbeddingStep, LlmStep, Scenario, Step, Strategies, ToolStep } from '../scenario/schema.ts';
 import { nearestAnswer, StepCache, StoreFactory, type AnswerValue, type EmbeddingValue, type ToolValue } from '../strategies/caches.ts';
 import { effectiveRag, ragRecall } from '../strategies/compression.ts';
-import { createRouter, type Router } from '../strategies/routing.ts';
+import { createRouter, type RouteContext, type Router } from '../strategies/routing.ts';
 import { sample, sampleTokens } from '../workload/distribution.ts';
 import { PromptSpace } from '../workload/prompt-space.ts';
 import type { AgentRequest } from '../workload/requests.ts';
@@ -67,7 +67,10 @@ export class Agent {
   private readonly promptSpace: PromptSpace;
   readonly routing = { callsByModel: {} as Record<string, number>, routed: 0, strong: 0, escalated: 0, retries: 0, fallbacks: 0 };
 
+  readonly clock: Clock;
+
   constructor(private readonly ctx: AgentContext) {
+    this.clock = ctx.clock;
     const st = ctx.strategies;
     this.router = createRouter(st.routing);
     this.stores = new StoreFactory(ctx.cacheNamespace);
@@ -149,9 +152,10 @@ export class Agent {
     return new Rng(mix32(job.req.seed ^ mix32(h + iteration * 0x632be5ab)));
   }
 
-  private record(job: JobState, row: Omit<LedgerRow, 'job'>): void {
+  private record(job: JobState, row: LedgerRow): void {
     job.calls++;
-    this.ctx.ledger.record({ ...row, job: job.req.id } as LedgerRow);
+    row.job = job.req.id;
+    this.ctx.ledger.record(row);
   }
 
   private async llm(step: LlmStep, job: JobState, iteration: number): Promise<void> {
@@ -175,19 +179,24 @@ export class Agent {
     const countsQuality = step.quality ?? step.name === this.qualityStep;
     const streamed = this.streamed.has(step.name);
     const modelSig = ft !== null ? ft.model : step.model === 'routed' ? this.router.label : step.model;
-    const served = (answer: { correct: boolean; outputTokens: number }, firstTokenAtMs: number) => {
-      job.outputs.set(step.name, answer.outputTokens);
-      if (countsQuality && !answer.correct) job.correct = false;
-      if (streamed && job.firstTokenAtMs === null) job.firstTokenAtMs = firstTokenAtMs;
-    };
+    const run = new LlmCall(this, job, step.name, {
+      inputTokens,
+      prefixTokens: systemTokens,
+      outputTokens,
+      difficulty,
+      streamed,
+      countsQuality,
+      kind: req.kind,
+      rng,
+    });
 
     // exact request cache
     const exact = this.exact.get(step.name);
-    const exactKey = `${step.name}|${modelSig}|${req.promptKey}|${iteration}|${inputTokens}`;
+    const exactKey = exact === undefined ? '' : `${step.name}|${modelSig}|${req.promptKey}|${iteration}|${inputTokens}`;
     if (exact !== undefined) {
       const hit = await exact.get(exactKey, clock.now());
       if (hit !== undefined) {
-        await this.serveFromCache(job, step.name, 'exact', exact, hit.value, hit.value.correct, served);
+        await this.serveFromCache(run, 'exact', exact, hit.value, hit.value.correct);
         return;
       }
       exact.counter.miss();
@@ -195,7 +204,7 @@ export class Agent {
     // semantic cache: embed the prompt (paid), then look for a similar stored prompt
     const semantic = this.semantic.get(step.name);
     let vector: Float64Array | undefined;
-    const bucket = `${req.kind}/topic/${req.topic}`;
+    const bucket = semantic === undefined ? '' : `${req.kind}/topic/${req.topic}`;
     if (semantic !== undefined && semantic.spec.type === 'semantic') {
       const t0 = clock.now();
       const e = await this.ctx.client.embed({
@@ -212,55 +221,18 @@ export class Agent {
       const near = await nearestAnswer(semantic, vector, bucket, clock.now());
       if (near !== undefined) {
         const falseHit = near.entry.value.intentKey !== req.intentKey;
-        await this.serveFromCache(job, step.name, 'semantic', semantic, near.entry.value, near.entry.value.correct && !falseHit, served, falseHit);
+        await this.serveFromCache(run, 'semantic', semantic, near.entry.value, near.entry.value.correct && !falseHit, falseHit);
         return;
       }
       semantic.counter.miss();
     }
 
     // a real call, routed or to the step's model
-    let answerStart = clock.now();
-    const call = async (model: string, options: { outputTokens?: number; timeoutMs?: number } = {}): Promise<ChatResult> => {
-      const t0 = clock.now();
-      answerStart = t0;
-      const r = await this.ctx.client.chat({
-        model,
-        step: step.name,
-        jobId: req.id,
-        jobSeed: req.seed,
-        callIndex: job.callIndex++,
-        inputTokens,
-        prefixTokens: systemTokens,
-        outputTokens: options.outputTokens ?? outputTokens,
-        difficulty,
-        stream: streamed,
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-        promptKey: req.promptKey,
-      });
-      this.record(job, {
-        tMs: t0,
-        step: step.name,
-        model,
-        kind: 'llm',
-        inputTokens: r.inputTokens,
-        cachedInputTokens: r.cachedInputTokens,
-        outputTokens: r.outputTokens,
-        costUsd: r.costUsd,
-        latencyMs: r.latencyMs,
-        ttftMs: r.ttftMs,
-        cache: null,
-        retries: 0,
-        outcome: r.outcome,
-      });
-      return r;
-    };
     let answer: ChatResult;
     if (ft !== null || step.model !== 'routed') {
-      answer = await call(ft !== null ? ft.model : step.model);
+      answer = await run.call(ft !== null ? ft.model : step.model);
     } else {
-      const stepCost = { before: this.ctx.ledger.total.costUsd };
-      const routed = await this.router.route({ clock, call, kind: req.kind, difficulty, rng });
-      void stepCost;
+      const routed = await this.router.route(run);
       const r = this.routing;
       r.routed++;
       r.callsByModel[routed.answer.model] = (r.callsByModel[routed.answer.model] ?? 0) + 1;
@@ -274,13 +246,14 @@ export class Agent {
       job.failed = true;
       return;
     }
-    served(answer, answerStart + answer.ttftMs);
+    run.served(answer.correct, answer.outputTokens, run.answerStartMs + answer.ttftMs);
     const value: AnswerValue = {
       model: answer.model,
       outputTokens: answer.outputTokens,
       correct: answer.correct,
       intentKey: req.intentKey,
-      costUsd: answer.costUsd,
+      // every call the step made (a cascade's escalation pays two): what a later hit saves
+      costUsd: run.spentUsd,
     };
     if (exact !== undefined) await exact.set(exactKey, value, clock.now());
     if (semantic !== undefined && vector !== undefined) {
@@ -289,20 +262,59 @@ export class Agent {
   }
 
   private async serveFromCache(
-    job: JobState,
-    stepName: string,
+    run: LlmCall,
     kind: 'exact' | 'semantic',
     cache: StepCache<AnswerValue>,
     value: AnswerValue,
     correct: boolean,
-    served: (a: { correct: boolean; outputTokens: number }, firstTokenAtMs: number) => void,
     falseHit = false,
   ): Promise<void> {
     const t0 = this.ctx.clock.now();
     await this.ctx.clock.sleep(cache.spec.latencyMs);
     cache.counter.hit(value.costUsd, { false: falseHit });
-    this.record(job, cacheRow(t0, stepName, value.model, 'llm', kind, this.ctx.clock.now() - t0, value.outputTokens));
-    served({ correct, outputTokens: value.outputTokens }, this.ctx.clock.now());
+    this.record(run.job, cacheRow(t0, run.step, value.model, 'llm', kind, this.ctx.clock.now() - t0, value.outputTokens));
+    run.served(correct, value.outputTokens, this.ctx.clock.now());
+  }
+
+  /** Makes one chat call for a step and writes its ledger row. */
+  async chat(run: LlmCall, model: string, outputTokens: number, timeoutMs: number | undefined): Promise<ChatResult> {
+    const { clock, client } = this.ctx;
+    const job = run.job;
+    const t0 = clock.now();
+    run.answerStartMs = t0;
+    const call: ChatCall = {
+      model,
+      step: run.step,
+      jobId: job.req.id,
+      jobSeed: job.req.seed,
+      callIndex: job.callIndex++,
+      inputTokens: run.shape.inputTokens,
+      prefixTokens: run.shape.prefixTokens,
+      outputTokens,
+      difficulty: run.shape.difficulty,
+      stream: run.shape.streamed,
+      promptKey: job.req.promptKey,
+    };
+    if (timeoutMs !== undefined) call.timeoutMs = timeoutMs;
+    const r = await client.chat(call);
+    run.spentUsd += r.costUsd;
+    this.record(job, {
+      job: -1,
+      tMs: t0,
+      step: run.step,
+      model,
+      kind: 'llm',
+      inputTokens: r.inputTokens,
+      cachedInputTokens: r.cachedInputTokens,
+      outputTokens: r.outputTokens,
+      costUsd: r.costUsd,
+      latencyMs: r.latencyMs,
+      ttftMs: r.ttftMs,
+      cache: null,
+      retries: 0,
+      outcome: r.outcome,
+    });
+    return r;
   }
 
   private async embedding(step: EmbeddingStep, job: JobState, iteration: number): Promise<void> {
@@ -393,6 +405,7 @@ export class Agent {
     }
     await clock.sleep(sample(step.latencyMs, rng));
     this.record(job, {
+      job: -1,
       tMs: t0,
       step: step.name,
       model: `tool:${step.name}`,
@@ -414,8 +427,9 @@ export class Agent {
   }
 }
 
-function embedRow(t0: number, step: string, e: { model: string; inputTokens: number; costUsd: number; latencyMs: number; outcome: LedgerRow['outcome'] }): Omit<LedgerRow, 'job'> {
+function embedRow(t0: number, step: string, e: { model: string; inputTokens: number; costUsd: number; latencyMs: number; outcome: LedgerRow['outcome'] }): LedgerRow {
   return {
+    job: -1,
     tMs: t0,
     step,
     model: e.model,
@@ -440,8 +454,9 @@ function cacheRow(
   cache: NonNullable<LedgerRow['cache']>,
   latencyMs: number,
   outputTokens: number,
-): Omit<LedgerRow, 'job'> {
+): LedgerRow {
   return {
+    job: -1,
     tMs: t0,
     step,
     model,
@@ -456,6 +471,53 @@ function cacheRow(
     retries: 0,
     outcome: 'cache_hit',
   };
+}
+
+/** The shape of one LLM step's call for one request, fixed before any model is chosen. */
+interface CallShape {
+  inputTokens: number;
+  prefixTokens: number;
+  outputTokens: number;
+  difficulty: number;
+  streamed: boolean;
+  countsQuality: boolean;
+  kind: string;
+  rng: Rng;
+}
+
+/** One LLM step of one request: what routers see (`RouteContext`) and where its answer lands. */
+class LlmCall implements RouteContext {
+  answerStartMs = 0;
+  /** Dollars spent by this step's calls so far. */
+  spentUsd = 0;
+  readonly clock: Clock;
+  readonly kind: string;
+  readonly difficulty: number;
+  readonly rng: Rng;
+
+  constructor(
+    private readonly agent: Agent,
+    readonly job: JobState,
+    readonly step: string,
+    readonly shape: CallShape,
+  ) {
+    this.clock = agent.clock;
+    this.kind = shape.kind;
+    this.difficulty = shape.difficulty;
+    this.rng = shape.rng;
+  }
+
+  call(model: string, options?: { outputTokens?: number; timeoutMs?: number }): Promise<ChatResult> {
+    return this.agent.chat(this, model, options?.outputTokens ?? this.shape.outputTokens, options?.timeoutMs);
+  }
+
+  /** The step's answer reached the agent (and, if streamed, its first token reached the user). */
+  served(correct: boolean, outputTokens: number, firstTokenAtMs: number): void {
+    const job = this.job;
+    job.outputs.set(this.step, outputTokens);
+    if (this.shape.countsQuality && !correct) job.correct = false;
+    if (this.shape.streamed && job.firstTokenAtMs === null) job.firstTokenAtMs = firstTokenAtMs;
+  }
 }
 
 /** Name of the workflow's last LLM step (whose answer is the agent's answer), loops included. */

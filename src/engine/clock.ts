@@ -69,19 +69,13 @@ export class VirtualClock implements Clock {
   }
 
   signal<T>(): Signal<T> {
-    let resolve!: (v: T) => void;
-    const wait = new Promise<T>((r) => (resolve = r));
     this.blocked();
-    let woken = false;
-    return {
-      wait,
-      wake: (value: T) => {
-        if (woken) return;
-        woken = true;
-        this.active++;
-        resolve(value);
-      },
-    };
+    return new VirtualSignal<T>(this);
+  }
+
+  /** A blocked task becomes runnable (called by a signal's wake). */
+  woke(): void {
+    this.active++;
   }
 
   /** Processes events until none remain (or `untilMs` is passed); rejects if a task threw. */
@@ -110,6 +104,24 @@ export class VirtualClock implements Clock {
       this.idle = null;
       r();
     }
+  }
+}
+
+/** A signal on the virtual clock: waking it makes its waiter runnable again. */
+class VirtualSignal<T> implements Signal<T> {
+  readonly wait: Promise<T>;
+  private resolve!: (v: T) => void;
+  private woken = false;
+
+  constructor(private readonly clock: VirtualClock) {
+    this.wait = new Promise<T>((r) => (this.resolve = r));
+  }
+
+  wake(value: T): void {
+    if (this.woken) return;
+    this.woken = true;
+    this.clock.woke();
+    this.resolve(value);
   }
 }
 

@@ -12,9 +12,9 @@ import { Rng } from '../random.ts';
 import type { ConfigResult } from '../results/schema.ts';
 import type { Scenario, Strategies } from '../scenario/schema.ts';
 import { arrivalTimes, requestCount } from '../workload/arrivals.ts';
-import { RequestFactory } from '../workload/requests.ts';
+import { RequestFactory, type AgentRequest } from '../workload/requests.ts';
 import { VirtualClock } from './clock.ts';
-import { Executor } from './executor.ts';
+import { Executor, type Job } from './executor.ts';
 
 /** One point of the sweep: a name, its axis choices and the strategies they resolve to. */
 export interface Configuration {
@@ -60,23 +60,13 @@ export async function simulateConfiguration(
     cacheNamespace: `bench:${scenario.name}:${config.name}:${seed}:${process.pid}:${Date.now()}`,
   });
   const executor = new Executor(clock, config.strategies.workers, recorder);
-  let finished = 0;
   const progressEvery = Math.max(1, Math.floor(total / 100));
 
-  const arrive = (i: number) => {
+  const state: SimState = { agent, recorder, executor, clock, finished: 0, total, progressEvery, onProgress: options.onProgress };
+  const arrive = (i: number): void => {
     const req = factory.make(i, arrivals[i]!);
     recorder.arrived(req.arrivalMs);
-    executor.submit({
-      id: i,
-      arrivalMs: req.arrivalMs,
-      run: async () => {
-        const outcome = await agent.run(req);
-        recorder.finished(req, outcome, clock.now());
-        finished++;
-        if (options.onProgress && finished % progressEvery === 0) options.onProgress(finished, total);
-        if (finished === total) executor.stop();
-      },
-    });
+    executor.submit(new SimJob(req, state));
     if (i + 1 < total) clock.schedule(arrivals[i + 1]!, () => arrive(i + 1));
   };
   if (total > 0) clock.schedule(arrivals[0]!, () => arrive(0));
@@ -101,4 +91,38 @@ export async function simulateConfiguration(
     ledger,
     engine: { wallMs: performance.now() - wallStart, simulatedRequests: total, simulatedCalls: ledger.rows },
   });
+}
+
+interface SimState {
+  agent: Agent;
+  recorder: Recorder;
+  executor: Executor;
+  clock: VirtualClock;
+  finished: number;
+  total: number;
+  progressEvery: number;
+  onProgress: SimulateOptions['onProgress'];
+}
+
+/** One request as an executor job (a class, so the hot path allocates no closures). */
+class SimJob implements Job {
+  readonly id: number;
+  readonly arrivalMs: number;
+
+  constructor(
+    private readonly req: AgentRequest,
+    private readonly state: SimState,
+  ) {
+    this.id = req.id;
+    this.arrivalMs = req.arrivalMs;
+  }
+
+  async run(): Promise<void> {
+    const s = this.state;
+    const outcome = await s.agent.run(this.req);
+    s.recorder.finished(this.req, outcome, s.clock.now());
+    s.finished++;
+    if (s.onProgress && s.finished % s.progressEvery === 0) s.onProgress(s.finished, s.total);
+    if (s.finished === s.total) s.executor.stop();
+  }
 }

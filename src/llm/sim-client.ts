@@ -118,26 +118,15 @@ export class SimLlmClient implements LlmClient {
     const spec = server.spec;
     const rng = new Rng(mix32(call.jobSeed ^ mix32(call.callIndex * 0x9e3779b1 + server.modelHash)));
     const start = clock.now();
-    const base = { model: call.model, inputTokens: call.inputTokens, correct: false, confidence: 0 };
-    const refused = (outcome: ChatResult['outcome'], retryAfterMs?: number): ChatResult => ({
-      ...base,
-      outcome,
-      cachedInputTokens: 0,
-      outputTokens: 0,
-      costUsd: 0,
-      latencyMs: clock.now() - start,
-      ttftMs: 0,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    });
-    if (call.inputTokens + call.outputTokens > spec.contextWindow) return refused('context_length');
+    if (call.inputTokens + call.outputTokens > spec.contextWindow) return this.refused(call, 'context_length', start);
     if (!server.admit(start, call.inputTokens + call.outputTokens)) {
       await clock.sleep(REFUSAL_MS);
-      return refused('rate_limited', server.retryAfterMs(clock.now()));
+      return this.refused(call, 'rate_limited', start, server.retryAfterMs(clock.now()));
     }
     const errorRate = server.faults?.errorRate ?? 0;
     if (errorRate > 0 && rng.next() < errorRate) {
       await clock.sleep(REFUSAL_MS);
-      return refused('server_error');
+      return this.refused(call, 'server_error', start);
     }
     const cachedInputTokens = this.providerCache(server, call, start);
     const judgement = judge(spec.capability, call.difficulty, rng);
@@ -159,19 +148,36 @@ export class SimLlmClient implements LlmClient {
     const next = server.nextWaiter();
     if (next !== undefined) next.wake();
     else server.inFlight--;
-    if (timedOut) return refused('timeout');
-    const usage = { inputTokens: call.inputTokens, cachedInputTokens, outputTokens: call.outputTokens };
+    if (timedOut) return this.refused(call, 'timeout', start);
     return {
-      ...base,
       outcome: 'ok',
+      model: call.model,
+      inputTokens: call.inputTokens,
       cachedInputTokens,
       outputTokens: call.outputTokens,
-      costUsd: callCostUsd(spec.pricing, usage),
+      costUsd: callCostUsd(spec.pricing, { inputTokens: call.inputTokens, cachedInputTokens, outputTokens: call.outputTokens }),
       latencyMs: clock.now() - start,
       ttftMs: admitted - start + ttft,
       correct: judgement.correct,
       confidence: judgement.confidence,
     };
+  }
+
+  private refused(call: ChatCall, outcome: ChatResult['outcome'], start: number, retryAfterMs?: number): ChatResult {
+    const r: ChatResult = {
+      outcome,
+      model: call.model,
+      inputTokens: call.inputTokens,
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+      latencyMs: this.options.clock.now() - start,
+      ttftMs: 0,
+      correct: false,
+      confidence: 0,
+    };
+    if (retryAfterMs !== undefined) r.retryAfterMs = retryAfterMs;
+    return r;
   }
 
   async embed(call: EmbedCall): Promise<EmbedResult> {

@@ -5,7 +5,7 @@
  */
 import { headlineMetrics } from '../results/headline.ts';
 import type { CacheStats, ConfigResult, HeadlineMetrics, ResultsFile, SloResult } from '../results/schema.ts';
-import { METRIC_LABEL, formatMetric, formatNumber, formatPct, formatUsd } from './format.ts';
+import { METRIC_LABEL, formatMetric, formatMs, formatNumber, formatPct, formatUsd } from './format.ts';
 
 /** The step with the highest spend in the reference configuration. */
 export interface TopStepFinding {
@@ -100,10 +100,16 @@ const DEFAULT_QUALITY_TOLERANCE = 0.01;
 
 const KNOWN_METRICS = new Set(Object.keys(METRIC_LABEL));
 
-/** Formats an SLO check's value with the unit its metric name implies. */
+/**
+ * Formats an SLO check's value with the unit its metric name implies. The schema leaves
+ * `checks[].metric` free text (the engine writes labels like "e2e p95 (ms)"), so the unit is read
+ * from the name: a headline key, or a label mentioning ms, cost/USD, or a share.
+ */
 function formatCheckValue(metric: string, value: number): string {
   if (KNOWN_METRICS.has(metric)) return formatMetric(metric as keyof HeadlineMetrics, value);
-  if (metric === 'goodput') return formatPct(value);
+  if (/\bms\b|Ms$/.test(metric)) return formatMs(value);
+  if (/cost|usd|\$/i.test(metric)) return formatUsd(value);
+  if (/quality|goodput|rate|share/i.test(metric)) return formatPct(value);
   return formatNumber(value, 4);
 }
 
@@ -232,9 +238,11 @@ function cachingSentence(f: CachingFinding | null): string {
   if (!f) return 'No caches were in this run, so there is no measured caching candidate; sweep a cache on the most expensive step to find one.';
   const quality = f.kind === 'tool' ? `${formatPct(f.staleRate)} stale` : `${formatPct(f.precision)} precision`;
   const warning = f.trustworthy ? '' : ' Beware: more than 5% of its hits are wrong or stale.';
+  // Engines may name a cache that spans steps "(all steps)"; read it as a place, not a step name.
+  const where = /^\(.*\)$/.test(f.step) ? f.step.slice(1, -1) : `step ${f.step}`;
   return (
-    `The best caching candidate is step ${f.step} with ${/^[aeiou]/.test(f.kind) ? 'an' : 'a'} ${f.kind} cache keyed on ${f.key}, storing ${f.value}: ` +
-    `${formatPct(f.hitRate)} hit rate, ${quality}, saving ${formatUsd(f.savedPerDayUsd)} a day ` +
+    `The best caching candidate is ${/^[aeiou]/.test(f.kind) ? 'an' : 'a'} ${f.kind} cache on ${where} (key: ${f.key}; value: ${f.value}), with ` +
+    `${formatPct(f.hitRate)} hit rate and ${quality}, saving ${formatUsd(f.savedPerDayUsd)} a day ` +
     `(${formatPct(f.savedShare)} of call spend) in ${f.config}.${warning}`
   );
 }

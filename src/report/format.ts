@@ -42,8 +42,9 @@ export function formatUsd(value: number): string {
   return `${sign}$${abs.toPrecision(3)}`;
 }
 
-/** Milliseconds, rounded: `1,234 ms`, `12.5 ms`. */
+/** Milliseconds, rounded: `12.5 ms`, `1,234 ms`; from 100 s on, seconds: `3,227.5 s`. */
 export function formatMs(value: number): string {
+  if (Math.abs(value) >= 100_000) return `${(value / 1000).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} s`;
   if (Math.abs(value) >= 100) return `${Math.round(value).toLocaleString('en-US')} ms`;
   return `${Number(value.toFixed(1))} ms`;
 }

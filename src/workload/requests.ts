@@ -11,23 +11,33 @@ import { sample, sampleTokens } from './distribution.ts';
 import { Zipf } from './zipf.ts';
 
 /** One agent run as the workload hands it to the executor. */
-export interface AgentRequest {
-  id: number;
-  arrivalMs: number;
-  kindIndex: number;
-  kind: string;
-  /** Intent number within its kind (0 = most popular). */
-  intent: number;
-  paraphrase: number;
-  topic: number;
+export class AgentRequest {
+  constructor(
+    readonly id: number,
+    readonly arrivalMs: number,
+    readonly kindIndex: number,
+    readonly kind: string,
+    /** Intent number within its kind (0 = most popular). */
+    readonly intent: number,
+    readonly paraphrase: number,
+    readonly topic: number,
+    /** Prompt length in tokens. */
+    readonly inputTokens: number,
+    /** Difficulty on the quality model's 0–1 scale. */
+    readonly difficulty: number,
+    /** Seed of this request's own random draws. */
+    readonly seed: number,
+  ) {}
+
   /** Stable key of the exact wording: the same key means the same prompt text. */
-  promptKey: string;
-  /** Stable key of the intent across kinds. */
-  intentKey: string;
-  inputTokens: number;
-  difficulty: number;
-  /** Seed of this request's own random draws. */
-  seed: number;
+  get promptKey(): string {
+    return `${this.kind}/${this.intent}/${this.paraphrase}`;
+  }
+
+  /** Stable key of the intent (question) across wordings. */
+  get intentKey(): string {
+    return `${this.kind}/${this.intent}`;
+  }
 }
 
 /** Generates requests one at a time, from the scenario and the run's seed. */
@@ -35,8 +45,10 @@ export class RequestFactory {
   private readonly kinds: TaskKind[];
   private readonly kindCdf: number[];
   private readonly zipfs: Zipf[];
-  private readonly promptCache = new Map<string, { inputTokens: number }>();
-  private readonly difficultyCache = new Map<string, number>();
+  /** Per kind: prompt length of each (intent, paraphrase), drawn on first use (0 = not yet). */
+  private readonly promptTokensByKind: Int32Array[];
+  /** Per kind: difficulty of each intent (NaN = not yet drawn). */
+  private readonly difficultyByKind: Float64Array[];
 
   constructor(
     scenario: Scenario,
@@ -47,6 +59,8 @@ export class RequestFactory {
     let acc = 0;
     this.kindCdf = this.kinds.map((k) => (acc += k.share / total));
     this.zipfs = this.kinds.map((k) => new Zipf(k.intents, k.zipf));
+    this.promptTokensByKind = this.kinds.map((k) => new Int32Array(k.intents * k.paraphrases));
+    this.difficultyByKind = this.kinds.map((k) => new Float64Array(k.intents).fill(NaN));
   }
 
   /** Request `id`, arriving at `arrivalMs`. */
@@ -59,38 +73,39 @@ export class RequestFactory {
     const kind = this.kinds[kindIndex]!;
     const intent = this.zipfs[kindIndex]!.sample(rng);
     const paraphrase = rng.int(kind.paraphrases);
-    const intentKey = `${kind.name}/${intent}`;
-    const promptKey = `${intentKey}/${paraphrase}`;
-    return {
+    return new AgentRequest(
       id,
       arrivalMs,
       kindIndex,
-      kind: kind.name,
+      kind.name,
       intent,
       paraphrase,
-      topic: Math.floor(intent / kind.intentsPerTopic),
-      promptKey,
-      intentKey,
-      inputTokens: this.promptTokens(kind, promptKey),
-      difficulty: this.intentDifficulty(kind, intentKey),
+      Math.floor(intent / kind.intentsPerTopic),
+      this.promptTokens(kindIndex, intent, paraphrase),
+      this.intentDifficulty(kindIndex, intent),
       seed,
-    };
+    );
   }
 
-  private promptTokens(kind: TaskKind, promptKey: string): number {
-    let p = this.promptCache.get(promptKey);
-    if (p === undefined) {
-      p = { inputTokens: sampleTokens(kind.inputTokens, new Rng(hashString(promptKey, this.seed ^ 0x7f4a7c15))) };
-      this.promptCache.set(promptKey, p);
+  private promptTokens(kindIndex: number, intent: number, paraphrase: number): number {
+    const kind = this.kinds[kindIndex]!;
+    const table = this.promptTokensByKind[kindIndex]!;
+    const slot = intent * kind.paraphrases + paraphrase;
+    let n = table[slot]!;
+    if (n === 0) {
+      const rng = new Rng(hashString(`${kind.name}/${intent}/${paraphrase}`, this.seed ^ 0x7f4a7c15));
+      table[slot] = n = sampleTokens(kind.inputTokens, rng);
     }
-    return p.inputTokens;
+    return n;
   }
 
-  private intentDifficulty(kind: TaskKind, intentKey: string): number {
-    let d = this.difficultyCache.get(intentKey);
-    if (d === undefined) {
-      d = Math.min(1, Math.max(0, sample(kind.difficulty, new Rng(hashString(intentKey, this.seed ^ 0x2545f491)))));
-      this.difficultyCache.set(intentKey, d);
+  private intentDifficulty(kindIndex: number, intent: number): number {
+    const kind = this.kinds[kindIndex]!;
+    const table = this.difficultyByKind[kindIndex]!;
+    let d = table[intent]!;
+    if (Number.isNaN(d)) {
+      const rng = new Rng(hashString(`${kind.name}/${intent}`, this.seed ^ 0x2545f491));
+      table[intent] = d = Math.min(1, Math.max(0, sample(kind.difficulty, rng)));
     }
     return d;
   }

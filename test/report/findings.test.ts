@@ -66,7 +66,7 @@ describe('findings: caching', () => {
       trustworthy: true,
     });
     expect(f.sentences.find((s) => s.topic === 'caching')?.text).toBe(
-      'The best caching candidate is step answer with an exact cache keyed on hash(model, normalised prompt, retrieved doc ids), storing the final answer text: 25.0% hit rate, 100.0% precision, saving $72.00 a day (22.9% of call spend) in routing=cascade cache=exact.',
+      'The best caching candidate is an exact cache on step answer (key: hash(model, normalised prompt, retrieved doc ids); value: the final answer text), with 25.0% hit rate and 100.0% precision, saving $72.00 a day (22.9% of call spend) in routing=cascade cache=exact.',
     );
   });
 

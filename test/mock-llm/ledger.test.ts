@@ -1,0 +1,117 @@
+import { encodeChat } from 'gpt-tokenizer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCatalog, callCostUsd, startMockServer, type LedgerRow, type LedgerSnapshot, type MockServer } from '../../mock-llm/index.ts';
+import { Ledger } from '../../mock-llm/ledger.ts';
+
+const models = buildCatalog({
+  quick: {
+    extends: 'gpt-4o',
+    latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 0, itlCv: 0, slowdownAtCap: 0 },
+    defaultOutputTokens: 10,
+  },
+});
+let server: MockServer;
+beforeAll(async () => {
+  server = await startMockServer({ port: 0, models, ledgerMaxRows: 3 });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const messages = [{ role: 'user', content: 'What does a ledger row hold?' }];
+const chat = (extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Response> =>
+  fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'quick', messages, ...extra }) }).then(async (r) => {
+    await r.text();
+    return r;
+  });
+
+describe('ledger endpoint', () => {
+  it('records one row per call with tokens and cost from the price table, and resets on DELETE', async () => {
+    await fetch(`${server.url}/v1/ledger`, { method: 'DELETE' });
+    await chat();
+    const snap = (await (await fetch(`${server.url}/v1/ledger`)).json()) as LedgerSnapshot;
+    const row = snap.rows[0]!;
+    const inputTokens = encodeChat(messages as never, 'gpt-4o').length;
+    expect(row).toMatchObject({ endpoint: 'chat', model: 'quick', stream: false, inputTokens, cachedInputTokens: 0, outputTokens: 10, outcome: 'ok', status: 200 });
+    expect(row.costUsd).toBeCloseTo(callCostUsd(models['quick']!.pricing, { inputTokens, cachedInputTokens: 0, outputTokens: 10 }), 15);
+    expect(row.costUsd).toBeCloseTo((inputTokens * 2.5 + 10 * 10) / 1e6, 15);
+    expect(row.ttftMs).toBeGreaterThanOrEqual(1);
+    expect(snap.totals.calls).toBe(1);
+    await fetch(`${server.url}/v1/ledger`, { method: 'DELETE' });
+    const empty = (await (await fetch(`${server.url}/v1/ledger`)).json()) as LedgerSnapshot;
+    expect(empty.rows).toEqual([]);
+    expect(empty.totals.calls).toBe(0);
+  });
+
+  it('keeps at most ledgerMaxRows rows, counts the dropped ones, and keeps totals exact', async () => {
+    await fetch(`${server.url}/v1/ledger`, { method: 'DELETE' });
+    for (let i = 0; i < 5; i++) await chat({}, { 'x-mock-output-tokens': String(i + 1) });
+    const snap = (await (await fetch(`${server.url}/v1/ledger`)).json()) as LedgerSnapshot;
+    expect(snap.rows.map((r) => r.outputTokens)).toEqual([3, 4, 5]);
+    expect(snap.droppedRows).toBe(2);
+    expect(snap.totals.calls).toBe(5);
+    expect(snap.totals.outputTokens).toBe(1 + 2 + 3 + 4 + 5);
+  });
+
+  it('answers NDJSON for Accept: application/x-ndjson and ?format=ndjson', async () => {
+    const a = await fetch(`${server.url}/v1/ledger`, { headers: { accept: 'application/x-ndjson' } });
+    expect(a.headers.get('content-type')).toBe('application/x-ndjson');
+    const lines = (await a.text()).trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect((JSON.parse(lines[0]!) as LedgerRow).model).toBe('quick');
+    const b = await (await fetch(`${server.url}/v1/ledger?format=ndjson`)).text();
+    expect(b.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('bills a repeated long prompt prefix at the cached price', async () => {
+    const long = [{ role: 'system', content: 'policy '.repeat(1500) }, { role: 'user', content: 'first' }];
+    const first = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'quick', messages: long }) });
+    const a = (await first.json()) as { usage: { prompt_tokens_details: { cached_tokens: number } } };
+    const second = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'quick', messages: [long[0], { role: 'user', content: 'second question' }] }),
+    });
+    const b = (await second.json()) as { usage: { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } } };
+    expect(a.usage.prompt_tokens_details.cached_tokens).toBe(0);
+    expect(b.usage.prompt_tokens_details.cached_tokens).toBeGreaterThanOrEqual(1024);
+    expect(b.usage.prompt_tokens_details.cached_tokens % 128).toBe(0);
+    expect(b.usage.prompt_tokens_details.cached_tokens).toBeLessThan(b.usage.prompt_tokens);
+  });
+});
+
+describe('metrics endpoint', () => {
+  it('exposes requests, tokens, cost, in-flight, 429s and errors in Prometheus text format', async () => {
+    await chat({}, { 'x-mock-fault': '429' });
+    await chat({}, { 'x-mock-fault': '500' });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/^# HELP mock_llm_requests_total /m);
+    expect(text).toMatch(/^mock_llm_requests_total\{model="quick",endpoint="chat",status="200"\} \d+$/m);
+    expect(text).toMatch(/^mock_llm_output_tokens_total\{model="quick"\} \d+$/m);
+    expect(text).toMatch(/^mock_llm_cost_usd_total\{model="quick"\} [\d.e-]+$/m);
+    expect(text).toMatch(/^mock_llm_rate_limited_total\{model="quick"\} 1$/m);
+    expect(text).toMatch(/^mock_llm_errors_total\{type="server_error"\} 1$/m);
+    expect(text).toMatch(/^mock_llm_in_flight\{model="quick"\} 0$/m);
+    // each family's samples follow its own TYPE line
+    let current = '';
+    for (const line of text.trim().split('\n')) {
+      if (line.startsWith('# TYPE ')) current = line.split(' ')[2]!;
+      else if (!line.startsWith('#')) expect(line.startsWith(current)).toBe(true);
+    }
+  });
+});
+
+describe('Ledger (unit)', () => {
+  it('drops the oldest rows in a ring and keeps exact totals', () => {
+    const ledger = new Ledger(2);
+    const row = (n: number): LedgerRow => ({
+      id: String(n), time: '', endpoint: 'chat', model: 'm', stream: false, inputTokens: n, cachedInputTokens: 0,
+      outputTokens: 0, costUsd: n, latencyMs: 0, ttftMs: null, queueMs: 0, outcome: 'ok', status: 200,
+    });
+    for (let i = 1; i <= 5; i++) ledger.add(row(i));
+    const snap = ledger.snapshot();
+    expect(snap.rows.map((r) => r.id)).toEqual(['4', '5']);
+    expect(snap.droppedRows).toBe(3);
+    expect(snap.totals.inputTokens).toBe(15);
+    expect(snap.totals.byModel['m']!.costUsd).toBe(15);
+  });
+});

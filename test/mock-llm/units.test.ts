@@ -1,0 +1,133 @@
+import { countTokens } from 'gpt-tokenizer';
+import { describe, expect, it } from 'vitest';
+import { Embedder, cosineSimilarity } from '../../mock-llm/embeddings.ts';
+import { MockConfigError } from '../../mock-llm/errors.ts';
+import { ConcurrencyGate, RateLimiter, formatDuration } from '../../mock-llm/limits.ts';
+import { MOCK_DEFAULTS, resolveMockOptions } from '../../mock-llm/options.ts';
+import { Scheduler } from '../../mock-llm/scheduler.ts';
+import { GENERATION_VOCABULARY, applyStop, generateTokens } from '../../mock-llm/tokens.ts';
+import { Rng } from '../../src/random.ts';
+
+describe('generated text', () => {
+  it('has exactly the requested number of tokens', () => {
+    const rng = new Rng(1);
+    for (const n of [0, 1, 2, 17, 300, 4000]) expect(countTokens(generateTokens(n, rng).join(''))).toBe(n);
+  });
+
+  it('uses a vocabulary of single-token words', () => {
+    expect(GENERATION_VOCABULARY.length).toBeGreaterThan(100);
+  });
+
+  it('stops before the first stop sequence', () => {
+    expect(applyStop(['a', ' b', ' c', ' d'], [' c'])).toEqual({ tokens: ['a', ' b'], stopped: true });
+    expect(applyStop(['a', ' b'], ['zzz'])).toEqual({ tokens: ['a', ' b'], stopped: false });
+  });
+});
+
+describe('embeddings', () => {
+  const e = new Embedder(0);
+  it('is deterministic and unit length', () => {
+    const a = e.embed('Reset my password', 64);
+    expect(Array.from(new Embedder(0).embed('reset my password', 64))).toEqual(Array.from(a));
+    expect(Math.hypot(...a)).toBeCloseTo(1, 5);
+  });
+
+  it('truncates consistently: a narrower vector is the renormalised prefix', () => {
+    const wide = e.embed('weather in paris', 256);
+    const narrow = e.embed('weather in paris', 32);
+    expect(cosineSimilarity(Array.from(wide.slice(0, 32)), Array.from(narrow))).toBeCloseTo(1, 5);
+  });
+
+  it('changes with the seed', () => {
+    expect(cosineSimilarity(e.embed('weather', 128), new Embedder(1).embed('weather', 128))).toBeLessThan(0.5);
+  });
+});
+
+describe('rate limiter', () => {
+  it('refills continuously over the window and says when to retry', () => {
+    const limiter = new RateLimiter('m', { requestsPerMinute: 2, tokensPerMinute: 100, windowMs: 1000 }, 0);
+    expect(limiter.check(10, 0).allowed).toBe(true);
+    expect(limiter.check(10, 0).allowed).toBe(true);
+    const third = limiter.check(10, 0);
+    expect(third.allowed).toBe(false);
+    if (!third.allowed) {
+      expect(third.limit).toBe('requests');
+      expect(third.retryAfterMs).toBeCloseTo(500, 6);
+    }
+    expect(limiter.check(10, 500).allowed).toBe(true);
+    const tooBig = limiter.check(1000, 10_000);
+    expect(tooBig.allowed).toBe(false);
+    if (!tooBig.allowed) expect(tooBig.retryAfterMs).toBe(Infinity);
+  });
+
+  it('formats durations like OpenAI', () => {
+    expect(formatDuration(20)).toBe('20ms');
+    expect(formatDuration(1500)).toBe('1.5s');
+    expect(formatDuration(360_000)).toBe('6m0s');
+  });
+});
+
+describe('concurrency gate', () => {
+  it('grants in FIFO order and skips cancelled waiters', () => {
+    const gate = new ConcurrencyGate(1);
+    const order: string[] = [];
+    const w = (name: string) => ({ cancelled: false, grant: () => order.push(name) });
+    expect(gate.acquire(w('a'))).toBe(true);
+    const b = w('b');
+    expect(gate.acquire(b)).toBe(false);
+    expect(gate.acquire(w('c'))).toBe(false);
+    gate.cancel(b);
+    expect(gate.queued()).toBe(1);
+    gate.release();
+    expect(order).toEqual(['c']);
+    expect(gate.inFlight()).toBe(1);
+    gate.release();
+    expect(gate.inFlight()).toBe(0);
+  });
+});
+
+describe('scheduler', () => {
+  it('runs tasks in due order close to their due time, and cancels', async () => {
+    const s = new Scheduler();
+    const start = performance.now();
+    const ran: [string, number][] = [];
+    const done = new Promise<void>((resolve) => {
+      s.at(start + 30, () => ran.push(['b', performance.now() - start]));
+      s.at(start + 10, () => ran.push(['a', performance.now() - start]));
+      s.at(start + 20, () => ran.push(['x', 0])).cancel();
+      s.at(start + 40, () => resolve());
+    });
+    await done;
+    expect(ran.map((r) => r[0])).toEqual(['a', 'b']);
+    expect(Math.abs(ran[0]![1] - 10)).toBeLessThan(2);
+    expect(Math.abs(ran[1]![1] - 30)).toBeLessThan(2);
+    expect(s.pending()).toBe(0);
+  });
+
+  it('clear() drops every task', () => {
+    const s = new Scheduler();
+    s.at(performance.now() + 1000, () => {
+      throw new Error('must not run');
+    });
+    expect(s.pending()).toBe(1);
+    s.clear();
+    expect(s.pending()).toBe(0);
+  });
+});
+
+describe('options', () => {
+  it('applies the defaults', () => {
+    const o = resolveMockOptions();
+    expect(o.port).toBe(MOCK_DEFAULTS.port);
+    expect(o.host).toBe('127.0.0.1');
+    expect(o.timeScale).toBe(1);
+    expect(o.maxBodyBytes).toBe(1024 * 1024);
+    expect(o.models['gpt-4o']).toBeDefined();
+  });
+
+  it('rejects bad values with a message naming the option', () => {
+    expect(() => resolveMockOptions({ timeScale: 0 })).toThrow(new MockConfigError('Option timeScale must be a finite number > 0, got 0.'));
+    expect(() => resolveMockOptions({ limits: { nope: { requestsPerMinute: 1 } } })).toThrow(/limits\["nope"\] names an unknown model/);
+    expect(() => resolveMockOptions({ modelsFile: '/does/not/exist.json' })).toThrow(/Failed to read models file/);
+  });
+});
