@@ -39,7 +39,9 @@ export interface CoreRequest {
 
 /** Where the core writes a response; each adapter implements it once. */
 export interface ResponseSink {
-  /** Status line and headers; called once, before write/end. */
+  /** A complete response in one go (the adapter adds Content-Length). */
+  send(status: number, headers: Record<string, string>, body: string): void;
+  /** Status line and headers of a response written in parts; sent at once. */
   head(status: number, headers: Record<string, string>): void;
   write(chunk: string): void;
   end(chunk?: string): void;
@@ -212,8 +214,7 @@ export class MockCore {
       case '/health':
         return sendJson(sink, 200, { status: 'ok', ...this.stats() });
       case '/metrics':
-        sink.head(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-        return sink.end(this.metrics.render(this.ledger.currentTotals(), this.gauges()));
+        return sink.send(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, this.metrics.render(this.ledger.currentTotals(), this.gauges()));
       default: {
         const id = safeDecode(path.slice('/v1/models/'.length));
         const spec = this.options.models[id];
@@ -231,8 +232,7 @@ export class MockCore {
     }
     const ndjson = new URLSearchParams(req.query).get('format') === 'ndjson' || (req.header('accept') ?? '').includes('application/x-ndjson');
     if (ndjson) {
-      sink.head(200, { 'content-type': 'application/x-ndjson' });
-      return sink.end(this.ledger.toNdjson());
+      return sink.send(200, { 'content-type': 'application/x-ndjson' }, this.ledger.toNdjson());
     }
     return sendJson(sink, 200, this.ledger.snapshot());
   }
@@ -348,9 +348,9 @@ export class MockCore {
         system_fingerprint: 'fp_mock',
         ...(plan.mock === undefined ? {} : { mock: plan.mock }),
       });
-      sink.head(200, { 'content-type': JSON_TYPE, ...call.headers });
+      call.headers['content-type'] = JSON_TYPE;
       if (plan.cut) return this.cutBody(call, sink, body);
-      sink.end(body);
+      sink.send(200, call.headers, body);
       this.finish(call, 'ok', 200);
     });
   }
@@ -457,9 +457,9 @@ export class MockCore {
           return { object: 'embedding', index, embedding: body.encoding_format === 'base64' ? toBase64(v) : Array.from(v) };
         });
         const json = JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
-        sink.head(200, { 'content-type': JSON_TYPE, ...call.headers });
+        call.headers['content-type'] = JSON_TYPE;
         if (random === 'cut') return this.cutBody(call, sink, json);
-        sink.end(json);
+        sink.send(200, call.headers, json);
         this.finish(call, 'ok', 200);
       });
     });
@@ -609,8 +609,9 @@ export class MockCore {
       const due = new Float64Array(Math.max(1, n));
       let t = now + sampleTtftMs(lat, call.inputTokens - call.cachedInputTokens, inFlight, rng) / scale;
       due[0] = t;
+      // (with itlMs 0 every gap is 0: skip the draws)
       for (let i = 1; i < n; i++) {
-        t += sampleGapMs(lat, inFlight, rng) / scale;
+        if (lat.itlMs > 0) t += sampleGapMs(lat, inFlight, rng) / scale;
         due[i] = t;
       }
       call.headers['x-mock-queue-ms'] = call.queueMs.toFixed(3);
@@ -650,6 +651,7 @@ export class MockCore {
 
   private cutBody(call: Call, sink: ResponseSink, body: string): void {
     this.metrics.error('cut');
+    sink.head(200, call.headers);
     sink.write(body.slice(0, Math.floor(body.length / 2)));
     this.finish(call, 'cut', 200);
     sink.destroy();
@@ -780,11 +782,9 @@ function safeDecode(text: string): string {
 }
 
 function sendJson(sink: ResponseSink, status: number, value: unknown): void {
-  sink.head(status, { 'content-type': JSON_TYPE });
-  sink.end(JSON.stringify(value));
+  sink.send(status, { 'content-type': JSON_TYPE }, JSON.stringify(value));
 }
 
 function sendError(sink: ResponseSink, err: ApiError, headers: Record<string, string> = {}): void {
-  sink.head(err.status, { 'content-type': JSON_TYPE, ...headers, ...err.headers });
-  sink.end(err.toBody());
+  sink.send(err.status, { 'content-type': JSON_TYPE, ...headers, ...err.headers }, err.toBody());
 }

@@ -72,6 +72,12 @@ export function createMockHandlers(options: MockHandlersOptions = {}): MockHandl
         },
       };
       const sink: ResponseSink = {
+        send: (status, headers, text) => {
+          finished = true;
+          closed = true;
+          request.signal.removeEventListener('abort', aborted);
+          resolve(new Response(text, { status, headers }));
+        },
         head: (status, headers) => {
           headed = true;
           resolve(new Response(stream, { status, headers }));

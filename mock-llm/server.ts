@@ -116,8 +116,17 @@ function dispatch(core: MockCore, req: IncomingMessage, res: ServerResponse, bod
     },
   };
   const sink: ResponseSink = {
+    send: (status, headers, text) => {
+      if (res.headersSent || res.destroyed) return;
+      headers['content-length'] = String(Buffer.byteLength(text));
+      res.writeHead(status, headers);
+      res.end(text);
+    },
     head: (status, headers) => {
-      if (!res.headersSent) res.writeHead(status, headers);
+      if (!res.headersSent) {
+        res.writeHead(status, headers);
+        res.flushHeaders();
+      }
     },
     write: (chunk) => {
       if (!res.destroyed) res.write(chunk);

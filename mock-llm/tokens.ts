@@ -25,13 +25,38 @@ export function countTextTokens(text: string): number {
   return encode(text, PLAIN_TEXT).length;
 }
 
-/** The prompt's tokens in the chat layout above (the ids, for prompt-cache prefixes). */
+/** The 3 tokens that prime the assistant reply, after the last message. */
+const REPLY_PRIMER: readonly number[] = encodeChat([], CHAT_MODEL, PLAIN_TEXT);
+/** Per-message token ids keyed by role and content: agents resend the same system prompt and history. */
+const messageCache = new Map<string, readonly number[]>();
+const MESSAGE_CACHE_MAX = 4096;
+const MESSAGE_CACHE_MAX_CHARS = 64 * 1024;
+
+/**
+ * The prompt's tokens in the chat layout above (the ids, for prompt-cache prefixes). Equal to
+ * `encodeChat(messages, 'gpt-4o')`: that layout is per message then the primer, so each message
+ * is encoded once and cached (bounded).
+ */
 export function encodePrompt(messages: readonly CountedMessage[]): number[] {
-  return encodeChat(
-    messages.map((m) => ({ role: m.role as 'user', content: m.content })),
-    CHAT_MODEL,
-    PLAIN_TEXT,
-  );
+  const out: number[] = [];
+  for (const m of messages) {
+    const ids = messageTokens(m);
+    for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+  }
+  for (const t of REPLY_PRIMER) out.push(t);
+  return out;
+}
+
+function messageTokens(m: CountedMessage): readonly number[] {
+  const key = m.role + '\u0000' + m.content;
+  const hit = messageCache.get(key);
+  if (hit !== undefined) return hit;
+  const ids = encodeChat([{ role: m.role as 'user', content: m.content }], CHAT_MODEL, PLAIN_TEXT).slice(0, -REPLY_PRIMER.length);
+  if (m.content.length <= MESSAGE_CACHE_MAX_CHARS) {
+    if (messageCache.size >= MESSAGE_CACHE_MAX) messageCache.delete(messageCache.keys().next().value!);
+    messageCache.set(key, ids);
+  }
+  return ids;
 }
 
 /**

@@ -52,9 +52,11 @@ export default defineScenario({
     routing: {
       'always-gpt-4o': single('gpt-4o'),
       'always-mini': single('gpt-4o-mini'),
-      cascade: cascade(['gpt-4o-mini', 'gpt-4o'], { minConfidence: 0.7 }),
+      'cascade@0.5': cascade(['gpt-4o-mini', 'gpt-4o'], { minConfidence: 0.5 }),
+      'cascade@0.7': cascade(['gpt-4o-mini', 'gpt-4o'], { minConfidence: 0.7 }),
+      'cascade@0.9': cascade(['gpt-4o-mini', 'gpt-4o'], { minConfidence: 0.9 }),
     },
-    workers: { '4': fixed(4), '8': fixed(8), '16': fixed(16) },
+    workers: { '8': fixed(8), '12': fixed(12), '16': fixed(16) },
   },
-  slo: { e2eP95Ms: 15_000, ttftP95Ms: 3_000, minQuality: 0.8 },
+  slo: { e2eP95Ms: 15_000, ttftP95Ms: 10_000, minQuality: 0.85 },
 });

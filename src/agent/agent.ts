@@ -520,11 +520,14 @@ class LlmCall implements RouteContext {
   }
 }
 
-/** Name of the workflow's last LLM step (whose answer is the agent's answer), loops included. */
+/**
+ * The step whose answer is the agent's answer when no step says `quality: true`: the last LLM
+ * step (loops included) that does not opt out with `quality: false`.
+ */
 export function lastLlmStep(steps: Step[]): string | null {
   let last: string | null = null;
   for (const s of steps) {
-    if (s.type === 'llm') last = s.name;
+    if (s.type === 'llm' && s.quality !== false) last = s.name;
     if (s.type === 'loop') last = lastLlmStep(s.steps) ?? last;
   }
   return last;

@@ -82,8 +82,10 @@ export class VirtualClock implements Clock {
   async run(untilMs = Infinity): Promise<void> {
     await this.settle();
     for (;;) {
-      const ev = this.events.pop();
-      if (ev === undefined || ev.t > untilMs) break;
+      // look before popping: an event past `untilMs` stays queued for a later run()
+      const next = this.events.peekTime();
+      if (next === undefined || next > untilMs) break;
+      const ev = this.events.pop()!;
       this.t = ev.t;
       this.eventsProcessed++;
       ev.fn();

@@ -31,6 +31,11 @@ export class EventQueue {
     h[i] = ev;
   }
 
+  /** Time of the earliest event, or undefined when empty. */
+  peekTime(): number | undefined {
+    return this.heap[0]?.t;
+  }
+
   /** Removes and returns the earliest event, or undefined when empty. */
   pop(): TimedEvent | undefined {
     const h = this.heap;

@@ -30,6 +30,25 @@ export const LATENCY_KINDS = [
 /** Percentiles drawn in the latency charts. */
 export const PERCENTILES = ['p50', 'p90', 'p95', 'p99'] as const;
 
+/** Axis labels for milliseconds in the unit that reads best: 500 ms, 10 s, 1.7 min, 2.8 h. */
+export const MS_LABEL_EXPR =
+  "datum.value >= 3600000 ? format(datum.value / 3600000, '.2~r') + ' h' : datum.value >= 60000 ? format(datum.value / 60000, '.2~r') + ' min' : datum.value >= 1000 ? format(datum.value / 1000, '.2~r') + ' s' : format(datum.value, '~r') + ' ms'";
+
+/**
+ * Scale and axis of a latency channel: linear, or symmetric-log with a tick per power of ten when
+ * the values span more than two orders of magnitude (an overloaded configuration's hours-long
+ * waits would otherwise flatten every other bar).
+ */
+export function latencyChannel(values: readonly number[], scale: VlSpec = {}): { scale: VlSpec; axis: VlSpec } {
+  const positive = values.filter((v) => v > 0);
+  const max = positive.length ? Math.max(...positive) : 0;
+  const min = positive.length ? Math.min(...positive) : 0;
+  if (positive.length === 0 || max / min <= 100) return { scale: { ...scale }, axis: { labelExpr: MS_LABEL_EXPR } };
+  const ticks = [0];
+  for (let t = 10; t <= max * 10; t *= 10) ticks.push(t);
+  return { scale: { type: 'symlog', constant: 10, ...scale }, axis: { values: ticks, labelExpr: MS_LABEL_EXPR } };
+}
+
 /** Pixels per configuration band in horizontal bar charts. */
 const BAND_PX = 34;
 
@@ -47,7 +66,7 @@ export function latencyPercentilesChart(configs: readonly ConfigResult[]): Chart
   return {
     id: 'latency-percentiles',
     title: 'Latency percentiles',
-    description: 'p50, p90, p95 and p99 of end-to-end latency, time to first token as the user sees it, and queue wait, per configuration.',
+    description: 'p50, p90, p95 and p99 of end-to-end latency, time to first token as the user sees it, and queue wait, per configuration (symmetric-log axis when they span orders of magnitude).',
     spec: {
       data: { values },
       facet: { column: { field: 'kind', type: 'nominal', title: null, sort: LATENCY_KINDS.map(([, l]) => l) } },
@@ -59,7 +78,7 @@ export function latencyPercentilesChart(configs: readonly ConfigResult[]): Chart
         encoding: {
           y: { field: 'config', type: 'nominal', title: null, sort: null },
           yOffset: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES] },
-          x: { field: 'ms', type: 'quantitative', title: 'ms' },
+          x: { field: 'ms', type: 'quantitative', title: null, ...latencyChannel(values.map((v) => v.ms)) },
           color: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], scale: { scheme: 'blues' }, title: 'percentile' },
           tooltip: [
             { field: 'config', type: 'nominal' },
@@ -84,7 +103,7 @@ export function latencyCdfChart(configs: readonly ConfigResult[]): ChartDef {
   return {
     id: 'latency-cdf',
     title: 'Latency CDF',
-    description: 'Share of requests at or below each latency (symmetric-log x axis): the further left and the steeper, the better.',
+    description: 'Share of requests at or below each latency (symmetric-log axis): the further left and the steeper, the better.',
     spec: {
       data: { values },
       facet: { column: { field: 'kind', type: 'nominal', title: null, sort: LATENCY_KINDS.map(([, l]) => l) } },
@@ -94,7 +113,7 @@ export function latencyCdfChart(configs: readonly ConfigResult[]): ChartDef {
         height: 200,
         mark: { type: 'line', interpolate: 'step-after', tooltip: true },
         encoding: {
-          x: { field: 'ms', type: 'quantitative', scale: { type: 'symlog', constant: 10 }, title: 'ms' },
+          x: { field: 'ms', type: 'quantitative', scale: { type: 'symlog', constant: 10 }, axis: { labelExpr: MS_LABEL_EXPR, labelOverlap: true }, title: null },
           y: { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%' }, title: 'requests at or below' },
           color: { field: 'config', type: 'nominal', title: 'configuration', sort: null },
           order: { field: 'fraction', type: 'quantitative' },
@@ -104,17 +123,24 @@ export function latencyCdfChart(configs: readonly ConfigResult[]): ChartDef {
   };
 }
 
+/** Rounds to a number of decimals (display data only; results.json keeps full precision). */
+export function round(value: number, decimals: number): number {
+  const f = 10 ** decimals;
+  return Math.round(value * f) / f;
+}
+
 /** Time-series rows of every configuration, hours since the start of the simulated day. */
 export function timeSeriesRows(configs: readonly ConfigResult[]): Array<Record<string, string | number>> {
   return configs.flatMap((c) => {
     const ts = c.timeSeries;
+    // Rounded: a day of minutes for dozens of configurations is megabytes of digits otherwise.
     return ts.tS.map((t, i) => ({
       config: c.name,
-      hour: t / 3600,
-      arrivalRps: ts.arrivalRps[i],
-      completionRps: ts.completionRps[i],
-      queueDepthMean: ts.queueDepthMean[i],
-      workers: ts.workers[i],
+      hour: round(t / 3600, 5),
+      arrivalRps: round(ts.arrivalRps[i], 4),
+      completionRps: round(ts.completionRps[i], 4),
+      queueDepthMean: round(ts.queueDepthMean[i], 3),
+      workers: round(ts.workers[i], 3),
     }));
   });
 }
@@ -131,7 +157,9 @@ export function timeSeriesChart(configs: readonly ConfigResult[]): ChartDef {
     return { id: 'time-series', title: 'Over the day', description: '', spec: null, note: 'No time series in this run.' };
   }
   const filter = { filter: 'datum.config === cfg' };
-  const x = { field: 'hour', type: 'quantitative', title: 'hour of the simulated day', scale: { domain: [0, 24] }, axis: { tickCount: 12 } };
+  // The day plus any drain after it, so a backlog cleared late stays visible.
+  const endHour = Math.max(24, ...withData.map((c) => (c.timeSeries.tS[c.timeSeries.tS.length - 1] + c.timeSeries.intervalS) / 3600));
+  const x = { field: 'hour', type: 'quantitative', title: 'hour of the simulated day', scale: { domain: [0, endHour], nice: false }, axis: { tickCount: 12 } };
   return {
     id: 'time-series',
     title: 'Over the simulated day',
@@ -222,11 +250,11 @@ export function costByStepChart(configs: readonly ConfigResult[]): ChartDef {
 export function cacheChart(configs: readonly ConfigResult[]): ChartDef {
   const values = configs.flatMap((c) =>
     Object.entries(c.caches).flatMap(([name, cache]) => {
-      const label = `${name} (${cache.kind}, ${cache.step})`;
+      const row = { config: c.name, cache: name, kind: cache.kind, step: cache.step };
       return [
-        { config: c.name, cache: label, measure: 'hit rate', value: cache.hitRate },
-        { config: c.name, cache: label, measure: 'false hits (share of hits)', value: 1 - cache.precision },
-        { config: c.name, cache: label, measure: 'stale rate', value: cache.staleRate },
+        { ...row, measure: 'hit rate', value: cache.hitRate },
+        { ...row, measure: 'false hits (share of hits)', value: 1 - cache.precision },
+        { ...row, measure: 'stale rate', value: cache.staleRate },
       ];
     }),
   );
@@ -250,6 +278,8 @@ export function cacheChart(configs: readonly ConfigResult[]): ChartDef {
           tooltip: [
             { field: 'config', type: 'nominal' },
             { field: 'cache', type: 'nominal' },
+            { field: 'kind', type: 'nominal' },
+            { field: 'step', type: 'nominal' },
             { field: 'measure', type: 'nominal' },
             { field: 'value', type: 'quantitative', format: '.2%' },
           ],
@@ -301,6 +331,28 @@ export function routingChart(configs: readonly ConfigResult[]): ChartDef {
       resolve: { scale: { color: 'independent' } },
     },
   };
+}
+
+/**
+ * One text label per distinct point: rows at the same (x, y) share a label listing their distinct
+ * names (the first two, then "+n more"), so identical configurations do not print over each other.
+ */
+export function pointLabels<T extends Record<string, unknown>>(rows: readonly T[], xField: string, yField: string, name: (row: T) => string): Array<{ x: number; y: number; label: string }> {
+  const groups = new Map<string, { x: number; y: number; names: string[] }>();
+  for (const row of rows) {
+    const x = row[xField] as number;
+    const y = row[yField] as number;
+    const key = `${x.toPrecision(6)}|${y.toPrecision(6)}`;
+    const group = groups.get(key) ?? { x, y, names: [] };
+    const n = name(row);
+    if (!group.names.includes(n)) group.names.push(n);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((g) => ({
+    x: g.x,
+    y: g.y,
+    label: g.names.length <= 2 ? g.names.join(' / ') : `${g.names.slice(0, 2).join(' / ')} +${g.names.length - 2} more`,
+  }));
 }
 
 /** Rows of the frontier charts: headline figures, Pareto and SLO status per configuration. */
@@ -366,9 +418,9 @@ export function frontierChart(results: ResultsFile): ChartDef {
         },
       },
       {
-        transform: [{ filter: "datum.frontier === 'Pareto-optimal'" }],
+        data: { values: pointLabels(values.filter((v) => v.frontier === 'Pareto-optimal'), 'costPerDayUsd', y.field as string, (v) => String(v.config)) },
         mark: { type: 'text', align: 'left', dx: 7, dy: -6, fontSize: 10 },
-        encoding: { x: { field: 'costPerDayUsd', type: 'quantitative' }, y: { field: y.field as string, type: 'quantitative' }, text: { field: 'config' } },
+        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } },
       },
     ],
   });
@@ -386,7 +438,7 @@ export function frontierChart(results: ResultsFile): ChartDef {
     width: 360,
     height: 260,
     layer: [
-      point({ field: 'e2eP95Ms', type: 'quantitative', title: 'e2e p95 (ms)', scale: { zero: false } }),
+      point({ field: 'e2eP95Ms', type: 'quantitative', title: 'e2e p95', ...latencyChannel(values.map((v) => v.e2eP95Ms as number), { zero: false }) }),
       ...(slo.e2eP95Ms !== undefined ? [sloRule('y', slo.e2eP95Ms, 'p95 SLO')] : []),
       ...costRule,
     ],
@@ -440,8 +492,9 @@ export function qualityVsStrongChart(configs: readonly ConfigResult[]): ChartDef
           },
         },
         {
+          data: { values: pointLabels(values, 'strongCallShare', 'quality', (v) => String(v.strategy)) },
           mark: { type: 'text', align: 'left', dx: 7, fontSize: 10 },
-          encoding: { x: { field: 'strongCallShare', type: 'quantitative' }, y: { field: 'quality', type: 'quantitative' }, text: { field: 'config' } },
+          encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } },
         },
       ],
     },

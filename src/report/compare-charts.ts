@@ -1,6 +1,6 @@
 /** The compare page's charts: run a and run b overlaid, for configurations present in both. */
 import type { ConfigResult } from '../results/schema.ts';
-import { LATENCY_KINDS, PERCENTILES, configSelect, frontierRows } from './charts.ts';
+import { LATENCY_KINDS, MS_LABEL_EXPR, PERCENTILES, configSelect, frontierRows, latencyChannel, round } from './charts.ts';
 import type { ChartDef, VlSpec } from './charts.ts';
 import type { ConfigMatch } from './compare.ts';
 
@@ -37,7 +37,7 @@ export function compareLatencyChart(match: ConfigMatch): ChartDef {
         encoding: {
           y: { field: 'config', type: 'nominal', title: null, sort: null },
           yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS] },
-          x: { field: 'ms', type: 'quantitative', title: 'ms' },
+          x: { field: 'ms', type: 'quantitative', title: null, ...latencyChannel(values.map((v) => v.ms)) },
           color: runColor,
           shape: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], title: 'percentile' },
           tooltip: [
@@ -75,7 +75,7 @@ export function compareCdfChart(match: ConfigMatch): ChartDef {
         height: 200,
         mark: { type: 'line', interpolate: 'step-after' },
         encoding: {
-          x: { field: 'ms', type: 'quantitative', scale: { type: 'symlog', constant: 10 }, title: 'ms' },
+          x: { field: 'ms', type: 'quantitative', scale: { type: 'symlog', constant: 10 }, axis: { labelExpr: MS_LABEL_EXPR, labelOverlap: true }, title: null },
           y: { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%' }, title: 'requests at or below' },
           color: runColor,
           order: { field: 'fraction', type: 'quantitative' },
@@ -143,7 +143,13 @@ export function compareFrontierChart(match: ConfigMatch): ChartDef {
         mark: { type: 'point', filled: true, size: 80, tooltip: true },
         encoding: {
           x: { field: 'costPerDayUsd', type: 'quantitative', title: 'USD per day', axis: { format: '$,.0f' }, scale: { zero: false } },
-          y: { field, type: 'quantitative', title, scale: { zero: false }, ...(format ? { axis: { format } } : {}) },
+          y: {
+            field,
+            type: 'quantitative',
+            title,
+            ...(field === 'e2eP95Ms' ? latencyChannel(values.map((v) => v.e2eP95Ms as number), { zero: false }) : { scale: { zero: false } }),
+            ...(format ? { axis: { format } } : {}),
+          },
           color: runColor,
           tooltip: [
             { field: 'config', type: 'nominal' },
@@ -160,7 +166,7 @@ export function compareFrontierChart(match: ConfigMatch): ChartDef {
     id: 'cmp-frontier',
     title: 'Cost, quality and p95, a against b',
     description: 'Each configuration is a grey line from its point in run a (blue) to run b (orange).',
-    spec: { hconcat: [panel('quality', 'quality', '%'), panel('e2eP95Ms', 'e2e p95 (ms)')] },
+    spec: { hconcat: [panel('quality', 'quality', '%'), panel('e2eP95Ms', 'e2e p95')] },
   };
 }
 
@@ -171,16 +177,17 @@ export function compareTimeSeriesChart(match: ConfigMatch): ChartDef {
       c.timeSeries.tS.map((t, k) => ({
         config: name,
         run: RUN_LABELS[i],
-        hour: t / 3600,
-        completionRps: c.timeSeries.completionRps[k],
-        queueDepthMean: c.timeSeries.queueDepthMean[k],
-        workers: c.timeSeries.workers[k],
+        hour: round(t / 3600, 5),
+        completionRps: round(c.timeSeries.completionRps[k], 4),
+        queueDepthMean: round(c.timeSeries.queueDepthMean[k], 3),
+        workers: round(c.timeSeries.workers[k], 3),
       })),
     ),
   );
   const base = { id: 'cmp-time-series', title: 'Over the day, a against b', description: 'Completions per second, mean queue depth and serving workers for the chosen configuration.' };
   if (values.length === 0) return { ...base, spec: null, note: 'No time series in either run.' };
-  const x = { field: 'hour', type: 'quantitative', title: 'hour of the simulated day', scale: { domain: [0, 24] } };
+  const endHour = Math.max(24, ...match.matched.flatMap((m) => [m.a, m.b]).map((c) => (c.timeSeries.tS[c.timeSeries.tS.length - 1] ?? 0) / 3600 + c.timeSeries.intervalS / 3600));
+  const x = { field: 'hour', type: 'quantitative', title: 'hour of the simulated day', scale: { domain: [0, endHour], nice: false } };
   const panel = (field: string, title: string, height: number): VlSpec => ({
     width: 760,
     height,

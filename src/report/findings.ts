@@ -65,6 +65,8 @@ export interface RoutingFinding {
   steps: string[];
   /** The quality floor used: the SLO's minQuality, or 1 pp below the baseline. */
   qualityFloor: number;
+  /** SLO checks the proposal's configuration fails (empty when it meets them all); no other group did better. */
+  proposalMisses: SloResult['checks'];
 }
 
 /** How the sweep did against the SLOs. */
@@ -113,8 +115,9 @@ function formatCheckValue(metric: string, value: number): string {
   return formatNumber(value, 4);
 }
 
+/** A check's metric in words; a trailing unit like " (ms)" is dropped since values carry units. */
 function checkLabel(metric: string): string {
-  return KNOWN_METRICS.has(metric) ? METRIC_LABEL[metric as keyof HeadlineMetrics] : metric;
+  return KNOWN_METRICS.has(metric) ? METRIC_LABEL[metric as keyof HeadlineMetrics] : metric.replace(/\s*\([^)]*\)$/, '');
 }
 
 function describeFailed(checks: SloResult['checks']): string {
@@ -265,16 +268,8 @@ function routingAxis(configs: readonly ConfigResult[]): string | null {
   return null;
 }
 
-function routingFinding(
-  reference: ConfigResult,
-  configs: readonly ConfigResult[],
-  minQuality: number | undefined,
-): RoutingFinding | null {
-  const axis = routingAxis(configs);
-  if (axis === null) return null;
-  const fixedKeys = Object.keys(reference.axes).filter((k) => k !== axis);
-  const group = configs.filter((c) => fixedKeys.every((k) => c.axes[k] === reference.axes[k]));
-  const fixed = Object.fromEntries(fixedKeys.map((k) => [k, reference.axes[k]]));
+/** The routing comparison within one group of configurations that differ only in routing. */
+function routingInGroup(group: readonly ConfigResult[], axis: string, fixed: Record<string, string>, minQuality: number | undefined): RoutingFinding {
   const baseline = [...group].sort(
     (a, b) => b.quality.share - a.quality.share || (b.routing?.strongCallShare ?? 1) - (a.routing?.strongCallShare ?? 1),
   )[0];
@@ -293,11 +288,15 @@ function routingFinding(
       acceptable: c.quality.share >= qualityFloor - 1e-12,
     }))
     .sort((a, b) => a.costPerDayUsd - b.costPerDayUsd);
-  const proposal = options.find((o) => o.acceptable) ?? null;
+  // Prefer the cheapest acceptable option that meets every SLO; else the cheapest acceptable one.
+  const meetsAll = new Set(group.filter((c) => c.slo.meetsAll).map((c) => c.name));
+  const proposal = options.find((o) => o.acceptable && meetsAll.has(o.config)) ?? options.find((o) => o.acceptable) ?? null;
   const rejected = options.filter((o) => !o.acceptable);
   const steps: string[] = [];
+  let proposalMisses: SloResult['checks'] = [];
   if (proposal) {
     const chosen = group.find((c) => c.name === proposal.config)!;
+    proposalMisses = chosen.slo.checks.filter((c) => !c.met);
     const names = new Set([...Object.keys(baseline.cost.byStep), ...Object.keys(chosen.cost.byStep)]);
     for (const step of names) {
       const before = baseline.cost.byStep[step]?.costUsd ?? 0;
@@ -313,7 +312,37 @@ function routingFinding(
     rejected,
     steps,
     qualityFloor,
+    proposalMisses,
   };
+}
+
+/**
+ * The routing proposal. Configurations are grouped by their other axes (e.g. workers=8); the
+ * reference configuration's group is used when its proposal meets every SLO, else the group whose
+ * proposal meets them and saves most, else the reference group (with the SLOs it misses).
+ */
+function routingFinding(reference: ConfigResult, configs: readonly ConfigResult[], minQuality: number | undefined): RoutingFinding | null {
+  const axis = routingAxis(configs);
+  if (axis === null) return null;
+  const fixedKeys = Object.keys(reference.axes).filter((k) => k !== axis);
+  const groups = new Map<string, ConfigResult[]>();
+  for (const c of configs) {
+    const key = JSON.stringify(fixedKeys.map((k) => c.axes[k]));
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  const referenceKey = JSON.stringify(fixedKeys.map((k) => reference.axes[k]));
+  const analyses = [...groups.entries()].map(([key, group]) => ({
+    key,
+    finding: routingInGroup(group, axis, Object.fromEntries(fixedKeys.map((k) => [k, group[0].axes[k]])), minQuality),
+  }));
+  const meets = (f: RoutingFinding): boolean => f.proposal !== null && f.proposalMisses.length === 0;
+  const own = analyses.find((a) => a.key === referenceKey)!.finding;
+  if (meets(own)) return own;
+  const elsewhere = analyses
+    .map((a) => a.finding)
+    .filter(meets)
+    .sort((a, b) => b.proposal!.savedPerDayUsd - a.proposal!.savedPerDayUsd)[0];
+  return elsewhere ?? own;
 }
 
 function routingSentence(f: RoutingFinding | null, configs: readonly ConfigResult[], minQuality: number | undefined): string {
@@ -340,10 +369,17 @@ function routingSentence(f: RoutingFinding | null, configs: readonly ConfigResul
     p.qualityCost > 0
       ? `a quality cost of ${(p.qualityCost * 100).toFixed(1)} pp (${formatPct(f.baseline.quality)} → ${formatPct(p.quality)})`
       : `no loss of quality (${formatPct(p.quality)})`;
+  const fixedText = Object.entries(f.fixed).map(([k, v]) => `${k}=${v}`).join(', ');
+  const misses =
+    f.proposalMisses.length === 0
+      ? ''
+      : fixedText === ''
+        ? ` But it misses ${describeFailed(f.proposalMisses)}.`
+        : ` But with ${fixedText} it misses ${describeFailed(f.proposalMisses)}; no cheaper routing meets every SLO at any tested ${Object.keys(f.fixed).join(' and ')}.`;
   return (
     `Routing proposal: use ${p.strategy} instead of ${f.baseline.strategy}${steps}${held}; ` +
     `${formatPct(1 - p.strongCallShare)} of routed requests stay on the small model, saving ${formatUsd(p.savedPerDayUsd)} a day (${formatPct(pct)}) ` +
-    `at ${qualityCost}.${rejected}`
+    `at ${qualityCost}.${misses}${rejected}`
   );
 }
 

@@ -30,10 +30,25 @@ export interface StoreLimits {
   ttlS: number;
 }
 
-/** An LRU map with TTL. */
+interface LruNode<V> extends CacheEntry<V> {
+  key: string;
+  bucket: string | undefined;
+  prev: LruNode<V> | null;
+  next: LruNode<V> | null;
+}
+
+/**
+ * An LRU map with TTL: a hash map onto a doubly linked list in use order. (Re-inserting into a
+ * JS Map to move a key to the end is O(1) too, but V8 then rehashes the table again and again
+ * under heavy churn; the list keeps a hit at a constant cost.)
+ */
 export class MemoryStore<V> implements CacheStore<V> {
-  private readonly map = new Map<string, CacheEntry<V> & { bucket?: string }>();
+  private readonly map = new Map<string, LruNode<V>>();
   private readonly buckets = new Map<string, Set<string>>();
+  /** Least recently used end. */
+  private head: LruNode<V> | null = null;
+  /** Most recently used end. */
+  private tail: LruNode<V> | null = null;
 
   constructor(private readonly limits: StoreLimits) {}
 
@@ -43,15 +58,15 @@ export class MemoryStore<V> implements CacheStore<V> {
 
   /** Synchronous read (the in-memory store needs no I/O). */
   getSync(key: string, nowMs: number): CacheEntry<V> | undefined {
-    const e = this.map.get(key);
-    if (e === undefined) return undefined;
-    if (this.expired(e, nowMs)) {
-      this.remove(key, e);
+    const node = this.map.get(key);
+    if (node === undefined) return undefined;
+    if (this.expired(node, nowMs)) {
+      this.remove(node);
       return undefined;
     }
-    this.map.delete(key);
-    this.map.set(key, e);
-    return e;
+    this.unlink(node);
+    this.append(node);
+    return node;
   }
 
   async set(key: string, value: V, nowMs: number, bucket?: string): Promise<number> {
@@ -61,17 +76,18 @@ export class MemoryStore<V> implements CacheStore<V> {
   /** Synchronous write. */
   setSync(key: string, value: V, nowMs: number, bucket?: string): number {
     const old = this.map.get(key);
-    if (old !== undefined) this.remove(key, old);
-    this.map.set(key, bucket === undefined ? { value, storedAtMs: nowMs } : { value, storedAtMs: nowMs, bucket });
+    if (old !== undefined) this.remove(old);
+    const node: LruNode<V> = { key, value, storedAtMs: nowMs, bucket, prev: null, next: null };
+    this.map.set(key, node);
+    this.append(node);
     if (bucket !== undefined) {
       let b = this.buckets.get(bucket);
       if (b === undefined) this.buckets.set(bucket, (b = new Set()));
       b.add(key);
     }
     let evicted = 0;
-    while (this.map.size > this.limits.capacity) {
-      const [oldestKey, oldest] = this.map.entries().next().value as [string, CacheEntry<V> & { bucket?: string }];
-      this.remove(oldestKey, oldest);
+    while (this.map.size > this.limits.capacity && this.head !== null) {
+      this.remove(this.head);
       evicted++;
     }
     return evicted;
@@ -87,9 +103,9 @@ export class MemoryStore<V> implements CacheStore<V> {
     if (keys === undefined) return [];
     const out: Array<{ key: string; entry: CacheEntry<V> }> = [];
     for (const key of keys) {
-      const e = this.map.get(key)!;
-      if (this.expired(e, nowMs)) this.remove(key, e);
-      else out.push({ key, entry: e });
+      const node = this.map.get(key)!;
+      if (this.expired(node, nowMs)) this.remove(node);
+      else out.push({ key, entry: node });
     }
     return out;
   }
@@ -97,6 +113,7 @@ export class MemoryStore<V> implements CacheStore<V> {
   async clear(): Promise<void> {
     this.map.clear();
     this.buckets.clear();
+    this.head = this.tail = null;
   }
 
   get size(): number {
@@ -107,9 +124,26 @@ export class MemoryStore<V> implements CacheStore<V> {
     return this.limits.ttlS > 0 && nowMs - e.storedAtMs > this.limits.ttlS * 1000;
   }
 
-  private remove(key: string, e: { bucket?: string }): void {
-    this.map.delete(key);
-    if (e.bucket !== undefined) this.buckets.get(e.bucket)?.delete(key);
+  private append(node: LruNode<V>): void {
+    node.prev = this.tail;
+    node.next = null;
+    if (this.tail !== null) this.tail.next = node;
+    else this.head = node;
+    this.tail = node;
+  }
+
+  private unlink(node: LruNode<V>): void {
+    if (node.prev !== null) node.prev.next = node.next;
+    else this.head = node.next;
+    if (node.next !== null) node.next.prev = node.prev;
+    else this.tail = node.prev;
+    node.prev = node.next = null;
+  }
+
+  private remove(node: LruNode<V>): void {
+    this.unlink(node);
+    this.map.delete(node.key);
+    if (node.bucket !== undefined) this.buckets.get(node.bucket)?.delete(node.key);
   }
 }
 

@@ -111,6 +111,15 @@ describe('findings: routing', () => {
     );
   });
 
+  it('says which SLOs the proposal misses when no tested setting lets it meet them', () => {
+    const f = findings(buildResults({ slo: { e2eP95Ms: 3800, minQuality: 0.85, maxCostPerDayUsd: 800 } }));
+    expect(f.reference).toBe('routing=strong cache=exact');
+    expect(f.routing?.proposalMisses).toEqual([{ metric: 'e2eP95Ms', target: 3800, observed: 3830, met: false }]);
+    expect(f.sentences.find((s) => s.topic === 'routing')?.text).toContain(
+      'But with cache=exact it misses e2e p95 (3,830 ms against a target of 3,800 ms); no cheaper routing meets every SLO at any tested cache.',
+    );
+  });
+
   it('has no proposal when the sweep does not vary routing', () => {
     const f = findings(buildResults({ routings: ['cascade'] }));
     expect(f.routing).toBeNull();
