@@ -44,7 +44,10 @@ export class Executor {
   private busyIntegralMs = 0;
   private busySince = 0;
   private busyAtLastTick = 0;
-  private lastTickMs = 0;
+  /** Serving-worker-milliseconds, the utilization metric's denominator (time-weighted like busy). */
+  private servingIntegralMs = 0;
+  private servingSince = 0;
+  private servingAtLastTick = 0;
   private stopped = false;
   /** Decisions the autoscaler took: time, from, to. */
   readonly scaleEvents: Array<{ tMs: number; from: number; to: number }> = [];
@@ -97,7 +100,7 @@ export class Executor {
 
   private ready(w: Worker): void {
     if (w.retiring) return this.retire(w);
-    this.serving++;
+    this.setServing(this.serving + 1);
     this.free(w);
   }
 
@@ -141,7 +144,7 @@ export class Executor {
   }
 
   private retire(w: Worker): void {
-    if (w.state !== 'cold') this.serving--;
+    if (w.state !== 'cold') this.setServing(this.serving - 1);
     const i = this.idle.indexOf(w);
     if (i >= 0) this.idle.splice(i, 1);
     this.all.delete(w);
@@ -156,6 +159,13 @@ export class Executor {
     this.busy = n;
   }
 
+  private setServing(n: number): void {
+    const now = this.clock.now();
+    this.servingIntegralMs += this.serving * (now - this.servingSince);
+    this.servingSince = now;
+    this.serving = n;
+  }
+
   private report(): void {
     this.observer.workers(this.clock.now(), this.serving, this.busy);
   }
@@ -166,20 +176,23 @@ export class Executor {
     const spec = this.spec;
     const now = this.clock.now();
     this.setBusy(this.busy);
+    this.setServing(this.serving);
     const active = [...this.all].filter((w) => !w.retiring);
     const current = active.length;
     let metric: number;
     if (spec.metric === 'utilization') {
-      const elapsed = now - this.lastTickMs;
+      // busy share of the serving capacity over the interval, both time-weighted (a worker that
+      // became ready just before the tick must not count as idle for the whole interval)
       const busyMs = this.busyIntegralMs - this.busyAtLastTick;
-      metric = this.serving === 0 || elapsed <= 0 ? 1 : busyMs / (elapsed * this.serving);
+      const servingMs = this.servingIntegralMs - this.servingAtLastTick;
+      metric = servingMs <= 0 ? 1 : busyMs / servingMs;
       // a backlog means the pool is saturated whatever the busy share says
       if (this.queueLength > 0) metric = Math.max(metric, (this.busy + this.queueLength) / Math.max(1, this.serving));
     } else {
       metric = this.queueLength / Math.max(1, this.serving);
     }
     this.busyAtLastTick = this.busyIntegralMs;
-    this.lastTickMs = now;
+    this.servingAtLastTick = this.servingIntegralMs;
     const desired = Math.min(spec.max, Math.max(spec.min, Math.ceil(current * (metric / spec.target) - 1e-9)));
     if (desired > current) {
       const add = Math.min(spec.maxStep, desired - current);

@@ -89,7 +89,7 @@ export async function simulateConfiguration(
     promptCache: client.promptCache,
     catalog,
     ledger,
-    engine: { wallMs: performance.now() - wallStart, simulatedRequests: total, simulatedCalls: ledger.rows },
+    engine: { wallMs: performance.now() - wallStart, simulatedRequests: total, simulatedCalls: ledger.rows, events: clock.eventsProcessed },
   });
 }
 

@@ -392,11 +392,21 @@ function sloRule(axis: 'x' | 'y', value: number, label: string): VlSpec {
   };
 }
 
+/** At most this many configurations are labelled on the frontier (the rest have tooltips). */
+const MAX_FRONTIER_LABELS = 6;
+
 /** Cost against quality and against e2e p95 for every configuration, SLO lines and the Pareto set marked. */
 export function frontierChart(results: ResultsFile): ChartDef {
   const configs = results.configurations;
   const values = frontierRows(configs);
   const slo = results.slo;
+  // Label the Pareto-optimal configurations that meet the SLOs (all Pareto-optimal ones when none
+  // does), the cheapest few: a crowded sweep would otherwise print labels over each other.
+  const optimal = values.filter((v) => v.frontier === 'Pareto-optimal');
+  const optimalMeeting = optimal.filter((v) => v.slo === 'meets SLOs');
+  const labelled = (optimalMeeting.length > 0 ? optimalMeeting : optimal)
+    .sort((a, b) => (a.costPerDayUsd as number) - (b.costPerDayUsd as number))
+    .slice(0, MAX_FRONTIER_LABELS);
   const point = (y: VlSpec): VlSpec => ({
     data: { values },
     layer: [
@@ -418,7 +428,7 @@ export function frontierChart(results: ResultsFile): ChartDef {
         },
       },
       {
-        data: { values: pointLabels(values.filter((v) => v.frontier === 'Pareto-optimal'), 'costPerDayUsd', y.field as string, (v) => String(v.config)) },
+        data: { values: pointLabels(labelled, 'costPerDayUsd', y.field as string, (v) => String(v.config)) },
         mark: { type: 'text', align: 'left', dx: 7, dy: -6, fontSize: 10 },
         encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } },
       },
@@ -446,7 +456,8 @@ export function frontierChart(results: ResultsFile): ChartDef {
   return {
     id: 'frontier',
     title: 'Cost, quality and p95: the frontier',
-    description: 'Each point is a configuration. Green points are Pareto-optimal on cost, quality and e2e p95 together (labelled); crosses miss an SLO; dashed red lines are the SLOs.',
+    description:
+      'Each point is a configuration (hover for details). Green points are Pareto-optimal on cost, quality and e2e p95 together; crosses miss an SLO; dashed red lines are the SLOs. Labels name the Pareto-optimal configurations that meet the SLOs (all Pareto-optimal ones when none does).',
     spec: { hconcat: [qualityPanel, latencyPanel] },
   };
 }

@@ -164,7 +164,8 @@ export interface ConfigResult {
   routing: RoutingStats | null;
   caches: Record<string, CacheStats>;
   timeSeries: TimeSeries;
-  engine: { wallMs: number; simulatedRequests: number; simulatedCalls: number };
+  /** The simulator's own speed: wall time, requests, calls (ledger rows) and events processed. */
+  engine: { wallMs: number; simulatedRequests: number; simulatedCalls: number; events?: number };
   /** Headline figures of each replication (one seed each) when the run was replicated: the noise the gate measures. */
   replicates?: Array<{ seed: number; metrics: HeadlineMetrics }>;
 }

@@ -104,37 +104,51 @@ describe('executor: autoscaler', () => {
     const ended = new Map<number, number>();
     const jobs = Array.from({ length: 12 }, () => ({ atMs: 0, durationMs: 100_000 }));
     submitAll(clock, ex, jobs, ended);
-    let busyAtScaleDown = -1;
-    let drainedTo = -1;
+    let busyAfterFirstScaleDown = -1;
+    let servingAtEnd = -1;
     const watch = (): void => {
-      const down = ex.scaleEvents.find((e) => e.to < e.from);
-      if (down !== undefined && busyAtScaleDown < 0) busyAtScaleDown = t.busyNow;
+      if (busyAfterFirstScaleDown < 0 && ex.scaleEvents.some((e) => e.to < e.from)) busyAfterFirstScaleDown = t.busyNow;
       if (ended.size === jobs.length) {
-        drainedTo = t.servingNow;
+        servingAtEnd = t.servingNow;
         ex.stop();
       } else clock.schedule(clock.now() + 10_000, watch);
     };
     clock.schedule(10_001, watch);
     await clock.run();
-    expect(ex.scaleEvents.find((e) => e.to < e.from)).toMatchObject({ from: 4, to: 1 });
-    expect(busyAtScaleDown).toBe(4);
+    // up to 4 at the first tick; down while every worker is busy (3 queued for 4 workers, then 0)
+    expect(ex.scaleEvents[0]).toEqual({ tMs: 10_000, from: 1, to: 4 });
+    expect(ex.scaleEvents.find((e) => e.to < e.from)).toEqual({ tMs: 200_000, from: 4, to: 3 });
+    expect(busyAfterFirstScaleDown).toBe(4);
     expect(ended.size).toBe(12);
     for (const [id, end] of ended) expect(end - t.startedAt.get(id)!).toBe(100_000);
-    expect(drainedTo).toBe(1);
+    expect(servingAtEnd).toBe(1);
   });
 
-  it('counts cold and retired workers in worker-hours', async () => {
+  it('measures utilization time-weighted: a worker ready just before a tick does not trigger a scale-down', async () => {
     const clock = new VirtualClock();
-    const ex = new Executor(clock, autoscale({ min: 1, max: 2, coldStartS: 30, intervalS: 1 }), trace());
+    const ex = new Executor(clock, autoscale({ min: 1, max: 2, target: 1, coldStartS: 30, intervalS: 1 }), trace());
     const ended = new Map<number, number>();
     submitAll(clock, ex, [{ atMs: 0, durationMs: 3_600_000 }, { atMs: 500, durationMs: 1_000 }], ended);
     clock.schedule(3_600_000, () => ex.stop());
     await clock.run();
-    // worker 0 from 0 to the end (3,600 s), worker 1 launched at 1 s and retired at the first
-    // scale-down tick after it went idle (utilization 0.5 ≤ target keeps 2... see events)
-    const retired = ex.scaleEvents.find((e) => e.to < e.from);
-    expect(retired).toBeDefined();
-    const expectedMs = clock.now() + (retired!.tMs - 1_000);
-    expect(ex.workerHours()).toBeCloseTo(expectedMs / 3_600_000, 12);
+    // up at the first tick (backlog); worker 1 is ready at 31 s and runs job 1 until 32 s; the
+    // tick at 33 s sees [32, 33] half busy and retires the idle worker
+    expect(ex.scaleEvents).toEqual([
+      { tMs: 1_000, from: 1, to: 2 },
+      { tMs: 33_000, from: 2, to: 1 },
+    ]);
+    expect(ended.get(0)).toBe(3_600_000);
+    expect(clock.now()).toBe(3_600_000);
+  });
+
+  it('counts cold time and retired workers in worker-hours', async () => {
+    const clock = new VirtualClock();
+    const ex = new Executor(clock, autoscale({ min: 1, max: 2, target: 1, coldStartS: 30, intervalS: 1 }), trace());
+    const ended = new Map<number, number>();
+    submitAll(clock, ex, [{ atMs: 0, durationMs: 3_600_000 }, { atMs: 500, durationMs: 1_000 }], ended);
+    clock.schedule(3_600_000, () => ex.stop());
+    await clock.run();
+    // worker 0: 0 → 3,600 s; worker 1: launched at 1 s (cold for 30 s), retired at 33 s
+    expect(ex.workerHours()).toBeCloseTo((3_600_000 + 32_000) / 3_600_000, 12);
   });
 });
