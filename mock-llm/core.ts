@@ -108,15 +108,22 @@ interface Call {
   headers: Record<string, string>;
   /** Status line already sent (0 before any). */
   statusSent: number;
-  /** Tokens the call will send (chat), known before admission. */
-  plannedTokens: number;
+  sink: ResponseSink;
+  /** What to answer once admitted; undefined for a call that only errors. */
+  plan: ChatPlan | EmbeddingsPlan | undefined;
+  /** Absolute due time of every token (one entry when there are none), set at admission. */
+  dueMs: Float64Array;
+  /** Stream progress: tokens sent. */
+  sent: number;
   done: boolean;
+  /** Hung on purpose: ends when the client gives up. */
+  hanging: boolean;
+  /** Holds a concurrency slot (released in finish). */
+  holding: boolean;
+  /** Its place in the concurrency queue, while queued. */
+  waiter: SlotWaiter | undefined;
   /** The next scheduled step, if any. */
   task: ScheduledTask | undefined;
-  /** Frees the concurrency slot, when the call holds one. */
-  release: (() => void) | undefined;
-  /** Ends the call from outside (client gone, shutdown). */
-  interrupt: ((outcome: 'client_disconnect' | 'shutdown') => void) | undefined;
 }
 
 /** The core: one per server or msw handler set. */
@@ -160,7 +167,7 @@ export class MockCore {
   /** Ends every call in progress (connections broken, ledger outcome "shutdown") and clears timers. */
   close(): void {
     this.closed = true;
-    for (const call of [...this.active]) call.interrupt?.('shutdown');
+    for (const call of [...this.active]) this.interrupt(call, 'shutdown');
     this.active.clear();
     this.scheduler.clear();
   }
@@ -276,7 +283,7 @@ export class MockCore {
     const promptIds = encodePrompt(body.messages.map((m) => ({ role: m.role, content: messageText(m) })));
     const spec = model.spec;
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? null;
-    const call = this.newCall(arrivalMs, 'chat', model, body.stream === true, promptIds.length);
+    const call = this.newCall(arrivalMs, 'chat', model, body.stream === true, promptIds.length, sink);
     const fault = this.forcedFault(req, extras.fault, extras.faultOnce);
     if (fault instanceof ApiError) return this.reject(sink, fault, body.model, 'chat');
 
@@ -293,7 +300,7 @@ export class MockCore {
     if (this.admitOrReject(call, sink, fault, promptIds.length + (maxTokens ?? target))) return;
     const random = fault === undefined ? this.randomFault(call) : fault;
     if (random === '500' || random === '503') return this.fail(call, sink, serverError(random), 'error');
-    if (random === 'hang') return this.hang(call, req, sink);
+    if (random === 'hang') return this.hang(call, req);
 
     const n = Math.max(0, Math.min(target, maxTokens ?? Infinity, spec.contextWindow - promptIds.length));
     let finishReason: 'stop' | 'length' = n < target ? 'length' : 'stop';
@@ -305,11 +312,14 @@ export class MockCore {
       finishReason = 'stop';
     }
     call.cachedInputTokens = model.promptCache?.lookup(promptIds, arrivalMs) ?? 0;
-    call.plannedTokens = tokens.length;
     const judgement =
       extras.difficulty === undefined ? undefined : judge(spec.capability, extras.difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
     const plan: ChatPlan = {
+      kind: 'chat',
       body,
+      modelJson: JSON.stringify(body.model),
+      chunkPrefix: '',
+      chunkSuffix: '',
       tokens,
       finishReason,
       cut: random === 'cut',
@@ -321,93 +331,70 @@ export class MockCore {
       call.headers['x-mock-confidence'] = plan.mock.confidence.toFixed(4);
       call.headers['x-mock-difficulty'] = String(plan.mock.difficulty);
     }
-    this.whenSlot(call, req, sink, (dueMs) => (call.stream ? this.streamChat(call, sink, plan, dueMs) : this.plainChat(call, sink, plan, dueMs)));
+    call.plan = plan;
+    this.admit(call, req);
   }
 
-  private plainChat(call: Call, sink: ResponseSink, plan: ChatPlan, dueMs: Float64Array): void {
-    const doneAt = dueMs[dueMs.length - 1]!;
-    this.at(call, doneAt, () => {
-      call.ttftMs = dueMs[0]! - call.arrivalMs;
-      call.outputTokens = plan.tokens.length;
-      const usage = chatUsage(call);
-      const body = JSON.stringify({
-        id: call.id,
-        object: 'chat.completion',
-        created: Math.floor(call.arrivalWallMs / 1000),
-        model: plan.body.model,
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: plan.tokens.join(''), refusal: null, annotations: [] },
-            logprobs: null,
-            finish_reason: plan.finishReason,
-          },
-        ],
-        usage,
-        service_tier: 'default',
-        system_fingerprint: 'fp_mock',
-        ...(plan.mock === undefined ? {} : { mock: plan.mock }),
-      });
-      call.headers['content-type'] = JSON_TYPE;
-      if (plan.cut) return this.cutBody(call, sink, body);
-      sink.send(200, call.headers, body);
-      this.finish(call, 'ok', 200);
-    });
+  private sendPlainChat(call: Call, plan: ChatPlan): void {
+    call.ttftMs = call.dueMs[0]! - call.arrivalMs;
+    call.outputTokens = plan.tokens.length;
+    // a template rather than JSON.stringify of an object: this is the hot path of a zero-latency
+    // run; the generated text needs no escaping (the vocabulary is lower-case ASCII words)
+    const body =
+      `{"id":"${call.id}","object":"chat.completion","created":${Math.floor(call.arrivalWallMs / 1000)},"model":${plan.modelJson},` +
+      `"choices":[{"index":0,"message":{"role":"assistant","content":"${plan.tokens.join('')}","refusal":null,"annotations":[]},` +
+      `"logprobs":null,"finish_reason":"${plan.finishReason}"}],"usage":${usageJson(call)},"service_tier":"default","system_fingerprint":"fp_mock"` +
+      (plan.mock === undefined ? '}' : `,"mock":${JSON.stringify(plan.mock)}}`);
+    call.headers['content-type'] = JSON_TYPE;
+    if (plan.cut) return this.cutBody(call, body);
+    call.sink.send(200, call.headers, body);
+    this.finish(call, 'ok', 200);
   }
 
-  private streamChat(call: Call, sink: ResponseSink, plan: ChatPlan, dueMs: Float64Array): void {
-    sink.head(200, { ...SSE_HEADERS, ...call.headers });
+  private startStream(call: Call, plan: ChatPlan): void {
+    const headers = call.headers;
+    headers['content-type'] = SSE_HEADERS['content-type'];
+    headers['cache-control'] = SSE_HEADERS['cache-control'];
+    call.sink.head(200, headers);
     call.statusSent = 200;
     const created = Math.floor(call.arrivalWallMs / 1000);
-    const usageNull = plan.includeUsage ? ',"usage":null' : '';
-    const prefix = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(plan.body.model)},"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{`;
-    const suffix = `},"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
+    plan.chunkPrefix = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${plan.modelJson},"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{`;
+    plan.chunkSuffix = `},"logprobs":null,"finish_reason":null}]${plan.includeUsage ? ',"usage":null' : ''}}\n\n`;
+  }
+
+  /** Sends every token already due in one write (a late wake-up adds no gap), then the end. */
+  private emitStream(call: Call, plan: ChatPlan): void {
+    const now = performance.now();
     const n = plan.tokens.length;
     const cutAt = plan.cut ? Math.floor(n / 2) : -1;
-    let sent = 0;
-    const emit = (): void => {
-      const now = performance.now();
-      let chunk = '';
-      if (sent === 0) call.ttftMs = now - call.arrivalMs;
-      // every token already due goes out in one write, so a late wake-up does not add gaps
-      while (sent < n && sent !== cutAt && dueMs[sent]! <= now + DUE_TOLERANCE_MS) {
-        chunk += prefix + (sent === 0 ? '"role":"assistant","content":' : '"content":') + JSON.stringify(plan.tokens[sent]) + suffix;
-        sent++;
-      }
-      call.outputTokens = sent;
-      if (sent === cutAt) {
-        if (chunk !== '') sink.write(chunk);
-        return this.cutStream(call, sink);
-      }
-      if (sent < n) {
-        if (chunk !== '') sink.write(chunk);
-        this.at(call, dueMs[sent]!, emit);
-        return;
-      }
-      if (n === 0) chunk += prefix + '"role":"assistant","content":""' + suffix;
-      const mock = plan.mock === undefined ? '' : `,"mock":${JSON.stringify(plan.mock)}`;
-      chunk +=
-        `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(plan.body.model)},"system_fingerprint":"fp_mock",` +
-        `"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${plan.finishReason}"}]${usageNull}${mock}}\n\n`;
-      if (plan.includeUsage) {
-        chunk += `data: ${JSON.stringify({
-          id: call.id,
-          object: 'chat.completion.chunk',
-          created,
-          model: plan.body.model,
-          system_fingerprint: 'fp_mock',
-          choices: [],
-          usage: chatUsage(call),
-        })}\n\n`;
-      }
-      sink.end(chunk + 'data: [DONE]\n\n');
-      this.finish(call, 'ok', 200);
-    };
-    if (cutAt === 0) {
-      this.at(call, dueMs[0]!, () => this.cutStream(call, sink));
-      return;
+    const due = call.dueMs;
+    let sent = call.sent;
+    if (sent === cutAt) return this.cutStream(call);
+    if (sent === 0) call.ttftMs = now - call.arrivalMs;
+    let chunk = '';
+    while (sent < n && sent !== cutAt && due[sent]! <= now + DUE_TOLERANCE_MS) {
+      chunk += plan.chunkPrefix + (sent === 0 ? '"role":"assistant","content":"' : '"content":"') + plan.tokens[sent] + '"' + plan.chunkSuffix;
+      sent++;
     }
-    this.at(call, dueMs[0]!, emit);
+    call.sent = sent;
+    call.outputTokens = sent;
+    if (sent === cutAt) {
+      if (chunk !== '') call.sink.write(chunk);
+      return this.cutStream(call);
+    }
+    if (sent < n) {
+      if (chunk !== '') call.sink.write(chunk);
+      return this.schedule(call, due[sent]!);
+    }
+    if (n === 0) chunk += plan.chunkPrefix + '"role":"assistant","content":""' + plan.chunkSuffix;
+    const head = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${Math.floor(call.arrivalWallMs / 1000)},"model":${plan.modelJson},"system_fingerprint":"fp_mock",`;
+    chunk +=
+      head +
+      `"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${plan.finishReason}"}]${plan.includeUsage ? ',"usage":null' : ''}` +
+      `${plan.mock === undefined ? '' : `,"mock":${JSON.stringify(plan.mock)}`}}\n\n`;
+    if (plan.includeUsage) chunk += head + `"choices":[],"usage":${usageJson(call)}}\n\n`;
+    call.sink.end(chunk + 'data: [DONE]\n\n');
+    this.finish(call, 'ok', 200);
   }
 
   // ---- embeddings ---------------------------------------------------------------------------
@@ -439,7 +426,7 @@ export class MockCore {
     }
     const extras = readExtras(req, undefined);
     if (extras instanceof ApiError) return this.reject(sink, extras, body.model, 'embeddings');
-    const call = this.newCall(arrivalMs, 'embeddings', model, false, tokens);
+    const call = this.newCall(arrivalMs, 'embeddings', model, false, tokens, sink);
     const fault = this.forcedFault(req, extras.fault, extras.faultOnce);
     if (fault instanceof ApiError) return this.reject(sink, fault, body.model, 'embeddings');
     if (fault === 'context_length') {
@@ -448,26 +435,26 @@ export class MockCore {
     if (this.admitOrReject(call, sink, fault, tokens)) return;
     const random = fault === undefined ? this.randomFault(call) : fault;
     if (random === '500' || random === '503') return this.fail(call, sink, serverError(random), 'error');
-    if (random === 'hang') return this.hang(call, req, sink);
-    this.whenSlot(call, req, sink, (dueMs) => {
-      this.at(call, dueMs[0]!, () => {
-        call.ttftMs = null;
-        const data = texts.map((t, index) => {
-          const v = this.embedder.embed(t, dims);
-          return { object: 'embedding', index, embedding: body.encoding_format === 'base64' ? toBase64(v) : Array.from(v) };
-        });
-        const json = JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
-        call.headers['content-type'] = JSON_TYPE;
-        if (random === 'cut') return this.cutBody(call, sink, json);
-        sink.send(200, call.headers, json);
-        this.finish(call, 'ok', 200);
-      });
+    if (random === 'hang') return this.hang(call, req);
+    call.plan = { kind: 'embeddings', model: body.model, texts, dims, base64: body.encoding_format === 'base64', cut: random === 'cut' };
+    this.admit(call, req);
+  }
+
+  private sendEmbeddings(call: Call, plan: EmbeddingsPlan): void {
+    const data = plan.texts.map((t, index) => {
+      const v = this.embedder.embed(t, plan.dims);
+      return { object: 'embedding', index, embedding: plan.base64 ? toBase64(v) : Array.from(v) };
     });
+    const json = JSON.stringify({ object: 'list', data, model: plan.model, usage: { prompt_tokens: call.inputTokens, total_tokens: call.inputTokens } });
+    call.headers['content-type'] = JSON_TYPE;
+    if (plan.cut) return this.cutBody(call, json);
+    call.sink.send(200, call.headers, json);
+    this.finish(call, 'ok', 200);
   }
 
   // ---- shared steps -------------------------------------------------------------------------
 
-  private newCall(arrivalMs: number, endpoint: Call['endpoint'], model: ModelState, stream: boolean, inputTokens: number): Call {
+  private newCall(arrivalMs: number, endpoint: Call['endpoint'], model: ModelState, stream: boolean, inputTokens: number, sink: ResponseSink): Call {
     const seq = this.seq++;
     const id = `${endpoint === 'chat' ? 'chatcmpl' : 'emb'}-mock${seq}`;
     return {
@@ -485,11 +472,15 @@ export class MockCore {
       ttftMs: null,
       headers: { 'x-request-id': id },
       statusSent: 0,
-      plannedTokens: 0,
+      sink,
+      plan: undefined,
+      dueMs: NO_DUE_TIMES,
+      sent: 0,
       done: false,
+      hanging: false,
+      holding: false,
+      waiter: undefined,
       task: undefined,
-      release: undefined,
-      interrupt: undefined,
     };
   }
 
@@ -563,109 +554,121 @@ export class MockCore {
   }
 
   /** Sends nothing; the call ends when the client gives up (or at close). */
-  private hang(call: Call, req: CoreRequest, sink: ResponseSink): void {
+  private hang(call: Call, req: CoreRequest): void {
+    call.hanging = true;
     this.active.add(call);
-    call.interrupt = (why) => {
-      this.finish(call, 'hang', 0);
-      if (why === 'shutdown') sink.destroy();
-    };
-    req.onAbort(() => call.interrupt?.('client_disconnect'));
+    req.onAbort(() => this.interrupt(call, 'client_disconnect'));
   }
 
-  /**
-   * Waits for a concurrency slot (FIFO), then samples the timing with the load at admission and
-   * calls `start` with the absolute due time of every token (one entry when there are none).
-   */
-  private whenSlot(call: Call, req: CoreRequest, sink: ResponseSink, start: (dueMs: Float64Array) => void): void {
-    const gate = call.model.gate;
+  /** Ends a call from outside: the client went away, or the server closes. */
+  private interrupt(call: Call, why: 'client_disconnect' | 'shutdown'): void {
+    if (call.done) return;
+    if (call.hanging) {
+      this.finish(call, 'hang', 0);
+      if (why === 'shutdown') call.sink.destroy();
+      return;
+    }
+    if (call.waiter !== undefined) call.model.gate.cancel(call.waiter);
+    this.finish(call, why, call.statusSent);
+    call.sink.destroy();
+  }
+
+  /** Takes a concurrency slot, or joins the FIFO queue for one. */
+  private admit(call: Call, req: CoreRequest): void {
     this.active.add(call);
-    const hold = (): void => {
-      call.release = () => {
-        call.release = undefined;
-        gate.release();
-      };
-    };
+    req.onAbort(() => this.interrupt(call, 'client_disconnect'));
+    const gate = call.model.gate;
+    if (gate.tryAcquire()) {
+      call.holding = true;
+      // admitted at once: timed from arrival, so parsing and counting are absorbed in the TTFT
+      return this.start(call, call.arrivalMs);
+    }
     const waiter: SlotWaiter = {
       cancelled: false,
       grant: () => {
-        hold();
-        run(performance.now());
+        call.waiter = undefined;
+        call.holding = true;
+        this.start(call, performance.now());
       },
     };
-    call.interrupt = (why) => {
-      if (call.release === undefined) gate.cancel(waiter);
-      this.finish(call, why, call.statusSent);
-      sink.destroy();
-    };
-    // a call admitted at once is timed from its arrival, so parsing and counting are absorbed
-    // in the configured TTFT; a queued one from the moment it got its slot
-    const run = (now: number): void => {
-      call.queueMs = now - call.arrivalMs;
-      const lat = call.model.spec.latency;
-      const inFlight = gate.inFlight();
-      const rng = Rng.derive(this.options.seed, `timing|${call.seq}`);
-      const scale = this.options.timeScale;
-      const n = call.plannedTokens;
-      const due = new Float64Array(Math.max(1, n));
-      let t = now + sampleTtftMs(lat, call.inputTokens - call.cachedInputTokens, inFlight, rng) / scale;
-      due[0] = t;
-      // (with itlMs 0 every gap is 0: skip the draws)
-      for (let i = 1; i < n; i++) {
-        if (lat.itlMs > 0) t += sampleGapMs(lat, inFlight, rng) / scale;
-        due[i] = t;
-      }
-      call.headers['x-mock-queue-ms'] = call.queueMs.toFixed(3);
-      call.headers['x-mock-ttft-ms'] = (due[0]! - call.arrivalMs).toFixed(3);
-      call.headers['x-mock-total-ms'] = (due[due.length - 1]! - call.arrivalMs).toFixed(3);
-      call.headers['x-mock-input-tokens'] = String(call.inputTokens);
-      call.headers['x-mock-cached-tokens'] = String(call.cachedInputTokens);
-      if (call.endpoint === 'chat') call.headers['x-mock-output-tokens'] = String(n);
-      call.headers['openai-processing-ms'] = String(Math.round(due[due.length - 1]! - call.arrivalMs));
-      start(due);
-    };
-    req.onAbort(() => call.interrupt?.('client_disconnect'));
-    if (gate.acquire(waiter)) {
-      hold();
-      run(call.arrivalMs);
-    }
+    call.waiter = waiter;
+    gate.enqueue(waiter);
   }
 
-  /** Runs `fn` at `dueMs`, inline when already due (zero latency costs no timer). */
-  private at(call: Call, dueMs: number, fn: () => void): void {
-    call.task = undefined;
-    if (dueMs <= performance.now() + DUE_TOLERANCE_MS) {
-      fn();
-      return;
+  /** Samples the timing with the load at admission (as the simulator does) and starts the answer. */
+  private start(call: Call, startMs: number): void {
+    const plan = call.plan!;
+    call.queueMs = startMs - call.arrivalMs;
+    const lat = call.model.spec.latency;
+    const inFlight = call.model.gate.inFlight();
+    const rng = Rng.derive(this.options.seed, `timing|${call.seq}`);
+    const scale = this.options.timeScale;
+    const n = plan.kind === 'chat' ? plan.tokens.length : 0;
+    const due = new Float64Array(Math.max(1, n));
+    let t = startMs + sampleTtftMs(lat, call.inputTokens - call.cachedInputTokens, inFlight, rng) / scale;
+    due[0] = t;
+    for (let i = 1; i < n; i++) {
+      if (lat.itlMs > 0) t += sampleGapMs(lat, inFlight, rng) / scale; // itlMs 0: every gap is 0, skip the draws
+      due[i] = t;
     }
+    call.dueMs = due;
+    const h = call.headers;
+    h['x-mock-queue-ms'] = call.queueMs.toFixed(3);
+    h['x-mock-ttft-ms'] = (due[0]! - call.arrivalMs).toFixed(3);
+    h['x-mock-total-ms'] = (t - call.arrivalMs).toFixed(3);
+    h['x-mock-input-tokens'] = String(call.inputTokens);
+    h['x-mock-cached-tokens'] = String(call.cachedInputTokens);
+    if (plan.kind === 'chat') h['x-mock-output-tokens'] = String(n);
+    h['openai-processing-ms'] = String(Math.round(t - call.arrivalMs));
+    if (plan.kind === 'chat' && call.stream) {
+      this.startStream(call, plan);
+      return this.schedule(call, due[0]!);
+    }
+    this.schedule(call, t);
+  }
+
+  /** Runs the call's next step at `dueMs`, inline when already due (zero latency costs no timer). */
+  private schedule(call: Call, dueMs: number): void {
+    call.task = undefined;
+    if (dueMs <= performance.now() + DUE_TOLERANCE_MS) return this.step(call);
     call.task = this.scheduler.at(dueMs, () => {
       call.task = undefined;
-      fn();
+      this.step(call);
     });
   }
 
-  private cutStream(call: Call, sink: ResponseSink): void {
-    this.metrics.error('cut');
-    this.finish(call, 'cut', 200);
-    sink.destroy();
+  private step(call: Call): void {
+    const plan = call.plan!;
+    if (plan.kind === 'embeddings') return this.sendEmbeddings(call, plan);
+    if (call.stream) return this.emitStream(call, plan);
+    this.sendPlainChat(call, plan);
   }
 
-  private cutBody(call: Call, sink: ResponseSink, body: string): void {
+  private cutStream(call: Call): void {
     this.metrics.error('cut');
-    sink.head(200, call.headers);
-    sink.write(body.slice(0, Math.floor(body.length / 2)));
     this.finish(call, 'cut', 200);
-    sink.destroy();
+    call.sink.destroy();
+  }
+
+  private cutBody(call: Call, body: string): void {
+    this.metrics.error('cut');
+    call.sink.head(200, call.headers);
+    call.sink.write(body.slice(0, Math.floor(body.length / 2)));
+    this.finish(call, 'cut', 200);
+    call.sink.destroy();
   }
 
   /** Records the call once: ledger row, metrics, slot released, timers gone. */
   private finish(call: Call, outcome: CallOutcome, status: number): void {
     if (call.done) return;
     call.done = true;
-    call.interrupt = undefined;
     this.active.delete(call);
     call.task?.cancel();
     call.task = undefined;
-    call.release?.();
+    if (call.holding) {
+      call.holding = false;
+      call.model.gate.release();
+    }
     const spec = call.model.spec;
     const billed = outcome === 'ok' || outcome === 'cut' || outcome === 'client_disconnect' || outcome === 'shutdown';
     const inputTokens = billed ? call.inputTokens : 0;
@@ -706,13 +709,30 @@ const ROUTES: Readonly<Record<string, string>> = Object.freeze({
   '/metrics': 'GET',
 });
 
+const NO_DUE_TIMES = new Float64Array(0);
+
 interface ChatPlan {
+  kind: 'chat';
   body: ChatRequest;
+  /** The model id as a JSON string literal. */
+  modelJson: string;
+  /** Stream chunk text around each token's delta, set when the stream starts. */
+  chunkPrefix: string;
+  chunkSuffix: string;
   tokens: string[];
   finishReason: 'stop' | 'length';
   cut: boolean;
   includeUsage: boolean;
   mock: (Judgement & { difficulty: number }) | undefined;
+}
+
+interface EmbeddingsPlan {
+  kind: 'embeddings';
+  model: string;
+  texts: string[];
+  dims: number;
+  base64: boolean;
+  cut: boolean;
 }
 
 interface Extras {
@@ -749,14 +769,13 @@ function readExtras(req: CoreRequest, body: ChatRequest | undefined): Extras | A
   };
 }
 
-function chatUsage(call: Call): Record<string, unknown> {
-  return {
-    prompt_tokens: call.inputTokens,
-    completion_tokens: call.outputTokens,
-    total_tokens: call.inputTokens + call.outputTokens,
-    prompt_tokens_details: { cached_tokens: call.cachedInputTokens, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
-  };
+/** The `usage` object of a chat response, as JSON text. */
+function usageJson(call: Call): string {
+  return (
+    `{"prompt_tokens":${call.inputTokens},"completion_tokens":${call.outputTokens},"total_tokens":${call.inputTokens + call.outputTokens},` +
+    `"prompt_tokens_details":{"cached_tokens":${call.cachedInputTokens},"audio_tokens":0},` +
+    `"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`
+  );
 }
 
 function modelObject(spec: ModelSpec): Record<string, unknown> {

@@ -134,15 +134,19 @@ export class ConcurrencyGate {
     return this.waiting;
   }
 
-  /** Grants a slot now (returns true) or queues the waiter (returns false; `grant` is called later). */
-  acquire(waiter: SlotWaiter): boolean {
+  /** Takes a slot when one is free and nobody waits. */
+  tryAcquire(): boolean {
     if (this.running < this.cap && this.waiting === 0) {
       this.running++;
       return true;
     }
+    return false;
+  }
+
+  /** Queues a waiter; `grant` is called when its turn comes. */
+  enqueue(waiter: SlotWaiter): void {
     this.queue.push(waiter);
     this.waiting++;
-    return false;
   }
 
   /** Removes a queued waiter (client gone). */

@@ -85,14 +85,14 @@ export const GENERATION_VOCABULARY: readonly string[] = Object.freeze(
  * with a leading space. Deterministic for the generator's state.
  */
 export function generateTokens(count: number, rng: Rng): string[] {
-  const vocab = GENERATION_VOCABULARY;
   const out = new Array<string>(count);
-  for (let i = 0; i < count; i++) {
-    const w = vocab[rng.int(vocab.length)]!;
-    out[i] = i === 0 ? w : ' ' + w;
-  }
+  const size = GENERATION_VOCABULARY.length;
+  for (let i = 0; i < count; i++) out[i] = (i === 0 ? GENERATION_VOCABULARY : SPACED_VOCABULARY)[rng.int(size)]!;
   return out;
 }
+
+/** The vocabulary with the leading space, built once (no string allocation per token). */
+const SPACED_VOCABULARY: readonly string[] = GENERATION_VOCABULARY.map((w) => ' ' + w);
 
 /**
  * Cuts the tokens before the first stop sequence (OpenAI leaves the stop sequence out). The cut

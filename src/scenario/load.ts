@@ -22,7 +22,11 @@ export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
   try {
     mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
   } catch (err) {
-    throw new BenchError('INVALID_SCENARIO', `${file}: could not load the scenario: ${(err as Error).message.split('\n')[0]}`);
+    const first = (err as Error).message.split('\n')[0]!;
+    const hint = /require\(\)|require\(esm\)/.test(first)
+      ? ' (a .ts file outside an ESM package loads as CommonJS: name it .mts, or add "type": "module" to the nearest package.json)'
+      : '';
+    throw new BenchError('INVALID_SCENARIO', `${file}: could not load the scenario: ${first}${hint}`);
   }
   if (mod.default === undefined) {
     throw new BenchError('INVALID_SCENARIO', `${file}: no default export; write \`export default defineScenario({...})\``);
@@ -136,7 +140,7 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
       const at = `${where}${where === 'strategies' ? '.caches' : ''}[${i}].step`;
       if (step === undefined) return `${at}: no step named "${c.step}"`;
       const need = c.type === 'exact' || c.type === 'semantic' ? 'llm' : c.type === 'embedding' ? 'embedding' : 'tool';
-      if (step.type !== need) return `${at}: a ${c.type} cache needs a ${need} step; "${c.step}" is a ${step.type} step`;
+      if (step.type !== need) return `${at}: cache type "${c.type}" needs a step of type "${need}"; "${c.step}" is of type "${step.type}"`;
     }
     for (const name of st.streaming.steps) {
       const step = names.get(name);

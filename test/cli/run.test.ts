@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { ResultsFile } from '../../src/results/schema.ts';
+import { prepareScenario } from '../../src/sweep/prepare.ts';
+import { ConfigDoneEvent, Sweep } from '../../src/sweep/sweep.ts';
+
+const run = promisify(execFile);
+const BENCH = join(import.meta.dirname, '..', '..', 'bin', 'bench.js');
+
+async function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BENCH, ...args], { cwd: join(import.meta.dirname, '..', '..') });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Scenario files live inside the repository so that `import … from 'llm-scale-bench'` resolves. */
+function scenarioFile(body: string): string {
+  const root = join(import.meta.dirname, '..', '.tmp');
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(join(root, 'cli-'));
+  const file = join(dir, 'scenario.ts');
+  writeFileSync(file, body);
+  return file;
+}
+
+const SMALL = `import { defineScenario, single, fixed } from 'llm-scale-bench';
+export default defineScenario({
+  name: 'small',
+  traffic: { requestsPerDay: 2000 },
+  requestMix: [{ name: 'q', share: 1, inputTokens: 100, outputTokens: 50, difficulty: { dist: 'uniform', min: 0, max: 1 } }],
+  workflow: [{ type: 'llm', name: 'answer' }],
+  sweep: { routing: { large: single('gpt-4o'), small: single('gpt-4o-mini') }, workers: { '2': fixed(2), '4': fixed(4) } },
+  slo: { e2eP95Ms: 20000 },
+});
+`;
+
+describe('bench run', () => {
+  it('exits 2 with one line naming the file and the field for an invalid scenario', async () => {
+    const file = scenarioFile(`export default { name: 'x', traffic: { requestsPerDay: -5 }, requestMix: [], workflow: [] };\n`);
+    const r = await bench(['run', file, '--out', join(tmpdir(), 'never')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`bench: ${file}: traffic.requestsPerDay: Too small: expected number to be >0\n`);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 for a missing scenario file and for a missing argument', async () => {
+    const missing = await bench(['run', 'scenarios/nope.ts']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('bench: scenarios/nope.ts: no such file\n');
+    const none = await bench(['run']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('Not enough non-option arguments');
+  });
+
+  it('prints a summary row per configuration and writes results.json', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'bench-out-'));
+    const r = await bench(['run', scenarioFile(SMALL), '--out', out]);
+    expect(r.code).toBe(0);
+    for (const name of ['routing=large workers=2', 'routing=large workers=4', 'routing=small workers=2', 'routing=small workers=4']) {
+      expect(r.stdout).toContain(name);
+    }
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
+    expect(results.schemaVersion).toBe(1);
+    expect(results.configurations).toHaveLength(4);
+    expect(results.missing).toEqual([]);
+    for (const c of results.configurations) expect(c.requests.total).toBe(2000);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+  });
+
+  it('gives identical metrics for the same seed, different ones for another seed', async () => {
+    const file = scenarioFile(SMALL);
+    const strip = (s: string) => {
+      const r = JSON.parse(s) as ResultsFile;
+      return r.configurations.map((c) => ({ ...c, engine: { ...c.engine, wallMs: 0 } }));
+    };
+    const a = await bench(['run', file, '--json', '--seed', '9', '--out', mkdtempSync(join(tmpdir(), 'a-'))]);
+    const b = await bench(['run', file, '--json', '--seed', '9', '--out', mkdtempSync(join(tmpdir(), 'b-'))]);
+    const c = await bench(['run', file, '--json', '--seed', '10', '--out', mkdtempSync(join(tmpdir(), 'c-'))]);
+    expect(strip(a.stdout)).toEqual(strip(b.stdout));
+    expect(strip(a.stdout)).not.toEqual(strip(c.stdout));
+  });
+
+  it('overrides the traffic from the command line', async () => {
+    const r = await bench(['run', scenarioFile(SMALL), '--json', '--requests-per-day', '500', '--only', 'routing=small workers=2', '--out', mkdtempSync(join(tmpdir(), 'o-'))]);
+    const results = JSON.parse(r.stdout) as ResultsFile;
+    expect(results.configurations.map((c) => [c.name, c.requests.total])).toEqual([['routing=small workers=2', 500]]);
+  });
+
+  it('has complete help', async () => {
+    const r = await bench(['run', '--help']);
+    for (const flag of ['--out', '--seed', '--requests-per-day', '--json', '--threads', '--only']) expect(r.stdout).toContain(flag);
+  });
+});
+
+describe('sweep on disk', () => {
+  it('has each finished configuration in results.json before the next one finishes', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'bench-sweep-'));
+    const prepared = await prepareScenario(scenarioFile(SMALL), { requestsPerDay: 300 });
+    const path = join(out, 'results.json');
+    const sweep = new Sweep(prepared, { resultsPath: path, threads: 0, overrides: { requestsPerDay: 300 } });
+    const seen: Array<{ configurations: number; missing: number }> = [];
+    sweep.addEventListener('config-done', (e) => {
+      const onDisk = JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
+      expect(onDisk.configurations.at(-1)!.name).toBe((e as ConfigDoneEvent).result.name);
+      seen.push({ configurations: onDisk.configurations.length, missing: onDisk.missing.length });
+    });
+    await sweep.run();
+    expect(seen).toEqual([
+      { configurations: 1, missing: 3 },
+      { configurations: 2, missing: 2 },
+      { configurations: 3, missing: 1 },
+      { configurations: 4, missing: 0 },
+    ]);
+  });
+});
