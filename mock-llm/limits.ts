@@ -175,12 +175,4 @@ export class ConcurrencyGate {
     }
   }
 
-  /** Drops every waiter without granting (shutdown). */
-  drain(): SlotWaiter[] {
-    const left = this.queue.slice(this.queueHead).filter((w): w is SlotWaiter => w !== undefined && !w.cancelled);
-    this.queue = [];
-    this.queueHead = 0;
-    this.waiting = 0;
-    return left;
-  }
 }

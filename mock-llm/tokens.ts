@@ -77,7 +77,8 @@ const CANDIDATE_WORDS = (
 
 /** The generation vocabulary (checked against the tokenizer at load time). */
 export const GENERATION_VOCABULARY: readonly string[] = Object.freeze(
-  [...new Set(CANDIDATE_WORDS)].filter((w) => w.length > 0 && encode(w).length === 1 && encode(' ' + w).length === 1),
+  // lower-case ASCII only: the core writes the text into JSON without escaping
+  [...new Set(CANDIDATE_WORDS)].filter((w) => /^[a-z]+$/.test(w) && encode(w).length === 1 && encode(' ' + w).length === 1),
 );
 
 /**

@@ -329,7 +329,11 @@ export class Agent {
       let z = this.chunkZipf.get(step.name);
       if (z === undefined) this.chunkZipf.set(step.name, (z = new Zipf(c.corpus, c.zipf)));
       const rng = this.rng(job, step.name, iteration);
-      for (let i = 0; i < c.perRequest; i++) texts.push({ key: `chunk/${z.sample(rng)}`, tokens: c.tokens });
+      // the chunks a request needs are distinct (a retrieval returns a set): redraw repeats
+      const chunks = new Set<number>();
+      const want = Math.min(c.perRequest, c.corpus);
+      while (chunks.size < want) chunks.add(z.sample(rng));
+      for (const k of chunks) texts.push({ key: `chunk/${k}`, tokens: c.tokens });
     }
     const t0 = clock.now();
     let missTokens = 0;

@@ -4,6 +4,8 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { BenchError } from '../errors.ts';
+import { mockCommand, MOCK_FLAGS } from './mock-command.ts';
+import { compareCommand, COMPARE_FLAGS, reportCommand, REPORT_FLAGS } from './report-commands.ts';
 import { runCommand, RUN_FLAGS } from './run-command.ts';
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
@@ -18,6 +20,34 @@ export async function main(argv: string[]): Promise<number> {
       (y) => y.positional('scenario', { type: 'string', describe: 'Scenario file (.ts), e.g. scenarios/cascade.ts', demandOption: true }).options(RUN_FLAGS),
       async (args) => {
         exitCode = await runCommand(args as never);
+      },
+    )
+    .command(
+      'report <results>',
+      'Rebuild the self-contained HTML report of a run',
+      (y) => y.positional('results', { type: 'string', describe: 'A results.json', demandOption: true }).options(REPORT_FLAGS),
+      async (args) => {
+        exitCode = await reportCommand(args as never);
+      },
+    )
+    .command(
+      'compare <a> <b>',
+      'Compare two runs of the same scenario: deltas on the terminal and compare.html',
+      (y) =>
+        y
+          .positional('a', { type: 'string', describe: 'results.json of the first run (before)', demandOption: true })
+          .positional('b', { type: 'string', describe: 'results.json of the second run (after)', demandOption: true })
+          .options(COMPARE_FLAGS),
+      async (args) => {
+        exitCode = await compareCommand(args as never);
+      },
+    )
+    .command(
+      'mock',
+      'Start the OpenAI-compatible mock LLM server (streaming, latency, pricing, ledger, faults)',
+      (y) => y.options(MOCK_FLAGS),
+      async (args) => {
+        exitCode = await mockCommand(args as never);
       },
     )
     .demandCommand(1, 'Name a command; `bench --help` lists them.')

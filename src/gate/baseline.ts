@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { BenchError } from '../errors.ts';
 import { parseResults } from '../results/read.ts';
-import type { ResultsFile } from '../results/schema.ts';
+import type { ResultsFile, TimeSeries } from '../results/schema.ts';
 import { writeJsonAtomic } from '../results/write.ts';
 import { runScenarioFile } from '../run.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
@@ -60,7 +60,12 @@ export interface BaselineOptions {
   /** Record only configurations whose name contains this. */
   only?: string;
   threads?: number;
+  /** Keep the run's per-minute time series. @default false: hourly, so a committed baseline stays small (~10 kB a configuration, not ~120 kB) */
+  fullTimeSeries?: boolean;
 }
+
+/** Interval of the time series kept in a baseline, seconds. */
+export const BASELINE_TIME_SERIES_INTERVAL_S = 3600;
 
 /** Default path of a scenario's baseline. */
 export function defaultBaselinePath(scenarioName: string): string {
@@ -95,7 +100,10 @@ export async function writeBaseline(scenarioFile: string, options: BaselineOptio
     only: options.only ?? null,
   };
   const path = options.out ?? defaultBaselinePath(results.scenario.name);
-  const file: BaselineFile = { ...results, gateRun };
+  const configurations = options.fullTimeSeries
+    ? results.configurations
+    : results.configurations.map((c) => ({ ...c, timeSeries: coarsenTimeSeries(c.timeSeries, BASELINE_TIME_SERIES_INTERVAL_S) }));
+  const file: BaselineFile = { ...results, configurations, gateRun };
   writeJsonAtomic(path, file);
   return path;
 }
@@ -145,4 +153,45 @@ export function gateRunOf(results: ResultsFile, gateRun: GateRun | null): GateRu
     durationHours: traffic?.durationHours ?? null,
     only: null,
   };
+}
+
+/**
+ * A time series re-binned to `intervalS` (a multiple of its own interval): counts and dollars
+ * summed, rates, depths, workers and utilization averaged, maxima kept. Coarser series are
+ * returned unchanged.
+ */
+export function coarsenTimeSeries(ts: TimeSeries, intervalS: number): TimeSeries {
+  const factor = Math.round(intervalS / ts.intervalS);
+  if (factor <= 1 || Math.abs(factor * ts.intervalS - intervalS) > 1e-9) return ts;
+  const bins = Math.ceil(ts.tS.length / factor);
+  const out: TimeSeries = {
+    intervalS,
+    tS: [],
+    arrivals: [],
+    completions: [],
+    arrivalRps: [],
+    completionRps: [],
+    queueDepthMean: [],
+    queueDepthMax: [],
+    workers: [],
+    utilization: [],
+    costUsd: [],
+  };
+  const sum = (xs: number[], from: number, to: number) => xs.slice(from, to).reduce((a, b) => a + b, 0);
+  for (let b = 0; b < bins; b++) {
+    const from = b * factor;
+    const to = Math.min(from + factor, ts.tS.length);
+    const n = to - from;
+    out.tS.push(ts.tS[from]!);
+    out.arrivals.push(sum(ts.arrivals, from, to));
+    out.completions.push(sum(ts.completions, from, to));
+    out.costUsd.push(sum(ts.costUsd, from, to));
+    out.arrivalRps.push(sum(ts.arrivalRps, from, to) / n);
+    out.completionRps.push(sum(ts.completionRps, from, to) / n);
+    out.queueDepthMean.push(sum(ts.queueDepthMean, from, to) / n);
+    out.queueDepthMax.push(Math.max(...ts.queueDepthMax.slice(from, to)));
+    out.workers.push(sum(ts.workers, from, to) / n);
+    out.utilization.push(sum(ts.utilization, from, to) / n);
+  }
+  return out;
 }

@@ -211,7 +211,9 @@ describe('embeddings through the openai SDK', () => {
   });
 });
 
-describe('timing follows the configured model', () => {
+// Timing is wall-clock: a loaded machine (other test files run in parallel) can deschedule the
+// process for many milliseconds, so these tests retry; the strict figure is in test/perf/mock.perf.ts.
+describe('timing follows the configured model', { retry: 2 }, () => {
   it('streams with TTFT and inter-token gaps within tolerance of the exact latencies', async () => {
     const TOLERANCE_MS = 12;
     const start = performance.now();

@@ -14,8 +14,9 @@ describe('generated text', () => {
     for (const n of [0, 1, 2, 17, 300, 4000]) expect(countTokens(generateTokens(n, rng).join(''))).toBe(n);
   });
 
-  it('uses a vocabulary of single-token words', () => {
+  it('uses a vocabulary of single-token lower-case ASCII words (no JSON escaping needed)', () => {
     expect(GENERATION_VOCABULARY.length).toBeGreaterThan(100);
+    for (const w of GENERATION_VOCABULARY) expect(w).toMatch(/^[a-z]+$/);
   });
 
   it('stops before the first stop sequence', () => {
@@ -72,10 +73,11 @@ describe('concurrency gate', () => {
     const gate = new ConcurrencyGate(1);
     const order: string[] = [];
     const w = (name: string) => ({ cancelled: false, grant: () => order.push(name) });
-    expect(gate.acquire(w('a'))).toBe(true);
+    expect(gate.tryAcquire()).toBe(true);
+    expect(gate.tryAcquire()).toBe(false);
     const b = w('b');
-    expect(gate.acquire(b)).toBe(false);
-    expect(gate.acquire(w('c'))).toBe(false);
+    gate.enqueue(b);
+    gate.enqueue(w('c'));
     gate.cancel(b);
     expect(gate.queued()).toBe(1);
     gate.release();

@@ -1,0 +1,40 @@
+/** `bench mock`: the OpenAI-compatible mock LLM server, until interrupted. */
+import type { Options } from 'yargs';
+import { MOCK_DEFAULTS, MockConfigError, startMockServer } from '../../mock-llm/index.ts';
+import { BenchError } from '../errors.ts';
+
+/** Flags of `bench mock` (defaults from mock-llm's MOCK_DEFAULTS, defined there once). */
+export const MOCK_FLAGS = {
+  port: { type: 'number', default: MOCK_DEFAULTS.port, describe: 'Port to listen on (0 = any free port)' },
+  host: { type: 'string', default: MOCK_DEFAULTS.host, describe: 'Address to bind' },
+  models: { type: 'string', describe: 'JSON file of extra or overridden models (Record<id, ModelInput>)' },
+  seed: { type: 'number', default: MOCK_DEFAULTS.seed, describe: 'Seed of generated text, latencies and faults' },
+  'api-key': { type: 'string', describe: 'Require `Authorization: Bearer <key>` [default: env MOCK_API_KEY, else no check]' },
+  'time-scale': { type: 'number', default: MOCK_DEFAULTS.timeScale, describe: 'Run every latency k times faster' },
+} as const satisfies Record<string, Options>;
+
+/** Starts the mock and keeps it serving until SIGINT/SIGTERM. */
+export async function mockCommand(args: { port: number; host: string; models?: string; seed: number; 'api-key'?: string; 'time-scale': number }): Promise<number> {
+  let server;
+  try {
+    const apiKey = args['api-key'] ?? process.env.MOCK_API_KEY;
+    server = await startMockServer({
+      port: args.port,
+      host: args.host,
+      seed: args.seed,
+      timeScale: args['time-scale'],
+      ...(args.models !== undefined ? { modelsFile: args.models } : {}),
+      ...(apiKey !== undefined ? { apiKey } : {}),
+    });
+  } catch (err) {
+    if (err instanceof MockConfigError) throw new BenchError('USAGE', err.message);
+    throw err;
+  }
+  process.stdout.write(`mock-llm listening on ${server.url} (OpenAI base URL: ${server.url}/v1)\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return 0;
+}

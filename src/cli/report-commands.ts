@@ -1,0 +1,35 @@
+/** `bench report` and `bench compare`: pages from results files. */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Options } from 'yargs';
+import { compareTable, formatCompareTable, renderCompare, renderReport } from '../report/index.ts';
+import { readResultsFile } from '../results/read.ts';
+
+/** Flags of `bench report`. */
+export const REPORT_FLAGS = {
+  out: { type: 'string', describe: 'Where to write the page [default: report.html beside results.json]' },
+} as const satisfies Record<string, Options>;
+
+/** Flags of `bench compare`. */
+export const COMPARE_FLAGS = {
+  out: { type: 'string', describe: 'Where to write the page [default: compare.html beside the second results.json]' },
+} as const satisfies Record<string, Options>;
+
+/** Rebuilds report.html from a results file. */
+export async function reportCommand(args: { results: string; out?: string }): Promise<number> {
+  const results = await readResultsFile(args.results);
+  const out = args.out ?? join(dirname(args.results), 'report.html');
+  writeFileSync(out, renderReport(results));
+  process.stdout.write(`report: ${out}\n`);
+  return 0;
+}
+
+/** Compares two runs: the delta table on the terminal, the page on disk. */
+export async function compareCommand(args: { a: string; b: string; out?: string }): Promise<number> {
+  const [a, b] = await Promise.all([readResultsFile(args.a), readResultsFile(args.b)]);
+  const html = renderCompare(a, b);
+  const out = args.out ?? join(dirname(args.b), 'compare.html');
+  writeFileSync(out, html);
+  process.stdout.write(`${formatCompareTable(compareTable(a, b), { color: process.stdout.isTTY === true })}\n\ncompare: ${out}\n`);
+  return 0;
+}
