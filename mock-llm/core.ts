@@ -17,7 +17,7 @@ import { callCostUsd } from './pricing.ts';
 import { PromptCache } from './prompt-cache.ts';
 import { judge, type Judgement } from './quality.ts';
 import { ChatRequestSchema, EmbeddingsRequestSchema, messageText, parseBody, type ChatRequest } from './requests.ts';
-import { Scheduler, type ScheduledTask } from './scheduler.ts';
+import { EARLY_TOLERANCE_MS, Scheduler, type ScheduledTask } from './scheduler.ts';
 import { applyStop, countTextTokens, encodePrompt, generateTokens } from './tokens.ts';
 
 /** A request as the adapters hand it over (body already read, up to the size limit). */
@@ -696,8 +696,8 @@ export class MockCore {
   }
 }
 
-/** Tokens due within this margin are sent now rather than after one more timer turn. */
-const DUE_TOLERANCE_MS = 0.05;
+/** Tokens due within this margin are sent now rather than after one more timer turn (see scheduler.ts). */
+const DUE_TOLERANCE_MS = EARLY_TOLERANCE_MS;
 
 /** Allowed methods per path. */
 const ROUTES: Readonly<Record<string, string>> = Object.freeze({

@@ -1,9 +1,9 @@
 /**
  * A precise timer for many concurrent streams. Callers give absolute due times (on
  * `performance.now()`), so a late wake-up never shifts the tokens after it. One min-heap, one
- * armed timer: `setTimeout` (about 1 ms granularity, often late) wakes us shortly before the
- * earliest due time, then `setImmediate` polls the last stretch so events run within a fraction
- * of a millisecond of their due time while I/O keeps flowing between polls.
+ * armed `setTimeout` for the earliest due time. setTimeout has 1 ms granularity, so a wake-up
+ * runs every task due within the next `EARLY_TOLERANCE_MS` too: tasks run at most that much
+ * early and about as much late, without busy polling (which would starve a loaded machine).
  */
 import { performance } from 'node:perf_hooks';
 
@@ -18,10 +18,8 @@ interface Entry extends ScheduledTask {
   fn: (() => void) | undefined;
 }
 
-/** setTimeout wakes this long before the due time; the rest is polled with setImmediate. */
-const POLL_WINDOW_MS = 1.5;
-/** Events this close to their due time run now rather than after one more poll. */
-const EARLY_TOLERANCE_MS = 0.05;
+/** Tasks due within this margin run at the current wake-up rather than at the next one. */
+export const EARLY_TOLERANCE_MS = 0.5;
 
 /** The heap-backed scheduler; `clear()` drops everything (used by close()). */
 export class Scheduler {
@@ -29,7 +27,8 @@ export class Scheduler {
   private order = 0;
   private live = 0;
   private timeout: NodeJS.Timeout | undefined;
-  private immediate: NodeJS.Immediate | undefined;
+  /** Due time the armed timeout was set for. */
+  private armedFor = Infinity;
   private readonly run = (): void => this.fire();
 
   /** Runs `fn` at `dueMs` (performance.now() time base), or as soon as possible if past. */
@@ -67,7 +66,7 @@ export class Scheduler {
 
   private fire(): void {
     this.timeout = undefined;
-    this.immediate = undefined;
+    this.armedFor = Infinity;
     let now = performance.now();
     while (this.heap.length > 0) {
       const top = this.heap[0]!;
@@ -95,32 +94,18 @@ export class Scheduler {
 
   private arm(): void {
     while (this.heap.length > 0 && this.heap[0]!.fn === undefined) this.pop();
-    if (this.heap.length === 0) {
-      this.disarm();
-      return;
-    }
-    const wait = this.heap[0]!.due - performance.now();
-    if (wait <= POLL_WINDOW_MS) {
-      if (this.timeout !== undefined) {
-        clearTimeout(this.timeout);
-        this.timeout = undefined;
-      }
-      this.immediate ??= setImmediate(this.run);
-      return;
-    }
-    if (this.immediate !== undefined) {
-      clearImmediate(this.immediate);
-      this.immediate = undefined;
-    }
+    if (this.heap.length === 0) return this.disarm();
+    const due = this.heap[0]!.due;
+    if (this.timeout !== undefined && this.armedFor <= due) return; // already armed early enough
     if (this.timeout !== undefined) clearTimeout(this.timeout);
-    this.timeout = setTimeout(this.run, Math.floor(wait - POLL_WINDOW_MS));
+    this.armedFor = due;
+    this.timeout = setTimeout(this.run, Math.max(0, Math.round(due - performance.now())));
   }
 
   private disarm(): void {
     if (this.timeout !== undefined) clearTimeout(this.timeout);
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.timeout = undefined;
-    this.immediate = undefined;
+    this.armedFor = Infinity;
   }
 
   private push(e: Entry): void {

@@ -29,6 +29,7 @@ export async function runScenarioFile(file: string, options: RunOptions = {}): P
     ...(options.durationHours !== undefined ? { durationHours: options.durationHours } : {}),
     ...(options.replications !== undefined ? { replications: options.replications } : {}),
     ...(options.only !== undefined ? { only: options.only } : {}),
+    ...(options.live !== undefined ? { live: options.live } : {}),
   };
   const prepared = await prepareScenario(file, overrides);
   const outDir = options.noWrite ? null : (options.outDir ?? defaultOutDir(prepared.scenario.name));

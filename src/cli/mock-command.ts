@@ -1,6 +1,7 @@
 /** `bench mock`: the OpenAI-compatible mock LLM server, until interrupted. */
 import type { Options } from 'yargs';
-import { MOCK_DEFAULTS, MockConfigError, startMockServer } from '../../mock-llm/index.ts';
+import { readFileSync } from 'node:fs';
+import { MOCK_DEFAULTS, MockConfigError, startMockServer, type MockServerOptions } from '../../mock-llm/index.ts';
 import { BenchError } from '../errors.ts';
 
 /** Flags of `bench mock` (defaults from mock-llm's MOCK_DEFAULTS, defined there once). */
@@ -11,14 +12,25 @@ export const MOCK_FLAGS = {
   seed: { type: 'number', default: MOCK_DEFAULTS.seed, describe: 'Seed of generated text, latencies and faults' },
   'api-key': { type: 'string', describe: 'Require `Authorization: Bearer <key>` [default: env MOCK_API_KEY, else no check]' },
   'time-scale': { type: 'number', default: MOCK_DEFAULTS.timeScale, describe: 'Run every latency k times faster' },
+  'options-file': { type: 'string', describe: 'JSON file of further startMockServer options (models, limits, faults)' },
 } as const satisfies Record<string, Options>;
 
 /** Starts the mock and keeps it serving until SIGINT/SIGTERM. */
-export async function mockCommand(args: { port: number; host: string; models?: string; seed: number; 'api-key'?: string; 'time-scale': number }): Promise<number> {
+export async function mockCommand(args: {
+  port: number;
+  host: string;
+  models?: string;
+  seed: number;
+  'api-key'?: string;
+  'time-scale': number;
+  'options-file'?: string;
+}): Promise<number> {
   let server;
   try {
     const apiKey = args['api-key'] ?? process.env.MOCK_API_KEY;
+    const fromFile = args['options-file'] === undefined ? {} : (JSON.parse(readFileSync(args['options-file'], 'utf8')) as MockServerOptions);
     server = await startMockServer({
+      ...fromFile,
       port: args.port,
       host: args.host,
       seed: args.seed,

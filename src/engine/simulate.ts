@@ -5,7 +5,8 @@
  */
 import type { Catalog } from '../../mock-llm/catalog.ts';
 import { Agent } from '../agent/agent.ts';
-import { SimLlmClient } from '../llm/sim-client.ts';
+import type { LlmClient } from '../llm/client.ts';
+import { SimLlmClient, type PromptCacheStats } from '../llm/sim-client.ts';
 import { Ledger, type LedgerSink } from '../metrics/ledger.ts';
 import { Recorder } from '../metrics/recorder.ts';
 import { Rng } from '../random.ts';
@@ -13,7 +14,7 @@ import type { ConfigResult } from '../results/schema.ts';
 import type { Scenario, Strategies } from '../scenario/schema.ts';
 import { arrivalTimes, requestCount } from '../workload/arrivals.ts';
 import { RequestFactory, type AgentRequest } from '../workload/requests.ts';
-import { VirtualClock } from './clock.ts';
+import { VirtualClock, type Clock } from './clock.ts';
 import { Executor, type Job } from './executor.ts';
 
 /** One point of the sweep: a name, its axis choices and the strategies they resolve to. */
@@ -32,17 +33,56 @@ export interface SimulateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Runs one configuration and returns its measured results. */
+/** Runs one configuration on the virtual clock and returns its measured results. */
 export async function simulateConfiguration(
   scenario: Scenario,
   catalog: Catalog,
   config: Configuration,
   options: SimulateOptions,
 ): Promise<ConfigResult> {
-  const wallStart = performance.now();
-  const seed = options.seed;
   const clock = new VirtualClock();
   const client = new SimLlmClient({ catalog, clock, faults: scenario.faults, promptCaching: config.strategies.promptCaching });
+  return executeConfiguration(scenario, catalog, config, options, {
+    clock,
+    client,
+    promptCache: () => client.promptCache,
+    // the run lasts the whole simulated period (workers are paid until its end), or longer while
+    // requests are still running
+    drive: async () => {
+      clock.schedule(scenario.traffic.durationHours * 3_600_000, () => undefined);
+      await clock.run();
+    },
+    events: () => clock.eventsProcessed,
+  });
+}
+
+/** What differs between a simulated and a live run: the clock, the client and how the run is driven. */
+export interface RunEnvironment {
+  clock: Clock;
+  client: LlmClient;
+  /** Provider prompt-cache statistics as the client saw them (empty when it cannot see them). */
+  promptCache: () => Map<string, PromptCacheStats>;
+  /** Runs the clock until every request has finished (`allDone` resolves then). */
+  drive: (allDone: Promise<void>) => Promise<void>;
+  events?: () => number;
+  /** Live mode: records how late each request was sent (actual − intended). */
+  onSend?: (lagMs: number) => void;
+}
+
+/**
+ * The one wiring of a run, shared by simulation and live mode: workload → executor → agent →
+ * client, measured by the recorder. Only the environment (clock, client) differs.
+ */
+export async function executeConfiguration(
+  scenario: Scenario,
+  catalog: Catalog,
+  config: Configuration,
+  options: SimulateOptions,
+  env: RunEnvironment,
+): Promise<ConfigResult> {
+  const wallStart = performance.now();
+  const seed = options.seed;
+  const { clock, client } = env;
   const recorder = new Recorder({ scenario, slo: scenario.slo });
   const userSink = options.ledgerSink;
   const ledger = new Ledger(userSink === undefined ? (row) => recorder.row(row) : (row) => (recorder.row(row), userSink(row)));
@@ -61,18 +101,25 @@ export async function simulateConfiguration(
   });
   const executor = new Executor(clock, config.strategies.workers, recorder);
   const progressEvery = Math.max(1, Math.floor(total / 100));
-
-  const state: SimState = { agent, recorder, executor, clock, finished: 0, total, progressEvery, onProgress: options.onProgress };
+  let allDone!: () => void;
+  const done = new Promise<void>((r) => (allDone = r));
+  const state: SimState = { agent, recorder, executor, clock, finished: 0, total, progressEvery, onProgress: options.onProgress, allDone };
+  const onSend = env.onSend;
+  // open loop: each request is submitted at its scheduled time, whatever the earlier ones are doing
   const arrive = (i: number): void => {
     const req = factory.make(i, arrivals[i]!);
+    if (onSend !== undefined) onSend(clock.now() - req.arrivalMs);
     recorder.arrived(req.arrivalMs);
     executor.submit(new SimJob(req, state));
     if (i + 1 < total) clock.schedule(arrivals[i + 1]!, () => arrive(i + 1));
   };
   if (total > 0) clock.schedule(arrivals[0]!, () => arrive(0));
-  else executor.stop();
+  else {
+    executor.stop();
+    allDone();
+  }
   try {
-    await clock.run();
+    await env.drive(done);
   } finally {
     await agent.close();
   }
@@ -86,10 +133,15 @@ export async function simulateConfiguration(
     workers: config.strategies.workers,
     routing: agent.routingStats(),
     caches: agent.cacheStats(),
-    promptCache: client.promptCache,
+    promptCache: env.promptCache(),
     catalog,
     ledger,
-    engine: { wallMs: performance.now() - wallStart, simulatedRequests: total, simulatedCalls: ledger.rows, events: clock.eventsProcessed },
+    engine: {
+      wallMs: performance.now() - wallStart,
+      simulatedRequests: total,
+      simulatedCalls: ledger.rows,
+      ...(env.events !== undefined ? { events: env.events() } : {}),
+    },
   });
 }
 
@@ -97,11 +149,12 @@ interface SimState {
   agent: Agent;
   recorder: Recorder;
   executor: Executor;
-  clock: VirtualClock;
+  clock: Clock;
   finished: number;
   total: number;
   progressEvery: number;
   onProgress: SimulateOptions['onProgress'];
+  allDone: () => void;
 }
 
 /** One request as an executor job (a class, so the hot path allocates no closures). */
@@ -123,6 +176,9 @@ class SimJob implements Job {
     s.recorder.finished(this.req, outcome, s.clock.now());
     s.finished++;
     if (s.onProgress && s.finished % s.progressEvery === 0) s.onProgress(s.finished, s.total);
-    if (s.finished === s.total) s.executor.stop();
+    if (s.finished === s.total) {
+      s.executor.stop();
+      s.allDone();
+    }
   }
 }

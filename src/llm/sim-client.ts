@@ -24,9 +24,15 @@ export interface PromptCacheStats {
   savedUsd: number;
 }
 
+/** A call waiting for a server slot: woken with true when it gets one, false when it gave up first. */
+interface SlotWaiter {
+  signal: Signal<boolean>;
+  settled: boolean;
+}
+
 class ModelServer {
   inFlight = 0;
-  readonly waiting: Array<Signal<void>> = [];
+  readonly waiting: SlotWaiter[] = [];
   private waitHead = 0;
   /** Start times of requests in the current rate-limit window (a ring, oldest first). */
   private readonly windowTimes: number[] = [];
@@ -71,14 +77,23 @@ class ModelServer {
     return oldest === undefined ? 1000 : Math.max(1, oldest + MINUTE_MS - now);
   }
 
-  nextWaiter(): Signal<void> | undefined {
-    if (this.waitHead >= this.waiting.length) return undefined;
-    const s = this.waiting[this.waitHead++]!;
-    if (this.waitHead > 1024 && this.waitHead * 2 > this.waiting.length) {
-      this.waiting.splice(0, this.waitHead);
-      this.waitHead = 0;
+  /** Hands the caller's slot straight to the next waiter still waiting, or frees it. */
+  release(): void {
+    for (;;) {
+      if (this.waitHead >= this.waiting.length) {
+        this.inFlight--;
+        return;
+      }
+      const w = this.waiting[this.waitHead++]!;
+      if (this.waitHead > 1024 && this.waitHead * 2 > this.waiting.length) {
+        this.waiting.splice(0, this.waitHead);
+        this.waitHead = 0;
+      }
+      if (w.settled) continue; // gave up (timed out) while queued
+      w.settled = true;
+      w.signal.wake(true);
+      return;
     }
-    return s;
   }
 }
 
@@ -130,24 +145,19 @@ export class SimLlmClient implements LlmClient {
     }
     const cachedInputTokens = this.providerCache(server, call, start);
     const judgement = judge(spec.capability, call.difficulty, rng);
-    // wait for a slot on the model's server
+    // wait for a slot on the model's server (a timeout also bounds the time spent queued)
+    const timeout = call.timeoutMs;
     if (server.inFlight >= spec.latency.concurrencyCap) {
-      const s = clock.signal<void>();
-      server.waiting.push(s);
-      await s.wait;
+      if (!(await this.queue(server, timeout === undefined ? undefined : start + timeout))) return this.refused(call, 'timeout', start);
     } else {
       server.inFlight++;
     }
     const admitted = clock.now();
     const ttft = sampleTtftMs(spec.latency, call.inputTokens - cachedInputTokens, server.inFlight, rng);
     const decode = sampleDecodeMs(spec.latency, call.outputTokens, server.inFlight, rng);
-    const timeout = call.timeoutMs;
     const timedOut = timeout !== undefined && admitted - start + ttft + decode > timeout;
     await clock.sleep(timedOut ? Math.max(0, timeout - (admitted - start)) : ttft + decode);
-    // hand the slot straight to the next waiter, or free it
-    const next = server.nextWaiter();
-    if (next !== undefined) next.wake();
-    else server.inFlight--;
+    server.release();
     if (timedOut) return this.refused(call, 'timeout', start);
     return {
       outcome: 'ok',
@@ -161,6 +171,21 @@ export class SimLlmClient implements LlmClient {
       correct: judgement.correct,
       confidence: judgement.confidence,
     };
+  }
+
+  /** Waits in the server's FIFO queue; resolves true with a slot, or false at `giveUpAtMs` without one. */
+  private queue(server: ModelServer, giveUpAtMs: number | undefined): Promise<boolean> {
+    const clock = this.options.clock;
+    const waiter: SlotWaiter = { signal: clock.signal<boolean>(), settled: false };
+    server.waiting.push(waiter);
+    if (giveUpAtMs !== undefined) {
+      clock.schedule(giveUpAtMs, () => {
+        if (waiter.settled) return;
+        waiter.settled = true;
+        waiter.signal.wake(false);
+      });
+    }
+    return waiter.signal.wait;
   }
 
   private refused(call: ChatCall, outcome: ChatResult['outcome'], start: number, retryAfterMs?: number): ChatResult {
@@ -186,17 +211,10 @@ export class SimLlmClient implements LlmClient {
     const spec = server.spec;
     const rng = new Rng(mix32(call.jobSeed ^ mix32(call.callIndex * 0x9e3779b1 + server.modelHash)));
     const start = clock.now();
-    if (server.inFlight >= spec.latency.concurrencyCap) {
-      const s = clock.signal<void>();
-      server.waiting.push(s);
-      await s.wait;
-    } else {
-      server.inFlight++;
-    }
+    if (server.inFlight >= spec.latency.concurrencyCap) await this.queue(server, undefined);
+    else server.inFlight++;
     await clock.sleep(sampleTtftMs(spec.latency, call.inputTokens, server.inFlight, rng));
-    const next = server.nextWaiter();
-    if (next !== undefined) next.wake();
-    else server.inFlight--;
+    server.release();
     return {
       outcome: 'ok',
       model: call.model,

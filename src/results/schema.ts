@@ -166,6 +166,14 @@ export interface ConfigResult {
   timeSeries: TimeSeries;
   /** The simulator's own speed: wall time, requests, calls (ledger rows) and events processed. */
   engine: { wallMs: number; simulatedRequests: number; simulatedCalls: number; events?: number };
+  /** Live runs only: where the calls went, the time scale, and how late requests were sent. */
+  live?: {
+    target: string;
+    timeScale: number;
+    /** Actual − intended send time, scenario milliseconds. */
+    sendLagMs: Percentiles;
+    warnings: string[];
+  };
   /** Headline figures of each replication (one seed each) when the run was replicated: the noise the gate measures. */
   replicates?: Array<{ seed: number; metrics: HeadlineMetrics }>;
 }

@@ -30,8 +30,10 @@ export interface StoreLimits {
   ttlS: number;
 }
 
-interface LruNode<V> extends CacheEntry<V> {
+interface LruNode<V> {
   key: string;
+  /** What readers get: the entry alone, never the node (its links stay private). */
+  entry: CacheEntry<V>;
   bucket: string | undefined;
   prev: LruNode<V> | null;
   next: LruNode<V> | null;
@@ -60,13 +62,13 @@ export class MemoryStore<V> implements CacheStore<V> {
   getSync(key: string, nowMs: number): CacheEntry<V> | undefined {
     const node = this.map.get(key);
     if (node === undefined) return undefined;
-    if (this.expired(node, nowMs)) {
+    if (this.expired(node.entry, nowMs)) {
       this.remove(node);
       return undefined;
     }
     this.unlink(node);
     this.append(node);
-    return node;
+    return node.entry;
   }
 
   async set(key: string, value: V, nowMs: number, bucket?: string): Promise<number> {
@@ -77,7 +79,7 @@ export class MemoryStore<V> implements CacheStore<V> {
   setSync(key: string, value: V, nowMs: number, bucket?: string): number {
     const old = this.map.get(key);
     if (old !== undefined) this.remove(old);
-    const node: LruNode<V> = { key, value, storedAtMs: nowMs, bucket, prev: null, next: null };
+    const node: LruNode<V> = { key, entry: { value, storedAtMs: nowMs }, bucket, prev: null, next: null };
     this.map.set(key, node);
     this.append(node);
     if (bucket !== undefined) {
@@ -104,8 +106,8 @@ export class MemoryStore<V> implements CacheStore<V> {
     const out: Array<{ key: string; entry: CacheEntry<V> }> = [];
     for (const key of keys) {
       const node = this.map.get(key)!;
-      if (this.expired(node, nowMs)) this.remove(node);
-      else out.push({ key, entry: node });
+      if (this.expired(node.entry, nowMs)) this.remove(node);
+      else out.push({ key, entry: node.entry });
     }
     return out;
   }

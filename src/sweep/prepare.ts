@@ -1,5 +1,6 @@
 /** A scenario made ready to run: loaded, overrides applied, sweep expanded. */
 import type { Catalog } from '../../mock-llm/catalog.ts';
+import type { LiveOptions } from '../engine/live.ts';
 import type { Configuration } from '../engine/simulate.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -14,6 +15,8 @@ export interface RunOverrides {
   replications?: number;
   /** Run only configurations whose name contains this. */
   only?: string;
+  /** Live mode: real HTTP calls on the real clock instead of the simulation. */
+  live?: LiveOptions;
 }
 
 /** Everything a run needs. */
@@ -24,6 +27,7 @@ export interface PreparedScenario {
   seed: number;
   replications: number;
   configurations: Configuration[];
+  live: LiveOptions | undefined;
 }
 
 /** Loads the file and applies the overrides (the same in the main thread and every worker). */
@@ -46,5 +50,6 @@ export async function prepareScenario(file: string, overrides: RunOverrides): Pr
     seed: overrides.seed ?? scenario.seed,
     replications: overrides.replications ?? 1,
     configurations,
+    live: overrides.live,
   };
 }

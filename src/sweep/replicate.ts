@@ -1,4 +1,5 @@
 /** One configuration over one or more seeds: the first seed's results, with every seed's headline figures. */
+import { runLiveConfiguration } from '../engine/live.ts';
 import { simulateConfiguration, type Configuration } from '../engine/simulate.ts';
 import { headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult } from '../results/schema.ts';
@@ -15,10 +16,14 @@ export async function simulateReplicated(
   const replicates: NonNullable<ConfigResult['replicates']> = [];
   for (let r = 0; r < reps; r++) {
     const seed = prepared.seed + r;
-    const result = await simulateConfiguration(prepared.scenario, prepared.catalog, config, {
+    const options = {
       seed,
-      ...(onProgress ? { onProgress: (done, total) => onProgress(r * total + done, reps * total) } : {}),
-    });
+      ...(onProgress ? { onProgress: (done: number, total: number) => onProgress(r * total + done, reps * total) } : {}),
+    };
+    const result =
+      prepared.live === undefined
+        ? await simulateConfiguration(prepared.scenario, prepared.catalog, config, options)
+        : await runLiveConfiguration(prepared.scenario, prepared.catalog, config, { ...options, ...prepared.live });
     first ??= result;
     replicates.push({ seed, metrics: headlineMetrics(result) });
   }

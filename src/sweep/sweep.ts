@@ -54,7 +54,8 @@ export class Sweep extends EventTarget {
       if (this.options.resultsPath !== undefined) writeJsonAtomic(this.options.resultsPath, this.file(results));
       this.dispatchEvent(new ConfigDoneEvent(r));
     };
-    const threads = Math.min(this.options.threads ?? availableParallelism(), configs.length);
+    // live runs play in real time: one configuration after the other, in this thread
+    const threads = this.prepared.live !== undefined ? 0 : Math.min(this.options.threads ?? availableParallelism(), configs.length);
     if (threads <= 1) {
       for (const [i, c] of configs.entries()) {
         const r = await simulateReplicated(this.prepared, c, (done, total) => this.dispatchEvent(new SweepProgressEvent(c.name, done, total)));
@@ -67,7 +68,11 @@ export class Sweep extends EventTarget {
   }
 
   private file(results: Array<ConfigResult | undefined>): ResultsFile {
-    return buildResultsFile(this.prepared, results.filter((r): r is ConfigResult => r !== undefined));
+    return buildResultsFile(
+      this.prepared,
+      results.filter((r): r is ConfigResult => r !== undefined),
+      this.prepared.live === undefined ? 'sim' : 'live',
+    );
   }
 
   private runThreads(threads: number, finish: (index: number, r: ConfigResult) => void): Promise<void> {

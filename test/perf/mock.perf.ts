@@ -38,7 +38,7 @@ const MESSAGES = [
   { role: 'user', content: 'Write a short paragraph about benchmarking.' },
 ];
 
-const STREAMS = 500;
+const STREAMS = Number(process.env['MOCK_PERF_STREAMS'] ?? 500);
 /** Streams start 1 ms apart, so all 500 are open together once the last one started. */
 const STREAM_STAGGER_MS = 1;
 const STREAM_TOKENS = 100;
@@ -48,24 +48,28 @@ const CANNON_ROUNDS = 2;
 
 /** Runs the benchmark and returns its figures. */
 export default async function run(): Promise<Record<string, unknown>> {
+  const only = process.env['MOCK_PERF_ONLY']; // 'overhead' | 'timing' to run one part while investigating
   const mock = await startChild('mock', {});
   try {
-    const body = JSON.stringify({ model: ZERO_MODEL, messages: MESSAGES });
-    const sample = await fetch(`${mock.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-    const sampleBody = await sample.text();
-    const sampleHeaders: Record<string, string> = {};
-    sample.headers.forEach((v, k) => {
-      if (k.startsWith('x-') || k === 'content-type' || k === 'openai-processing-ms') sampleHeaders[k] = v;
-    });
-    const bare = await startChild('bare', { body: sampleBody, headers: sampleHeaders });
-    let overhead: Record<string, unknown>;
-    try {
-      overhead = await measureOverhead(mock.url, bare.url, body, sampleBody.length);
-    } finally {
-      bare.process.kill();
+    let overhead: Record<string, unknown> | undefined;
+    if (only !== 'timing') {
+      const body = JSON.stringify({ model: ZERO_MODEL, messages: MESSAGES });
+      const sample = await fetch(`${mock.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      const sampleBody = await sample.text();
+      const sampleHeaders: Record<string, string> = {};
+      sample.headers.forEach((v, k) => {
+        if (k.startsWith('x-') || k === 'content-type' || k === 'content-length' || k === 'openai-processing-ms') sampleHeaders[k] = v;
+      });
+      const bare = await startChild('bare', { body: sampleBody, headers: sampleHeaders });
+      try {
+        overhead = await measureOverhead(mock.url, bare.url, body, sampleBody.length);
+      } finally {
+        bare.process.kill();
+      }
     }
-    const timing = await measureTiming(mock.url);
-    return { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, overhead, timing };
+    const timing = only === 'overhead' ? undefined : await measureTiming(mock.url);
+    const os = await import('node:os');
+    return { machine: { cpus: os.cpus().length, node: process.version, loadAverage1m: round3(os.loadavg()[0]!) }, overhead, timing };
   } finally {
     mock.process.kill();
   }
@@ -121,6 +125,7 @@ async function measureTiming(url: string): Promise<Record<string, unknown>> {
   const body = JSON.stringify({ model: TIMED_MODEL, messages: MESSAGES, stream: true, max_tokens: STREAM_TOKENS });
   // warm-up: a few streams so connection setup and JIT are not measured
   await Promise.all(Array.from({ length: 20 }, () => oneStream(url, body, agent, configuredTtftMs)));
+  await fetch(`${url}/v1/ledger`, { method: 'DELETE' });
   let open = 0;
   let peakOpen = 0;
   const results = await Promise.all(
@@ -136,6 +141,10 @@ async function measureTiming(url: string): Promise<Record<string, unknown>> {
   agent.destroy();
   const ttft = results.map((r) => r.ttftErrorMs);
   const gaps = results.flatMap((r) => r.gapErrorsMs);
+  // the server's own view: when it actually wrote the first token (ledger ttftMs), without the
+  // client's and the network's share
+  const ledger = (await (await fetch(`${url}/v1/ledger`)).json()) as { rows: { ttftMs: number | null; outcome: string }[] };
+  const serverTtft = ledger.rows.filter((r) => r.outcome === 'ok' && r.ttftMs !== null).map((r) => Math.abs(r.ttftMs! - configuredTtftMs));
   return {
     streams: STREAMS,
     peakConcurrentStreams: peakOpen,
@@ -145,6 +154,7 @@ async function measureTiming(url: string): Promise<Record<string, unknown>> {
     configuredGapMs: TIMED.itlMs,
     ttftAbsErrorMs: summarize(ttft),
     gapAbsErrorMs: summarize(gaps),
+    serverSideTtftAbsErrorMs: summarize(serverTtft),
     goalP99Ms: 2,
   };
 }

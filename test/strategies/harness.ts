@@ -53,7 +53,7 @@ export interface DrivenRun {
 export async function drive(
   loaded: { scenario: Scenario; catalog: Catalog },
   plans: RequestPlan[],
-  options: { strategies?: Partial<Strategies>; seed?: number } = {},
+  options: { strategies?: Partial<Strategies>; seed?: number; cacheNamespace?: string } = {},
 ): Promise<DrivenRun> {
   const { scenario, catalog } = loaded;
   const strategies: Strategies = { ...scenario.strategies, ...options.strategies };
@@ -62,7 +62,7 @@ export async function drive(
   const client = new SimLlmClient({ catalog, clock, faults: scenario.faults, promptCaching: strategies.promptCaching });
   const rows: LedgerRow[] = [];
   const ledger = new Ledger((row) => rows.push({ ...row }));
-  const agent = new Agent({ clock, client, ledger, catalog, scenario, strategies, seed, cacheNamespace: `test:${seed}` });
+  const agent = new Agent({ clock, client, ledger, catalog, scenario, strategies, seed, cacheNamespace: options.cacheNamespace ?? `test:${seed}` });
   const outcomes: JobOutcome[] = [];
   const endMs: number[] = [];
   plans.forEach((p, id) => {

@@ -1,0 +1,133 @@
+/**
+ * Live mode: the same scenario, the same executor, agent and strategies, on the real clock
+ * (optionally k times faster) with real HTTP calls — to mock-llm, started here unless a target
+ * is given, or to any OpenAI-compatible endpoint. Arrivals are open-loop: each request is sent
+ * at its scheduled time whatever earlier ones are doing, and its latency counts from that
+ * intended time; how late the generator actually sent it (send lag) is measured too.
+ */
+import type { Catalog } from '../../mock-llm/catalog.ts';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MockServerOptions } from '../../mock-llm/index.ts';
+import { HttpLlmClient } from '../llm/http-client.ts';
+import { LatencyHistogram } from '../metrics/histogram.ts';
+import type { ConfigResult } from '../results/schema.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { RealClock } from './clock.ts';
+import { executeConfiguration, type Configuration, type SimulateOptions } from './simulate.ts';
+
+/** Options of a live run. */
+export interface LiveOptions {
+  /** OpenAI-compatible base URL with /v1; default: start mock-llm on 127.0.0.1, port 0. */
+  target?: string;
+  /** Play the scenario this many times faster (the mock's latencies are scaled the same way). @default 1 */
+  timeScale?: number;
+  /** Bearer token for the target (from the environment; never written to results). */
+  apiKey?: string;
+}
+
+const BENCH_BIN = fileURLToPath(new URL('../../bin/bench.js', import.meta.url));
+
+/** Send lag p99 above which the run warns that the load generator fell behind (scenario ms). */
+export const SEND_LAG_WARN_MS = 50;
+
+/** Runs one configuration live and returns its results (with the send-lag distribution). */
+export async function runLiveConfiguration(
+  scenario: Scenario,
+  catalog: Catalog,
+  config: Configuration,
+  options: SimulateOptions & LiveOptions,
+): Promise<ConfigResult> {
+  const timeScale = options.timeScale ?? 1;
+  let mock: ChildMock | undefined;
+  let baseUrl = options.target;
+  if (baseUrl === undefined) {
+    mock = await startChildMock({
+      models: catalog,
+      seed: options.seed,
+      timeScale,
+      limits: Object.fromEntries(
+        Object.entries(scenario.faults).map(([model, f]) => [
+          model,
+          { requestsPerMinute: f.requestsPerMinute, tokensPerMinute: f.tokensPerMinute, windowMs: 60_000 / timeScale },
+        ]),
+      ),
+      faults: Object.fromEntries(Object.entries(scenario.faults).map(([model, f]) => [model, { error500: f.errorRate }])),
+    });
+    baseUrl = `${mock.url}/v1`;
+  }
+  await warmUp(baseUrl, options.apiKey);
+  const clock = new RealClock(timeScale);
+  const client = new HttpLlmClient({ baseUrl, catalog, clock, timeScale, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
+  const sendLag = new LatencyHistogram();
+  try {
+    const result = await executeConfiguration(scenario, catalog, config, options, {
+      clock,
+      client,
+      promptCache: () => new Map(),
+      drive: async (allDone) => {
+        await allDone;
+        if (clock.error !== undefined && clock.error !== null) throw clock.error;
+      },
+      onSend: (lagMs) => sendLag.record(Math.max(0, lagMs)),
+    });
+    const lag = sendLag.percentiles();
+    const warnings: string[] = [];
+    if (lag.p99 > SEND_LAG_WARN_MS) {
+      warnings.push(
+        `the load generator fell behind: send lag p99 ${lag.p99.toFixed(1)} ms (scenario time) exceeds ${SEND_LAG_WARN_MS} ms; ` +
+          'latencies still count from the intended send times',
+      );
+    }
+    return { ...result, live: { target: options.target ?? 'mock-llm (started by bench)', timeScale, sendLagMs: lag, warnings } };
+  } finally {
+    mock?.close();
+  }
+}
+
+interface ChildMock {
+  url: string;
+  close(): void;
+}
+
+/**
+ * Starts mock-llm in its own process (`bench mock --port 0`), so that serving tokens never
+ * shares an event loop with the load generator whose send times are being measured.
+ */
+async function startChildMock(options: MockServerOptions): Promise<ChildMock> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mock-'));
+  const file = join(dir, 'options.json');
+  writeFileSync(file, JSON.stringify(options));
+  const args = [BENCH_BIN, 'mock', '--port', '0', '--seed', String(options.seed ?? 0), '--time-scale', String(options.timeScale ?? 1), '--options-file', file];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => reject(new Error(`mock-llm exited (${code}) before listening: ${err.slice(-500)}`)));
+  });
+  return {
+    url,
+    close() {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A few requests before the clock starts, so connection set-up and JIT warm-up are not measured. */
+async function warmUp(baseUrl: string, apiKey: string | undefined): Promise<void> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  await Promise.all(
+    Array.from({ length: 4 }, () => fetch(`${baseUrl}/models`, { headers }).then((r) => r.arrayBuffer(), () => undefined)),
+  );
+}

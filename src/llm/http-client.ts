@@ -1,0 +1,185 @@
+/**
+ * The live LLM client: real OpenAI-format HTTP calls (streamed chat completions, embeddings) to
+ * mock-llm or any OpenAI-compatible endpoint. It satisfies the same `LlmClient` contract as the
+ * simulated client, measures TTFT and latency on the run's clock, and prices usage with the
+ * catalog. Against mock-llm it asks for the simulated output length and passes the difficulty,
+ * and reads the mock's correctness verdict; other endpoints answer as they will.
+ */
+import { getModel, type Catalog } from '../../mock-llm/catalog.ts';
+import { MOCK_REQUEST_HEADERS } from '../../mock-llm/core.ts';
+import { callCostUsd } from '../../mock-llm/pricing.ts';
+import type { Clock } from '../engine/clock.ts';
+import type { ChatCall, ChatResult, EmbedCall, EmbedResult, LlmClient } from './client.ts';
+import { embeddingTexts, promptMessages } from './prompt-text.ts';
+
+/** Options of the HTTP client. */
+export interface HttpClientOptions {
+  /** Base URL of the API, with `/v1` (e.g. http://127.0.0.1:8787/v1). */
+  baseUrl: string;
+  /** Sent as a bearer token; read from the environment by the caller, never written anywhere. */
+  apiKey?: string;
+  catalog: Catalog;
+  clock: Clock;
+  /** The clock's speed-up: wall-clock waits (timeouts, Retry-After) convert with it. @default 1 */
+  timeScale?: number;
+  /** Maps the scenario's model ids to the endpoint's (default: the same). */
+  modelMap?: Record<string, string>;
+}
+
+interface Usage {
+  prompt_tokens: number;
+  completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number };
+}
+
+/** An `LlmClient` over HTTP. */
+export class HttpLlmClient implements LlmClient {
+  constructor(private readonly options: HttpClientOptions) {}
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const h: Record<string, string> = { 'content-type': 'application/json', ...extra };
+    if (this.options.apiKey) h.authorization = `Bearer ${this.options.apiKey}`;
+    return h;
+  }
+
+  async chat(call: ChatCall): Promise<ChatResult> {
+    const { clock, catalog } = this.options;
+    const spec = getModel(catalog, call.model);
+    const start = clock.now();
+    const body = {
+      model: this.options.modelMap?.[call.model] ?? call.model,
+      messages: promptMessages(call.step, call.prefixTokens, call.inputTokens, call.promptKey ?? String(call.jobId)),
+      stream: true,
+      stream_options: { include_usage: true },
+      max_completion_tokens: call.outputTokens,
+      metadata: { step: call.step },
+    };
+    const controller = new AbortController();
+    const timer =
+      call.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => controller.abort(), call.timeoutMs / (this.options.timeScale ?? 1));
+    const failed = (outcome: ChatResult['outcome'], retryAfterMs?: number): ChatResult => {
+      const r: ChatResult = {
+        outcome,
+        model: call.model,
+        inputTokens: call.inputTokens,
+        cachedInputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        latencyMs: clock.now() - start,
+        ttftMs: 0,
+        correct: false,
+        confidence: 0,
+      };
+      if (retryAfterMs !== undefined) r.retryAfterMs = retryAfterMs;
+      return r;
+    };
+    try {
+      const res = await fetch(`${this.options.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: this.headers({
+          [MOCK_REQUEST_HEADERS.outputTokens]: String(call.outputTokens),
+          [MOCK_REQUEST_HEADERS.difficulty]: call.difficulty.toFixed(6),
+        }),
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
+      if (res.status === 429) {
+        await res.body?.cancel();
+        const ms = Number(res.headers.get('retry-after-ms') ?? Number(res.headers.get('retry-after') ?? 1) * 1000);
+        return failed('rate_limited', ms * (this.options.timeScale ?? 1));
+      }
+      if (res.status === 400) {
+        const text = await res.text();
+        return failed(text.includes('context_length') ? 'context_length' : 'server_error');
+      }
+      if (!res.ok || res.body === null) {
+        await res.body?.cancel();
+        return failed('server_error');
+      }
+      const correctHeader = res.headers.get('x-mock-correct');
+      const confidenceHeader = res.headers.get('x-mock-confidence');
+      // Parse as little as possible: this loop sees every token of every stream, and the
+      // load generator's own event loop must stay free to send on time.
+      let ttftMs = -1;
+      let usage: Usage | undefined;
+      let contentChunks = 0;
+      let done = false;
+      let tail = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        const text = tail + decoder.decode(chunk, { stream: true });
+        let from = 0;
+        let end: number;
+        while ((end = text.indexOf('\n\n', from)) >= 0) {
+          if (text.startsWith('data: ', from)) {
+            if (text.startsWith('[DONE]', from + 6)) done = true;
+            else {
+              const content = text.indexOf('"content":"', from);
+              if (content >= 0 && content < end && text.charCodeAt(content + 11) !== 34) {
+                contentChunks++;
+                if (ttftMs < 0) ttftMs = clock.now() - start;
+              }
+              const u = text.indexOf('"usage":{', from);
+              if (u >= 0 && u < end) usage = (JSON.parse(text.slice(from + 6, end)) as { usage: Usage }).usage;
+            }
+          }
+          from = end + 2;
+        }
+        tail = text.slice(from);
+      }
+      if (!done) return failed('server_error');
+      const inputTokens = usage?.prompt_tokens ?? call.inputTokens;
+      const cachedInputTokens = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+      const out = usage?.completion_tokens ?? contentChunks;
+      return {
+        outcome: 'ok',
+        model: call.model,
+        inputTokens,
+        cachedInputTokens,
+        outputTokens: out,
+        costUsd: callCostUsd(spec.pricing, { inputTokens, cachedInputTokens, outputTokens: out }),
+        latencyMs: clock.now() - start,
+        ttftMs: ttftMs < 0 ? clock.now() - start : ttftMs,
+        // an endpoint without the mock's quality signal: count the answer as correct and confident
+        correct: correctHeader === null ? true : correctHeader === 'true',
+        confidence: confidenceHeader === null ? 1 : Number(confidenceHeader),
+      };
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') return failed('timeout');
+      return failed('server_error');
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  async embed(call: EmbedCall): Promise<EmbedResult> {
+    const { clock, catalog } = this.options;
+    const spec = getModel(catalog, call.model);
+    const start = clock.now();
+    try {
+      const res = await fetch(`${this.options.baseUrl}/embeddings`, {
+        method: 'POST',
+        headers: this.headers(),
+        body: JSON.stringify({
+          model: this.options.modelMap?.[call.model] ?? call.model,
+          input: embeddingTexts(call.texts, call.inputTokens, `${call.step}|${call.jobId}|${call.callIndex}`),
+          encoding_format: 'float',
+        }),
+      });
+      const json = (await res.json()) as { usage?: { prompt_tokens: number } };
+      if (!res.ok) return { outcome: res.status === 429 ? 'rate_limited' : 'server_error', model: call.model, inputTokens: 0, costUsd: 0, latencyMs: clock.now() - start };
+      const inputTokens = json.usage?.prompt_tokens ?? call.inputTokens;
+      return {
+        outcome: 'ok',
+        model: call.model,
+        inputTokens,
+        costUsd: callCostUsd(spec.pricing, { inputTokens, cachedInputTokens: 0, outputTokens: 0 }),
+        latencyMs: clock.now() - start,
+      };
+    } catch {
+      return { outcome: 'server_error', model: call.model, inputTokens: 0, costUsd: 0, latencyMs: clock.now() - start };
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Prompt text of an exact token count, for live mode: the live client sends real messages whose
+ * gpt-tokenizer count (chat layout, as the mock counts them) equals the simulated call's input
+ * tokens, with the step's system prompt identical across requests (so provider prompt caching
+ * sees the same prefix the simulator assumes).
+ */
+import { encodePrompt, GENERATION_VOCABULARY, type CountedMessage } from '../../mock-llm/tokens.ts';
+import { hashString, Rng } from '../random.ts';
+
+/** Tokens the chat layout adds around one message, and after the last one. */
+const MESSAGE_OVERHEAD = encodePrompt([{ role: 'user', content: '' }]).length - encodePrompt([]).length;
+const SYSTEM_OVERHEAD = encodePrompt([{ role: 'system', content: '' }]).length - encodePrompt([]).length;
+const PRIMER = encodePrompt([]).length;
+
+function words(count: number, seedText: string): string {
+  if (count <= 0) return '';
+  const rng = new Rng(hashString(seedText));
+  const v = GENERATION_VOCABULARY;
+  let out = v[rng.int(v.length)]!;
+  for (let i = 1; i < count; i++) out += ' ' + v[rng.int(v.length)]!;
+  return out;
+}
+
+/**
+ * Messages totalling `inputTokens` prompt tokens: a system message of `prefixTokens` (same text for
+ * the same step), then the user message (text fixed by `promptKey`).
+ */
+export function promptMessages(step: string, prefixTokens: number, inputTokens: number, promptKey: string): CountedMessage[] {
+  const messages: CountedMessage[] = [];
+  let used = PRIMER;
+  if (prefixTokens > SYSTEM_OVERHEAD) {
+    messages.push({ role: 'system', content: words(prefixTokens - SYSTEM_OVERHEAD, `system|${step}`) });
+    used += prefixTokens;
+  }
+  const userWords = Math.max(1, inputTokens - used - MESSAGE_OVERHEAD);
+  messages.push({ role: 'user', content: words(userWords, `user|${step}|${promptKey}`) });
+  return messages;
+}
+
+/** Texts totalling about `inputTokens` tokens for an embedding call. */
+export function embeddingTexts(texts: number, inputTokens: number, key: string): string[] {
+  const per = Math.max(1, Math.floor(inputTokens / Math.max(1, texts)));
+  return Array.from({ length: texts }, (_, i) => words(per, `embed|${key}|${i}`));
+}
