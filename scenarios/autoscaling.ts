@@ -39,6 +39,17 @@ export default defineScenario({
         maxStep: 6,
         costPerHourUsd: WORKER_HOUR_USD,
       }),
+      'auto-jobs-0.8': autoscale({
+        min: 2,
+        max: 40,
+        metric: 'jobsPerWorker',
+        target: 0.8,
+        intervalS: 30,
+        coldStartS: 90,
+        cooldownS: 300,
+        maxStep: 8,
+        costPerHourUsd: WORKER_HOUR_USD,
+      }),
       'auto-queue-1': autoscale({
         min: 2,
         max: 40,

@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Options } from 'yargs';
+import { BenchError } from '../errors.ts';
+import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
 import { runScenarioFile } from '../run.ts';
 import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
 import { summaryNotes, summaryTable } from './summary.ts';
@@ -17,6 +19,11 @@ export const RUN_FLAGS = {
   replications: { type: 'number', describe: 'Seeds per configuration (noise estimate) [default: 1]' },
   threads: { type: 'number', describe: 'Worker threads [default: one per core]' },
   json: { type: 'boolean', default: false, describe: 'Print results JSON to stdout instead of the summary' },
+  live: { type: 'boolean', default: false, describe: 'Play the traffic in real time over HTTP (mock-llm unless --target) instead of simulating' },
+  target: { type: 'string', describe: 'Live: OpenAI-compatible base URL with /v1 (key from env BENCH_API_KEY or OPENAI_API_KEY) [default: start mock-llm]' },
+  'time-scale': { type: 'number', default: 1, describe: 'Live: play k times faster (mock-llm latencies scaled alike)' },
+  duration: { type: 'string', describe: 'Live: play only this much wall time of the day, e.g. 90s, 10m, 1h (sets --duration-hours)' },
+  'compare-sim': { type: 'boolean', default: false, describe: 'Live: also simulate, and print simulated vs live per metric' },
 } as const satisfies Record<string, Options>;
 
 interface RunArgs {
@@ -29,18 +36,41 @@ interface RunArgs {
   replications?: number;
   threads?: number;
   json: boolean;
+  live: boolean;
+  target?: string;
+  'time-scale': number;
+  duration?: string;
+  'compare-sim': boolean;
+}
+
+/** `90s`, `10m`, `1.5h` → seconds. */
+export function parseDurationS(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  if (m === null) throw new BenchError('USAGE', `--duration "${text}": expected a number with a unit, e.g. 90s, 10m, 1h`);
+  const v = Number(m[1]);
+  return m[2] === 'ms' ? v / 1000 : m[2] === 'm' ? v * 60 : m[2] === 'h' ? v * 3600 : v;
 }
 
 /** Runs `bench run`; resolves with the exit code. */
 export async function runCommand(args: RunArgs): Promise<number> {
   const tty = process.stderr.isTTY === true && !args.json;
+  if (!args.live && (args.target !== undefined || args.duration !== undefined || args['compare-sim'])) {
+    throw new BenchError('USAGE', '--target, --duration and --compare-sim need --live');
+  }
+  const durationHours =
+    args.duration !== undefined ? (parseDurationS(args.duration) * args['time-scale']) / 3600 : args['duration-hours'];
+  const apiKey = process.env.BENCH_API_KEY ?? process.env.OPENAI_API_KEY;
+  const live = args.live
+    ? { timeScale: args['time-scale'], ...(args.target !== undefined ? { target: args.target } : {}), ...(args.target !== undefined && apiKey ? { apiKey } : {}) }
+    : undefined;
   let bar: cliProgress.MultiBar | undefined;
   const bars = new Map<string, cliProgress.SingleBar>();
   const { results, outDir } = await runScenarioFile(args.scenario, {
     ...(args.out !== undefined ? { outDir: args.out } : {}),
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
     ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
-    ...(args['duration-hours'] !== undefined ? { durationHours: args['duration-hours'] } : {}),
+    ...(durationHours !== undefined ? { durationHours } : {}),
+    ...(live !== undefined ? { live } : {}),
     ...(args.only !== undefined ? { only: args.only } : {}),
     ...(args.replications !== undefined ? { replications: args.replications } : {}),
     ...(args.threads !== undefined ? { threads: args.threads } : {}),
@@ -69,11 +99,29 @@ export async function runCommand(args: RunArgs): Promise<number> {
     },
   });
   bar?.stop();
+  let fidelity: string | null = null;
+  if (args['compare-sim']) {
+    const sim = await runScenarioFile(args.scenario, {
+      noWrite: true,
+      ...(args.seed !== undefined ? { seed: args.seed } : {}),
+      ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
+      ...(durationHours !== undefined ? { durationHours } : {}),
+      ...(args.only !== undefined ? { only: args.only } : {}),
+    });
+    fidelity = fidelityMarkdown(fidelityRows(sim.results, results));
+    if (outDir !== null) writeFileSync(join(outDir, 'fidelity.md'), `${fidelity}\n`);
+  }
   if (args.json) {
     process.stdout.write(`${JSON.stringify(results)}\n`);
     return 0;
   }
   const lines = [`\n${results.scenario.name}: ${results.scenario.description}`, '', summaryTable(results), '', ...summaryNotes(results)];
+  for (const c of results.configurations) {
+    if (c.live === undefined) continue;
+    lines.push(`${c.name}: send lag p50 ${c.live.sendLagMs.p50.toFixed(1)} ms, p99 ${c.live.sendLagMs.p99.toFixed(1)} ms (scenario time, ×${c.live.timeScale})`);
+    for (const w of c.live.warnings) lines.push(`warning: ${w}`);
+  }
+  if (fidelity !== null) lines.push('', 'Simulated vs live:', fidelity);
   if (outDir !== null) {
     const reportPath = await writeReportIfAvailable(results, outDir);
     lines.push('', `results: ${join(outDir, 'results.json')}`);

@@ -1,4 +1,5 @@
 /** The summary `bench run` prints: one row per configuration, then the findings in a few lines. */
+import { routingCurves } from '../metrics/routing-curves.ts';
 import type { ResultsFile } from '../results/schema.ts';
 import { ms, pct, textTable, usd } from './format.ts';
 
@@ -37,6 +38,14 @@ export function summaryNotes(results: ResultsFile): string[] {
       meeting.length > 0
         ? `Cheapest configuration meeting every SLO: ${meeting[0]!.name} at ${usd(meeting[0]!.cost.perDayUsd)}/day.`
         : 'No configuration meets every SLO.',
+    );
+  }
+  for (const curve of routingCurves(results)) {
+    const group = Object.entries(curve.group).map(([k, v]) => `${k}=${v}`).join(' ');
+    const share = (v: number | null) => (v === null ? 'not reached' : `${pct(v)} strong calls`);
+    lines.push(
+      `Routing ${curve.weak}→${curve.strong}${group ? ` (${group})` : ''}: APGR ${curve.apgr.toFixed(3)}, ` +
+        `CPT(50%) ${share(curve.cpt50)}, CPT(80%) ${share(curve.cpt80)}.`,
     );
   }
   return lines;

@@ -189,7 +189,8 @@ export class Executor {
       // a backlog means the pool is saturated whatever the busy share says
       if (this.queueLength > 0) metric = Math.max(metric, (this.busy + this.queueLength) / Math.max(1, this.serving));
     } else {
-      metric = this.queueLength / Math.max(1, this.serving);
+      const jobs = spec.metric === 'jobsPerWorker' ? this.queueLength + this.busy : this.queueLength;
+      metric = jobs / Math.max(1, this.serving);
     }
     this.busyAtLastTick = this.busyIntegralMs;
     this.servingAtLastTick = this.servingIntegralMs;

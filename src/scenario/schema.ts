@@ -250,8 +250,13 @@ export const WorkersSchema = z.discriminatedUnion('type', [
       type: z.literal('autoscale'),
       min: z.number().int().positive(),
       max: z.number().int().positive(),
-      metric: z.enum(['queuePerWorker', 'utilization']).default('utilization'),
-      /** Target value of the metric (jobs waiting per worker, or busy share 0–1). */
+      /**
+       * utilization: busy share of serving workers over the interval; queuePerWorker: jobs waiting
+       * per serving worker (KEDA's queue-length rule: scales to min as soon as the queue is empty);
+       * jobsPerWorker: jobs waiting or running per serving worker (does not flap on an empty queue).
+       */
+      metric: z.enum(['queuePerWorker', 'jobsPerWorker', 'utilization']).default('utilization'),
+      /** Target value of the metric (jobs per worker, or busy share 0–1). */
       target: positive,
       intervalS: positive.default(60),
       coldStartS: nonNegative.default(60),

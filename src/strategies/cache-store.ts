@@ -210,7 +210,7 @@ export class RedisStore<V> implements CacheStore<V> {
   async clear(): Promise<void> {
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.namespace}:*`, 'COUNT', 1000);
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.namespace.replace(/[*?[\]\\]/g, '\\$&')}:*`, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) await this.redis.del(...keys);
     } while (cursor !== '0');

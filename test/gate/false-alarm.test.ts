@@ -27,7 +27,7 @@ describe('measureFalseAlarmRate', () => {
     const result = await measureFalseAlarmRate({
       scenario: 'test/gate/fixtures/gate-scenario.ts',
       only: 'cascade',
-      trials: 10,
+      trials: 6,
       replications: 5,
       requestsPerDay: 2500,
       threads: 0,

@@ -89,7 +89,7 @@ describe('concurrency gate', () => {
 });
 
 describe('scheduler', () => {
-  it('runs tasks in due order close to their due time, and cancels', async () => {
+  it('runs tasks in due order close to their due time, and cancels', { retry: 2 }, async () => {
     const s = new Scheduler();
     const start = performance.now();
     const ran: [string, number][] = [];

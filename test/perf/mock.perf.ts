@@ -8,6 +8,7 @@
  * `npx tsx test/perf/mock.perf.ts` prints the figures; the perf runner imports `run`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
@@ -67,7 +68,7 @@ export default async function run(): Promise<Record<string, unknown>> {
         bare.process.kill();
       }
     }
-    const timing = only === 'overhead' ? undefined : await measureTiming(mock.url);
+    const timing = only === 'overhead' ? undefined : await measureTiming(mock.url, mock.process.pid);
     const os = await import('node:os');
     return { machine: { cpus: os.cpus().length, node: process.version, loadAverage1m: round3(os.loadavg()[0]!) }, overhead, timing };
   } finally {
@@ -118,7 +119,7 @@ interface StreamResult {
   ok: boolean;
 }
 
-async function measureTiming(url: string): Promise<Record<string, unknown>> {
+async function measureTiming(url: string, serverPid: number | undefined): Promise<Record<string, unknown>> {
   const promptTokens = encodeChat(MESSAGES as never, 'gpt-4o').length;
   const configuredTtftMs = TIMED.ttftBaseMs + TIMED.prefillMsPerInputToken * promptTokens;
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
@@ -126,6 +127,8 @@ async function measureTiming(url: string): Promise<Record<string, unknown>> {
   // warm-up: a few streams so connection setup and JIT are not measured
   await Promise.all(Array.from({ length: 20 }, () => oneStream(url, body, agent, configuredTtftMs)));
   await fetch(`${url}/v1/ledger`, { method: 'DELETE' });
+  const cpuBefore = processCpuMs(serverPid);
+  const wallBefore = performance.now();
   let open = 0;
   let peakOpen = 0;
   const results = await Promise.all(
@@ -138,6 +141,7 @@ async function measureTiming(url: string): Promise<Record<string, unknown>> {
       return r;
     }),
   );
+  const serverCpuCores = (processCpuMs(serverPid) - cpuBefore) / (performance.now() - wallBefore);
   agent.destroy();
   const ttft = results.map((r) => r.ttftErrorMs);
   const gaps = results.flatMap((r) => r.gapErrorsMs);
@@ -156,6 +160,8 @@ async function measureTiming(url: string): Promise<Record<string, unknown>> {
     gapAbsErrorMs: summarize(gaps),
     serverSideTtftAbsErrorMs: summarize(serverTtft),
     goalP99Ms: 2,
+    /** Cores the mock's process used while serving the streams (Linux only; NaN elsewhere). */
+    serverCpuCores: round3(serverCpuCores),
   };
 }
 
@@ -189,6 +195,17 @@ function oneStream(url: string, body: string, agent: http.Agent, configuredTtftM
     const sent = performance.now();
     req.end(body);
   });
+}
+
+/** CPU time (user + system) of a process so far, from /proc (Linux); NaN when unavailable. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
 }
 
 function summarize(xs: number[]): Record<string, number> {
