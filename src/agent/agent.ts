@@ -101,6 +101,7 @@ export class Agent {
       strategy: this.router.label,
       callsByModel: r.callsByModel,
       strongCallShare: r.strong / r.routed,
+      strongModel: this.router.strongModel,
       escalationRate: this.ctx.strategies.routing.type === 'cascade' ? r.escalated / r.routed : 0,
       retries: r.retries,
       fallbacks: r.fallbacks,

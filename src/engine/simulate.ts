@@ -4,18 +4,18 @@
  * into the configuration's results.
  */
 import type { Catalog } from '../../mock-llm/catalog.ts';
-import { Agent } from '../agent/agent.ts';
+import { Agent, type JobOutcome } from '../agent/agent.ts';
 import type { LlmClient } from '../llm/client.ts';
 import { SimLlmClient, type PromptCacheStats } from '../llm/sim-client.ts';
 import { Ledger, type LedgerSink } from '../metrics/ledger.ts';
 import { Recorder } from '../metrics/recorder.ts';
 import { Rng } from '../random.ts';
-import type { ConfigResult } from '../results/schema.ts';
+import type { CacheStats, ConfigResult, RoutingStats } from '../results/schema.ts';
 import type { Scenario, Strategies } from '../scenario/schema.ts';
 import { arrivalTimes, requestCount } from '../workload/arrivals.ts';
 import { RequestFactory, type AgentRequest } from '../workload/requests.ts';
 import { VirtualClock, type Clock } from './clock.ts';
-import { Executor, type Job } from './executor.ts';
+import { Executor, type ExecutorObserver, type Job } from './executor.ts';
 
 /** One point of the sweep: a name, its axis choices and the strategies they resolve to. */
 export interface Configuration {
@@ -67,6 +67,39 @@ export interface RunEnvironment {
   events?: () => number;
   /** Live mode: records how late each request was sent (actual − intended). */
   onSend?: (lagMs: number) => void;
+  /**
+   * Runs the jobs somewhere else than the in-process executor and agent (BullMQ workers):
+   * given the run's ledger and observer, returns the executor to submit to and how a request
+   * is run there. Default: the in-process `Executor` running `Agent.run`.
+   */
+  remote?: (ctx: RemoteContext) => RemoteJobs;
+}
+
+/** What a remote executor reports to: ledger rows of its calls, pick-ups and worker counts. */
+export interface RemoteContext {
+  ledger: Ledger;
+  observer: ExecutorObserver;
+}
+
+/** The part of the executor a run uses (`Executor` has it). */
+export interface JobExecutor {
+  /** Takes a job at its arrival time. */
+  submit(job: Job): void;
+  /** Called once the last job has finished. */
+  stop(): void;
+  workerHours(): number;
+}
+
+/**
+ * Jobs run outside this process (BullMQ workers): `submit` starts each job at once (the queue is
+ * remote), `run` sends its request to a worker and resolves with the outcome and the worker's end
+ * time; the worker's pick-up and ledger rows go to the `RemoteContext`.
+ */
+export interface RemoteJobs extends JobExecutor {
+  run(req: AgentRequest): Promise<{ outcome: JobOutcome; endMs: number }>;
+  routingStats(): RoutingStats | null;
+  cacheStats(): Record<string, CacheStats>;
+  close(): Promise<void>;
 }
 
 /**
@@ -89,21 +122,25 @@ export async function executeConfiguration(
   const total = requestCount(scenario.traffic);
   const arrivals = arrivalTimes(scenario.traffic, total, Rng.derive(seed, 'arrivals'));
   const factory = new RequestFactory(scenario, seed);
-  const agent = new Agent({
-    clock,
-    client,
-    ledger,
-    catalog,
-    scenario,
-    strategies: config.strategies,
-    seed,
-    cacheNamespace: `bench:${scenario.name}:${config.name}:${seed}:${process.pid}:${Date.now()}`,
-  });
-  const executor = new Executor(clock, config.strategies.workers, recorder);
+  const remote = env.remote?.({ ledger, observer: recorder });
+  const agent =
+    remote === undefined
+      ? new Agent({
+          clock,
+          client,
+          ledger,
+          catalog,
+          scenario,
+          strategies: config.strategies,
+          seed,
+          cacheNamespace: `bench:${scenario.name}:${config.name}:${seed}:${process.pid}:${Date.now()}`,
+        })
+      : undefined;
+  const executor: JobExecutor = remote ?? new Executor(clock, config.strategies.workers, recorder);
   const progressEvery = Math.max(1, Math.floor(total / 100));
   let allDone!: () => void;
   const done = new Promise<void>((r) => (allDone = r));
-  const state: SimState = { agent, recorder, executor, clock, finished: 0, total, progressEvery, onProgress: options.onProgress, allDone };
+  const state: SimState = { agent, remote, recorder, executor, clock, finished: 0, total, progressEvery, onProgress: options.onProgress, allDone };
   const onSend = env.onSend;
   // open loop: each request is submitted at its scheduled time, whatever the earlier ones are doing
   const arrive = (i: number): void => {
@@ -121,7 +158,7 @@ export async function executeConfiguration(
   try {
     await env.drive(done);
   } finally {
-    await agent.close();
+    await (remote ?? agent!).close();
   }
   const endMs = clock.now();
   return recorder.result({
@@ -131,8 +168,8 @@ export async function executeConfiguration(
     durationHours: scenario.traffic.durationHours,
     workerHours: executor.workerHours(),
     workers: config.strategies.workers,
-    routing: agent.routingStats(),
-    caches: agent.cacheStats(),
+    routing: (remote ?? agent!).routingStats(),
+    caches: (remote ?? agent!).cacheStats(),
     promptCache: env.promptCache(),
     catalog,
     ledger,
@@ -146,9 +183,11 @@ export async function executeConfiguration(
 }
 
 interface SimState {
-  agent: Agent;
+  /** Runs the requests, unless `remote` does. */
+  agent: Agent | undefined;
+  remote: RemoteJobs | undefined;
   recorder: Recorder;
-  executor: Executor;
+  executor: JobExecutor;
   clock: Clock;
   finished: number;
   total: number;
@@ -172,8 +211,14 @@ class SimJob implements Job {
 
   async run(): Promise<void> {
     const s = this.state;
-    const outcome = await s.agent.run(this.req);
-    s.recorder.finished(this.req, outcome, s.clock.now());
+    if (s.remote === undefined) {
+      const outcome = await s.agent!.run(this.req);
+      s.recorder.finished(this.req, outcome, s.clock.now());
+    } else {
+      // the worker's end time, not when the news reached this process
+      const { outcome, endMs } = await s.remote.run(this.req);
+      s.recorder.finished(this.req, outcome, endMs);
+    }
     s.finished++;
     if (s.onProgress && s.finished % s.progressEvery === 0) s.onProgress(s.finished, s.total);
     if (s.finished === s.total) {

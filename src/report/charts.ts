@@ -473,10 +473,19 @@ export function qualityVsStrongChart(configs: readonly ConfigResult[]): ChartDef
   if (!routed.some((c) => /cascade|router/i.test(c.routing!.strategy))) {
     return { ...base, spec: null, note: 'No cascade or router in this sweep, so there is no trade-off between strong-model share and quality to draw.' };
   }
+  // a single-model configuration is all-strong when its model is the strong model of the sweep's cascades/routers
+  const strongModels = new Set(routed.map((c) => c.routing!.strongModel).filter((m): m is string => typeof m === 'string'));
+  const shareOf = (c: ConfigResult): number => {
+    const r = c.routing!;
+    if (r.strongModel != null) return r.strongCallShare;
+    const calls = Object.entries(r.callsByModel);
+    const total = calls.reduce((s, [, n]) => s + n, 0);
+    return total === 0 ? 0 : calls.filter(([m]) => strongModels.has(m)).reduce((s, [, n]) => s + n, 0) / total;
+  };
   const values = routed.map((c) => ({
     config: c.name,
     strategy: c.routing!.strategy,
-    strongCallShare: c.routing!.strongCallShare,
+    strongCallShare: shareOf(c),
     quality: c.quality.share,
     costPerDayUsd: c.cost.perDayUsd,
   }));

@@ -55,6 +55,7 @@ const routingStats = z.object({
   strategy: z.string(),
   callsByModel: z.record(z.string(), num),
   strongCallShare: share,
+  strongModel: z.string().nullable().optional(),
   escalationRate: share,
   retries: count,
   fallbacks: count,

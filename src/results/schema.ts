@@ -90,6 +90,8 @@ export interface RoutingStats {
   callsByModel: Record<string, number>;
   /** Share of routed requests sent up to the strong model (cascade escalations, router picks). */
   strongCallShare: number;
+  /** The strategy's strong model (cascade and router: the large one; single and fallback: none). */
+  strongModel?: string | null;
   /** Cascade only: share of requests whose small-model answer was escalated. */
   escalationRate: number;
   /** Fallback only: calls retried or moved to another model after a 429/5xx/timeout. */

@@ -1,0 +1,222 @@
+/**
+ * A BullMQ worker process's job loop: one job (one agent run) at a time. For each run it sees it
+ * loads the scenario once (the same file and seed as the run), builds an `Agent` with the HTTP
+ * client and a clock aligned to the run's, and for each job rebuilds the request from its id and
+ * arrival time, runs it and returns the outcome with the ledger rows of its calls. A worker that
+ * dies mid-job loses nothing: its lock expires and another worker's stalled check re-queues the job.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Agent } from '../agent/agent.ts';
+import { BenchError } from '../errors.ts';
+import { HttpLlmClient } from '../llm/http-client.ts';
+import { Ledger, type LedgerRow } from '../metrics/ledger.ts';
+import type { CacheStats } from '../results/schema.ts';
+import { prepareScenario } from '../sweep/prepare.ts';
+import { RequestFactory } from '../workload/requests.ts';
+import { EpochClock } from './epoch-clock.ts';
+import {
+  DEFAULT_LOCK_MS,
+  DEFAULT_MAX_STALLED,
+  DEFAULT_QUEUE,
+  DEFAULT_STALLED_INTERVAL_MS,
+  runMetaKey,
+  type JobData,
+  type JobResult,
+  type RoutingDelta,
+  type RunMeta,
+} from './protocol.ts';
+
+/** Options of a worker. */
+export interface BenchWorkerOptions {
+  redisUrl: string;
+  /** @default DEFAULT_QUEUE */
+  queue?: string;
+  /** Job lock, real ms: a dead worker's job is re-queued this long after it died (plus a stalled interval). @default DEFAULT_LOCK_MS */
+  lockMs?: number;
+  /** @default DEFAULT_STALLED_INTERVAL_MS */
+  stalledIntervalMs?: number;
+  /** @default DEFAULT_MAX_STALLED */
+  maxStalled?: number;
+  /** Bearer token for the target. */
+  apiKey?: string;
+  /** Load this run before taking jobs (a worker the run started for itself). */
+  preloadRun?: string;
+}
+
+/** A running worker. */
+export interface BenchWorker {
+  /** Jobs finished so far. */
+  readonly processed: number;
+  /** Stops taking jobs, lets the running one finish, disconnects. */
+  close(): Promise<void>;
+}
+
+/** Runs loaded by this worker, kept while jobs may still come (the most recent few). */
+const MAX_RUNS = 4;
+
+interface LoadedRun {
+  meta: RunMeta;
+  agent: Agent;
+  clock: EpochClock;
+  factory: RequestFactory;
+  /** Ledger rows of the job running now (one job at a time). */
+  rows: LedgerRow[];
+}
+
+/** Starts a worker on `queue`; resolves once it is connected and (if asked) has loaded its run. */
+export async function startBenchWorker(options: BenchWorkerOptions): Promise<BenchWorker> {
+  const queue = options.queue ?? DEFAULT_QUEUE;
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new BenchError('USAGE', `bench worker: cannot reach Redis at ${options.redisUrl} (${(err as Error).message}); start Redis or pass --redis <url>`);
+  }
+  const runs = new Map<string, Promise<LoadedRun>>();
+  const name = `${hostname()}:${process.pid}`;
+  let processed = 0;
+
+  const load = (runId: string): Promise<LoadedRun> => {
+    let p = runs.get(runId);
+    if (p === undefined) {
+      p = loadRun(redis, queue, runId, options.apiKey);
+      runs.set(runId, p);
+      p.catch(() => runs.delete(runId));
+      if (runs.size > MAX_RUNS) {
+        const [oldest, old] = runs.entries().next().value!;
+        runs.delete(oldest);
+        void old.then((r) => r.agent.close(), () => undefined);
+      }
+    }
+    return p;
+  };
+  if (options.preloadRun !== undefined) await load(options.preloadRun);
+
+  const worker = new Worker<JobData, JobResult>(
+    queue,
+    async (job: Job<JobData, JobResult>) => {
+      const run = await load(job.data.runId);
+      run.clock.originEpochMs = job.data.originEpochMs;
+      const pickedUpMs = run.clock.now();
+      const req = run.factory.make(job.data.id, job.data.arrivalMs);
+      const routingBefore = { ...run.agent.routing, callsByModel: { ...run.agent.routing.callsByModel } };
+      const cachesBefore = snapshotCaches(run.agent.cacheStats());
+      run.rows = [];
+      const outcome = await run.agent.run(req);
+      const endMs = run.clock.now();
+      processed++;
+      return {
+        outcome,
+        pickedUpMs,
+        endMs,
+        rows: run.rows,
+        routing: routingDelta(run.agent, routingBefore),
+        caches: cacheDelta(run.agent.cacheStats(), cachesBefore),
+        attemptsStarted: job.attemptsStarted,
+        worker: name,
+      };
+    },
+    {
+      connection: { url: options.redisUrl, maxRetriesPerRequest: null },
+      concurrency: 1,
+      lockDuration: options.lockMs ?? DEFAULT_LOCK_MS,
+      stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
+      maxStalledCount: options.maxStalled ?? DEFAULT_MAX_STALLED,
+    },
+  );
+  // errors of the connection are retried by BullMQ; keep them from crashing the process
+  worker.on('error', (err) => process.stderr.write(`bench worker: ${err.message}\n`));
+  await worker.waitUntilReady();
+  return {
+    get processed() {
+      return processed;
+    },
+    async close() {
+      await worker.close();
+      for (const p of runs.values()) await p.then((r) => r.agent.close(), () => undefined);
+      redis.disconnect();
+    },
+  };
+}
+
+/** Loads a run's scenario and builds its agent. */
+async function loadRun(redis: Redis, queue: string, runId: string, apiKey: string | undefined): Promise<LoadedRun> {
+  const text = await redis.get(runMetaKey(queue, runId));
+  if (text === null) throw new Error(`run ${runId}: no metadata at ${runMetaKey(queue, runId)} (the run ended, or uses another Redis or queue)`);
+  const meta = JSON.parse(text) as RunMeta;
+  const file = existsSync(meta.scenarioFile) ? meta.scenarioFile : resolve(meta.scenarioFileArg);
+  if (!existsSync(file)) throw new Error(`run ${runId}: scenario file not found here (${meta.scenarioFile}, or ${meta.scenarioFileArg} from ${process.cwd()})`);
+  const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
+  if (sha !== meta.scenarioSha256) {
+    throw new Error(`run ${runId}: ${file} differs from the run's scenario file (sha256 ${sha.slice(0, 12)} ≠ ${meta.scenarioSha256.slice(0, 12)}); check out the same version`);
+  }
+  const prepared = await prepareScenario(file, { seed: meta.seed, requestsPerDay: meta.requestsPerDay, durationHours: meta.durationHours });
+  const config = prepared.configurations.find((c) => c.name === meta.configuration);
+  if (config === undefined) throw new Error(`run ${runId}: ${file} has no configuration "${meta.configuration}"`);
+  const clock = new EpochClock(0, meta.timeScale);
+  const client = new HttpLlmClient({ baseUrl: meta.baseUrl, catalog: prepared.catalog, clock, timeScale: meta.timeScale, ...(apiKey ? { apiKey } : {}) });
+  const loaded: LoadedRun = {
+    meta,
+    clock,
+    factory: new RequestFactory(prepared.scenario, meta.seed),
+    rows: [],
+    agent: undefined as unknown as Agent,
+  };
+  loaded.agent = new Agent({
+    clock,
+    client,
+    ledger: new Ledger((row) => loaded.rows.push(row)),
+    catalog: prepared.catalog,
+    scenario: prepared.scenario,
+    strategies: config.strategies,
+    seed: meta.seed,
+    // the same namespace in every worker of the run: Redis-backed caches are shared between them
+    cacheNamespace: `bench:${prepared.scenario.name}:${config.name}:${meta.seed}:${runId}`,
+  });
+  return loaded;
+}
+
+type RoutingCounters = Agent['routing'];
+
+function routingDelta(agent: Agent, before: RoutingCounters): RoutingDelta | null {
+  const now = agent.routing;
+  const label = agent.routingStats()?.strategy;
+  if (label === undefined || now.routed === before.routed) return null;
+  const callsByModel: Record<string, number> = {};
+  for (const [m, n] of Object.entries(now.callsByModel)) {
+    const d = n - (before.callsByModel[m] ?? 0);
+    if (d !== 0) callsByModel[m] = d;
+  }
+  return {
+    label,
+    callsByModel,
+    routed: now.routed - before.routed,
+    strong: now.strong - before.strong,
+    escalated: now.escalated - before.escalated,
+    retries: now.retries - before.retries,
+    fallbacks: now.fallbacks - before.fallbacks,
+  };
+}
+
+const CACHE_COUNTERS = ['lookups', 'hits', 'misses', 'falseHits', 'staleHits', 'evictions', 'savedUsd'] as const;
+
+function snapshotCaches(stats: Record<string, CacheStats>): Record<string, CacheStats> {
+  return Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, { ...v }]));
+}
+
+function cacheDelta(now: Record<string, CacheStats>, before: Record<string, CacheStats>): Record<string, CacheStats> {
+  const out: Record<string, CacheStats> = {};
+  for (const [k, v] of Object.entries(now)) {
+    const b = before[k];
+    const d = { ...v };
+    for (const c of CACHE_COUNTERS) d[c] = v[c] - (b?.[c] ?? 0);
+    if (d.lookups !== 0 || d.evictions !== 0) out[k] = d;
+  }
+  return out;
+}
