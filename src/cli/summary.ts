@@ -1,5 +1,6 @@
 /** The summary `bench run` prints: one row per configuration, then the findings in a few lines. */
 import { routingCurves } from '../metrics/routing-curves.ts';
+import { findings } from '../report/index.ts';
 import type { ResultsFile } from '../results/schema.ts';
 import { ms, pct, textTable, usd } from './format.ts';
 
@@ -30,16 +31,8 @@ export function summaryNotes(results: ResultsFile): string[] {
     `${first.requests.total.toLocaleString('en-US')} requests per configuration over ${first.durationHours} h (seed ${results.seed}); ` +
       `simulated in ${configs.map((c) => Math.round(c.engine.wallMs)).join('/')} ms.`,
   );
-  const top = first.cost.topStep;
-  if (top !== null) lines.push(`Most expensive step (${first.name}): ${top.step}, ${pct(top.share)} of call spend (${usd(top.costPerDayUsd)}/day).`);
-  const meeting = configs.filter((c) => c.slo.checks.length > 0 && c.slo.meetsAll).sort((a, b) => a.cost.perDayUsd - b.cost.perDayUsd);
-  if (configs.some((c) => c.slo.checks.length > 0)) {
-    lines.push(
-      meeting.length > 0
-        ? `Cheapest configuration meeting every SLO: ${meeting[0]!.name} at ${usd(meeting[0]!.cost.perDayUsd)}/day.`
-        : 'No configuration meets every SLO.',
-    );
-  }
+  // the same findings, in the same words, as the report's "what this run says"
+  for (const sentence of findings(results).sentences) lines.push(sentence.text);
   for (const curve of routingCurves(results)) {
     const group = Object.entries(curve.group).map(([k, v]) => `${k}=${v}`).join(' ');
     const share = (v: number | null) => (v === null ? 'not reached' : `${pct(v)} strong calls`);

@@ -15,6 +15,8 @@ import type { MockServerOptions } from '../../mock-llm/index.ts';
 import { HttpLlmClient } from '../llm/http-client.ts';
 import { LatencyHistogram } from '../metrics/histogram.ts';
 import type { ConfigResult } from '../results/schema.ts';
+import { epochNowMs } from '../scale/protocol.ts';
+import { QueueRun, type RedisRunOptions } from '../scale/queue-run.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { RealClock } from './clock.ts';
 import { executeConfiguration, type Configuration, type SimulateOptions } from './simulate.ts';
@@ -27,6 +29,8 @@ export interface LiveOptions {
   timeScale?: number;
   /** Bearer token for the target (from the environment; never written to results). */
   apiKey?: string;
+  /** Run the jobs on BullMQ workers through Redis instead of the in-process executor. */
+  redis?: RedisRunOptions;
 }
 
 const BENCH_BIN = fileURLToPath(new URL('../../bin/bench.js', import.meta.url));
@@ -60,19 +64,27 @@ export async function runLiveConfiguration(
     baseUrl = `${mock.url}/v1`;
   }
   await warmUp(baseUrl, options.apiKey);
-  const clock = new RealClock(timeScale);
-  const client = new HttpLlmClient({ baseUrl, catalog, clock, timeScale, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
-  const sendLag = new LatencyHistogram();
+  let queueRun: QueueRun | undefined;
   try {
+    // workers start and load the scenario before the clock starts: neither is measured
+    if (options.redis !== undefined) {
+      queueRun = await QueueRun.start({ options: options.redis, scenario, config, seed: options.seed, baseUrl, timeScale });
+    }
+    const clock = new RealClock(timeScale);
+    const originEpochMs = epochNowMs() - clock.now() / timeScale;
+    const client = new HttpLlmClient({ baseUrl, catalog, clock, timeScale, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
+    const sendLag = new LatencyHistogram();
+    const failed = queueRun?.failed;
     const result = await executeConfiguration(scenario, catalog, config, options, {
       clock,
       client,
       promptCache: () => new Map(),
       drive: async (allDone) => {
-        await allDone;
+        await (failed === undefined ? allDone : Promise.race([allDone, failed]));
         if (clock.error !== undefined && clock.error !== null) throw clock.error;
       },
       onSend: (lagMs) => sendLag.record(Math.max(0, lagMs)),
+      ...(queueRun !== undefined ? { remote: queueRun.executor(clock, originEpochMs) } : {}),
     });
     const lag = sendLag.percentiles();
     const warnings: string[] = [];
@@ -82,8 +94,15 @@ export async function runLiveConfiguration(
           'latencies still count from the intended send times',
       );
     }
-    return { ...result, live: { target: options.target ?? 'mock-llm (started by bench)', timeScale, sendLagMs: lag, warnings } };
+    const live: NonNullable<ConfigResult['live']> = { target: options.target ?? 'mock-llm (started by bench)', timeScale, sendLagMs: lag, warnings };
+    if (queueRun !== undefined) {
+      const facts = queueRun.facts();
+      warnings.push(...facts.warnings);
+      live.queue = { name: facts.queue, retriedJobs: facts.retriedJobs };
+    }
+    return { ...result, live };
   } finally {
+    await queueRun?.shutdown();
     mock?.close();
   }
 }

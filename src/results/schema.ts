@@ -175,6 +175,8 @@ export interface ConfigResult {
     /** Actual − intended send time, scenario milliseconds. */
     sendLagMs: Percentiles;
     warnings: string[];
+    /** Runs on BullMQ workers (`--redis`): the queue, and jobs run again after their worker died mid-job. */
+    queue?: { name: string; retriedJobs: number };
   };
   /** Headline figures of each replication (one seed each) when the run was replicated: the noise the gate measures. */
   replicates?: Array<{ seed: number; metrics: HeadlineMetrics }>;

@@ -12,7 +12,8 @@ export class EpochClock implements Clock {
   private failure: unknown = null;
 
   constructor(
-    readonly originEpochMs: number,
+    /** Scenario time 0, epoch ms; settable, as a worker learns it from the run's jobs. */
+    public originEpochMs: number,
     readonly timeScale = 1,
   ) {}
 

@@ -122,9 +122,12 @@ interface StreamResult {
 async function measureTiming(url: string, serverPid: number | undefined): Promise<Record<string, unknown>> {
   const promptTokens = encodeChat(MESSAGES as never, 'gpt-4o').length;
   const configuredTtftMs = TIMED.ttftBaseMs + TIMED.prefillMsPerInputToken * promptTokens;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: STREAMS });
   const body = JSON.stringify({ model: TIMED_MODEL, messages: MESSAGES, stream: true, max_tokens: STREAM_TOKENS });
-  // warm-up: a few streams so connection setup and JIT are not measured
+  // warm-up: open all STREAMS keep-alive connections (zero-latency calls) and run a few timed
+  // streams, so TCP connects and JIT are not measured
+  const zeroBody = JSON.stringify({ model: ZERO_MODEL, messages: MESSAGES, max_tokens: 1 });
+  await Promise.all(Array.from({ length: STREAMS }, () => oneStream(url, zeroBody, agent, 0)));
   await Promise.all(Array.from({ length: 20 }, () => oneStream(url, body, agent, configuredTtftMs)));
   await fetch(`${url}/v1/ledger`, { method: 'DELETE' });
   const cpuBefore = processCpuMs(serverPid);

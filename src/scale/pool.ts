@@ -1,0 +1,213 @@
+/**
+ * The worker processes a BullMQ run starts for itself: `bench worker` children, a fixed number
+ * or following the scenario's autoscaler (the same rule as the in-process executor: desired =
+ * ceil(current × metric / target), min/max, step limit, cooldown on the way down). A scaled-down
+ * worker gets SIGTERM and finishes its job before it leaves; a worker that dies is replaced.
+ * Worker-hours count each process from launch to exit, on the run's (scaled) timeline.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { WorkersSpec } from '../scenario/schema.ts';
+import { epochNowMs } from './protocol.ts';
+
+const BENCH_BIN = fileURLToPath(new URL('../../bin/bench.js', import.meta.url));
+
+/** How long a worker process may take to start and load its run (real ms). */
+export const WORKER_READY_TIMEOUT_MS = 90_000;
+
+/** How the pool's children are started. */
+export interface PoolOptions {
+  redisUrl: string;
+  queue: string;
+  /** Run the children preload. */
+  runId: string;
+  lockMs: number;
+  stalledIntervalMs: number;
+  maxStalled: number;
+  spec: WorkersSpec;
+  timeScale: number;
+}
+
+interface Child {
+  proc: ChildProcess;
+  launchedEpochMs: number;
+  exitedEpochMs: number | null;
+  ready: boolean;
+  retiring: boolean;
+  stderr: string;
+}
+
+/** What the autoscaler reads at a tick. */
+export interface QueueLoad {
+  waiting: number;
+  active: number;
+  /** Busy share of serving workers, averaged since the last tick. */
+  utilization: number;
+}
+
+/** The run's own worker processes. */
+export class WorkerPool {
+  private readonly children = new Set<Child>();
+  private readonly gone: Child[] = [];
+  private stopped = false;
+  private originEpochMs = epochNowMs();
+  private lastScaleEpochMs = -Infinity;
+  /** Workers that exited without being asked to. */
+  crashes = 0;
+  /** Autoscaler decisions, scenario ms. */
+  readonly scaleEvents: Array<{ tMs: number; from: number; to: number }> = [];
+  /** Reasons children died, for the run's warnings. */
+  readonly problems: string[] = [];
+
+  constructor(private readonly options: PoolOptions) {}
+
+  /** Launches the initial workers and waits until each is ready (connected, run loaded). */
+  async start(): Promise<void> {
+    const spec = this.options.spec;
+    const initial = spec.type === 'fixed' ? spec.workers : spec.min;
+    await Promise.all(Array.from({ length: initial }, () => this.launch()));
+  }
+
+  /** The run's clock started: worker-hours count from here (initial workers as if launched now). */
+  startClock(originEpochMs: number): void {
+    this.originEpochMs = originEpochMs;
+  }
+
+  /** Workers able to take jobs now. */
+  get serving(): number {
+    let n = 0;
+    for (const c of this.children) if (c.ready && !c.retiring) n++;
+    return n;
+  }
+
+  /** Workers launched and not yet asked to leave. */
+  get current(): number {
+    let n = 0;
+    for (const c of this.children) if (!c.retiring) n++;
+    return n;
+  }
+
+  /** Worker-hours on the run's timeline, up to now for the running ones. */
+  workerHours(): number {
+    const now = epochNowMs();
+    let ms = 0;
+    for (const c of [...this.gone, ...this.children]) ms += Math.max(0, (c.exitedEpochMs ?? now) - Math.max(c.launchedEpochMs, this.originEpochMs));
+    return (ms * this.options.timeScale) / 3_600_000;
+  }
+
+  /** One autoscaler decision (a no-op for a fixed pool). */
+  tick(load: QueueLoad): void {
+    const spec = this.options.spec;
+    if (this.stopped || spec.type !== 'autoscale') return;
+    const current = this.current;
+    const serving = Math.max(1, this.serving);
+    let metric: number;
+    if (spec.metric === 'utilization') {
+      metric = load.utilization;
+      if (load.waiting > 0) metric = Math.max(metric, (load.active + load.waiting) / serving);
+    } else if (spec.metric === 'queuePerWorker') {
+      metric = load.waiting / serving;
+    } else {
+      metric = (load.waiting + load.active) / serving;
+    }
+    const desired = Math.min(spec.max, Math.max(spec.min, Math.ceil(current * (metric / spec.target) - 1e-9)));
+    const now = epochNowMs();
+    const tMs = (now - this.originEpochMs) * this.options.timeScale;
+    if (desired > current) {
+      const add = Math.min(spec.maxStep, desired - current);
+      for (let i = 0; i < add; i++) void this.launch().catch(() => undefined);
+      this.scaleEvents.push({ tMs, from: current, to: current + add });
+      this.lastScaleEpochMs = now;
+    } else if (desired < current && (now - this.lastScaleEpochMs) * this.options.timeScale >= spec.cooldownS * 1000) {
+      const remove = Math.min(spec.maxStep, current - desired);
+      this.scaleEvents.push({ tMs, from: current, to: current - remove });
+      this.lastScaleEpochMs = now;
+      // the youngest go first (they are the likeliest still starting or idle); each drains its job
+      const order = [...this.children].filter((c) => !c.retiring).sort((a, b) => b.launchedEpochMs - a.launchedEpochMs);
+      for (const c of order.slice(0, remove)) this.retire(c);
+    }
+  }
+
+  /** Asks every worker to finish its job and leave; resolves when all have (SIGKILL after `graceMs`). */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopped = true;
+    const exits = [...this.children].map((c) => {
+      this.retire(c);
+      return new Promise<void>((resolve) => {
+        if (c.exitedEpochMs !== null) return resolve();
+        const timer = setTimeout(() => c.proc.kill('SIGKILL'), graceMs);
+        c.proc.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    });
+    await Promise.all(exits);
+  }
+
+  /** Process ids of the running workers (tests kill one). */
+  pids(): number[] {
+    return [...this.children].filter((c) => c.exitedEpochMs === null && c.proc.pid !== undefined).map((c) => c.proc.pid!);
+  }
+
+  private retire(c: Child): void {
+    if (c.retiring) return;
+    c.retiring = true;
+    if (c.exitedEpochMs === null) c.proc.kill('SIGTERM');
+  }
+
+  private launch(): Promise<void> {
+    const o = this.options;
+    const args = [
+      BENCH_BIN,
+      'worker',
+      '--redis',
+      o.redisUrl,
+      '--queue',
+      o.queue,
+      '--run',
+      o.runId,
+      '--lock-ms',
+      String(o.lockMs),
+      '--stalled-interval-ms',
+      String(o.stalledIntervalMs),
+      '--max-stalled',
+      String(o.maxStalled),
+    ];
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: Child = { proc, launchedEpochMs: epochNowMs(), exitedEpochMs: null, ready: false, retiring: false, stderr: '' };
+    this.children.add(child);
+    return new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => {
+        reject(new Error(`bench worker (pid ${proc.pid}) not ready after ${WORKER_READY_TIMEOUT_MS} ms: ${child.stderr.slice(-500)}`));
+        this.retire(child);
+      }, WORKER_READY_TIMEOUT_MS);
+      proc.stdout!.on('data', (d: Buffer) => {
+        if (child.ready) return;
+        out += d.toString();
+        if (/bench worker ready/.test(out)) {
+          child.ready = true;
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      proc.stderr!.on('data', (d: Buffer) => {
+        child.stderr = (child.stderr + d.toString()).slice(-4000);
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        child.exitedEpochMs = epochNowMs();
+        this.children.delete(child);
+        this.gone.push(child);
+        if (!child.ready) reject(new Error(`bench worker exited (${signal ?? code}) before it was ready: ${child.stderr.slice(-500)}`));
+        if (!child.retiring && !this.stopped) {
+          // died on its own (OOM, a kill, a crash): its job is re-queued by the stalled check; replace the worker
+          this.crashes++;
+          this.problems.push(`worker pid ${proc.pid} exited (${signal ?? code})${child.stderr ? `: ${child.stderr.trim().split('\n').slice(-1)[0]}` : ''}`);
+          if (child.ready) void this.launch().catch(() => undefined);
+        }
+      });
+    });
+  }
+}
