@@ -27,7 +27,7 @@ export interface GateOptions {
   thresholds?: ThresholdOverrides;
   /** Two-sided confidence of the intervals. @default the scenario's `gate.confidence`, else 0.95 */
   confidence?: number;
-  /** Bootstrap resamples per configuration and metric. @default 4000 */
+  /** Bootstrap resamples per configuration and metric. @default 10000 */
   resamples?: number;
   /** How the report names the baseline (e.g. its path). @default its scenario file */
   baselineLabel?: string;

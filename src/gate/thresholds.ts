@@ -50,8 +50,8 @@ export const DEFAULT_GATE_THRESHOLDS: Readonly<Partial<Record<GateMetric, Readon
 
 /** Confidence level of the bootstrap intervals. @default 0.95 */
 export const DEFAULT_GATE_CONFIDENCE = 0.95;
-/** Bootstrap resamples per configuration and metric; 4000 keeps the 2.5% tails stable to ~0.5% of their value. */
-export const DEFAULT_BOOTSTRAP_RESAMPLES = 4000;
+/** Bootstrap resamples per configuration and metric; the expanded tails at 5 seeds sit near 0.1%, so ~10 resamples lie beyond each end. */
+export const DEFAULT_BOOTSTRAP_RESAMPLES = 10_000;
 /** Seeds per configuration in a baseline when neither the flag nor the scenario's `gate.replications` says. */
 export const DEFAULT_BASELINE_REPLICATIONS = 5;
 

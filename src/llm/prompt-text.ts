@@ -4,13 +4,9 @@
  * tokens, with the step's system prompt identical across requests (so provider prompt caching
  * sees the same prefix the simulator assumes).
  */
-import { encodePrompt, GENERATION_VOCABULARY, type CountedMessage } from '../../mock-llm/tokens.ts';
+import { GENERATION_VOCABULARY, type CountedMessage } from '../../mock-llm/tokens.ts';
+import { promptLayout } from './prompt-layout.ts';
 import { hashString, Rng } from '../random.ts';
-
-/** Tokens the chat layout adds around one message, and after the last one. */
-const MESSAGE_OVERHEAD = encodePrompt([{ role: 'user', content: '' }]).length - encodePrompt([]).length;
-const SYSTEM_OVERHEAD = encodePrompt([{ role: 'system', content: '' }]).length - encodePrompt([]).length;
-const PRIMER = encodePrompt([]).length;
 
 function words(count: number, seedText: string): string {
   if (count <= 0) return '';
@@ -26,14 +22,10 @@ function words(count: number, seedText: string): string {
  * the same step), then the user message (text fixed by `promptKey`).
  */
 export function promptMessages(step: string, prefixTokens: number, inputTokens: number, promptKey: string): CountedMessage[] {
+  const layout = promptLayout(prefixTokens, inputTokens);
   const messages: CountedMessage[] = [];
-  let used = PRIMER;
-  if (prefixTokens > SYSTEM_OVERHEAD) {
-    messages.push({ role: 'system', content: words(prefixTokens - SYSTEM_OVERHEAD, `system|${step}`) });
-    used += prefixTokens;
-  }
-  const userWords = Math.max(1, inputTokens - used - MESSAGE_OVERHEAD);
-  messages.push({ role: 'user', content: words(userWords, `user|${step}|${promptKey}`) });
+  if (layout.systemTokens > 0) messages.push({ role: 'system', content: words(layout.systemContentTokens, `system|${step}`) });
+  messages.push({ role: 'user', content: words(layout.userContentTokens, `user|${step}|${promptKey}`) });
   return messages;
 }
 

@@ -10,11 +10,14 @@ import { judge } from '../../mock-llm/quality.ts';
 import { hashString, mix32, Rng } from '../random.ts';
 import type { Clock, Signal } from '../engine/clock.ts';
 import type { FaultsSpec } from '../scenario/schema.ts';
+import { promptLayout } from './prompt-layout.ts';
 import type { ChatCall, ChatResult, EmbedCall, EmbedResult, LlmClient } from './client.ts';
 
 /** Time a provider takes to refuse a request (429 / 5xx before any token). */
 const REFUSAL_MS = 40;
 const MINUTE_MS = 60_000;
+/** Providers cache prompt prefixes in steps of this many tokens past the minimum. */
+const PROMPT_CACHE_STEP_TOKENS = 128;
 
 /** Provider prompt-cache accounting, per model. */
 export interface PromptCacheStats {
@@ -39,7 +42,8 @@ class ModelServer {
   private readonly windowTokens: number[] = [];
   private windowHead = 0;
   private windowTokenSum = 0;
-  readonly prefixLastUse = new Map<string, number>();
+  /** Provider prompt cache: prefix key → expiry (scenario ms). */
+  readonly prefixExpiry = new Map<string, number>();
   readonly modelHash: number;
 
   constructor(
@@ -225,23 +229,39 @@ export class SimLlmClient implements LlmClient {
   }
 
   /**
-   * The provider's automatic prompt caching: the step's static prefix is billed at the cached
-   * price when it is long enough and was sent to the same model within the cache's TTL.
+   * The provider's automatic prompt caching, as mock-llm (and OpenAI) do it: every prefix length
+   * from the minimum on, in 128-token steps, is remembered for the TTL; the longest one seen
+   * before is billed at the cached price and skips prefill. Prefixes are compared through the
+   * prompt's layout: the step's system message is the same for every request of the step, the
+   * user's content is the same for the same prompt wording.
    */
   private providerCache(server: ModelServer, call: ChatCall, now: number): number {
     const pc = server.spec.promptCaching;
-    if (!this.options.promptCaching || pc === null || call.prefixTokens < pc.minPrefixTokens) return 0;
+    if (!this.options.promptCaching || pc === null || call.inputTokens < pc.minPrefixTokens) return 0;
     let stats = this.promptCache.get(call.model);
     if (stats === undefined) this.promptCache.set(call.model, (stats = { lookups: 0, hits: 0, cachedTokens: 0, savedUsd: 0 }));
     stats.lookups++;
-    const last = server.prefixLastUse.get(call.step);
-    server.prefixLastUse.set(call.step, now);
-    if (last === undefined || now - last > pc.ttlS * 1000) return 0;
-    // OpenAI caches in 128-token increments past the first 1024
-    const cached = Math.min(call.prefixTokens, pc.minPrefixTokens + Math.floor((call.prefixTokens - pc.minPrefixTokens) / 128) * 128);
+    const layout = promptLayout(call.prefixTokens, call.inputTokens);
+    const wording = call.promptKey ?? `job:${call.jobId}`;
+    const expiries = server.prefixExpiry;
+    const ttlMs = pc.ttlS * 1000;
+    let cached = 0;
+    for (let b = pc.minPrefixTokens; b <= call.inputTokens; b += PROMPT_CACHE_STEP_TOKENS) {
+      const key =
+        b <= layout.userContentStart
+          ? `${call.step}|${layout.systemTokens}|${b}`
+          : b <= layout.userContentEnd
+            ? `${call.step}|${layout.systemTokens}|${wording}|${b}`
+            : `${call.step}|${layout.systemTokens}|${wording}|${layout.userContentEnd}|${b}`;
+      const expiry = expiries.get(key);
+      if (expiry !== undefined && expiry > now) cached = b;
+      expiries.set(key, now + ttlMs);
+    }
+    if (cached === 0) return 0;
     stats.hits++;
     stats.cachedTokens += cached;
     stats.savedUsd += (cached * (server.spec.pricing.inputPer1M - server.spec.pricing.cachedInputPer1M)) / 1_000_000;
     return cached;
   }
+
 }

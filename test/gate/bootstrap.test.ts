@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapChange, quantileSorted, relativeChange } from '../../src/gate/bootstrap.ts';
+import { bootstrapChange, expandedTailProbability, normalCdf, quantileSorted, relativeChange, studentTQuantile } from '../../src/gate/bootstrap.ts';
 import { Rng } from '../../src/random.ts';
 
 const options = (paired = false) => ({ confidence: 0.95, resamples: 4000, rng: new Rng(1), paired });
@@ -55,5 +55,23 @@ describe('bootstrapChange', () => {
     const a = bootstrapChange([1, 3, 2, 5], [2, 4, 3, 3], { ...options(), rng: new Rng(9) });
     const b = bootstrapChange([1, 3, 2, 5], [2, 4, 3, 3], { ...options(), rng: new Rng(9) });
     expect(a).toEqual(b);
+  });
+});
+
+describe('interval tails', () => {
+  it('computes Student t quantiles (known table values)', () => {
+    expect(studentTQuantile(0.975, 1)).toBeCloseTo(12.7062047, 5);
+    expect(studentTQuantile(0.975, 4)).toBeCloseTo(2.7764451, 6);
+    expect(studentTQuantile(0.975, 9)).toBeCloseTo(2.2621572, 6);
+    expect(studentTQuantile(0.95, 30)).toBeCloseTo(1.6972609, 6);
+  });
+  it('computes the normal CDF (known values)', () => {
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(-1.959964)).toBeCloseTo(0.025, 6);
+    expect(normalCdf(1)).toBeCloseTo(0.8413447, 6);
+  });
+  it('widens the tails for few values: Φ(−√(5/4)·t(0.975, 4)) at 5 seeds', () => {
+    expect(expandedTailProbability(0.95, 5)).toBeCloseTo(0.000955, 5);
+    expect(expandedTailProbability(0.95, 1000)).toBeCloseTo(0.025, 3);
   });
 });

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { resolveScenario } from '../../src/scenario/load.ts';
+import { expandSweep } from '../../src/sweep/configurations.ts';
+import { simulateConfiguration } from '../../src/engine/simulate.ts';
+import { runLiveConfiguration } from '../../src/engine/live.ts';
+import type { ConfigResult } from '../../src/results/schema.ts';
+
+/**
+ * A small scenario played live against mock-llm (its own process, loopback), 20× faster than
+ * real time, against its simulation with the same seed. One model with a narrow latency spread,
+ * so a few hundred requests pin the percentiles; enough workers that nobody queues.
+ */
+const TIME_SCALE = 20;
+const WALL_SECONDS = 6;
+const { scenario, catalog } = resolveScenario({
+  name: 'live-fidelity',
+  seed: 5,
+  traffic: { requestsPerDay: 300_000, durationHours: (WALL_SECONDS * TIME_SCALE) / 3600 },
+  models: { 'steady-mini': { extends: 'gpt-4o-mini', latency: { ttftCv: 0.1, itlCv: 0.1 } } },
+  requestMix: [
+    { name: 'q', share: 1, inputTokens: { dist: 'lognormal', mean: 300, cv: 0.4 }, outputTokens: { dist: 'lognormal', mean: 120, cv: 0.3 }, difficulty: 0.3, intents: 500 },
+  ],
+  workflow: [{ type: 'llm', name: 'answer', model: 'steady-mini', systemPromptTokens: 200 }],
+  strategies: { workers: { type: 'fixed', workers: 64 }, streaming: { steps: ['answer'] } },
+});
+const config = expandSweep(scenario)[0]!;
+
+const tokens = (c: ConfigResult) => c.cost.byModel['steady-mini']!;
+const within = (live: number, sim: number, tolerance: number) => Math.abs(live - sim) / sim <= tolerance;
+
+describe('live mode against mock-llm', () => {
+  it('agrees with the simulation: tokens and cost exactly, latency within 10%, sends on time', async () => {
+    const sim = await simulateConfiguration(scenario, catalog, config, { seed: 5 });
+    const live = await runLiveConfiguration(scenario, catalog, config, { seed: 5, timeScale: TIME_SCALE });
+    expect(live.requests).toEqual(sim.requests.total === live.requests.total ? { ...live.requests } : sim.requests);
+    expect(live.requests.failed).toBe(0);
+    expect(tokens(live).inputTokens).toBe(tokens(sim).inputTokens);
+    expect(tokens(live).outputTokens).toBe(tokens(sim).outputTokens);
+    expect(live.cost.perDayUsd).toBeCloseTo(sim.cost.perDayUsd, 9);
+    const report = {
+      e2eP50: [sim.latencyMs.e2e.p50, live.latencyMs.e2e.p50],
+      e2eP95: [sim.latencyMs.e2e.p95, live.latencyMs.e2e.p95],
+      ttftP50: [sim.latencyMs.ttft.p50, live.latencyMs.ttft.p50],
+      ttftP95: [sim.latencyMs.ttft.p95, live.latencyMs.ttft.p95],
+      sendLagP99: live.live!.sendLagMs.p99 / TIME_SCALE,
+    };
+    console.log('live fidelity (sim, live ms):', JSON.stringify(report));
+    expect(within(live.latencyMs.e2e.p50, sim.latencyMs.e2e.p50, 0.1)).toBe(true);
+    expect(within(live.latencyMs.e2e.p95, sim.latencyMs.e2e.p95, 0.1)).toBe(true);
+    expect(within(live.latencyMs.ttft.p50, sim.latencyMs.ttft.p50, 0.1)).toBe(true);
+    expect(within(live.latencyMs.ttft.p95, sim.latencyMs.ttft.p95, 0.1)).toBe(true);
+    // send lag in wall milliseconds
+    expect(live.live!.sendLagMs.p99 / TIME_SCALE).toBeLessThan(5);
+  });
+});
