@@ -71,3 +71,21 @@ export interface LlmClient {
   chat(call: ChatCall): Promise<ChatResult>;
   embed(call: EmbedCall): Promise<EmbedResult>;
 }
+
+/** The result of a call that produced no answer (refused, failed or timed out): nothing billed. */
+export function failedChat(call: ChatCall, outcome: ChatResult['outcome'], latencyMs: number, retryAfterMs?: number): ChatResult {
+  const r: ChatResult = {
+    outcome,
+    model: call.model,
+    inputTokens: call.inputTokens,
+    cachedInputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    latencyMs,
+    ttftMs: 0,
+    correct: false,
+    confidence: 0,
+  };
+  if (retryAfterMs !== undefined) r.retryAfterMs = retryAfterMs;
+  return r;
+}

@@ -9,7 +9,7 @@ import { getModel, type Catalog } from '../../mock-llm/catalog.ts';
 import { MOCK_REQUEST_HEADERS } from '../../mock-llm/core.ts';
 import { callCostUsd } from '../../mock-llm/pricing.ts';
 import type { Clock } from '../engine/clock.ts';
-import type { ChatCall, ChatResult, EmbedCall, EmbedResult, LlmClient } from './client.ts';
+import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient } from './client.ts';
 import { embeddingTexts, promptMessages } from './prompt-text.ts';
 
 /** Options of the HTTP client. */
@@ -59,22 +59,7 @@ export class HttpLlmClient implements LlmClient {
       call.timeoutMs === undefined
         ? undefined
         : setTimeout(() => controller.abort(), call.timeoutMs / (this.options.timeScale ?? 1));
-    const failed = (outcome: ChatResult['outcome'], retryAfterMs?: number): ChatResult => {
-      const r: ChatResult = {
-        outcome,
-        model: call.model,
-        inputTokens: call.inputTokens,
-        cachedInputTokens: 0,
-        outputTokens: 0,
-        costUsd: 0,
-        latencyMs: clock.now() - start,
-        ttftMs: 0,
-        correct: false,
-        confidence: 0,
-      };
-      if (retryAfterMs !== undefined) r.retryAfterMs = retryAfterMs;
-      return r;
-    };
+    const failed = (outcome: ChatResult['outcome'], retryAfterMs?: number): ChatResult => failedChat(call, outcome, clock.now() - start, retryAfterMs);
     try {
       const res = await fetch(`${this.options.baseUrl}/chat/completions`, {
         method: 'POST',

@@ -11,7 +11,7 @@ import { hashString, mix32, Rng } from '../random.ts';
 import type { Clock, Signal } from '../engine/clock.ts';
 import type { FaultsSpec } from '../scenario/schema.ts';
 import { promptLayout } from './prompt-layout.ts';
-import type { ChatCall, ChatResult, EmbedCall, EmbedResult, LlmClient } from './client.ts';
+import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient } from './client.ts';
 
 /** Time a provider takes to refuse a request (429 / 5xx before any token). */
 const REFUSAL_MS = 40;
@@ -193,21 +193,9 @@ export class SimLlmClient implements LlmClient {
   }
 
   private refused(call: ChatCall, outcome: ChatResult['outcome'], start: number, retryAfterMs?: number): ChatResult {
-    const r: ChatResult = {
-      outcome,
-      model: call.model,
-      inputTokens: call.inputTokens,
-      cachedInputTokens: 0,
-      outputTokens: 0,
-      costUsd: 0,
-      latencyMs: this.options.clock.now() - start,
-      ttftMs: 0,
-      correct: false,
-      confidence: 0,
-    };
-    if (retryAfterMs !== undefined) r.retryAfterMs = retryAfterMs;
-    return r;
+    return failedChat(call, outcome, this.options.clock.now() - start, retryAfterMs);
   }
+
 
   async embed(call: EmbedCall): Promise<EmbedResult> {
     const { clock } = this.options;
