@@ -6,7 +6,9 @@ import yargs, { type Argv } from 'yargs';
 import { BenchError } from '../errors.ts';
 import { mockCommand, MOCK_FLAGS } from './mock-command.ts';
 import { compareCommand, COMPARE_FLAGS, reportCommand, REPORT_FLAGS } from './report-commands.ts';
+import { probeCommand, PROBE_FLAGS } from './probe-command.ts';
 import { runCommand, RUN_FLAGS } from './run-command.ts';
+import { workerCommand, WORKER_FLAGS } from './worker-command.ts';
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -48,6 +50,22 @@ export async function main(argv: string[]): Promise<number> {
       (y) => y.options(MOCK_FLAGS),
       async (args) => {
         exitCode = await mockCommand(args as never);
+      },
+    )
+    .command(
+      'worker',
+      'Run agent jobs of live runs started with `bench run --live --redis <url>` (BullMQ), until interrupted',
+      (y) => y.options(WORKER_FLAGS),
+      async (args) => {
+        exitCode = await workerCommand(args as never);
+      },
+    )
+    .command(
+      'probe <url>',
+      'Closed-loop capacity probe of an HTTP endpoint (autocannon): max requests/s and latency at N connections',
+      (y) => y.positional('url', { type: 'string', describe: 'Endpoint URL, e.g. http://127.0.0.1:8080/agent', demandOption: true }).options(PROBE_FLAGS),
+      async (args) => {
+        exitCode = await probeCommand(args as never);
       },
     )
     .demandCommand(1, 'Name a command; `bench --help` lists them.')

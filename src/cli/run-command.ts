@@ -8,6 +8,7 @@ import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
 import { runScenarioFile } from '../run.ts';
 import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
 import { summaryNotes, summaryTable } from './summary.ts';
+import { redisRunOptions, RUN_REDIS_FLAGS } from './worker-command.ts';
 
 /** Flags of `bench run`, described once. */
 export const RUN_FLAGS = {
@@ -24,6 +25,7 @@ export const RUN_FLAGS = {
   'time-scale': { type: 'number', default: 1, describe: 'Live: play k times faster (mock-llm latencies scaled alike)' },
   duration: { type: 'string', describe: 'Live: play only this much wall time of the day, e.g. 90s, 10m, 1h (sets --duration-hours)' },
   'compare-sim': { type: 'boolean', default: false, describe: 'Live: also simulate, and print simulated vs live per metric' },
+  ...RUN_REDIS_FLAGS,
 } as const satisfies Record<string, Options>;
 
 interface RunArgs {
@@ -41,6 +43,12 @@ interface RunArgs {
   'time-scale': number;
   duration?: string;
   'compare-sim': boolean;
+  redis?: string;
+  queue?: string;
+  'spawn-workers': boolean;
+  'lock-ms'?: number;
+  'stalled-interval-ms'?: number;
+  'max-stalled'?: number;
 }
 
 /** `90s`, `10m`, `1.5h` → seconds. */
@@ -60,8 +68,14 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const durationHours =
     args.duration !== undefined ? (parseDurationS(args.duration) * args['time-scale']) / 3600 : args['duration-hours'];
   const apiKey = process.env.BENCH_API_KEY ?? process.env.OPENAI_API_KEY;
+  const redis = redisRunOptions(args);
   const live = args.live
-    ? { timeScale: args['time-scale'], ...(args.target !== undefined ? { target: args.target } : {}), ...(args.target !== undefined && apiKey ? { apiKey } : {}) }
+    ? {
+        timeScale: args['time-scale'],
+        ...(args.target !== undefined ? { target: args.target } : {}),
+        ...(args.target !== undefined && apiKey ? { apiKey } : {}),
+        ...(redis !== undefined ? { redis } : {}),
+      }
     : undefined;
   let bar: cliProgress.MultiBar | undefined;
   const bars = new Map<string, cliProgress.SingleBar>();
@@ -118,6 +132,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const lines = [`\n${results.scenario.name}: ${results.scenario.description}`, '', summaryTable(results), '', ...summaryNotes(results)];
   for (const c of results.configurations) {
     if (c.live === undefined) continue;
+    if (c.live.queue !== undefined) lines.push(`${c.name}: BullMQ queue ${c.live.queue.name}, ${c.live.queue.retriedJobs} job(s) retried after a worker died`);
     lines.push(`${c.name}: send lag p50 ${c.live.sendLagMs.p50.toFixed(1)} ms, p99 ${c.live.sendLagMs.p99.toFixed(1)} ms (scenario time, ×${c.live.timeScale})`);
     for (const w of c.live.warnings) lines.push(`warning: ${w}`);
   }

@@ -15,7 +15,7 @@ import type { MockServerOptions } from '../../mock-llm/index.ts';
 import { HttpLlmClient } from '../llm/http-client.ts';
 import { LatencyHistogram } from '../metrics/histogram.ts';
 import type { ConfigResult } from '../results/schema.ts';
-import { epochNowMs } from '../scale/protocol.ts';
+import { checkRedis, epochNowMs } from '../scale/protocol.ts';
 import { QueueRun, type RedisRunOptions } from '../scale/queue-run.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { RealClock } from './clock.ts';
@@ -46,6 +46,8 @@ export async function runLiveConfiguration(
   options: SimulateOptions & LiveOptions,
 ): Promise<ConfigResult> {
   const timeScale = options.timeScale ?? 1;
+  // before anything starts: a wrong --redis fails in a second, not after the mock is up
+  if (options.redis !== undefined) await checkRedis(options.redis.url, '--redis');
   let mock: ChildMock | undefined;
   let baseUrl = options.target;
   if (baseUrl === undefined) {

@@ -9,7 +9,7 @@ import { runGate } from './run.ts';
 import { DEFAULT_BASELINE_REPLICATIONS, DEFAULT_GATE_CONFIDENCE, DEFAULT_GATE_THRESHOLDS, parseThresholdFlag, type ThresholdOverrides } from './thresholds.ts';
 
 const defaultsText = Object.entries(DEFAULT_GATE_THRESHOLDS)
-  .map(([m, t]) => `${m}=${[t.relative !== undefined ? `${t.relative * 100}%` : '', t.absolute !== undefined ? `${t.absolute}` : ''].filter(Boolean).join(',')}`)
+  .map(([m, t]) => `${m}=${[t.relative !== undefined ? `${Number((t.relative * 100).toFixed(4))}%` : '', t.absolute !== undefined ? `${t.absolute}` : ''].filter(Boolean).join(',')}`)
   .join(' ');
 
 /** Flags of `bench gate <scenario.ts|results.json>`. */

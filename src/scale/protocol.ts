@@ -4,6 +4,7 @@
  * `bench worker` serves any run whose jobs reach its queue, loading each run's scenario once.
  */
 import type { JobOutcome } from '../agent/agent.ts';
+import { BenchError } from '../errors.ts';
 import type { LedgerRow } from '../metrics/ledger.ts';
 import type { CacheStats } from '../results/schema.ts';
 
@@ -93,4 +94,20 @@ export interface JobResult {
 /** Scenario time on the run's clock, from the shared epoch origin. */
 export function epochNowMs(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/** Fails fast with a clear message when Redis is not there (BullMQ itself would retry forever). */
+export async function checkRedis(url: string, flag: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const conn = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  let cause: Error | undefined;
+  conn.on('error', (err: Error) => (cause ??= err));
+  try {
+    await conn.connect();
+    await conn.ping();
+  } catch (err) {
+    throw new BenchError('USAGE', `${flag} ${url}: cannot reach Redis (${(cause ?? (err as Error)).message}); start Redis or fix the URL`);
+  } finally {
+    conn.disconnect();
+  }
 }

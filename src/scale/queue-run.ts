@@ -13,7 +13,6 @@ import { Redis } from 'ioredis';
 import type { Clock } from '../engine/clock.ts';
 import type { Job } from '../engine/executor.ts';
 import type { Configuration, RemoteContext, RemoteJobs } from '../engine/simulate.ts';
-import { BenchError } from '../errors.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { AgentRequest } from '../workload/requests.ts';
 import { JobStatsTotals } from './job-stats.ts';
@@ -23,6 +22,7 @@ import {
   DEFAULT_MAX_STALLED,
   DEFAULT_QUEUE,
   DEFAULT_STALLED_INTERVAL_MS,
+  checkRedis,
   epochNowMs,
   jobId,
   RUN_META_TTL_S,
@@ -78,7 +78,7 @@ export class QueueRun {
   private readonly pending = new Map<string, Pending>();
   private readonly totals: JobStatsTotals;
   private retried = 0;
-  private readonly warnings: string[] = [];
+  private readonly warnings = new Set<string>();
   private poller: NodeJS.Timeout | null = null;
   private failWith!: (err: Error) => void;
   /** Rejects when the run cannot go on (a worker cannot load the scenario, jobs vanish). */
@@ -94,6 +94,11 @@ export class QueueRun {
     this.queue = new Queue<JobData, JobResult>(this.queueName, { connection });
     this.events = new QueueEvents(this.queueName, { connection });
     this.redis = new Redis(options.url, { maxRetriesPerRequest: 2, lazyConnect: true });
+    // connection trouble mid-run: BullMQ reconnects; say so in the results instead of crashing
+    const note = (err: Error) => this.warn(`Redis: ${err.message}`);
+    this.queue.on('error', note);
+    this.events.on('error', note);
+    this.redis.on('error', note);
     this.totals = new JobStatsTotals(config.strategies.routing);
     this.pool =
       options.spawnWorkers === false
@@ -125,6 +130,7 @@ export class QueueRun {
     timeScale: number;
   }): Promise<QueueRun> {
     const { options, scenario, config } = args;
+    await checkRedis(options.url, '--redis');
     const abs = resolve(options.scenarioFile);
     const meta: Omit<RunMeta, 'runId'> = {
       scenarioFile: abs,
@@ -139,12 +145,7 @@ export class QueueRun {
     };
     const run = new QueueRun(options, { ...meta, runId: '' }, config);
     run.meta.runId = run.runId;
-    try {
-      await run.redis.connect();
-    } catch (err) {
-      await run.shutdown();
-      throw new BenchError('USAGE', `--redis ${options.url}: cannot reach Redis (${(err as Error).message}); start Redis or fix the URL`);
-    }
+    await run.redis.connect();
     await run.redis.set(runMetaKey(run.queueName, run.runId), JSON.stringify(run.meta), 'EX', RUN_META_TTL_S);
     run.listen();
     await Promise.all([run.events.waitUntilReady(), run.queue.waitUntilReady()]);
@@ -234,7 +235,7 @@ export class QueueRun {
       if (/stalled more than allowable limit/.test(failedReason)) {
         // its workers kept dying: a failed request, not a broken run
         this.retried++;
-        this.warnings.push(`request ${p.req.id}: ${failedReason}`);
+        this.warn(`request ${p.req.id}: ${failedReason}`);
         p.resolve({
           outcome: { ok: false, correct: false, firstTokenAtMs: null, calls: 0 },
           pickedUpMs: p.req.arrivalMs,
@@ -283,8 +284,13 @@ export class QueueRun {
     };
     const period = Math.min(POLL_MS, intervalMs / 4);
     this.poller = setInterval(() => {
-      poll().catch((err: Error) => this.warnings.push(`queue poll failed: ${err.message}`));
+      poll().catch((err: Error) => this.warn(`queue poll failed: ${err.message}`));
     }, period);
+  }
+
+  /** Keeps a warning once (a flapping connection would repeat it every poll), at most a few dozen. */
+  private warn(text: string): void {
+    if (this.warnings.size < 50) this.warnings.add(text);
   }
 
   private stopPolling(): void {

@@ -12,7 +12,6 @@ import { resolve } from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Agent } from '../agent/agent.ts';
-import { BenchError } from '../errors.ts';
 import { HttpLlmClient } from '../llm/http-client.ts';
 import { Ledger, type LedgerRow } from '../metrics/ledger.ts';
 import type { CacheStats } from '../results/schema.ts';
@@ -24,6 +23,7 @@ import {
   DEFAULT_MAX_STALLED,
   DEFAULT_QUEUE,
   DEFAULT_STALLED_INTERVAL_MS,
+  checkRedis,
   runMetaKey,
   type JobData,
   type JobResult,
@@ -71,13 +71,9 @@ interface LoadedRun {
 /** Starts a worker on `queue`; resolves once it is connected and (if asked) has loaded its run. */
 export async function startBenchWorker(options: BenchWorkerOptions): Promise<BenchWorker> {
   const queue = options.queue ?? DEFAULT_QUEUE;
+  await checkRedis(options.redisUrl, '--redis');
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
-  try {
-    await redis.connect();
-  } catch (err) {
-    redis.disconnect();
-    throw new BenchError('USAGE', `bench worker: cannot reach Redis at ${options.redisUrl} (${(err as Error).message}); start Redis or pass --redis <url>`);
-  }
+  await redis.connect();
   const runs = new Map<string, Promise<LoadedRun>>();
   const name = `${hostname()}:${process.pid}`;
   let processed = 0;
