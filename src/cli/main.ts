@@ -4,6 +4,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { BenchError } from '../errors.ts';
+import { baselineCommand, BASELINE_FLAGS, gateCommand, GATE_FLAGS } from '../gate/command.ts';
 import { mockCommand, MOCK_FLAGS } from './mock-command.ts';
 import { compareCommand, COMPARE_FLAGS, reportCommand, REPORT_FLAGS } from './report-commands.ts';
 import { probeCommand, PROBE_FLAGS } from './probe-command.ts';
@@ -66,6 +67,23 @@ export async function main(argv: string[]): Promise<number> {
       (y) => y.positional('url', { type: 'string', describe: 'Endpoint URL, e.g. http://127.0.0.1:8080/agent', demandOption: true }).options(PROBE_FLAGS),
       async (args) => {
         exitCode = await probeCommand(args as never);
+      },
+    )
+    .command(
+      'gate <target>',
+      'Fail CI when a change makes the agent slower, costlier or worse: rerun (or read) and compare with a baseline',
+      (y) =>
+        y.positional('target', { type: 'string', describe: 'A scenario (.ts) to run, or a results.json', demandOption: true }).options(GATE_FLAGS),
+      async (args) => {
+        exitCode = await gateCommand(args as never);
+      },
+    )
+    .command(
+      'baseline <scenario>',
+      'Write or update a baseline for `bench gate` (results/baselines/<scenario>.json by default)',
+      (y) => y.positional('scenario', { type: 'string', describe: 'Scenario file (.ts)', demandOption: true }).options(BASELINE_FLAGS),
+      async (args) => {
+        exitCode = await baselineCommand(args as never);
       },
     )
     .demandCommand(1, 'Name a command; `bench --help` lists them.')
