@@ -6,12 +6,12 @@ import { runLiveConfiguration } from '../../src/engine/live.ts';
 import type { ConfigResult } from '../../src/results/schema.ts';
 
 /**
- * A small scenario played live against mock-llm (its own process, loopback), 20× faster than
+ * A small scenario played live against mock-llm (its own process, loopback), 10× faster than
  * real time, against its simulation with the same seed. One model with a narrow latency spread,
  * so a few hundred requests pin the percentiles; enough workers that nobody queues.
  */
-const TIME_SCALE = 20;
-const WALL_SECONDS = 6;
+const TIME_SCALE = 10;
+const WALL_SECONDS = 8;
 const { scenario, catalog } = resolveScenario({
   name: 'live-fidelity',
   seed: 5,
