@@ -22,3 +22,5 @@ for (const file of readdirSync(DIR).filter((f) => f.endsWith('.perf.ts')).sort()
   writeJsonAtomic(join(OUT, `${name}.json`), record);
   console.log(JSON.stringify(record, null, 2));
 }
+
+await import('./summarize.ts');

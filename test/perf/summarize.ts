@@ -1,0 +1,68 @@
+/**
+ * Rewrites the generated tables of BENCHMARKS.md from the figures in results/perf/*.json
+ * (between `<!-- perf:NAME -->` and `<!-- /perf:NAME -->`), so the summary never holds a number
+ * typed by hand. `npm run perf` calls it after measuring.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DOC = `${ROOT}BENCHMARKS.md`;
+
+type Json = Record<string, unknown>;
+const read = (name: string): Json | null => {
+  const path = `${ROOT}results/perf/${name}.json`;
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Json) : null;
+};
+const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v as Json | undefined)?.[k], o);
+const num = (v: unknown, digits = 0): string => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+const yes = (v: unknown): string => (v === true ? 'met' : v === false ? '**not met**' : 'n/a');
+const when = (r: Json): string => `measured ${String(r.measuredAt).slice(0, 16).replace('T', ' ')} UTC on ${get(r, 'machine.cpus')} × ${get(r, 'machine.cpuModel')}, Node ${get(r, 'machine.node')}`;
+
+function engineTable(r: Json): string {
+  const f = r.figures as Json;
+  return [
+    `_${when(r)}_`,
+    '',
+    '| figure | value | goal |',
+    '|---|---:|---|',
+    `| one cascade configuration: ${get(f, 'requests')} requests, ${num(get(f, 'llmCalls'))} LLM/embedding calls, ${num(get(f, 'events'))} events | ${num(get(f, 'simulateMsMean'))} ms | < 1 s: ${yes(get(f, 'goalUnder1s'))} |`,
+    `| simulated calls per second | ${num(get(f, 'simulatedCallsPerS'))} | |`,
+    `| bare baseline: the same events through the event queue as callbacks | ${num(get(f, 'bareCallbacksMsMean'), 1)} ms | |`,
+    `| bare baseline: the same events as async tasks awaiting \`sleep\` | ${num(get(f, 'bareAsyncMsMean'), 1)} ms | |`,
+    `| simulation ÷ bare async baseline | ${num(get(f, 'ratioSimToBareAsync'), 2)}× | |`,
+    `| 1,000,000-request day (${num(get(f, 'millionRequestDay.llmCalls'))} calls): wall time | ${num(get(f, 'millionRequestDay.wallMs'))} ms | |`,
+    `| 1,000,000-request day: peak RSS | ${num(get(f, 'millionRequestDay.maxRssMb'))} MB | < 500 MB: ${yes(get(f, 'millionRequestDay.goalUnder500Mb'))} |`,
+  ].join('\n');
+}
+
+function mockTable(r: Json): string {
+  const f = r.figures as Json;
+  const ratio = get(f, 'overhead.ratio') as number | undefined;
+  const ttft = get(f, 'timing.ttftAbsErrorMs.p99') as number | undefined;
+  const gap = get(f, 'timing.gapAbsErrorMs.p99') as number | undefined;
+  return [
+    `_${when(r)}; load average ${num(get(f, 'machine.loadAverage1m'), 2)} at the start_`,
+    '',
+    '| figure | value | goal |',
+    '|---|---:|---|',
+    `| zero latency: mock requests/s (autocannon, ${get(f, 'overhead.connections')} connections) | ${num(get(f, 'overhead.mockRequestsPerSec'))} | |`,
+    `| bare node:http server returning the same bytes, same run | ${num(get(f, 'overhead.bareRequestsPerSec'))} | |`,
+    `| ratio mock ÷ bare | ${num(ratio, 2)} | ≥ 0.70: ${ratio === undefined ? 'n/a' : yes(ratio >= 0.7)} |`,
+    `| ${get(f, 'timing.streams')} concurrent streams: p99 \\|TTFT − configured\\| (client) | ${num(ttft, 2)} ms | ≤ 2 ms: ${ttft === undefined ? 'n/a' : yes(ttft <= 2)} |`,
+    `| p99 \\|inter-token gap − configured\\| (client) | ${num(gap, 2)} ms | ≤ 2 ms: ${gap === undefined ? 'n/a' : yes(gap <= 2)} |`,
+    `| p99 \\|TTFT − configured\\| measured by the server | ${num(get(f, 'timing.serverSideTtftAbsErrorMs.p99'), 2)} ms | |`,
+  ].join('\n');
+}
+
+const TABLES: Record<string, (r: Json) => string> = { engine: engineTable, mock: mockTable };
+
+let doc = readFileSync(DOC, 'utf8');
+for (const [name, table] of Object.entries(TABLES)) {
+  const r = read(name);
+  if (r === null) continue;
+  const re = new RegExp(`<!-- perf:${name} -->[\\s\\S]*?<!-- /perf:${name} -->`);
+  doc = doc.replace(re, `<!-- perf:${name} -->\n${table(r)}\n<!-- /perf:${name} -->`);
+}
+writeFileSync(DOC, doc);
+console.log(`BENCHMARKS.md updated from results/perf/`);
