@@ -339,9 +339,7 @@ export class Agent {
     const t0 = clock.now();
     let missTokens = 0;
     let misses = 0;
-    let savedUsd = 0;
-    const spec = this.ctx.catalog[step.model]!;
-    const missed: string[] = [];
+    const missed: Array<{ key: string; tokens: number }> = [];
     for (const t of texts) {
       if (cache === undefined) {
         missTokens += t.tokens;
@@ -351,15 +349,13 @@ export class Agent {
       const hit = await cache.get(`${step.model}|${t.key}`, clock.now());
       if (hit !== undefined) {
         cache.counter.hit(hit.value.costUsd);
-        savedUsd += hit.value.costUsd;
       } else {
         cache.counter.miss();
         missTokens += t.tokens;
         misses++;
-        missed.push(t.key);
+        missed.push(t);
       }
     }
-    void savedUsd;
     if (misses === 0) {
       await clock.sleep(cache!.spec.latencyMs);
       this.record(job, cacheRow(t0, step.name, step.model, 'embedding', 'embedding', clock.now() - t0, 0));
@@ -381,11 +377,8 @@ export class Agent {
     }
     if (cache !== undefined) {
       const perToken = missTokens === 0 ? 0 : e.costUsd / missTokens;
-      for (const t of texts) {
-        if (missed.includes(t.key)) await cache.set(`${step.model}|${t.key}`, { costUsd: perToken * t.tokens }, clock.now());
-      }
+      for (const t of missed) await cache.set(`${step.model}|${t.key}`, { costUsd: perToken * t.tokens }, clock.now());
     }
-    void spec;
   }
 
   private async tool(step: ToolStep, job: JobState, iteration: number): Promise<void> {
