@@ -1,5 +1,5 @@
 /** `bench run` as a function: prepare the scenario, sweep it, write results.json. */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ResultsFile } from './results/schema.ts';
 import { prepareScenario, type RunOverrides } from './sweep/prepare.ts';
 import { Sweep, type SweepOptions } from './sweep/sweep.ts';
@@ -11,6 +11,8 @@ export interface RunOptions extends RunOverrides {
   /** Write nothing to disk. */
   noWrite?: boolean;
   threads?: number;
+  /** Write each configuration's ledger as CSV beside results.json. */
+  ledger?: boolean;
   /** Subscribes to the sweep's events before it starts. */
   listen?: (sweep: Sweep) => void;
 }
@@ -31,8 +33,12 @@ export async function runScenarioFile(file: string, options: RunOptions = {}): P
     ...(options.only !== undefined ? { only: options.only } : {}),
     ...(options.live !== undefined ? { live: options.live } : {}),
   };
-  const prepared = await prepareScenario(file, overrides);
+  let prepared = await prepareScenario(file, overrides);
   const outDir = options.noWrite ? null : (options.outDir ?? defaultOutDir(prepared.scenario.name));
+  if (options.ledger && outDir !== null) {
+    overrides.ledgerDir = resolve(outDir);
+    prepared = { ...prepared, ledgerDir: overrides.ledgerDir };
+  }
   const sweepOptions: SweepOptions = {
     overrides,
     ...(outDir !== null ? { resultsPath: join(outDir, 'results.json') } : {}),

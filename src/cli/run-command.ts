@@ -20,6 +20,7 @@ export const RUN_FLAGS = {
   replications: { type: 'number', describe: 'Seeds per configuration (noise estimate) [default: 1]' },
   threads: { type: 'number', describe: 'Worker threads [default: one per core]' },
   json: { type: 'boolean', default: false, describe: 'Print results JSON to stdout instead of the summary' },
+  ledger: { type: 'boolean', default: false, describe: 'Also write every call of each configuration to ledger-<configuration>.csv' },
   live: { type: 'boolean', default: false, describe: 'Play the traffic in real time over HTTP (mock-llm unless --target) instead of simulating' },
   target: { type: 'string', describe: 'Live: OpenAI-compatible base URL with /v1 (key from env BENCH_API_KEY or OPENAI_API_KEY) [default: start mock-llm]' },
   'time-scale': { type: 'number', default: 1, describe: 'Live: play k times faster (mock-llm latencies scaled alike)' },
@@ -38,6 +39,7 @@ interface RunArgs {
   replications?: number;
   threads?: number;
   json: boolean;
+  ledger: boolean;
   live: boolean;
   target?: string;
   'time-scale': number;
@@ -85,6 +87,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
     ...(durationHours !== undefined ? { durationHours } : {}),
     ...(live !== undefined ? { live } : {}),
+    ...(args.ledger ? { ledger: true } : {}),
     ...(args.only !== undefined ? { only: args.only } : {}),
     ...(args.replications !== undefined ? { replications: args.replications } : {}),
     ...(args.threads !== undefined ? { threads: args.threads } : {}),

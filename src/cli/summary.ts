@@ -29,7 +29,7 @@ export function summaryNotes(results: ResultsFile): string[] {
   const first = configs[0]!;
   lines.push(
     `${first.requests.total.toLocaleString('en-US')} requests per configuration over ${first.durationHours} h (seed ${results.seed}); ` +
-      `simulated in ${configs.map((c) => Math.round(c.engine.wallMs)).join('/')} ms.`,
+      `${results.mode === 'live' ? 'ran live in' : 'simulated in'} ${configs.map((c) => Math.round(c.engine.wallMs)).join('/')} ms.`,
   );
   // the same findings, in the same words, as the report's "what this run says"
   for (const sentence of findings(results).sentences) lines.push(sentence.text);

@@ -15,6 +15,8 @@ export interface RunOverrides {
   replications?: number;
   /** Run only configurations whose name contains this. */
   only?: string;
+  /** Write every configuration's ledger (one row per call) to `<ledgerDir>/ledger-<configuration>.csv`. */
+  ledgerDir?: string;
   /** Live mode: real HTTP calls on the real clock instead of the simulation. */
   live?: LiveOptions;
 }
@@ -28,6 +30,7 @@ export interface PreparedScenario {
   replications: number;
   configurations: Configuration[];
   live: LiveOptions | undefined;
+  ledgerDir: string | undefined;
 }
 
 /** Loads the file and applies the overrides (the same in the main thread and every worker). */
@@ -51,5 +54,6 @@ export async function prepareScenario(file: string, overrides: RunOverrides): Pr
     replications: overrides.replications ?? 1,
     configurations,
     live: overrides.live,
+    ledgerDir: overrides.ledgerDir,
   };
 }

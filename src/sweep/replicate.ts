@@ -4,6 +4,13 @@ import { simulateConfiguration, type Configuration } from '../engine/simulate.ts
 import { headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult } from '../results/schema.ts';
 import type { PreparedScenario } from './prepare.ts';
+import { join } from 'node:path';
+import { csvLedger } from '../metrics/ledger-file.ts';
+
+/** A configuration name as a file name. */
+export function fileSafe(name: string): string {
+  return name.replace(/[^\w.@=-]+/g, '_');
+}
 
 /** Simulates `config` for `prepared.replications` consecutive seeds. */
 export async function simulateReplicated(
@@ -16,14 +23,18 @@ export async function simulateReplicated(
   const replicates: NonNullable<ConfigResult['replicates']> = [];
   for (let r = 0; r < reps; r++) {
     const seed = prepared.seed + r;
+    // the ledger file holds the headline (first) seed's calls
+    const ledger = r === 0 && prepared.ledgerDir !== undefined ? csvLedger(join(prepared.ledgerDir, `ledger-${fileSafe(config.name)}.csv`)) : undefined;
     const options = {
       seed,
       ...(onProgress ? { onProgress: (done: number, total: number) => onProgress(r * total + done, reps * total) } : {}),
+      ...(ledger !== undefined ? { ledgerSink: ledger.sink } : {}),
     };
     const result =
       prepared.live === undefined
         ? await simulateConfiguration(prepared.scenario, prepared.catalog, config, options)
         : await runLiveConfiguration(prepared.scenario, prepared.catalog, config, { ...options, ...prepared.live });
+    ledger?.close();
     first ??= result;
     replicates.push({ seed, metrics: headlineMetrics(result) });
   }

@@ -94,6 +94,19 @@ describe('bench run', () => {
     expect(results.configurations.map((c) => [c.name, c.requests.total])).toEqual([['routing=small workers=2', 500]]);
   });
 
+  it('writes one ledger row per call, adding up to the configuration’s cost', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'bench-ledger-'));
+    const r = await bench(['run', scenarioFile(SMALL), '--ledger', '--only', 'routing=small workers=2', '--requests-per-day', '400', '--out', out]);
+    expect(r.code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
+    const lines = readFileSync(join(out, 'ledger-routing=small_workers=2.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('tMs,job,step,model,kind,inputTokens,cachedInputTokens,outputTokens,costUsd,latencyMs,ttftMs,cache,retries,outcome');
+    const c = results.configurations[0]!;
+    expect(lines.length - 1).toBe(c.engine.simulatedCalls);
+    const cost = lines.slice(1).reduce((s, l) => s + Number(l.split(',')[8]), 0);
+    expect(cost).toBeCloseTo(c.cost.perDayUsd, 4);
+  });
+
   it('has complete help', async () => {
     const r = await bench(['run', '--help']);
     for (const flag of ['--out', '--seed', '--requests-per-day', '--json', '--threads', '--only']) expect(r.stdout).toContain(flag);
