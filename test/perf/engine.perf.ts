@@ -4,7 +4,9 @@
  *      simulated LLM calls per second (goal: under 1 s);
  *  (b) the bare baseline: the same number of events pushed through the same event queue and
  *      virtual clock with no model work, as callbacks and as async tasks awaiting `sleep`;
- *  (c) a 1,000,000-request day of the same configuration in a fresh process: peak RSS (goal < 500 MB).
+ *  (c) a 1,000,000-request day of the same configuration in a fresh process: peak RSS (goal < 500 MB);
+ *  (d) with the strategies on: every configuration of scenarios/agent.ts and scenarios/caching.ts
+ *      (routing, caches, autoscaling at 100k requests/day), one thread: wall time per configuration.
  * `npx tsx test/perf/engine.perf.ts` prints the figures; the perf runner imports `run`.
  */
 import { spawnSync } from 'node:child_process';
@@ -64,6 +66,25 @@ export default async function run(): Promise<Record<string, unknown>> {
     timeout: 300_000,
   });
   const millionFigures = million.status === 0 ? (JSON.parse(million.stdout.trim().split('\n').pop()!) as Record<string, number>) : { error: million.stderr.slice(-500) };
+  const strategies: Record<string, unknown> = {};
+  for (const name of ['agent', 'caching']) {
+    const p = await prepareScenario(fileURLToPath(new URL(`../../scenarios/${name}.ts`, import.meta.url)), {});
+    const times: Array<{ config: string; ms: number; calls: number }> = [];
+    for (const c of p.configurations) {
+      const t = performance.now();
+      const r = await simulateConfiguration(p.scenario, p.catalog, c, { seed: p.seed });
+      times.push({ config: c.name, ms: Math.round(performance.now() - t), calls: r.engine.simulatedCalls });
+    }
+    const sorted = [...times].sort((a, b) => a.ms - b.ms);
+    strategies[name] = {
+      configurations: times.length,
+      minMs: sorted[0]!.ms,
+      medianMs: sorted[Math.floor(sorted.length / 2)]!.ms,
+      maxMs: sorted.at(-1)!.ms,
+      slowest: sorted.at(-1)!.config,
+      underOneSecond: times.filter((t) => t.ms < 1000).length,
+    };
+  }
   return {
     configuration: CONFIG,
     requests: last!.engine.simulatedRequests,
@@ -77,6 +98,7 @@ export default async function run(): Promise<Record<string, unknown>> {
     ratioSimToBareAsync: simMs / bareAsync!.latency.mean,
     goalUnder1s: simMs < 1000,
     millionRequestDay: millionFigures,
+    strategies,
   };
 }
 

@@ -33,6 +33,12 @@ function engineTable(r: Json): string {
     `| simulation ÷ bare async baseline | ${num(get(f, 'ratioSimToBareAsync'), 2)}× | |`,
     `| 1,000,000-request day (${num(get(f, 'millionRequestDay.llmCalls'))} calls): wall time | ${num(get(f, 'millionRequestDay.wallMs'))} ms | |`,
     `| 1,000,000-request day: peak RSS | ${num(get(f, 'millionRequestDay.maxRssMb'))} MB | < 500 MB: ${yes(get(f, 'millionRequestDay.goalUnder500Mb'))} |`,
+    ...['agent', 'caching'].map(
+      (n) =>
+        `| strategies on: ${get(f, `strategies.${n}.configurations`)} configurations of scenarios/${n}.ts, min / median / max per configuration | ` +
+        `${num(get(f, `strategies.${n}.minMs`))} / ${num(get(f, `strategies.${n}.medianMs`))} / ${num(get(f, `strategies.${n}.maxMs`))} ms | ` +
+        `${get(f, `strategies.${n}.underOneSecond`)} of ${get(f, `strategies.${n}.configurations`)} under 1 s; slowest: ${get(f, `strategies.${n}.slowest`)} |`,
+    ),
   ].join('\n');
 }
 
