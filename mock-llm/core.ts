@@ -9,16 +9,16 @@ import type { ModelSpec } from './catalog.ts';
 import { Embedder, toBase64 } from './embeddings.ts';
 import { ApiError, invalidRequest } from './errors.ts';
 import { sampleGapMs, sampleTtftMs } from './latency.ts';
-import { Ledger, type CallOutcome, type LedgerRow } from './ledger.ts';
+import { isoTime, Ledger, type CallOutcome, type LedgerRow } from './ledger.ts';
 import { ConcurrencyGate, RateLimiter, type SlotWaiter } from './limits.ts';
 import { Metrics, type ModelGauges } from './metrics.ts';
 import { faultsFor, limitsFor, type ResolvedMockOptions } from './options.ts';
 import { callCostUsd } from './pricing.ts';
 import { PromptCache } from './prompt-cache.ts';
 import { judge, type Judgement } from './quality.ts';
-import { ChatRequestSchema, EmbeddingsRequestSchema, messageText, parseBody, type ChatRequest } from './requests.ts';
+import { acceptsChatRequest, ChatRequestSchema, EmbeddingsRequestSchema, messageText, parseBody, type ChatRequest } from './requests.ts';
 import { EARLY_TOLERANCE_MS, Scheduler, type ScheduledTask } from './scheduler.ts';
-import { applyStop, countTextTokens, encodePrompt, generateTokens } from './tokens.ts';
+import { applyStop, countTextTokens, generateTokens, joinPrompt, messageTokens, REPLY_PRIMER_TOKENS } from './tokens.ts';
 
 /** A request as the adapters hand it over (body already read, up to the size limit). */
 export interface CoreRequest {
@@ -111,8 +111,10 @@ interface Call {
   sink: ResponseSink;
   /** What to answer once admitted; undefined for a call that only errors. */
   plan: ChatPlan | EmbeddingsPlan | undefined;
-  /** Absolute due time of every token (one entry when there are none), set at admission. */
+  /** Absolute due time of every token of a stream (one entry when there are none), set at admission. */
   dueMs: Float64Array;
+  /** Absolute due time of the first token (of the whole answer when not streamed). */
+  firstDueMs: number;
   /** Stream progress: tokens sent. */
   sent: number;
   done: boolean;
@@ -180,7 +182,7 @@ export class MockCore {
       this.metrics.error('unknown_url');
       return sendError(sink, new ApiError(404, `Invalid URL (${method} ${path})`, 'invalid_request_error', 'unknown_url'));
     }
-    if (!allow.split(', ').includes(method)) {
+    if (!(ROUTE_METHODS[path] ?? GET_ONLY).includes(method)) {
       this.metrics.error('method_not_allowed');
       return sendError(
         sink,
@@ -270,7 +272,7 @@ export class MockCore {
 
   private chat(req: CoreRequest, sink: ResponseSink): void {
     const arrivalMs = performance.now();
-    const body = parseBody(ChatRequestSchema, req.body);
+    const body = parseBody(ChatRequestSchema, req.body, acceptsChatRequest);
     if (body instanceof ApiError) return this.reject(sink, body, NO_MODEL, 'chat');
     const model = this.modelState(body.model);
     if (model === undefined) return this.reject(sink, modelNotFound(body.model), NO_MODEL, 'chat');
@@ -280,38 +282,50 @@ export class MockCore {
     const extras = readExtras(req, body);
     if (extras instanceof ApiError) return this.reject(sink, extras, body.model, 'chat');
 
-    const promptIds = encodePrompt(body.messages.map((m) => ({ role: m.role, content: messageText(m) })));
+    // the prompt's tokens per message (cached by content); flattened only for the prompt cache
+    const messages = body.messages;
+    const promptParts = new Array<readonly number[]>(messages.length);
+    let promptTokens = REPLY_PRIMER_TOKENS;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      const ids = messageTokens(m.role, messageText(m));
+      promptParts[i] = ids;
+      promptTokens += ids.length;
+    }
     const spec = model.spec;
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? null;
-    const call = this.newCall(arrivalMs, 'chat', model, body.stream === true, promptIds.length, sink);
+    const call = this.newCall(arrivalMs, 'chat', model, body.stream === true, promptTokens, sink);
     const fault = this.forcedFault(req, extras.fault, extras.faultOnce);
     if (fault instanceof ApiError) return this.reject(sink, fault, body.model, 'chat');
 
-    if (fault === 'context_length' || promptIds.length + (maxTokens ?? 0) > spec.contextWindow) {
+    if (fault === 'context_length' || promptTokens + (maxTokens ?? 0) > spec.contextWindow) {
       const err = invalidRequest(
-        `This model's maximum context length is ${spec.contextWindow} tokens. However, you requested ${promptIds.length + (maxTokens ?? 0)} tokens ` +
-          `(${promptIds.length} in the messages, ${maxTokens ?? 0} in the completion). Please reduce the length of the messages or completion.`,
+        `This model's maximum context length is ${spec.contextWindow} tokens. However, you requested ${promptTokens + (maxTokens ?? 0)} tokens ` +
+          `(${promptTokens} in the messages, ${maxTokens ?? 0} in the completion). Please reduce the length of the messages or completion.`,
         'messages',
         'context_length_exceeded',
       );
       return this.fail(call, sink, err, 'context_length');
     }
     const target = extras.outputTokens ?? spec.defaultOutputTokens;
-    if (this.admitOrReject(call, sink, fault, promptIds.length + (maxTokens ?? target))) return;
+    if (this.admitOrReject(call, sink, fault, promptTokens + (maxTokens ?? target))) return;
     const random = fault === undefined ? this.randomFault(call) : fault;
     if (random === '500' || random === '503') return this.fail(call, sink, serverError(random), 'error');
     if (random === 'hang') return this.hang(call, req);
 
-    const n = Math.max(0, Math.min(target, maxTokens ?? Infinity, spec.contextWindow - promptIds.length));
+    const n = Math.max(0, Math.min(target, maxTokens ?? Infinity, spec.contextWindow - promptTokens));
     let finishReason: 'stop' | 'length' = n < target ? 'length' : 'stop';
     let tokens = generateTokens(n, new Rng(hashString(req.body, this.options.seed)));
-    const stop = body.stop == null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
-    const stopped = applyStop(tokens, stop);
-    if (stopped.stopped) {
-      tokens = stopped.tokens;
-      finishReason = 'stop';
+    if (body.stop != null) {
+      const stopped = applyStop(tokens, typeof body.stop === 'string' ? [body.stop] : body.stop);
+      if (stopped.stopped) {
+        tokens = stopped.tokens;
+        finishReason = 'stop';
+      }
     }
-    call.cachedInputTokens = model.promptCache?.lookup(promptIds, arrivalMs) ?? 0;
+    const promptCache = model.promptCache;
+    // a prompt below the cache's minimum is neither served nor recorded: no need to flatten it
+    call.cachedInputTokens = promptCache !== undefined && promptTokens >= promptCache.minPrefixTokens ? promptCache.lookup(joinPrompt(promptParts), arrivalMs) : 0;
     const judgement =
       extras.difficulty === undefined ? undefined : judge(spec.capability, extras.difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
     const plan: ChatPlan = {
@@ -336,7 +350,7 @@ export class MockCore {
   }
 
   private sendPlainChat(call: Call, plan: ChatPlan): void {
-    call.ttftMs = call.dueMs[0]! - call.arrivalMs;
+    call.ttftMs = call.firstDueMs - call.arrivalMs;
     call.outputTokens = plan.tokens.length;
     // a template rather than JSON.stringify of an object: this is the hot path of a zero-latency
     // run; the generated text needs no escaping (the vocabulary is lower-case ASCII words)
@@ -475,6 +489,7 @@ export class MockCore {
       sink,
       plan: undefined,
       dueMs: NO_DUE_TIMES,
+      firstDueMs: NaN,
       sent: 0,
       done: false,
       hanging: false,
@@ -518,6 +533,7 @@ export class MockCore {
   /** Applies rate limits (or a forced 429); true when it answered 429. */
   private admitOrReject(call: Call, sink: ResponseSink, fault: ForcedFault | undefined, estimatedTokens: number): boolean {
     const limiter = call.model.limiter;
+    if (limiter === undefined && fault !== '429') return false; // the common case: no limits, nothing forced
     const now = performance.now();
     let retryAfterMs = FORCED_RETRY_AFTER_MS;
     let message = `Rate limit reached for ${call.model.spec.id} (forced by ${MOCK_REQUEST_HEADERS.fault}). Please try again in ${retryAfterMs}ms.`;
@@ -576,23 +592,27 @@ export class MockCore {
   /** Takes a concurrency slot, or joins the FIFO queue for one. */
   private admit(call: Call, req: CoreRequest): void {
     this.active.add(call);
-    req.onAbort(() => this.interrupt(call, 'client_disconnect'));
     const gate = call.model.gate;
     if (gate.tryAcquire()) {
       call.holding = true;
       // admitted at once: timed from arrival, so parsing and counting are absorbed in the TTFT
-      return this.start(call, call.arrivalMs);
+      this.start(call, call.arrivalMs);
+      // an answer already complete (zero latency) cannot be interrupted: no listener needed; no
+      // event can come in between, this all runs synchronously
+      if (!call.done) req.onAbort(() => this.interrupt(call, 'client_disconnect'));
+      return;
     }
-    const waiter: SlotWaiter = {
-      cancelled: false,
-      grant: () => {
-        call.waiter = undefined;
-        call.holding = true;
-        this.start(call, performance.now());
-      },
-    };
+    req.onAbort(() => this.interrupt(call, 'client_disconnect'));
+    const waiter = new QueuedCall(this, call);
     call.waiter = waiter;
     gate.enqueue(waiter);
+  }
+
+  /** A queued call got its slot (see QueuedCall). */
+  granted(call: Call): void {
+    call.waiter = undefined;
+    call.holding = true;
+    this.start(call, performance.now());
   }
 
   /** Samples the timing with the load at admission (as the simulator does) and starts the answer. */
@@ -601,28 +621,40 @@ export class MockCore {
     call.queueMs = startMs - call.arrivalMs;
     const lat = call.model.spec.latency;
     const inFlight = call.model.gate.inFlight();
-    const rng = Rng.derive(this.options.seed, `timing|${call.seq}`);
+    // exact latencies (both cv 0): the draws cannot change any value (every gap is the same
+    // number), so the call's generator is not derived and the gap is computed once
+    const exact = lat.ttftCv === 0 && lat.itlCv === 0;
+    const rng = exact ? UNUSED_DRAWS : Rng.derive(this.options.seed, `timing|${call.seq}`);
     const scale = this.options.timeScale;
     const n = plan.kind === 'chat' ? plan.tokens.length : 0;
-    const due = new Float64Array(Math.max(1, n));
+    const streamed = plan.kind === 'chat' && call.stream;
+    // only a stream needs every token's due time; a whole answer needs the first and the last
+    const due = streamed ? new Float64Array(Math.max(1, n)) : undefined;
     let t = startMs + sampleTtftMs(lat, call.inputTokens - call.cachedInputTokens, inFlight, rng) / scale;
-    due[0] = t;
-    for (let i = 1; i < n; i++) {
-      if (lat.itlMs > 0) t += sampleGapMs(lat, inFlight, rng) / scale; // itlMs 0: every gap is 0, skip the draws
-      due[i] = t;
+    call.firstDueMs = t;
+    if (due !== undefined) due[0] = t;
+    if (lat.itlMs > 0) {
+      // itlMs 0: every gap is 0, skip the draws
+      const gap = exact ? sampleGapMs(lat, inFlight, rng) / scale : NaN;
+      for (let i = 1; i < n; i++) {
+        t += exact ? gap : sampleGapMs(lat, inFlight, rng) / scale;
+        if (due !== undefined) due[i] = t;
+      }
+    } else if (due !== undefined) {
+      for (let i = 1; i < n; i++) due[i] = t;
     }
-    call.dueMs = due;
+    if (due !== undefined) call.dueMs = due;
     const h = call.headers;
-    h['x-mock-queue-ms'] = call.queueMs.toFixed(3);
-    h['x-mock-ttft-ms'] = (due[0]! - call.arrivalMs).toFixed(3);
-    h['x-mock-total-ms'] = (t - call.arrivalMs).toFixed(3);
+    h['x-mock-queue-ms'] = fixed3(call.queueMs);
+    h['x-mock-ttft-ms'] = fixed3(call.firstDueMs - call.arrivalMs);
+    h['x-mock-total-ms'] = fixed3(t - call.arrivalMs);
     h['x-mock-input-tokens'] = String(call.inputTokens);
     h['x-mock-cached-tokens'] = String(call.cachedInputTokens);
     if (plan.kind === 'chat') h['x-mock-output-tokens'] = String(n);
     h['openai-processing-ms'] = String(Math.round(t - call.arrivalMs));
-    if (plan.kind === 'chat' && call.stream) {
+    if (streamed) {
       this.startStream(call, plan);
-      return this.schedule(call, due[0]!);
+      return this.schedule(call, call.firstDueMs);
     }
     this.schedule(call, t);
   }
@@ -631,11 +663,14 @@ export class MockCore {
   private schedule(call: Call, dueMs: number): void {
     call.task = undefined;
     if (dueMs <= performance.now() + DUE_TOLERANCE_MS) return this.step(call);
-    call.task = this.scheduler.at(dueMs, () => {
-      call.task = undefined;
-      this.step(call);
-    });
+    call.task = this.scheduler.at(dueMs, this.runStep, call);
   }
+
+  /** The scheduler's callback for every call (one function, the call passed as its argument). */
+  private readonly runStep = (call: Call): void => {
+    call.task = undefined;
+    this.step(call);
+  };
 
   private step(call: Call): void {
     const plan = call.plan!;
@@ -676,7 +711,7 @@ export class MockCore {
     const outputTokens = billed ? call.outputTokens : 0;
     const row: LedgerRow = {
       id: call.id,
-      time: new Date(call.arrivalWallMs).toISOString(),
+      time: isoTime(call.arrivalWallMs),
       endpoint: call.endpoint,
       model: spec.id,
       stream: call.stream,
@@ -709,7 +744,33 @@ const ROUTES: Readonly<Record<string, string>> = Object.freeze({
   '/metrics': 'GET',
 });
 
+/** `ROUTES` split into method lists once (not per request). */
+const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = Object.freeze(
+  Object.fromEntries(Object.entries(ROUTES).map(([path, allow]) => [path, allow.split(', ')])),
+);
+const GET_ONLY: readonly string[] = ['GET'];
+
 const NO_DUE_TIMES = new Float64Array(0);
+/** Stands in for a call's generator when the draws cannot change any value (exact latencies). */
+const UNUSED_DRAWS = new Rng(0);
+
+/** `x.toFixed(3)`, without the call for the common exact zero (a zero-latency answer). */
+function fixed3(x: number): string {
+  return x === 0 ? '0.000' : x.toFixed(3);
+}
+
+/** A call waiting for a concurrency slot (a class: no closure per queued call). */
+class QueuedCall implements SlotWaiter {
+  cancelled = false;
+  constructor(
+    private readonly core: MockCore,
+    private readonly call: Call,
+  ) {}
+
+  grant(): void {
+    this.core.granted(this.call);
+  }
+}
 
 interface ChatPlan {
   kind: 'chat';

@@ -61,6 +61,23 @@ export interface LedgerSnapshot {
   rows: LedgerRow[];
 }
 
+let isoSecond = NaN;
+let isoPrefix = '';
+/**
+ * `new Date(ms).toISOString()` for an integer epoch time, the part up to the seconds reused within
+ * the same second (one Date per second rather than per call).
+ */
+export function isoTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (!Number.isInteger(ms) || ms < 0 || ms >= 253402300800000) return new Date(ms).toISOString(); // outside years 1970–9999
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20); // "YYYY-MM-DDTHH:MM:SS."
+  }
+  const milli = ms - second * 1000;
+  return isoPrefix + (milli < 10 ? '00' : milli < 100 ? '0' : '') + milli + 'Z';
+}
+
 function emptySums(): LedgerSums {
   return { calls: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costUsd: 0 };
 }

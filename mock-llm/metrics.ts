@@ -11,18 +11,38 @@ export interface ModelGauges {
   queued: number;
 }
 
+/** One request counter and its labels. */
+interface RequestCounter {
+  model: string;
+  endpoint: string;
+  status: number;
+  n: number;
+}
+
 /** Request counters keyed by labels. */
 export class Metrics {
-  /** `${model}\u0000${endpoint}\u0000${status}` → count */
-  private readonly requests = new Map<string, number>();
+  /** model → endpoint → status → counter: no label key string built per request */
+  private readonly requests = new Map<string, Map<string, Map<number, RequestCounter>>>();
+  /** The same counters in the order they first appeared (the exposition order). */
+  private readonly requestOrder: RequestCounter[] = [];
   private readonly rateLimited = new Map<string, number>();
   /** error type (e.g. invalid_request_error, model_not_found, server_error, cut) → count */
   private readonly errors = new Map<string, number>();
 
   /** Counts one answered request. */
   request(model: string, endpoint: string, status: number): void {
-    const key = `${model}\u0000${endpoint}\u0000${status}`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    let byEndpoint = this.requests.get(model);
+    if (byEndpoint === undefined) this.requests.set(model, (byEndpoint = new Map()));
+    let byStatus = byEndpoint.get(endpoint);
+    if (byStatus === undefined) byEndpoint.set(endpoint, (byStatus = new Map()));
+    const counter = byStatus.get(status);
+    if (counter !== undefined) {
+      counter.n++;
+      return;
+    }
+    const created: RequestCounter = { model, endpoint, status, n: 1 };
+    byStatus.set(status, created);
+    this.requestOrder.push(created);
   }
 
   /** Counts one 429. */
@@ -38,6 +58,7 @@ export class Metrics {
   /** Forgets every counter (with DELETE /v1/ledger). */
   reset(): void {
     this.requests.clear();
+    this.requestOrder.length = 0;
     this.rateLimited.clear();
     this.errors.clear();
   }
@@ -49,8 +70,7 @@ export class Metrics {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     };
     family('mock_llm_requests_total', 'counter', 'Requests answered, by model, endpoint and HTTP status.');
-    for (const [key, n] of this.requests) {
-      const [model, endpoint, status] = key.split('\u0000') as [string, string, string];
+    for (const { model, endpoint, status, n } of this.requestOrder) {
       lines.push(`mock_llm_requests_total{model="${esc(model)}",endpoint="${esc(endpoint)}",status="${status}"} ${n}`);
     }
     const perModel: [string, string, (s: LedgerSums) => number][] = [

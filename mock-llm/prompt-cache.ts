@@ -19,6 +19,11 @@ export class PromptCache {
     private readonly ttlMs: number,
   ) {}
 
+  /** Prompts shorter than this are never cached: `lookup` returns 0 and records nothing. */
+  get minPrefixTokens(): number {
+    return this.spec.minPrefixTokens;
+  }
+
   /** Tokens of this prompt served from the cache; records the prompt's prefixes for later calls. */
   lookup(tokens: readonly number[], nowMs: number): number {
     const min = this.spec.minPrefixTokens;

@@ -53,8 +53,12 @@ export const EmbeddingsRequestSchema = z.looseObject({
 /** A validated embeddings request. */
 export type EmbeddingsRequest = z.infer<typeof EmbeddingsRequestSchema>;
 
-/** Parses JSON then validates; every failure is a 400 that names the field and what was expected. */
-export function parseBody<T>(schema: z.ZodType<T>, body: string): T | ApiError {
+/**
+ * Parses JSON then validates; every failure is a 400 that names the field and what was expected.
+ * `accepts`, when given, is a fast check that returns true only for values the schema accepts
+ * unchanged (it may return false for valid ones): those skip zod, everything else goes through it.
+ */
+export function parseBody<T>(schema: z.ZodType<T>, body: string, accepts?: (json: Record<string, unknown>) => boolean): T | ApiError {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -66,6 +70,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: string): T | ApiError {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     return invalidRequest(`The request body must be a JSON object, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}.`);
   }
+  if (accepts !== undefined && accepts(json as Record<string, unknown>)) return json as T;
   const result = schema.safeParse(json);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -93,4 +98,91 @@ export function messageText(m: ChatRequest['messages'][number]): string {
     for (const c of m.tool_calls) if (c.function !== undefined) text += `${c.function.name}(${c.function.arguments})`;
   }
   return text;
+}
+
+// ---- fast acceptance --------------------------------------------------------------------------
+// zod costs several microseconds per chat request, a large share of a zero-latency answer. These
+// checks accept only what ChatRequestSchema accepts as is (no transform: the parsed JSON is then
+// used directly, and the mock reads only the known fields); anything unusual returns false and
+// gets zod's verdict and messages. test/mock-llm/units.test.ts compares both on random bodies.
+
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optionalString(v: unknown): boolean {
+  return v === undefined || typeof v === 'string';
+}
+
+/** Absent, null, or a (safe) integer >= min. */
+function optionalInt(v: unknown, min: number): boolean {
+  return v === undefined || v === null || (typeof v === 'number' && Number.isSafeInteger(v) && v >= min);
+}
+
+/** Absent, null, or a finite number in [min, max]. */
+function optionalRange(v: unknown, min: number, max: number): boolean {
+  return v === undefined || v === null || (typeof v === 'number' && v >= min && v <= max);
+}
+
+function isMessage(m: unknown): boolean {
+  if (!isPlainObject(m)) return false;
+  const role = m['role'];
+  if (typeof role !== 'string' || !ROLES.has(role)) return false;
+  const content = m['content'];
+  if (content !== undefined && content !== null && typeof content !== 'string') {
+    if (!Array.isArray(content)) return false;
+    for (const p of content) if (!isPlainObject(p) || typeof p['type'] !== 'string' || !optionalString(p['text'])) return false;
+  }
+  if (!optionalString(m['name'])) return false;
+  const calls = m['tool_calls'];
+  if (calls !== undefined) {
+    if (!Array.isArray(calls)) return false;
+    for (const c of calls) {
+      if (!isPlainObject(c)) return false;
+      const f = c['function'];
+      if (f !== undefined && (!isPlainObject(f) || typeof f['name'] !== 'string' || typeof f['arguments'] !== 'string')) return false;
+    }
+  }
+  return true;
+}
+
+/** True only when ChatRequestSchema accepts `v` unchanged (see above). */
+export function acceptsChatRequest(v: Record<string, unknown>): boolean {
+  const model = v['model'];
+  if (typeof model !== 'string' || model.length === 0) return false;
+  const messages = v['messages'];
+  if (!Array.isArray(messages) || messages.length === 0) return false;
+  for (const m of messages) if (!isMessage(m)) return false;
+  const stream = v['stream'];
+  if (stream !== undefined && stream !== null && typeof stream !== 'boolean') return false;
+  const streamOptions = v['stream_options'];
+  if (streamOptions !== undefined && streamOptions !== null) {
+    if (!isPlainObject(streamOptions)) return false;
+    const inc = streamOptions['include_usage'];
+    if (inc !== undefined && typeof inc !== 'boolean') return false;
+  }
+  if (!optionalInt(v['max_tokens'], 1) || !optionalInt(v['max_completion_tokens'], 1)) return false;
+  if (!optionalRange(v['temperature'], 0, 2) || !optionalRange(v['top_p'], 0, 1)) return false;
+  const n = v['n'];
+  if (n !== undefined && n !== null && n !== 1) return false;
+  const stop = v['stop'];
+  if (stop !== undefined && stop !== null && typeof stop !== 'string') {
+    if (!Array.isArray(stop) || stop.length > 4) return false;
+    for (const s of stop) if (typeof s !== 'string') return false;
+  }
+  const tools = v['tools'];
+  if (tools !== undefined && !Array.isArray(tools)) return false;
+  if (!optionalString(v['user'])) return false;
+  if (!optionalInt(v['seed'], -Infinity)) return false;
+  const metadata = v['metadata'];
+  if (metadata !== undefined && metadata !== null) {
+    if (!isPlainObject(metadata) || Object.hasOwn(metadata, '__proto__')) return false; // zod drops that key
+    for (const key in metadata) {
+      const x = metadata[key];
+      if (x !== null && typeof x !== 'string' && typeof x !== 'boolean' && !(typeof x === 'number' && Number.isFinite(x))) return false;
+    }
+  }
+  return true;
 }

@@ -12,10 +12,26 @@ export interface ScheduledTask {
   cancel(): void;
 }
 
-interface Entry extends ScheduledTask {
-  due: number;
-  order: number;
-  fn: (() => void) | undefined;
+/**
+ * One scheduled call: a class (not an object literal with a closure) so that scheduling a token
+ * allocates one small object and defines no function (tsx keeps names: every named closure costs
+ * a defineProperty call).
+ */
+class Entry implements ScheduledTask {
+  constructor(
+    readonly owner: Scheduler,
+    readonly due: number,
+    readonly order: number,
+    public fn: ((arg: unknown) => void) | undefined,
+    readonly arg: unknown,
+  ) {}
+
+  cancel(): void {
+    if (this.fn !== undefined) {
+      this.fn = undefined;
+      this.owner.cancelled();
+    }
+  }
 }
 
 /** Tasks due within this margin run at the current wake-up rather than at the next one. */
@@ -31,20 +47,12 @@ export class Scheduler {
   private armedFor = Infinity;
   private readonly run = (): void => this.fire();
 
-  /** Runs `fn` at `dueMs` (performance.now() time base), or as soon as possible if past. */
-  at(dueMs: number, fn: () => void): ScheduledTask {
-    const entry: Entry = {
-      due: dueMs,
-      order: this.order++,
-      fn,
-      cancel: () => {
-        if (entry.fn !== undefined) {
-          entry.fn = undefined;
-          this.live--;
-          if (this.live === 0) this.clear();
-        }
-      },
-    };
+  /**
+   * Runs `fn(arg)` at `dueMs` (performance.now() time base), or as soon as possible if past. Pass
+   * a long-lived `fn` and the per-task state as `arg` to schedule without creating a closure.
+   */
+  at<T>(dueMs: number, fn: (arg: T) => void, arg?: T): ScheduledTask {
+    const entry = new Entry(this, dueMs, this.order++, fn as (arg: unknown) => void, arg);
     this.live++;
     this.push(entry);
     if (this.heap[0] === entry) this.arm();
@@ -54,6 +62,12 @@ export class Scheduler {
   /** Tasks scheduled and not yet run or cancelled. */
   pending(): number {
     return this.live;
+  }
+
+  /** Bookkeeping of `Entry.cancel()`. */
+  cancelled(): void {
+    this.live--;
+    if (this.live === 0) this.clear();
   }
 
   /** Cancels every task and timer. */
@@ -83,7 +97,7 @@ export class Scheduler {
       top.fn = undefined;
       this.live--;
       try {
-        fn();
+        fn(top.arg);
       } catch (err) {
         // a task failing must not stop the others; surface it without crashing the server
         process.emitWarning(`mock-llm scheduler task failed: ${(err as Error).stack ?? String(err)}`);

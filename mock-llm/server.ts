@@ -97,51 +97,79 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
 }
 
 function dispatch(core: MockCore, req: IncomingMessage, res: ServerResponse, body: string, bodyTooLarge: boolean): void {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const request: CoreRequest = {
-    method: req.method ?? 'GET',
-    path: q === -1 ? url : url.slice(0, q),
-    query: q === -1 ? '' : url.slice(q + 1),
-    header: (name) => {
-      const v = req.headers[name];
-      return Array.isArray(v) ? v[0] : v;
-    },
-    body,
-    bodyTooLarge,
-    onAbort: (callback) => {
-      res.once('close', () => {
-        if (!res.writableFinished) callback();
-      });
-    },
-  };
-  const sink: ResponseSink = {
-    send: (status, headers, text) => {
-      if (res.headersSent || res.destroyed) return;
-      headers['content-length'] = String(Buffer.byteLength(text));
+  core.handle(new HttpExchange(req, res, body, bodyTooLarge), new HttpSink(res));
+}
+
+/**
+ * One request as the core sees it. Classes rather than object literals of arrow functions: tsx
+ * compiles with keepNames, so every named closure made per request costs a defineProperty call.
+ */
+class HttpExchange implements CoreRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    readonly body: string,
+    readonly bodyTooLarge: boolean,
+  ) {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    this.method = req.method ?? 'GET';
+    this.path = q === -1 ? url : url.slice(0, q);
+    this.query = q === -1 ? '' : url.slice(q + 1);
+  }
+
+  header(name: string): string | undefined {
+    const v = this.req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  }
+
+  onAbort(callback: () => void): void {
+    const res = this.res;
+    res.once('close', () => {
+      if (!res.writableFinished) callback();
+    });
+  }
+}
+
+/** Where the core writes the response (see HttpExchange on why a class). */
+class HttpSink implements ResponseSink {
+  constructor(private readonly res: ServerResponse) {}
+
+  send(status: number, headers: Record<string, string>, text: string): void {
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return;
+    headers['content-length'] = String(Buffer.byteLength(text));
+    res.writeHead(status, headers);
+    res.end(text);
+  }
+
+  head(status: number, headers: Record<string, string>): void {
+    const res = this.res;
+    if (!res.headersSent) {
       res.writeHead(status, headers);
-      res.end(text);
-    },
-    head: (status, headers) => {
-      if (!res.headersSent) {
-        res.writeHead(status, headers);
-        res.flushHeaders();
-      }
-    },
-    write: (chunk) => {
-      if (!res.destroyed) res.write(chunk);
-    },
-    end: (chunk) => {
-      if (!res.destroyed) res.end(chunk);
-    },
-    destroy: () => {
-      // flush what was written (a cut stream delivers its first half), then break the connection
-      const socket = res.socket;
-      if (socket === null || socket.destroyed || !res.headersSent) return void res.destroy();
-      socket.end(() => socket.destroy());
-    },
-  };
-  core.handle(request, sink);
+      res.flushHeaders();
+    }
+  }
+
+  write(chunk: string): void {
+    if (!this.res.destroyed) this.res.write(chunk);
+  }
+
+  end(chunk?: string): void {
+    if (!this.res.destroyed) this.res.end(chunk);
+  }
+
+  destroy(): void {
+    // flush what was written (a cut stream delivers its first half), then break the connection
+    const res = this.res;
+    const socket = res.socket;
+    if (socket === null || socket.destroyed || !res.headersSent) return void res.destroy();
+    socket.end(() => socket.destroy());
+  }
 }
 
 function noop(): void {}

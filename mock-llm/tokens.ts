@@ -27,8 +27,14 @@ export function countTextTokens(text: string): number {
 
 /** The 3 tokens that prime the assistant reply, after the last message. */
 const REPLY_PRIMER: readonly number[] = encodeChat([], CHAT_MODEL, PLAIN_TEXT);
-/** Per-message token ids keyed by role and content: agents resend the same system prompt and history. */
-const messageCache = new Map<string, readonly number[]>();
+/** Tokens a prompt has on top of its messages' own (the reply primer). */
+export const REPLY_PRIMER_TOKENS = REPLY_PRIMER.length;
+/**
+ * Per-message token ids by role, then content: agents resend the same system prompt and
+ * history. Two levels rather than one `role + content` key, so a hit concatenates no string.
+ */
+const messageCache = new Map<string, Map<string, readonly number[]>>();
+let messageCacheSize = 0;
 const MESSAGE_CACHE_MAX = 4096;
 const MESSAGE_CACHE_MAX_CHARS = 64 * 1024;
 
@@ -38,23 +44,33 @@ const MESSAGE_CACHE_MAX_CHARS = 64 * 1024;
  * is encoded once and cached (bounded).
  */
 export function encodePrompt(messages: readonly CountedMessage[]): number[] {
+  return joinPrompt(messages.map((m) => messageTokens(m.role, m.content)));
+}
+
+/** The prompt's ids from its messages' ids (`messageTokens` of each, in order) plus the reply primer. */
+export function joinPrompt(parts: readonly (readonly number[])[]): number[] {
   const out: number[] = [];
-  for (const m of messages) {
-    const ids = messageTokens(m);
-    for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
-  }
+  for (const ids of parts) for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
   for (const t of REPLY_PRIMER) out.push(t);
   return out;
 }
 
-function messageTokens(m: CountedMessage): readonly number[] {
-  const key = m.role + '\u0000' + m.content;
-  const hit = messageCache.get(key);
+/** One message's ids in the chat layout (without the primer); cached, do not mutate. */
+export function messageTokens(role: string, content: string): readonly number[] {
+  let byContent = messageCache.get(role);
+  const hit = byContent?.get(content);
   if (hit !== undefined) return hit;
-  const ids = encodeChat([{ role: m.role as 'user', content: m.content }], CHAT_MODEL, PLAIN_TEXT).slice(0, -REPLY_PRIMER.length);
-  if (m.content.length <= MESSAGE_CACHE_MAX_CHARS) {
-    if (messageCache.size >= MESSAGE_CACHE_MAX) messageCache.delete(messageCache.keys().next().value!);
-    messageCache.set(key, ids);
+  const ids = encodeChat([{ role: role as 'user', content }], CHAT_MODEL, PLAIN_TEXT).slice(0, -REPLY_PRIMER.length);
+  if (content.length <= MESSAGE_CACHE_MAX_CHARS) {
+    if (messageCacheSize >= MESSAGE_CACHE_MAX) {
+      // drop the oldest entry of this role (or of the first role that has one)
+      const from = byContent !== undefined && byContent.size > 0 ? byContent : [...messageCache.values()].find((m) => m.size > 0)!;
+      from.delete(from.keys().next().value!);
+      messageCacheSize--;
+    }
+    if (byContent === undefined) messageCache.set(role, (byContent = new Map()));
+    byContent.set(content, ids);
+    messageCacheSize++;
   }
   return ids;
 }

@@ -2,8 +2,10 @@ import { countTokens } from 'gpt-tokenizer';
 import { describe, expect, it } from 'vitest';
 import { Embedder, cosineSimilarity } from '../../mock-llm/embeddings.ts';
 import { MockConfigError } from '../../mock-llm/errors.ts';
+import { isoTime } from '../../mock-llm/ledger.ts';
 import { ConcurrencyGate, RateLimiter, formatDuration } from '../../mock-llm/limits.ts';
 import { MOCK_DEFAULTS, resolveMockOptions } from '../../mock-llm/options.ts';
+import { acceptsChatRequest, ChatRequestSchema } from '../../mock-llm/requests.ts';
 import { Scheduler } from '../../mock-llm/scheduler.ts';
 import { GENERATION_VOCABULARY, applyStop, generateTokens } from '../../mock-llm/tokens.ts';
 import { Rng } from '../../src/random.ts';
@@ -131,5 +133,71 @@ describe('options', () => {
     expect(() => resolveMockOptions({ timeScale: 0 })).toThrow(new MockConfigError('Option timeScale must be a finite number > 0, got 0.'));
     expect(() => resolveMockOptions({ limits: { nope: { requestsPerMinute: 1 } } })).toThrow(/limits\["nope"\] names an unknown model/);
     expect(() => resolveMockOptions({ modelsFile: '/does/not/exist.json' })).toThrow(/Failed to read models file/);
+  });
+});
+
+describe('fast chat-request acceptance', () => {
+  // acceptsChatRequest lets a body skip zod: it must accept only what the schema accepts, unchanged
+  const pick = <T,>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)]!;
+  const ANY = [undefined, null, true, 0, 1, -1, 1.5, 2, 3, 2 ** 53, -(2 ** 53), 'x', '', [], ['a'], {}, { a: 1 }] as const;
+  const parts = [{ type: 'text', text: 'hi' }, { type: 'text' }, { type: 1 }, { text: 'no type' }, 'str', null];
+  const message = (rng: Rng): unknown =>
+    rng.chance(0.1)
+      ? pick(rng, ANY)
+      : {
+          role: rng.chance(0.8) ? pick(rng, ['system', 'developer', 'user', 'assistant', 'tool', 'function']) : pick(rng, ['bot', 'toString', 1, null]),
+          ...(rng.chance(0.7) ? { content: rng.chance(0.6) ? 'hello' : rng.chance(0.5) ? [pick(rng, parts), pick(rng, parts)] : pick(rng, ANY) } : {}),
+          ...(rng.chance(0.2) ? { name: pick(rng, ['n', 1, null]) } : {}),
+          ...(rng.chance(0.2)
+            ? { tool_calls: rng.chance(0.7) ? [{ function: pick(rng, [{ name: 'f', arguments: '{}' }, { name: 'f' }, null, undefined, 'x']) }] : pick(rng, ANY) }
+            : {}),
+        };
+  const FIELDS: Record<string, readonly unknown[]> = {
+    stream: [true, false, null, 1, 'true'],
+    stream_options: [null, {}, { include_usage: true }, { include_usage: 'yes' }, [], 1],
+    max_tokens: [null, 1, 100, 0, 1.5, -3, 2 ** 53, '5'],
+    max_completion_tokens: [null, 1, 0, 2.5],
+    temperature: [null, 0, 2, 2.5, -0.1, 1, '1'],
+    top_p: [null, 0, 1, 1.1, 0.5],
+    n: [null, 1, 2, '1'],
+    stop: [null, 'x', ['a', 'b'], ['a', 'b', 'c', 'd', 'e'], [1], 3],
+    tools: [[], [{ type: 'function' }], {}, null],
+    user: ['u', null, 3],
+    seed: [null, 1, -5, 1.5, 2 ** 53, 'x'],
+    metadata: [null, {}, { a: 'b', c: 1, d: true, e: null }, { a: { b: 1 } }, { a: [1] }, [], 'm'],
+    extra: [1, 'anything', { deep: [1] }],
+  };
+
+  it('accepts only bodies the zod schema accepts, and unchanged', () => {
+    const rng = new Rng(1234);
+    let fast = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const body: Record<string, unknown> = {};
+      if (rng.chance(0.95)) body['model'] = rng.chance(0.9) ? 'gpt-4o' : pick(rng, ['', 1, null]);
+      if (rng.chance(0.95)) body['messages'] = rng.chance(0.9) ? Array.from({ length: rng.int(3) + (rng.chance(0.9) ? 1 : 0) }, () => message(rng)) : pick(rng, ANY);
+      for (const [k, values] of Object.entries(FIELDS)) if (rng.chance(0.15)) body[k] = pick(rng, values);
+      let text = JSON.stringify(body);
+      if (rng.chance(0.02)) text = text.replace(/^\{/, '{"temperature":1e400,');
+      if (rng.chance(0.02)) text = text.replace(/^\{/, '{"metadata":{"__proto__":"x"},');
+      const json = JSON.parse(text) as Record<string, unknown>;
+      if (!acceptsChatRequest(json)) continue;
+      fast++;
+      const result = ChatRequestSchema.safeParse(json);
+      expect(result.success, text).toBe(true);
+      expect(result.data, text).toEqual(json);
+    }
+    expect(fast).toBeGreaterThan(1000); // the check is exercised, not vacuous
+  });
+});
+
+describe('ledger time', () => {
+  it('formats like Date.toISOString', () => {
+    const rng = new Rng(5);
+    const base = Date.now();
+    for (let i = 0; i < 20_000; i++) {
+      const ms = i < 10_000 ? base + i * 7 : Math.floor(rng.next() * 253402300800000);
+      expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    }
+    for (const ms of [0, 999, 1000, 253402300799999]) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
   });
 });

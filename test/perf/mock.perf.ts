@@ -4,12 +4,21 @@
  *      server answering the same bytes, same run; ratio goal >= 0.70.
  *  (b) timing fidelity: 500 concurrent streams with exact (cv 0, no load slowdown) latencies;
  *      p99 of |TTFT − configured| and |gap − configured| measured by the client; goal <= 2 ms.
- * Servers run in child processes so the load generator never shares their event loop.
+ * Servers run in child processes so the load generator never shares their event loop. The (b)
+ * client runs in a child process of its own too, and does the least per received chunk (a
+ * timestamp and the bytes, on a raw keep-alive socket: no HTTP parser, no decoding, no SSE
+ * parsing); it parses after the streams end. On a 2-core machine a client that parses as it reads
+ * competes with the server and delays its own reads, which shows up as timing error that is not
+ * the server's (MOCK_PERF_CLIENT=http runs the former node:http client, for comparison).
+ * CPU figures (cores used) are reported for the servers and the load generators, to show which
+ * side is the bottleneck.
  * `npx tsx test/perf/mock.perf.ts` prints the figures; the perf runner imports `run`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { encodeChat } from 'gpt-tokenizer';
@@ -63,12 +72,12 @@ export default async function run(): Promise<Record<string, unknown>> {
       });
       const bare = await startChild('bare', { body: sampleBody, headers: sampleHeaders });
       try {
-        overhead = await measureOverhead(mock.url, bare.url, body, sampleBody.length);
+        overhead = await measureOverhead(mock, bare, body, sampleBody.length);
       } finally {
         bare.process.kill();
       }
     }
-    const timing = only === 'overhead' ? undefined : await measureTiming(mock.url, mock.process.pid);
+    const timing = only === 'overhead' ? undefined : await measureTiming(mock);
     const os = await import('node:os');
     return { machine: { cpus: os.cpus().length, node: process.version, loadAverage1m: round3(os.loadavg()[0]!) }, overhead, timing };
   } finally {
@@ -76,7 +85,9 @@ export default async function run(): Promise<Record<string, unknown>> {
   }
 }
 
-async function measureOverhead(mockUrl: string, bareUrl: string, body: string, responseBytes: number): Promise<Record<string, unknown>> {
+async function measureOverhead(mock: Child, bare: Child, body: string, responseBytes: number): Promise<Record<string, unknown>> {
+  const mockUrl = mock.url;
+  const bareUrl = bare.url;
   const cannon = async (url: string, seconds: number): Promise<autocannon.Result> =>
     autocannon({
       url: `${url}/v1/chat/completions`,
@@ -88,15 +99,35 @@ async function measureOverhead(mockUrl: string, bareUrl: string, body: string, r
     });
   await cannon(mockUrl, 1); // warm-up (JIT, tokenizer caches)
   await cannon(bareUrl, 1);
+  /** One autocannon run, with the cores used by the server and by autocannon (this process) meanwhile. */
+  const measured = async (server: Child): Promise<{ rps: number; errors: number; serverCores: number; clientCores: number }> => {
+    const serverBefore = processCpuMs(server.process.pid);
+    const clientBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    const r = await cannon(server.url, CANNON_SECONDS);
+    const wall = performance.now() - wallBefore;
+    const client = process.cpuUsage(clientBefore);
+    return {
+      rps: r.requests.average,
+      errors: r.errors + r.non2xx,
+      serverCores: (processCpuMs(server.process.pid) - serverBefore) / wall,
+      clientCores: (client.user + client.system) / 1000 / wall,
+    };
+  };
   const mockRps: number[] = [];
   const bareRps: number[] = [];
+  const cores = { mockServer: [] as number[], mockClient: [] as number[], bareServer: [] as number[], bareClient: [] as number[] };
   let errors = 0;
   for (let round = 0; round < CANNON_ROUNDS; round++) {
-    const b = await cannon(bareUrl, CANNON_SECONDS);
-    const m = await cannon(mockUrl, CANNON_SECONDS);
-    bareRps.push(b.requests.average);
-    mockRps.push(m.requests.average);
-    errors += m.errors + m.non2xx + b.errors + b.non2xx;
+    const b = await measured(bare);
+    const m = await measured(mock);
+    bareRps.push(b.rps);
+    mockRps.push(m.rps);
+    cores.bareServer.push(b.serverCores);
+    cores.bareClient.push(b.clientCores);
+    cores.mockServer.push(m.serverCores);
+    cores.mockClient.push(m.clientCores);
+    errors += m.errors + b.errors;
   }
   const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
   return {
@@ -109,6 +140,22 @@ async function measureOverhead(mockUrl: string, bareUrl: string, body: string, r
     ratio: round3(mean(mockRps) / mean(bareRps)),
     goalRatio: 0.7,
     errorsOrNon2xx: errors,
+    perRound: { mockRequestsPerSec: mockRps.map(Math.round), bareRequestsPerSec: bareRps.map(Math.round) },
+    /**
+     * Cores used during the runs (mean over rounds): a server near 1.0 is the bottleneck (one
+     * event loop); autocannon near 1.0 means the load generator is, and the server's figure is a
+     * lower bound of what it can do.
+     */
+    cpuCores: {
+      mockServer: round3(mean(cores.mockServer)),
+      autocannonAgainstMock: round3(mean(cores.mockClient)),
+      bareServer: round3(mean(cores.bareServer)),
+      autocannonAgainstBare: round3(mean(cores.bareClient)),
+    },
+    microsecondsOfServerCpuPerRequest: {
+      mock: round3((mean(cores.mockServer) * 1e6) / mean(mockRps)),
+      bare: round3((mean(cores.bareServer) * 1e6) / mean(bareRps)),
+    },
   };
 }
 
@@ -117,20 +164,106 @@ interface StreamResult {
   gapErrorsMs: number[];
   tokens: number;
   ok: boolean;
+  /** Token events that arrived in the same read as the previous token (gap ~0 at the client). */
+  coalesced: number;
 }
 
-async function measureTiming(url: string, serverPid: number | undefined): Promise<Record<string, unknown>> {
+/** What the client child reports. */
+interface ClientReport {
+  client: string;
+  streams: number;
+  peakConcurrentStreams: number;
+  failedStreams: number;
+  ttftAbsErrorMs: Record<string, number>;
+  gapAbsErrorMs: Record<string, number>;
+  coalescedTokenEvents: number;
+  serverCpuCores: number;
+  clientCpuCores: number;
+  clientEventLoopDelayP99Ms: number;
+}
+
+async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
   const promptTokens = encodeChat(MESSAGES as never, 'gpt-4o').length;
   const configuredTtftMs = TIMED.ttftBaseMs + TIMED.prefillMsPerInputToken * promptTokens;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: STREAMS });
+  const kind = process.env['MOCK_PERF_CLIENT'] === 'http' ? 'http' : 'raw';
+  const report = await runClientChild({ url: mock.url, serverPid: mock.process.pid, configuredTtftMs, kind });
+  // the server's own view: when it actually wrote the first token (ledger ttftMs), without the
+  // client's and the network's share
+  const ledger = (await (await fetch(`${mock.url}/v1/ledger`)).json()) as { rows: { ttftMs: number | null; outcome: string }[] };
+  const serverTtft = ledger.rows.filter((r) => r.outcome === 'ok' && r.ttftMs !== null).map((r) => Math.abs(r.ttftMs! - configuredTtftMs));
+  return {
+    client: report.client,
+    streams: report.streams,
+    peakConcurrentStreams: report.peakConcurrentStreams,
+    tokensPerStream: STREAM_TOKENS,
+    failedStreams: report.failedStreams,
+    configuredTtftMs,
+    configuredGapMs: TIMED.itlMs,
+    ttftAbsErrorMs: report.ttftAbsErrorMs,
+    gapAbsErrorMs: report.gapAbsErrorMs,
+    /** Token events the client read together with the previous token of its stream (gap ~0). */
+    coalescedTokenEvents: report.coalescedTokenEvents,
+    serverSideTtftAbsErrorMs: summarize(serverTtft),
+    goalP99Ms: 2,
+    /** Cores the mock's process used while serving the streams (Linux only; NaN elsewhere). */
+    serverCpuCores: report.serverCpuCores,
+    /** Cores the client process used meanwhile, and how late its event loop ran (p99). */
+    clientCpuCores: report.clientCpuCores,
+    clientEventLoopDelayP99Ms: report.clientEventLoopDelayP99Ms,
+  };
+}
+
+/** Runs the (b) client in a child process and returns its report. */
+function runClientChild(payload: { url: string; serverPid: number | undefined; configuredTtftMs: number; kind: string }): Promise<ClientReport> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', THIS_FILE, `${CHILD_FLAG}=client`], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, MOCK_PERF_PAYLOAD: JSON.stringify(payload) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => (out += d));
+    child.once('exit', (code) => {
+      const m = /REPORT (.*)/.exec(out);
+      if (code === 0 && m) resolve(JSON.parse(m[1]!) as ClientReport);
+      else reject(new Error(`perf client exited with ${code}`));
+    });
+  });
+}
+
+/** The (b) client: warm-up, then STREAMS staggered streams; runs in its own process. */
+async function clientMain(): Promise<void> {
+  const { url, serverPid, configuredTtftMs, kind } = JSON.parse(process.env['MOCK_PERF_PAYLOAD'] ?? '{}') as {
+    url: string;
+    serverPid: number | undefined;
+    configuredTtftMs: number;
+    kind: 'raw' | 'http';
+  };
   const body = JSON.stringify({ model: TIMED_MODEL, messages: MESSAGES, stream: true, max_tokens: STREAM_TOKENS });
+  const zeroBody = JSON.stringify({ model: ZERO_MODEL, messages: MESSAGES, max_tokens: 1 });
+  let run: (body: string, configuredTtftMs: number) => Promise<StreamResult>;
+  let close: () => void;
+  if (kind === 'http') {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: STREAMS });
+    run = (b, ttft) => oneStream(url, b, agent, ttft);
+    close = () => agent.destroy();
+  } else {
+    const pool = await RawConnection.open(url, STREAMS);
+    run = (b, ttft) => pool.pop()!.request(b, ttft).then((r) => (pool.push(r.connection), r.result));
+    close = () => {
+      for (const c of pool) c.socket.destroy();
+    };
+  }
   // warm-up: open all STREAMS keep-alive connections (zero-latency calls) and run a few timed
   // streams, so TCP connects and JIT are not measured
-  const zeroBody = JSON.stringify({ model: ZERO_MODEL, messages: MESSAGES, max_tokens: 1 });
-  await Promise.all(Array.from({ length: STREAMS }, () => oneStream(url, zeroBody, agent, 0)));
-  await Promise.all(Array.from({ length: 20 }, () => oneStream(url, body, agent, configuredTtftMs)));
+  await Promise.all(Array.from({ length: STREAMS }, () => run(zeroBody, 0)));
+  await Promise.all(Array.from({ length: 20 }, () => run(body, configuredTtftMs)));
   await fetch(`${url}/v1/ledger`, { method: 'DELETE' });
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   const cpuBefore = processCpuMs(serverPid);
+  const clientCpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   let open = 0;
   let peakOpen = 0;
@@ -139,35 +272,160 @@ async function measureTiming(url: string, serverPid: number | undefined): Promis
       await sleep(i * STREAM_STAGGER_MS);
       open++;
       peakOpen = Math.max(peakOpen, open);
-      const r = await oneStream(url, body, agent, configuredTtftMs);
+      const r = await run(body, configuredTtftMs);
       open--;
       return r;
     }),
   );
-  const serverCpuCores = (processCpuMs(serverPid) - cpuBefore) / (performance.now() - wallBefore);
-  agent.destroy();
-  const ttft = results.map((r) => r.ttftErrorMs);
-  const gaps = results.flatMap((r) => r.gapErrorsMs);
-  // the server's own view: when it actually wrote the first token (ledger ttftMs), without the
-  // client's and the network's share
-  const ledger = (await (await fetch(`${url}/v1/ledger`)).json()) as { rows: { ttftMs: number | null; outcome: string }[] };
-  const serverTtft = ledger.rows.filter((r) => r.outcome === 'ok' && r.ttftMs !== null).map((r) => Math.abs(r.ttftMs! - configuredTtftMs));
-  return {
+  const wall = performance.now() - wallBefore;
+  const serverCpuCores = (processCpuMs(serverPid) - cpuBefore) / wall;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  loopDelay.disable();
+  close();
+  const report: ClientReport = {
+    client: kind === 'http' ? 'node:http, parses SSE as it reads' : 'raw socket, timestamps only, parses after',
     streams: STREAMS,
     peakConcurrentStreams: peakOpen,
-    tokensPerStream: STREAM_TOKENS,
     failedStreams: results.filter((r) => !r.ok || r.tokens !== STREAM_TOKENS).length,
-    configuredTtftMs,
-    configuredGapMs: TIMED.itlMs,
-    ttftAbsErrorMs: summarize(ttft),
-    gapAbsErrorMs: summarize(gaps),
-    serverSideTtftAbsErrorMs: summarize(serverTtft),
-    goalP99Ms: 2,
-    /** Cores the mock's process used while serving the streams (Linux only; NaN elsewhere). */
+    ttftAbsErrorMs: summarize(results.map((r) => r.ttftErrorMs)),
+    gapAbsErrorMs: summarize(results.flatMap((r) => r.gapErrorsMs)),
+    coalescedTokenEvents: results.reduce((s, r) => s + r.coalesced, 0),
     serverCpuCores: round3(serverCpuCores),
+    clientCpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / wall),
+    clientEventLoopDelayP99Ms: round3(loopDelay.percentile(99) / 1e6),
   };
+  process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
 }
 
+const UNKNOWN = -1;
+const CHUNKED = -2;
+
+/**
+ * One keep-alive TCP connection speaking just enough HTTP/1.1 for the mock's answers. While a
+ * response comes in, each read costs a timestamp and keeping the bytes; the response is parsed
+ * (headers, chunked framing, SSE events) once complete.
+ */
+class RawConnection {
+  private chunks: Buffer[] = [];
+  private times: number[] = [];
+  private received = 0;
+  private tail = '';
+  /** UNKNOWN until the headers are in, then CHUNKED or the response's total bytes. */
+  private expected = UNKNOWN;
+  private sent = 0;
+  private configuredTtftMs = 0;
+  private done: ((r: { connection: RawConnection; result: StreamResult }) => void) | undefined;
+
+  private constructor(
+    readonly socket: net.Socket,
+    private readonly host: string,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.fail());
+    socket.on('close', () => this.fail());
+  }
+
+  static async open(url: string, count: number): Promise<RawConnection[]> {
+    const u = new URL(url);
+    return Promise.all(
+      Array.from(
+        { length: count },
+        () =>
+          new Promise<RawConnection>((resolve, reject) => {
+            const socket = net.connect(Number(u.port), u.hostname, () => resolve(new RawConnection(socket, u.host)));
+            socket.setNoDelay(true);
+            socket.once('error', reject);
+          }),
+      ),
+    );
+  }
+
+  request(body: string, configuredTtftMs: number): Promise<{ connection: RawConnection; result: StreamResult }> {
+    return new Promise((resolve) => {
+      this.chunks = [];
+      this.times = [];
+      this.received = 0;
+      this.tail = '';
+      this.expected = UNKNOWN;
+      this.configuredTtftMs = configuredTtftMs;
+      this.done = resolve;
+      const head =
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: ${this.host}\r\nConnection: keep-alive\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+      this.sent = performance.now();
+      this.socket.write(head + body);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.times.push(performance.now());
+    this.chunks.push(chunk);
+    this.received += chunk.length;
+    if (this.expected === UNKNOWN) this.readHead();
+    if (this.expected === CHUNKED) {
+      // the end of a chunked response is its terminator "0\r\n\r\n" (possibly split over reads)
+      this.tail = (this.tail + chunk.toString('latin1', Math.max(0, chunk.length - 7))).slice(-7);
+      if (this.tail.endsWith('\r\n0\r\n\r\n')) this.finish(true);
+    } else if (this.expected >= 0 && this.received >= this.expected) {
+      this.finish(true);
+    }
+  }
+
+  /** Once the headers are in (the first read, in practice): chunked, or how many bytes in all. */
+  private readHead(): void {
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const headerEnd = all.indexOf('\r\n\r\n');
+    if (headerEnd === -1) return;
+    const head = all.toString('latin1', 0, headerEnd + 2);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    this.expected = length !== null ? headerEnd + 4 + Number(length[1]) : /\r\ntransfer-encoding: *chunked/i.test(head) ? CHUNKED : UNKNOWN;
+  }
+
+  private fail(): void {
+    if (this.done !== undefined) this.finish(false);
+  }
+
+  private finish(ok: boolean): void {
+    const done = this.done;
+    if (done === undefined) return;
+    this.done = undefined;
+    done({ connection: this, result: this.parse(ok) });
+  }
+
+  /** Timestamps per token event: an event is timed by the read that brought its final "\n\n". */
+  private parse(ok: boolean): StreamResult {
+    const all = Buffer.concat(this.chunks);
+    const text = all.toString('latin1');
+    const status = Number(text.slice(9, 12));
+    const ends: number[] = []; // cumulative end offset of each read
+    let total = 0;
+    for (const c of this.chunks) ends.push((total += c.length));
+    const gapErrorsMs: number[] = [];
+    let ttftErrorMs = NaN;
+    let tokens = 0;
+    let coalesced = 0;
+    let last = 0;
+    let lastRead = -1;
+    let read = 0;
+    let from = text.indexOf('\r\n\r\n') + 4;
+    for (let end = text.indexOf('\n\n', from); end !== -1; end = text.indexOf('\n\n', from)) {
+      const event = text.slice(from, end);
+      from = end + 2;
+      if (!event.includes('"content"')) continue;
+      while (ends[read]! < end + 2) read++;
+      const now = this.times[read]!;
+      if (tokens === 0) ttftErrorMs = Math.abs(now - this.sent - this.configuredTtftMs);
+      else gapErrorsMs.push(Math.abs(now - last - TIMED.itlMs));
+      if (read === lastRead) coalesced++;
+      lastRead = read;
+      last = now;
+      tokens++;
+    }
+    return { ttftErrorMs, gapErrorsMs, tokens, ok: ok && status === 200, coalesced };
+  }
+}
+
+/** The former client (MOCK_PERF_CLIENT=http): node:http, parsing the SSE events as they arrive. */
 function oneStream(url: string, body: string, agent: http.Agent, configuredTtftMs: number): Promise<StreamResult> {
   return new Promise((resolve) => {
     const gapErrorsMs: number[] = [];
@@ -175,6 +433,8 @@ function oneStream(url: string, body: string, agent: http.Agent, configuredTtftM
     let last = 0;
     let ttftErrorMs = NaN;
     let buffer = '';
+    let coalesced = 0;
+    let lastNow = -1;
     const req = http.request(`${url}/v1/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -187,14 +447,16 @@ function oneStream(url: string, body: string, agent: http.Agent, configuredTtftM
           if (!event.includes('"content"')) continue;
           if (tokens === 0) ttftErrorMs = Math.abs(now - sent - configuredTtftMs);
           else gapErrorsMs.push(Math.abs(now - last - TIMED.itlMs));
+          if (now === lastNow) coalesced++;
+          lastNow = now;
           last = now;
           tokens++;
         }
       });
-      res.on('end', () => resolve({ ttftErrorMs, gapErrorsMs, tokens, ok: res.statusCode === 200 }));
-      res.on('error', () => resolve({ ttftErrorMs, gapErrorsMs, tokens, ok: false }));
+      res.on('end', () => resolve({ ttftErrorMs, gapErrorsMs, tokens, ok: res.statusCode === 200, coalesced }));
+      res.on('error', () => resolve({ ttftErrorMs, gapErrorsMs, tokens, ok: false, coalesced }));
     });
-    req.on('error', () => resolve({ ttftErrorMs, gapErrorsMs, tokens, ok: false }));
+    req.on('error', () => resolve({ ttftErrorMs, gapErrorsMs, tokens, ok: false, coalesced }));
     const sent = performance.now();
     req.end(body);
   });
@@ -250,6 +512,7 @@ function startChild(kind: 'mock' | 'bare', payload: unknown): Promise<Child> {
 }
 
 async function childMain(kind: string): Promise<void> {
+  if (kind === 'client') return clientMain();
   if (kind === 'mock') {
     const { startMockServer, buildCatalog } = await import('../../mock-llm/index.ts');
     const server = await startMockServer({ port: 0, models: buildCatalog(MODELS), ledgerMaxRows: 10_000 });

@@ -61,7 +61,23 @@ function mockTable(r: Json): string {
   ].join('\n');
 }
 
-const TABLES: Record<string, (r: Json) => string> = { engine: engineTable, mock: mockTable };
+/** A live day against its simulation (written by hand-run `bench run --live --compare-sim`, see BENCHMARKS.md). */
+function fidelityTable(r: Json): string {
+  return [
+    `_${when(r)}; ${String(r.note ?? '')}_`,
+    '',
+    `\`${String(r.command)}\` — ${num((r.wallMs as number) / 60000, 1)} min of wall time; send lag p50 ${num(get(r, 'sendLagMs.p50'), 1)} ms, p99 ${num(get(r, 'sendLagMs.p99'), 1)} ms (scenario time).`,
+    '',
+    String(r.fidelityMarkdown).trim(),
+  ].join('\n');
+}
+
+const TABLES: Record<string, (r: Json) => string> = {
+  engine: engineTable,
+  mock: mockTable,
+  'fidelity-100k-run1': fidelityTable,
+  'fidelity-100k-run2': fidelityTable,
+};
 
 let doc = readFileSync(DOC, 'utf8');
 for (const [name, table] of Object.entries(TABLES)) {
