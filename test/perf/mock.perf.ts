@@ -5,11 +5,12 @@
  *  (b) timing fidelity: 500 concurrent streams with exact (cv 0, no load slowdown) latencies;
  *      p99 of |TTFT − configured| and |gap − configured| measured by the client; goal <= 2 ms.
  * Servers run in child processes so the load generator never shares their event loop. The (b)
- * client runs in a child process of its own too, and does the least per received chunk (a
- * timestamp and the bytes, on a raw keep-alive socket: no HTTP parser, no decoding, no SSE
- * parsing); it parses after the streams end. On a 2-core machine a client that parses as it reads
- * competes with the server and delays its own reads, which shows up as timing error that is not
- * the server's (MOCK_PERF_CLIENT=http runs the former node:http client, for comparison).
+ * client runs in a child process of its own too (small heap: no autocannon, no tokenizer), and
+ * does the least per read on a raw keep-alive socket: a timestamp, and native byte searches for
+ * the token events; no HTTP parser, no decoding, nothing kept but one timestamp per token. On a
+ * 2-core machine a heavier client (or one whose garbage collector pauses) delays its own reads,
+ * which shows up as timing error that is not the server's (MOCK_PERF_CLIENT=http runs the former
+ * node:http client, which parses the SSE text as it reads, for comparison).
  * CPU figures (cores used) are reported for the servers and the load generators, to show which
  * side is the bottleneck.
  * `npx tsx test/perf/mock.perf.ts` prints the figures; the perf runner imports `run`.
@@ -20,8 +21,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
-import { encodeChat } from 'gpt-tokenizer';
+import type autocannon from 'autocannon';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -88,8 +88,10 @@ export default async function run(): Promise<Record<string, unknown>> {
 async function measureOverhead(mock: Child, bare: Child, body: string, responseBytes: number): Promise<Record<string, unknown>> {
   const mockUrl = mock.url;
   const bareUrl = bare.url;
+  // imported here, not at the top: the child processes (servers, timing client) do not load it
+  const { default: autocannonRun } = await import('autocannon');
   const cannon = async (url: string, seconds: number): Promise<autocannon.Result> =>
-    autocannon({
+    autocannonRun({
       url: `${url}/v1/chat/completions`,
       method: 'POST',
       body,
@@ -183,6 +185,7 @@ interface ClientReport {
 }
 
 async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
+  const { encodeChat } = await import('gpt-tokenizer'); // not at the top: the timing client's heap stays small
   const promptTokens = encodeChat(MESSAGES as never, 'gpt-4o').length;
   const configuredTtftMs = TIMED.ttftBaseMs + TIMED.prefillMsPerInputToken * promptTokens;
   const kind = process.env['MOCK_PERF_CLIENT'] === 'http' ? 'http' : 'raw';
@@ -283,7 +286,7 @@ async function clientMain(): Promise<void> {
   loopDelay.disable();
   close();
   const report: ClientReport = {
-    client: kind === 'http' ? 'node:http, parses SSE as it reads' : 'raw socket, timestamps only, parses after',
+    client: kind === 'http' ? 'node:http, parses SSE as it reads' : 'raw socket, timestamps only',
     streams: STREAMS,
     peakConcurrentStreams: peakOpen,
     failedStreams: results.filter((r) => !r.ok || r.tokens !== STREAM_TOKENS).length,
@@ -299,20 +302,30 @@ async function clientMain(): Promise<void> {
 
 const UNKNOWN = -1;
 const CHUNKED = -2;
+const CONTENT_MARK = Buffer.from('"content"');
+const EVENT_END = Buffer.from('\n\n');
+const HEAD_END = Buffer.from('\r\n\r\n');
 
 /**
- * One keep-alive TCP connection speaking just enough HTTP/1.1 for the mock's answers. While a
- * response comes in, each read costs a timestamp and keeping the bytes; the response is parsed
- * (headers, chunked framing, SSE events) once complete.
+ * One keep-alive TCP connection speaking just enough HTTP/1.1 for the mock's answers. Per read it
+ * takes a timestamp and finds the token events in the bytes with native searches (each token
+ * event holds `"content"` once); it keeps nothing but one timestamp per token. Keeping every read
+ * (or parsing strings) made the client's own garbage collection pause for 5–14 ms every few
+ * hundred milliseconds at 500 streams, which showed up as late tokens that the server sent on time.
  */
 class RawConnection {
-  private chunks: Buffer[] = [];
-  private times: number[] = [];
+  /** Reads kept only until the response headers are complete. */
+  private headChunks: Buffer[] = [];
   private received = 0;
-  private tail = '';
+  private status = 0;
   /** UNKNOWN until the headers are in, then CHUNKED or the response's total bytes. */
   private expected = UNKNOWN;
+  private tail = '';
   private sent = 0;
+  private tokenTimes = new Float64Array(0);
+  private tokens = 0;
+  /** A token event whose end ("\n\n") is still to come. */
+  private pendingToken = false;
   private configuredTtftMs = 0;
   private done: ((r: { connection: RawConnection; result: StreamResult }) => void) | undefined;
 
@@ -321,8 +334,8 @@ class RawConnection {
     private readonly host: string,
   ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => this.fail());
-    socket.on('close', () => this.fail());
+    socket.on('error', () => this.finish(false));
+    socket.on('close', () => this.finish(false));
   }
 
   static async open(url: string, count: number): Promise<RawConnection[]> {
@@ -342,11 +355,14 @@ class RawConnection {
 
   request(body: string, configuredTtftMs: number): Promise<{ connection: RawConnection; result: StreamResult }> {
     return new Promise((resolve) => {
-      this.chunks = [];
-      this.times = [];
+      this.headChunks = [];
       this.received = 0;
-      this.tail = '';
+      this.status = 0;
       this.expected = UNKNOWN;
+      this.tail = '';
+      this.tokenTimes = new Float64Array(STREAM_TOKENS + 8);
+      this.tokens = 0;
+      this.pendingToken = false;
       this.configuredTtftMs = configuredTtftMs;
       this.done = resolve;
       const head =
@@ -358,70 +374,85 @@ class RawConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.times.push(performance.now());
-    this.chunks.push(chunk);
+    const now = performance.now();
     this.received += chunk.length;
-    if (this.expected === UNKNOWN) this.readHead();
-    if (this.expected === CHUNKED) {
-      // the end of a chunked response is its terminator "0\r\n\r\n" (possibly split over reads)
-      this.tail = (this.tail + chunk.toString('latin1', Math.max(0, chunk.length - 7))).slice(-7);
-      if (this.tail.endsWith('\r\n0\r\n\r\n')) this.finish(true);
-    } else if (this.expected >= 0 && this.received >= this.expected) {
-      this.finish(true);
+    let from = 0;
+    if (this.expected === UNKNOWN) {
+      from = this.readHead(chunk);
+      if (from === -1) return;
     }
+    // token events in this read: an event counts when its final "\n\n" has arrived
+    if (this.pendingToken) {
+      const end = chunk.indexOf(EVENT_END, from);
+      if (end === -1) return this.checkEnd(chunk);
+      this.token(now);
+      this.pendingToken = false;
+      from = end + 2;
+    }
+    for (let at = chunk.indexOf(CONTENT_MARK, from); at !== -1; at = chunk.indexOf(CONTENT_MARK, from)) {
+      const end = chunk.indexOf(EVENT_END, at);
+      if (end === -1) {
+        this.pendingToken = true;
+        break;
+      }
+      this.token(now);
+      from = end + 2;
+    }
+    this.checkEnd(chunk);
   }
 
-  /** Once the headers are in (the first read, in practice): chunked, or how many bytes in all. */
-  private readHead(): void {
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const headerEnd = all.indexOf('\r\n\r\n');
-    if (headerEnd === -1) return;
+  private token(now: number): void {
+    if (this.tokens < this.tokenTimes.length) this.tokenTimes[this.tokens] = now;
+    this.tokens++;
+  }
+
+  /** The end of the response: its declared length, or the chunked terminator "\r\n0\r\n\r\n". */
+  private checkEnd(chunk: Buffer): void {
+    if (this.expected >= 0) {
+      if (this.received >= this.expected) this.finish(true);
+      return;
+    }
+    const n = chunk.length;
+    if (n >= 7) {
+      // bytes compared in place: no string per read
+      if (chunk[n - 1] === 10 && chunk[n - 2] === 13 && chunk[n - 3] === 10 && chunk[n - 4] === 13 && chunk[n - 5] === 48 && chunk[n - 6] === 10 && chunk[n - 7] === 13) {
+        this.finish(true);
+      }
+      this.tail = '';
+      return;
+    }
+    this.tail = (this.tail + chunk.toString('latin1')).slice(-7); // a tiny read: the terminator may be split
+    if (this.tail === '\r\n0\r\n\r\n') this.finish(true);
+  }
+
+  /** Collects reads until the headers are complete; returns where the body starts in `chunk`, or -1. */
+  private readHead(chunk: Buffer): number {
+    this.headChunks.push(chunk);
+    const all = this.headChunks.length === 1 ? chunk : Buffer.concat(this.headChunks);
+    const headerEnd = all.indexOf(HEAD_END);
+    if (headerEnd === -1) return -1;
+    this.headChunks = [];
     const head = all.toString('latin1', 0, headerEnd + 2);
+    this.status = Number(head.slice(9, 12));
     const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-    this.expected = length !== null ? headerEnd + 4 + Number(length[1]) : /\r\ntransfer-encoding: *chunked/i.test(head) ? CHUNKED : UNKNOWN;
-  }
-
-  private fail(): void {
-    if (this.done !== undefined) this.finish(false);
+    this.expected = length !== null ? headerEnd + 4 + Number(length[1]) : CHUNKED;
+    return chunk.length - (all.length - (headerEnd + 4));
   }
 
   private finish(ok: boolean): void {
     const done = this.done;
     if (done === undefined) return;
     this.done = undefined;
-    done({ connection: this, result: this.parse(ok) });
-  }
-
-  /** Timestamps per token event: an event is timed by the read that brought its final "\n\n". */
-  private parse(ok: boolean): StreamResult {
-    const all = Buffer.concat(this.chunks);
-    const text = all.toString('latin1');
-    const status = Number(text.slice(9, 12));
-    const ends: number[] = []; // cumulative end offset of each read
-    let total = 0;
-    for (const c of this.chunks) ends.push((total += c.length));
     const gapErrorsMs: number[] = [];
-    let ttftErrorMs = NaN;
-    let tokens = 0;
+    const times = this.tokenTimes;
+    const counted = Math.min(this.tokens, times.length);
     let coalesced = 0;
-    let last = 0;
-    let lastRead = -1;
-    let read = 0;
-    let from = text.indexOf('\r\n\r\n') + 4;
-    for (let end = text.indexOf('\n\n', from); end !== -1; end = text.indexOf('\n\n', from)) {
-      const event = text.slice(from, end);
-      from = end + 2;
-      if (!event.includes('"content"')) continue;
-      while (ends[read]! < end + 2) read++;
-      const now = this.times[read]!;
-      if (tokens === 0) ttftErrorMs = Math.abs(now - this.sent - this.configuredTtftMs);
-      else gapErrorsMs.push(Math.abs(now - last - TIMED.itlMs));
-      if (read === lastRead) coalesced++;
-      lastRead = read;
-      last = now;
-      tokens++;
+    for (let i = 1; i < counted; i++) {
+      gapErrorsMs.push(Math.abs(times[i]! - times[i - 1]! - TIMED.itlMs));
+      if (times[i] === times[i - 1]) coalesced++;
     }
-    return { ttftErrorMs, gapErrorsMs, tokens, ok: ok && status === 200, coalesced };
+    const ttftErrorMs = counted > 0 ? Math.abs(times[0]! - this.sent - this.configuredTtftMs) : NaN;
+    done({ connection: this, result: { ttftErrorMs, gapErrorsMs, tokens: this.tokens, ok: ok && this.status === 200, coalesced } });
   }
 }
 
