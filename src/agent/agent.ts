@@ -294,7 +294,7 @@ export class Agent {
       outputTokens,
       difficulty: run.shape.difficulty,
       stream: run.shape.streamed,
-      promptKey: job.req.promptKey,
+      wordingId: job.req.wordingId,
     };
     if (timeoutMs !== undefined) call.timeoutMs = timeoutMs;
     const r = await client.chat(call);

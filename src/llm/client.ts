@@ -24,8 +24,8 @@ export interface ChatCall {
   stream: boolean;
   /** Give up after this long (fallback routing sets it). */
   timeoutMs?: number;
-  /** Live mode: the text of the prompt, when the client sends real messages. */
-  promptKey?: string;
+  /** Names the user's exact wording: equal ids mean equal prompt text (provider prompt caching; the live client's text). */
+  wordingId?: number;
 }
 
 /** What a chat call returned. */

@@ -48,7 +48,7 @@ export class HttpLlmClient implements LlmClient {
     const start = clock.now();
     const body = {
       model: this.options.modelMap?.[call.model] ?? call.model,
-      messages: promptMessages(call.step, call.prefixTokens, call.inputTokens, call.promptKey ?? String(call.jobId)),
+      messages: promptMessages(call.step, call.prefixTokens, call.inputTokens, call.wordingId === undefined ? `job${call.jobId}` : String(call.wordingId)),
       stream: true,
       stream_options: { include_usage: true },
       max_completion_tokens: call.outputTokens,

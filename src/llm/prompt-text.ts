@@ -19,13 +19,13 @@ function words(count: number, seedText: string): string {
 
 /**
  * Messages totalling `inputTokens` prompt tokens: a system message of `prefixTokens` (same text for
- * the same step), then the user message (text fixed by `promptKey`).
+ * the same step), then the user message (text fixed by `wording`).
  */
-export function promptMessages(step: string, prefixTokens: number, inputTokens: number, promptKey: string): CountedMessage[] {
+export function promptMessages(step: string, prefixTokens: number, inputTokens: number, wording: string): CountedMessage[] {
   const layout = promptLayout(prefixTokens, inputTokens);
   const messages: CountedMessage[] = [];
   if (layout.systemTokens > 0) messages.push({ role: 'system', content: words(layout.systemContentTokens, `system|${step}`) });
-  messages.push({ role: 'user', content: words(layout.userContentTokens, `user|${step}|${promptKey}`) });
+  messages.push({ role: 'user', content: words(layout.userContentTokens, `user|${step}|${wording}`) });
   return messages;
 }
 

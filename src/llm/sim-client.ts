@@ -33,6 +33,16 @@ interface SlotWaiter {
   settled: boolean;
 }
 
+/** Expiries of cached prefixes, by how far they reach into the prompt. */
+interface PrefixExpiries {
+  /** Boundaries within the system message and the user header: the same for every request of the step. */
+  shared: number[];
+  /** Boundaries within the user's text: the same for the same wording. */
+  byWording: Map<number, number[]>;
+  /** A boundary past the user's text: the same for the same wording and length. */
+  whole: Map<number, Map<number, number[]>>;
+}
+
 class ModelServer {
   inFlight = 0;
   readonly waiting: SlotWaiter[] = [];
@@ -42,8 +52,8 @@ class ModelServer {
   private readonly windowTokens: number[] = [];
   private windowHead = 0;
   private windowTokenSum = 0;
-  /** Provider prompt cache: prefix key → expiry (scenario ms). */
-  readonly prefixExpiry = new Map<string, number>();
+  /** Provider prompt cache: per step and system-message length, expiries (scenario ms) of each 128-token boundary. */
+  private readonly prefixTable = new Map<string, Map<number, PrefixExpiries>>();
   readonly modelHash: number;
 
   constructor(
@@ -51,6 +61,15 @@ class ModelServer {
     readonly faults: FaultsSpec | undefined,
   ) {
     this.modelHash = hashString(spec.id);
+  }
+
+  /** The prompt-cache expiries of one step's prompts with a system message of `systemTokens`. */
+  prefixes(step: string, systemTokens: number): PrefixExpiries {
+    let bySystem = this.prefixTable.get(step);
+    if (bySystem === undefined) this.prefixTable.set(step, (bySystem = new Map()));
+    let p = bySystem.get(systemTokens);
+    if (p === undefined) bySystem.set(systemTokens, (p = { shared: [], byWording: new Map(), whole: new Map() }));
+    return p;
   }
 
   /** Admits a request against RPM/TPM; false = rate limited. */
@@ -230,20 +249,36 @@ export class SimLlmClient implements LlmClient {
     if (stats === undefined) this.promptCache.set(call.model, (stats = { lookups: 0, hits: 0, cachedTokens: 0, savedUsd: 0 }));
     stats.lookups++;
     const layout = promptLayout(call.prefixTokens, call.inputTokens);
-    const wording = call.promptKey ?? `job:${call.jobId}`;
-    const expiries = server.prefixExpiry;
     const ttlMs = pc.ttlS * 1000;
+    // Each boundary b = min + 128·k is a prefix whose identity depends on how far it reaches:
+    // into the system message and the user header (shared by the step), into the user's text
+    // (shared by the wording), or past it (the whole prompt, so its length too). One expiry list
+    // per identity, indexed by k, rather than one map entry per boundary: the hot path stays cheap.
+    const prefixes = server.prefixes(call.step, layout.systemTokens);
+    const wording = call.wordingId ?? -1 - call.jobId;
+    let wordingList: number[] | undefined;
     let cached = 0;
-    for (let b = pc.minPrefixTokens; b <= call.inputTokens; b += PROMPT_CACHE_STEP_TOKENS) {
-      const key =
-        b <= layout.userContentStart
-          ? `${call.step}|${layout.systemTokens}|${b}`
-          : b <= layout.userContentEnd
-            ? `${call.step}|${layout.systemTokens}|${wording}|${b}`
-            : `${call.step}|${layout.systemTokens}|${wording}|${layout.userContentEnd}|${b}`;
-      const expiry = expiries.get(key);
+    for (let k = 0, b = pc.minPrefixTokens; b <= call.inputTokens; k++, b += PROMPT_CACHE_STEP_TOKENS) {
+      let list: number[];
+      let slot = k;
+      if (b <= layout.userContentStart) list = prefixes.shared;
+      else if (b <= layout.userContentEnd) {
+        if (wordingList === undefined) {
+          wordingList = prefixes.byWording.get(wording);
+          if (wordingList === undefined) prefixes.byWording.set(wording, (wordingList = []));
+        }
+        list = wordingList;
+      } else {
+        let tails = prefixes.whole.get(wording);
+        if (tails === undefined) prefixes.whole.set(wording, (tails = new Map()));
+        list = tails.get(layout.userContentEnd) ?? [];
+        tails.set(layout.userContentEnd, list);
+        slot = 0;
+      }
+      const expiry = list[slot];
       if (expiry !== undefined && expiry > now) cached = b;
-      expiries.set(key, now + ttlMs);
+      while (list.length < slot) list.push(0);
+      list[slot] = now + ttlMs;
     }
     if (cached === 0) return 0;
     stats.hits++;
@@ -251,5 +286,6 @@ export class SimLlmClient implements LlmClient {
     stats.savedUsd += (cached * (server.spec.pricing.inputPer1M - server.spec.pricing.cachedInputPer1M)) / 1_000_000;
     return cached;
   }
+
 
 }

@@ -29,6 +29,11 @@ export class AgentRequest {
     readonly seed: number,
   ) {}
 
+  /** A number naming the exact wording (kind, intent, paraphrase): the same number means the same prompt text. */
+  get wordingId(): number {
+    return this.kindIndex * 2 ** 40 + this.intent * 4096 + this.paraphrase;
+  }
+
   /** Stable key of the exact wording: the same key means the same prompt text. */
   get promptKey(): string {
     return `${this.kind}/${this.intent}/${this.paraphrase}`;
