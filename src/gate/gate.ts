@@ -129,7 +129,8 @@ const MAX_LISTED_CHANGES = 20;
  */
 export function gate(candidate: ResultsFile, baseline: ResultsFile, options: GateOptions = {}): GateReport {
   checkComparable(candidate, baseline);
-  const section = scenarioGateSection(candidate.scenario.config);
+  // the thresholds are the baseline's: a change must not loosen its own gate
+  const section = scenarioGateSection(baseline.scenario.config);
   const metrics = resolveThresholds(section.thresholds, options.thresholds);
   const confidence = options.confidence ?? section.confidence ?? DEFAULT_GATE_CONFIDENCE;
   if (!(confidence > 0 && confidence < 1)) throw new BenchError('USAGE', `confidence must be between 0 and 1 (exclusive), received ${confidence}.`);

@@ -207,8 +207,8 @@ export function timeSeriesChart(configs: readonly ConfigResult[]): ChartDef {
 /** Stacked bars of cost per day by one breakdown (model or step), worker cost as its own segment. */
 function costChart(configs: readonly ConfigResult[], by: 'byModel' | 'byStep'): ChartDef {
   const values = configs.flatMap((c) => {
-    const scale = 24 / c.durationHours;
-    const parts = Object.entries(c.cost[by]).map(([part, u]) => ({ config: c.name, part, costPerDayUsd: u.costUsd * scale }));
+    // cost tables in results.json are already per day
+    const parts = Object.entries(c.cost[by]).map(([part, u]) => ({ config: c.name, part, costPerDayUsd: u.costUsd }));
     if (c.cost.workersPerDayUsd > 0) parts.push({ config: c.name, part: 'workers', costPerDayUsd: c.cost.workersPerDayUsd });
     return parts;
   });

@@ -89,8 +89,8 @@ export function compareCdfChart(match: ConfigMatch): ChartDef {
 export function compareCostChart(match: ConfigMatch): ChartDef {
   const values = pairs(match).flatMap(([name, a, b]) =>
     ([a, b] as const).flatMap((c, i) => {
-      const scale = 24 / c.durationHours;
-      const parts = Object.entries(c.cost.byModel).map(([model, u]) => ({ config: name, run: RUN_LABELS[i], model, costPerDayUsd: u.costUsd * scale }));
+      // cost tables in results.json are already per day
+      const parts = Object.entries(c.cost.byModel).map(([model, u]) => ({ config: name, run: RUN_LABELS[i], model, costPerDayUsd: u.costUsd }));
       if (c.cost.workersPerDayUsd > 0) parts.push({ config: name, run: RUN_LABELS[i], model: 'workers', costPerDayUsd: c.cost.workersPerDayUsd });
       return parts;
     }),

@@ -212,9 +212,10 @@ function cachingFinding(reference: ConfigResult, configs: readonly ConfigResult[
   const pool = Object.keys(reference.caches).length > 0 ? [reference] : configs;
   const candidates: CachingFinding[] = [];
   for (const config of pool) {
-    const spend = callSpend(config) * (24 / config.durationHours);
+    // results.json keeps cost tables and cache savings per day already
+    const spend = callSpend(config);
     for (const [name, cache] of Object.entries(config.caches)) {
-      const savedPerDayUsd = cache.savedUsd * (24 / config.durationHours);
+      const savedPerDayUsd = cache.savedUsd;
       const wrongShare = 1 - cache.precision + cache.staleRate;
       candidates.push({
         config: config.name,

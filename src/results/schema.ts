@@ -78,7 +78,7 @@ export interface CacheStats {
   staleRate: number;
   /** Entries evicted by the LRU capacity. */
   evictions: number;
-  /** Dollars the hits did not spend (the price of the calls they replaced). */
+  /** Dollars per day the hits did not spend (the price of the calls they replaced), scaled to 24 h like the cost tables. */
   savedUsd: number;
 }
 

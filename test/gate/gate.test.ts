@@ -77,12 +77,18 @@ describe('gate verdicts', () => {
     expect(row(gate(cand, base), 'errorRate').verdict.kind).toBe('within-noise');
   });
 
-  it('takes thresholds from the scenario gate section of the candidate', () => {
-    const cand = noisy(SEEDS, 1.5);
-    const relaxed: ResultsFile = { ...cand, scenario: { ...cand.scenario, config: { gate: { thresholds: { costPerDayUsd: { relative: 0.6 } } } } } };
-    const report = gate(relaxed, noisy());
+  it('takes thresholds from the scenario gate section of the baseline', () => {
+    const base = noisy();
+    const relaxedBase: ResultsFile = { ...base, scenario: { ...base.scenario, config: { gate: { thresholds: { costPerDayUsd: { relative: 0.6 } } } } } };
+    const report = gate(noisy(SEEDS, 1.5), relaxedBase);
     expect(row(report, 'costPerDayUsd').verdict.kind).toBe('within-noise');
     expect(row(report, 'costPerDayUsd').threshold).toEqual({ relative: 0.6 });
+  });
+
+  it('ignores a candidate that loosens its own gate', () => {
+    const cand = noisy(SEEDS, 1.5);
+    const relaxed: ResultsFile = { ...cand, scenario: { ...cand.scenario, config: { gate: { thresholds: { costPerDayUsd: { relative: 0.6 } } } } } };
+    expect(row(gate(relaxed, noisy()), 'costPerDayUsd').verdict.kind).toBe('regressed');
   });
 
   it('compares single runs on the same seed against the threshold, marking the basis', () => {
