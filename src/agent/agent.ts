@@ -230,6 +230,7 @@ export class Agent {
 
     // a real call, routed or to the step's model
     let answer: ChatResult;
+    let releasedAtEnd = false;
     if (ft !== null || step.model !== 'routed') {
       answer = await run.call(ft !== null ? ft.model : step.model);
     } else {
@@ -242,12 +243,13 @@ export class Agent {
       r.retries += routed.retries;
       r.fallbacks += routed.fallbacks;
       answer = routed.answer;
+      releasedAtEnd = routed.releasedAtEnd === true;
     }
     if (answer.outcome !== 'ok') {
       job.failed = true;
       return;
     }
-    run.served(answer.correct, answer.outputTokens, run.answerStartMs + answer.ttftMs);
+    run.served(answer.correct, answer.outputTokens, run.answerStartMs + (releasedAtEnd ? answer.latencyMs : answer.ttftMs));
     const value: AnswerValue = {
       model: answer.model,
       outputTokens: answer.outputTokens,

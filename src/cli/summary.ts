@@ -16,9 +16,10 @@ export function summaryTable(results: ResultsFile): string {
     usd(c.cost.perDayUsd),
     usd(c.cost.perMonthUsd),
     pct(c.quality.share),
+    pct(c.requests.total === 0 ? 0 : c.requests.failed / c.requests.total),
     c.slo.checks.length === 0 ? '-' : c.slo.meetsAll ? 'yes' : 'no',
   ]);
-  return textTable(['configuration', 'p50', 'p95', 'TTFT p95', 'queue p95', 'peak req/s', 'cost/day', 'cost/month', 'quality', 'SLOs met'], rows);
+  return textTable(['configuration', 'p50', 'p95', 'TTFT p95', 'queue p95', 'peak req/s', 'cost/day', 'cost/month', 'quality', 'errors', 'SLOs met'], rows);
 }
 
 /** A few lines under the table: the numbers a reader looks for first. */

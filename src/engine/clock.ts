@@ -135,8 +135,16 @@ class VirtualSignal<T> implements Signal<T> {
 export class RealClock implements Clock {
   private readonly origin = performance.now();
   private failure: unknown = null;
+  private onFailure: ((err: unknown) => void) | null = null;
+  /** Rejects with the first error a spawned task throws (a live run must stop, not wait forever). */
+  readonly failed: Promise<never> = new Promise<never>((_, reject) => {
+    this.onFailure = reject;
+  });
 
-  constructor(readonly timeScale = 1) {}
+  constructor(readonly timeScale = 1) {
+    // handled here too, so an error after the run has stopped listening is not an unhandled rejection
+    this.failed.catch(() => undefined);
+  }
 
   now(): number {
     return (performance.now() - this.origin) * this.timeScale;
@@ -152,7 +160,9 @@ export class RealClock implements Clock {
 
   spawn(task: () => Promise<void>): void {
     task().catch((err: unknown) => {
-      this.failure ??= err;
+      if (this.failure !== null) return;
+      this.failure = err;
+      this.onFailure?.(err);
     });
   }
 

@@ -82,8 +82,8 @@ export async function runLiveConfiguration(
       client,
       promptCache: () => new Map(),
       drive: async (allDone) => {
-        await (failed === undefined ? allDone : Promise.race([allDone, failed]));
-        if (clock.error !== undefined && clock.error !== null) throw clock.error;
+        // a job that throws ends the run with its error instead of leaving it waiting
+        await Promise.race(failed === undefined ? [allDone, clock.failed] : [allDone, failed, clock.failed]);
       },
       onSend: (lagMs) => sendLag.record(Math.max(0, lagMs)),
       ...(queueRun !== undefined ? { remote: queueRun.executor(clock, originEpochMs) } : {}),

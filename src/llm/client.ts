@@ -72,12 +72,12 @@ export interface LlmClient {
   embed(call: EmbedCall): Promise<EmbedResult>;
 }
 
-/** The result of a call that produced no answer (refused, failed or timed out): nothing billed. */
+/** The result of a call that produced no answer (refused, failed or timed out): no tokens billed or counted. */
 export function failedChat(call: ChatCall, outcome: ChatResult['outcome'], latencyMs: number, retryAfterMs?: number): ChatResult {
   const r: ChatResult = {
     outcome,
     model: call.model,
-    inputTokens: call.inputTokens,
+    inputTokens: 0,
     cachedInputTokens: 0,
     outputTokens: 0,
     costUsd: 0,

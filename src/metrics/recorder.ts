@@ -190,7 +190,11 @@ export class Recorder implements ExecutorObserver {
         utilization: servingTotal === 0 ? 0 : busyTotal / servingTotal,
         workerHours: run.workerHours,
       },
-      slo: sloResult(this.options.slo, { e2eP95: e2e.p95, ttftP95: ttft.p95, quality, perDayUsd }, total === 0 ? 1 : this.withinLatency / total),
+      slo: sloResult(
+        this.options.slo,
+        { e2eP95: e2e.p95, ttftP95: ttft.p95, quality, perDayUsd, errorRate: total === 0 ? 0 : this.failed / total },
+        total === 0 ? 1 : this.withinLatency / total,
+      ),
       steps,
       routing: run.routing,
       caches,
@@ -215,7 +219,7 @@ export class Recorder implements ExecutorObserver {
 /** Checks each SLO target against the observed figures. */
 export function sloResult(
   slo: SloSpec,
-  observed: { e2eP95: number; ttftP95: number; quality: number; perDayUsd: number },
+  observed: { e2eP95: number; ttftP95: number; quality: number; perDayUsd: number; errorRate: number },
   goodput: number,
 ): SloResult {
   const checks: SloResult['checks'] = [];
@@ -224,6 +228,9 @@ export function sloResult(
   if (slo.minQuality !== undefined) checks.push({ metric: 'quality', target: slo.minQuality, observed: observed.quality, met: observed.quality >= slo.minQuality });
   if (slo.maxCostPerDayUsd !== undefined) {
     checks.push({ metric: 'cost/day (USD)', target: slo.maxCostPerDayUsd, observed: observed.perDayUsd, met: observed.perDayUsd <= slo.maxCostPerDayUsd });
+  }
+  if (slo.maxErrorRate !== undefined) {
+    checks.push({ metric: 'error rate', target: slo.maxErrorRate, observed: observed.errorRate, met: observed.errorRate <= slo.maxErrorRate });
   }
   return { targets: { ...slo }, checks, meetsAll: checks.every((c) => c.met), goodput };
 }

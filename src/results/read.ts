@@ -72,6 +72,7 @@ const sloTargets = z.object({
   minQuality: num.optional(),
   maxCostPerDayUsd: num.optional(),
   requestLatencyMs: num.optional(),
+  maxErrorRate: num.optional(),
 });
 const sloResult = z.object({
   targets: sloTargets,

@@ -116,11 +116,13 @@ export interface SloResult {
     maxCostPerDayUsd?: number;
     /** A request counts toward goodput when its latency is at or below this. */
     requestLatencyMs?: number;
+    /** Share of requests allowed to fail. */
+    maxErrorRate?: number;
   };
   /** One entry per target: the observed value and whether it met the target. */
   checks: Array<{ metric: string; target: number; observed: number; met: boolean }>;
   meetsAll: boolean;
-  /** Share of requests that completed within `requestLatencyMs` (1 when unset). */
+  /** Share of all requests that completed (and, when `requestLatencyMs` is set, within it). */
   goodput: number;
 }
 

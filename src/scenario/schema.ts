@@ -324,6 +324,8 @@ export const SloSchema = z
     minQuality: share.optional(),
     maxCostPerDayUsd: positive.optional(),
     requestLatencyMs: positive.optional(),
+    /** Failed requests (after the routing strategy's retries) allowed, as a share; latency figures count finished requests only. */
+    maxErrorRate: share.default(0.01),
   })
   .strict();
 
@@ -361,7 +363,7 @@ export const ScenarioSchema = z
     workflow: z.array(StepSchema).min(1),
     strategies: StrategiesSchema.default(StrategiesSchema.parse({})),
     sweep: SweepSchema.default({}),
-    slo: SloSchema.default({}),
+    slo: SloSchema.default(SloSchema.parse({})),
     gate: GateSchema.default({}),
   })
   .strict();

@@ -28,6 +28,11 @@ export interface RouteResult {
   escalated: boolean;
   retries: number;
   fallbacks: number;
+  /**
+   * The answer reaches the user only once its call has finished (a cascade must see the small
+   * model's confidence before it can release its answer), so streaming it gains nothing.
+   */
+  releasedAtEnd?: boolean;
 }
 
 /** One routing strategy. */
@@ -76,7 +81,7 @@ export function createRouter(spec: RoutingSpec): Router {
         async route(ctx) {
           const first = await ctx.call(small);
           if (first.outcome === 'ok' && first.confidence >= spec.minConfidence) {
-            return { answer: first, strong: false, escalated: false, retries: 0, fallbacks: 0 };
+            return { answer: first, strong: false, escalated: false, retries: 0, fallbacks: 0, releasedAtEnd: true };
           }
           // low confidence (or a failed small call): escalate; both calls are paid, in sequence
           const second = await ctx.call(large);

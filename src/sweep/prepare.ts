@@ -2,6 +2,7 @@
 import type { Catalog } from '../../mock-llm/catalog.ts';
 import type { LiveOptions } from '../engine/live.ts';
 import type { Configuration } from '../engine/simulate.ts';
+import { BenchError } from '../errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { expandSweep } from './configurations.ts';
@@ -45,7 +46,13 @@ export async function prepareScenario(file: string, overrides: RunOverrides): Pr
     },
   };
   let configurations = expandSweep(scenario);
-  if (overrides.only !== undefined) configurations = configurations.filter((c) => c.name.includes(overrides.only!));
+  if (overrides.only !== undefined) {
+    const all = configurations;
+    configurations = all.filter((c) => c.name.includes(overrides.only!));
+    if (configurations.length === 0) {
+      throw new BenchError('USAGE', `--only "${overrides.only}" matches no configuration of ${file}; they are: ${all.map((c) => c.name).join(', ')}`);
+    }
+  }
   return {
     file,
     scenario,

@@ -41,6 +41,21 @@ describe('cascade', () => {
     expect(run.agent.routingStats()).toMatchObject({ escalationRate: 0, strongCallShare: 0 });
   });
 
+  it('with the answer streamed, a kept small answer reaches the user when its call ends; an escalated one streams from the large model', async () => {
+    const streamed = { steps: ['answer'] };
+    const kept = await drive(tinyScenario(), sequential(5, 60_000), { strategies: { routing: cascade(0), streaming: streamed } });
+    kept.outcomes.forEach((o, job) => {
+      const [small] = rowsOf(kept, job);
+      // the cascade must see the small model's confidence (its whole answer) before releasing it
+      expect(o.firstTokenAtMs).toBe(small!.tMs + small!.latencyMs);
+    });
+    const escalated = await drive(tinyScenario(), sequential(5, 60_000), { strategies: { routing: cascade(1), streaming: streamed } });
+    escalated.outcomes.forEach((o, job) => {
+      const [, large] = rowsOf(escalated, job);
+      expect(o.firstTokenAtMs).toBe(large!.tMs + large!.ttftMs);
+    });
+  });
+
   it('escalates exactly the answers whose confidence is below the threshold', async () => {
     // the same seed gives the small model the same confidences: with 0.7 some escalate, some not
     const run = await drive(tinyScenario(), sequential(200, 60_000, { difficulty: 0.55 }), { strategies: { routing: cascade(0.7) } });
