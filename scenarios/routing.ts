@@ -2,8 +2,7 @@
  * Which router, and does fallback rescue a rate-limited provider?
  *
  * A help-desk agent answers 100,000 requests a day of three kinds. The answer step is routed by
- * task kind (incidents to the large model), by predicted difficulty (a cheap signal that is right
- * 85% of the time), or by a classifier call to a small model (paid and waited for) — against
+ * task kind (incidents to the large model), by predicted difficulty (a cheap heuristic), or by a classifier call to a small model (paid and waited for) — against
  * always-large and always-small. gpt-4o is rate-limited at 60 requests a minute here, so the
  * last choice retries with backoff and then falls back to claude-sonnet-4.
  */
@@ -27,14 +26,14 @@ export default defineScenario({
       'always-mini': single('gpt-4o-mini'),
       'always-sonnet': single('claude-sonnet-4'),
       'by-task': router({ by: 'task', small: 'gpt-4o-mini', large: 'claude-sonnet-4', largeKinds: ['incident'] }),
-      'by-difficulty': router({ by: 'difficulty', small: 'gpt-4o-mini', large: 'claude-sonnet-4', threshold: 0.55, accuracy: 0.85 }),
+      'by-difficulty': router({ by: 'difficulty', small: 'gpt-4o-mini', large: 'claude-sonnet-4', threshold: 0.55, accuracy: 0.8 }),
       'by-classifier': router({
         by: 'classifier',
         small: 'gpt-4o-mini',
         large: 'claude-sonnet-4',
         classifierModel: 'gpt-4o-mini',
         threshold: 0.55,
-        accuracy: 0.8,
+        accuracy: 0.92,
       }),
       'gpt-4o-rate-limited': single('gpt-4o'),
       'gpt-4o-then-sonnet': fallback(['gpt-4o', 'claude-sonnet-4'], { retries: 1, backoffMs: 300 }),
