@@ -131,7 +131,7 @@ export class Recorder implements ExecutorObserver {
       caches[`prompt:${model}`] = {
         kind: 'prompt',
         step: '(all steps)',
-        key: `${model}: the static prompt prefix (system prompt), at least ${run.catalog[model]?.promptCaching?.minPrefixTokens ?? 0} tokens`,
+        key: `${model}: the longest prompt prefix sent before (the system prompt; the whole prompt for a repeated question), at least ${run.catalog[model]?.promptCaching?.minPrefixTokens ?? 0} tokens`,
         value: 'the provider-side KV cache (billed at the cached-input price)',
         lookups: pc.lookups,
         hits: pc.hits,
