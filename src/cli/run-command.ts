@@ -8,7 +8,7 @@ import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
 import { runScenarioFile } from '../run.ts';
 import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
 import { summaryNotes, summaryTable } from './summary.ts';
-import { redisRunOptions, RUN_REDIS_FLAGS } from './worker-command.ts';
+import { redisRunOptions, RUN_REDIS_FLAGS, type RunRedisArgs } from './worker-command.ts';
 
 /** Flags of `bench run`, described once. */
 export const RUN_FLAGS = {
@@ -29,7 +29,7 @@ export const RUN_FLAGS = {
   ...RUN_REDIS_FLAGS,
 } as const satisfies Record<string, Options>;
 
-interface RunArgs {
+interface RunArgs extends RunRedisArgs {
   scenario: string;
   out?: string;
   seed?: number;
@@ -45,12 +45,6 @@ interface RunArgs {
   'time-scale': number;
   duration?: string;
   'compare-sim': boolean;
-  redis?: string;
-  queue?: string;
-  'spawn-workers': boolean;
-  'lock-ms'?: number;
-  'stalled-interval-ms'?: number;
-  'max-stalled'?: number;
 }
 
 /** `90s`, `10m`, `1.5h` → seconds. */

@@ -120,6 +120,11 @@ class ModelServer {
   }
 }
 
+/** The generator of one call's draws: fixed by the request's seed, the call's index and the model. */
+function callRng(call: { jobSeed: number; callIndex: number }, server: ModelServer): Rng {
+  return new Rng(mix32(call.jobSeed ^ mix32(call.callIndex * 0x9e3779b1 + server.modelHash)));
+}
+
 /** Options of the simulated client. */
 export interface SimClientOptions {
   catalog: Catalog;
@@ -154,7 +159,7 @@ export class SimLlmClient implements LlmClient {
     const { clock } = this.options;
     const server = this.server(call.model);
     const spec = server.spec;
-    const rng = new Rng(mix32(call.jobSeed ^ mix32(call.callIndex * 0x9e3779b1 + server.modelHash)));
+    const rng = callRng(call, server);
     const start = clock.now();
     if (call.inputTokens + call.outputTokens > spec.contextWindow) return this.refused(call, 'context_length', start);
     if (!server.admit(start, call.inputTokens + call.outputTokens)) {
@@ -220,7 +225,7 @@ export class SimLlmClient implements LlmClient {
     const { clock } = this.options;
     const server = this.server(call.model);
     const spec = server.spec;
-    const rng = new Rng(mix32(call.jobSeed ^ mix32(call.callIndex * 0x9e3779b1 + server.modelHash)));
+    const rng = callRng(call, server);
     const start = clock.now();
     if (server.inFlight >= spec.latency.concurrencyCap) await this.queue(server, undefined);
     else server.inFlight++;
