@@ -97,6 +97,13 @@ export interface Findings {
 
 /** A cache is trusted when at most this share of its hits are wrong or stale. */
 const TRUSTED_ERROR_SHARE = 0.05;
+/** A share with enough decimals not to print equal to the floor it misses (84.96% is not "85.0%, below 85.0%"). */
+function distinctPct(share: number, floor: number | undefined): string {
+  let digits = 1;
+  while (floor !== undefined && digits < 4 && share !== floor && formatPct(share, digits) === formatPct(floor, digits)) digits++;
+  return formatPct(share, digits);
+}
+
 /** Without a quality SLO, routing may lose at most this much quality (1 pp). */
 const DEFAULT_QUALITY_TOLERANCE = 0.01;
 
@@ -358,7 +365,7 @@ function routingSentence(f: RoutingFinding | null, configs: readonly ConfigResul
   const keeping = minQuality !== undefined ? `at or above the ${formatPct(minQuality)} quality SLO` : `within 1 pp of ${f.baseline.strategy}`;
   const below = minQuality !== undefined ? `below the ${formatPct(minQuality)} quality SLO` : `more than 1 pp below ${f.baseline.strategy}`;
   const rejected = f.rejected
-    .map((r) => ` ${r.strategy} would save ${formatUsd(r.savedPerDayUsd)} a day but quality falls to ${formatPct(r.quality)}, ${below}.`)
+    .map((r) => ` ${r.strategy} would save ${formatUsd(r.savedPerDayUsd)} a day but quality falls to ${distinctPct(r.quality, minQuality)}, ${below}.`)
     .join('');
   if (!f.proposal) {
     return `Routing: no strategy is cheaper than ${f.baseline.strategy}${held} while keeping quality ${keeping}.${rejected}`;
