@@ -39,16 +39,7 @@ export function expectBenchError(fn: () => unknown, code: string, message: strin
   expect((error as BenchError).message).toBe(message);
 }
 
-/** Expects `promise` to reject with a BenchError of `code` with exactly `message`. */
-export async function expectBenchRejection(promise: Promise<unknown>, code: string, message: string): Promise<void> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BenchError);
-  expect((error as BenchError).code).toBe(code);
-  expect((error as BenchError).message).toBe(message);
-}
+export { expectBenchRejection } from '../fixtures/errors.ts';
 
 /**
  * A minimal XML well-formedness check (enough for our JUnit output): one root, every element

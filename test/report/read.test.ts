@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BenchError } from '../../src/errors.ts';
 import { parseResults, readResultsFile } from '../../src/results/read.ts';
+import { expectBenchRejection } from '../fixtures/errors.ts';
 import { buildResults } from '../fixtures/results.ts';
 
 let dir: string;
@@ -20,16 +21,6 @@ async function write(name: string, content: unknown): Promise<string> {
   return path;
 }
 
-/** Expects `promise` to reject with a BenchError of `code` and exactly `message`. */
-async function rejects(promise: Promise<unknown>, code: string, message: string): Promise<void> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BenchError);
-  expect((error as BenchError).code).toBe(code);
-  expect((error as BenchError).message).toBe(message);
-}
 
 describe('readResultsFile', () => {
   it('reads a valid file back unchanged', async () => {
@@ -40,7 +31,7 @@ describe('readResultsFile', () => {
 
   it('names the path when the file does not exist', async () => {
     const path = join(dir, 'nope.json');
-    await rejects(
+    await expectBenchRejection(
       readResultsFile(path),
       'USAGE',
       `Cannot read results file ${path}: no such file. Pass the path of a results.json written by \`bench run\` (results/<scenario>/<timestamp>/results.json).`,
@@ -56,7 +47,7 @@ describe('readResultsFile', () => {
 
   it('rejects a file of another kind', async () => {
     const path = await write('kind.json', { kind: 'something-else', schemaVersion: 1 });
-    await rejects(
+    await expectBenchRejection(
       readResultsFile(path),
       'INVALID_RESULTS',
       `${path} is not a valid results file: kind is "something-else", expected "llm-scale-bench/results". Pass a results.json written by \`bench run\`.`,
@@ -65,7 +56,7 @@ describe('readResultsFile', () => {
 
   it('rejects another schema version', async () => {
     const path = await write('version.json', { ...buildResults({ intervals: 24 }), schemaVersion: 2 });
-    await rejects(
+    await expectBenchRejection(
       readResultsFile(path),
       'INVALID_RESULTS',
       `${path} is not a valid results file: schemaVersion is 2; this version of llm-scale-bench reads schemaVersion 1. Re-run the scenario with this version to get a readable file.`,
@@ -76,7 +67,7 @@ describe('readResultsFile', () => {
     const results = buildResults({ intervals: 24 }) as unknown as { configurations: Array<{ latencyMs: { e2e: { p95: unknown } } }> };
     results.configurations[1].latencyMs.e2e.p95 = 'fast';
     const path = await write('type.json', results);
-    await rejects(
+    await expectBenchRejection(
       readResultsFile(path),
       'INVALID_RESULTS',
       `${path} is not a valid results file: configurations[1].latencyMs.e2e.p95: Invalid input: expected number, received string.`,
@@ -88,7 +79,7 @@ describe('readResultsFile', () => {
     delete results.machine;
     delete results.configurations[0].cost;
     const path = await write('missing.json', results);
-    await rejects(
+    await expectBenchRejection(
       readResultsFile(path),
       'INVALID_RESULTS',
       `${path} is not a valid results file: machine: Invalid input: expected object, received undefined (and 1 more problem).`,
