@@ -9,7 +9,7 @@ import type { ModelSpec } from './catalog.ts';
 import { Embedder, toBase64 } from './embeddings.ts';
 import { ApiError, invalidRequest } from './errors.ts';
 import { sampleGapMs, sampleTtftMs } from './latency.ts';
-import { isoTime, Ledger, type CallOutcome, type LedgerRow } from './ledger.ts';
+import { callId, Ledger, type CallOutcome } from './ledger.ts';
 import { ConcurrencyGate, RateLimiter, type SlotWaiter } from './limits.ts';
 import { Metrics, type ModelGauges } from './metrics.ts';
 import { faultsFor, limitsFor, type ResolvedMockOptions } from './options.ts';
@@ -18,7 +18,7 @@ import { PromptCache } from './prompt-cache.ts';
 import { judge, type Judgement } from './quality.ts';
 import { acceptsChatRequest, ChatRequestSchema, EmbeddingsRequestSchema, messageText, parseBody, type ChatRequest } from './requests.ts';
 import { EARLY_TOLERANCE_MS, Scheduler, type ScheduledTask } from './scheduler.ts';
-import { applyStop, countTextTokens, generateTokens, joinPrompt, messageTokens, REPLY_PRIMER_TOKENS } from './tokens.ts';
+import { applyStop, countTextTokens, generateText, joinPrompt, messageTokens, REPLY_PRIMER_TOKENS, type GeneratedText } from './tokens.ts';
 
 /** A request as the adapters hand it over (body already read, up to the size limit). */
 export interface CoreRequest {
@@ -315,11 +315,11 @@ export class MockCore {
 
     const n = Math.max(0, Math.min(target, maxTokens ?? Infinity, spec.contextWindow - promptTokens));
     let finishReason: 'stop' | 'length' = n < target ? 'length' : 'stop';
-    let tokens = generateTokens(n, new Rng(hashString(req.body, this.options.seed)));
+    let text = generateText(n, hashString(req.body, this.options.seed));
     if (body.stop != null) {
-      const stopped = applyStop(tokens, typeof body.stop === 'string' ? [body.stop] : body.stop);
+      const stopped = applyStop(text, typeof body.stop === 'string' ? [body.stop] : body.stop);
       if (stopped.stopped) {
-        tokens = stopped.tokens;
+        text = stopped.text;
         finishReason = 'stop';
       }
     }
@@ -334,7 +334,7 @@ export class MockCore {
       modelJson: JSON.stringify(body.model),
       chunkPrefix: '',
       chunkSuffix: '',
-      tokens,
+      text,
       finishReason,
       cut: random === 'cut',
       includeUsage: body.stream_options?.include_usage === true,
@@ -351,12 +351,12 @@ export class MockCore {
 
   private sendPlainChat(call: Call, plan: ChatPlan): void {
     call.ttftMs = call.firstDueMs - call.arrivalMs;
-    call.outputTokens = plan.tokens.length;
+    call.outputTokens = plan.text.length;
     // a template rather than JSON.stringify of an object: this is the hot path of a zero-latency
     // run; the generated text needs no escaping (the vocabulary is lower-case ASCII words)
     const body =
       `{"id":"${call.id}","object":"chat.completion","created":${Math.floor(call.arrivalWallMs / 1000)},"model":${plan.modelJson},` +
-      `"choices":[{"index":0,"message":{"role":"assistant","content":"${plan.tokens.join('')}","refusal":null,"annotations":[]},` +
+      `"choices":[{"index":0,"message":{"role":"assistant","content":"${plan.text.text()}","refusal":null,"annotations":[]},` +
       `"logprobs":null,"finish_reason":"${plan.finishReason}"}],"usage":${usageJson(call)},"service_tier":"default","system_fingerprint":"fp_mock"` +
       (plan.mock === undefined ? '}' : `,"mock":${JSON.stringify(plan.mock)}}`);
     call.headers['content-type'] = JSON_TYPE;
@@ -379,7 +379,7 @@ export class MockCore {
   /** Sends every token already due in one write (a late wake-up adds no gap), then the end. */
   private emitStream(call: Call, plan: ChatPlan): void {
     const now = performance.now();
-    const n = plan.tokens.length;
+    const n = plan.text.length;
     const cutAt = plan.cut ? Math.floor(n / 2) : -1;
     const due = call.dueMs;
     let sent = call.sent;
@@ -387,7 +387,7 @@ export class MockCore {
     if (sent === 0) call.ttftMs = now - call.arrivalMs;
     let chunk = '';
     while (sent < n && sent !== cutAt && due[sent]! <= now + DUE_TOLERANCE_MS) {
-      chunk += plan.chunkPrefix + (sent === 0 ? '"role":"assistant","content":"' : '"content":"') + plan.tokens[sent] + '"' + plan.chunkSuffix;
+      chunk += plan.chunkPrefix + (sent === 0 ? '"role":"assistant","content":"' : '"content":"') + plan.text.token(sent) + '"' + plan.chunkSuffix;
       sent++;
     }
     call.sent = sent;
@@ -470,7 +470,7 @@ export class MockCore {
 
   private newCall(arrivalMs: number, endpoint: Call['endpoint'], model: ModelState, stream: boolean, inputTokens: number, sink: ResponseSink): Call {
     const seq = this.seq++;
-    const id = `${endpoint === 'chat' ? 'chatcmpl' : 'emb'}-mock${seq}`;
+    const id = callId(endpoint, seq);
     return {
       id,
       seq,
@@ -626,7 +626,7 @@ export class MockCore {
     const exact = lat.ttftCv === 0 && lat.itlCv === 0;
     const rng = exact ? UNUSED_DRAWS : Rng.derive(this.options.seed, `timing|${call.seq}`);
     const scale = this.options.timeScale;
-    const n = plan.kind === 'chat' ? plan.tokens.length : 0;
+    const n = plan.kind === 'chat' ? plan.text.length : 0;
     const streamed = plan.kind === 'chat' && call.stream;
     // only a stream needs every token's due time; a whole answer needs the first and the last
     const due = streamed ? new Float64Array(Math.max(1, n)) : undefined;
@@ -709,9 +709,9 @@ export class MockCore {
     const inputTokens = billed ? call.inputTokens : 0;
     const cachedInputTokens = billed ? call.cachedInputTokens : 0;
     const outputTokens = billed ? call.outputTokens : 0;
-    const row: LedgerRow = {
-      id: call.id,
-      time: isoTime(call.arrivalWallMs),
+    this.ledger.add({
+      seq: call.seq,
+      wallMs: call.arrivalWallMs,
       endpoint: call.endpoint,
       model: spec.id,
       stream: call.stream,
@@ -724,8 +724,7 @@ export class MockCore {
       queueMs: call.queueMs,
       outcome,
       status,
-    };
-    this.ledger.add(row);
+    });
     this.metrics.request(spec.id, call.endpoint, status);
     if (outcome === 'hang' || outcome === 'client_disconnect' || outcome === 'shutdown') this.metrics.error(outcome);
   }
@@ -780,7 +779,7 @@ interface ChatPlan {
   /** Stream chunk text around each token's delta, set when the stream starts. */
   chunkPrefix: string;
   chunkSuffix: string;
-  tokens: string[];
+  text: GeneratedText;
   finishReason: 'stop' | 'length';
   cut: boolean;
   includeUsage: boolean;

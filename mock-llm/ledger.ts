@@ -1,6 +1,9 @@
 /**
  * The mock's usage ledger: one row per call with tokens, cost and timing. Rows are kept in a
  * bounded ring (oldest dropped, counted in `droppedRows`); totals are exact whatever the cap.
+ * The ring stores columns (typed arrays, and references to strings that already exist), and
+ * builds the row objects only when they are read: a busy server keeps up to `maxRows` rows,
+ * and as objects they would all outlive the young generation and burden the garbage collector.
  */
 
 /** How a call ended. */
@@ -82,7 +85,7 @@ function emptySums(): LedgerSums {
   return { calls: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costUsd: 0 };
 }
 
-function addTo(s: LedgerSums, row: LedgerRow): void {
+function addTo(s: LedgerSums, row: LedgerEntry): void {
   s.calls++;
   s.inputTokens += row.inputTokens;
   s.cachedInputTokens += row.cachedInputTokens;
@@ -90,9 +93,108 @@ function addTo(s: LedgerSums, row: LedgerRow): void {
   s.costUsd += row.costUsd;
 }
 
+/** A finished call as the core records it; the row's `id` and `time` are derived when read. */
+export interface LedgerEntry extends Omit<LedgerRow, 'id' | 'time'> {
+  /** The call's sequence number (its id is `callId(endpoint, seq)`). */
+  seq: number;
+  /** Wall-clock arrival, epoch milliseconds. */
+  wallMs: number;
+}
+
+/** A call's id (`x-request-id`, and the response's `id`). */
+export function callId(endpoint: LedgerRow['endpoint'], seq: number): string {
+  return (endpoint === 'chat' ? 'chatcmpl-mock' : 'emb-mock') + seq;
+}
+
+const OUTCOMES: readonly CallOutcome[] = ['ok', 'rate_limited', 'error', 'hang', 'cut', 'context_length', 'client_disconnect', 'shutdown'];
+const OUTCOME_INDEX = new Map(OUTCOMES.map((o, i) => [o, i]));
+const ENDPOINTS: readonly LedgerRow['endpoint'][] = ['chat', 'embeddings'];
+const FIRST_CAPACITY = 1024;
+
+/** The ring's columns; grown by doubling up to the ledger's cap. */
+class Columns {
+  seq: Float64Array;
+  wallMs: Float64Array;
+  inputTokens: Float64Array;
+  cachedInputTokens: Float64Array;
+  outputTokens: Float64Array;
+  costUsd: Float64Array;
+  latencyMs: Float64Array;
+  /** NaN for a null TTFT. */
+  ttftMs: Float64Array;
+  queueMs: Float64Array;
+  status: Uint16Array;
+  outcome: Uint8Array;
+  /** Bit 0: embeddings endpoint; bit 1: streamed. */
+  flags: Uint8Array;
+  model: string[];
+
+  constructor(readonly capacity: number, from?: Columns) {
+    this.seq = grown(Float64Array, capacity, from?.seq);
+    this.wallMs = grown(Float64Array, capacity, from?.wallMs);
+    this.inputTokens = grown(Float64Array, capacity, from?.inputTokens);
+    this.cachedInputTokens = grown(Float64Array, capacity, from?.cachedInputTokens);
+    this.outputTokens = grown(Float64Array, capacity, from?.outputTokens);
+    this.costUsd = grown(Float64Array, capacity, from?.costUsd);
+    this.latencyMs = grown(Float64Array, capacity, from?.latencyMs);
+    this.ttftMs = grown(Float64Array, capacity, from?.ttftMs);
+    this.queueMs = grown(Float64Array, capacity, from?.queueMs);
+    this.status = grown(Uint16Array, capacity, from?.status);
+    this.outcome = grown(Uint8Array, capacity, from?.outcome);
+    this.flags = grown(Uint8Array, capacity, from?.flags);
+    this.model = from === undefined ? [] : from.model;
+  }
+
+  set(i: number, e: LedgerEntry): void {
+    this.seq[i] = e.seq;
+    this.wallMs[i] = e.wallMs;
+    this.inputTokens[i] = e.inputTokens;
+    this.cachedInputTokens[i] = e.cachedInputTokens;
+    this.outputTokens[i] = e.outputTokens;
+    this.costUsd[i] = e.costUsd;
+    this.latencyMs[i] = e.latencyMs;
+    this.ttftMs[i] = e.ttftMs === null ? NaN : e.ttftMs;
+    this.queueMs[i] = e.queueMs;
+    this.status[i] = e.status;
+    this.outcome[i] = OUTCOME_INDEX.get(e.outcome)!;
+    this.flags[i] = (e.endpoint === 'chat' ? 0 : 1) | (e.stream ? 2 : 0);
+    this.model[i] = e.model;
+  }
+
+  row(i: number): LedgerRow {
+    const endpoint = ENDPOINTS[this.flags[i]! & 1]!;
+    const ttft = this.ttftMs[i]!;
+    return {
+      id: callId(endpoint, this.seq[i]!),
+      time: isoTime(this.wallMs[i]!),
+      endpoint,
+      model: this.model[i]!,
+      stream: (this.flags[i]! & 2) !== 0,
+      inputTokens: this.inputTokens[i]!,
+      cachedInputTokens: this.cachedInputTokens[i]!,
+      outputTokens: this.outputTokens[i]!,
+      costUsd: this.costUsd[i]!,
+      latencyMs: this.latencyMs[i]!,
+      ttftMs: Number.isNaN(ttft) ? null : ttft,
+      queueMs: this.queueMs[i]!,
+      outcome: OUTCOMES[this.outcome[i]!]!,
+      status: this.status[i]!,
+    };
+  }
+}
+
+function grown<A extends Float64Array | Uint16Array | Uint8Array>(Type: new (n: number) => A, capacity: number, from: A | undefined): A {
+  const a = new Type(capacity);
+  if (from !== undefined) a.set(from);
+  return a;
+}
+
 /** The bounded ledger. */
 export class Ledger {
-  private ring: LedgerRow[] = [];
+  private columns: Columns | undefined;
+  /** Rows held (at most maxRows). */
+  private count = 0;
+  /** Where the next row goes once the ring is full (the oldest row). */
   private head = 0;
   private dropped = 0;
   private totals: LedgerTotals = { ...emptySums(), byOutcome: {}, byModel: {} };
@@ -100,24 +202,33 @@ export class Ledger {
   constructor(private readonly maxRows: number) {}
 
   /** Records a finished call. */
-  add(row: LedgerRow): void {
-    addTo(this.totals, row);
-    this.totals.byOutcome[row.outcome] = (this.totals.byOutcome[row.outcome] ?? 0) + 1;
-    addTo((this.totals.byModel[row.model] ??= emptySums()), row);
+  add(entry: LedgerEntry): void {
+    addTo(this.totals, entry);
+    this.totals.byOutcome[entry.outcome] = (this.totals.byOutcome[entry.outcome] ?? 0) + 1;
+    addTo((this.totals.byModel[entry.model] ??= emptySums()), entry);
     if (this.maxRows === 0) {
       this.dropped++;
-    } else if (this.ring.length < this.maxRows) {
-      this.ring.push(row);
-    } else {
-      this.ring[this.head] = row;
-      this.head = (this.head + 1) % this.maxRows;
-      this.dropped++;
+      return;
     }
+    let c = this.columns;
+    if (this.count < this.maxRows) {
+      if (c === undefined || this.count === c.capacity) {
+        c = this.columns = new Columns(Math.min(this.maxRows, c === undefined ? FIRST_CAPACITY : c.capacity * 2), c);
+      }
+      c.set(this.count++, entry);
+      return;
+    }
+    c!.set(this.head, entry);
+    this.head = (this.head + 1) % this.maxRows;
+    this.dropped++;
   }
 
   /** Rows still in memory, oldest first. */
   rows(): LedgerRow[] {
-    return this.head === 0 ? this.ring.slice() : [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)];
+    const out = new Array<LedgerRow>(this.count);
+    const c = this.columns;
+    for (let k = 0; k < this.count; k++) out[k] = c!.row((this.head + k) % this.count);
+    return out;
   }
 
   /** Totals, dropped count and rows. */
@@ -132,15 +243,15 @@ export class Ledger {
 
   /** Rows as NDJSON, one row a line. */
   toNdjson(): string {
-    const rows = this.rows();
     let out = '';
-    for (const r of rows) out += JSON.stringify(r) + '\n';
+    for (const r of this.rows()) out += JSON.stringify(r) + '\n';
     return out;
   }
 
   /** Forgets every row and total. */
   reset(): void {
-    this.ring = [];
+    this.columns = undefined;
+    this.count = 0;
     this.head = 0;
     this.dropped = 0;
     this.totals = { ...emptySums(), byOutcome: {}, byModel: {} };

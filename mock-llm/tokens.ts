@@ -97,36 +97,108 @@ export const GENERATION_VOCABULARY: readonly string[] = Object.freeze(
   [...new Set(CANDIDATE_WORDS)].filter((w) => /^[a-z]+$/.test(w) && encode(w).length === 1 && encode(' ' + w).length === 1),
 );
 
-/**
- * `count` tokens of text, as the per-token strings to stream: the first word bare, the others
- * with a leading space. Deterministic for the generator's state.
- */
-export function generateTokens(count: number, rng: Rng): string[] {
-  const out = new Array<string>(count);
-  const size = GENERATION_VOCABULARY.length;
-  for (let i = 0; i < count; i++) out[i] = (i === 0 ? GENERATION_VOCABULARY : SPACED_VOCABULARY)[rng.int(size)]!;
-  return out;
-}
-
 /** The vocabulary with the leading space, built once (no string allocation per token). */
 const SPACED_VOCABULARY: readonly string[] = GENERATION_VOCABULARY.map((w) => ' ' + w);
 
 /**
- * Cuts the tokens before the first stop sequence (OpenAI leaves the stop sequence out). The cut
+ * Generated answers are windows of one fixed pseudo-random text of `RING_WORDS` words (a
+ * power of two), built once per process: an answer is a start word (from a hash of the seed
+ * and the request) and a length, its text a slice of the ring (no per-token work or join) and
+ * its tokens the ring's words. Answers longer than the ring wrap around.
+ */
+const RING_WORDS = 1 << 17;
+
+interface TextRing {
+  /** Every word with its leading space, concatenated. */
+  text: string;
+  /** Where word i starts in `text` (RING_WORDS + 1 entries). */
+  offsets: Int32Array;
+  /** Word i's index in the vocabulary. */
+  words: Uint8Array;
+}
+
+let ring: TextRing | undefined;
+
+function textRing(): TextRing {
+  if (ring !== undefined) return ring;
+  const size = GENERATION_VOCABULARY.length;
+  if (size > 256) throw new Error('the generation vocabulary must fit word indices in a byte');
+  const rng = new Rng(0x7e47_7e47);
+  const words = new Uint8Array(RING_WORDS);
+  const offsets = new Int32Array(RING_WORDS + 1);
+  const parts = new Array<string>(RING_WORDS);
+  let pos = 0;
+  for (let i = 0; i < RING_WORDS; i++) {
+    const w = rng.int(size);
+    words[i] = w;
+    offsets[i] = pos;
+    parts[i] = SPACED_VOCABULARY[w]!;
+    pos += parts[i]!.length;
+  }
+  offsets[RING_WORDS] = pos;
+  return (ring = { text: parts.join(''), offsets, words });
+}
+
+/**
+ * A generated answer of `length` tokens: the first word bare, the others with a leading space,
+ * so its text has exactly `length` tokens. Deterministic for its start.
+ */
+export class GeneratedText {
+  constructor(
+    private readonly start: number,
+    readonly length: number,
+  ) {}
+
+  /** Token `i` as streamed (the first one without its leading space). */
+  token(i: number): string {
+    const w = textRing().words[(this.start + i) & (RING_WORDS - 1)]!;
+    return (i === 0 ? GENERATION_VOCABULARY : SPACED_VOCABULARY)[w]!;
+  }
+
+  /** The whole text: one slice of the ring (more only when it wraps). */
+  text(): string {
+    const { text, offsets } = textRing();
+    let out = '';
+    let at = this.start;
+    let left = this.length;
+    let skip = 1; // the first word's leading space
+    while (left > 0) {
+      const take = Math.min(left, RING_WORDS - at);
+      out += text.slice(offsets[at]! + skip, offsets[at + take]);
+      left -= take;
+      at = 0;
+      skip = 0;
+    }
+    return out;
+  }
+
+  /** Its first `count` tokens. */
+  head(count: number): GeneratedText {
+    return new GeneratedText(this.start, Math.min(count, this.length));
+  }
+}
+
+/** `count` tokens of text, chosen by `key` (a 32-bit hash of whatever the text must be deterministic for). */
+export function generateText(count: number, key: number): GeneratedText {
+  return new GeneratedText((key >>> 0) & (RING_WORDS - 1), count);
+}
+
+/**
+ * Cuts the text before the first stop sequence (OpenAI leaves the stop sequence out). The cut
  * is at a token boundary: the token in which the match starts is dropped with the rest.
  */
-export function applyStop(tokens: string[], stop: readonly string[]): { tokens: string[]; stopped: boolean } {
-  if (stop.length === 0) return { tokens, stopped: false };
-  const text = tokens.join('');
+export function applyStop(generated: GeneratedText, stop: readonly string[]): { text: GeneratedText; stopped: boolean } {
+  if (stop.length === 0) return { text: generated, stopped: false };
+  const text = generated.text();
   let first = -1;
   for (const s of stop) {
     if (s.length === 0) continue;
     const at = text.indexOf(s);
     if (at !== -1 && (first === -1 || at < first)) first = at;
   }
-  if (first === -1) return { tokens, stopped: false };
+  if (first === -1) return { text: generated, stopped: false };
   let pos = 0;
   let keep = 0;
-  while (keep < tokens.length && pos + tokens[keep]!.length <= first) pos += tokens[keep++]!.length;
-  return { tokens: tokens.slice(0, keep), stopped: true };
+  while (keep < generated.length && pos + generated.token(keep).length <= first) pos += generated.token(keep++).length;
+  return { text: generated.head(keep), stopped: true };
 }

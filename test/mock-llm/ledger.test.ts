@@ -1,7 +1,7 @@
 import { encodeChat } from 'gpt-tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, callCostUsd, startMockServer, type LedgerRow, type LedgerSnapshot, type MockServer } from '../../mock-llm/index.ts';
-import { Ledger } from '../../mock-llm/ledger.ts';
+import { Ledger, type LedgerEntry } from '../../mock-llm/ledger.ts';
 
 const models = buildCatalog({
   quick: {
@@ -103,13 +103,15 @@ describe('metrics endpoint', () => {
 describe('Ledger (unit)', () => {
   it('drops the oldest rows in a ring and keeps exact totals', () => {
     const ledger = new Ledger(2);
-    const row = (n: number): LedgerRow => ({
-      id: String(n), time: '', endpoint: 'chat', model: 'm', stream: false, inputTokens: n, cachedInputTokens: 0,
+    const row = (n: number): LedgerEntry => ({
+      seq: n, wallMs: 1_000 * n, endpoint: 'chat', model: 'm', stream: false, inputTokens: n, cachedInputTokens: 0,
       outputTokens: 0, costUsd: n, latencyMs: 0, ttftMs: null, queueMs: 0, outcome: 'ok', status: 200,
     });
     for (let i = 1; i <= 5; i++) ledger.add(row(i));
     const snap = ledger.snapshot();
-    expect(snap.rows.map((r) => r.id)).toEqual(['4', '5']);
+    expect(snap.rows.map((r) => r.id)).toEqual(['chatcmpl-mock4', 'chatcmpl-mock5']);
+    expect(snap.rows.map((r) => r.time)).toEqual([new Date(4_000).toISOString(), new Date(5_000).toISOString()]);
+    expect(snap.rows[0]!.ttftMs).toBeNull();
     expect(snap.droppedRows).toBe(3);
     expect(snap.totals.inputTokens).toBe(15);
     expect(snap.totals.byModel['m']!.costUsd).toBe(15);

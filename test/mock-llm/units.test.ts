@@ -7,13 +7,27 @@ import { ConcurrencyGate, RateLimiter, formatDuration } from '../../mock-llm/lim
 import { MOCK_DEFAULTS, resolveMockOptions } from '../../mock-llm/options.ts';
 import { acceptsChatRequest, ChatRequestSchema } from '../../mock-llm/requests.ts';
 import { Scheduler } from '../../mock-llm/scheduler.ts';
-import { GENERATION_VOCABULARY, applyStop, generateTokens } from '../../mock-llm/tokens.ts';
+import { GENERATION_VOCABULARY, applyStop, generateText } from '../../mock-llm/tokens.ts';
 import { Rng } from '../../src/random.ts';
 
 describe('generated text', () => {
-  it('has exactly the requested number of tokens', () => {
-    const rng = new Rng(1);
-    for (const n of [0, 1, 2, 17, 300, 4000]) expect(countTokens(generateTokens(n, rng).join(''))).toBe(n);
+  it('has exactly the requested number of tokens, whole or token by token', () => {
+    // 300_000 is longer than the text ring: it wraps around
+    for (const [n, key] of [[0, 1], [1, 2], [2, 3], [17, 4], [300, 5], [4000, 0xffffffff], [300_000, 7]] as const) {
+      const g = generateText(n, key);
+      const text = g.text();
+      expect(countTokens(text)).toBe(n);
+      expect(g.length).toBe(n);
+      let joined = '';
+      for (let i = 0; i < n; i++) joined += g.token(i);
+      expect(joined).toBe(text);
+    }
+  });
+
+  it('is deterministic for its key, and different keys give different texts', () => {
+    expect(generateText(50, 42).text()).toBe(generateText(50, 42).text());
+    expect(generateText(50, 42).text()).not.toBe(generateText(50, 43).text());
+    expect(generateText(50, 42).text().startsWith(generateText(10, 42).text())).toBe(true);
   });
 
   it('uses a vocabulary of single-token lower-case ASCII words (no JSON escaping needed)', () => {
@@ -22,8 +36,15 @@ describe('generated text', () => {
   });
 
   it('stops before the first stop sequence', () => {
-    expect(applyStop(['a', ' b', ' c', ' d'], [' c'])).toEqual({ tokens: ['a', ' b'], stopped: true });
-    expect(applyStop(['a', ' b'], ['zzz'])).toEqual({ tokens: ['a', ' b'], stopped: false });
+    const g = generateText(40, 9);
+    const third = g.token(2);
+    const cut = applyStop(g, [third.slice(0, 3)]); // starts inside the third token (at its space)
+    expect(cut.stopped).toBe(true);
+    expect(cut.text.text()).toBe(g.token(0) + g.token(1));
+    expect(cut.text.length).toBe(2);
+    // a match inside a later token also cuts there, at the earliest match of any stop sequence
+    expect(applyStop(g, ['zzz', g.token(5).slice(2)]).text.length).toBeLessThanOrEqual(5);
+    expect(applyStop(g, ['zzz'])).toEqual({ text: g, stopped: false });
   });
 });
 
