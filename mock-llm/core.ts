@@ -43,7 +43,8 @@ export interface ResponseSink {
   send(status: number, headers: Record<string, string>, body: string): void;
   /** Status line and headers of a response written in parts; sent at once. */
   head(status: number, headers: Record<string, string>): void;
-  write(chunk: string): void;
+  /** A part of the body; `byteLength`, when given, is its UTF-8 length (the caller knew it: no pass over the text). */
+  write(chunk: string, byteLength?: number): void;
   end(chunk?: string): void;
   /** Breaks the connection without a proper end (cut stream, shutdown, hang at close). */
   destroy(): void;
@@ -330,10 +331,10 @@ export class MockCore {
       extras.difficulty === undefined ? undefined : judge(spec.capability, extras.difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
     const plan: ChatPlan = {
       kind: 'chat',
-      body,
       modelJson: JSON.stringify(body.model),
       chunkPrefix: '',
       chunkSuffix: '',
+      chunkExtraBytes: 0,
       text,
       finishReason,
       cut: random === 'cut',
@@ -374,6 +375,8 @@ export class MockCore {
     const created = Math.floor(call.arrivalWallMs / 1000);
     plan.chunkPrefix = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${plan.modelJson},"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{`;
     plan.chunkSuffix = `},"logprobs":null,"finish_reason":null}]${plan.includeUsage ? ',"usage":null' : ''}}\n\n`;
+    // the rest of a token chunk is ASCII: only a non-ASCII model id makes bytes exceed characters
+    plan.chunkExtraBytes = Buffer.byteLength(plan.chunkPrefix) - plan.chunkPrefix.length;
   }
 
   /** Sends every token already due in one write (a late wake-up adds no gap), then the end. */
@@ -385,6 +388,7 @@ export class MockCore {
     let sent = call.sent;
     if (sent === cutAt) return this.cutStream(call);
     if (sent === 0) call.ttftMs = now - call.arrivalMs;
+    const first = sent;
     let chunk = '';
     while (sent < n && sent !== cutAt && due[sent]! <= now + DUE_TOLERANCE_MS) {
       chunk += plan.chunkPrefix + (sent === 0 ? '"role":"assistant","content":"' : '"content":"') + plan.text.token(sent) + '"' + plan.chunkSuffix;
@@ -392,13 +396,9 @@ export class MockCore {
     }
     call.sent = sent;
     call.outputTokens = sent;
-    if (sent === cutAt) {
-      if (chunk !== '') call.sink.write(chunk);
-      return this.cutStream(call);
-    }
-    if (sent < n) {
-      if (chunk !== '') call.sink.write(chunk);
-      return this.schedule(call, due[sent]!);
+    if (sent === cutAt || sent < n) {
+      if (chunk !== '') call.sink.write(chunk, chunk.length + (sent - first) * plan.chunkExtraBytes);
+      return sent === cutAt ? this.cutStream(call) : this.schedule(call, due[sent]!);
     }
     if (n === 0) chunk += plan.chunkPrefix + '"role":"assistant","content":""' + plan.chunkSuffix;
     const head = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${Math.floor(call.arrivalWallMs / 1000)},"model":${plan.modelJson},"system_fingerprint":"fp_mock",`;
@@ -773,12 +773,13 @@ class QueuedCall implements SlotWaiter {
 
 interface ChatPlan {
   kind: 'chat';
-  body: ChatRequest;
   /** The model id as a JSON string literal. */
   modelJson: string;
   /** Stream chunk text around each token's delta, set when the stream starts. */
   chunkPrefix: string;
   chunkSuffix: string;
+  /** UTF-8 bytes minus characters of one token chunk (its prefix's surplus). */
+  chunkExtraBytes: number;
   text: GeneratedText;
   finishReason: 'stop' | 'length';
   cut: boolean;

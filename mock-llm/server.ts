@@ -164,12 +164,12 @@ class HttpSink implements ResponseSink {
    * its turn has none yet) and uses chunked encoding; otherwise, and for the last chunk
    * (`end`, which adds the terminator), node:http frames it.
    */
-  write(chunk: string): void {
+  write(chunk: string, byteLength?: number): void {
     const res = this.res;
     if (res.destroyed) return;
     const socket = res.socket;
     if (socket !== null && res.headersSent && (res as ChunkedFlag).chunkedEncoding === true) {
-      socket.write(`${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`);
+      socket.write(`${(byteLength ?? Buffer.byteLength(chunk)).toString(16)}\r\n${chunk}\r\n`);
       return;
     }
     res.write(chunk);

@@ -129,6 +129,26 @@ describe('scheduler', () => {
     expect(s.pending()).toBe(0);
   });
 
+  it('runs many tasks in due-time order, ties in scheduling order, skipping cancelled ones', async () => {
+    const s = new Scheduler();
+    const rng = new Rng(5);
+    const base = performance.now() - 1_000; // all already due: one wake-up runs them in heap order
+    const expected: { due: number; order: number }[] = [];
+    const ran: number[] = [];
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    for (let order = 0; order < 3000; order++) {
+      const due = base + rng.int(200); // many ties
+      const task = s.at(due, (o: number) => ran.push(o), order);
+      if (rng.chance(0.2)) task.cancel();
+      else expected.push({ due, order });
+    }
+    s.at(base + 500, finished);
+    await done;
+    expected.sort((a, b) => a.due - b.due || a.order - b.order);
+    expect(ran).toEqual(expected.map((e) => e.order));
+  });
+
   it('clear() drops every task', () => {
     const s = new Scheduler();
     s.at(performance.now() + 1000, () => {
