@@ -16,9 +16,10 @@ import { faultsFor, limitsFor, type ResolvedMockOptions } from './options.ts';
 import { callCostUsd } from './pricing.ts';
 import { PromptCache } from './prompt-cache.ts';
 import { judge, type Judgement } from './quality.ts';
-import { acceptsChatRequest, ChatRequestSchema, EmbeddingsRequestSchema, messageText, parseBody, type ChatRequest } from './requests.ts';
+import { acceptsChatRequest, ChatRequestSchema, EmbeddingsRequestSchema, messageText, parseBody, type ChatRequest, type EmbeddingsRequest } from './requests.ts';
 import { EARLY_TOLERANCE_MS, Scheduler, type ScheduledTask } from './scheduler.ts';
-import { applyStop, countTextTokens, generateText, joinPrompt, messageTokens, REPLY_PRIMER_TOKENS, type GeneratedText } from './tokens.ts';
+import { countTexts, tokenizeMessages, warmTokenizer } from './tokenizer.ts';
+import { applyStop, cachedMessageTokens, generateText, joinPrompt, REPLY_PRIMER_TOKENS, rememberMessageTokens, type GeneratedText, type TokenIds } from './tokens.ts';
 
 /** A request as the adapters hand it over (body already read, up to the size limit). */
 export interface CoreRequest {
@@ -35,6 +36,8 @@ export interface CoreRequest {
   bodyTooLarge: boolean;
   /** Registers the callback to run if the client goes away before the response ends. */
   onAbort(callback: () => void): void;
+  /** True once the client has gone away (or the response was ended). */
+  gone(): boolean;
 }
 
 /** Where the core writes a response; each adapter implements it once. */
@@ -140,10 +143,13 @@ export class MockCore {
   private readonly faultsSeen = new Set<string>();
   private seq = 0;
   private closed = false;
+  /** Requests waiting for the tokenizer thread, by their sinks (counted as active; cut at close). */
+  private readonly tokenizing = new Set<ResponseSink>();
 
   constructor(readonly options: ResolvedMockOptions) {
     this.ledger = new Ledger(options.ledgerMaxRows);
     this.embedder = new Embedder(options.seed);
+    warmTokenizer();
   }
 
   /** Answers one request. Never throws: internal failures become a 500 OpenAI error. */
@@ -151,8 +157,7 @@ export class MockCore {
     try {
       this.route(req, sink);
     } catch (err) {
-      this.metrics.error('internal');
-      sendError(sink, new ApiError(500, `mock-llm internal error: ${(err as Error).message}`, 'server_error', 'internal_error'));
+      this.internalError(sink, err as Error);
     }
   }
 
@@ -164,7 +169,7 @@ export class MockCore {
       inFlight += m.gate.inFlight();
       queued += m.gate.queued();
     }
-    return { inFlight, queued, active: this.active.size, scheduledTasks: this.scheduler.pending() };
+    return { inFlight, queued, active: this.active.size + this.tokenizing.size, scheduledTasks: this.scheduler.pending() };
   }
 
   /** Ends every call in progress (connections broken, ledger outcome "shutdown") and clears timers. */
@@ -172,6 +177,8 @@ export class MockCore {
     this.closed = true;
     for (const call of [...this.active]) this.interrupt(call, 'shutdown');
     this.active.clear();
+    for (const sink of this.tokenizing) sink.destroy();
+    this.tokenizing.clear();
     this.scheduler.clear();
   }
 
@@ -283,16 +290,53 @@ export class MockCore {
     const extras = readExtras(req, body);
     if (extras instanceof ApiError) return this.reject(sink, extras, body.model, 'chat');
 
-    // the prompt's tokens per message (cached by content); flattened only for the prompt cache
+    // the prompt's tokens per message, from the cache (by content) or the tokenizer thread;
+    // flattened only for the prompt cache
     const messages = body.messages;
-    const promptParts = new Array<readonly number[]>(messages.length);
-    let promptTokens = REPLY_PRIMER_TOKENS;
+    const texts = new Array<string>(messages.length);
+    const promptParts = new Array<TokenIds>(messages.length);
+    let missing: number[] | undefined;
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
-      const ids = messageTokens(m.role, messageText(m));
-      promptParts[i] = ids;
-      promptTokens += ids.length;
+      const ids = cachedMessageTokens(m.role, (texts[i] = messageText(m)));
+      if (ids === undefined) (missing ??= []).push(i);
+      else promptParts[i] = ids;
     }
+    if (missing === undefined) return this.chatCounted(req, sink, body, model, extras, promptParts, arrivalMs);
+    const pending = missing;
+    this.tokenizing.add(sink);
+    tokenizeMessages(pending.map((i) => [messages[i]!.role, texts[i]!] as const)).then(
+      (ids) => {
+        pending.forEach((i, k) => {
+          promptParts[i] = ids[k]!;
+          rememberMessageTokens(messages[i]!.role, texts[i]!, ids[k]!);
+        });
+        this.resume(req, sink, () => this.chatCounted(req, sink, body, model, extras, promptParts, arrivalMs));
+      },
+      (err: Error) => this.resume(req, sink, () => this.internalError(sink, err)),
+    );
+  }
+
+  /** Continues a request after the tokenizer thread answered, unless the server closed or the client left meanwhile. */
+  private resume(req: CoreRequest, sink: ResponseSink, next: () => void): void {
+    if (!this.tokenizing.delete(sink)) return; // cut when the server closed
+    if (req.gone()) return; // nothing was billed or sent: no ledger row, like a request rejected up front
+    try {
+      next();
+    } catch (err) {
+      this.internalError(sink, err as Error);
+    }
+  }
+
+  private internalError(sink: ResponseSink, err: Error): void {
+    this.metrics.error('internal');
+    sendError(sink, new ApiError(500, `mock-llm internal error: ${err.message}`, 'server_error', 'internal_error'));
+  }
+
+  /** The rest of a chat request, once its prompt's tokens are known. */
+  private chatCounted(req: CoreRequest, sink: ResponseSink, body: ChatRequest, model: ModelState, extras: Extras, promptParts: TokenIds[], arrivalMs: number): void {
+    let promptTokens = REPLY_PRIMER_TOKENS;
+    for (const ids of promptParts) promptTokens += ids.length;
     const spec = model.spec;
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? null;
     const call = this.newCall(arrivalMs, 'chat', model, body.stream === true, promptTokens, sink);
@@ -428,18 +472,39 @@ export class MockCore {
       return this.reject(sink, invalidRequest(`Invalid 'dimensions': ${dims} is more than ${body.model}'s ${spec.dimensions}.`, 'dimensions', 'invalid_value'), body.model, 'embeddings');
     }
     const texts = typeof body.input === 'string' ? [body.input] : body.input;
+    if (texts.some((t) => t.length === 0)) {
+      return this.reject(sink, invalidRequest("Invalid 'input': empty strings cannot be embedded.", 'input', 'invalid_value'), body.model, 'embeddings');
+    }
+    const extras = readExtras(req, undefined);
+    if (extras instanceof ApiError) return this.reject(sink, extras, body.model, 'embeddings');
+    this.tokenizing.add(sink);
+    countTexts(texts).then(
+      (counts) => this.resume(req, sink, () => this.embeddingsCounted(req, sink, body, model, extras, texts, counts, dims, arrivalMs)),
+      (err: Error) => this.resume(req, sink, () => this.internalError(sink, err)),
+    );
+  }
+
+  /** The rest of an embeddings request, once its inputs' tokens are counted. */
+  private embeddingsCounted(
+    req: CoreRequest,
+    sink: ResponseSink,
+    body: EmbeddingsRequest,
+    model: ModelState,
+    extras: Extras,
+    texts: string[],
+    counts: number[],
+    dims: number,
+    arrivalMs: number,
+  ): void {
+    const spec = model.spec;
     let tokens = 0;
-    for (let i = 0; i < texts.length; i++) {
-      const t = texts[i]!;
-      if (t.length === 0) return this.reject(sink, invalidRequest("Invalid 'input': empty strings cannot be embedded.", 'input', 'invalid_value'), body.model, 'embeddings');
-      const count = countTextTokens(t);
+    for (let i = 0; i < counts.length; i++) {
+      const count = counts[i]!;
       if (count > spec.contextWindow) {
         return this.reject(sink, invalidRequest(`This model's maximum context length is ${spec.contextWindow} tokens, however input ${i} has ${count} tokens. Please reduce the input.`, 'input', 'context_length_exceeded'), body.model, 'embeddings');
       }
       tokens += count;
     }
-    const extras = readExtras(req, undefined);
-    if (extras instanceof ApiError) return this.reject(sink, extras, body.model, 'embeddings');
     const call = this.newCall(arrivalMs, 'embeddings', model, false, tokens, sink);
     const fault = this.forcedFault(req, extras.fault, extras.faultOnce);
     if (fault instanceof ApiError) return this.reject(sink, fault, body.model, 'embeddings');

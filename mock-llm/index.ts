@@ -38,5 +38,8 @@ export {
 export { loadFactor, meanTtftMs, sampleDecodeMs, sampleGapMs, sampleTtftMs } from './latency.ts';
 export { callCostUsd, type TokenUsage } from './pricing.ts';
 export { judge, pCorrect, QUALITY_MODEL, type Judgement } from './quality.ts';
-export { countTextTokens, encodePrompt, type CountedMessage } from './tokens.ts';
+// token counting itself (gpt-tokenizer, about 21 MB of heap) is not exported here, so that a
+// process importing the server does not load it: use `mock-llm/tokenize.mjs` (countTextTokens,
+// encodePrompt) where synchronous counts are wanted
+export type { CountedMessage } from './tokens.ts';
 export { cosineSimilarity } from './embeddings.ts';

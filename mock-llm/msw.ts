@@ -65,6 +65,7 @@ export function createMockHandlers(options: MockHandlersOptions = {}): MockHandl
         header: (name) => request.headers.get(name) ?? undefined,
         body: tooLarge ? '' : new TextDecoder().decode(bytes),
         bodyTooLarge: tooLarge,
+        gone: () => closed || request.signal.aborted,
         onAbort: (cb) => {
           abortCallbacks.push(() => {
             if (!finished) cb();

@@ -127,6 +127,10 @@ class HttpExchange implements CoreRequest {
     return Array.isArray(v) ? v[0] : v;
   }
 
+  gone(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
   onAbort(callback: () => void): void {
     const res = this.res;
     res.once('close', () => {

@@ -1,14 +1,8 @@
 /**
- * Token counting and generated text, with the real tokenizer (gpt-tokenizer, o200k_base — the
- * gpt-4o encoding — for every model, so counts are consistent whatever the model id).
- *
- * Prompt tokens are `encodeChat(messages, 'gpt-4o')`: the ChatML layout OpenAI's cookbook
- * documents, i.e. per message `<|im_start|>` + role + `<|im_sep|>` + content + `<|im_end|>`
- * (3 tokens of overhead plus the role), and 3 tokens priming the assistant reply. Special-token
- * text inside content is counted as plain text (never rejected). A message's `name` is ignored;
- * content parts count their text; assistant tool calls count `name(arguments)` as content.
+ * Token ids of prompt messages (a bounded cache: agents resend the same system prompt and
+ * history) and generated text. The counting itself is tokenize.mjs, run on the tokenizer thread
+ * (tokenizer.ts): this module does not load the tokenizer.
  */
-import { encode, encodeChat } from 'gpt-tokenizer';
 import { Rng } from '../src/random.ts';
 
 /** A chat message reduced to what the token count sees. */
@@ -17,63 +11,54 @@ export interface CountedMessage {
   content: string;
 }
 
-const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
-const CHAT_MODEL = 'gpt-4o';
+/** Token ids, as cached: a plain array or the tokenizer thread's typed array. */
+export type TokenIds = ArrayLike<number>;
 
-/** Tokens of `text` alone. */
-export function countTextTokens(text: string): number {
-  return encode(text, PLAIN_TEXT).length;
-}
-
-/** The 3 tokens that prime the assistant reply, after the last message. */
-const REPLY_PRIMER: readonly number[] = encodeChat([], CHAT_MODEL, PLAIN_TEXT);
-/** Tokens a prompt has on top of its messages' own (the reply primer). */
-export const REPLY_PRIMER_TOKENS = REPLY_PRIMER.length;
 /**
- * Per-message token ids by role, then content: agents resend the same system prompt and
- * history. Two levels rather than one `role + content` key, so a hit concatenates no string.
+ * The 3 ids that prime the assistant reply after the last message, `<|im_start|>assistant<|im_sep|>`
+ * in o200k_base (test/mock-llm/tokenizer.test.ts checks them against the tokenizer).
  */
-const messageCache = new Map<string, Map<string, readonly number[]>>();
+export const REPLY_PRIMER_IDS: readonly number[] = Object.freeze([200003, 173781, 200005]);
+/** Tokens a prompt has on top of its messages' own (the reply primer). */
+export const REPLY_PRIMER_TOKENS = REPLY_PRIMER_IDS.length;
+
+/** Per-message token ids by role, then content (two levels: a hit concatenates no string). */
+const messageCache = new Map<string, Map<string, TokenIds>>();
 let messageCacheSize = 0;
 const MESSAGE_CACHE_MAX = 4096;
 const MESSAGE_CACHE_MAX_CHARS = 64 * 1024;
 
-/**
- * The prompt's tokens in the chat layout above (the ids, for prompt-cache prefixes). Equal to
- * `encodeChat(messages, 'gpt-4o')`: that layout is per message then the primer, so each message
- * is encoded once and cached (bounded).
- */
-export function encodePrompt(messages: readonly CountedMessage[]): number[] {
-  return joinPrompt(messages.map((m) => messageTokens(m.role, m.content)));
-}
-
-/** The prompt's ids from its messages' ids (`messageTokens` of each, in order) plus the reply primer. */
-export function joinPrompt(parts: readonly (readonly number[])[]): number[] {
+/** The prompt's ids from its messages' ids, in order, plus the reply primer. */
+export function joinPrompt(parts: readonly TokenIds[]): number[] {
   const out: number[] = [];
   for (const ids of parts) for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
-  for (const t of REPLY_PRIMER) out.push(t);
+  for (const t of REPLY_PRIMER_IDS) out.push(t);
   return out;
 }
 
-/** One message's ids in the chat layout (without the primer); cached, do not mutate. */
-export function messageTokens(role: string, content: string): readonly number[] {
-  let byContent = messageCache.get(role);
-  const hit = byContent?.get(content);
-  if (hit !== undefined) return hit;
-  const ids = encodeChat([{ role: role as 'user', content }], CHAT_MODEL, PLAIN_TEXT).slice(0, -REPLY_PRIMER.length);
-  if (content.length <= MESSAGE_CACHE_MAX_CHARS) {
-    if (messageCacheSize >= MESSAGE_CACHE_MAX) {
-      // drop the oldest entry of this role (or of the first role that has one)
-      const from = byContent !== undefined && byContent.size > 0 ? byContent : [...messageCache.values()].find((m) => m.size > 0)!;
-      from.delete(from.keys().next().value!);
-      messageCacheSize--;
-    }
-    if (byContent === undefined) messageCache.set(role, (byContent = new Map()));
-    byContent.set(content, ids);
-    messageCacheSize++;
-  }
-  return ids;
+/** One message's ids in the chat layout (without the primer), if cached; do not mutate. */
+export function cachedMessageTokens(role: string, content: string): TokenIds | undefined {
+  return messageCache.get(role)?.get(content);
 }
+
+/** Caches one message's ids (bounded: the oldest entry goes; very long messages are not kept). */
+export function rememberMessageTokens(role: string, content: string, ids: TokenIds): void {
+  if (content.length > MESSAGE_CACHE_MAX_CHARS) return;
+  let byContent = messageCache.get(role);
+  if (byContent?.has(content)) return;
+  if (messageCacheSize >= MESSAGE_CACHE_MAX) {
+    // drop the oldest entry of this role (or of the first role that has one)
+    const from = byContent !== undefined && byContent.size > 0 ? byContent : [...messageCache.values()].find((m) => m.size > 0)!;
+    from.delete(from.keys().next().value!);
+    messageCacheSize--;
+  }
+  if (byContent === undefined) messageCache.set(role, (byContent = new Map()));
+  byContent.set(content, ids);
+  messageCacheSize++;
+}
+
+/** Candidates that o200k_base splits in two (alone or after a space). */
+export const NOT_SINGLE_TOKEN: ReadonlySet<string> = new Set(['morning']);
 
 /**
  * Common English words that are one token both alone and after a space, so generated text of
@@ -91,11 +76,12 @@ const CANDIDATE_WORDS = (
   'light river green stone paper music table garden winter summer morning city street road field'
 ).split(' ');
 
-/** The generation vocabulary (checked against the tokenizer at load time). */
-export const GENERATION_VOCABULARY: readonly string[] = Object.freeze(
-  // lower-case ASCII only: the core writes the text into JSON without escaping
-  [...new Set(CANDIDATE_WORDS)].filter((w) => /^[a-z]+$/.test(w) && encode(w).length === 1 && encode(' ' + w).length === 1),
-);
+/**
+ * The generation vocabulary: the candidates that are one token alone and after a space, all
+ * lower-case ASCII (the core writes the text into JSON without escaping). Kept in the code
+ * rather than filtered at load time (that needs the tokenizer); tokenizer.test.ts checks it.
+ */
+export const GENERATION_VOCABULARY: readonly string[] = Object.freeze([...new Set(CANDIDATE_WORDS)].filter((w) => !NOT_SINGLE_TOKEN.has(w)));
 
 /** The vocabulary with the leading space, built once (no string allocation per token). */
 const SPACED_VOCABULARY: readonly string[] = GENERATION_VOCABULARY.map((w) => ' ' + w);

@@ -1,7 +1,10 @@
 /** `bench mock`: the OpenAI-compatible mock LLM server, until interrupted. */
 import type { Options } from 'yargs';
 import { readFileSync } from 'node:fs';
-import { MOCK_DEFAULTS, MockConfigError, startMockServer, type MockServerOptions } from '../../mock-llm/index.ts';
+// from the modules themselves, not mock-llm/index.ts (which brings msw into the server's heap)
+import { MockConfigError } from '../../mock-llm/errors.ts';
+import { MOCK_DEFAULTS, type MockServerOptions } from '../../mock-llm/options.ts';
+import { startMockServer } from '../../mock-llm/server.ts';
 import { BenchError } from '../errors.ts';
 
 /** Flags of `bench mock` (defaults from mock-llm's MOCK_DEFAULTS, defined there once). */

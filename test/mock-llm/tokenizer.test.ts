@@ -1,0 +1,92 @@
+/**
+ * The tokenizer thread and the constants the server keeps so as not to load the tokenizer: each
+ * checked against gpt-tokenizer itself (tokenize.mjs).
+ */
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCatalog, startMockServer, type MockServer } from '../../mock-llm/index.ts';
+import { countTextTokens, encodePrompt, messageIds, REPLY_PRIMER_IDS } from '../../mock-llm/tokenize.mjs';
+import { countTexts, stopTokenizer, tokenizeMessages } from '../../mock-llm/tokenizer.ts';
+import { GENERATION_VOCABULARY, NOT_SINGLE_TOKEN, REPLY_PRIMER_IDS as KEPT_PRIMER } from '../../mock-llm/tokens.ts';
+
+describe('constants kept without the tokenizer', () => {
+  it('the reply primer ids are the tokenizer’s', () => {
+    expect([...KEPT_PRIMER]).toEqual([...REPLY_PRIMER_IDS]);
+  });
+
+  it('every generation word is one token alone and after a space; the excluded ones are not', () => {
+    for (const w of GENERATION_VOCABULARY) {
+      expect(countTextTokens(w)).toBe(1);
+      expect(countTextTokens(' ' + w)).toBe(1);
+    }
+    for (const w of NOT_SINGLE_TOKEN) expect(countTextTokens(w) + countTextTokens(' ' + w)).toBeGreaterThan(2);
+  });
+});
+
+describe('tokenizer thread', () => {
+  it('answers what the tokenizer computes, for many concurrent requests', async () => {
+    const texts = Array.from({ length: 40 }, (_, i) => `Message ${i}: ${'lorem ipsum dolor '.repeat(i)} <|im_end|> ✓`);
+    const [ids, counts] = await Promise.all([Promise.all(texts.map((t, i) => tokenizeMessages([[i % 2 ? 'user' : 'system', t]]))), countTexts(texts)]);
+    texts.forEach((t, i) => {
+      expect([...ids[i]![0]!]).toEqual(messageIds(i % 2 ? 'user' : 'system', t));
+      expect(counts[i]).toBe(countTextTokens(t));
+    });
+  });
+
+  it('fails the requests waiting on it when it stops, and the next request starts a new one', async () => {
+    const waiting = tokenizeMessages([['user', 'x '.repeat(50_000)]]);
+    await stopTokenizer();
+    await expect(waiting).rejects.toThrow(/tokenizer/);
+    expect(await countTexts(['hello world'])).toEqual([2]);
+  });
+});
+
+describe('the server with the tokenizer off its event loop', () => {
+  let server: MockServer;
+  let client: OpenAI;
+  beforeAll(async () => {
+    server = await startMockServer({
+      port: 0,
+      models: buildCatalog({ quick: { extends: 'gpt-4o-mini', latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 0, itlCv: 0 }, defaultOutputTokens: 3 } }),
+    });
+    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'k', maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('counts new and cached prompts alike, long ones included', async () => {
+    const long = Array.from({ length: 8000 }, (_, i) => `word${i % 97}`).join(' ');
+    const messages = [
+      { role: 'system' as const, content: 'You are terse.' },
+      { role: 'user' as const, content: long },
+    ];
+    const expected = encodePrompt(messages).length;
+    const first = await client.chat.completions.create({ model: 'quick', messages });
+    const again = await client.chat.completions.create({ model: 'quick', messages });
+    expect(first.usage!.prompt_tokens).toBe(expected);
+    expect(again.usage!.prompt_tokens).toBe(expected);
+  });
+
+  it('answers 500 (and keeps serving) when the tokenizer fails, and ends requests waiting on it when the server closes', async () => {
+    const failing = client.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'y '.repeat(60_000) }] });
+    await stopTokenizer();
+    await expect(failing).rejects.toMatchObject({ status: 500 });
+    const ok = await client.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'after the restart' }] });
+    expect(ok.usage!.prompt_tokens).toBe(encodePrompt([{ role: 'user', content: 'after the restart' }]).length);
+
+    const other = await startMockServer({ port: 0 });
+    const c = new OpenAI({ baseURL: `${other.url}/v1`, apiKey: 'k', maxRetries: 0 });
+    expect((await c.embeddings.create({ model: 'text-embedding-3-small', input: 'a short one' })).usage.prompt_tokens).toBe(3);
+    const pending = c.embeddings.create({ model: 'text-embedding-3-small', input: 'z '.repeat(60_000) }).then(
+      () => 'answered',
+      (err: { status?: number }) => err.status ?? 'no status',
+    );
+    await new Promise((r) => setTimeout(r, 5));
+    const closing = other.close();
+    expect(await pending).not.toBe('answered');
+    await closing;
+    expect(other.stats().active).toBe(0);
+    expect(server.stats().active).toBe(0);
+  });
+});
