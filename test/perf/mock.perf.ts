@@ -60,6 +60,18 @@ const STREAM_TOKENS = 100;
  */
 const TIMING_ROUNDS = Number(process.env['MOCK_PERF_ROUNDS'] ?? 3);
 const ROUND_PAUSE_MS = 300;
+/** The extra round: this many new prompts (never seen by the mock), one every NEW_PROMPT_SPACING_MS. */
+const NEW_PROMPTS = 20;
+const NEW_PROMPT_WORDS = 20_000;
+const NEW_PROMPT_SPACING_MS = 50;
+
+/** A long prompt that no other request shares (about 22k tokens). */
+function newPrompt(i: number): string {
+  const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu'];
+  let s = `prompt ${i} of ${Date.now()}:`;
+  for (let w = 0; w < NEW_PROMPT_WORDS; w++) s += ' ' + words[(w * 7 + i) % words.length]! + (w % 11 === 0 ? ` ${w}.` : '');
+  return s;
+}
 const CANNON_SECONDS = 4;
 const CANNON_CONNECTIONS = 50;
 const CANNON_ROUNDS = 2;
@@ -185,6 +197,8 @@ interface ClientReport {
   rounds: number;
   /** Each round's own p99s (500 TTFTs, ~50k gaps each); the summaries above pool every round. */
   perRound: { ttftAbsErrorP99Ms: number; gapAbsErrorP99Ms: number }[];
+  /** The extra round with new long prompts arriving meanwhile. */
+  withNewLongPrompts: { newPrompts: number; wordsEach: number; failedStreams: number; ttftAbsErrorMs: Record<string, number>; gapAbsErrorMs: Record<string, number> };
   peakConcurrentStreams: number;
   failedStreams: number;
   ttftAbsErrorMs: Record<string, number>;
@@ -203,8 +217,12 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
   const report = await runClientChild({ url: mock.url, serverPid: mock.process.pid, configuredTtftMs, kind });
   // the server's own view: when it actually wrote the first token (ledger ttftMs), without the
   // client's and the network's share
-  const ledger = (await (await fetch(`${mock.url}/v1/ledger`)).json()) as { rows: { ttftMs: number | null; outcome: string }[] };
-  const serverTtft = ledger.rows.filter((r) => r.outcome === 'ok' && r.ttftMs !== null).map((r) => Math.abs(r.ttftMs! - configuredTtftMs));
+  // (rows of the timed streams of the measured rounds: the extra round's come after them)
+  const ledger = (await (await fetch(`${mock.url}/v1/ledger`)).json()) as { rows: { model: string; ttftMs: number | null; outcome: string }[] };
+  const serverTtft = ledger.rows
+    .filter((r) => r.model === TIMED_MODEL && r.outcome === 'ok' && r.ttftMs !== null)
+    .slice(0, report.rounds * report.streams)
+    .map((r) => Math.abs(r.ttftMs! - configuredTtftMs));
   return {
     client: report.client,
     streams: report.streams,
@@ -217,6 +235,8 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
     ttftAbsErrorMs: report.ttftAbsErrorMs,
     gapAbsErrorMs: report.gapAbsErrorMs,
     perRound: report.perRound,
+    /** Another round of 500 streams while new ~22k-token prompts arrive (not in the figures above). */
+    withNewLongPrompts: report.withNewLongPrompts,
     /** Token events the client read together with the previous token of its stream (gap ~0). */
     coalescedTokenEvents: report.coalescedTokenEvents,
     serverSideTtftAbsErrorMs: summarize(serverTtft),
@@ -315,6 +335,27 @@ async function clientMain(): Promise<void> {
   const serverCpuCores = (processCpuMs(serverPid) - cpuBefore) / wall;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   loopDelay.disable();
+  // one more round while new long prompts arrive (reported apart): their counting runs on the
+  // mock's tokenizer thread, so it should not delay the streams' tokens
+  await sleep(ROUND_PAUSE_MS);
+  (globalThis as { gc?: () => void }).gc?.();
+  const arrivals = (async () => {
+    for (let i = 0; i < NEW_PROMPTS; i++) {
+      await sleep(NEW_PROMPT_SPACING_MS);
+      void fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: ZERO_MODEL, max_tokens: 1, messages: [{ role: 'user', content: newPrompt(i) }] }),
+      }).then((r) => r.arrayBuffer());
+    }
+  })();
+  const busyRound = await Promise.all(
+    Array.from({ length: STREAMS }, async (_, i) => {
+      await sleep(i * STREAM_STAGGER_MS);
+      return run(body, configuredTtftMs);
+    }),
+  );
+  await arrivals;
   close();
   const report: ClientReport = {
     client: kind === 'http' ? 'node:http, parses SSE as it reads' : 'raw socket, timestamps only',
@@ -325,6 +366,13 @@ async function clientMain(): Promise<void> {
     ttftAbsErrorMs: summarize(results.map((r) => r.ttftErrorMs)),
     gapAbsErrorMs: summarize(results.flatMap((r) => r.gapErrorsMs)),
     perRound,
+    withNewLongPrompts: {
+      newPrompts: NEW_PROMPTS,
+      wordsEach: NEW_PROMPT_WORDS,
+      failedStreams: busyRound.filter((r) => !r.ok || r.tokens !== STREAM_TOKENS).length,
+      ttftAbsErrorMs: summarize(busyRound.map((r) => r.ttftErrorMs)),
+      gapAbsErrorMs: summarize(busyRound.flatMap((r) => r.gapErrorsMs)),
+    },
     coalescedTokenEvents: results.reduce((s, r) => s + r.coalesced, 0),
     serverCpuCores: round3(serverCpuCores),
     clientCpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / wall),
