@@ -6,7 +6,7 @@ import { isoTime } from '../../mock-llm/ledger.ts';
 import { ConcurrencyGate, RateLimiter, formatDuration } from '../../mock-llm/limits.ts';
 import { MOCK_DEFAULTS, resolveMockOptions } from '../../mock-llm/options.ts';
 import { acceptsChatRequest, ChatRequestSchema } from '../../mock-llm/requests.ts';
-import { Scheduler } from '../../mock-llm/scheduler.ts';
+import { EARLY_TOLERANCE_MS, Scheduler } from '../../mock-llm/scheduler.ts';
 import { GENERATION_VOCABULARY, applyStop, generateText } from '../../mock-llm/tokens.ts';
 import { Rng } from '../../src/random.ts';
 
@@ -112,7 +112,9 @@ describe('concurrency gate', () => {
 });
 
 describe('scheduler', () => {
-  it('runs tasks in due order close to their due time, and cancels', { retry: 2 }, async () => {
+  // how late a task runs depends on the machine (that is measured in test/perf/mock.perf.ts);
+  // never earlier than its due time minus the tolerance is the scheduler's own promise
+  it('runs tasks in due order, never before their due time less the tolerance, and cancels', async () => {
     const s = new Scheduler();
     const start = performance.now();
     const ran: [string, number][] = [];
@@ -124,8 +126,8 @@ describe('scheduler', () => {
     });
     await done;
     expect(ran.map((r) => r[0])).toEqual(['a', 'b']);
-    expect(Math.abs(ran[0]![1] - 10)).toBeLessThan(2);
-    expect(Math.abs(ran[1]![1] - 30)).toBeLessThan(2);
+    expect(ran[0]![1]).toBeGreaterThanOrEqual(10 - EARLY_TOLERANCE_MS);
+    expect(ran[1]![1]).toBeGreaterThanOrEqual(30 - EARLY_TOLERANCE_MS);
     expect(s.pending()).toBe(0);
   });
 
