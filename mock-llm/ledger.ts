@@ -1,8 +1,8 @@
 /**
  * The mock's usage ledger: one row per call with tokens, cost and timing. Rows are kept in a
  * bounded ring (oldest dropped, counted in `droppedRows`); totals are exact whatever the cap.
- * The ring stores columns (typed arrays, and references to strings that already exist), and
- * builds the row objects only when they are read: a busy server keeps up to `maxRows` rows,
+ * The ring stores each row's numbers in one typed array (and references to model ids that
+ * already exist), and builds the row objects only when they are read: a busy server keeps up to `maxRows` rows,
  * and as objects they would all outlive the young generation and burden the garbage collector.
  */
 
@@ -111,87 +111,78 @@ const OUTCOME_INDEX = new Map(OUTCOMES.map((o, i) => [o, i]));
 const ENDPOINTS: readonly LedgerRow['endpoint'][] = ['chat', 'embeddings'];
 const FIRST_CAPACITY = 1024;
 
-/** The ring's columns; grown by doubling up to the ledger's cap. */
-class Columns {
-  seq: Float64Array;
-  wallMs: Float64Array;
-  inputTokens: Float64Array;
-  cachedInputTokens: Float64Array;
-  outputTokens: Float64Array;
-  costUsd: Float64Array;
-  latencyMs: Float64Array;
-  /** NaN for a null TTFT. */
-  ttftMs: Float64Array;
-  queueMs: Float64Array;
-  status: Uint16Array;
-  outcome: Uint8Array;
-  /** Bit 0: embeddings endpoint; bit 1: streamed. */
-  flags: Uint8Array;
-  model: string[];
+/** A row's numbers, in storage order (one Float64Array, row after row). */
+const SEQ = 0;
+const WALL_MS = 1;
+const INPUT = 2;
+const CACHED = 3;
+const OUTPUT = 4;
+const COST = 5;
+const LATENCY = 6;
+/** NaN for a null TTFT. */
+const TTFT = 7;
+const QUEUE = 8;
+const STATUS = 9;
+/** The outcome's index in OUTCOMES, + 16 for the embeddings endpoint, + 32 when streamed. */
+const KIND = 10;
+const STRIDE = 11;
 
-  constructor(readonly capacity: number, from?: Columns) {
-    this.seq = grown(Float64Array, capacity, from?.seq);
-    this.wallMs = grown(Float64Array, capacity, from?.wallMs);
-    this.inputTokens = grown(Float64Array, capacity, from?.inputTokens);
-    this.cachedInputTokens = grown(Float64Array, capacity, from?.cachedInputTokens);
-    this.outputTokens = grown(Float64Array, capacity, from?.outputTokens);
-    this.costUsd = grown(Float64Array, capacity, from?.costUsd);
-    this.latencyMs = grown(Float64Array, capacity, from?.latencyMs);
-    this.ttftMs = grown(Float64Array, capacity, from?.ttftMs);
-    this.queueMs = grown(Float64Array, capacity, from?.queueMs);
-    this.status = grown(Uint16Array, capacity, from?.status);
-    this.outcome = grown(Uint8Array, capacity, from?.outcome);
-    this.flags = grown(Uint8Array, capacity, from?.flags);
-    this.model = from === undefined ? [] : from.model;
+/** The ring's rows: numbers in one typed array, the model ids (strings that already exist) beside; grown by doubling up to the cap. */
+class Rows {
+  readonly numbers: Float64Array;
+  readonly model: string[];
+
+  constructor(readonly capacity: number, from?: Rows) {
+    this.numbers = new Float64Array(capacity * STRIDE);
+    if (from !== undefined) this.numbers.set(from.numbers);
+    this.model = from?.model ?? [];
   }
 
   set(i: number, e: LedgerEntry): void {
-    this.seq[i] = e.seq;
-    this.wallMs[i] = e.wallMs;
-    this.inputTokens[i] = e.inputTokens;
-    this.cachedInputTokens[i] = e.cachedInputTokens;
-    this.outputTokens[i] = e.outputTokens;
-    this.costUsd[i] = e.costUsd;
-    this.latencyMs[i] = e.latencyMs;
-    this.ttftMs[i] = e.ttftMs === null ? NaN : e.ttftMs;
-    this.queueMs[i] = e.queueMs;
-    this.status[i] = e.status;
-    this.outcome[i] = OUTCOME_INDEX.get(e.outcome)!;
-    this.flags[i] = (e.endpoint === 'chat' ? 0 : 1) | (e.stream ? 2 : 0);
+    const n = this.numbers;
+    const at = i * STRIDE;
+    n[at + SEQ] = e.seq;
+    n[at + WALL_MS] = e.wallMs;
+    n[at + INPUT] = e.inputTokens;
+    n[at + CACHED] = e.cachedInputTokens;
+    n[at + OUTPUT] = e.outputTokens;
+    n[at + COST] = e.costUsd;
+    n[at + LATENCY] = e.latencyMs;
+    n[at + TTFT] = e.ttftMs === null ? NaN : e.ttftMs;
+    n[at + QUEUE] = e.queueMs;
+    n[at + STATUS] = e.status;
+    n[at + KIND] = OUTCOME_INDEX.get(e.outcome)! + (e.endpoint === 'chat' ? 0 : 16) + (e.stream ? 32 : 0);
     this.model[i] = e.model;
   }
 
   row(i: number): LedgerRow {
-    const endpoint = ENDPOINTS[this.flags[i]! & 1]!;
-    const ttft = this.ttftMs[i]!;
+    const n = this.numbers;
+    const at = i * STRIDE;
+    const kind = n[at + KIND]!;
+    const endpoint = ENDPOINTS[(kind >> 4) & 1]!;
+    const ttft = n[at + TTFT]!;
     return {
-      id: callId(endpoint, this.seq[i]!),
-      time: isoTime(this.wallMs[i]!),
+      id: callId(endpoint, n[at + SEQ]!),
+      time: isoTime(n[at + WALL_MS]!),
       endpoint,
       model: this.model[i]!,
-      stream: (this.flags[i]! & 2) !== 0,
-      inputTokens: this.inputTokens[i]!,
-      cachedInputTokens: this.cachedInputTokens[i]!,
-      outputTokens: this.outputTokens[i]!,
-      costUsd: this.costUsd[i]!,
-      latencyMs: this.latencyMs[i]!,
+      stream: (kind & 32) !== 0,
+      inputTokens: n[at + INPUT]!,
+      cachedInputTokens: n[at + CACHED]!,
+      outputTokens: n[at + OUTPUT]!,
+      costUsd: n[at + COST]!,
+      latencyMs: n[at + LATENCY]!,
       ttftMs: Number.isNaN(ttft) ? null : ttft,
-      queueMs: this.queueMs[i]!,
-      outcome: OUTCOMES[this.outcome[i]!]!,
-      status: this.status[i]!,
+      queueMs: n[at + QUEUE]!,
+      outcome: OUTCOMES[kind & 15]!,
+      status: n[at + STATUS]!,
     };
   }
 }
 
-function grown<A extends Float64Array | Uint16Array | Uint8Array>(Type: new (n: number) => A, capacity: number, from: A | undefined): A {
-  const a = new Type(capacity);
-  if (from !== undefined) a.set(from);
-  return a;
-}
-
 /** The bounded ledger. */
 export class Ledger {
-  private columns: Columns | undefined;
+  private rowsHeld: Rows | undefined;
   /** Rows held (at most maxRows). */
   private count = 0;
   /** Where the next row goes once the ring is full (the oldest row). */
@@ -210,10 +201,10 @@ export class Ledger {
       this.dropped++;
       return;
     }
-    let c = this.columns;
+    let c = this.rowsHeld;
     if (this.count < this.maxRows) {
       if (c === undefined || this.count === c.capacity) {
-        c = this.columns = new Columns(Math.min(this.maxRows, c === undefined ? FIRST_CAPACITY : c.capacity * 2), c);
+        c = this.rowsHeld = new Rows(Math.min(this.maxRows, c === undefined ? FIRST_CAPACITY : c.capacity * 2), c);
       }
       c.set(this.count++, entry);
       return;
@@ -226,7 +217,7 @@ export class Ledger {
   /** Rows still in memory, oldest first. */
   rows(): LedgerRow[] {
     const out = new Array<LedgerRow>(this.count);
-    const c = this.columns;
+    const c = this.rowsHeld;
     for (let k = 0; k < this.count; k++) out[k] = c!.row((this.head + k) % this.count);
     return out;
   }
@@ -250,7 +241,7 @@ export class Ledger {
 
   /** Forgets every row and total. */
   reset(): void {
-    this.columns = undefined;
+    this.rowsHeld = undefined;
     this.count = 0;
     this.head = 0;
     this.dropped = 0;

@@ -6,13 +6,14 @@
  * The constants are checked against gpt-tokenizer in the tests; this module stays light so the
  * simulator never loads the tokenizer.
  */
+import { REPLY_PRIMER_TOKENS } from '../../mock-llm/tokens.ts';
 
 /** Tokens before a message's content: `<|im_start|>`, the role, `<|im_sep|>`. */
 export const MESSAGE_HEADER_TOKENS = 3;
 /** Tokens after a message's content: `<|im_end|>`. */
 export const MESSAGE_END_TOKENS = 1;
-/** Tokens priming the assistant's reply after the last message. */
-export const REPLY_PRIMER_TOKENS = 3;
+/** Tokens priming the assistant's reply after the last message (mock-llm's constant: one definition). */
+export { REPLY_PRIMER_TOKENS };
 
 /** Token offsets of one prompt: an optional system message of `prefixTokens`, then the user message. */
 export interface PromptLayout {

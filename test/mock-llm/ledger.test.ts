@@ -100,13 +100,15 @@ describe('metrics endpoint', () => {
   });
 });
 
+const baseEntry: LedgerEntry = {
+  seq: 0, wallMs: 0, endpoint: 'chat', model: 'm', stream: false, inputTokens: 0, cachedInputTokens: 0,
+  outputTokens: 0, costUsd: 0, latencyMs: 0, ttftMs: null, queueMs: 0, outcome: 'ok', status: 200,
+};
+
 describe('Ledger (unit)', () => {
   it('drops the oldest rows in a ring and keeps exact totals', () => {
     const ledger = new Ledger(2);
-    const row = (n: number): LedgerEntry => ({
-      seq: n, wallMs: 1_000 * n, endpoint: 'chat', model: 'm', stream: false, inputTokens: n, cachedInputTokens: 0,
-      outputTokens: 0, costUsd: n, latencyMs: 0, ttftMs: null, queueMs: 0, outcome: 'ok', status: 200,
-    });
+    const row = (n: number): LedgerEntry => ({ ...baseEntry, seq: n, wallMs: 1_000 * n, inputTokens: n, costUsd: n });
     for (let i = 1; i <= 5; i++) ledger.add(row(i));
     const snap = ledger.snapshot();
     expect(snap.rows.map((r) => r.id)).toEqual(['chatcmpl-mock4', 'chatcmpl-mock5']);
@@ -115,5 +117,24 @@ describe('Ledger (unit)', () => {
     expect(snap.droppedRows).toBe(3);
     expect(snap.totals.inputTokens).toBe(15);
     expect(snap.totals.byModel['m']!.costUsd).toBe(15);
+  });
+
+  it('gives back every field of a row as recorded', () => {
+    const ledger = new Ledger(10);
+    const entry: LedgerEntry = {
+      seq: 7, wallMs: 1_700_000_000_123, endpoint: 'embeddings', model: 'e', stream: true, inputTokens: 11, cachedInputTokens: 3,
+      outputTokens: 5, costUsd: 0.25, latencyMs: 12.5, ttftMs: 4.25, queueMs: 1.5, outcome: 'client_disconnect', status: 499,
+    };
+    ledger.add(entry);
+    const { seq, wallMs, ...rest } = entry;
+    expect(ledger.snapshot().rows).toEqual([{ id: `emb-mock${seq}`, time: new Date(wallMs).toISOString(), ...rest }]);
+  });
+
+  it('keeps rows in order as its storage grows past its first capacity, then wraps at the cap', () => {
+    const ledger = new Ledger(1500);
+    for (let i = 0; i < 2000; i++) ledger.add({ ...baseEntry, seq: i, inputTokens: i });
+    const rows = ledger.snapshot().rows;
+    expect(rows).toHaveLength(1500);
+    expect(rows.map((r) => r.inputTokens)).toEqual(Array.from({ length: 1500 }, (_, k) => 500 + k));
   });
 });
