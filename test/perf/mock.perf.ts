@@ -72,9 +72,15 @@ function newPrompt(i: number): string {
   for (let w = 0; w < NEW_PROMPT_WORDS; w++) s += ' ' + words[(w * 7 + i) % words.length]! + (w % 11 === 0 ? ` ${w}.` : '');
   return s;
 }
-const CANNON_SECONDS = 4;
+/**
+ * (a) runs CANNON_ROUNDS pairs of short autocannon runs, bare and mock, in alternating order
+ * (bare first, then mock first, ...): on a shared 2-core VM throughput drifts by ±10–20% within a
+ * minute, so each pair is measured close together and the figure is the median of the pairs'
+ * ratios (the ratio of the means over all rounds is reported beside it).
+ */
+const CANNON_SECONDS = 2;
 const CANNON_CONNECTIONS = 50;
-const CANNON_ROUNDS = 2;
+const CANNON_ROUNDS = Number(process.env['MOCK_PERF_CANNON_ROUNDS'] ?? 6);
 
 /** Runs the benchmark and returns its figures. */
 export default async function run(): Promise<Record<string, unknown>> {
@@ -140,11 +146,14 @@ async function measureOverhead(mock: Child, bare: Child, body: string, responseB
   const bareRps: number[] = [];
   const cores = { mockServer: [] as number[], mockClient: [] as number[], bareServer: [] as number[], bareClient: [] as number[] };
   let errors = 0;
+  const pairRatios: number[] = [];
   for (let round = 0; round < CANNON_ROUNDS; round++) {
-    const b = await measured(bare);
-    const m = await measured(mock);
+    const order = round % 2 === 0 ? [bare, mock] : [mock, bare];
+    const [first, second] = [await measured(order[0]!), await measured(order[1]!)];
+    const [b, m] = order[0] === bare ? [first, second] : [second, first];
     bareRps.push(b.rps);
     mockRps.push(m.rps);
+    pairRatios.push(m.rps / b.rps);
     cores.bareServer.push(b.serverCores);
     cores.bareClient.push(b.clientCores);
     cores.mockServer.push(m.serverCores);
@@ -159,10 +168,12 @@ async function measureOverhead(mock: Child, bare: Child, body: string, responseB
     rounds: CANNON_ROUNDS,
     mockRequestsPerSec: Math.round(mean(mockRps)),
     bareRequestsPerSec: Math.round(mean(bareRps)),
-    ratio: round3(mean(mockRps) / mean(bareRps)),
+    /** The median of the rounds' mock ÷ bare ratios (each pair run back to back). */
+    ratio: round3(median(pairRatios)),
+    ratioOfMeans: round3(mean(mockRps) / mean(bareRps)),
     goalRatio: 0.7,
     errorsOrNon2xx: errors,
-    perRound: { mockRequestsPerSec: mockRps.map(Math.round), bareRequestsPerSec: bareRps.map(Math.round) },
+    perRound: { mockRequestsPerSec: mockRps.map(Math.round), bareRequestsPerSec: bareRps.map(Math.round), ratio: pairRatios.map(round3) },
     /**
      * Cores used during the runs (mean over rounds): a server near 1.0 is the bottleneck (one
      * event loop); autocannon near 1.0 means the load generator is, and the server's figure is a
@@ -190,21 +201,33 @@ interface StreamResult {
   coalesced: number;
 }
 
+/** One round's p99s (500 TTFTs, ~50k gaps). */
+interface RoundP99 {
+  ttftAbsErrorP99Ms: number;
+  gapAbsErrorP99Ms: number;
+}
+
+/** A server's figures over its measured rounds (pooled; each round's p99 listed too). */
+interface TargetFigures {
+  failedStreams: number;
+  ttftAbsErrorMs: Record<string, number>;
+  gapAbsErrorMs: Record<string, number>;
+  perRound: RoundP99[];
+  /** Cores the server's process used during its rounds (Linux only; NaN elsewhere). */
+  serverCpuCores: number;
+}
+
 /** What the client child reports. */
 interface ClientReport {
   client: string;
   streams: number;
   rounds: number;
-  /** Each round's own p99s (500 TTFTs, ~50k gaps each); the summaries above pool every round. */
-  perRound: { ttftAbsErrorP99Ms: number; gapAbsErrorP99Ms: number }[];
-  /** The extra round with new long prompts arriving meanwhile. */
+  mock: TargetFigures;
+  bare: TargetFigures;
+  /** The extra round with new long prompts arriving meanwhile (mock only). */
   withNewLongPrompts: { newPrompts: number; wordsEach: number; failedStreams: number; ttftAbsErrorMs: Record<string, number>; gapAbsErrorMs: Record<string, number> };
   peakConcurrentStreams: number;
-  failedStreams: number;
-  ttftAbsErrorMs: Record<string, number>;
-  gapAbsErrorMs: Record<string, number>;
   coalescedTokenEvents: number;
-  serverCpuCores: number;
   clientCpuCores: number;
   clientEventLoopDelayP99Ms: number;
 }
@@ -214,7 +237,34 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
   const promptTokens = encodeChat(MESSAGES as never, 'gpt-4o').length;
   const configuredTtftMs = TIMED.ttftBaseMs + TIMED.prefillMsPerInputToken * promptTokens;
   const kind = process.env['MOCK_PERF_CLIENT'] === 'http' ? 'http' : 'raw';
-  const report = await runClientChild({ url: mock.url, serverPid: mock.process.pid, configuredTtftMs, kind });
+  // the baseline replays the bytes of one of the mock's own streams (one timed call, ~1.7 s)
+  const sample = await fetch(`${mock.url}/v1/chat/completions`, { method: 'POST', body: timedBody(), headers: { 'content-type': 'application/json' } });
+  const sampleHeaders: Record<string, string> = {};
+  sample.headers.forEach((v, k) => {
+    if (k !== 'transfer-encoding' && k !== 'connection' && k !== 'keep-alive' && k !== 'date') sampleHeaders[k] = v;
+  });
+  const events = (await sample.text()).split('\n\n').filter((e) => e !== '').map((e) => `${e}\n\n`);
+  const lastToken = events.findLastIndex((e) => e.includes('"content"'));
+  const bare = await startChild('bare-stream', {
+    headers: sampleHeaders,
+    tokenEvents: events.slice(0, lastToken + 1),
+    tail: events.slice(lastToken + 1).join(''),
+    ttftMs: configuredTtftMs,
+    itlMs: TIMED.itlMs,
+  } satisfies BareStreamPayload);
+  let report: ClientReport;
+  try {
+    report = await runClientChild({
+      url: mock.url,
+      serverPid: mock.process.pid,
+      bareUrl: bare.url,
+      barePid: bare.process.pid,
+      configuredTtftMs,
+      kind,
+    });
+  } finally {
+    bare.process.kill();
+  }
   // the server's own view: when it actually wrote the first token (ledger ttftMs), without the
   // client's and the network's share
   // (rows of the timed streams of the measured rounds: the extra round's come after them)
@@ -229,28 +279,48 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
     rounds: report.rounds,
     peakConcurrentStreams: report.peakConcurrentStreams,
     tokensPerStream: STREAM_TOKENS,
-    failedStreams: report.failedStreams,
+    failedStreams: report.mock.failedStreams,
     configuredTtftMs,
     configuredGapMs: TIMED.itlMs,
-    ttftAbsErrorMs: report.ttftAbsErrorMs,
-    gapAbsErrorMs: report.gapAbsErrorMs,
-    perRound: report.perRound,
+    ttftAbsErrorMs: report.mock.ttftAbsErrorMs,
+    gapAbsErrorMs: report.mock.gapAbsErrorMs,
+    perRound: report.mock.perRound,
+    /**
+     * The same client, streams and schedule against a bare node:http server that replays the
+     * mock's bytes with one setTimeout per token, its rounds interleaved with the mock's: what
+     * this machine and client allow a server that does nothing else.
+     */
+    bareBaseline: report.bare,
     /** Another round of 500 streams while new ~22k-token prompts arrive (not in the figures above). */
     withNewLongPrompts: report.withNewLongPrompts,
     /** Token events the client read together with the previous token of its stream (gap ~0). */
     coalescedTokenEvents: report.coalescedTokenEvents,
     serverSideTtftAbsErrorMs: summarize(serverTtft),
     goalP99Ms: 2,
-    /** Cores the mock's process used while serving the streams (Linux only; NaN elsewhere). */
-    serverCpuCores: report.serverCpuCores,
+    /** Cores the mock's process used during its rounds (Linux only; NaN elsewhere). */
+    serverCpuCores: report.mock.serverCpuCores,
     /** Cores the client process used meanwhile, and how late its event loop ran (p99). */
     clientCpuCores: report.clientCpuCores,
     clientEventLoopDelayP99Ms: report.clientEventLoopDelayP99Ms,
   };
 }
 
+/** The timed stream request of (b). */
+function timedBody(): string {
+  return JSON.stringify({ model: TIMED_MODEL, messages: MESSAGES, stream: true, max_tokens: STREAM_TOKENS });
+}
+
+interface ClientPayload {
+  url: string;
+  serverPid: number | undefined;
+  bareUrl: string;
+  barePid: number | undefined;
+  configuredTtftMs: number;
+  kind: string;
+}
+
 /** Runs the (b) client in a child process and returns its report. */
-function runClientChild(payload: { url: string; serverPid: number | undefined; configuredTtftMs: number; kind: string }): Promise<ClientReport> {
+function runClientChild(payload: ClientPayload): Promise<ClientReport> {
   return new Promise((resolve, reject) => {
     // --expose-gc: the client collects its garbage once before it measures (see clientMain)
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', THIS_FILE, `${CHILD_FLAG}=client`], {
@@ -269,76 +339,133 @@ function runClientChild(payload: { url: string; serverPid: number | undefined; c
   });
 }
 
-/** The (b) client: warm-up, then STREAMS staggered streams; runs in its own process. */
-async function clientMain(): Promise<void> {
-  const { url, serverPid, configuredTtftMs, kind } = JSON.parse(process.env['MOCK_PERF_PAYLOAD'] ?? '{}') as {
-    url: string;
-    serverPid: number | undefined;
-    configuredTtftMs: number;
-    kind: 'raw' | 'http';
-  };
-  const body = JSON.stringify({ model: TIMED_MODEL, messages: MESSAGES, stream: true, max_tokens: STREAM_TOKENS });
-  const zeroBody = JSON.stringify({ model: ZERO_MODEL, messages: MESSAGES, max_tokens: 1 });
-  let run: (body: string, configuredTtftMs: number) => Promise<StreamResult>;
-  let close: () => void;
-  if (kind === 'http') {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: STREAMS });
-    run = (b, ttft) => oneStream(url, b, agent, ttft);
-    close = () => agent.destroy();
-  } else {
+/** Runs one request on a connection of the target (see RawConnection and oneStream). */
+type RunStream = (body: string, configuredTtftMs: number) => Promise<StreamResult>;
+
+/** A server the client measures: its streams, and the wall and CPU time of its rounds. */
+class Target {
+  readonly results: StreamResult[] = [];
+  readonly perRound: RoundP99[] = [];
+  private wallMs = 0;
+  private cpuMs = 0;
+
+  constructor(
+    readonly run: RunStream,
+    readonly close: () => void,
+    private readonly pid: number | undefined,
+  ) {}
+
+  static async open(url: string, pid: number | undefined, kind: 'raw' | 'http'): Promise<Target> {
+    if (kind === 'http') {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: STREAMS });
+      return new Target((b, ttft) => oneStream(url, b, agent, ttft), () => agent.destroy(), pid);
+    }
     const pool = await RawConnection.open(url, STREAMS);
-    run = (b, ttft) => pool.pop()!.request(b, ttft).then((r) => (pool.push(r.connection), r.result));
-    close = () => {
-      for (const c of pool) c.socket.destroy();
+    return new Target(
+      (b, ttft) => pool.pop()!.request(b, ttft).then((r) => (pool.push(r.connection), r.result)),
+      () => {
+        for (const c of pool) c.socket.destroy();
+      },
+      pid,
+    );
+  }
+
+  /** STREAMS streams started STREAM_STAGGER_MS apart; `onOpen` tracks how many are open. */
+  async round(body: string, configuredTtftMs: number, onOpen: (delta: number) => void = () => {}): Promise<StreamResult[]> {
+    return Promise.all(
+      Array.from({ length: STREAMS }, async (_, i) => {
+        await sleep(i * STREAM_STAGGER_MS);
+        onOpen(1);
+        const r = await this.run(body, configuredTtftMs);
+        onOpen(-1);
+        return r;
+      }),
+    );
+  }
+
+  /** A measured round: its streams count in the figures, its time in the server's cores. */
+  async measuredRound(body: string, configuredTtftMs: number, onOpen: (delta: number) => void): Promise<void> {
+    const cpuBefore = processCpuMs(this.pid);
+    const wallBefore = performance.now();
+    const results = await this.round(body, configuredTtftMs, onOpen);
+    this.wallMs += performance.now() - wallBefore;
+    this.cpuMs += processCpuMs(this.pid) - cpuBefore;
+    this.results.push(...results);
+    this.perRound.push(roundP99(results));
+  }
+
+  figures(): TargetFigures {
+    return {
+      failedStreams: failed(this.results),
+      ttftAbsErrorMs: summarize(this.results.map((r) => r.ttftErrorMs)),
+      gapAbsErrorMs: summarize(this.results.flatMap((r) => r.gapErrorsMs)),
+      perRound: this.perRound,
+      serverCpuCores: round3(this.cpuMs / this.wallMs),
     };
   }
-  // warm-up: open all STREAMS keep-alive connections (zero-latency calls) and run a few timed
-  // streams, so TCP connects and JIT are not measured
-  await Promise.all(Array.from({ length: STREAMS }, () => run(zeroBody, 0)));
-  await Promise.all(Array.from({ length: 20 }, () => run(body, configuredTtftMs)));
+}
+
+function failed(results: StreamResult[]): number {
+  return results.filter((r) => !r.ok || r.tokens !== STREAM_TOKENS).length;
+}
+
+function roundP99(results: StreamResult[]): RoundP99 {
+  return {
+    ttftAbsErrorP99Ms: summarize(results.map((r) => r.ttftErrorMs))['p99']!,
+    gapAbsErrorP99Ms: summarize(results.flatMap((r) => r.gapErrorsMs))['p99']!,
+  };
+}
+
+/**
+ * The (b) client: warm-up, then TIMING_ROUNDS rounds of STREAMS staggered streams against the
+ * mock, each followed by the same round against the bare streaming server; runs in its own process.
+ */
+async function clientMain(): Promise<void> {
+  const { url, serverPid, bareUrl, barePid, configuredTtftMs, kind } = JSON.parse(process.env['MOCK_PERF_PAYLOAD'] ?? '{}') as ClientPayload;
+  const clientKind = kind === 'http' ? 'http' : 'raw';
+  const body = timedBody();
+  const zeroBody = JSON.stringify({ model: ZERO_MODEL, messages: MESSAGES, max_tokens: 1 });
+  const mock = await Target.open(url, serverPid, clientKind);
+  const bare = await Target.open(bareUrl, barePid, clientKind);
+  // warm-up: open all STREAMS keep-alive connections (zero-latency calls), then one full round
+  // on each server, not measured, so TCP connects, JIT compilation and heap growth are not
+  // measured (the first round after a short warm-up was the worst of every run)
+  await Promise.all(Array.from({ length: STREAMS }, () => mock.run(zeroBody, 0)));
+  await mock.round(body, configuredTtftMs);
+  await bare.round(body, configuredTtftMs);
   await fetch(`${url}/v1/ledger`, { method: 'DELETE' });
   // a full collection now, so that the client's own old-generation collection (an 8–10 ms pause
-  // seen during the first tokens otherwise) does not fall inside the measurement; the server is
+  // seen during the first tokens otherwise) does not fall inside the measurement; the servers are
   // left alone
-  (globalThis as { gc?: () => void }).gc?.();
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  gc();
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
-  const cpuBefore = processCpuMs(serverPid);
   const clientCpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   let open = 0;
   let peakOpen = 0;
-  const results: StreamResult[] = [];
-  const perRound: ClientReport['perRound'] = [];
+  const onOpen = (delta: number): void => {
+    open += delta;
+    peakOpen = Math.max(peakOpen, open);
+  };
   for (let round = 0; round < TIMING_ROUNDS; round++) {
-    if (round > 0) {
-      await sleep(ROUND_PAUSE_MS);
-      (globalThis as { gc?: () => void }).gc?.();
+    for (const target of [mock, bare]) {
+      if (round > 0 || target === bare) {
+        await sleep(ROUND_PAUSE_MS);
+        gc();
+      }
+      await target.measuredRound(body, configuredTtftMs, onOpen);
     }
-    const roundResults = await Promise.all(
-      Array.from({ length: STREAMS }, async (_, i) => {
-        await sleep(i * STREAM_STAGGER_MS);
-        open++;
-        peakOpen = Math.max(peakOpen, open);
-        const r = await run(body, configuredTtftMs);
-        open--;
-        return r;
-      }),
-    );
-    results.push(...roundResults);
-    perRound.push({
-      ttftAbsErrorP99Ms: summarize(roundResults.map((r) => r.ttftErrorMs))['p99']!,
-      gapAbsErrorP99Ms: summarize(roundResults.flatMap((r) => r.gapErrorsMs))['p99']!,
-    });
   }
   const wall = performance.now() - wallBefore;
-  const serverCpuCores = (processCpuMs(serverPid) - cpuBefore) / wall;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   loopDelay.disable();
+  bare.close();
   // one more round while new long prompts arrive (reported apart): their counting runs on the
   // mock's tokenizer thread, so it should not delay the streams' tokens
   await sleep(ROUND_PAUSE_MS);
-  (globalThis as { gc?: () => void }).gc?.();
+  gc();
   const arrivals = (async () => {
     for (let i = 0; i < NEW_PROMPTS; i++) {
       await sleep(NEW_PROMPT_SPACING_MS);
@@ -349,32 +476,24 @@ async function clientMain(): Promise<void> {
       }).then((r) => r.arrayBuffer());
     }
   })();
-  const busyRound = await Promise.all(
-    Array.from({ length: STREAMS }, async (_, i) => {
-      await sleep(i * STREAM_STAGGER_MS);
-      return run(body, configuredTtftMs);
-    }),
-  );
+  const busyRound = await mock.round(body, configuredTtftMs);
   await arrivals;
-  close();
+  mock.close();
   const report: ClientReport = {
-    client: kind === 'http' ? 'node:http, parses SSE as it reads' : 'raw socket, timestamps only',
+    client: clientKind === 'http' ? 'node:http, parses SSE as it reads' : 'raw socket, timestamps only',
     streams: STREAMS,
     rounds: TIMING_ROUNDS,
     peakConcurrentStreams: peakOpen,
-    failedStreams: results.filter((r) => !r.ok || r.tokens !== STREAM_TOKENS).length,
-    ttftAbsErrorMs: summarize(results.map((r) => r.ttftErrorMs)),
-    gapAbsErrorMs: summarize(results.flatMap((r) => r.gapErrorsMs)),
-    perRound,
+    mock: mock.figures(),
+    bare: bare.figures(),
     withNewLongPrompts: {
       newPrompts: NEW_PROMPTS,
       wordsEach: NEW_PROMPT_WORDS,
-      failedStreams: busyRound.filter((r) => !r.ok || r.tokens !== STREAM_TOKENS).length,
+      failedStreams: failed(busyRound),
       ttftAbsErrorMs: summarize(busyRound.map((r) => r.ttftErrorMs)),
       gapAbsErrorMs: summarize(busyRound.flatMap((r) => r.gapErrorsMs)),
     },
-    coalescedTokenEvents: results.reduce((s, r) => s + r.coalesced, 0),
-    serverCpuCores: round3(serverCpuCores),
+    coalescedTokenEvents: mock.results.reduce((s, r) => s + r.coalesced, 0),
     clientCpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / wall),
     clientEventLoopDelayP99Ms: round3(loopDelay.percentile(99) / 1e6),
   };
@@ -609,6 +728,12 @@ function summarize(xs: number[]): Record<string, number> {
   return { count: sorted.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: round3(sorted.at(-1) ?? NaN) };
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
@@ -623,7 +748,7 @@ interface Child {
 }
 
 /** Starts a server in a child process (this file with the child flag) and waits for its URL. */
-function startChild(kind: 'mock' | 'bare', payload: unknown): Promise<Child> {
+function startChild(kind: 'mock' | 'bare' | 'bare-stream', payload: unknown): Promise<Child> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', THIS_FILE, `${CHILD_FLAG}=${kind}`], {
       cwd: REPO_ROOT,
@@ -643,6 +768,7 @@ function startChild(kind: 'mock' | 'bare', payload: unknown): Promise<Child> {
 
 async function childMain(kind: string): Promise<void> {
   if (kind === 'client') return clientMain();
+  if (kind === 'bare-stream') return bareStreamMain();
   if (kind === 'mock') {
     // the modules themselves, as `bench mock` loads them (not index.ts, which also loads msw)
     const { startMockServer } = await import('../../mock-llm/server.ts');
@@ -658,6 +784,49 @@ async function childMain(kind: string): Promise<void> {
     req.on('end', () => {
       res.writeHead(200, headers);
       res.end(body);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address() as { port: number };
+    process.stdout.write(`READY http://127.0.0.1:${address.port}\n`);
+  });
+}
+
+/** What the bare streaming server replays: the mock's headers and events, on the configured schedule. */
+interface BareStreamPayload {
+  headers: Record<string, string>;
+  /** One event per token, the first one also carrying the role. */
+  tokenEvents: string[];
+  /** The events after the last token (finish reason, [DONE]). */
+  tail: string;
+  ttftMs: number;
+  itlMs: number;
+}
+
+/**
+ * The baseline of (b): node:http doing the least to send the same bytes at the same times. Token
+ * i is due at arrival + TTFT + i × ITL; each token arms one setTimeout for the next one's due
+ * time (computed from arrival, so lateness does not add up), as a hand-written stream would.
+ */
+function bareStreamMain(): void {
+  const { headers, tokenEvents, tail, ttftMs, itlMs } = JSON.parse(process.env['MOCK_PERF_PAYLOAD'] ?? '{}') as BareStreamPayload;
+  const n = tokenEvents.length;
+  const server = http.createServer({ noDelay: true, keepAlive: true }, (req, res) => {
+    const first = performance.now() + ttftMs;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, headers);
+      res.flushHeaders();
+      let i = 0;
+      const next = (): void => {
+        if (res.destroyed) return;
+        const event = tokenEvents[i]!;
+        i++;
+        if (i === n) return void res.end(event + tail);
+        res.write(event);
+        setTimeout(next, Math.max(0, Math.round(first + i * itlMs - performance.now())));
+      };
+      setTimeout(next, Math.max(0, Math.round(first - performance.now())));
     });
   });
   server.listen(0, '127.0.0.1', () => {
