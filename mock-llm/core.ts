@@ -19,7 +19,7 @@ import { judge, type Judgement } from './quality.ts';
 import { acceptsChatRequest, ChatRequestSchema, EmbeddingsRequestSchema, messageText, parseBody, type ChatRequest, type EmbeddingsRequest } from './requests.ts';
 import { EARLY_TOLERANCE_MS, Scheduler, type ScheduledTask } from './scheduler.ts';
 import { countTexts, tokenizeMessages, warmTokenizer } from './tokenizer.ts';
-import { applyStop, cachedMessageTokens, generateText, joinPrompt, REPLY_PRIMER_TOKENS, rememberMessageTokens, type GeneratedText, type TokenIds } from './tokens.ts';
+import { applyStop, cachedMessageTokens, generateText, REPLY_PRIMER_IDS, REPLY_PRIMER_TOKENS, rememberMessageTokens, type GeneratedText, type TokenIds } from './tokens.ts';
 
 /** A request as the adapters hand it over (body already read, up to the size limit). */
 export interface CoreRequest {
@@ -290,8 +290,7 @@ export class MockCore {
     const extras = readExtras(req, body);
     if (extras instanceof ApiError) return this.reject(sink, extras, body.model, 'chat');
 
-    // the prompt's tokens per message, from the cache (by content) or the tokenizer thread;
-    // flattened only for the prompt cache
+    // the prompt's tokens per message, from the cache (by content) or the tokenizer thread
     const messages = body.messages;
     const texts = new Array<string>(messages.length);
     const promptParts = new Array<TokenIds>(messages.length);
@@ -369,8 +368,8 @@ export class MockCore {
       }
     }
     const promptCache = model.promptCache;
-    // a prompt below the cache's minimum is neither served nor recorded: no need to flatten it
-    call.cachedInputTokens = promptCache !== undefined && promptTokens >= promptCache.minPrefixTokens ? promptCache.lookup(joinPrompt(promptParts), arrivalMs) : 0;
+    // a prompt below the cache's minimum is neither served nor recorded
+    call.cachedInputTokens = promptCache !== undefined && promptTokens >= promptCache.minPrefixTokens ? promptCache.lookup([...promptParts, REPLY_PRIMER_IDS], arrivalMs) : 0;
     const judgement =
       extras.difficulty === undefined ? undefined : judge(spec.capability, extras.difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
     const plan: ChatPlan = {

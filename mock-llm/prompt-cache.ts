@@ -24,25 +24,34 @@ export class PromptCache {
     return this.spec.minPrefixTokens;
   }
 
-  /** Tokens of this prompt served from the cache; records the prompt's prefixes for later calls. */
-  lookup(tokens: readonly number[], nowMs: number): number {
+  /**
+   * Tokens of this prompt served from the cache; records the prompt's prefixes for later calls.
+   * The prompt is the concatenation of `parts` (each message's ids, then the reply primer), read
+   * in place: a long prompt is not copied into one array first.
+   */
+  lookup(parts: readonly ArrayLike<number>[], nowMs: number): number {
     const min = this.spec.minPrefixTokens;
-    if (tokens.length < min) return 0;
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (total < min) return 0;
     let h1 = 0x811c9dc5;
     let h2 = 0x9e3779b9;
     let cached = 0;
     let boundary = min;
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      h1 = Math.imul(h1 ^ t, 0x01000193);
-      h2 = Math.imul(h2 ^ t, 0x5bd1e995) ^ (h2 >>> 15);
-      if (i + 1 === boundary) {
-        const key = (h1 >>> 0) * 2097152 + (h2 >>> 11);
-        const expiry = this.expiries.get(key);
-        if (expiry !== undefined && expiry > nowMs) cached = boundary;
-        this.expiries.delete(key);
-        this.expiries.set(key, nowMs + this.ttlMs);
-        boundary += PREFIX_STEP_TOKENS;
+    let seen = 0;
+    for (const part of parts) {
+      for (let j = 0; j < part.length; j++) {
+        const t = part[j]!;
+        h1 = Math.imul(h1 ^ t, 0x01000193);
+        h2 = Math.imul(h2 ^ t, 0x5bd1e995) ^ (h2 >>> 15);
+        if (++seen === boundary) {
+          const key = (h1 >>> 0) * 2097152 + (h2 >>> 11);
+          const expiry = this.expiries.get(key);
+          if (expiry !== undefined && expiry > nowMs) cached = boundary;
+          this.expiries.delete(key);
+          this.expiries.set(key, nowMs + this.ttlMs);
+          boundary += PREFIX_STEP_TOKENS;
+        }
       }
     }
     while (this.expiries.size > MAX_ENTRIES) this.expiries.delete(this.expiries.keys().next().value!);

@@ -28,14 +28,6 @@ let messageCacheSize = 0;
 const MESSAGE_CACHE_MAX = 4096;
 const MESSAGE_CACHE_MAX_CHARS = 64 * 1024;
 
-/** The prompt's ids from its messages' ids, in order, plus the reply primer. */
-export function joinPrompt(parts: readonly TokenIds[]): number[] {
-  const out: number[] = [];
-  for (const ids of parts) for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
-  for (const t of REPLY_PRIMER_IDS) out.push(t);
-  return out;
-}
-
 /** One message's ids in the chat layout (without the primer), if cached; do not mutate. */
 export function cachedMessageTokens(role: string, content: string): TokenIds | undefined {
   return messageCache.get(role)?.get(content);

@@ -5,6 +5,7 @@ import { MockConfigError } from '../../mock-llm/errors.ts';
 import { isoTime } from '../../mock-llm/ledger.ts';
 import { ConcurrencyGate, RateLimiter, formatDuration } from '../../mock-llm/limits.ts';
 import { MOCK_DEFAULTS, resolveMockOptions } from '../../mock-llm/options.ts';
+import { PromptCache } from '../../mock-llm/prompt-cache.ts';
 import { acceptsChatRequest, ChatRequestSchema } from '../../mock-llm/requests.ts';
 import { EARLY_TOLERANCE_MS, Scheduler } from '../../mock-llm/scheduler.ts';
 import { GENERATION_VOCABULARY, applyStop, generateText } from '../../mock-llm/tokens.ts';
@@ -45,6 +46,45 @@ describe('generated text', () => {
     // a match inside a later token also cuts there, at the earliest match of any stop sequence
     expect(applyStop(g, ['zzz', g.token(5).slice(2)]).text.length).toBeLessThanOrEqual(5);
     expect(applyStop(g, ['zzz'])).toEqual({ text: g, stopped: false });
+  });
+});
+
+describe('prompt cache', () => {
+  const spec = { minPrefixTokens: 1024, ttlS: 300 };
+  const prompt = (n: number, salt = 0): number[] => Array.from({ length: n }, (_, i) => (i * 7919 + salt) % 200_000);
+  /** Cuts `ids` into parts at random points (some empty), as messages split a prompt. */
+  const split = (ids: number[], rng: Rng): number[][] => {
+    const parts: number[][] = [];
+    for (let at = 0; at < ids.length; ) {
+      const n = rng.int(Math.min(ids.length - at, 700) + 1);
+      parts.push(ids.slice(at, at + n));
+      at += n;
+    }
+    return parts;
+  };
+
+  it('caches the prefix in steps of 128 tokens beyond the minimum, within the TTL', () => {
+    const cache = new PromptCache(spec, 1000);
+    const base = prompt(3000);
+    expect(cache.lookup([base], 0)).toBe(0); // first sight
+    expect(cache.lookup([base], 10)).toBe(2944); // 1024 + 15 × 128 ≤ 3000
+    const changedAt = [...base];
+    changedAt[1500] = 1; // differs at token 1500: the prefix up to 1408 still matches
+    expect(cache.lookup([changedAt], 20)).toBe(1408);
+    expect(cache.lookup([prompt(1000)], 30)).toBe(0); // below the minimum: never cached
+    expect(cache.lookup([base], 5000)).toBe(0); // expired
+  });
+
+  it('gives the same answers whatever the split of the prompt into parts', () => {
+    const rng = new Rng(7);
+    const flat = new PromptCache(spec, 1000);
+    const parted = new PromptCache(spec, 1000);
+    for (let round = 0; round < 60; round++) {
+      const ids = prompt(900 + rng.int(3000), rng.int(3)); // three prompt families, shared prefixes
+      if (rng.next() < 0.3) ids[rng.int(ids.length)] = 5;
+      const now = round * 10;
+      expect(parted.lookup(split(ids, rng), now)).toBe(flat.lookup([ids], now));
+    }
   });
 });
 
