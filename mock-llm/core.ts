@@ -119,6 +119,8 @@ interface Call {
   dueMs: Float64Array;
   /** Absolute due time of the first token (of the whole answer when not streamed). */
   firstDueMs: number;
+  /** Absolute due time of the step scheduled last (a whole answer's send; a stream's next token). */
+  stepDueMs: number;
   /** Stream progress: tokens sent. */
   sent: number;
   done: boolean;
@@ -433,7 +435,9 @@ export class MockCore {
     if (sent === 0) call.ttftMs = now - call.arrivalMs;
     const first = sent;
     let chunk = '';
+    const lateness = this.metrics.lateness;
     while (sent < n && sent !== cutAt && due[sent]! <= now + DUE_TOLERANCE_MS) {
+      lateness.observe(now - due[sent]!);
       chunk += plan.chunkPrefix + (sent === 0 ? '"role":"assistant","content":"' : '"content":"') + plan.text.token(sent) + '"' + plan.chunkSuffix;
       sent++;
     }
@@ -554,6 +558,7 @@ export class MockCore {
       plan: undefined,
       dueMs: NO_DUE_TIMES,
       firstDueMs: NaN,
+      stepDueMs: NaN,
       sent: 0,
       done: false,
       hanging: false,
@@ -726,6 +731,7 @@ export class MockCore {
   /** Runs the call's next step at `dueMs`, inline when already due (zero latency costs no timer). */
   private schedule(call: Call, dueMs: number): void {
     call.task = undefined;
+    call.stepDueMs = dueMs;
     if (dueMs <= performance.now() + DUE_TOLERANCE_MS) return this.step(call);
     call.task = this.scheduler.at(dueMs, this.runStep, call);
   }
@@ -738,8 +744,9 @@ export class MockCore {
 
   private step(call: Call): void {
     const plan = call.plan!;
+    if (plan.kind === 'chat' && call.stream) return this.emitStream(call, plan); // lateness per token there
+    this.metrics.lateness.observe(performance.now() - call.stepDueMs);
     if (plan.kind === 'embeddings') return this.sendEmbeddings(call, plan);
-    if (call.stream) return this.emitStream(call, plan);
     this.sendPlainChat(call, plan);
   }
 

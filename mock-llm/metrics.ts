@@ -19,8 +19,59 @@ interface RequestCounter {
   n: number;
 }
 
+/** Upper bounds, in seconds, of the send-lateness histogram's buckets (then +Inf). */
+export const LATENESS_BUCKETS_S: readonly number[] = Object.freeze([0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
+
+/**
+ * How late the mock sent what it had scheduled: each streamed token, and each whole answer,
+ * against the due time its latency model gave it (wall time, after the time scale). A mock that
+ * keeps up sends within a millisecond or two; a loaded one (an overloaded event loop, a long
+ * garbage-collection pause, too few cores) shows here, so a load test can tell its own numbers
+ * from the mock's lag. Sends made early (by up to the scheduler's 0.5 ms tolerance) count as 0.
+ */
+export class LatenessHistogram {
+  /** counts[i]: observations ≤ LATENESS_BUCKETS_S[i] and above the previous bound; the last is +Inf. */
+  private readonly counts = new Float64Array(LATENESS_BUCKETS_S.length + 1);
+  count = 0;
+  sumMs = 0;
+  maxMs = 0;
+
+  observe(latenessMs: number): void {
+    const ms = latenessMs > 0 ? latenessMs : 0;
+    const s = ms / 1000;
+    let i = 0;
+    while (i < LATENESS_BUCKETS_S.length && s > LATENESS_BUCKETS_S[i]!) i++;
+    this.counts[i]!++;
+    this.count++;
+    this.sumMs += ms;
+    if (ms > this.maxMs) this.maxMs = ms;
+  }
+
+  /** Observations later than `ms` (a bucket bound), e.g. how many sends missed by over 2 ms. */
+  laterThan(ms: number): number {
+    let n = this.count;
+    for (let i = 0; i < LATENESS_BUCKETS_S.length && LATENESS_BUCKETS_S[i]! <= ms / 1000; i++) n -= this.counts[i]!;
+    return n;
+  }
+
+  /** Cumulative counts per bound, as Prometheus renders them (the last is +Inf). */
+  cumulative(): number[] {
+    let run = 0;
+    return Array.from(this.counts, (c) => (run += c));
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.count = 0;
+    this.sumMs = 0;
+    this.maxMs = 0;
+  }
+}
+
 /** Request counters keyed by labels. */
 export class Metrics {
+  /** How late scheduled sends went out (see LatenessHistogram). */
+  readonly lateness = new LatenessHistogram();
   /** model → endpoint → status → counter: no label key string built per request */
   private readonly requests = new Map<string, Map<string, Map<number, RequestCounter>>>();
   /** The same counters in the order they first appeared (the exposition order). */
@@ -61,12 +112,13 @@ export class Metrics {
     this.requestOrder.length = 0;
     this.rateLimited.clear();
     this.errors.clear();
+    this.lateness.reset();
   }
 
   /** The exposition text. */
   render(totals: Readonly<LedgerTotals>, gauges: ReadonlyMap<string, ModelGauges>): string {
     const lines: string[] = [];
-    const family = (name: string, type: 'counter' | 'gauge', help: string): void => {
+    const family = (name: string, type: 'counter' | 'gauge' | 'histogram', help: string): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     };
     family('mock_llm_requests_total', 'counter', 'Requests answered, by model, endpoint and HTTP status.');
@@ -93,6 +145,15 @@ export class Metrics {
     for (const [model, g] of gauges) lines.push(`mock_llm_in_flight{model="${esc(model)}"} ${g.inFlight}`);
     family('mock_llm_queued', 'gauge', 'Requests waiting for a concurrency slot, by model.');
     for (const [model, g] of gauges) lines.push(`mock_llm_queued{model="${esc(model)}"} ${g.queued}`);
+    const late = this.lateness;
+    family('mock_llm_send_lateness_seconds', 'histogram', 'How late each streamed token and each whole answer was sent against its scheduled time.');
+    late.cumulative().forEach((n, i) => {
+      const le = i < LATENESS_BUCKETS_S.length ? String(LATENESS_BUCKETS_S[i]) : '+Inf';
+      lines.push(`mock_llm_send_lateness_seconds_bucket{le="${le}"} ${n}`);
+    });
+    lines.push(`mock_llm_send_lateness_seconds_sum ${late.sumMs / 1000}`, `mock_llm_send_lateness_seconds_count ${late.count}`);
+    family('mock_llm_send_lateness_max_seconds', 'gauge', 'The latest any scheduled send went out, since the last reset.');
+    lines.push(`mock_llm_send_lateness_max_seconds ${late.maxMs / 1000}`);
     return lines.join('\n') + '\n';
   }
 }

@@ -98,6 +98,25 @@ describe('metrics endpoint', () => {
       else if (!line.startsWith('#')) expect(line.startsWith(current)).toBe(true);
     }
   });
+
+  it('counts how late each streamed token and each whole answer went out, in a Prometheus histogram', async () => {
+    await fetch(`${server.url}/v1/ledger`, { method: 'DELETE' }); // resets the counters too
+    const streamed = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'quick', messages, stream: true }) });
+    expect((await streamed.text()).match(/"content":"/g)).toHaveLength(10);
+    await chat(); // one whole answer
+    await chat({}, { 'x-mock-fault': '500' }); // an error is not a scheduled send
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const sample = (name: string): number => Number(new RegExp(`^${name.replace(/[{}+"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)![1]);
+    expect(text).toMatch(/^# TYPE mock_llm_send_lateness_seconds histogram$/m);
+    expect(sample('mock_llm_send_lateness_seconds_count')).toBe(11);
+    const buckets = [...text.matchAll(/^mock_llm_send_lateness_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])] as const);
+    expect(buckets.map(([le]) => le)).toEqual(['0.0005', '0.001', '0.002', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '1', '+Inf']);
+    for (let i = 1; i < buckets.length; i++) expect(buckets[i]![1]).toBeGreaterThanOrEqual(buckets[i - 1]![1]); // cumulative
+    expect(buckets.at(-1)![1]).toBe(11);
+    const max = sample('mock_llm_send_lateness_max_seconds');
+    expect(max).toBeGreaterThanOrEqual(0);
+    expect(sample('mock_llm_send_lateness_seconds_sum')).toBeLessThanOrEqual(11 * max + 1e-12);
+  });
 });
 
 const baseEntry: LedgerEntry = {

@@ -4,6 +4,7 @@ import { Embedder, cosineSimilarity } from '../../mock-llm/embeddings.ts';
 import { MockConfigError } from '../../mock-llm/errors.ts';
 import { isoTime } from '../../mock-llm/ledger.ts';
 import { ConcurrencyGate, RateLimiter, formatDuration } from '../../mock-llm/limits.ts';
+import { LATENESS_BUCKETS_S, LatenessHistogram } from '../../mock-llm/metrics.ts';
 import { MOCK_DEFAULTS, resolveMockOptions } from '../../mock-llm/options.ts';
 import { PromptCache } from '../../mock-llm/prompt-cache.ts';
 import { acceptsChatRequest, ChatRequestSchema } from '../../mock-llm/requests.ts';
@@ -46,6 +47,25 @@ describe('generated text', () => {
     // a match inside a later token also cuts there, at the earliest match of any stop sequence
     expect(applyStop(g, ['zzz', g.token(5).slice(2)]).text.length).toBeLessThanOrEqual(5);
     expect(applyStop(g, ['zzz'])).toEqual({ text: g, stopped: false });
+  });
+});
+
+describe('send lateness histogram', () => {
+  it('puts each observation in the first bucket whose bound it does not exceed; early sends count as 0', () => {
+    const h = new LatenessHistogram();
+    for (const ms of [-0.3, 0, 0.5, 0.7, 2, 2.01, 7, 1500]) h.observe(ms);
+    const bounds = [...LATENESS_BUCKETS_S, Infinity];
+    const expected = bounds.map((b) => [0, 0, 0.5, 0.7, 2, 2.01, 7, 1500].filter((ms) => ms / 1000 <= b).length);
+    expect(h.cumulative()).toEqual(expected);
+    expect(h.cumulative()).toEqual([3, 4, 5, 6, 7, 7, 7, 7, 7, 7, 8]);
+    expect(h.count).toBe(8);
+    expect(h.sumMs).toBeCloseTo(0.5 + 0.7 + 2 + 2.01 + 7 + 1500, 9);
+    expect(h.maxMs).toBe(1500);
+    expect(h.laterThan(2)).toBe(3); // 2.01, 7 and 1500 ms
+    expect(h.laterThan(0.5)).toBe(5);
+    h.reset();
+    expect([h.count, h.sumMs, h.maxMs, h.laterThan(0.5)]).toEqual([0, 0, 0, 0]);
+    expect(h.cumulative().every((n) => n === 0)).toBe(true);
   });
 });
 

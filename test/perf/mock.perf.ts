@@ -217,6 +217,41 @@ interface TargetFigures {
   serverCpuCores: number;
 }
 
+/** The mock's send-lateness histogram (`mock_llm_send_lateness_seconds` on GET /metrics). */
+interface LatenessCounts {
+  /** Upper bounds in ms (the last is Infinity) and cumulative counts. */
+  boundsMs: number[];
+  cumulative: number[];
+}
+
+interface LatenessFigures {
+  sends: number;
+  /** Share of sends more than 2 ms late. */
+  laterThan2msShare: number;
+  /** The smallest histogram bound that at least 99% of sends were within (an upper bound of the p99). */
+  p99AtMostMs: number;
+}
+
+async function latenessCounts(url: string): Promise<LatenessCounts> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const boundsMs: number[] = [];
+  const cumulative: number[] = [];
+  for (const m of text.matchAll(/^mock_llm_send_lateness_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)) {
+    boundsMs.push(m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000);
+    cumulative.push(Number(m[2]));
+  }
+  return { boundsMs, cumulative };
+}
+
+/** Figures of the sends counted between two readings of the histogram. */
+function latenessFigures(after: LatenessCounts, before?: LatenessCounts): LatenessFigures {
+  const counts = after.cumulative.map((n, i) => n - (before?.cumulative[i] ?? 0));
+  const sends = counts.at(-1) ?? 0;
+  const within2 = counts[after.boundsMs.indexOf(2)] ?? NaN;
+  const p99 = after.boundsMs[counts.findIndex((n) => n >= 0.99 * sends)] ?? NaN;
+  return { sends, laterThan2msShare: round3((sends - within2) / sends), p99AtMostMs: p99 };
+}
+
 /** What the client child reports. */
 interface ClientReport {
   client: string;
@@ -225,7 +260,16 @@ interface ClientReport {
   mock: TargetFigures;
   bare: TargetFigures;
   /** The extra round with new long prompts arriving meanwhile (mock only). */
-  withNewLongPrompts: { newPrompts: number; wordsEach: number; failedStreams: number; ttftAbsErrorMs: Record<string, number>; gapAbsErrorMs: Record<string, number> };
+  withNewLongPrompts: {
+    newPrompts: number;
+    wordsEach: number;
+    failedStreams: number;
+    ttftAbsErrorMs: Record<string, number>;
+    gapAbsErrorMs: Record<string, number>;
+    serverSendLateness: LatenessFigures;
+  };
+  /** The mock's own count of how late it sent each token of the measured rounds (GET /metrics). */
+  serverSendLateness: LatenessFigures;
   peakConcurrentStreams: number;
   coalescedTokenEvents: number;
   clientCpuCores: number;
@@ -296,6 +340,11 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
     /** Token events the client read together with the previous token of its stream (gap ~0). */
     coalescedTokenEvents: report.coalescedTokenEvents,
     serverSideTtftAbsErrorMs: summarize(serverTtft),
+    /**
+     * The mock's own view of every token of the measured rounds: how late it wrote each one
+     * against its due time (its /metrics histogram), without the client's or the network's share.
+     */
+    serverSendLateness: report.serverSendLateness,
     goalP99Ms: 2,
     /** Cores the mock's process used during its rounds (Linux only; NaN elsewhere). */
     serverCpuCores: report.mock.serverCpuCores,
@@ -462,6 +511,8 @@ async function clientMain(): Promise<void> {
   const clientCpu = process.cpuUsage(clientCpuBefore);
   loopDelay.disable();
   bare.close();
+  // the counters were reset with the ledger after the warm-up: these are the measured rounds' sends
+  const lateness = await latenessCounts(url);
   // one more round while new long prompts arrive (reported apart): their counting runs on the
   // mock's tokenizer thread, so it should not delay the streams' tokens
   await sleep(ROUND_PAUSE_MS);
@@ -478,6 +529,7 @@ async function clientMain(): Promise<void> {
   })();
   const busyRound = await mock.round(body, configuredTtftMs);
   await arrivals;
+  const latenessAfterBusy = await latenessCounts(url);
   mock.close();
   const report: ClientReport = {
     client: clientKind === 'http' ? 'node:http, parses SSE as it reads' : 'raw socket, timestamps only',
@@ -492,7 +544,9 @@ async function clientMain(): Promise<void> {
       failedStreams: failed(busyRound),
       ttftAbsErrorMs: summarize(busyRound.map((r) => r.ttftErrorMs)),
       gapAbsErrorMs: summarize(busyRound.flatMap((r) => r.gapErrorsMs)),
+      serverSendLateness: latenessFigures(latenessAfterBusy, lateness),
     },
+    serverSendLateness: latenessFigures(lateness),
     coalescedTokenEvents: mock.results.reduce((s, r) => s + r.coalesced, 0),
     clientCpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / wall),
     clientEventLoopDelayP99Ms: round3(loopDelay.percentile(99) / 1e6),

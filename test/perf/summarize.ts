@@ -16,6 +16,7 @@ const read = (name: string): Json | null => {
 };
 const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v as Json | undefined)?.[k], o);
 const num = (v: unknown, digits = 0): string => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+const pct = (v: unknown): string => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : 'n/a');
 const yes = (v: unknown): string => (v === true ? 'met' : v === false ? '**not met**' : 'n/a');
 const when = (r: Json): string => `measured ${String(r.measuredAt).slice(0, 16).replace('T', ' ')} UTC on ${get(r, 'machine.cpus')} × ${get(r, 'machine.cpuModel')}, Node ${get(r, 'machine.node')}`;
 
@@ -68,8 +69,11 @@ function mockTable(r: Json): string {
       `${num(get(f, 'timing.bareBaseline.ttftAbsErrorMs.p99'), 2)} / ${num(get(f, 'timing.bareBaseline.gapAbsErrorMs.p99'), 2)} ms | |`,
     `| bare baseline, each round | ${perRound('timing.bareBaseline.perRound')} ms | |`,
     `| p99 \\|TTFT − configured\\| measured by the server | ${num(get(f, 'timing.serverSideTtftAbsErrorMs.p99'), 2)} ms | |`,
+    `| the server's own count (\`mock_llm_send_lateness_seconds\`): tokens sent more than 2 ms late; p99 lateness within | ` +
+      `${pct(get(f, 'timing.serverSendLateness.laterThan2msShare'))} of ${num(get(f, 'timing.serverSendLateness.sends'))}; ≤ ${num(get(f, 'timing.serverSendLateness.p99AtMostMs'), 1)} ms | |`,
     `| one more round while ${get(f, 'timing.withNewLongPrompts.newPrompts')} new ${num(get(f, 'timing.withNewLongPrompts.wordsEach'))}-word prompts arrive: p99 TTFT / gap error (client) | ` +
-      `${num(get(f, 'timing.withNewLongPrompts.ttftAbsErrorMs.p99'), 2)} / ${num(get(f, 'timing.withNewLongPrompts.gapAbsErrorMs.p99'), 2)} ms | |`,
+      `${num(get(f, 'timing.withNewLongPrompts.ttftAbsErrorMs.p99'), 2)} / ${num(get(f, 'timing.withNewLongPrompts.gapAbsErrorMs.p99'), 2)} ms; ` +
+      `server: ${pct(get(f, 'timing.withNewLongPrompts.serverSendLateness.laterThan2msShare'))} of tokens more than 2 ms late | |`,
     `| cores used while streaming: mock / bare baseline / timing client | ${num(get(f, 'timing.serverCpuCores'), 2)} / ${num(get(f, 'timing.bareBaseline.serverCpuCores'), 2)} / ${num(get(f, 'timing.clientCpuCores'), 2)} | |`,
   ].join('\n');
 }
