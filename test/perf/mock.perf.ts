@@ -65,6 +65,19 @@ const NEW_PROMPTS = 20;
 const NEW_PROMPT_WORDS = 20_000;
 const NEW_PROMPT_SPACING_MS = 50;
 
+/** What the timing client prints when its extra round starts. */
+const BUSY_SIGNAL = 'BUSY';
+
+/** Sends the new long prompts, one every NEW_PROMPT_SPACING_MS, and waits for their answers. */
+async function sendNewPrompts(url: string, bodies: string[]): Promise<void> {
+  const answers: Promise<unknown>[] = [];
+  for (const body of bodies) {
+    await sleep(NEW_PROMPT_SPACING_MS);
+    answers.push(fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.arrayBuffer()));
+  }
+  await Promise.all(answers);
+}
+
 /** A long prompt that no other request shares (about 22k tokens). */
 function newPrompt(i: number): string {
   const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu'];
@@ -296,19 +309,21 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
     ttftMs: configuredTtftMs,
     itlMs: TIMED.itlMs,
   } satisfies BareStreamPayload);
+  // the extra round's new long prompts are sent from this process, not from the timing client,
+  // whose event loop must stay free to timestamp its reads
+  const newPromptBodies = Array.from({ length: NEW_PROMPTS }, (_, i) =>
+    JSON.stringify({ model: ZERO_MODEL, max_tokens: 1, messages: [{ role: 'user', content: newPrompt(i) }] }),
+  );
+  let arrivals: Promise<unknown> = Promise.resolve();
   let report: ClientReport;
   try {
-    report = await runClientChild({
-      url: mock.url,
-      serverPid: mock.process.pid,
-      bareUrl: bare.url,
-      barePid: bare.process.pid,
-      configuredTtftMs,
-      kind,
+    report = await runClientChild({ url: mock.url, serverPid: mock.process.pid, bareUrl: bare.url, barePid: bare.process.pid, configuredTtftMs, kind }, () => {
+      arrivals = sendNewPrompts(mock.url, newPromptBodies);
     });
   } finally {
     bare.process.kill();
   }
+  await arrivals;
   // the server's own view: when it actually wrote the first token (ledger ttftMs), without the
   // client's and the network's share
   // (rows of the timed streams of the measured rounds: the extra round's come after them)
@@ -368,8 +383,8 @@ interface ClientPayload {
   kind: string;
 }
 
-/** Runs the (b) client in a child process and returns its report. */
-function runClientChild(payload: ClientPayload): Promise<ClientReport> {
+/** Runs the (b) client in a child process and returns its report; `onBusy` runs when it starts its extra round. */
+function runClientChild(payload: ClientPayload, onBusy: () => void): Promise<ClientReport> {
   return new Promise((resolve, reject) => {
     // --expose-gc: the client collects its garbage once before it measures (see clientMain)
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', THIS_FILE, `${CHILD_FLAG}=client`], {
@@ -379,7 +394,14 @@ function runClientChild(payload: ClientPayload): Promise<ClientReport> {
     });
     let out = '';
     child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => (out += d));
+    let busy = false;
+    child.stdout!.on('data', (d: string) => {
+      out += d;
+      if (!busy && out.includes(`${BUSY_SIGNAL}\n`)) {
+        busy = true;
+        onBusy();
+      }
+    });
     child.once('exit', (code) => {
       const m = /REPORT (.*)/.exec(out);
       if (code === 0 && m) resolve(JSON.parse(m[1]!) as ClientReport);
@@ -517,18 +539,8 @@ async function clientMain(): Promise<void> {
   // mock's tokenizer thread, so it should not delay the streams' tokens
   await sleep(ROUND_PAUSE_MS);
   gc();
-  const arrivals = (async () => {
-    for (let i = 0; i < NEW_PROMPTS; i++) {
-      await sleep(NEW_PROMPT_SPACING_MS);
-      void fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: ZERO_MODEL, max_tokens: 1, messages: [{ role: 'user', content: newPrompt(i) }] }),
-      }).then((r) => r.arrayBuffer());
-    }
-  })();
+  process.stdout.write(`${BUSY_SIGNAL}\n`); // the parent starts sending the new prompts
   const busyRound = await mock.round(body, configuredTtftMs);
-  await arrivals;
   const latenessAfterBusy = await latenessCounts(url);
   mock.close();
   const report: ClientReport = {
