@@ -6,12 +6,12 @@ import { runLiveConfiguration } from '../../src/engine/live.ts';
 import type { ConfigResult } from '../../src/results/schema.ts';
 
 /**
- * A small scenario played live against mock-llm (its own process, loopback), 10× faster than
+ * A small scenario played live against mock-llm (its own process, loopback), 5× faster than
  * real time, against its simulation with the same seed. One model with a narrow latency spread,
- * so a few hundred requests pin the percentiles; enough workers that nobody queues.
+ * so about 170 requests pin the percentiles; enough workers that nobody queues.
  */
-const TIME_SCALE = 10;
-const WALL_SECONDS = 8;
+const TIME_SCALE = 5;
+const WALL_SECONDS = 10;
 const { scenario, catalog } = resolveScenario({
   name: 'live-fidelity',
   seed: 5,
@@ -27,11 +27,19 @@ const { scenario, catalog } = resolveScenario({
 const config = expandSweep(scenario)[0]!;
 
 const tokens = (c: ConfigResult) => c.cost.byModel['steady-mini']!;
-const within = (live: number, sim: number, tolerance: number) => Math.abs(live - sim) / sim <= tolerance;
+/**
+ * Live latencies count from each request's intended send time (open loop), so the generator's
+ * own send lag, which the run measures and reports, is part of them; it is allowed on top of the
+ * relative tolerance. On a loaded 2-vCPU machine its p99 reaches 10–15 ms of wall time, which is
+ * 10–30% of a 42 ms (wall) TTFT at 10× speed (this test runs at 5×: 85 ms).
+ */
+const within = (live: number, sim: number, tolerance: number, allowanceMs = 0) => Math.abs(live - sim) <= tolerance * sim + allowanceMs;
+/** A sanity bound on the generator: it keeps up (a broken one falls behind by seconds). */
+const MAX_SEND_LAG_P99_WALL_MS = 25;
 
 describe('live mode against mock-llm', () => {
   // wall-clock timing on a shared machine: retried, and run on its own after the rest of the suite
-  it('agrees with the simulation: tokens and cost exactly, latency within 10%, sends on time', { retry: 2 }, async () => {
+  it('agrees with the simulation: tokens and cost exactly, latency within 10% plus its own send lag, sends on time', { retry: 2 }, async () => {
     const sim = await simulateConfiguration(scenario, catalog, config, { seed: 5 });
     const live = await runLiveConfiguration(scenario, catalog, config, { seed: 5, timeScale: TIME_SCALE });
     expect(live.requests.total).toBe(sim.requests.total);
@@ -50,11 +58,11 @@ describe('live mode against mock-llm', () => {
       sendLagP99: live.live!.sendLagMs.p99 / TIME_SCALE,
     };
     console.log('live fidelity (sim, live ms):', JSON.stringify(report));
-    expect(within(live.latencyMs.e2e.p50, sim.latencyMs.e2e.p50, 0.1)).toBe(true);
-    expect(within(live.latencyMs.e2e.p95, sim.latencyMs.e2e.p95, 0.1)).toBe(true);
-    expect(within(live.latencyMs.ttft.p50, sim.latencyMs.ttft.p50, 0.1)).toBe(true);
-    expect(within(live.latencyMs.ttft.p95, sim.latencyMs.ttft.p95, 0.1)).toBe(true);
-    // send lag in wall milliseconds
-    expect(live.live!.sendLagMs.p99 / TIME_SCALE).toBeLessThan(5);
+    const lag = live.live!.sendLagMs.p99; // scenario milliseconds
+    expect(within(live.latencyMs.e2e.p50, sim.latencyMs.e2e.p50, 0.1, lag)).toBe(true);
+    expect(within(live.latencyMs.e2e.p95, sim.latencyMs.e2e.p95, 0.1, lag)).toBe(true);
+    expect(within(live.latencyMs.ttft.p50, sim.latencyMs.ttft.p50, 0.1, lag)).toBe(true);
+    expect(within(live.latencyMs.ttft.p95, sim.latencyMs.ttft.p95, 0.1, lag)).toBe(true);
+    expect(lag / TIME_SCALE).toBeLessThan(MAX_SEND_LAG_P99_WALL_MS);
   });
 });
