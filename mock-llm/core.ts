@@ -42,8 +42,11 @@ export interface CoreRequest {
 
 /** Where the core writes a response; each adapter implements it once. */
 export interface ResponseSink {
-  /** A complete response in one go (the adapter adds Content-Length). */
-  send(status: number, headers: Record<string, string>, body: string): void;
+  /**
+   * A complete response in one go (the adapter adds Content-Length); `byteLength`, when given,
+   * is the body's UTF-8 length (the caller knew it: no pass over the text).
+   */
+  send(status: number, headers: Record<string, string>, body: string, byteLength?: number): void;
   /** Status line and headers of a response written in parts; sent at once. */
   head(status: number, headers: Record<string, string>): void;
   /** A part of the body; `byteLength`, when given, is its UTF-8 length (the caller knew it: no pass over the text). */
@@ -374,12 +377,13 @@ export class MockCore {
     call.cachedInputTokens = promptCache !== undefined && promptTokens >= promptCache.minPrefixTokens ? promptCache.lookup([...promptParts, REPLY_PRIMER_IDS], arrivalMs) : 0;
     const judgement =
       extras.difficulty === undefined ? undefined : judge(spec.capability, extras.difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
+    const modelJson = JSON.stringify(body.model);
     const plan: ChatPlan = {
       kind: 'chat',
-      modelJson: JSON.stringify(body.model),
+      modelJson,
+      modelExtraBytes: Buffer.byteLength(modelJson) - modelJson.length,
       chunkPrefix: '',
       chunkSuffix: '',
-      chunkExtraBytes: 0,
       text,
       finishReason,
       cut: random === 'cut',
@@ -407,7 +411,7 @@ export class MockCore {
       (plan.mock === undefined ? '}' : `,"mock":${JSON.stringify(plan.mock)}}`);
     call.headers['content-type'] = JSON_TYPE;
     if (plan.cut) return this.cutBody(call, body);
-    call.sink.send(200, call.headers, body);
+    call.sink.send(200, call.headers, body, body.length + plan.modelExtraBytes);
     this.finish(call, 'ok', 200);
   }
 
@@ -420,8 +424,6 @@ export class MockCore {
     const created = Math.floor(call.arrivalWallMs / 1000);
     plan.chunkPrefix = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${plan.modelJson},"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{`;
     plan.chunkSuffix = `},"logprobs":null,"finish_reason":null}]${plan.includeUsage ? ',"usage":null' : ''}}\n\n`;
-    // the rest of a token chunk is ASCII: only a non-ASCII model id makes bytes exceed characters
-    plan.chunkExtraBytes = Buffer.byteLength(plan.chunkPrefix) - plan.chunkPrefix.length;
   }
 
   /** Sends every token already due in one write (a late wake-up adds no gap), then the end. */
@@ -444,7 +446,7 @@ export class MockCore {
     call.sent = sent;
     call.outputTokens = sent;
     if (sent === cutAt || sent < n) {
-      if (chunk !== '') call.sink.write(chunk, chunk.length + (sent - first) * plan.chunkExtraBytes);
+      if (chunk !== '') call.sink.write(chunk, chunk.length + (sent - first) * plan.modelExtraBytes);
       return sent === cutAt ? this.cutStream(call) : this.schedule(call, due[sent]!);
     }
     if (n === 0) chunk += plan.chunkPrefix + '"role":"assistant","content":""' + plan.chunkSuffix;
@@ -849,8 +851,11 @@ interface ChatPlan {
   /** Stream chunk text around each token's delta, set when the stream starts. */
   chunkPrefix: string;
   chunkSuffix: string;
-  /** UTF-8 bytes minus characters of one token chunk (its prefix's surplus). */
-  chunkExtraBytes: number;
+  /**
+   * UTF-8 bytes minus characters of the model id's JSON: everything else in an answer or a
+   * stream chunk is ASCII (ids, numbers, the generated words), so this is each one's surplus.
+   */
+  modelExtraBytes: number;
   text: GeneratedText;
   finishReason: 'stop' | 'length';
   cut: boolean;

@@ -143,10 +143,10 @@ class HttpExchange implements CoreRequest {
 class HttpSink implements ResponseSink {
   constructor(private readonly res: ServerResponse) {}
 
-  send(status: number, headers: Record<string, string>, text: string): void {
+  send(status: number, headers: Record<string, string>, text: string, byteLength?: number): void {
     const res = this.res;
     if (res.headersSent || res.destroyed) return;
-    headers['content-length'] = String(Buffer.byteLength(text));
+    headers['content-length'] = String(byteLength ?? Buffer.byteLength(text));
     res.writeHead(status, headers);
     res.end(text);
   }

@@ -136,6 +136,18 @@ describe('streamed answers on the wire', () => {
     expect(responses.map((r) => tokensOf(r.body).length)).toEqual([7, 9]);
   });
 
+  it('whole answers declare their exact byte length, a non-ASCII model id included (two pipelined, parsed strictly)', async () => {
+    const a = request({ model: 'modèle-ü', messages: [{ role: 'user', content: 'whole answer' }] });
+    const b = request({ model: 'quick', messages: [{ role: 'user', content: 'next one' }], max_tokens: 5 });
+    const responses = parseResponses(await exchange(a + b, 2));
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    const [first, second] = responses.map((r) => JSON.parse(r.body) as { model: string; usage: { completion_tokens: number } });
+    expect(first!.model).toBe('modèle-ü');
+    expect(Number(responses[0]!.headers['content-length'])).toBe(Buffer.byteLength(responses[0]!.body));
+    expect(first!.usage.completion_tokens).toBe(12);
+    expect(second!.usage.completion_tokens).toBe(5);
+  });
+
   it('fall back to plain SSE bytes for an HTTP/1.0 client (no chunked encoding there)', async () => {
     // no length and no chunks: the response ends when the server closes the connection
     const bytes = await exchange(request({ model: 'quick', stream: true, messages: [{ role: 'user', content: 'old client' }] }, '1.0'), Infinity);
