@@ -449,7 +449,10 @@ export class MockCore {
       if (chunk !== '') call.sink.write(chunk, chunk.length + (sent - first) * plan.modelExtraBytes);
       return sent === cutAt ? this.cutStream(call) : this.schedule(call, due[sent]!);
     }
-    if (n === 0) chunk += plan.chunkPrefix + '"role":"assistant","content":""' + plan.chunkSuffix;
+    if (n === 0) {
+      lateness.observe(now - due[0]!); // no token: the empty answer is the one scheduled send
+      chunk += plan.chunkPrefix + '"role":"assistant","content":""' + plan.chunkSuffix;
+    }
     const head = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${Math.floor(call.arrivalWallMs / 1000)},"model":${plan.modelJson},"system_fingerprint":"fp_mock",`;
     chunk +=
       head +

@@ -9,6 +9,7 @@ const models = buildCatalog({
     latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 0, itlCv: 0, slowdownAtCap: 0 },
     defaultOutputTokens: 10,
   },
+  'late-start': { extends: 'quick', latency: { ttftBaseMs: 40 }, defaultOutputTokens: 3 },
 });
 let server: MockServer;
 beforeAll(async () => {
@@ -24,6 +25,18 @@ const chat = (extra: Record<string, unknown> = {}, headers: Record<string, strin
     await r.text();
     return r;
   });
+
+/** The value of an unlabelled sample (or one named with its labels) in the exposition text. */
+function metric(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`no sample ${name}`);
+  return Number(line.slice(name.length + 1));
+}
+
+/** The send-lateness histogram's cumulative buckets: [le, count]. */
+function lateness(text: string): (readonly [string, number])[] {
+  return [...text.matchAll(/^mock_llm_send_lateness_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])] as const);
+}
 
 describe('ledger endpoint', () => {
   it('records one row per call with tokens and cost from the price table, and resets on DELETE', async () => {
@@ -101,21 +114,39 @@ describe('metrics endpoint', () => {
 
   it('counts how late each streamed token and each whole answer went out, in a Prometheus histogram', async () => {
     await fetch(`${server.url}/v1/ledger`, { method: 'DELETE' }); // resets the counters too
-    const streamed = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'quick', messages, stream: true }) });
-    expect((await streamed.text()).match(/"content":"/g)).toHaveLength(10);
+    const stream = (model: string, headers: Record<string, string> = {}): Promise<string> =>
+      fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model, messages, stream: true }) }).then((r) => r.text());
+    expect((await stream('quick')).match(/"content":"/g)).toHaveLength(10);
+    expect(await stream('quick', { 'x-mock-output-tokens': '0' })).toContain('data: [DONE]'); // no token: one send
     await chat(); // one whole answer
     await chat({}, { 'x-mock-fault': '500' }); // an error is not a scheduled send
     const text = await (await fetch(`${server.url}/metrics`)).text();
-    const sample = (name: string): number => Number(new RegExp(`^${name.replace(/[{}+"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)![1]);
     expect(text).toMatch(/^# TYPE mock_llm_send_lateness_seconds histogram$/m);
-    expect(sample('mock_llm_send_lateness_seconds_count')).toBe(11);
-    const buckets = [...text.matchAll(/^mock_llm_send_lateness_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])] as const);
+    expect(metric(text, 'mock_llm_send_lateness_seconds_count')).toBe(12);
+    const buckets = lateness(text);
     expect(buckets.map(([le]) => le)).toEqual(['0.0005', '0.001', '0.002', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '1', '+Inf']);
     for (let i = 1; i < buckets.length; i++) expect(buckets[i]![1]).toBeGreaterThanOrEqual(buckets[i - 1]![1]); // cumulative
-    expect(buckets.at(-1)![1]).toBe(11);
-    const max = sample('mock_llm_send_lateness_max_seconds');
+    expect(buckets.at(-1)![1]).toBe(12);
+    const max = metric(text, 'mock_llm_send_lateness_max_seconds');
     expect(max).toBeGreaterThanOrEqual(0);
-    expect(sample('mock_llm_send_lateness_seconds_sum')).toBeLessThanOrEqual(11 * max + 1e-12);
+    expect(metric(text, 'mock_llm_send_lateness_seconds_sum')).toBeLessThanOrEqual(12 * max + 1e-12);
+  });
+
+  it('records a send as late as the event loop was busy past its due time', async () => {
+    await fetch(`${server.url}/v1/ledger`, { method: 'DELETE' });
+    // the server runs in this process: once the call is admitted (its 3 tokens due 40 ms after
+    // arrival), keep the event loop busy for 80 ms, so they go out at least 40 ms late
+    const answer = fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'late-start', messages, stream: true }) }).then((r) => r.text());
+    const waitUntil = performance.now() + 5_000;
+    while (server.stats().inFlight === 0 && performance.now() < waitUntil) await new Promise((r) => setTimeout(r, 1));
+    const busyUntil = performance.now() + 80;
+    while (performance.now() < busyUntil); // blocks the loop on purpose
+    expect((await answer).match(/"content":"/g)).toHaveLength(3);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metric(text, 'mock_llm_send_lateness_seconds_count')).toBe(3);
+    expect(metric(text, 'mock_llm_send_lateness_max_seconds')).toBeGreaterThanOrEqual(0.035);
+    expect(metric(text, 'mock_llm_send_lateness_seconds_sum')).toBeGreaterThanOrEqual(3 * 0.035);
+    expect(lateness(text).find(([le]) => le === '0.025')![1]).toBe(0); // none within 25 ms
   });
 });
 
