@@ -29,11 +29,13 @@ const config = expandSweep(scenario)[0]!;
 const tokens = (c: ConfigResult) => c.cost.byModel['steady-mini']!;
 /**
  * Live latencies count from each request's intended send time (open loop), so the generator's
- * own send lag, which the run measures and reports, is part of them; it is allowed on top of the
- * relative tolerance. On a loaded 2-vCPU machine its p99 reaches 10–15 ms of wall time, which is
- * 10–30% of a 42 ms (wall) TTFT at 10× speed (this test runs at 5×: 85 ms).
+ * own send lag, which the run measures and reports, is part of them: a live percentile may
+ * exceed the simulated one by the relative tolerance plus the send lag at the same percentile,
+ * and may fall below it by the tolerance only (lag never makes a call faster). On a loaded
+ * 2-vCPU machine the lag's p99 reaches 10–15 ms of wall time, 24–36% of a 42 ms (wall) TTFT at
+ * 10× speed; this test runs at 5× (85 ms).
  */
-const within = (live: number, sim: number, tolerance: number, allowanceMs = 0) => Math.abs(live - sim) <= tolerance * sim + allowanceMs;
+const within = (live: number, sim: number, tolerance: number, lagMs: number) => live - sim >= -tolerance * sim && live - sim <= tolerance * sim + lagMs;
 /** A sanity bound on the generator: it keeps up (a broken one falls behind by seconds). */
 const MAX_SEND_LAG_P99_WALL_MS = 25;
 
@@ -58,11 +60,11 @@ describe('live mode against mock-llm', () => {
       sendLagP99: live.live!.sendLagMs.p99 / TIME_SCALE,
     };
     console.log('live fidelity (sim, live ms):', JSON.stringify(report));
-    const lag = live.live!.sendLagMs.p99; // scenario milliseconds
-    expect(within(live.latencyMs.e2e.p50, sim.latencyMs.e2e.p50, 0.1, lag)).toBe(true);
-    expect(within(live.latencyMs.e2e.p95, sim.latencyMs.e2e.p95, 0.1, lag)).toBe(true);
-    expect(within(live.latencyMs.ttft.p50, sim.latencyMs.ttft.p50, 0.1, lag)).toBe(true);
-    expect(within(live.latencyMs.ttft.p95, sim.latencyMs.ttft.p95, 0.1, lag)).toBe(true);
-    expect(lag / TIME_SCALE).toBeLessThan(MAX_SEND_LAG_P99_WALL_MS);
+    const lag = live.live!.sendLagMs; // scenario milliseconds
+    expect(within(live.latencyMs.e2e.p50, sim.latencyMs.e2e.p50, 0.1, lag.p50)).toBe(true);
+    expect(within(live.latencyMs.e2e.p95, sim.latencyMs.e2e.p95, 0.1, lag.p95)).toBe(true);
+    expect(within(live.latencyMs.ttft.p50, sim.latencyMs.ttft.p50, 0.1, lag.p50)).toBe(true);
+    expect(within(live.latencyMs.ttft.p95, sim.latencyMs.ttft.p95, 0.1, lag.p95)).toBe(true);
+    expect(lag.p99 / TIME_SCALE).toBeLessThan(MAX_SEND_LAG_P99_WALL_MS);
   });
 });
