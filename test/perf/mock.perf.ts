@@ -68,14 +68,19 @@ const NEW_PROMPT_SPACING_MS = 50;
 /** What the timing client prints when its extra round starts. */
 const BUSY_SIGNAL = 'BUSY';
 
-/** Sends the new long prompts, one every NEW_PROMPT_SPACING_MS, and waits for their answers. */
-async function sendNewPrompts(url: string, bodies: string[]): Promise<void> {
-  const answers: Promise<unknown>[] = [];
+/** Sends the new long prompts, one every NEW_PROMPT_SPACING_MS; resolves with how many failed, once all are answered. */
+async function sendNewPrompts(url: string, bodies: string[]): Promise<number> {
+  const answers: Promise<boolean>[] = [];
   for (const body of bodies) {
     await sleep(NEW_PROMPT_SPACING_MS);
-    answers.push(fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.arrayBuffer()));
+    answers.push(
+      fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+        async (r) => (await r.arrayBuffer(), r.ok),
+        () => false,
+      ),
+    );
   }
-  await Promise.all(answers);
+  return (await Promise.all(answers)).filter((ok) => !ok).length;
 }
 
 /** A long prompt that no other request shares (about 22k tokens). */
@@ -279,10 +284,9 @@ interface ClientReport {
     failedStreams: number;
     ttftAbsErrorMs: Record<string, number>;
     gapAbsErrorMs: Record<string, number>;
-    serverSendLateness: LatenessFigures;
   };
-  /** The mock's own count of how late it sent each token of the measured rounds (GET /metrics). */
-  serverSendLateness: LatenessFigures;
+  /** The mock's lateness histogram after the measured rounds (reset after the warm-up). */
+  latenessAfterRounds: LatenessCounts;
   peakConcurrentStreams: number;
   coalescedTokenEvents: number;
   clientCpuCores: number;
@@ -314,7 +318,7 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
   const newPromptBodies = Array.from({ length: NEW_PROMPTS }, (_, i) =>
     JSON.stringify({ model: ZERO_MODEL, max_tokens: 1, messages: [{ role: 'user', content: newPrompt(i) }] }),
   );
-  let arrivals: Promise<unknown> = Promise.resolve();
+  let arrivals: Promise<number> = Promise.resolve(NaN);
   let report: ClientReport;
   try {
     report = await runClientChild({ url: mock.url, serverPid: mock.process.pid, bareUrl: bare.url, barePid: bare.process.pid, configuredTtftMs, kind }, () => {
@@ -323,7 +327,10 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
   } finally {
     bare.process.kill();
   }
-  await arrivals;
+  const newPromptFailures = await arrivals;
+  // the extra round's sends: its streams' tokens (the client has finished) and the new prompts'
+  // 20 whole answers (all answered now)
+  const latenessAfterBusy = await latenessCounts(mock.url);
   // the server's own view: when it actually wrote the first token (ledger ttftMs), without the
   // client's and the network's share
   // (rows of the timed streams of the measured rounds: the extra round's come after them)
@@ -351,7 +358,12 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
      */
     bareBaseline: report.bare,
     /** Another round of 500 streams while new ~22k-token prompts arrive (not in the figures above). */
-    withNewLongPrompts: report.withNewLongPrompts,
+    withNewLongPrompts: {
+      ...report.withNewLongPrompts,
+      newPromptFailures,
+      /** Every send of the round: the streams' tokens and the new prompts' answers. */
+      serverSendLateness: latenessFigures(latenessAfterBusy, report.latenessAfterRounds),
+    },
     /** Token events the client read together with the previous token of its stream (gap ~0). */
     coalescedTokenEvents: report.coalescedTokenEvents,
     serverSideTtftAbsErrorMs: summarize(serverTtft),
@@ -359,7 +371,7 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
      * The mock's own view of every token of the measured rounds: how late it wrote each one
      * against its due time (its /metrics histogram), without the client's or the network's share.
      */
-    serverSendLateness: report.serverSendLateness,
+    serverSendLateness: latenessFigures(report.latenessAfterRounds),
     goalP99Ms: 2,
     /** Cores the mock's process used during its rounds (Linux only; NaN elsewhere). */
     serverCpuCores: report.mock.serverCpuCores,
@@ -541,7 +553,6 @@ async function clientMain(): Promise<void> {
   gc();
   process.stdout.write(`${BUSY_SIGNAL}\n`); // the parent starts sending the new prompts
   const busyRound = await mock.round(body, configuredTtftMs);
-  const latenessAfterBusy = await latenessCounts(url);
   mock.close();
   const report: ClientReport = {
     client: clientKind === 'http' ? 'node:http, parses SSE as it reads' : 'raw socket, timestamps only',
@@ -556,9 +567,8 @@ async function clientMain(): Promise<void> {
       failedStreams: failed(busyRound),
       ttftAbsErrorMs: summarize(busyRound.map((r) => r.ttftErrorMs)),
       gapAbsErrorMs: summarize(busyRound.flatMap((r) => r.gapErrorsMs)),
-      serverSendLateness: latenessFigures(latenessAfterBusy, lateness),
     },
-    serverSendLateness: latenessFigures(lateness),
+    latenessAfterRounds: lateness,
     coalescedTokenEvents: mock.results.reduce((s, r) => s + r.coalesced, 0),
     clientCpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / wall),
     clientEventLoopDelayP99Ms: round3(loopDelay.percentile(99) / 1e6),

@@ -73,7 +73,8 @@ function mockTable(r: Json): string {
       `${pct(get(f, 'timing.serverSendLateness.laterThan2msShare'))} of ${num(get(f, 'timing.serverSendLateness.sends'))}; ≤ ${num(get(f, 'timing.serverSendLateness.p99AtMostMs'), 1)} ms | |`,
     `| one more round while ${get(f, 'timing.withNewLongPrompts.newPrompts')} new ${num(get(f, 'timing.withNewLongPrompts.wordsEach'))}-word prompts arrive: p99 TTFT / gap error (client) | ` +
       `${num(get(f, 'timing.withNewLongPrompts.ttftAbsErrorMs.p99'), 2)} / ${num(get(f, 'timing.withNewLongPrompts.gapAbsErrorMs.p99'), 2)} ms; ` +
-      `server: ${pct(get(f, 'timing.withNewLongPrompts.serverSendLateness.laterThan2msShare'))} of tokens more than 2 ms late | |`,
+      `server: ${pct(get(f, 'timing.withNewLongPrompts.serverSendLateness.laterThan2msShare'))} of sends (tokens and the new prompts' answers) more than 2 ms late; ` +
+      `${get(f, 'timing.withNewLongPrompts.newPromptFailures') ?? 'n/a'} new prompts failed | |`,
     `| cores used while streaming: mock / bare baseline / timing client | ${num(get(f, 'timing.serverCpuCores'), 2)} / ${num(get(f, 'timing.bareBaseline.serverCpuCores'), 2)} / ${num(get(f, 'timing.clientCpuCores'), 2)} | |`,
   ].join('\n');
 }
