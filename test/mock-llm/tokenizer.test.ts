@@ -9,6 +9,15 @@ import { countTextTokens, encodePrompt, messageIds, REPLY_PRIMER_IDS } from '../
 import { countTexts, stopTokenizer, tokenizeMessages } from '../../mock-llm/tokenizer.ts';
 import { GENERATION_VOCABULARY, NOT_SINGLE_TOKEN, REPLY_PRIMER_IDS as KEPT_PRIMER } from '../../mock-llm/tokens.ts';
 
+/** Polls `condition` every millisecond, for at most 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const end = performance.now() + 5_000;
+  while (!condition()) {
+    if (performance.now() > end) throw new Error('condition not met in 5 s');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 describe('constants kept without the tokenizer', () => {
   it('the reply primer ids are the tokenizer’s', () => {
     expect([...KEPT_PRIMER]).toEqual([...REPLY_PRIMER_IDS]);
@@ -70,6 +79,10 @@ describe('the server with the tokenizer off its event loop', () => {
 
   it('answers 500 (and keeps serving) when the tokenizer fails, and ends requests waiting on it when the server closes', async () => {
     const failing = client.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'y '.repeat(60_000) }] });
+    failing.catch(() => {}); // awaited below
+    // stop the thread only once the request waits on it (stopped earlier, the request would
+    // start a new thread and be answered)
+    await until(() => server.stats().active > 0);
     await stopTokenizer();
     await expect(failing).rejects.toMatchObject({ status: 500 });
     const ok = await client.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'after the restart' }] });
@@ -82,7 +95,7 @@ describe('the server with the tokenizer off its event loop', () => {
       () => 'answered',
       (err: { status?: number }) => err.status ?? 'no status',
     );
-    await new Promise((r) => setTimeout(r, 5));
+    await until(() => other.stats().active > 0); // waiting on the tokenizer
     const closing = other.close();
     expect(await pending).not.toBe('answered');
     await closing;
