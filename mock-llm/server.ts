@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { MockCore, type CoreRequest, type MockStats, type ResponseSink } from './core.ts';
 import { resolveMockOptions, type MockServerOptions } from './options.ts';
+import { tokenizerReady } from './tokenizer.ts';
 
 /** A running mock server. */
 export interface MockServer {
@@ -24,7 +25,11 @@ const BAD_HTTP_RESPONSE =
   'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n' +
   `Content-Length: ${Buffer.byteLength(BAD_HTTP_BODY)}\r\n\r\n${BAD_HTTP_BODY}`;
 
-/** Starts the mock LLM server; resolves once it listens. Throws MockConfigError on bad options. */
+/**
+ * Starts the mock LLM server; resolves once it listens and its tokenizer thread is loaded (so
+ * the first new prompts of a load test are not delayed by the thread's start). Throws
+ * MockConfigError on bad options.
+ */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const resolved = resolveMockOptions(options);
   const core = new MockCore(resolved);
@@ -70,6 +75,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     else socket.destroy();
   });
 
+  const ready = tokenizerReady();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(resolved.port, resolved.host, () => {
@@ -77,6 +83,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       resolve();
     });
   });
+  await ready;
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : resolved.port;
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;

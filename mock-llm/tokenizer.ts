@@ -24,14 +24,18 @@ interface Answer {
 }
 
 let worker: Worker | undefined;
+/** The current thread has answered once: its tokenizer is loaded. */
+let loaded = false;
 const pending = new Map<number, Pending>();
 let nextId = 0;
 
 function thread(): Worker {
   if (worker !== undefined) return worker;
   const w = new Worker(new URL('./tokenizer-worker.mjs', import.meta.url));
+  loaded = false;
   w.unref();
   w.on('message', (answer: Answer) => {
+    if (worker === w) loaded = true;
     const p = pending.get(answer.id);
     if (p === undefined) return;
     pending.delete(answer.id);
@@ -40,7 +44,10 @@ function thread(): Worker {
     else p.resolve(answer.ids ?? answer.counts!);
   });
   const failed = (err: Error): void => {
-    if (worker === w) worker = undefined;
+    if (worker === w) {
+      worker = undefined;
+      loaded = false;
+    }
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
@@ -72,6 +79,21 @@ export function countTexts(texts: readonly string[]): Promise<number[]> {
 /** Starts the thread now (it takes a moment to load the tokenizer), so the first request does not wait as long. */
 export function warmTokenizer(): void {
   thread();
+}
+
+/**
+ * Resolves once the thread has loaded the tokenizer (starting it if needed): 0.5–1 s on a
+ * small machine, which the first new prompts would otherwise wait out in their TTFT. Never
+ * rejects: if the thread cannot start, requests fail with 500 and retry it.
+ */
+export async function tokenizerReady(): Promise<void> {
+  if (worker !== undefined && loaded) return;
+  await countTexts(['The mock counts the tokens of every new prompt.']).catch(() => undefined);
+}
+
+/** True while a thread is running whose tokenizer is loaded. */
+export function isTokenizerLoaded(): boolean {
+  return worker !== undefined && loaded;
 }
 
 /** Stops the thread (requests waiting on it fail); the next request starts a new one. */

@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, startMockServer, type MockServer } from '../../mock-llm/index.ts';
 import { countTextTokens, encodePrompt, messageIds, REPLY_PRIMER_IDS } from '../../mock-llm/tokenize.mjs';
-import { countTexts, stopTokenizer, tokenizeMessages } from '../../mock-llm/tokenizer.ts';
+import { countTexts, isTokenizerLoaded, stopTokenizer, tokenizeMessages } from '../../mock-llm/tokenizer.ts';
 import { GENERATION_VOCABULARY, NOT_SINGLE_TOKEN, REPLY_PRIMER_IDS as KEPT_PRIMER } from '../../mock-llm/tokens.ts';
 
 /** Polls `condition` every millisecond, for at most 5 s. */
@@ -40,6 +40,17 @@ describe('tokenizer thread', () => {
       expect([...ids[i]![0]!]).toEqual(messageIds(i % 2 ? 'user' : 'system', t));
       expect(counts[i]).toBe(countTextTokens(t));
     });
+  });
+
+  it('is loaded by the time startMockServer resolves (the first new prompts do not wait for it)', async () => {
+    await stopTokenizer();
+    expect(isTokenizerLoaded()).toBe(false);
+    const s = await startMockServer({ port: 0 });
+    try {
+      expect(isTokenizerLoaded()).toBe(true);
+    } finally {
+      await s.close();
+    }
   });
 
   it('fails the requests waiting on it when it stops, and the next request starts a new one', async () => {
