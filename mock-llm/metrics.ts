@@ -47,13 +47,6 @@ export class LatenessHistogram {
     if (ms > this.maxMs) this.maxMs = ms;
   }
 
-  /** Observations later than `ms` (a bucket bound), e.g. how many sends missed by over 2 ms. */
-  laterThan(ms: number): number {
-    let n = this.count;
-    for (let i = 0; i < LATENESS_BUCKETS_S.length && LATENESS_BUCKETS_S[i]! <= ms / 1000; i++) n -= this.counts[i]!;
-    return n;
-  }
-
   /** Cumulative counts per bound, as Prometheus renders them (the last is +Inf). */
   cumulative(): number[] {
     let run = 0;
