@@ -49,11 +49,22 @@ export interface ResponseSink {
   send(status: number, headers: Record<string, string>, body: string, byteLength?: number): void;
   /** Status line and headers of a response written in parts; sent at once. */
   head(status: number, headers: Record<string, string>): void;
-  /** A part of the body; `byteLength`, when given, is its UTF-8 length (the caller knew it: no pass over the text). */
-  write(chunk: string, byteLength?: number): void;
+  /** A part of the body. */
+  write(chunk: string): void;
+  /**
+   * A part of the body given as bytes that `source.encodeInto` writes, exactly `byteLength` of
+   * them, into a buffer of the adapter's (which adds its framing around them in the same
+   * buffer): a stream's tokens make no string each.
+   */
+  writeBytes(source: ByteSource, byteLength: number): void;
   end(chunk?: string): void;
   /** Breaks the connection without a proper end (cut stream, shutdown, hang at close). */
   destroy(): void;
+}
+
+/** Bytes written on demand into a buffer the caller provides (see ResponseSink.writeBytes). */
+export interface ByteSource {
+  encodeInto(target: Uint8Array, offset: number): void;
 }
 
 /** Faults a request can force with `x-mock-fault` (every time) or `x-mock-fault-once` (first time for this body). */
@@ -133,7 +144,7 @@ interface Call {
   holding: boolean;
   /** Its place in the concurrency queue, while queued. */
   waiter: SlotWaiter | undefined;
-  /** The next scheduled step, if any. */
+  /** The scheduled step; once it has run, kept so that the next step reuses its object (cancelling it then does nothing). */
   task: ScheduledTask | undefined;
 }
 
@@ -382,8 +393,8 @@ export class MockCore {
       kind: 'chat',
       modelJson,
       modelExtraBytes: Buffer.byteLength(modelJson) - modelJson.length,
-      chunkPrefix: '',
-      chunkSuffix: '',
+      events: undefined,
+      emptyEvent: '',
       text,
       finishReason,
       cut: random === 'cut',
@@ -422,8 +433,10 @@ export class MockCore {
     call.sink.head(200, headers);
     call.statusSent = 200;
     const created = Math.floor(call.arrivalWallMs / 1000);
-    plan.chunkPrefix = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${plan.modelJson},"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{`;
-    plan.chunkSuffix = `},"logprobs":null,"finish_reason":null}]${plan.includeUsage ? ',"usage":null' : ''}}\n\n`;
+    const prefix = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${plan.modelJson},"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{`;
+    const suffix = `},"logprobs":null,"finish_reason":null}]${plan.includeUsage ? ',"usage":null' : ''}}\n\n`;
+    if (plan.text.length > 0) plan.events = new TokenEvents(prefix, suffix, plan.text);
+    else plan.emptyEvent = prefix + '"role":"assistant","content":""' + suffix;
   }
 
   /** Sends every token already due in one write (a late wake-up adds no gap), then the end. */
@@ -436,22 +449,25 @@ export class MockCore {
     if (sent === cutAt) return this.cutStream(call);
     if (sent === 0) call.ttftMs = now - call.arrivalMs;
     const first = sent;
-    let chunk = '';
     const lateness = this.metrics.lateness;
     while (sent < n && sent !== cutAt && due[sent]! <= now + DUE_TOLERANCE_MS) {
       lateness.observe(now - due[sent]!);
-      chunk += plan.chunkPrefix + (sent === 0 ? '"role":"assistant","content":"' : '"content":"') + plan.text.token(sent) + '"' + plan.chunkSuffix;
       sent++;
     }
     call.sent = sent;
     call.outputTokens = sent;
-    if (sent === cutAt || sent < n) {
-      if (chunk !== '') call.sink.write(chunk, chunk.length + (sent - first) * plan.modelExtraBytes);
-      return sent === cutAt ? this.cutStream(call) : this.schedule(call, due[sent]!);
+    if (sent > first) {
+      const events = plan.events!;
+      events.from = first;
+      events.to = sent;
+      call.sink.writeBytes(events, events.byteLength());
     }
+    if (sent === cutAt) return this.cutStream(call);
+    if (sent < n) return this.schedule(call, due[sent]!);
+    let chunk = '';
     if (n === 0) {
       lateness.observe(now - due[0]!); // no token: the empty answer is the one scheduled send
-      chunk += plan.chunkPrefix + '"role":"assistant","content":""' + plan.chunkSuffix;
+      chunk = plan.emptyEvent;
     }
     const head = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${Math.floor(call.arrivalWallMs / 1000)},"model":${plan.modelJson},"system_fingerprint":"fp_mock",`;
     chunk +=
@@ -735,17 +751,14 @@ export class MockCore {
 
   /** Runs the call's next step at `dueMs`, inline when already due (zero latency costs no timer). */
   private schedule(call: Call, dueMs: number): void {
-    call.task = undefined;
     call.stepDueMs = dueMs;
     if (dueMs <= performance.now() + DUE_TOLERANCE_MS) return this.step(call);
-    call.task = this.scheduler.at(dueMs, this.runStep, call);
+    // the call's previous task has run (this is its step, or the first): its object is reused
+    call.task = this.scheduler.at(dueMs, this.runStep, call, call.task);
   }
 
   /** The scheduler's callback for every call (one function, the call passed as its argument). */
-  private readonly runStep = (call: Call): void => {
-    call.task = undefined;
-    this.step(call);
-  };
+  private readonly runStep = (call: Call): void => this.step(call);
 
   private step(call: Call): void {
     const plan = call.plan!;
@@ -847,13 +860,67 @@ class QueuedCall implements SlotWaiter {
   }
 }
 
+const ROLE_BYTES = Buffer.from('"role":"assistant",');
+const CONTENT_BYTES = Buffer.from('"content":"');
+
+/**
+ * Tokens `from` to `to` of a stream as SSE events, `data: {…"delta":{"content":"<token>"}…}\n\n`
+ * each (the first with the role), encoded by copying bytes: a stream's tokens are the server's
+ * most frequent writes, and a string per token (concatenated, then flattened again when
+ * written to the socket) made most of its garbage and so of its collector pauses.
+ */
+class TokenEvents implements ByteSource {
+  from = 0;
+  to = 0;
+  /** The event up to the delta's fields, and from the token's closing quote on. */
+  private readonly head: Uint8Array;
+  private readonly tail: Uint8Array;
+
+  constructor(
+    chunkPrefix: string,
+    chunkSuffix: string,
+    private readonly text: GeneratedText,
+  ) {
+    this.head = Buffer.from(chunkPrefix);
+    this.tail = Buffer.from('"' + chunkSuffix);
+  }
+
+  byteLength(): number {
+    let len = (this.to - this.from) * (this.head.length + CONTENT_BYTES.length + this.tail.length);
+    if (this.from === 0 && this.to > 0) len += ROLE_BYTES.length;
+    for (let i = this.from; i < this.to; i++) len += this.text.tokenBytes(i).length;
+    return len;
+  }
+
+  encodeInto(target: Uint8Array, offset: number): void {
+    const { head, tail, text } = this;
+    let o = offset;
+    for (let i = this.from; i < this.to; i++) {
+      target.set(head, o);
+      o += head.length;
+      if (i === 0) {
+        target.set(ROLE_BYTES, o);
+        o += ROLE_BYTES.length;
+      }
+      target.set(CONTENT_BYTES, o);
+      o += CONTENT_BYTES.length;
+      const token = text.tokenBytes(i);
+      target.set(token, o);
+      o += token.length;
+      target.set(tail, o);
+      o += tail.length;
+    }
+  }
+}
+
 interface ChatPlan {
   kind: 'chat';
   /** The model id as a JSON string literal. */
   modelJson: string;
-  /** Stream chunk text around each token's delta, set when the stream starts. */
-  chunkPrefix: string;
-  chunkSuffix: string;
+  /** The stream's token events as bytes, set when a stream of at least one token starts. */
+  events: TokenEvents | undefined;
+  /** The one content event of a stream of no token, set when it starts. */
+  emptyEvent: string;
   /**
    * UTF-8 bytes minus characters of the model id's JSON: everything else in an answer or a
    * stream chunk is ASCII (ids, numbers, the generated words), so this is each one's surplus.

@@ -86,6 +86,12 @@ export function createMockHandlers(options: MockHandlersOptions = {}): MockHandl
         write: (chunk) => {
           if (!closed) controller.enqueue(encoder.encode(chunk));
         },
+        writeBytes: (source, byteLength) => {
+          if (closed) return;
+          const bytes = new Uint8Array(byteLength);
+          source.encodeInto(bytes, 0);
+          controller.enqueue(bytes);
+        },
         end: (chunk) => {
           finished = true;
           if (closed) return;

@@ -18,12 +18,15 @@ export interface ScheduledTask {
  * a defineProperty call).
  */
 class Entry implements ScheduledTask {
+  /** In the heap (queued, or cancelled and not yet dropped): only an entry out of it is reused. */
+  inHeap = false;
+
   constructor(
     readonly owner: Scheduler,
-    readonly due: number,
-    readonly order: number,
+    public due: number,
+    public order: number,
     public fn: ((arg: unknown) => void) | undefined,
-    readonly arg: unknown,
+    public arg: unknown,
   ) {}
 
   cancel(): void {
@@ -49,10 +52,22 @@ export class Scheduler {
 
   /**
    * Runs `fn(arg)` at `dueMs` (performance.now() time base), or as soon as possible if past. Pass
-   * a long-lived `fn` and the per-task state as `arg` to schedule without creating a closure.
+   * a long-lived `fn` and the per-task state as `arg` to schedule without creating a closure, and
+   * as `reuse` a task of this scheduler that has already run (never one that may still run or
+   * was cancelled) to schedule without allocating: the returned task is then that object.
    */
-  at<T>(dueMs: number, fn: (arg: T) => void, arg?: T): ScheduledTask {
-    const entry = new Entry(this, dueMs, this.order++, fn as (arg: unknown) => void, arg);
+  at<T>(dueMs: number, fn: (arg: T) => void, arg?: T, reuse?: ScheduledTask): ScheduledTask {
+    let entry: Entry;
+    if (reuse instanceof Entry && reuse.owner === this && !reuse.inHeap && reuse.fn === undefined) {
+      // a task that has run: its object serves again (a stream schedules one task per token)
+      entry = reuse;
+      entry.due = dueMs;
+      entry.order = this.order++;
+      entry.fn = fn as (arg: unknown) => void;
+      entry.arg = arg;
+    } else {
+      entry = new Entry(this, dueMs, this.order++, fn as (arg: unknown) => void, arg);
+    }
     this.live++;
     this.push(entry);
     if (this.heap[0] === entry) this.arm();
@@ -72,7 +87,10 @@ export class Scheduler {
 
   /** Cancels every task and timer. */
   clear(): void {
-    for (const e of this.heap) e.fn = undefined;
+    for (const e of this.heap) {
+      e.fn = undefined;
+      e.inHeap = false;
+    }
     this.heap = [];
     this.live = 0;
     this.disarm();
@@ -124,6 +142,7 @@ export class Scheduler {
 
   /** Sifts up by moving parents down into the hole (no swap temporaries: they allocated per step). */
   private push(e: Entry): void {
+    e.inHeap = true;
     const h = this.heap;
     let i = h.length;
     h.push(e);
@@ -139,6 +158,7 @@ export class Scheduler {
 
   private pop(): void {
     const h = this.heap;
+    h[0]!.inHeap = false;
     const last = h.pop()!;
     const n = h.length;
     if (n === 0) return;

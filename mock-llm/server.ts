@@ -3,7 +3,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { MockCore, type CoreRequest, type MockStats, type ResponseSink } from './core.ts';
+import { MockCore, type ByteSource, type CoreRequest, type MockStats, type ResponseSink } from './core.ts';
 import { resolveMockOptions, type MockServerOptions } from './options.ts';
 import { tokenizerReady } from './tokenizer.ts';
 
@@ -166,24 +166,41 @@ class HttpSink implements ResponseSink {
     }
   }
 
+  write(chunk: string): void {
+    if (!this.res.destroyed) this.res.write(chunk);
+  }
+
   /**
-   * One chunk of a response whose headers are sent. node:http frames a chunked write as four
-   * socket writes (length, CRLF, data, CRLF) under a cork released on the next tick; a stream
-   * writes every token on its own, so this frames the chunk itself and writes it to the socket
-   * in one call: a third less CPU per token, and fewer garbage-collector pauses to delay other
-   * streams' tokens. Only once the response owns the socket (a pipelined response waiting for
-   * its turn has none yet) and uses chunked encoding; otherwise, and for the last chunk
-   * (`end`, which adds the terminator), node:http frames it.
+   * Bytes of a response whose headers are sent. node:http frames a chunked write as four socket
+   * writes (length, CRLF, data, CRLF) under a cork released on the next tick; a stream writes
+   * every token on its own, so this frames the bytes itself, in the one buffer they are encoded
+   * into, and writes that to the socket in one call: less CPU per token, and less garbage (fewer
+   * collector pauses to delay other streams' tokens). Only once the response owns the socket (a
+   * pipelined response waiting for its turn has none yet) and uses chunked encoding; otherwise
+   * node:http frames them.
    */
-  write(chunk: string, byteLength?: number): void {
+  writeBytes(source: ByteSource, byteLength: number): void {
     const res = this.res;
     if (res.destroyed) return;
     const socket = res.socket;
     if (socket !== null && res.headersSent && (res as ChunkedFlag).chunkedEncoding === true) {
-      socket.write(`${(byteLength ?? Buffer.byteLength(chunk)).toString(16)}\r\n${chunk}\r\n`);
+      let digits = 1; // of the chunk size in hex, written without making a string
+      for (let v = byteLength >>> 4; v > 0; v >>>= 4) digits++;
+      const buf = Buffer.allocUnsafe(digits + byteLength + 4);
+      for (let d = digits - 1, v = byteLength; d >= 0; d--, v >>>= 4) buf[d] = HEX_DIGITS[v & 15]!;
+      let o = digits;
+      buf[o++] = CR;
+      buf[o++] = LF;
+      source.encodeInto(buf, o);
+      o += byteLength;
+      buf[o++] = CR;
+      buf[o] = LF;
+      socket.write(buf);
       return;
     }
-    res.write(chunk);
+    const buf = Buffer.allocUnsafe(byteLength);
+    source.encodeInto(buf, 0);
+    res.write(buf);
   }
 
   end(chunk?: string): void {
@@ -198,6 +215,10 @@ class HttpSink implements ResponseSink {
     socket.end(() => socket.destroy());
   }
 }
+
+const CR = 13;
+const LF = 10;
+const HEX_DIGITS = Buffer.from('0123456789abcdef');
 
 /** node:http's own flag, set when it sends `Transfer-Encoding: chunked` (not in its typings). */
 interface ChunkedFlag {

@@ -78,6 +78,12 @@ export const GENERATION_VOCABULARY: readonly string[] = Object.freeze([...new Se
 /** The vocabulary with the leading space, built once (no string allocation per token). */
 const SPACED_VOCABULARY: readonly string[] = GENERATION_VOCABULARY.map((w) => ' ' + w);
 
+/** The vocabulary as bytes, without and with the leading space (built on first use). */
+let vocabulary: { bare: readonly Uint8Array[]; spaced: readonly Uint8Array[] } | undefined;
+function vocabularyBytes(): { bare: readonly Uint8Array[]; spaced: readonly Uint8Array[] } {
+  return (vocabulary ??= { bare: GENERATION_VOCABULARY.map((w) => Buffer.from(w, 'latin1')), spaced: SPACED_VOCABULARY.map((w) => Buffer.from(w, 'latin1')) });
+}
+
 /**
  * Generated answers are windows of one fixed pseudo-random text of `RING_WORDS` words (a
  * power of two), built once per process: an answer is a start word (from a hash of the seed
@@ -129,8 +135,18 @@ export class GeneratedText {
 
   /** Token `i` as streamed (the first one without its leading space). */
   token(i: number): string {
-    const w = textRing().words[(this.start + i) & (RING_WORDS - 1)]!;
-    return (i === 0 ? GENERATION_VOCABULARY : SPACED_VOCABULARY)[w]!;
+    return (i === 0 ? GENERATION_VOCABULARY : SPACED_VOCABULARY)[this.word(i)]!;
+  }
+
+  /** Token `i` as bytes (ASCII), shared by every answer: do not modify. */
+  tokenBytes(i: number): Uint8Array {
+    const bytes = vocabularyBytes();
+    return (i === 0 ? bytes.bare : bytes.spaced)[this.word(i)]!;
+  }
+
+  /** The vocabulary index of token `i`. */
+  private word(i: number): number {
+    return textRing().words[(this.start + i) & (RING_WORDS - 1)]!;
   }
 
   /** The whole text: one slice of the ring (more only when it wraps). */

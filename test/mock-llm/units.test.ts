@@ -23,6 +23,8 @@ describe('generated text', () => {
       let joined = '';
       for (let i = 0; i < n; i++) joined += g.token(i);
       expect(joined).toBe(text);
+      // the bytes streams copy are the same tokens
+      for (let i = 0; i < Math.min(n, 300); i++) expect(Buffer.from(g.tokenBytes(i)).toString('latin1')).toBe(g.token(i));
     }
   });
 
@@ -210,6 +212,26 @@ describe('scheduler', () => {
     await done;
     expected.sort((a, b) => a.due - b.due || a.order - b.order);
     expect(ran).toEqual(expected.map((e) => e.order));
+  });
+
+  it('reuses the object of a task that has run, never one still queued or cancelled in its heap', async () => {
+    const s = new Scheduler();
+    const ran: string[] = [];
+    let first!: ReturnType<Scheduler['at']>;
+    await new Promise<void>((resolve) => (first = s.at(performance.now(), () => (ran.push('first'), resolve()))));
+    const second = s.at(performance.now() + 5, (tag: string) => ran.push(tag), 'second', first);
+    expect(second).toBe(first); // it had run: same object, scheduled again
+    // still queued: a new object (reusing it would lose the queued run)
+    const third = s.at(performance.now() + 5, (tag: string) => ran.push(tag), 'third', second);
+    expect(third).not.toBe(second);
+    // cancelled but still in the heap (dropped lazily): not reused either, and it never runs
+    const cancelled = s.at(performance.now() + 5, () => ran.push('cancelled'));
+    cancelled.cancel();
+    const fourth = s.at(performance.now() + 5, (tag: string) => ran.push(tag), 'fourth', cancelled);
+    expect(fourth).not.toBe(cancelled);
+    await new Promise<void>((resolve) => s.at(performance.now() + 10, resolve));
+    expect(ran).toEqual(['first', 'second', 'third', 'fourth']);
+    expect(s.pending()).toBe(0);
   });
 
   it('clear() drops every task', () => {

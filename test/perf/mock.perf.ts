@@ -13,7 +13,10 @@
  * which shows up as timing error that is not the server's (MOCK_PERF_CLIENT=http runs the former
  * node:http client, which parses the SSE text as it reads, for comparison).
  * CPU figures (cores used) are reported for the servers and the load generators, to show which
- * side is the bottleneck.
+ * side is the bottleneck. Every server process also meters its own garbage (V8's GC profiler,
+ * started and stopped around the measured runs): bytes allocated per request and per streamed
+ * token, and its collector's pauses, for the mock and the bare baselines alike; unlike times,
+ * these hardly depend on the machine.
  * `npx tsx test/perf/mock.perf.ts` prints the figures; the perf runner imports `run`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,7 +24,9 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
 import type autocannon from 'autocannon';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -65,7 +70,9 @@ const NEW_PROMPTS = 20;
 const NEW_PROMPT_WORDS = 20_000;
 const NEW_PROMPT_SPACING_MS = 50;
 
-/** What the timing client prints when its extra round starts. */
+/** What the timing client prints when its measured rounds start and end, and when its extra round starts. */
+const ROUNDS_START_SIGNAL = 'ROUNDS-START';
+const ROUNDS_END_SIGNAL = 'ROUNDS-END';
 const BUSY_SIGNAL = 'BUSY';
 
 /** Sends the new long prompts, one every NEW_PROMPT_SPACING_MS; resolves with how many failed, once all are answered. */
@@ -146,13 +153,21 @@ async function measureOverhead(mock: Child, bare: Child, body: string, responseB
   await cannon(mockUrl, 1); // warm-up (JIT, tokenizer caches)
   await cannon(bareUrl, 1);
   /** One autocannon run, with the cores used by the server and by autocannon (this process) meanwhile. */
+  const garbage = new Map<Child, { requests: number; figures: GarbageFigures[] }>([
+    [mock, { requests: 0, figures: [] }],
+    [bare, { requests: 0, figures: [] }],
+  ]);
   const measured = async (server: Child): Promise<{ rps: number; errors: number; serverCores: number; clientCores: number }> => {
     const serverBefore = processCpuMs(server.process.pid);
     const clientBefore = process.cpuUsage();
     const wallBefore = performance.now();
+    server.gcStart();
     const r = await cannon(server.url, CANNON_SECONDS);
     const wall = performance.now() - wallBefore;
     const client = process.cpuUsage(clientBefore);
+    const g = garbage.get(server)!;
+    g.figures.push(await server.gcStop());
+    g.requests += r.requests.total;
     return {
       rps: r.requests.average,
       errors: r.errors + r.non2xx,
@@ -207,6 +222,23 @@ async function measureOverhead(mock: Child, bare: Child, body: string, responseB
       mock: round3((mean(cores.mockServer) * 1e6) / mean(mockRps)),
       bare: round3((mean(cores.bareServer) * 1e6) / mean(bareRps)),
     },
+    /** Each server's garbage over its runs: bytes allocated per request, and its collector's pauses. */
+    garbage: {
+      mock: garbagePer(garbage.get(mock)!.figures, garbage.get(mock)!.requests),
+      bare: garbagePer(garbage.get(bare)!.figures, garbage.get(bare)!.requests),
+    },
+  };
+}
+
+/** Metered windows summed: bytes allocated per unit (request or token), collections and their pauses. */
+function garbagePer(windows: GarbageFigures[], units: number): Record<string, number> {
+  const sum = (f: (g: GarbageFigures) => number): number => windows.reduce((s, g) => s + f(g), 0);
+  return {
+    bytesPerUnit: Math.round(sum((g) => g.allocatedBytes) / units),
+    units,
+    collections: sum((g) => g.collections),
+    pauseMsTotal: round3(sum((g) => g.pauseMsTotal)),
+    pauseMsMax: Math.max(0, ...windows.map((g) => g.pauseMsMax)),
   };
 }
 
@@ -320,13 +352,25 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
   );
   let arrivals: Promise<number> = Promise.resolve(NaN);
   let report: ClientReport;
+  // both servers' garbage over the measured rounds (each is idle while the other's round runs)
+  let garbage: Promise<[GarbageFigures, GarbageFigures]> | undefined;
   try {
-    report = await runClientChild({ url: mock.url, serverPid: mock.process.pid, bareUrl: bare.url, barePid: bare.process.pid, configuredTtftMs, kind }, () => {
-      arrivals = sendNewPrompts(mock.url, newPromptBodies);
-    });
+    report = await runClientChild(
+      { url: mock.url, serverPid: mock.process.pid, bareUrl: bare.url, barePid: bare.process.pid, configuredTtftMs, kind },
+      {
+        roundsStart: () => {
+          mock.gcStart();
+          bare.gcStart();
+        },
+        roundsEnd: () => (garbage = Promise.all([mock.gcStop(), bare.gcStop()])),
+        busy: () => (arrivals = sendNewPrompts(mock.url, newPromptBodies)),
+      },
+    );
+    await garbage;
   } finally {
     bare.process.kill();
   }
+  const [mockGarbage, bareGarbage] = (await garbage) ?? [];
   const newPromptFailures = await arrivals;
   // the extra round's sends: its streams' tokens (the client has finished) and the new prompts'
   // 20 whole answers (all answered now)
@@ -373,6 +417,14 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
      */
     serverSendLateness: latenessFigures(report.latenessAfterRounds),
     goalP99Ms: 2,
+    /**
+     * Each server's garbage over the measured rounds, per streamed token (its request's share
+     * included): bytes allocated, and its collector's pauses (during which no token goes out).
+     */
+    garbage: {
+      mock: mockGarbage === undefined ? undefined : garbagePer([mockGarbage], report.rounds * report.streams * STREAM_TOKENS),
+      bare: bareGarbage === undefined ? undefined : garbagePer([bareGarbage], report.rounds * report.streams * STREAM_TOKENS),
+    },
     /** Cores the mock's process used during its rounds (Linux only; NaN elsewhere). */
     serverCpuCores: report.mock.serverCpuCores,
     /** Cores the client process used meanwhile, and how late its event loop ran (p99). */
@@ -395,8 +447,18 @@ interface ClientPayload {
   kind: string;
 }
 
-/** Runs the (b) client in a child process and returns its report; `onBusy` runs when it starts its extra round. */
-function runClientChild(payload: ClientPayload, onBusy: () => void): Promise<ClientReport> {
+/** What the (b) client tells its parent as it goes: each handler runs once, when its signal comes. */
+interface ClientSignals {
+  /** The measured rounds start. */
+  roundsStart: () => void;
+  /** They ended (before the extra round). */
+  roundsEnd: () => void;
+  /** The extra round starts. */
+  busy: () => void;
+}
+
+/** Runs the (b) client in a child process and returns its report. */
+function runClientChild(payload: ClientPayload, signals: ClientSignals): Promise<ClientReport> {
   return new Promise((resolve, reject) => {
     // --expose-gc: the client collects its garbage once before it measures (see clientMain)
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', THIS_FILE, `${CHILD_FLAG}=client`], {
@@ -406,12 +468,18 @@ function runClientChild(payload: ClientPayload, onBusy: () => void): Promise<Cli
     });
     let out = '';
     child.stdout!.setEncoding('utf8');
-    let busy = false;
+    const pending = new Map<string, () => void>([
+      [ROUNDS_START_SIGNAL, signals.roundsStart],
+      [ROUNDS_END_SIGNAL, signals.roundsEnd],
+      [BUSY_SIGNAL, signals.busy],
+    ]);
     child.stdout!.on('data', (d: string) => {
       out += d;
-      if (!busy && out.includes(`${BUSY_SIGNAL}\n`)) {
-        busy = true;
-        onBusy();
+      for (const [signal, handler] of pending) {
+        if (out.includes(`${signal}\n`)) {
+          pending.delete(signal);
+          handler();
+        }
       }
     });
     child.once('exit', (code) => {
@@ -524,6 +592,7 @@ async function clientMain(): Promise<void> {
   gc();
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
+  process.stdout.write(`${ROUNDS_START_SIGNAL}\n`); // the parent starts the servers' garbage meters
   const clientCpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   let open = 0;
@@ -542,6 +611,7 @@ async function clientMain(): Promise<void> {
     }
   }
   const wall = performance.now() - wallBefore;
+  process.stdout.write(`${ROUNDS_END_SIGNAL}\n`);
   const clientCpu = process.cpuUsage(clientCpuBefore);
   loopDelay.disable();
   bare.close();
@@ -821,24 +891,90 @@ function sleep(ms: number): Promise<void> {
 interface Child {
   url: string;
   process: ChildProcess;
+  /** Starts the child's garbage meter (see serveGarbageMeter). */
+  gcStart(): void;
+  /** Stops it and reads what it measured. */
+  gcStop(): Promise<GarbageFigures>;
+}
+
+/** A server's garbage over a metered window (main thread). */
+interface GarbageFigures {
+  /** Bytes allocated on the V8 heap, garbage included. */
+  allocatedBytes: number;
+  collections: number;
+  /** Pauses of the collections in the window (the main thread stood still meanwhile). */
+  pauseMsTotal: number;
+  pauseMsMax: number;
 }
 
 /** Starts a server in a child process (this file with the child flag) and waits for its URL. */
 function startChild(kind: 'mock' | 'bare' | 'bare-stream', payload: unknown): Promise<Child> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', THIS_FILE, `${CHILD_FLAG}=${kind}`], {
+    // MOCK_PERF_NODE_ARGS: extra Node flags for the mock while investigating (e.g. --trace-gc)
+    const extra = kind === 'mock' ? (process.env['MOCK_PERF_NODE_ARGS'] ?? '').split(' ').filter(Boolean) : [];
+    const child = spawn(process.execPath, [...extra, '--import', 'tsx', THIS_FILE, `${CHILD_FLAG}=${kind}`], {
       cwd: REPO_ROOT,
       env: { ...process.env, MOCK_PERF_PAYLOAD: JSON.stringify(payload) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
-    let out = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      const m = /READY (\S+)/.exec(out);
-      if (m) resolve({ url: m[1]!, process: child });
+    const waiting: ((figures: GarbageFigures) => void)[] = [];
+    let ready = false;
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const m = /^(READY|GARBAGE) (.*)$/.exec(line);
+      if (m?.[1] === 'READY' && !ready) {
+        ready = true;
+        resolve({
+          url: m[2]!,
+          process: child,
+          gcStart: () => void child.stdin!.write('gc-start\n'),
+          gcStop: () =>
+            new Promise((done) => {
+              waiting.push(done);
+              child.stdin!.write('gc-stop\n');
+            }),
+        });
+      } else if (m?.[1] === 'GARBAGE') {
+        waiting.shift()?.(JSON.parse(m[2]!) as GarbageFigures);
+      } else {
+        process.stderr.write(`${line}\n`); // anything else the child prints (e.g. --trace-gc)
+      }
     });
     child.once('exit', (code) => reject(new Error(`perf child "${kind}" exited with ${code} before it was ready`)));
+  });
+}
+
+/**
+ * A server child's side of the garbage meter: `gc-start` and `gc-stop` lines on its stdin; the
+ * stop answers `GARBAGE <json>`. Allocation is read off V8's GC profiler: the heap's growth
+ * between collections plus what each collection found in use before it ran.
+ */
+function serveGarbageMeter(): void {
+  let profiler: v8.GCProfiler | undefined;
+  let usedAtStart = 0;
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line === 'gc-start') {
+      profiler = new v8.GCProfiler();
+      usedAtStart = v8.getHeapStatistics().used_heap_size;
+      profiler.start();
+    } else if (line === 'gc-stop' && profiler !== undefined) {
+      const usedAtEnd = v8.getHeapStatistics().used_heap_size;
+      const { statistics } = profiler.stop();
+      profiler = undefined;
+      let allocated = 0;
+      let usedAfterLast = usedAtStart;
+      let pauseUs = 0;
+      let maxPauseUs = 0;
+      for (const gc of statistics) {
+        allocated += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - usedAfterLast);
+        usedAfterLast = gc.afterGC.heapStatistics.usedHeapSize;
+        pauseUs += gc.cost;
+        maxPauseUs = Math.max(maxPauseUs, gc.cost);
+      }
+      allocated += Math.max(0, usedAtEnd - usedAfterLast);
+      const figures: GarbageFigures = { allocatedBytes: allocated, collections: statistics.length, pauseMsTotal: round3(pauseUs / 1000), pauseMsMax: round3(maxPauseUs / 1000) };
+      process.stdout.write(`GARBAGE ${JSON.stringify(figures)}\n`);
+    }
   });
 }
 
@@ -850,6 +986,7 @@ async function childMain(kind: string): Promise<void> {
     const { startMockServer } = await import('../../mock-llm/server.ts');
     const { buildCatalog } = await import('../../mock-llm/catalog.ts');
     const server = await startMockServer({ port: 0, models: buildCatalog(MODELS), ledgerMaxRows: 10_000 });
+    serveGarbageMeter();
     process.stdout.write(`READY ${server.url}\n`);
     return;
   }
@@ -862,10 +999,7 @@ async function childMain(kind: string): Promise<void> {
       res.end(body);
     });
   });
-  server.listen(0, '127.0.0.1', () => {
-    const address = server.address() as { port: number };
-    process.stdout.write(`READY http://127.0.0.1:${address.port}\n`);
-  });
+  listenAndReport(server);
 }
 
 /** What the bare streaming server replays: the mock's headers and events, on the configured schedule. */
@@ -905,8 +1039,14 @@ function bareStreamMain(): void {
       setTimeout(next, Math.max(0, Math.round(first - performance.now())));
     });
   });
+  listenAndReport(server);
+}
+
+/** Listens on a loopback port, serves the garbage meter, and tells the parent its URL. */
+function listenAndReport(server: http.Server): void {
   server.listen(0, '127.0.0.1', () => {
     const address = server.address() as { port: number };
+    serveGarbageMeter();
     process.stdout.write(`READY http://127.0.0.1:${address.port}\n`);
   });
 }

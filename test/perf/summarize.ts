@@ -52,6 +52,13 @@ function mockTable(r: Json): string {
   const perRound = (path: string): string =>
     ((get(f, path) ?? []) as Rounds).map((x) => `${num(x.ttftAbsErrorP99Ms, 2)} / ${num(x.gapAbsErrorP99Ms, 2)}`).join('; ');
   const pairRatios = (get(f, 'overhead.perRound.ratio') ?? []) as number[];
+  /** Bytes per unit, mock / bare, and each one's collector pauses over the window. */
+  const garbage = (path: string): string => {
+    const side = (who: string): string => `${num(get(f, `${path}.${who}.bytesPerUnit`))} B`;
+    const pauses = (who: string): string =>
+      `${num(get(f, `${path}.${who}.collections`))} collections, ${num(get(f, `${path}.${who}.pauseMsTotal`), 0)} ms paused, longest ${num(get(f, `${path}.${who}.pauseMsMax`), 1)} ms`;
+    return `${side('mock')} / ${side('bare')} (${pauses('mock')} / ${pauses('bare')})`;
+  };
   return [
     `_${when(r)}; load average ${num(get(f, 'machine.loadAverage1m'), 2)} at the start_`,
     '',
@@ -62,6 +69,7 @@ function mockTable(r: Json): string {
     `| ratio mock ÷ bare: median of ${pairRatios.length} back-to-back pairs | ${num(ratio, 2)} | ≥ 0.70: ${ratio === undefined ? 'n/a' : yes(ratio >= 0.7)} |`,
     `| each pair's ratio; ratio of the means | ${pairRatios.map((x) => num(x, 2)).join(', ')}; ${num(get(f, 'overhead.ratioOfMeans'), 2)} | |`,
     `| server CPU per request: mock / bare | ${num(get(f, 'overhead.microsecondsOfServerCpuPerRequest.mock'), 1)} / ${num(get(f, 'overhead.microsecondsOfServerCpuPerRequest.bare'), 1)} µs | |`,
+    `| server heap allocation per request (garbage included): mock / bare | ${garbage('overhead.garbage')} | |`,
     `| ${get(f, 'timing.streams')} concurrent streams × ${get(f, 'timing.rounds') ?? 1} rounds: p99 \\|TTFT − configured\\| (client, rounds pooled) | ${num(ttft, 2)} ms | ≤ 2 ms: ${ttft === undefined ? 'n/a' : yes(ttft <= 2)} |`,
     `| p99 \\|inter-token gap − configured\\| (client, rounds pooled) | ${num(gap, 2)} ms | ≤ 2 ms: ${gap === undefined ? 'n/a' : yes(gap <= 2)} |`,
     `| each round's p99 TTFT / gap error (client) | ${perRound('timing.perRound')} ms | |`,
@@ -75,6 +83,7 @@ function mockTable(r: Json): string {
       `${num(get(f, 'timing.withNewLongPrompts.ttftAbsErrorMs.p99'), 2)} / ${num(get(f, 'timing.withNewLongPrompts.gapAbsErrorMs.p99'), 2)} ms; ` +
       `server: ${pct(get(f, 'timing.withNewLongPrompts.serverSendLateness.laterThan2msShare'))} of sends (tokens and the new prompts' answers) more than 2 ms late; ` +
       `${get(f, 'timing.withNewLongPrompts.newPromptFailures') ?? 'n/a'} new prompts failed | |`,
+    `| server heap allocation per streamed token (its request's share included): mock / bare baseline | ${garbage('timing.garbage')} | |`,
     `| cores used while streaming: mock / bare baseline / timing client | ${num(get(f, 'timing.serverCpuCores'), 2)} / ${num(get(f, 'timing.bareBaseline.serverCpuCores'), 2)} / ${num(get(f, 'timing.clientCpuCores'), 2)} | |`,
   ].join('\n');
 }
