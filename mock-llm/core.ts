@@ -53,8 +53,8 @@ export interface ResponseSink {
   write(chunk: string): void;
   /**
    * A part of the body given as bytes that `source.encodeInto` writes, exactly `byteLength` of
-   * them, into a buffer of the adapter's (which adds its framing around them in the same
-   * buffer): a stream's tokens make no string each.
+   * them (at least one), into a buffer of the adapter's (the node:http adapter frames them in
+   * the same buffer): a stream's tokens make no string each.
    */
   writeBytes(source: ByteSource, byteLength: number): void;
   end(chunk?: string): void;
@@ -436,10 +436,13 @@ export class MockCore {
     const prefix = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${plan.modelJson},"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{`;
     const suffix = `},"logprobs":null,"finish_reason":null}]${plan.includeUsage ? ',"usage":null' : ''}}\n\n`;
     if (plan.text.length > 0) plan.events = new TokenEvents(prefix, suffix, plan.text);
-    else plan.emptyEvent = prefix + '"role":"assistant","content":""' + suffix;
+    else plan.emptyEvent = prefix + ROLE_FIELD + CONTENT_FIELD + '"' + suffix;
   }
 
-  /** Sends every token already due in one write (a late wake-up adds no gap), then the end. */
+  /**
+   * Sends every token already due in one write (a late wake-up adds no gap); the last ones go
+   * in the same write as the end.
+   */
   private emitStream(call: Call, plan: ChatPlan): void {
     const now = performance.now();
     const n = plan.text.length;
@@ -456,15 +459,17 @@ export class MockCore {
     }
     call.sent = sent;
     call.outputTokens = sent;
-    if (sent > first) {
-      const events = plan.events!;
+    const events = plan.events;
+    if (events !== undefined) {
       events.from = first;
       events.to = sent;
-      call.sink.writeBytes(events, events.byteLength());
     }
-    if (sent === cutAt) return this.cutStream(call);
-    if (sent < n) return this.schedule(call, due[sent]!);
-    let chunk = '';
+    if (sent === cutAt || sent < n) {
+      if (sent > first) call.sink.writeBytes(events!, events!.byteLength());
+      return sent === cutAt ? this.cutStream(call) : this.schedule(call, due[sent]!);
+    }
+    // the end: the last tokens' events as text, so that they and the end are one write
+    let chunk = sent > first ? events!.toText() : '';
     if (n === 0) {
       lateness.observe(now - due[0]!); // no token: the empty answer is the one scheduled send
       chunk = plan.emptyEvent;
@@ -860,8 +865,10 @@ class QueuedCall implements SlotWaiter {
   }
 }
 
-const ROLE_BYTES = Buffer.from('"role":"assistant",');
-const CONTENT_BYTES = Buffer.from('"content":"');
+const ROLE_FIELD = '"role":"assistant",';
+const CONTENT_FIELD = '"content":"';
+const ROLE_BYTES = Buffer.from(ROLE_FIELD);
+const CONTENT_BYTES = Buffer.from(CONTENT_FIELD);
 
 /**
  * Tokens `from` to `to` of a stream as SSE events, `data: {…"delta":{"content":"<token>"}…}\n\n`
@@ -890,6 +897,13 @@ class TokenEvents implements ByteSource {
     if (this.from === 0 && this.to > 0) len += ROLE_BYTES.length;
     for (let i = this.from; i < this.to; i++) len += this.text.tokenBytes(i).length;
     return len;
+  }
+
+  /** The same bytes as text. */
+  toText(): string {
+    const bytes = Buffer.allocUnsafe(this.byteLength());
+    this.encodeInto(bytes, 0);
+    return bytes.toString();
   }
 
   encodeInto(target: Uint8Array, offset: number): void {
@@ -922,8 +936,8 @@ interface ChatPlan {
   /** The one content event of a stream of no token, set when it starts. */
   emptyEvent: string;
   /**
-   * UTF-8 bytes minus characters of the model id's JSON: everything else in an answer or a
-   * stream chunk is ASCII (ids, numbers, the generated words), so this is each one's surplus.
+   * UTF-8 bytes minus characters of the model id's JSON: everything else in a whole answer is
+   * ASCII (ids, numbers, the generated words), so this is its surplus.
    */
   modelExtraBytes: number;
   text: GeneratedText;

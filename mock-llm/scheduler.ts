@@ -53,8 +53,9 @@ export class Scheduler {
   /**
    * Runs `fn(arg)` at `dueMs` (performance.now() time base), or as soon as possible if past. Pass
    * a long-lived `fn` and the per-task state as `arg` to schedule without creating a closure, and
-   * as `reuse` a task of this scheduler that has already run (never one that may still run or
-   * was cancelled) to schedule without allocating: the returned task is then that object.
+   * as `reuse` a task of this scheduler that is over to schedule without allocating: the returned
+   * task is then that object, so its old holder must not cancel it any more. A task still queued,
+   * or cancelled but not yet dropped from the heap, is not reused (a new object is made).
    */
   at<T>(dueMs: number, fn: (arg: T) => void, arg?: T, reuse?: ScheduledTask): ScheduledTask {
     let entry: Entry;

@@ -181,7 +181,7 @@ class HttpSink implements ResponseSink {
    */
   writeBytes(source: ByteSource, byteLength: number): void {
     const res = this.res;
-    if (res.destroyed) return;
+    if (res.destroyed || byteLength === 0) return; // an empty chunk would end the chunked body
     const socket = res.socket;
     if (socket !== null && res.headersSent && (res as ChunkedFlag).chunkedEncoding === true) {
       let digits = 1; // of the chunk size in hex, written without making a string

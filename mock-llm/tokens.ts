@@ -81,7 +81,7 @@ const SPACED_VOCABULARY: readonly string[] = GENERATION_VOCABULARY.map((w) => ' 
 /** The vocabulary as bytes, without and with the leading space (built on first use). */
 let vocabulary: { bare: readonly Uint8Array[]; spaced: readonly Uint8Array[] } | undefined;
 function vocabularyBytes(): { bare: readonly Uint8Array[]; spaced: readonly Uint8Array[] } {
-  return (vocabulary ??= { bare: GENERATION_VOCABULARY.map((w) => Buffer.from(w, 'latin1')), spaced: SPACED_VOCABULARY.map((w) => Buffer.from(w, 'latin1')) });
+  return (vocabulary ??= { bare: GENERATION_VOCABULARY.map((w) => Buffer.from(w)), spaced: SPACED_VOCABULARY.map((w) => Buffer.from(w)) });
 }
 
 /**
@@ -138,7 +138,7 @@ export class GeneratedText {
     return (i === 0 ? GENERATION_VOCABULARY : SPACED_VOCABULARY)[this.word(i)]!;
   }
 
-  /** Token `i` as bytes (ASCII), shared by every answer: do not modify. */
+  /** Token `i` as UTF-8 bytes, shared by every answer: do not modify. */
   tokenBytes(i: number): Uint8Array {
     const bytes = vocabularyBytes();
     return (i === 0 ? bytes.bare : bytes.spaced)[this.word(i)]!;

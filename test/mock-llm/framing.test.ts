@@ -1,6 +1,6 @@
 /**
  * The HTTP framing of streamed answers, read off the raw socket: the node:http adapter frames
- * stream chunks itself (server.ts, HttpSink.write), so these check the bytes, including two
+ * stream chunks itself (server.ts, HttpSink.writeBytes), so these check the bytes, including two
  * streamed requests pipelined on one connection (the second response waits for the socket).
  */
 import net from 'node:net';

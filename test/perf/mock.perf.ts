@@ -152,11 +152,11 @@ async function measureOverhead(mock: Child, bare: Child, body: string, responseB
     });
   await cannon(mockUrl, 1); // warm-up (JIT, tokenizer caches)
   await cannon(bareUrl, 1);
-  /** One autocannon run, with the cores used by the server and by autocannon (this process) meanwhile. */
   const garbage = new Map<Child, { requests: number; figures: GarbageFigures[] }>([
     [mock, { requests: 0, figures: [] }],
     [bare, { requests: 0, figures: [] }],
   ]);
+  /** One autocannon run, with the cores used by the server and by autocannon (this process) meanwhile, and the server's garbage. */
   const measured = async (server: Child): Promise<{ rps: number; errors: number; serverCores: number; clientCores: number }> => {
     const serverBefore = processCpuMs(server.process.pid);
     const clientBefore = process.cpuUsage();
@@ -263,6 +263,8 @@ interface TargetFigures {
   ttftAbsErrorMs: Record<string, number>;
   gapAbsErrorMs: Record<string, number>;
   perRound: RoundP99[];
+  /** Token events received over the rounds. */
+  tokens: number;
   /** Cores the server's process used during its rounds (Linux only; NaN elsewhere). */
   serverCpuCores: number;
 }
@@ -422,8 +424,8 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
      * included): bytes allocated, and its collector's pauses (during which no token goes out).
      */
     garbage: {
-      mock: mockGarbage === undefined ? undefined : garbagePer([mockGarbage], report.rounds * report.streams * STREAM_TOKENS),
-      bare: bareGarbage === undefined ? undefined : garbagePer([bareGarbage], report.rounds * report.streams * STREAM_TOKENS),
+      mock: mockGarbage === undefined ? undefined : garbagePer([mockGarbage], report.mock.tokens),
+      bare: bareGarbage === undefined ? undefined : garbagePer([bareGarbage], report.bare.tokens),
     },
     /** Cores the mock's process used during its rounds (Linux only; NaN elsewhere). */
     serverCpuCores: report.mock.serverCpuCores,
@@ -551,6 +553,7 @@ class Target {
       ttftAbsErrorMs: summarize(this.results.map((r) => r.ttftErrorMs)),
       gapAbsErrorMs: summarize(this.results.flatMap((r) => r.gapErrorsMs)),
       perRound: this.perRound,
+      tokens: this.results.reduce((s, r) => s + r.tokens, 0),
       serverCpuCores: round3(this.cpuMs / this.wallMs),
     };
   }
@@ -611,12 +614,12 @@ async function clientMain(): Promise<void> {
     }
   }
   const wall = performance.now() - wallBefore;
-  process.stdout.write(`${ROUNDS_END_SIGNAL}\n`);
   const clientCpu = process.cpuUsage(clientCpuBefore);
   loopDelay.disable();
   bare.close();
   // the counters were reset with the ledger after the warm-up: these are the measured rounds' sends
   const lateness = await latenessCounts(url);
+  process.stdout.write(`${ROUNDS_END_SIGNAL}\n`); // the servers' garbage meters stop (this one /metrics read inside)
   // one more round while new long prompts arrive (reported apart): their counting runs on the
   // mock's tokenizer thread, so it should not delay the streams' tokens
   await sleep(ROUND_PAUSE_MS);
@@ -917,7 +920,7 @@ function startChild(kind: 'mock' | 'bare' | 'bare-stream', payload: unknown): Pr
       env: { ...process.env, MOCK_PERF_PAYLOAD: JSON.stringify(payload) },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
-    const waiting: ((figures: GarbageFigures) => void)[] = [];
+    const waiting: { resolve: (figures: GarbageFigures) => void; reject: (err: Error) => void }[] = [];
     let ready = false;
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
@@ -929,18 +932,22 @@ function startChild(kind: 'mock' | 'bare' | 'bare-stream', payload: unknown): Pr
           process: child,
           gcStart: () => void child.stdin!.write('gc-start\n'),
           gcStop: () =>
-            new Promise((done) => {
-              waiting.push(done);
+            new Promise((resolve, reject) => {
+              if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`perf child "${kind}" has exited`));
+              waiting.push({ resolve, reject });
               child.stdin!.write('gc-stop\n');
             }),
         });
       } else if (m?.[1] === 'GARBAGE') {
-        waiting.shift()?.(JSON.parse(m[2]!) as GarbageFigures);
+        waiting.shift()?.resolve(JSON.parse(m[2]!) as GarbageFigures);
       } else {
         process.stderr.write(`${line}\n`); // anything else the child prints (e.g. --trace-gc)
       }
     });
-    child.once('exit', (code) => reject(new Error(`perf child "${kind}" exited with ${code} before it was ready`)));
+    child.once('exit', (code) => {
+      reject(new Error(`perf child "${kind}" exited with ${code} before it was ready`)); // no effect once ready
+      for (const w of waiting.splice(0)) w.reject(new Error(`perf child "${kind}" exited with ${code} before it reported its garbage`));
+    });
   });
 }
 
@@ -954,25 +961,30 @@ function serveGarbageMeter(): void {
   let usedAtStart = 0;
   createInterface({ input: process.stdin }).on('line', (line) => {
     if (line === 'gc-start') {
+      profiler?.stop();
       profiler = new v8.GCProfiler();
       usedAtStart = v8.getHeapStatistics().used_heap_size;
       profiler.start();
-    } else if (line === 'gc-stop' && profiler !== undefined) {
+    } else if (line === 'gc-stop') {
       const usedAtEnd = v8.getHeapStatistics().used_heap_size;
-      const { statistics } = profiler.stop();
+      const statistics = profiler?.stop().statistics ?? []; // never started: an empty window
+      if (profiler === undefined) usedAtStart = usedAtEnd;
       profiler = undefined;
       let allocated = 0;
       let usedAfterLast = usedAtStart;
       let pauseUs = 0;
       let maxPauseUs = 0;
+      let collections = 0;
       for (const gc of statistics) {
         allocated += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - usedAfterLast);
         usedAfterLast = gc.afterGC.heapStatistics.usedHeapSize;
         pauseUs += gc.cost;
         maxPauseUs = Math.max(maxPauseUs, gc.cost);
+        // a full collection also reports its incremental marking as an entry of its own
+        if (gc.gcType !== 'IncrementalMarking' && gc.gcType !== 'ProcessWeakCallbacks') collections++;
       }
       allocated += Math.max(0, usedAtEnd - usedAfterLast);
-      const figures: GarbageFigures = { allocatedBytes: allocated, collections: statistics.length, pauseMsTotal: round3(pauseUs / 1000), pauseMsMax: round3(maxPauseUs / 1000) };
+      const figures: GarbageFigures = { allocatedBytes: allocated, collections, pauseMsTotal: round3(pauseUs / 1000), pauseMsMax: round3(maxPauseUs / 1000) };
       process.stdout.write(`GARBAGE ${JSON.stringify(figures)}\n`);
     }
   });
