@@ -196,6 +196,7 @@ export class MockCore {
     for (const sink of this.tokenizing) sink.destroy();
     this.tokenizing.clear();
     this.scheduler.clear();
+    this.metrics.health.close();
   }
 
   private route(req: CoreRequest, sink: ResponseSink): void {

@@ -1,8 +1,10 @@
 /**
  * Counters of the mock, rendered in the Prometheus text exposition format for GET /metrics.
  * Token and cost totals come from the ledger (exact); this file counts what the ledger does not:
- * HTTP statuses, 429s and errors by type.
+ * HTTP statuses, 429s and errors by type, how late scheduled sends went out, and how busy the
+ * serving process was.
  */
+import { performance, PerformanceObserver, type EventLoopUtilization } from 'node:perf_hooks';
 import type { LedgerSums, LedgerTotals } from './ledger.ts';
 
 /** The live gauges the core exposes per model. */
@@ -61,10 +63,54 @@ export class LatenessHistogram {
   }
 }
 
+/**
+ * How busy the process serving the mock was since the last reset: the share of wall time its
+ * event loop ran code rather than waited (near 1, sends queue up behind one another), and the
+ * pauses of its garbage collector (every send due during one goes out late). With the lateness
+ * histogram they tell whether the mock kept up with a load test. They are the process's own: a
+ * mock started inside a test process counts that process's work too.
+ */
+export class ProcessHealth {
+  private since: EventLoopUtilization = performance.eventLoopUtilization();
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      this.pauses++;
+      this.pauseMs += entry.duration;
+      if (entry.duration > this.maxPauseMs) this.maxPauseMs = entry.duration;
+    }
+  });
+  pauses = 0;
+  pauseMs = 0;
+  maxPauseMs = 0;
+
+  constructor() {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  /** The event loop's utilization since the last reset, 0 to 1. */
+  utilization(): number {
+    return performance.eventLoopUtilization(this.since).utilization;
+  }
+
+  reset(): void {
+    this.since = performance.eventLoopUtilization();
+    this.pauses = 0;
+    this.pauseMs = 0;
+    this.maxPauseMs = 0;
+  }
+
+  /** Stops observing the collector. */
+  close(): void {
+    this.observer.disconnect();
+  }
+}
+
 /** Request counters keyed by labels. */
 export class Metrics {
   /** How late scheduled sends went out (see LatenessHistogram). */
   readonly lateness = new LatenessHistogram();
+  /** How busy the serving process was (see ProcessHealth). */
+  readonly health = new ProcessHealth();
   /** model → endpoint → status → counter: no label key string built per request */
   private readonly requests = new Map<string, Map<string, Map<number, RequestCounter>>>();
   /** The same counters in the order they first appeared (the exposition order). */
@@ -106,6 +152,7 @@ export class Metrics {
     this.rateLimited.clear();
     this.errors.clear();
     this.lateness.reset();
+    this.health.reset();
   }
 
   /** The exposition text. */
@@ -147,6 +194,15 @@ export class Metrics {
     lines.push(`mock_llm_send_lateness_seconds_sum ${late.sumMs / 1000}`, `mock_llm_send_lateness_seconds_count ${late.count}`);
     family('mock_llm_send_lateness_max_seconds', 'gauge', 'The latest any scheduled send went out, since the last reset.');
     lines.push(`mock_llm_send_lateness_max_seconds ${late.maxMs / 1000}`);
+    const health = this.health;
+    family('mock_llm_event_loop_utilization', 'gauge', "Share of wall time the serving process's event loop was busy, since the last reset.");
+    lines.push(`mock_llm_event_loop_utilization ${health.utilization()}`);
+    family('mock_llm_gc_pauses_total', 'counter', "Garbage-collector pauses of the serving process, since the last reset.");
+    lines.push(`mock_llm_gc_pauses_total ${health.pauses}`);
+    family('mock_llm_gc_pause_seconds_total', 'counter', 'Time those pauses took.');
+    lines.push(`mock_llm_gc_pause_seconds_total ${health.pauseMs / 1000}`);
+    family('mock_llm_gc_pause_max_seconds', 'gauge', 'The longest of them.');
+    lines.push(`mock_llm_gc_pause_max_seconds ${health.maxPauseMs / 1000}`);
     return lines.join('\n') + '\n';
   }
 }

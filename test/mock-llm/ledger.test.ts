@@ -150,6 +150,40 @@ describe('metrics endpoint', () => {
   });
 });
 
+describe('process health in /metrics', () => {
+  it("reports the event loop's utilization and the garbage collector's pauses since the last reset", async () => {
+    await fetch(`${server.url}/v1/ledger`, { method: 'DELETE' });
+    const busyUntil = performance.now() + 150;
+    while (performance.now() < busyUntil); // the server's process (this one) is busy for 150 ms
+    // and makes garbage until the collector has paused a few times
+    let text = '';
+    const deadline = performance.now() + 10_000;
+    let junk: { i: number; s: string }[] = [];
+    do {
+      for (let i = 0; i < 200_000; i++) {
+        junk.push({ i, s: `x${i}` });
+        if (junk.length > 1_000) junk = [];
+      }
+      text = await (await fetch(`${server.url}/metrics`)).text();
+    } while (metric(text, 'mock_llm_gc_pauses_total') < 3 && performance.now() < deadline);
+    expect(text).toMatch(/^# TYPE mock_llm_event_loop_utilization gauge$/m);
+    const busy = metric(text, 'mock_llm_event_loop_utilization');
+    expect(busy).toBeGreaterThan(0.2); // 150 ms busy, then more, out of the few hundred since the reset
+    expect(busy).toBeLessThanOrEqual(1);
+    const pauses = metric(text, 'mock_llm_gc_pauses_total');
+    expect(pauses).toBeGreaterThanOrEqual(3);
+    const maxS = metric(text, 'mock_llm_gc_pause_max_seconds');
+    expect(maxS).toBeGreaterThan(0);
+    expect(metric(text, 'mock_llm_gc_pause_seconds_total')).toBeGreaterThanOrEqual(maxS);
+    // a reset starts them again: then 200 ms of waiting is mostly idle time, and makes next to no garbage
+    await fetch(`${server.url}/v1/ledger`, { method: 'DELETE' });
+    await new Promise((r) => setTimeout(r, 200));
+    const idle = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metric(idle, 'mock_llm_event_loop_utilization')).toBeLessThan(0.5);
+    expect(metric(idle, 'mock_llm_gc_pauses_total')).toBeLessThan(pauses);
+  });
+});
+
 const baseEntry: LedgerEntry = {
   seq: 0, wallMs: 0, endpoint: 'chat', model: 'm', stream: false, inputTokens: 0, cachedInputTokens: 0,
   outputTokens: 0, costUsd: 0, latencyMs: 0, ttftMs: null, queueMs: 0, outcome: 'ok', status: 200,
