@@ -433,6 +433,7 @@ export class MockCore {
     headers['cache-control'] = SSE_HEADERS['cache-control'];
     call.sink.head(200, headers);
     call.statusSent = 200;
+    call.headers = HEADERS_SENT; // the stream keeps no header object or values for its whole life
     const created = Math.floor(call.arrivalWallMs / 1000);
     const prefix = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${plan.modelJson},"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{`;
     const suffix = `},"logprobs":null,"finish_reason":null}]${plan.includeUsage ? ',"usage":null' : ''}}\n\n`;
@@ -845,6 +846,8 @@ const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = Object.freeze
 const GET_ONLY: readonly string[] = ['GET'];
 
 const NO_DUE_TIMES = new Float64Array(0);
+/** A streaming call's headers once sent (nothing reads or adds to them after that). */
+const HEADERS_SENT: Record<string, string> = Object.freeze({}) as Record<string, string>;
 /** Stands in for a call's generator when the draws cannot change any value (exact latencies). */
 const UNUSED_DRAWS = new Rng(0);
 
