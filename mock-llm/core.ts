@@ -129,10 +129,19 @@ interface Call {
   sink: ResponseSink;
   /** What to answer once admitted; undefined for a call that only errors. */
   plan: ChatPlan | EmbeddingsPlan | undefined;
-  /** Absolute due time of every token of a stream (one entry when there are none), set at admission. */
-  dueMs: Float64Array;
   /** Absolute due time of the first token (of the whole answer when not streamed). */
   firstDueMs: number;
+  /** A stream's due time of its next token (`sent`), advanced by one gap per token sent. */
+  nextDueMs: number;
+  /** A stream's gap between tokens when every gap is the same (exact latencies, or none). */
+  gapMs: number;
+  /**
+   * A stream's generator of random gaps, in the state it had after the TTFT draw at admission:
+   * it draws the same gaps again as the tokens go, rather than keeping every token's due time.
+   */
+  gapDraws: Rng | undefined;
+  /** Requests in flight at admission (the load that scales every gap). */
+  loadInFlight: number;
   /** Absolute due time of the step scheduled last (a whole answer's send; a stream's next token). */
   stepDueMs: number;
   /** Stream progress: tokens sent. */
@@ -449,15 +458,15 @@ export class MockCore {
     const now = performance.now();
     const n = plan.text.length;
     const cutAt = plan.cut ? Math.floor(n / 2) : -1;
-    const due = call.dueMs;
     let sent = call.sent;
     if (sent === cutAt) return this.cutStream(call);
     if (sent === 0) call.ttftMs = now - call.arrivalMs;
     const first = sent;
     const lateness = this.metrics.lateness;
-    while (sent < n && sent !== cutAt && due[sent]! <= now + DUE_TOLERANCE_MS) {
-      lateness.observe(now - due[sent]!);
+    while (sent < n && sent !== cutAt && call.nextDueMs <= now + DUE_TOLERANCE_MS) {
+      lateness.observe(now - call.nextDueMs);
       sent++;
+      if (sent < n) call.nextDueMs += this.nextGapMs(call);
     }
     call.sent = sent;
     call.outputTokens = sent;
@@ -468,12 +477,12 @@ export class MockCore {
     }
     if (sent === cutAt || sent < n) {
       if (sent > first) call.sink.writeBytes(events!, events!.byteLength());
-      return sent === cutAt ? this.cutStream(call) : this.schedule(call, due[sent]!);
+      return sent === cutAt ? this.cutStream(call) : this.schedule(call, call.nextDueMs);
     }
     // the end: the last tokens' events as text, so that they and the end are one write
     let chunk = sent > first ? events!.toText() : '';
     if (n === 0) {
-      lateness.observe(now - due[0]!); // no token: the empty answer is the one scheduled send
+      lateness.observe(now - call.nextDueMs); // no token: the empty answer is the one scheduled send
       chunk = plan.emptyEvent;
     }
     const head = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${Math.floor(call.arrivalWallMs / 1000)},"model":${plan.modelJson},"system_fingerprint":"fp_mock",`;
@@ -484,6 +493,12 @@ export class MockCore {
     if (plan.includeUsage) chunk += head + `"choices":[],"usage":${usageJson(call)}}\n\n`;
     call.sink.end(chunk + 'data: [DONE]\n\n');
     this.finish(call, 'ok', 200);
+  }
+
+  /** A stream's gap to its next token (see Call.gapDraws). */
+  private nextGapMs(call: Call): number {
+    if (call.gapDraws === undefined) return call.gapMs;
+    return sampleGapMs(call.model.spec.latency, call.loadInFlight, call.gapDraws) / this.options.timeScale;
   }
 
   // ---- embeddings ---------------------------------------------------------------------------
@@ -584,8 +599,11 @@ export class MockCore {
       statusSent: 0,
       sink,
       plan: undefined,
-      dueMs: NO_DUE_TIMES,
       firstDueMs: NaN,
+      nextDueMs: NaN,
+      gapMs: 0,
+      gapDraws: undefined,
+      loadInFlight: 0,
       stepDueMs: NaN,
       sent: 0,
       done: false,
@@ -725,22 +743,23 @@ export class MockCore {
     const scale = this.options.timeScale;
     const n = plan.kind === 'chat' ? plan.text.length : 0;
     const streamed = plan.kind === 'chat' && call.stream;
-    // only a stream needs every token's due time; a whole answer needs the first and the last
-    const due = streamed ? new Float64Array(Math.max(1, n)) : undefined;
-    let t = startMs + sampleTtftMs(lat, call.inputTokens - call.cachedInputTokens, inFlight, rng) / scale;
+    const uncached = call.inputTokens - call.cachedInputTokens;
+    let t = startMs + sampleTtftMs(lat, uncached, inFlight, rng) / scale;
     call.firstDueMs = t;
-    if (due !== undefined) due[0] = t;
-    if (lat.itlMs > 0) {
-      // itlMs 0: every gap is 0, skip the draws
-      const gap = exact ? sampleGapMs(lat, inFlight, rng) / scale : NaN;
-      for (let i = 1; i < n; i++) {
-        t += exact ? gap : sampleGapMs(lat, inFlight, rng) / scale;
-        if (due !== undefined) due[i] = t;
+    // itlMs 0: every gap is 0, no draws; exact latencies: one gap for all
+    const gap = lat.itlMs === 0 ? 0 : exact ? sampleGapMs(lat, inFlight, rng) / scale : NaN;
+    if (lat.itlMs > 0) for (let i = 1; i < n; i++) t += exact ? gap : sampleGapMs(lat, inFlight, rng) / scale;
+    if (streamed) {
+      // the headers below need the last token's due time now; a stream then draws its gaps again
+      // as it sends (the same values in the same order), so it keeps no due time per token
+      call.nextDueMs = call.firstDueMs;
+      call.gapMs = gap;
+      call.loadInFlight = inFlight;
+      if (Number.isNaN(gap)) {
+        call.gapDraws = Rng.derive(this.options.seed, `timing|${call.seq}`);
+        sampleTtftMs(lat, uncached, inFlight, call.gapDraws); // to the state after the TTFT draw
       }
-    } else if (due !== undefined) {
-      for (let i = 1; i < n; i++) due[i] = t;
     }
-    if (due !== undefined) call.dueMs = due;
     const h = call.headers;
     h['x-mock-queue-ms'] = fixed3(call.queueMs);
     h['x-mock-ttft-ms'] = fixed3(call.firstDueMs - call.arrivalMs);
@@ -845,7 +864,6 @@ const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = Object.freeze
 );
 const GET_ONLY: readonly string[] = ['GET'];
 
-const NO_DUE_TIMES = new Float64Array(0);
 /** A streaming call's headers once sent (nothing reads or adds to them after that). */
 const HEADERS_SENT: Record<string, string> = Object.freeze({}) as Record<string, string>;
 /** Stands in for a call's generator when the draws cannot change any value (exact latencies). */

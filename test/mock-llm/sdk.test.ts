@@ -16,6 +16,12 @@ const models = buildCatalog({
     defaultOutputTokens: 20,
   },
   limited: { extends: 'quick' },
+  /** Random TTFT and gaps: a stream draws its gaps as it goes, and must land where its headers said. */
+  jittery: {
+    extends: 'gpt-4o-mini',
+    latency: { ttftBaseMs: 30, prefillMsPerInputToken: 0, ttftCv: 0.3, itlMs: 15, itlCv: 0.5, slowdownAtCap: 0 },
+    defaultOutputTokens: 16,
+  },
   'emb-fast': { extends: 'text-embedding-3-small', latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0 } },
 });
 
@@ -228,6 +234,21 @@ describe('timing follows the configured model', { retry: 2 }, () => {
     expect(Math.abs(arrivals[0]! - ttftMs)).toBeLessThan(TOLERANCE_MS);
     expect(Math.abs(arrivals[11]! - (ttftMs + 11 * 8))).toBeLessThan(TOLERANCE_MS);
     for (let i = 1; i < arrivals.length; i++) expect(Math.abs(arrivals[i]! - arrivals[i - 1]! - 8)).toBeLessThan(TOLERANCE_MS);
+  });
+
+  it('sends a stream with random gaps when its headers said, first token and last (server-side, from the ledger)', async () => {
+    const res = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'jittery', messages, stream: true }) });
+    expect((await res.text()).match(/"content":"/g)).toHaveLength(16);
+    const id = res.headers.get('x-request-id');
+    const ledger = (await (await fetch(`${server.url}/v1/ledger`)).json()) as LedgerSnapshot;
+    const row = ledger.rows.find((r) => r.id === id)!;
+    // sent when due, or a little late (a busy machine): never early beyond the scheduler's 0.5 ms
+    const ttftLate = row.ttftMs! - Number(res.headers.get('x-mock-ttft-ms'));
+    const lastLate = row.latencyMs - Number(res.headers.get('x-mock-total-ms'));
+    expect(ttftLate).toBeGreaterThan(-1);
+    expect(ttftLate).toBeLessThan(25);
+    expect(lastLate).toBeGreaterThan(-1); // 15 gaps of 15 ms ± 50% drawn differently would miss by tens of ms
+    expect(lastLate).toBeLessThan(25);
   });
 
   it('answers a plain request after TTFT plus all gaps', async () => {
