@@ -404,7 +404,6 @@ export class MockCore {
       modelJson,
       modelExtraBytes: Buffer.byteLength(modelJson) - modelJson.length,
       events: undefined,
-      emptyEvent: '',
       text,
       finishReason,
       cut: random === 'cut',
@@ -443,11 +442,7 @@ export class MockCore {
     call.sink.head(200, headers);
     call.statusSent = 200;
     call.headers = HEADERS_SENT; // the stream keeps no header object or values for its whole life
-    const created = Math.floor(call.arrivalWallMs / 1000);
-    const prefix = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${created},"model":${plan.modelJson},"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{`;
-    const suffix = `},"logprobs":null,"finish_reason":null}]${plan.includeUsage ? ',"usage":null' : ''}}\n\n`;
-    if (plan.text.length > 0) plan.events = new TokenEvents(prefix, suffix, plan.text);
-    else plan.emptyEvent = prefix + ROLE_FIELD + CONTENT_FIELD + '"' + suffix;
+    if (plan.text.length > 0) plan.events = new TokenEvents(chunkHead(call, plan) + DELTA_OPEN, deltaClose(plan), plan.text);
   }
 
   /**
@@ -481,11 +476,11 @@ export class MockCore {
     }
     // the end: the last tokens' events as text, so that they and the end are one write
     let chunk = sent > first ? events!.toText() : '';
+    const head = chunkHead(call, plan);
     if (n === 0) {
       lateness.observe(now - call.nextDueMs); // no token: the empty answer is the one scheduled send
-      chunk = plan.emptyEvent;
+      chunk = head + DELTA_OPEN + ROLE_FIELD + CONTENT_FIELD + '"' + deltaClose(plan);
     }
-    const head = `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${Math.floor(call.arrivalWallMs / 1000)},"model":${plan.modelJson},"system_fingerprint":"fp_mock",`;
     chunk +=
       head +
       `"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${plan.finishReason}"}]${plan.includeUsage ? ',"usage":null' : ''}` +
@@ -755,7 +750,7 @@ export class MockCore {
       call.nextDueMs = call.firstDueMs;
       call.gapMs = gap;
       call.loadInFlight = inFlight;
-      if (Number.isNaN(gap)) {
+      if (!exact && lat.itlMs > 0) {
         call.gapDraws = Rng.derive(this.options.seed, `timing|${call.seq}`);
         sampleTtftMs(lat, uncached, inFlight, call.gapDraws); // to the state after the TTFT draw
       }
@@ -887,6 +882,15 @@ class QueuedCall implements SlotWaiter {
   }
 }
 
+/** A stream chunk's text up to its `choices` (the same in every chunk of the stream). */
+function chunkHead(call: Call, plan: ChatPlan): string {
+  return `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${Math.floor(call.arrivalWallMs / 1000)},"model":${plan.modelJson},"system_fingerprint":"fp_mock",`;
+}
+/** A content chunk around its delta's fields. */
+const DELTA_OPEN = '"choices":[{"index":0,"delta":{';
+function deltaClose(plan: ChatPlan): string {
+  return `},"logprobs":null,"finish_reason":null}]${plan.includeUsage ? ',"usage":null' : ''}}\n\n`;
+}
 const ROLE_FIELD = '"role":"assistant",';
 const CONTENT_FIELD = '"content":"';
 const ROLE_BYTES = Buffer.from(ROLE_FIELD);
@@ -955,8 +959,6 @@ interface ChatPlan {
   modelJson: string;
   /** The stream's token events as bytes, set when a stream of at least one token starts. */
   events: TokenEvents | undefined;
-  /** The one content event of a stream of no token, set when it starts. */
-  emptyEvent: string;
   /**
    * UTF-8 bytes minus characters of the model id's JSON: everything else in a whole answer is
    * ASCII (ids, numbers, the generated words), so this is its surplus.

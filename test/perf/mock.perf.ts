@@ -356,6 +356,7 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
   let report: ClientReport;
   // both servers' garbage over the measured rounds (each is idle while the other's round runs)
   let garbage: Promise<[GarbageFigures, GarbageFigures]> | undefined;
+  let garbageFigures: [GarbageFigures, GarbageFigures] | undefined;
   try {
     report = await runClientChild(
       { url: mock.url, serverPid: mock.process.pid, bareUrl: bare.url, barePid: bare.process.pid, configuredTtftMs, kind },
@@ -368,11 +369,11 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
         busy: () => (arrivals = sendNewPrompts(mock.url, newPromptBodies)),
       },
     );
-    await garbage;
+    garbageFigures = await garbage; // before the bare server goes
   } finally {
     bare.process.kill();
   }
-  const [mockGarbage, bareGarbage] = (await garbage) ?? [];
+  const [mockGarbage, bareGarbage] = garbageFigures ?? [];
   const newPromptFailures = await arrivals;
   // the extra round's sends: its streams' tokens (the client has finished) and the new prompts'
   // 20 whole answers (all answered now)
