@@ -3,7 +3,7 @@
  * with the code that uses them. User mistakes print one message and exit 2, never a stack.
  */
 import yargs, { type Argv } from 'yargs';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { baselineCommand, BASELINE_FLAGS, gateCommand, GATE_FLAGS } from '../gate/command.ts';
 import { mockCommand, MOCK_FLAGS } from './mock-command.ts';
 import { compareCommand, COMPARE_FLAGS, reportCommand, REPORT_FLAGS } from './report-commands.ts';

@@ -4,10 +4,10 @@
  * `bench run` (described here once; `run` spreads them into its table).
  */
 import type { Options } from 'yargs';
-import { BenchError } from '../errors.ts';
-import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE, DEFAULT_STALLED_INTERVAL_MS } from '../scale/protocol.ts';
-import type { RedisRunOptions } from '../scale/queue-run.ts';
-import { startBenchWorker } from '../scale/worker.ts';
+import { BenchError } from '../core/errors.ts';
+import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE, DEFAULT_STALLED_INTERVAL_MS } from '../live/protocol.ts';
+import type { RedisRunOptions } from '../live/queue-run.ts';
+import { startBenchWorker } from '../live/worker.ts';
 
 const lockFlags = {
   'lock-ms': { type: 'number', describe: `Job lock (real ms): a dead worker's job is re-queued after about this long [default: ${DEFAULT_LOCK_MS}]` },

@@ -1,7 +1,7 @@
 /** `bench gate` as a function: run (or read) the candidate the way the baseline was run, then gate it. */
 import { readResultsFile } from '../results/read.ts';
 import type { ResultsFile } from '../results/schema.ts';
-import { runScenarioFile } from '../run.ts';
+import { runScenarioFile } from '../sweep/run.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { gateRunOf, readBaseline, type GateRun } from './baseline.ts';
 import { gate, type GateOptions, type GateReport } from './gate.ts';

@@ -1,5 +1,5 @@
 /** Comparing two runs of one scenario: comparability, configurations matched by name, deltas. */
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { METRIC_DIRECTION, headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult, HeadlineMetrics, ResultsFile } from '../results/schema.ts';
 import { METRIC_LABEL, formatMetric, formatMetricDelta } from './format.ts';

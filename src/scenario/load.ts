@@ -3,8 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { z } from 'zod';
-import { buildCatalog, CatalogError, type Catalog } from '../../mock-llm/catalog.ts';
-import { BenchError } from '../errors.ts';
+import { buildCatalog, CatalogError, type Catalog } from '../provider/catalog.ts';
+import { BenchError } from '../core/errors.ts';
 import { ScenarioSchema, type Scenario, type Step } from './schema.ts';
 
 /** A validated scenario with its catalog. */

@@ -1,11 +1,10 @@
 /** A scenario made ready to run: loaded, overrides applied, sweep expanded. */
-import type { Catalog } from '../../mock-llm/catalog.ts';
-import type { LiveOptions } from '../engine/live.ts';
-import type { Configuration } from '../engine/simulate.ts';
-import { BenchError } from '../errors.ts';
+import type { Catalog } from '../provider/catalog.ts';
+import type { LiveOptions } from '../live/engine.ts';
+import { BenchError } from '../core/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { expandSweep } from './configurations.ts';
+import { expandSweep, type Configuration } from '../scenario/configurations.ts';
 
 /** Command-line overrides of a scenario. */
 export interface RunOverrides {

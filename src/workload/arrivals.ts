@@ -2,7 +2,7 @@
  * Arrival times of one simulated period. Given the count N, the times are N independent draws
  * from the rate curve, sorted: exactly a (non-homogeneous) Poisson process conditioned on N.
  */
-import type { Rng } from '../random.ts';
+import type { Rng } from '../core/random.ts';
 import type { Scenario } from '../scenario/schema.ts';
 
 const MS_PER_HOUR = 3_600_000;
