@@ -2,7 +2,7 @@
  * The recorder: listens to the executor, the agent's outcomes and the ledger, and turns one
  * configuration's run into its `ConfigResult` (percentiles, series, costs, quality, SLOs).
  */
-import type { Catalog } from '../provider/catalog.ts';
+import { findModel, type Catalog } from '../provider/catalog.ts';
 import type { JobOutcome } from '../agent/agent.ts';
 import type { PromptCacheStats } from '../llm/sim-client.ts';
 import type { CacheStats, ConfigResult, RoutingStats, SloResult, StepStats, UsageTotals } from '../results/schema.ts';
@@ -133,7 +133,7 @@ export class Recorder {
       caches[`prompt:${model}`] = {
         kind: 'prompt',
         step: '(all steps)',
-        key: `${model}: the longest prompt prefix sent before (the system prompt; the whole prompt for a repeated question), at least ${run.catalog[model]?.promptCaching?.minPrefixTokens ?? 0} tokens`,
+        key: `${model}: the longest prompt prefix sent before (the system prompt; the whole prompt for a repeated question), at least ${findModel(run.catalog, model)?.promptCaching?.minPrefixTokens ?? 0} tokens`,
         value: 'the provider-side KV cache (billed at the cached-input price)',
         lookups: pc.lookups,
         hits: pc.hits,

@@ -3,8 +3,9 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { z } from 'zod';
-import { buildCatalog, CatalogError, type Catalog } from '../provider/catalog.ts';
+import { buildCatalog, CatalogError, findModel, type Catalog } from '../provider/catalog.ts';
 import { BenchError } from '../core/errors.ts';
+import { reservedKeyPath } from './reserved-keys.ts';
 import { ScenarioSchema, type Scenario, type Step } from './schema.ts';
 
 /** A validated scenario with its catalog. */
@@ -36,6 +37,8 @@ export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
 
 /** Validates a scenario object (from a file or from code). */
 export function resolveScenario(input: unknown, file = '<scenario>'): { scenario: Scenario; catalog: Catalog } {
+  const reserved = reservedKeyPath(input);
+  if (reserved !== null) throw new BenchError('INVALID_SCENARIO', `${file}: ${formatPath(reserved)}: "__proto__" cannot be a name; please choose another`);
   const parsed = ScenarioSchema.safeParse(input);
   if (!parsed.success) throw new BenchError('INVALID_SCENARIO', `${file}: ${formatIssue(parsed.error.issues[0]!)}`);
   const scenario = parsed.data;
@@ -85,7 +88,7 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
     names.set(step.name, step);
   }
   const chat = (id: string, where: string): string | null => {
-    const m = catalog[id];
+    const m = findModel(catalog, id);
     if (m === undefined) return `${where}: unknown model "${id}"; known models: ${Object.keys(catalog).join(', ')}`;
     if (m.kind !== 'chat') return `${where}: model "${id}" is an embedding model; a chat model is needed here`;
     return null;
@@ -101,7 +104,7 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
       }
     }
     if (step.type === 'embedding') {
-      const m = catalog[step.model];
+      const m = findModel(catalog, step.model);
       if (m === undefined || m.kind !== 'embedding') return `${path}.model: "${step.model}" is not an embedding model in the catalog`;
       if (step.input === 'chunks' && step.chunks === undefined) return `${path}.chunks: required when input is "chunks"`;
     }
@@ -157,7 +160,7 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
     }
   }
   for (const id of Object.keys(s.faults)) {
-    if (catalog[id] === undefined) return `faults.${id}: unknown model "${id}"`;
+    if (findModel(catalog, id) === undefined) return `faults.${id}: unknown model "${id}"`;
   }
   return null;
 }
