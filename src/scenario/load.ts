@@ -3,9 +3,10 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { z } from 'zod';
-import { buildCatalog, CatalogError, type Catalog } from '../../mock-llm/catalog.ts';
+import { buildCatalog, CatalogError, findModel, type Catalog } from '../../mock-llm/catalog.ts';
 import { BenchError } from '../errors.ts';
 import { didYouMean } from '../suggest.ts';
+import { reservedKeyPath } from './reserved-keys.ts';
 import { ScenarioSchema, type Scenario, type Step } from './schema.ts';
 
 /** A validated scenario with its catalog. */
@@ -37,6 +38,8 @@ export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
 
 /** Validates a scenario object (from a file or from code). */
 export function resolveScenario(input: unknown, file = '<scenario>'): { scenario: Scenario; catalog: Catalog } {
+  const reserved = reservedKeyPath(input);
+  if (reserved !== null) throw new BenchError('INVALID_SCENARIO', `${file}: ${formatPath(reserved)}: "__proto__" cannot be a name; please choose another`);
   const parsed = ScenarioSchema.safeParse(input);
   if (!parsed.success) throw new BenchError('INVALID_SCENARIO', `${file}: ${formatIssue(firstIssue(parsed.error.issues), input)}`);
   const scenario = parsed.data;
@@ -92,7 +95,7 @@ const defOf = (schema: z.ZodType): SchemaDef => (schema as unknown as { _zod: { 
 export function knownFieldsAt(schema: z.ZodType, input: unknown, path: ReadonlyArray<PropertyKey>): string[] {
   const def = defOf(schema);
   const at = (s: z.ZodType, rest: ReadonlyArray<PropertyKey>, value: unknown) => knownFieldsAt(s, value, rest);
-  const child = (input as Record<PropertyKey, unknown> | undefined)?.[path[0] as PropertyKey];
+  const child = typeof input === 'object' && input !== null && Object.hasOwn(input, path[0] as PropertyKey) ? (input as Record<PropertyKey, unknown>)[path[0] as PropertyKey] : undefined;
   switch (def.type) {
     case 'optional':
     case 'default':
@@ -122,7 +125,8 @@ export function knownFieldsAt(schema: z.ZodType, input: unknown, path: ReadonlyA
   }
   if (path.length === 0) return def.type === 'object' ? Object.keys(def.shape!) : [];
   const rest = path.slice(1);
-  if (def.type === 'object') return def.shape![String(path[0])] ? at(def.shape![String(path[0])]!, rest, child) : [];
+  // own keys only: a field named "toString" must not walk into Object.prototype
+  if (def.type === 'object') return Object.hasOwn(def.shape!, String(path[0])) ? at(def.shape![String(path[0])]!, rest, child) : [];
   if (def.type === 'array') return at(def.element!, rest, child);
   if (def.type === 'record') return at(def.valueType!, rest, child);
   if (def.type === 'tuple') return def.items![Number(path[0])] ? at(def.items![Number(path[0])]!, rest, child) : [];
@@ -161,7 +165,7 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
     names.set(step.name, step);
   }
   const chat = (id: string, where: string): string | null => {
-    const m = catalog[id];
+    const m = findModel(catalog, id);
     if (m === undefined) return `${where}: unknown model "${id}"; known models: ${Object.keys(catalog).join(', ')}`;
     if (m.kind !== 'chat') return `${where}: model "${id}" is an embedding model; a chat model is needed here`;
     return null;
@@ -177,7 +181,7 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
       }
     }
     if (step.type === 'embedding') {
-      const m = catalog[step.model];
+      const m = findModel(catalog, step.model);
       if (m === undefined || m.kind !== 'embedding') return `${path}.model: "${step.model}" is not an embedding model in the catalog`;
       if (step.input === 'chunks' && step.chunks === undefined) return `${path}.chunks: required when input is "chunks"`;
     }
@@ -240,7 +244,7 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
     }
   }
   for (const id of Object.keys(s.faults)) {
-    if (catalog[id] === undefined) return `faults.${id}: unknown model "${id}"`;
+    if (findModel(catalog, id) === undefined) return `faults.${id}: unknown model "${id}"`;
   }
   return null;
 }
