@@ -5,7 +5,7 @@
  */
 import type { Options } from 'yargs';
 import { BenchError } from '../core/errors.ts';
-import { didYouMean } from '../suggest.ts';
+import { didYouMean } from '../core/suggest.ts';
 
 /** The allowed range of a numeric flag. */
 export interface NumberRule {

@@ -4,7 +4,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { BenchError } from '../core/errors.ts';
-import { didYouMean } from '../suggest.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { type FlagSpec, unknownFlagMessage, yargsOptions } from './flags.ts';
 import { baselineCommand, BASELINE_FLAGS, gateCommand, GATE_FLAGS } from '../gate/command.ts';
 import { mockCommand, MOCK_FLAGS } from './mock-command.ts';

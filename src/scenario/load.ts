@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { z } from 'zod';
 import { buildCatalog, CatalogError, findModel, type Catalog } from '../provider/catalog.ts';
 import { BenchError } from '../core/errors.ts';
-import { didYouMean } from '../suggest.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { reservedKeyPath } from './reserved-keys.ts';
 import { ScenarioSchema, type Scenario, type Step } from './schema.ts';
 

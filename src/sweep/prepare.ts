@@ -2,7 +2,7 @@
 import type { Catalog } from '../provider/catalog.ts';
 import type { LiveOptions } from '../live/engine.ts';
 import { BenchError } from '../core/errors.ts';
-import { didYouMean } from '../suggest.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { expandSweep, type Configuration } from '../scenario/configurations.ts';
