@@ -108,6 +108,10 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
   }
   const kinds = new Set(s.requestMix.map((k) => k.name));
   if (kinds.size !== s.requestMix.length) return `requestMix: task kind names must be unique`;
+  for (const [i, k] of s.requestMix.entries()) {
+    const p = k.model === undefined ? null : chat(k.model, `requestMix[${i}].model`);
+    if (p) return p;
+  }
 
   const strategyChoices: Array<[string, Scenario['strategies']]> = [['strategies', s.strategies]];
   for (const [slot, choices] of Object.entries(s.sweep)) {
