@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { hashString, Rng } from '../src/random.ts';
-import type { ModelSpec } from './catalog.ts';
+import { findModel, type ModelSpec } from './catalog.ts';
 import { Embedder, toBase64 } from './embeddings.ts';
 import { ApiError, invalidRequest } from './errors.ts';
 import { sampleGapMs, sampleTtftMs } from './latency.ts';
@@ -260,7 +260,7 @@ export class MockCore {
         return sink.send(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, this.metrics.render(this.ledger.currentTotals(), this.gauges()));
       default: {
         const id = safeDecode(path.slice('/v1/models/'.length));
-        const spec = this.options.models[id];
+        const spec = findModel(this.options.models, id);
         if (spec === undefined) return sendError(sink, modelNotFound(id));
         return sendJson(sink, 200, modelObject(spec));
       }
@@ -289,7 +289,7 @@ export class MockCore {
   private modelState(id: string): ModelState | undefined {
     let state = this.models.get(id);
     if (state !== undefined) return state;
-    const spec = this.options.models[id];
+    const spec = findModel(this.options.models, id);
     if (spec === undefined) return undefined;
     const limits = limitsFor(this.options, id);
     state = {

@@ -2,11 +2,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import type { Options } from 'yargs';
 import { BenchError } from '../errors.ts';
 import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
 import { runScenarioFile } from '../run.ts';
 import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
+import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
 import { summaryNotes, summaryTable } from './summary.ts';
 import { TRACE_FORMATS, type TraceFormat } from '../trace/trace.ts';
 import type { TraceSpec } from '../trace/replay.ts';
@@ -15,25 +15,25 @@ import { redisRunOptions, RUN_REDIS_FLAGS, type RunRedisArgs } from './worker-co
 /** Flags of `bench run`, described once. */
 export const RUN_FLAGS = {
   out: { type: 'string', describe: 'Output folder [default: results/<scenario>/<timestamp>/]' },
-  seed: { type: 'number', describe: "Random seed [default: the scenario's seed]" },
-  'requests-per-day': { type: 'number', describe: "Override the scenario's traffic (requests per day)" },
-  'duration-hours': { type: 'number', describe: 'Override the simulated duration (hours)' },
+  seed: { type: 'number', range: SEED_RULE, describe: "Random seed [default: the scenario's seed]" },
+  'requests-per-day': { type: 'number', range: { above: 0 }, describe: "Override the scenario's traffic (requests per day)" },
+  'duration-hours': { type: 'number', range: { above: 0 }, describe: 'Override the simulated duration (hours)' },
   only: { type: 'string', describe: 'Run only configurations whose name contains this text' },
-  replications: { type: 'number', describe: 'Seeds per configuration (noise estimate) [default: 1]' },
-  threads: { type: 'number', describe: 'Worker threads [default: one per core]' },
+  replications: { type: 'number', range: REPLICATIONS_RULE, describe: 'Seeds per configuration (noise estimate) [default: 1]' },
+  threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
   json: { type: 'boolean', default: false, describe: 'Print results JSON to stdout instead of the summary' },
   ledger: { type: 'boolean', default: false, describe: 'Also write every call of each configuration to ledger-<configuration>.csv' },
   live: { type: 'boolean', default: false, describe: 'Play the traffic in real time over HTTP (mock-llm unless --target) instead of simulating' },
   target: { type: 'string', describe: 'Live: OpenAI-compatible base URL with /v1 (key from env BENCH_API_KEY or OPENAI_API_KEY) [default: start mock-llm]' },
-  'time-scale': { type: 'number', default: 1, describe: 'Live: play k times faster (mock-llm latencies scaled alike)' },
-  duration: { type: 'string', describe: 'Live: play only this much wall time of the day, e.g. 90s, 10m, 1h (sets --duration-hours)' },
+  'time-scale': { type: 'number', range: TIME_SCALE_RULE, default: 1, describe: 'Live: play k times faster (mock-llm latencies scaled alike)' },
+  duration: { type: 'string', check: durationText, describe: 'Live: play only this much wall time of the day, e.g. 90s, 10m, 1h (sets --duration-hours)' },
   'compare-sim': { type: 'boolean', default: false, describe: 'Live: also simulate, and print simulated vs live per metric' },
   trace: { type: 'string', describe: "Replay this trace file (CSV, Azure, BurstGPT, Mooncake, OTLP JSON, OpenAI log) instead of the scenario's traffic" },
   'trace-format': { type: 'string', choices: TRACE_FORMATS, describe: 'Trace: its format [default: detected from the first line]' },
   columns: { type: 'string', describe: 'Trace (CSV): columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user' },
   'trace-speed': { type: 'number', describe: 'Trace: play k times faster than logged (or use --requests-per-day) [default: 1]' },
   ...RUN_REDIS_FLAGS,
-} as const satisfies Record<string, Options>;
+} as const satisfies Record<string, FlagSpec>;
 
 interface RunArgs extends RunRedisArgs {
   scenario: string;
@@ -72,14 +72,6 @@ function traceSpec(args: RunArgs): TraceSpec | undefined {
     ...(args.columns !== undefined ? { columns: args.columns } : {}),
     ...(args['trace-speed'] !== undefined ? { speed: args['trace-speed'] } : {}),
   };
-}
-
-/** `90s`, `10m`, `1.5h` → seconds. */
-export function parseDurationS(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
-  if (m === null) throw new BenchError('USAGE', `--duration "${text}": expected a number with a unit, e.g. 90s, 10m, 1h`);
-  const v = Number(m[1]);
-  return m[2] === 'ms' ? v / 1000 : m[2] === 'm' ? v * 60 : m[2] === 'h' ? v * 3600 : v;
 }
 
 /** Runs `bench run`; resolves with the exit code. */

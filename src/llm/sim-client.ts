@@ -156,7 +156,7 @@ export class SimLlmClient implements LlmClient {
   private server(model: string): ModelServer {
     let s = this.servers.get(model);
     if (s === undefined) {
-      s = new ModelServer(getModel(this.options.catalog, model), this.options.faults?.[model]);
+      s = new ModelServer(getModel(this.options.catalog, model), ownFaults(this.options.faults, model));
       this.servers.set(model, s);
     }
     return s;
@@ -309,4 +309,9 @@ export class SimLlmClient implements LlmClient {
   }
 
 
+}
+
+/** A model's fault spec: only the scenario's own entry (a model may be named like an Object.prototype property). */
+function ownFaults(faults: SimClientOptions['faults'], model: string): FaultsSpec | undefined {
+  return faults !== undefined && Object.hasOwn(faults, model) ? faults[model] : undefined;
 }

@@ -94,7 +94,7 @@ export const TrafficSchema = z
 export const TaskKindSchema = z
   .object({
     name: z.string().min(1),
-    /** Relative weight in the mix (normalised over the kinds). */
+    /** Share of requests of this kind; the kinds' shares sum to 1. */
     share: positive,
     /** The user's prompt length. */
     inputTokens: DistSchema,

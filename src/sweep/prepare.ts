@@ -3,6 +3,7 @@ import type { Catalog } from '../../mock-llm/catalog.ts';
 import type { LiveOptions } from '../engine/live.ts';
 import type { Configuration } from '../engine/simulate.ts';
 import { BenchError } from '../errors.ts';
+import { didYouMean } from '../suggest.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { prepareReplay, type TraceReplay, type TraceSpec } from '../trace/replay.ts';
@@ -74,7 +75,12 @@ async function finishPrepare(file: string, scenario: Scenario, catalog: Catalog,
     const all = configurations;
     configurations = all.filter((c) => c.name.includes(overrides.only!));
     if (configurations.length === 0) {
-      throw new BenchError('USAGE', `--only "${overrides.only}" matches no configuration of ${file}; they are: ${all.map((c) => c.name).join(', ')}`);
+      // a typo is likelier in one axis choice (`draft`, `streaming=draft`) than in a whole name
+      const parts = new Set(all.flatMap((c) => [c.name, ...Object.entries(c.axes).flatMap(([slot, label]) => [label, `${slot}=${label}`])]));
+      throw new BenchError(
+        'USAGE',
+        `--only "${overrides.only}" matches no configuration of ${file}${didYouMean(overrides.only, parts, (n) => `"${n}"`)}; they are: ${all.map((c) => c.name).join(', ')}`,
+      );
     }
   }
   return {
