@@ -10,6 +10,7 @@ import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RU
 import { summaryNotes, summaryTable } from './summary.ts';
 import { TRACE_FORMATS, type TraceFormat } from '../trace/trace.ts';
 import type { TraceSpec } from '../trace/replay.ts';
+import { columnsText } from '../trace/csv.ts';
 import { redisRunOptions, RUN_REDIS_FLAGS, type RunRedisArgs } from './worker-command.ts';
 
 /** Flags of `bench run`, described once. */
@@ -30,8 +31,8 @@ export const RUN_FLAGS = {
   'compare-sim': { type: 'boolean', default: false, describe: 'Live: also simulate, and print simulated vs live per metric' },
   trace: { type: 'string', describe: "Replay this trace file (CSV, Azure, BurstGPT, Mooncake, OTLP JSON, OpenAI log) instead of the scenario's traffic" },
   'trace-format': { type: 'string', choices: TRACE_FORMATS, describe: 'Trace: its format [default: detected from the first line]' },
-  columns: { type: 'string', describe: 'Trace (CSV): columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user' },
-  'trace-speed': { type: 'number', describe: 'Trace: play k times faster than logged (or use --requests-per-day) [default: 1]' },
+  columns: { type: 'string', check: columnsText, describe: 'Trace (CSV): columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user' },
+  'trace-speed': { type: 'number', range: { above: 0 }, describe: 'Trace: play k times faster than logged (or use --requests-per-day) [default: 1]' },
   ...RUN_REDIS_FLAGS,
 } as const satisfies Record<string, FlagSpec>;
 
