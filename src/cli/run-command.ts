@@ -9,6 +9,9 @@ import { runScenarioFile } from '../run.ts';
 import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
 import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
 import { quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';
+import { TRACE_FORMATS, type TraceFormat } from '../trace/trace.ts';
+import type { TraceSpec } from '../trace/replay.ts';
+import { columnsText } from '../trace/csv.ts';
 import { redisRunOptions, RUN_REDIS_FLAGS, type RunRedisArgs } from './worker-command.ts';
 
 /** Flags of `bench run`, described once. */
@@ -28,6 +31,10 @@ export const RUN_FLAGS = {
   'time-scale': { type: 'number', range: TIME_SCALE_RULE, default: 1, describe: 'Live: play k times faster (mock-llm latencies scaled alike)' },
   duration: { type: 'string', check: durationText, describe: 'Live: play only this much wall time of the day, e.g. 90s, 10m, 1h (sets --duration-hours)' },
   'compare-sim': { type: 'boolean', default: false, describe: 'Live: also simulate, and print simulated vs live per metric' },
+  trace: { type: 'string', describe: "Replay this trace file (CSV, Azure, BurstGPT, Mooncake, OTLP JSON, OpenAI log) instead of the scenario's traffic" },
+  'trace-format': { type: 'string', choices: TRACE_FORMATS, describe: 'Trace: its format [default: detected from the first line]' },
+  columns: { type: 'string', check: columnsText, describe: 'Trace (CSV): columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user' },
+  'trace-speed': { type: 'number', range: { above: 0 }, describe: 'Trace: play k times faster than logged (or use --requests-per-day) [default: 1]' },
   ...RUN_REDIS_FLAGS,
 } as const satisfies Record<string, FlagSpec>;
 
@@ -48,6 +55,27 @@ interface RunArgs extends RunRedisArgs {
   'time-scale': number;
   duration?: string;
   'compare-sim': boolean;
+  trace?: string;
+  'trace-format'?: TraceFormat;
+  columns?: string;
+  'trace-speed'?: number;
+}
+
+/** The trace part of `bench run`'s flags, or undefined without --trace. */
+function traceSpec(args: RunArgs): TraceSpec | undefined {
+  if (args.trace === undefined) {
+    if (args['trace-format'] !== undefined || args.columns !== undefined || args['trace-speed'] !== undefined) {
+      throw new BenchError('USAGE', '--trace-format, --columns and --trace-speed need --trace <file>');
+    }
+    return undefined;
+  }
+  if (args.redis !== undefined) throw new BenchError('USAGE', '--trace with --redis is not supported yet: BullMQ workers draw their requests from the scenario');
+  return {
+    file: args.trace,
+    ...(args['trace-format'] !== undefined ? { format: args['trace-format'] } : {}),
+    ...(args.columns !== undefined ? { columns: args.columns } : {}),
+    ...(args['trace-speed'] !== undefined ? { speed: args['trace-speed'] } : {}),
+  };
 }
 
 /** Runs `bench run`; resolves with the exit code. */
@@ -61,6 +89,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     args.duration !== undefined ? (parseDurationS(args.duration) * args['time-scale']) / 3600 : args['duration-hours'];
   const apiKey = process.env.BENCH_API_KEY ?? process.env.OPENAI_API_KEY;
   const redis = redisRunOptions(args);
+  const trace = traceSpec(args);
   const live = args.live
     ? {
         timeScale: args['time-scale'],
@@ -77,6 +106,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
     ...(durationHours !== undefined ? { durationHours } : {}),
     ...(live !== undefined ? { live } : {}),
+    ...(trace !== undefined ? { trace } : {}),
     ...(args.ledger ? { ledger: true } : {}),
     ...(args.only !== undefined ? { only: args.only } : {}),
     ...(args.replications !== undefined ? { replications: args.replications } : {}),
@@ -114,6 +144,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
       ...(durationHours !== undefined ? { durationHours } : {}),
       ...(args.only !== undefined ? { only: args.only } : {}),
+      ...(trace !== undefined ? { trace } : {}),
     });
     fidelity = fidelityMarkdown(fidelityRows(sim.results, results));
     if (outDir !== null) writeFileSync(join(outDir, 'fidelity.md'), `${fidelity}\n`);
@@ -129,6 +160,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     return 0;
   }
   const lines = [`\n${results.scenario.name}: ${results.scenario.description}`, '', summaryTable(results), '', ...summaryNotes(results)];
+  if (results.trace !== undefined) lines.push(results.trace.note);
   for (const c of results.configurations) {
     if (c.live === undefined) continue;
     if (c.live.queue !== undefined) lines.push(`${c.name}: BullMQ queue ${c.live.queue.name}, ${c.live.queue.retriedJobs} job(s) retried after a worker died`);
