@@ -5,6 +5,7 @@ import { BenchError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { prepareReplay, type TraceReplay, type TraceSpec } from '../trace/replay.ts';
 import { expandSweep, type Configuration } from '../scenario/configurations.ts';
 
 /** Command-line overrides of a scenario. */
@@ -20,6 +21,8 @@ export interface RunOverrides {
   ledgerDir?: string;
   /** Live mode: real HTTP calls on the real clock instead of the simulation. */
   live?: LiveOptions;
+  /** Replay this trace instead of the scenario's traffic (`requestsPerDay` and `durationHours` then rescale and cut it). */
+  trace?: TraceSpec;
 }
 
 /** Everything a run needs. */
@@ -32,11 +35,14 @@ export interface PreparedScenario {
   configurations: Configuration[];
   live: LiveOptions | undefined;
   ledgerDir: string | undefined;
+  /** The trace replayed instead of the scenario's arrivals, if any. */
+  replay?: TraceReplay;
 }
 
 /** Loads the file and applies the overrides (the same in the main thread and every worker). */
 export async function prepareScenario(file: string, overrides: RunOverrides): Promise<PreparedScenario> {
   const loaded = await loadScenarioFile(file);
+  if (overrides.trace !== undefined) return prepareTraced(file, loaded.scenario, loaded.catalog, overrides, overrides.trace);
   const scenario: Scenario = {
     ...loaded.scenario,
     traffic: {
@@ -45,6 +51,24 @@ export async function prepareScenario(file: string, overrides: RunOverrides): Pr
       ...(overrides.durationHours !== undefined ? { durationHours: overrides.durationHours } : {}),
     },
   };
+  return finishPrepare(file, scenario, loaded.catalog, overrides);
+}
+
+/** A scenario whose traffic is a replayed trace: the run lasts the trace's (rescaled) span. */
+async function prepareTraced(file: string, loaded: Scenario, catalog: Catalog, overrides: RunOverrides, spec: TraceSpec): Promise<PreparedScenario> {
+  const replay = await prepareReplay(
+    {
+      ...spec,
+      ...(overrides.requestsPerDay !== undefined ? { requestsPerDay: overrides.requestsPerDay } : {}),
+      ...(overrides.durationHours !== undefined ? { durationHours: overrides.durationHours } : {}),
+    },
+    catalog,
+  );
+  const traffic = { ...loaded.traffic, requestsPerDay: replay.requestsPerDay, durationHours: replay.durationHours };
+  return { ...(await finishPrepare(file, { ...loaded, traffic }, catalog, overrides)), replay };
+}
+
+async function finishPrepare(file: string, scenario: Scenario, catalog: Catalog, overrides: RunOverrides): Promise<PreparedScenario> {
   let configurations = expandSweep(scenario);
   if (overrides.only !== undefined) {
     const all = configurations;
@@ -61,7 +85,7 @@ export async function prepareScenario(file: string, overrides: RunOverrides): Pr
   return {
     file,
     scenario,
-    catalog: loaded.catalog,
+    catalog,
     seed: overrides.seed ?? scenario.seed,
     replications: overrides.replications ?? 1,
     configurations,
