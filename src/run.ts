@@ -13,6 +13,8 @@ export interface RunOptions extends RunOverrides {
   threads?: number;
   /** Write each configuration's ledger as CSV beside results.json. */
   ledger?: boolean;
+  /** Stops the sweep; the finished configurations are kept (see `Sweep.run`). */
+  signal?: AbortSignal;
   /** Subscribes to the sweep's events before it starts. */
   listen?: (sweep: Sweep) => void;
 }
@@ -46,6 +48,6 @@ export async function runScenarioFile(file: string, options: RunOptions = {}): P
   };
   const sweep = new Sweep(prepared, sweepOptions);
   options.listen?.(sweep);
-  const results = await sweep.run();
+  const results = await sweep.run(options.signal);
   return { results, outDir };
 }

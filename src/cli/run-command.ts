@@ -5,9 +5,10 @@ import cliProgress from 'cli-progress';
 import type { Options } from 'yargs';
 import { BenchError } from '../errors.ts';
 import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
-import { runScenarioFile } from '../run.ts';
+import { runScenarioFile, type RunOptions } from '../run.ts';
 import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
 import { summaryNotes, summaryTable } from './summary.ts';
+import { watchInterrupts, type Interruption } from './interrupt.ts';
 import { redisRunOptions, RUN_REDIS_FLAGS, type RunRedisArgs } from './worker-command.ts';
 
 /** Flags of `bench run`, described once. */
@@ -73,9 +74,30 @@ export async function runCommand(args: RunArgs): Promise<number> {
         ...(redis !== undefined ? { redis } : {}),
       }
     : undefined;
+  // loaded now: once interrupted, the TypeScript loader's helper process may be gone already
+  const report = import('../report/index.ts');
+  const interruption = watchInterrupts();
+  try {
+    return await runAndReport(args, { durationHours, live, tty, report, signal: interruption.signal }, interruption);
+  } finally {
+    interruption.dispose();
+  }
+}
+
+interface RunPlan {
+  durationHours: number | undefined;
+  live: RunOptions['live'];
+  tty: boolean;
+  report: Promise<typeof import('../report/index.ts')>;
+  signal: AbortSignal;
+}
+
+async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interruption): Promise<number> {
+  const { durationHours, live, tty } = plan;
   let bar: cliProgress.MultiBar | undefined;
   const bars = new Map<string, cliProgress.SingleBar>();
   const { results, outDir } = await runScenarioFile(args.scenario, {
+    signal: plan.signal,
     ...(args.out !== undefined ? { outDir: args.out } : {}),
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
     ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
@@ -110,6 +132,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
     },
   });
   bar?.stop();
+  const stoppedBy = interruption.received();
+  if (stoppedBy !== null) {
+    const kept = `${results.configurations.length} of ${results.configurations.length + results.missing.length} configurations`;
+    const where = outDir === null ? 'nothing written' : `in ${join(outDir, 'results.json')} and ${await writeReport(plan.report, results, outDir)} (marked partial: ${results.missing.length} did not finish)`;
+    process.stderr.write(`bench run: interrupted by ${stoppedBy}; kept ${kept} ${where}\n`);
+    return interruption.exitCode(0);
+  }
   let fidelity: string | null = null;
   if (args['compare-sim']) {
     const sim = await runScenarioFile(args.scenario, {
@@ -135,17 +164,17 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
   if (fidelity !== null) lines.push('', 'Simulated vs live:', fidelity);
   if (outDir !== null) {
-    const reportPath = await writeReportIfAvailable(results, outDir);
+    const reportPath = await writeReport(plan.report, results, outDir);
     lines.push('', `results: ${join(outDir, 'results.json')}`);
-    if (reportPath !== null) lines.push(`report:  ${reportPath}`);
+    lines.push(`report:  ${reportPath}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
 
-async function writeReportIfAvailable(results: Parameters<typeof summaryTable>[0], outDir: string): Promise<string | null> {
+async function writeReport(report: RunPlan['report'], results: Parameters<typeof summaryTable>[0], outDir: string): Promise<string> {
   const path = join(outDir, 'report.html');
-  const { renderReport } = await import('../report/index.ts');
+  const { renderReport } = await report;
   writeFileSync(path, renderReport(results));
   return path;
 }

@@ -31,6 +31,8 @@ export interface SimulateOptions {
   ledgerSink?: LedgerSink;
   /** Called every `progressEvery` finished requests. */
   onProgress?: (done: number, total: number) => void;
+  /** Stops the simulation (it rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 /** Runs one configuration on the virtual clock and returns its measured results. */
@@ -50,7 +52,7 @@ export async function simulateConfiguration(
     // requests are still running
     drive: async () => {
       clock.schedule(scenario.traffic.durationHours * 3_600_000, () => undefined);
-      await clock.run();
+      await clock.run(Infinity, options.signal);
     },
     events: () => clock.eventsProcessed,
   });
