@@ -34,6 +34,7 @@ export async function runScenarioFile(file: string, options: RunOptions = {}): P
     ...(options.replications !== undefined ? { replications: options.replications } : {}),
     ...(options.only !== undefined ? { only: options.only } : {}),
     ...(options.live !== undefined ? { live: options.live } : {}),
+    ...(options.trace !== undefined ? { trace: options.trace } : {}),
   };
   let prepared = await prepareScenario(file, overrides);
   const outDir = options.noWrite ? null : (options.outDir ?? defaultOutDir(prepared.scenario.name));

@@ -1,19 +1,19 @@
 /** `bench report` and `bench compare`: pages from results files. */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Options } from 'yargs';
+import type { FlagSpec } from './flags.ts';
 import { compareTable, formatCompareTable, renderCompare, renderReport } from '../report/index.ts';
 import { readResultsFile } from '../results/read.ts';
 
 /** Flags of `bench report`. */
 export const REPORT_FLAGS = {
   out: { type: 'string', describe: 'Where to write the page [default: report.html beside results.json]' },
-} as const satisfies Record<string, Options>;
+} as const satisfies Record<string, FlagSpec>;
 
 /** Flags of `bench compare`. */
 export const COMPARE_FLAGS = {
   out: { type: 'string', describe: 'Where to write the page [default: compare.html beside the second results.json]' },
-} as const satisfies Record<string, Options>;
+} as const satisfies Record<string, FlagSpec>;
 
 /** Rebuilds report.html from a results file. */
 export async function reportCommand(args: { results: string; out?: string }): Promise<number> {

@@ -2,33 +2,40 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import type { Options } from 'yargs';
 import { BenchError } from '../errors.ts';
 import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
 import { runScenarioFile, type RunOptions } from '../run.ts';
 import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
+import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
 import { summaryNotes, summaryTable } from './summary.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
+import { TRACE_FORMATS, type TraceFormat } from '../trace/trace.ts';
+import type { TraceSpec } from '../trace/replay.ts';
+import { columnsText } from '../trace/csv.ts';
 import { redisRunOptions, RUN_REDIS_FLAGS, type RunRedisArgs } from './worker-command.ts';
 
 /** Flags of `bench run`, described once. */
 export const RUN_FLAGS = {
   out: { type: 'string', describe: 'Output folder [default: results/<scenario>/<timestamp>/]' },
-  seed: { type: 'number', describe: "Random seed [default: the scenario's seed]" },
-  'requests-per-day': { type: 'number', describe: "Override the scenario's traffic (requests per day)" },
-  'duration-hours': { type: 'number', describe: 'Override the simulated duration (hours)' },
+  seed: { type: 'number', range: SEED_RULE, describe: "Random seed [default: the scenario's seed]" },
+  'requests-per-day': { type: 'number', range: { above: 0 }, describe: "Override the scenario's traffic (requests per day)" },
+  'duration-hours': { type: 'number', range: { above: 0 }, describe: 'Override the simulated duration (hours)' },
   only: { type: 'string', describe: 'Run only configurations whose name contains this text' },
-  replications: { type: 'number', describe: 'Seeds per configuration (noise estimate) [default: 1]' },
-  threads: { type: 'number', describe: 'Worker threads [default: one per core]' },
+  replications: { type: 'number', range: REPLICATIONS_RULE, describe: 'Seeds per configuration (noise estimate) [default: 1]' },
+  threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
   json: { type: 'boolean', default: false, describe: 'Print results JSON to stdout instead of the summary' },
   ledger: { type: 'boolean', default: false, describe: 'Also write every call of each configuration to ledger-<configuration>.csv' },
   live: { type: 'boolean', default: false, describe: 'Play the traffic in real time over HTTP (mock-llm unless --target) instead of simulating' },
   target: { type: 'string', describe: 'Live: OpenAI-compatible base URL with /v1 (key from env BENCH_API_KEY or OPENAI_API_KEY) [default: start mock-llm]' },
-  'time-scale': { type: 'number', default: 1, describe: 'Live: play k times faster (mock-llm latencies scaled alike)' },
-  duration: { type: 'string', describe: 'Live: play only this much wall time of the day, e.g. 90s, 10m, 1h (sets --duration-hours)' },
+  'time-scale': { type: 'number', range: TIME_SCALE_RULE, default: 1, describe: 'Live: play k times faster (mock-llm latencies scaled alike)' },
+  duration: { type: 'string', check: durationText, describe: 'Live: play only this much wall time of the day, e.g. 90s, 10m, 1h (sets --duration-hours)' },
   'compare-sim': { type: 'boolean', default: false, describe: 'Live: also simulate, and print simulated vs live per metric' },
+  trace: { type: 'string', describe: "Replay this trace file (CSV, Azure, BurstGPT, Mooncake, OTLP JSON, OpenAI log) instead of the scenario's traffic" },
+  'trace-format': { type: 'string', choices: TRACE_FORMATS, describe: 'Trace: its format [default: detected from the first line]' },
+  columns: { type: 'string', check: columnsText, describe: 'Trace (CSV): columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user' },
+  'trace-speed': { type: 'number', range: { above: 0 }, describe: 'Trace: play k times faster than logged (or use --requests-per-day) [default: 1]' },
   ...RUN_REDIS_FLAGS,
-} as const satisfies Record<string, Options>;
+} as const satisfies Record<string, FlagSpec>;
 
 interface RunArgs extends RunRedisArgs {
   scenario: string;
@@ -46,14 +53,27 @@ interface RunArgs extends RunRedisArgs {
   'time-scale': number;
   duration?: string;
   'compare-sim': boolean;
+  trace?: string;
+  'trace-format'?: TraceFormat;
+  columns?: string;
+  'trace-speed'?: number;
 }
 
-/** `90s`, `10m`, `1.5h` → seconds. */
-export function parseDurationS(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
-  if (m === null) throw new BenchError('USAGE', `--duration "${text}": expected a number with a unit, e.g. 90s, 10m, 1h`);
-  const v = Number(m[1]);
-  return m[2] === 'ms' ? v / 1000 : m[2] === 'm' ? v * 60 : m[2] === 'h' ? v * 3600 : v;
+/** The trace part of `bench run`'s flags, or undefined without --trace. */
+function traceSpec(args: RunArgs): TraceSpec | undefined {
+  if (args.trace === undefined) {
+    if (args['trace-format'] !== undefined || args.columns !== undefined || args['trace-speed'] !== undefined) {
+      throw new BenchError('USAGE', '--trace-format, --columns and --trace-speed need --trace <file>');
+    }
+    return undefined;
+  }
+  if (args.redis !== undefined) throw new BenchError('USAGE', '--trace with --redis is not supported yet: BullMQ workers draw their requests from the scenario');
+  return {
+    file: args.trace,
+    ...(args['trace-format'] !== undefined ? { format: args['trace-format'] } : {}),
+    ...(args.columns !== undefined ? { columns: args.columns } : {}),
+    ...(args['trace-speed'] !== undefined ? { speed: args['trace-speed'] } : {}),
+  };
 }
 
 /** Runs `bench run`; resolves with the exit code. */
@@ -66,6 +86,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     args.duration !== undefined ? (parseDurationS(args.duration) * args['time-scale']) / 3600 : args['duration-hours'];
   const apiKey = process.env.BENCH_API_KEY ?? process.env.OPENAI_API_KEY;
   const redis = redisRunOptions(args);
+  const trace = traceSpec(args);
   const live = args.live
     ? {
         timeScale: args['time-scale'],
@@ -78,7 +99,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const report = import('../report/index.ts');
   const interruption = watchInterrupts();
   try {
-    return await runAndReport(args, { durationHours, live, tty, report, signal: interruption.signal }, interruption);
+    return await runAndReport(args, { durationHours, live, trace, tty, report, signal: interruption.signal }, interruption);
   } finally {
     interruption.dispose();
   }
@@ -87,13 +108,14 @@ export async function runCommand(args: RunArgs): Promise<number> {
 interface RunPlan {
   durationHours: number | undefined;
   live: RunOptions['live'];
+  trace: RunOptions['trace'];
   tty: boolean;
   report: Promise<typeof import('../report/index.ts')>;
   signal: AbortSignal;
 }
 
 async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interruption): Promise<number> {
-  const { durationHours, live, tty } = plan;
+  const { durationHours, live, trace, tty } = plan;
   let bar: cliProgress.MultiBar | undefined;
   const bars = new Map<string, cliProgress.SingleBar>();
   const { results, outDir } = await runScenarioFile(args.scenario, {
@@ -103,6 +125,7 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
     ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
     ...(durationHours !== undefined ? { durationHours } : {}),
     ...(live !== undefined ? { live } : {}),
+    ...(trace !== undefined ? { trace } : {}),
     ...(args.ledger ? { ledger: true } : {}),
     ...(args.only !== undefined ? { only: args.only } : {}),
     ...(args.replications !== undefined ? { replications: args.replications } : {}),
@@ -147,6 +170,7 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
       ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
       ...(durationHours !== undefined ? { durationHours } : {}),
       ...(args.only !== undefined ? { only: args.only } : {}),
+      ...(trace !== undefined ? { trace } : {}),
     });
     fidelity = fidelityMarkdown(fidelityRows(sim.results, results));
     if (outDir !== null) writeFileSync(join(outDir, 'fidelity.md'), `${fidelity}\n`);
@@ -156,6 +180,7 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
     return 0;
   }
   const lines = [`\n${results.scenario.name}: ${results.scenario.description}`, '', summaryTable(results), '', ...summaryNotes(results)];
+  if (results.trace !== undefined) lines.push(results.trace.note);
   for (const c of results.configurations) {
     if (c.live === undefined) continue;
     if (c.live.queue !== undefined) lines.push(`${c.name}: BullMQ queue ${c.live.queue.name}, ${c.live.queue.retriedJobs} job(s) retried after a worker died`);

@@ -149,6 +149,18 @@ const resultsFileSchema = z.object({
   slo: sloTargets,
   configurations: z.array(configResult),
   missing: z.array(z.string()),
+  trace: z
+    .object({
+      file: z.string(),
+      format: z.string(),
+      requests: count,
+      badRows: count,
+      durationHours: num,
+      speed: num,
+      requestsPerDay: num,
+      note: z.string(),
+    })
+    .optional(),
 }) satisfies z.ZodType<ResultsFile>;
 
 /** Renders a zod issue path as `configurations[0].latencyMs.e2e.p95`. */

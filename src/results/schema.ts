@@ -235,4 +235,22 @@ export interface ResultsFile {
   configurations: ConfigResult[];
   /** Configurations of the sweep that did not finish (interrupted run), by name. */
   missing: string[];
+  /** The trace replayed instead of the scenario's traffic (`bench run --trace`). */
+  trace?: TraceRecord;
+}
+
+/** What a traced run replayed, and how its per-day figures were extrapolated. */
+export interface TraceRecord {
+  file: string;
+  format: string;
+  requests: number;
+  /** Bad rows skipped while reading. */
+  badRows: number;
+  /** Scenario hours the replay lasted (the trace's span at `speed`). */
+  durationHours: number;
+  /** Trace time per scenario time. */
+  speed: number;
+  requestsPerDay: number;
+  /** The sentence the summary prints. */
+  note: string;
 }

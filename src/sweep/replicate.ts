@@ -32,6 +32,7 @@ export async function simulateReplicated(
       ...(onProgress ? { onProgress: (done: number, total: number) => onProgress(r * total + done, reps * total) } : {}),
       ...(ledger !== undefined ? { ledgerSink: ledger.sink } : {}),
       ...(signal !== undefined ? { signal } : {}),
+      ...(prepared.replay !== undefined ? { replay: prepared.replay } : {}),
     };
     const result =
       prepared.live === undefined
