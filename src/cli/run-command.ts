@@ -2,10 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
 import { formatDuration } from '../report/numbers.ts';
-import { runScenarioFile, type RunOptions } from '../run.ts';
+import { runScenarioFile, type RunOptions } from '../sweep/run.ts';
 import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
 import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
 import { quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';

@@ -3,11 +3,11 @@
  * `bench run --live --redis <url>`, on this machine or another. Also the `--redis` flags of
  * `bench run` (described here once; `run` spreads them into its table).
  */
-import { BenchError } from '../errors.ts';
-import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE, DEFAULT_STALLED_INTERVAL_MS, RETIRE_SIGNAL } from '../scale/protocol.ts';
+import { BenchError } from '../core/errors.ts';
 import type { FlagSpec } from './flags.ts';
-import type { RedisRunOptions } from '../scale/queue-run.ts';
-import { startBenchWorker } from '../scale/worker.ts';
+import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE, DEFAULT_STALLED_INTERVAL_MS, RETIRE_SIGNAL } from '../live/protocol.ts';
+import type { RedisRunOptions } from '../live/queue-run.ts';
+import { startBenchWorker } from '../live/worker.ts';
 import { watchInterrupts } from './interrupt.ts';
 
 const lockFlags = {

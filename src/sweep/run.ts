@@ -1,10 +1,10 @@
 /** `bench run` as a function: prepare the scenario, sweep it, write results.json. */
 import { join, resolve } from 'node:path';
-import { computeFindings } from './report/findings.ts';
-import type { ResultsFile } from './results/schema.ts';
-import { writeJsonAtomic } from './results/write.ts';
-import { prepareScenario, type RunOverrides } from './sweep/prepare.ts';
-import { Sweep, type SweepOptions } from './sweep/sweep.ts';
+import { computeFindings } from '../report/findings.ts';
+import type { ResultsFile } from '../results/schema.ts';
+import { writeJsonAtomic } from '../results/write.ts';
+import { prepareScenario, type RunOverrides } from './prepare.ts';
+import { Sweep, type SweepOptions } from './sweep.ts';
 
 /** Options of a run. */
 export interface RunOptions extends RunOverrides {
