@@ -70,7 +70,7 @@ export class LatenessHistogram {
  * histogram they tell whether the mock kept up with a load test. They are the process's own: a
  * mock started inside a test process counts that process's work too.
  */
-export class ProcessHealth {
+class ProcessHealth {
   private since: EventLoopUtilization = performance.eventLoopUtilization();
   private readonly observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {

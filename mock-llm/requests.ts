@@ -70,7 +70,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: string, accepts?: (json
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     return invalidRequest(`The request body must be a JSON object, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}.`);
   }
-  if (accepts !== undefined && accepts(json as Record<string, unknown>)) return json as T;
+  if (accepts?.(json as Record<string, unknown>)) return json as T;
   const result = schema.safeParse(json);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

@@ -20,7 +20,7 @@ export {
   compression,
   streaming,
 } from './scenario/define.ts';
-export { constant, uniform, normal, exponential, lognormal } from './workload/distribution.ts';
+export { constant, uniform, normal, exponential, lognormal, empirical } from './workload/distribution.ts';
 export type { Dist } from './workload/distribution.ts';
 export type { ScenarioInput, Scenario } from './scenario/schema.ts';
 

@@ -8,6 +8,7 @@ import type { Catalog } from '../provider/catalog.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ChatCall, ChatResult, LlmClient } from '../llm/client.ts';
 import type { Ledger, LedgerRow } from '../metrics/ledger.ts';
+import type { JobOutcome } from '../metrics/recorder.ts';
 import { hashString, mix32, Rng } from '../core/random.ts';
 import type { RoutingStats } from '../results/schema.ts';
 import type { EmbeddingStep, LlmStep, Scenario, Step, Strategies, ToolStep } from '../scenario/schema.ts';
@@ -18,15 +19,6 @@ import { sample, sampleTokens } from '../workload/distribution.ts';
 import { PromptSpace } from '../workload/prompt-space.ts';
 import type { AgentRequest } from '../workload/requests.ts';
 import { Zipf } from '../workload/zipf.ts';
-
-/** How one agent run ended. */
-export interface JobOutcome {
-  ok: boolean;
-  correct: boolean;
-  /** When the first token of a streamed step reached the user (null: nothing streamed). */
-  firstTokenAtMs: number | null;
-  calls: number;
-}
 
 /** What an agent run needs. */
 export interface AgentContext {
@@ -163,7 +155,7 @@ export class Agent {
     const { clock, strategies, scenario } = this.ctx;
     const req = job.req;
     const comp = strategies.compression;
-    const ft = comp.fineTuned !== undefined && comp.fineTuned.steps.includes(step.name) ? comp.fineTuned : null;
+    const ft = comp.fineTuned?.steps.includes(step.name) ? comp.fineTuned : null;
     const systemTokens = ft !== null ? ft.systemPromptTokens : Math.round(step.systemPromptTokens * comp.systemPromptScale);
     let inputTokens = systemTokens + (step.includePrompt ? req.inputTokens : 0);
     for (const from of step.contextFrom) inputTokens += job.outputs.get(from) ?? 0;
@@ -529,7 +521,7 @@ class LlmCall implements RouteContext {
  * The step whose answer is the agent's answer when no step says `quality: true`: the last LLM
  * step (loops included) that does not opt out with `quality: false`.
  */
-export function lastLlmStep(steps: Step[]): string | null {
+function lastLlmStep(steps: Step[]): string | null {
   let last: string | null = null;
   for (const s of steps) {
     if (s.type === 'llm' && s.quality !== false) last = s.name;

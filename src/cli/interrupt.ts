@@ -5,16 +5,16 @@
  */
 
 /** The signals a command is stopped with. */
-export type StopSignal = 'SIGINT' | 'SIGTERM';
+type StopSignal = 'SIGINT' | 'SIGTERM';
 
 /** Exit code after a signal, as a shell reports a process killed by it. */
-export const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = Object.freeze({ SIGINT: 130, SIGTERM: 143 });
+const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = Object.freeze({ SIGINT: 130, SIGTERM: 143 });
 
 /** How long a command may spend saving its work after a signal before the process exits anyway (the whole tree must be gone within 2 s). */
-export const INTERRUPT_GRACE_MS = 1_500;
+const INTERRUPT_GRACE_MS = 1_500;
 
 /** The reason an interrupted command's AbortSignal carries. */
-export class InterruptedError extends Error {
+class InterruptedError extends Error {
   override name = 'InterruptedError';
   constructor(readonly signal: StopSignal) {
     super(`interrupted by ${signal}`);

@@ -6,7 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { BenchError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { type FlagSpec, unknownFlagMessage, yargsOptions } from './flags.ts';
-import { baselineCommand, BASELINE_FLAGS, gateCommand, GATE_FLAGS } from '../gate/command.ts';
+import { baselineCommand, BASELINE_FLAGS, gateCommand, GATE_FLAGS } from './gate-command.ts';
 import { mockCommand, MOCK_FLAGS } from './mock-command.ts';
 import { compareCommand, COMPARE_FLAGS, reportCommand, REPORT_FLAGS } from './report-commands.ts';
 import { probeCommand, PROBE_FLAGS } from './probe-command.ts';

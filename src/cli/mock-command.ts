@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 // from the modules themselves, not mock-llm/index.ts (which brings msw into the server's heap)
 import { MockConfigError } from '../../mock-llm/errors.ts';
 import { MOCK_DEFAULTS, type MockServerOptions } from '../../mock-llm/options.ts';
-import { startMockServer } from '../../mock-llm/server.ts';
+import { startMockServer, type MockServer } from '../../mock-llm/server.ts';
 import { BenchError } from '../core/errors.ts';
 import { watchInterrupts } from './interrupt.ts';
 import { type FlagSpec, SEED_RULE, TIME_SCALE_RULE } from './flags.ts';
@@ -29,7 +29,7 @@ export async function mockCommand(args: {
   'time-scale': number;
   'options-file'?: string;
 }): Promise<number> {
-  let server;
+  let server: MockServer;
   try {
     const apiKey = args['api-key'] ?? process.env.MOCK_API_KEY;
     const fromFile = args['options-file'] === undefined ? {} : (JSON.parse(readFileSync(args['options-file'], 'utf8')) as MockServerOptions);

@@ -1,7 +1,7 @@
 /** `bench probe <url>`: closed-loop capacity of an endpoint (max requests/s and latency at N connections). */
 import { readFileSync } from 'node:fs';
 import { BenchError } from '../core/errors.ts';
-import { type FlagSpec } from './flags.ts';
+import type { FlagSpec } from './flags.ts';
 import { probe, PROBE_DEFAULTS, probeTable } from '../live/probe.ts';
 
 /** Flags of `bench probe`. */

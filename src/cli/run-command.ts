@@ -6,7 +6,7 @@ import { BenchError } from '../core/errors.ts';
 import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
 import { formatDuration } from '../report/numbers.ts';
 import { runScenarioFile, type RunOptions } from '../sweep/run.ts';
-import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
+import type { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
 import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
 import { quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';

@@ -3,7 +3,7 @@ import { formatColumn, METRIC_COLUMNS, sloStatus } from '../report/columns.ts';
 import { findingsOf, TERMINAL_FINDINGS } from '../report/findings.ts';
 import { formatCount, formatDuration } from '../report/numbers.ts';
 import type { Finding, ResultsFile } from '../results/schema.ts';
-import { textTable } from './format.ts';
+import { textTable } from '../report/text-table.ts';
 
 /** The per-configuration summary table. */
 export function summaryTable(results: ResultsFile): string {

@@ -8,6 +8,7 @@ import type { FlagSpec } from './flags.ts';
 import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE, DEFAULT_STALLED_INTERVAL_MS, RETIRE_SIGNAL } from '../live/protocol.ts';
 import type { RedisRunOptions } from '../live/queue-run.ts';
 import { startBenchWorker } from '../live/worker.ts';
+import { prepareScenario } from '../sweep/prepare.ts';
 import { watchInterrupts } from './interrupt.ts';
 
 const lockFlags = {
@@ -91,6 +92,7 @@ export async function workerCommand(args: WorkerArgs): Promise<number> {
   try {
     const worker = await startBenchWorker({
       redisUrl: args.redis,
+      prepare: prepareScenario,
       queue,
       ...(args.run !== undefined ? { preloadRun: args.run } : {}),
       ...(apiKey ? { apiKey } : {}),

@@ -6,6 +6,7 @@
  */
 import type { WorkersSpec } from '../scenario/schema.ts';
 import type { Clock } from '../core/clock.ts';
+import { decideScale } from './autoscaler.ts';
 
 /** What the executor reports as it runs (the recorder listens). */
 export interface ExecutorObserver {
@@ -179,29 +180,22 @@ export class Executor {
     this.setServing(this.serving);
     const active = [...this.all].filter((w) => !w.retiring);
     const current = active.length;
-    let metric: number;
-    if (spec.metric === 'utilization') {
-      // busy share of the serving capacity over the interval, both time-weighted (a worker that
-      // became ready just before the tick must not count as idle for the whole interval)
-      const busyMs = this.busyIntegralMs - this.busyAtLastTick;
-      const servingMs = this.servingIntegralMs - this.servingAtLastTick;
-      metric = servingMs <= 0 ? 1 : busyMs / servingMs;
-      // a backlog means the pool is saturated whatever the busy share says
-      if (this.queueLength > 0) metric = Math.max(metric, (this.busy + this.queueLength) / Math.max(1, this.serving));
-    } else {
-      const jobs = spec.metric === 'jobsPerWorker' ? this.queueLength + this.busy : this.queueLength;
-      metric = jobs / Math.max(1, this.serving);
-    }
+    // busy share of the serving capacity over the interval, both time-weighted (a worker that
+    // became ready just before the tick must not count as idle for the whole interval)
+    const busyMs = this.busyIntegralMs - this.busyAtLastTick;
+    const servingMs = this.servingIntegralMs - this.servingAtLastTick;
     this.busyAtLastTick = this.busyIntegralMs;
     this.servingAtLastTick = this.servingIntegralMs;
-    const desired = Math.min(spec.max, Math.max(spec.min, Math.ceil(current * (metric / spec.target) - 1e-9)));
-    if (desired > current) {
-      const add = Math.min(spec.maxStep, desired - current);
-      for (let i = 0; i < add; i++) this.launch(false);
-      this.scaleEvents.push({ tMs: now, from: current, to: current + add });
+    const { delta } = decideScale(
+      { current, serving: this.serving, busy: this.busy, queued: this.queueLength, utilization: servingMs <= 0 ? 1 : busyMs / servingMs, sinceLastScaleMs: now - this.lastScaleMs },
+      spec,
+    );
+    if (delta > 0) {
+      for (let i = 0; i < delta; i++) this.launch(false);
+      this.scaleEvents.push({ tMs: now, from: current, to: current + delta });
       this.lastScaleMs = now;
-    } else if (desired < current && now - this.lastScaleMs >= spec.cooldownS * 1000) {
-      let remove = Math.min(spec.maxStep, current - desired);
+    } else if (delta < 0) {
+      let remove = -delta;
       this.scaleEvents.push({ tMs: now, from: current, to: current - remove });
       this.lastScaleMs = now;
       // idle workers go first, then cold ones, then busy ones drain (finish their job, then leave)

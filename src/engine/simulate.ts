@@ -4,9 +4,11 @@
  * into the configuration's results.
  */
 import type { Catalog } from '../provider/catalog.ts';
-import { Agent, type JobOutcome } from '../agent/agent.ts';
+import { Agent } from '../agent/agent.ts';
 import type { LlmClient } from '../llm/client.ts';
-import { SimLlmClient, type PromptCacheStats } from '../llm/sim-client.ts';
+import { SimLlmClient } from '../llm/sim-client.ts';
+import type { JobOutcome } from '../metrics/recorder.ts';
+import type { PromptCacheStats } from '../provider/prompt-cache.ts';
 import { Ledger, type LedgerSink } from '../metrics/ledger.ts';
 import { Recorder } from '../metrics/recorder.ts';
 import { Rng } from '../core/random.ts';
@@ -82,7 +84,7 @@ export interface RemoteContext {
 }
 
 /** The part of the executor a run uses (`Executor` has it). */
-export interface JobExecutor {
+interface JobExecutor {
   /** Takes a job at its arrival time. */
   submit(job: Job): void;
   /** Called once the last job has finished. */

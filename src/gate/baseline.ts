@@ -44,7 +44,7 @@ const gateRunSchema = z.object({
 }) satisfies z.ZodType<GateRun>;
 
 /** A results file as committed for the gate. */
-export type BaselineFile = ResultsFile & { gateRun: GateRun };
+type BaselineFile = ResultsFile & { gateRun: GateRun };
 
 /** Options of `writeBaseline`. */
 export interface BaselineOptions {
@@ -65,10 +65,10 @@ export interface BaselineOptions {
 }
 
 /** Interval of the time series kept in a baseline, seconds. */
-export const BASELINE_TIME_SERIES_INTERVAL_S = 3600;
+const BASELINE_TIME_SERIES_INTERVAL_S = 3600;
 
 /** Default path of a scenario's baseline. */
-export function defaultBaselinePath(scenarioName: string): string {
+function defaultBaselinePath(scenarioName: string): string {
   return join('results', 'baselines', `${scenarioName.replace(/[^\w.-]+/g, '_')}.json`);
 }
 
@@ -160,7 +160,7 @@ export function gateRunOf(results: ResultsFile, gateRun: GateRun | null): GateRu
  * summed, rates, depths, workers and utilization averaged, maxima kept. Coarser series are
  * returned unchanged.
  */
-export function coarsenTimeSeries(ts: TimeSeries, intervalS: number): TimeSeries {
+function coarsenTimeSeries(ts: TimeSeries, intervalS: number): TimeSeries {
   const factor = Math.round(intervalS / ts.intervalS);
   if (factor <= 1 || Math.abs(factor * ts.intervalS - intervalS) > 1e-9) return ts;
   const bins = Math.ceil(ts.tS.length / factor);

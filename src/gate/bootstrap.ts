@@ -6,7 +6,7 @@
 import type { Rng } from '../core/random.ts';
 
 /** A closed interval `[lo, hi]`. */
-export interface Interval {
+interface Interval {
   lo: number;
   hi: number;
 }

@@ -2,13 +2,13 @@
  * Renderings of a gate report: a console table, Markdown (a CI job summary or PR comment) and
  * JUnit XML (one testcase per configuration × metric). All three switch over the same verdicts.
  */
-import { textTable } from '../cli/format.ts';
+import { textTable } from '../report/text-table.ts';
 import { TERMINAL_FINDINGS } from '../report/findings.ts';
 import { formatMetric, formatPp, formatRelativeChange, METRIC_LABEL } from '../report/numbers.ts';
 import { describeAllowed, describeInterval, VERDICT_KINDS, type GateReport, type GateRow, type Verdict, type VerdictKind } from './gate.ts';
 
 /** Short label and symbol of each verdict. */
-export function verdictLabel(kind: VerdictKind): string {
+function verdictLabel(kind: VerdictKind): string {
   switch (kind) {
     case 'regressed':
       return '✗ regressed';
@@ -26,7 +26,7 @@ export function verdictLabel(kind: VerdictKind): string {
 }
 
 /** Whether a verdict fails the build. */
-export function verdictFails(verdict: Verdict): boolean {
+function verdictFails(verdict: Verdict): boolean {
   switch (verdict.kind) {
     case 'regressed':
       return true;
@@ -205,7 +205,7 @@ export function formatGateMarkdown(report: GateReport): string {
 }
 
 /** Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids. */
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text
     .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
     .replace(/&/g, '&amp;')

@@ -36,7 +36,7 @@ export interface GateOptions {
 }
 
 /** The point estimate of a change and, when both sides have replicates, its interval. */
-export interface ChangeEstimate {
+interface ChangeEstimate {
   /** mean(candidate) / mean(baseline) − 1. */
   relative: number;
   /** mean(candidate) − mean(baseline), in the metric's unit. */
@@ -67,7 +67,7 @@ export type VerdictKind = Verdict['kind'];
 export const VERDICT_KINDS: readonly VerdictKind[] = ['regressed', 'improved', 'within-noise', 'no-change', 'insufficient-data', 'incomparable'];
 
 /** The values one side contributed to a row: one per replicate (seed). */
-export interface Sample {
+interface Sample {
   values: number[];
   seeds: number[];
   mean: number;
@@ -85,7 +85,7 @@ export interface GateRow {
 }
 
 /** Facts about one side of the comparison. */
-export interface GateRunFacts {
+interface GateRunFacts {
   label: string;
   configHash: string;
   seed: number;
@@ -195,7 +195,7 @@ function facts(results: ResultsFile, label: string | undefined): GateRunFacts {
 }
 
 /** The values of `metric` in a configuration: every replicate's, or the main figures' when not replicated. */
-export function sampleOf(config: ConfigResult, metric: GateMetric): Sample {
+function sampleOf(config: ConfigResult, metric: GateMetric): Sample {
   const reps = config.replicates;
   const values = reps && reps.length > 0 ? reps.map((r) => r.metrics[metric]) : [headlineMetrics(config)[metric]];
   const seeds = reps && reps.length > 0 ? reps.map((r) => r.seed) : [config.seed];
@@ -218,7 +218,7 @@ function sameSeeds(a: Sample, b: Sample): boolean {
  * serves lower-is-better and higher-is-better metrics. With thresholds both relative and
  * absolute, a change must exceed both.
  */
-export function decide(
+function decide(
   baseline: Sample,
   candidate: Sample,
   gated: Pick<GatedMetric, 'metric' | 'direction' | 'threshold'>,
@@ -280,7 +280,7 @@ export function describeAllowed(threshold: Threshold, metric: GateMetric): strin
 }
 
 /** The relative change when the metric is judged relatively, else the absolute one (both when both). */
-export function describeChange(point: { relative: number; absolute: number }, metric: GateMetric): string {
+function describeChange(point: { relative: number; absolute: number }, metric: GateMetric): string {
   return `${signedPercent(point.relative)} (${signedAbsolute(point.absolute, metric)})`;
 }
 
@@ -317,7 +317,7 @@ function signedAbsolute(value: number, metric: GateMetric): string {
 }
 
 /** Throws BenchError('INCOMPARABLE') when no comparison of the two runs would mean anything. */
-export function checkComparable(candidate: ResultsFile, baseline: ResultsFile): void {
+function checkComparable(candidate: ResultsFile, baseline: ResultsFile): void {
   const fail = (reason: string): never => {
     throw new BenchError('INCOMPARABLE', `Cannot gate: ${reason}`);
   };

@@ -28,7 +28,7 @@ export interface RunGateOptions extends GateOptions {
 }
 
 /** Whether a gate target names a results file rather than a scenario. */
-export function isResultsPath(target: string): boolean {
+function isResultsPath(target: string): boolean {
   return target.toLowerCase().endsWith('.json');
 }
 

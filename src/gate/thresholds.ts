@@ -70,7 +70,7 @@ export interface GatedMetric {
 const METRICS = Object.keys(METRIC_DIRECTION) as GateMetric[];
 
 /** True when `name` is a headline metric the gate can check. */
-export function isGateMetric(name: string): name is GateMetric {
+function isGateMetric(name: string): name is GateMetric {
   return (METRICS as string[]).includes(name);
 }
 

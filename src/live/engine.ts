@@ -35,7 +35,7 @@ export interface LiveOptions {
 
 
 /** Send lag p99 above which the run warns that the load generator fell behind (scenario ms). */
-export const SEND_LAG_WARN_MS = 50;
+const SEND_LAG_WARN_MS = 50;
 
 /** Runs one configuration live and returns its results (with the send-lag distribution). */
 export async function runLiveConfiguration(

@@ -6,13 +6,14 @@
  * Worker-hours count each process from launch to exit, on the run's (scaled) timeline.
  */
 import type { ChildProcess } from 'node:child_process';
+import { decideScale } from '../engine/autoscaler.ts';
 import type { WorkersSpec } from '../scenario/schema.ts';
 import { spawnBenchChild } from './bench-child.ts';
 import { epochNowMs, RETIRE_SIGNAL } from './protocol.ts';
 
 
 /** How long a worker process may take to start and load its run (real ms). */
-export const WORKER_READY_TIMEOUT_MS = 90_000;
+const WORKER_READY_TIMEOUT_MS = 90_000;
 
 /** How the pool's children are started. */
 export interface PoolOptions {
@@ -53,8 +54,6 @@ export class WorkerPool {
   private lastScaleEpochMs = -Infinity;
   /** Workers that exited without being asked to. */
   crashes = 0;
-  /** Autoscaler decisions, scenario ms. */
-  readonly scaleEvents: Array<{ tMs: number; from: number; to: number }> = [];
   /** Reasons children died, for the run's warnings. */
   readonly problems: string[] = [];
 
@@ -98,28 +97,23 @@ export class WorkerPool {
   tick(load: QueueLoad): void {
     const spec = this.options.spec;
     if (this.stopped || spec.type !== 'autoscale') return;
-    const current = this.current;
-    const serving = Math.max(1, this.serving);
-    let metric: number;
-    if (spec.metric === 'utilization') {
-      metric = load.utilization;
-      if (load.waiting > 0) metric = Math.max(metric, (load.active + load.waiting) / serving);
-    } else if (spec.metric === 'queuePerWorker') {
-      metric = load.waiting / serving;
-    } else {
-      metric = (load.waiting + load.active) / serving;
-    }
-    const desired = Math.min(spec.max, Math.max(spec.min, Math.ceil(current * (metric / spec.target) - 1e-9)));
     const now = epochNowMs();
-    const tMs = (now - this.originEpochMs) * this.options.timeScale;
-    if (desired > current) {
-      const add = Math.min(spec.maxStep, desired - current);
-      for (let i = 0; i < add; i++) void this.launch().catch(() => undefined);
-      this.scaleEvents.push({ tMs, from: current, to: current + add });
+    const { delta } = decideScale(
+      {
+        current: this.current,
+        serving: this.serving,
+        busy: load.active,
+        queued: load.waiting,
+        utilization: load.utilization,
+        sinceLastScaleMs: (now - this.lastScaleEpochMs) * this.options.timeScale,
+      },
+      spec,
+    );
+    if (delta > 0) {
+      for (let i = 0; i < delta; i++) void this.launch().catch(() => undefined);
       this.lastScaleEpochMs = now;
-    } else if (desired < current && (now - this.lastScaleEpochMs) * this.options.timeScale >= spec.cooldownS * 1000) {
-      const remove = Math.min(spec.maxStep, current - desired);
-      this.scaleEvents.push({ tMs, from: current, to: current - remove });
+    } else if (delta < 0) {
+      const remove = -delta;
       this.lastScaleEpochMs = now;
       // the youngest go first (they are the likeliest still starting or idle); each drains its job
       const order = [...this.children].filter((c) => !c.retiring).sort((a, b) => b.launchedEpochMs - a.launchedEpochMs);
@@ -142,11 +136,6 @@ export class WorkerPool {
       });
     });
     await Promise.all(exits);
-  }
-
-  /** Process ids of the running workers (tests kill one). */
-  pids(): number[] {
-    return [...this.children].filter((c) => c.exitedEpochMs === null && c.proc.pid !== undefined).map((c) => c.proc.pid!);
   }
 
   private retire(c: Child): void {

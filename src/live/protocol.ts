@@ -3,7 +3,7 @@
  * per run), a job per request, and what a worker returns for it. Workers are generic: one
  * `bench worker` serves any run whose jobs reach its queue, loading each run's scenario once.
  */
-import type { JobOutcome } from '../agent/agent.ts';
+import type { JobOutcome } from '../metrics/recorder.ts';
 import { BenchError } from '../core/errors.ts';
 import type { LedgerRow } from '../metrics/ledger.ts';
 import type { CacheStats } from '../results/schema.ts';

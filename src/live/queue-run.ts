@@ -86,7 +86,7 @@ export class QueueRun {
   readonly failed: Promise<never>;
 
   private constructor(
-    private readonly options: RedisRunOptions,
+    options: RedisRunOptions,
     private readonly meta: RunMeta,
     private readonly config: Configuration,
   ) {

@@ -40,11 +40,6 @@ export class RealClock implements Clock {
     });
   }
 
-  /** The first error a spawned task threw, if any. */
-  get error(): unknown {
-    return this.failure;
-  }
-
   signal<T>(): Signal<T> {
     let resolve!: (v: T) => void;
     const wait = new Promise<T>((r) => (resolve = r));

@@ -15,7 +15,9 @@ import { Agent } from '../agent/agent.ts';
 import { HttpLlmClient } from '../llm/http-client.ts';
 import { Ledger, type LedgerRow } from '../metrics/ledger.ts';
 import type { CacheStats } from '../results/schema.ts';
-import { prepareScenario } from '../sweep/prepare.ts';
+import type { Catalog } from '../provider/catalog.ts';
+import type { Configuration } from '../scenario/configurations.ts';
+import type { Scenario } from '../scenario/schema.ts';
 import { RequestFactory } from '../workload/requests.ts';
 import { EpochClock } from './epoch-clock.ts';
 import {
@@ -31,9 +33,20 @@ import {
   type RunMeta,
 } from './protocol.ts';
 
+/**
+ * Loads a scenario file with a run's overrides exactly as `bench run` did (the CLI passes sweep's
+ * prepareScenario: src/live sits below src/sweep and does not import it).
+ */
+type PrepareRun = (
+  file: string,
+  overrides: { seed: number; requestsPerDay: number; durationHours: number },
+) => Promise<{ scenario: Scenario; catalog: Catalog; configurations: Configuration[] }>;
+
 /** Options of a worker. */
 export interface BenchWorkerOptions {
   redisUrl: string;
+  /** How to load a run's scenario. */
+  prepare: PrepareRun;
   /** @default DEFAULT_QUEUE */
   queue?: string;
   /** Job lock, real ms: a dead worker's job is re-queued this long after it died (plus a stalled interval). @default DEFAULT_LOCK_MS */
@@ -82,7 +95,7 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
   const load = (runId: string): Promise<LoadedRun> => {
     let p = runs.get(runId);
     if (p === undefined) {
-      p = loadRun(redis, queue, runId, options.apiKey);
+      p = loadRun(redis, queue, runId, options);
       runs.set(runId, p);
       p.catch(() => runs.delete(runId));
       if (runs.size > MAX_RUNS) {
@@ -143,7 +156,8 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
 }
 
 /** Loads a run's scenario and builds its agent. */
-async function loadRun(redis: Redis, queue: string, runId: string, apiKey: string | undefined): Promise<LoadedRun> {
+async function loadRun(redis: Redis, queue: string, runId: string, options: BenchWorkerOptions): Promise<LoadedRun> {
+  const apiKey = options.apiKey;
   const text = await redis.get(runMetaKey(queue, runId));
   if (text === null) throw new Error(`run ${runId}: no metadata at ${runMetaKey(queue, runId)} (the run ended, or uses another Redis or queue)`);
   const meta = JSON.parse(text) as RunMeta;
@@ -153,7 +167,7 @@ async function loadRun(redis: Redis, queue: string, runId: string, apiKey: strin
   if (sha !== meta.scenarioSha256) {
     throw new Error(`run ${runId}: ${file} differs from the run's scenario file (sha256 ${sha.slice(0, 12)} ≠ ${meta.scenarioSha256.slice(0, 12)}); check out the same version`);
   }
-  const prepared = await prepareScenario(file, { seed: meta.seed, requestsPerDay: meta.requestsPerDay, durationHours: meta.durationHours });
+  const prepared = await options.prepare(file, { seed: meta.seed, requestsPerDay: meta.requestsPerDay, durationHours: meta.durationHours });
   const config = prepared.configurations.find((c) => c.name === meta.configuration);
   if (config === undefined) throw new Error(`run ${runId}: ${file} has no configuration "${meta.configuration}"`);
   const clock = new EpochClock(0, meta.timeScale);

@@ -6,6 +6,7 @@
 import { getModel, type Catalog, type ModelSpec } from '../provider/catalog.ts';
 import { sampleDecodeMs, sampleTtftMs } from '../provider/latency.ts';
 import { callCostUsd } from '../provider/pricing.ts';
+import type { PromptCacheStats } from '../provider/prompt-cache.ts';
 import { judge } from '../provider/quality.ts';
 import { hashString, mix32, Rng } from '../core/random.ts';
 import type { Clock, Signal } from '../core/clock.ts';
@@ -28,14 +29,6 @@ function blockAt(call: ChatCall, intoUser: number): number | undefined {
 
 /** Providers cache prompt prefixes in steps of this many tokens past the minimum. */
 const PROMPT_CACHE_STEP_TOKENS = 128;
-
-/** Provider prompt-cache accounting, per model. */
-export interface PromptCacheStats {
-  lookups: number;
-  hits: number;
-  cachedTokens: number;
-  savedUsd: number;
-}
 
 /** A call waiting for a server slot: woken with true when it gets one, false when it gave up first. */
 interface SlotWaiter {

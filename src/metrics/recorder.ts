@@ -3,8 +3,7 @@
  * configuration's run into its `ConfigResult` (percentiles, series, costs, quality, SLOs).
  */
 import { findModel, type Catalog } from '../provider/catalog.ts';
-import type { JobOutcome } from '../agent/agent.ts';
-import type { PromptCacheStats } from '../llm/sim-client.ts';
+import type { PromptCacheStats } from '../provider/prompt-cache.ts';
 import type { CacheStats, ConfigResult, RoutingStats, SloResult, StepStats, UsageTotals } from '../results/schema.ts';
 import type { Configuration } from '../scenario/configurations.ts';
 import type { Scenario, SloSpec, WorkersSpec } from '../scenario/schema.ts';
@@ -14,7 +13,16 @@ import { emptyUsage, type Ledger, type LedgerRow } from './ledger.ts';
 import { IntervalCounter, Level } from './timeline.ts';
 
 /** Width of one time-series interval. */
-export const SERIES_INTERVAL_S = 60;
+const SERIES_INTERVAL_S = 60;
+
+/** How one agent run ended (what the recorder counts per job). */
+export interface JobOutcome {
+  ok: boolean;
+  correct: boolean;
+  /** When the first token of a streamed step reached the user (null: nothing streamed). */
+  firstTokenAtMs: number | null;
+  calls: number;
+}
 
 /** What the recorder needs to know up front. */
 export interface RecorderOptions {

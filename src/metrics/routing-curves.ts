@@ -11,7 +11,7 @@ import type { ConfigResult, ResultsFile } from '../results/schema.ts';
 import type { RoutingSpec } from '../scenario/schema.ts';
 
 /** One point of a routing curve. */
-export interface RoutingPoint {
+interface RoutingPoint {
   config: string;
   label: string;
   strongCallShare: number;

@@ -9,6 +9,14 @@ import type { PromptCachingSpec } from './catalog.ts';
 const PREFIX_STEP_TOKENS = 128;
 const MAX_ENTRIES = 200_000;
 
+/** Provider prompt-cache accounting, per model. */
+export interface PromptCacheStats {
+  lookups: number;
+  hits: number;
+  cachedTokens: number;
+  savedUsd: number;
+}
+
 /** Prefix hashes of recent prompts of one model, with their expiry. */
 export class PromptCache {
   private readonly expiries = new Map<number, number>();

@@ -14,7 +14,7 @@ export function varyingAxes(configs: readonly ConfigResult[]): string[] {
 }
 
 /** One axis value as a label: a bare number reads with its axis name (`16 workers`), else the value. */
-export function axisValueLabel(axis: string, value: string | undefined): string {
+function axisValueLabel(axis: string, value: string | undefined): string {
   if (value === undefined) return `no ${axis}`;
   return /^\d+(\.\d+)?$/.test(value) ? `${value} ${axis}` : value;
 }
@@ -26,7 +26,7 @@ export function axisValueText(axis: string, value: string | undefined): string {
 }
 
 /** A configuration's short label: the values of the axes that vary, joined by ` · ` (its name when none vary). */
-export function shortLabel(config: ConfigResult, axes: readonly string[]): string {
+function shortLabel(config: ConfigResult, axes: readonly string[]): string {
   if (axes.length === 0) return config.name;
   return axes.map((k) => axisValueLabel(k, config.axes[k])).join(' · ');
 }
@@ -90,7 +90,7 @@ function compressionText(c: Json): string | null {
 }
 
 /** The concrete setting behind a value, in words; null when the scenario has no description for it. */
-export function describeSetting(setting: unknown): string | null {
+function describeSetting(setting: unknown): string | null {
   if (typeof setting === 'boolean') return setting ? 'on' : 'off';
   if (Array.isArray(setting)) return setting.length === 0 ? 'no cache' : setting.every(isObject) ? setting.map((c) => cacheText(c as Json)).join(' + ') : null;
   if (!isObject(setting)) return null;

@@ -57,7 +57,7 @@ function bandHeight(configs: number): number {
 }
 
 /** Latency percentiles per configuration, one panel per latency kind. */
-export function latencyPercentilesChart(configs: readonly ConfigResult[]): ChartDef {
+function latencyPercentilesChart(configs: readonly ConfigResult[]): ChartDef {
   const values = configs.flatMap((c) =>
     LATENCY_KINDS.flatMap(([key, label]) =>
       PERCENTILES.map((p) => ({ config: c.name, kind: label, percentile: p, ms: c.latencyMs[key][p] })),
@@ -93,7 +93,7 @@ export function latencyPercentilesChart(configs: readonly ConfigResult[]): Chart
 }
 
 /** Empirical CDFs of the three latencies, one line per configuration. */
-export function latencyCdfChart(configs: readonly ConfigResult[]): ChartDef {
+function latencyCdfChart(configs: readonly ConfigResult[]): ChartDef {
   const values = configs.flatMap((c) =>
     LATENCY_KINDS.flatMap(([key, label]) => c.cdf[key].map(([ms, fraction]) => ({ config: c.name, kind: label, ms, fraction }))),
   );
@@ -130,7 +130,7 @@ export function round(value: number, decimals: number): number {
 }
 
 /** Time-series rows of every configuration, hours since the start of the simulated day. */
-export function timeSeriesRows(configs: readonly ConfigResult[]): Array<Record<string, string | number>> {
+function timeSeriesRows(configs: readonly ConfigResult[]): Array<Record<string, string | number>> {
   return configs.flatMap((c) => {
     const ts = c.timeSeries;
     // Rounded: a day of minutes for dozens of configurations is megabytes of digits otherwise.
@@ -151,7 +151,7 @@ export function configSelect(names: readonly string[]): VlSpec {
 }
 
 /** Requests/s in and out, queue depth and workers over the simulated day, for a chosen configuration. */
-export function timeSeriesChart(configs: readonly ConfigResult[]): ChartDef {
+function timeSeriesChart(configs: readonly ConfigResult[]): ChartDef {
   const withData = configs.filter((c) => c.timeSeries.tS.length > 0);
   if (withData.length === 0) {
     return { id: 'time-series', title: 'Over the day', description: '', spec: null, note: 'No time series in this run.' };
@@ -237,17 +237,17 @@ function costChart(configs: readonly ConfigResult[], by: 'byModel' | 'byStep'): 
 }
 
 /** Cost per day stacked by model. */
-export function costByModelChart(configs: readonly ConfigResult[]): ChartDef {
+function costByModelChart(configs: readonly ConfigResult[]): ChartDef {
   return costChart(configs, 'byModel');
 }
 
 /** Cost per day stacked by workflow step. */
-export function costByStepChart(configs: readonly ConfigResult[]): ChartDef {
+function costByStepChart(configs: readonly ConfigResult[]): ChartDef {
   return costChart(configs, 'byStep');
 }
 
 /** Hit rate, false-hit share and stale rate of every cache of every configuration. */
-export function cacheChart(configs: readonly ConfigResult[]): ChartDef {
+function cacheChart(configs: readonly ConfigResult[]): ChartDef {
   const values = configs.flatMap((c) =>
     Object.entries(c.caches).flatMap(([name, cache]) => {
       const row = { config: c.name, cache: name, kind: cache.kind, step: cache.step };
@@ -290,7 +290,7 @@ export function cacheChart(configs: readonly ConfigResult[]): ChartDef {
 }
 
 /** Share of routed calls per model, and strong-call share and escalation rate, per configuration. */
-export function routingChart(configs: readonly ConfigResult[]): ChartDef {
+function routingChart(configs: readonly ConfigResult[]): ChartDef {
   const routed = configs.filter((c) => c.routing !== null);
   const base = { id: 'routing', title: 'Routing', description: 'Left: share of routed calls each model served. Right: share of requests sent to the strong model, and (cascades) share escalated.' };
   if (routed.length === 0) return { ...base, spec: null, note: 'No routing in this run: every configuration calls one fixed model per step.' };
@@ -396,7 +396,7 @@ function sloRule(axis: 'x' | 'y', value: number, label: string): VlSpec {
 const MAX_FRONTIER_LABELS = 6;
 
 /** Cost against quality and against e2e p95 for every configuration, SLO lines and the Pareto set marked. */
-export function frontierChart(results: ResultsFile): ChartDef {
+function frontierChart(results: ResultsFile): ChartDef {
   const configs = results.configurations;
   const values = frontierRows(configs);
   const slo = results.slo;
@@ -463,7 +463,7 @@ export function frontierChart(results: ResultsFile): ChartDef {
 }
 
 /** For cascade and router sweeps: quality against the share of requests sent to the strong model. */
-export function qualityVsStrongChart(configs: readonly ConfigResult[]): ChartDef {
+function qualityVsStrongChart(configs: readonly ConfigResult[]): ChartDef {
   const routed = configs.filter((c) => c.routing !== null);
   const base = {
     id: 'quality-vs-strong',

@@ -5,7 +5,7 @@ import type { ChartDef, VlSpec } from './charts.ts';
 import type { ConfigMatch } from './compare.ts';
 
 /** Labels of the two runs in legends. */
-export const RUN_LABELS = ['a', 'b'] as const;
+const RUN_LABELS = ['a', 'b'] as const;
 const RUN_COLORS = ['#4c78a8', '#f58518'];
 const runColor = { field: 'run', type: 'nominal', title: 'run', scale: { domain: [...RUN_LABELS], range: RUN_COLORS } };
 
@@ -14,7 +14,7 @@ function pairs(match: ConfigMatch): Array<[string, ConfigResult, ConfigResult]> 
 }
 
 /** Latency percentiles of a and b as dots on one line per configuration. */
-export function compareLatencyChart(match: ConfigMatch): ChartDef {
+function compareLatencyChart(match: ConfigMatch): ChartDef {
   const values = pairs(match).flatMap(([name, a, b]) =>
     ([a, b] as const).flatMap((c, i) =>
       LATENCY_KINDS.flatMap(([key, label]) =>
@@ -54,7 +54,7 @@ export function compareLatencyChart(match: ConfigMatch): ChartDef {
 }
 
 /** CDFs of a and b overlaid for a chosen configuration. */
-export function compareCdfChart(match: ConfigMatch): ChartDef {
+function compareCdfChart(match: ConfigMatch): ChartDef {
   const values = pairs(match).flatMap(([name, a, b]) =>
     ([a, b] as const).flatMap((c, i) =>
       LATENCY_KINDS.flatMap(([key, label]) => c.cdf[key].map(([ms, fraction]) => ({ config: name, run: RUN_LABELS[i], kind: label, ms, fraction }))),
@@ -86,7 +86,7 @@ export function compareCdfChart(match: ConfigMatch): ChartDef {
 }
 
 /** Cost per day of a and b side by side, stacked by model. */
-export function compareCostChart(match: ConfigMatch): ChartDef {
+function compareCostChart(match: ConfigMatch): ChartDef {
   const values = pairs(match).flatMap(([name, a, b]) =>
     ([a, b] as const).flatMap((c, i) => {
       // cost tables in results.json are already per day
@@ -121,7 +121,7 @@ export function compareCostChart(match: ConfigMatch): ChartDef {
 }
 
 /** Cost against quality and against p95 for both runs, each configuration's move drawn as a line. */
-export function compareFrontierChart(match: ConfigMatch): ChartDef {
+function compareFrontierChart(match: ConfigMatch): ChartDef {
   const names = new Set(match.matched.map((m) => m.name));
   const rowsA = frontierRows(match.matched.map((m) => m.a), 'a');
   const rowsB = frontierRows(match.matched.map((m) => m.b), 'b');
@@ -171,7 +171,7 @@ export function compareFrontierChart(match: ConfigMatch): ChartDef {
 }
 
 /** Arrival rate, queue depth and workers over the day, a against b, for a chosen configuration. */
-export function compareTimeSeriesChart(match: ConfigMatch): ChartDef {
+function compareTimeSeriesChart(match: ConfigMatch): ChartDef {
   const values = pairs(match).flatMap(([name, a, b]) =>
     ([a, b] as const).flatMap((c, i) =>
       c.timeSeries.tS.map((t, k) => ({

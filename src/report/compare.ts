@@ -14,7 +14,7 @@ import { formatCount, formatMetric, formatMetricDelta, formatRelativeChange, for
 export type DeltaDirection = 'better' | 'worse' | 'same';
 
 /** Scored metrics: outcomes only; offered load (peak req/s) is an input and is shown under "what changed". */
-export const COMPARED_METRICS = (Object.keys(METRIC_DIRECTION) as Array<keyof HeadlineMetrics>).filter((m) => m !== 'peakRps');
+const COMPARED_METRICS = (Object.keys(METRIC_DIRECTION) as Array<keyof HeadlineMetrics>).filter((m) => m !== 'peakRps');
 
 /** One metric of one configuration, run a against run b. */
 export interface CompareRow {

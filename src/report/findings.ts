@@ -17,7 +17,7 @@ type Check = SloResult['checks'][number];
 export const TERMINAL_FINDINGS = 7;
 
 /** The headline metric an SLO check is about (checks carry labels like "e2e p95 (ms)"), or null. */
-export function checkMetric(metric: string): keyof HeadlineMetrics | null {
+function checkMetric(metric: string): keyof HeadlineMetrics | null {
   if (/^(e2eP95Ms|e2e p95)/i.test(metric)) return 'e2eP95Ms';
   if (/^(ttftP95Ms|ttft p95)/i.test(metric)) return 'ttftP95Ms';
   if (/^quality/i.test(metric)) return 'quality';
@@ -29,7 +29,7 @@ export function checkMetric(metric: string): keyof HeadlineMetrics | null {
 const LABEL: Record<string, string> = { e2eP95Ms: 'e2e p95', ttftP95Ms: 'TTFT p95', quality: 'quality', costPerDayUsd: 'cost/day', errorRate: 'error rate' };
 
 /** "e2e p95 by 6.96 s (16 s against a target of 9 s)": one unit for the three figures. */
-export function missText(check: Check): string {
+function missText(check: Check): string {
   const key = checkMetric(check.metric);
   const label = key ? LABEL[key] : check.metric.replace(/\s*\([^)]*\)$/, '');
   const gap = Math.abs(check.observed - check.target);

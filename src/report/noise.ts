@@ -13,10 +13,10 @@ const Z95 = 1.959964;
  * With one replication, configurations of one run share their requests (same seed: common random
  * numbers), so a cost difference is not sampling noise; below 1% it is still too small to act on.
  */
-export const MIN_COST_CHANGE_SHARE = 0.01;
+const MIN_COST_CHANGE_SHARE = 0.01;
 
 /** The value at cumulative fraction `q` of a CDF, interpolated between its points. */
-export function cdfQuantile(points: CdfPoints, q: number): number {
+function cdfQuantile(points: CdfPoints, q: number): number {
   if (points.length === 0) return Number.NaN;
   if (q <= points[0][1]) return points[0][0];
   for (let i = 1; i < points.length; i++) {
@@ -33,14 +33,14 @@ export function cdfQuantile(points: CdfPoints, q: number): number {
  * Half-width of the 95% interval of a percentile from one sample of n (distribution-free: the ranks
  * n·p ± z·√(n·p·(1−p)) read off the CDF). Infinite when the CDF has no points to read.
  */
-export function percentileHalfWidth(points: CdfPoints, n: number, p: number): number {
+function percentileHalfWidth(points: CdfPoints, n: number, p: number): number {
   if (points.length === 0 || n <= 0) return Number.POSITIVE_INFINITY;
   const d = Z95 * Math.sqrt((p * (1 - p)) / n);
   return (cdfQuantile(points, Math.min(1, p + d)) - cdfQuantile(points, Math.max(0, p - d))) / 2;
 }
 
 /** Half-width of the 95% interval of a proportion p measured over n. */
-export function proportionHalfWidth(p: number, n: number): number {
+function proportionHalfWidth(p: number, n: number): number {
   return n <= 0 ? Number.POSITIVE_INFINITY : Z95 * Math.sqrt((p * (1 - p)) / n);
 }
 

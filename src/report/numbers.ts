@@ -6,7 +6,7 @@
 import type { HeadlineMetrics } from '../results/schema.ts';
 
 /** What a reader sees instead of a value that is missing or not a finite number. */
-export const NO_VALUE = '—';
+const NO_VALUE = '—';
 /** The minus sign used for signed figures (a real minus, not a hyphen). */
 const MINUS = '−';
 
@@ -39,7 +39,7 @@ export type DurationUnit = 'ms' | 's' | 'min' | 'h';
 const MS_PER: Readonly<Record<DurationUnit, number>> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
 
 /** The unit that reads best for a duration: ms below 10 s, s below 2 min, min below 2 h, else h. */
-export function durationUnit(ms: number): DurationUnit {
+function durationUnit(ms: number): DurationUnit {
   const abs = Math.abs(ms);
   if (!Number.isFinite(abs) || abs < 10_000) return 'ms';
   if (abs < 120_000) return 's';

@@ -224,12 +224,10 @@ const machineFactsSchema = z.object({
 /** Facts about where the run happened, so two runs can be judged comparable. */
 export type MachineFacts = z.infer<typeof machineFactsSchema>;
 
-const findingKindSchema = z.enum(['headline', 'slo-gap', 'choice', 'top-step', 'hint', 'interrupted', 'empty']);
 /** What a finding is about. */
-export type FindingKind = z.infer<typeof findingKindSchema>;
-const findingSeveritySchema = z.enum(['critical', 'warning', 'recommendation', 'info']);
+const findingKindSchema = z.enum(['headline', 'slo-gap', 'choice', 'top-step', 'hint', 'interrupted', 'empty']);
 /** How much a finding asks of the reader: act now, a recommendation, or context. */
-export type FindingSeverity = z.infer<typeof findingSeveritySchema>;
+const findingSeveritySchema = z.enum(['critical', 'warning', 'recommendation', 'info']);
 
 const findingSchema = z.object({
   /** Stable within a run (e.g. `headline`, `choice:workers`), so compare and gate can match findings. */
@@ -248,6 +246,7 @@ const findingSchema = z.object({
 /** One finding of a run, in words and in the figures and configurations it rests on. */
 export type Finding = z.infer<typeof findingSchema>;
 
+/** What a traced run replayed, and how its per-day figures were extrapolated. */
 const traceRecordSchema = z.object({
   file: z.string(),
   format: z.string(),
@@ -262,8 +261,6 @@ const traceRecordSchema = z.object({
   /** The sentence the summary prints. */
   note: z.string(),
 });
-/** What a traced run replayed, and how its per-day figures were extrapolated. */
-export type TraceRecord = z.infer<typeof traceRecordSchema>;
 
 /** The shape of a whole results.json (cross-field rules are checked in read.ts). */
 export const resultsFileSchema = z.object({

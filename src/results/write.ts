@@ -5,14 +5,14 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PreparedScenario } from '../sweep/prepare.ts';
-import { replayNote } from '../trace/replay.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { replayNote, type TraceReplay } from '../trace/replay.ts';
 import { RESULTS_KIND, RESULTS_SCHEMA_VERSION, type ConfigResult, type MachineFacts, type ResultsFile } from './schema.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The harness's version and git commit (null outside a git checkout). */
-export function codeVersion(): ResultsFile['code'] {
+function codeVersion(): ResultsFile['code'] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   let gitCommit: string | null = null;
   try {
@@ -36,8 +36,18 @@ export function machineFacts(): MachineFacts {
   };
 }
 
+/** What a results file says about the run (sweep's PreparedScenario has all of it). */
+export interface RunFacts {
+  file: string;
+  scenario: Scenario;
+  seed: number;
+  replications: number;
+  configurations: ReadonlyArray<{ name: string }>;
+  replay?: TraceReplay;
+}
+
 /** A results file for a prepared scenario and the configurations finished so far. */
-export function buildResultsFile(prepared: PreparedScenario, configurations: ConfigResult[], mode: ResultsFile['mode'] = 'sim'): ResultsFile {
+export function buildResultsFile(prepared: RunFacts, configurations: ConfigResult[], mode: ResultsFile['mode'] = 'sim'): ResultsFile {
   const config = JSON.parse(JSON.stringify(prepared.scenario)) as unknown;
   const done = new Set(configurations.map((c) => c.name));
   return {
@@ -63,7 +73,7 @@ export function buildResultsFile(prepared: PreparedScenario, configurations: Con
   };
 }
 
-function traceRecord(r: NonNullable<PreparedScenario['replay']>): NonNullable<ResultsFile['trace']> {
+function traceRecord(r: TraceReplay): NonNullable<ResultsFile['trace']> {
   return {
     file: r.trace.file,
     format: r.trace.format,

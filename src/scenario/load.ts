@@ -92,7 +92,7 @@ interface SchemaDef {
 const defOf = (schema: z.ZodType): SchemaDef => (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
 
 /** Field names the schema allows for the object at `path` of `input` (unions resolved by the input). */
-export function knownFieldsAt(schema: z.ZodType, input: unknown, path: ReadonlyArray<PropertyKey>): string[] {
+function knownFieldsAt(schema: z.ZodType, input: unknown, path: ReadonlyArray<PropertyKey>): string[] {
   const def = defOf(schema);
   const at = (s: z.ZodType, rest: ReadonlyArray<PropertyKey>, value: unknown) => knownFieldsAt(s, value, rest);
   const child = typeof input === 'object' && input !== null && Object.hasOwn(input, path[0] as PropertyKey) ? (input as Record<PropertyKey, unknown>)[path[0] as PropertyKey] : undefined;
@@ -134,7 +134,7 @@ export function knownFieldsAt(schema: z.ZodType, input: unknown, path: ReadonlyA
 }
 
 /** `workflow[2].rag.topK` from zod's path array. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
@@ -144,7 +144,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Every step of a workflow, loops flattened, with its path in the scenario. */
-export function flattenSteps(steps: Step[], prefix = 'workflow'): Array<{ step: Step; path: string }> {
+function flattenSteps(steps: Step[], prefix = 'workflow'): Array<{ step: Step; path: string }> {
   const out: Array<{ step: Step; path: string }> = [];
   steps.forEach((step, i) => {
     const path = `${prefix}[${i}]`;
@@ -155,7 +155,7 @@ export function flattenSteps(steps: Step[], prefix = 'workflow'): Array<{ step: 
 }
 
 /** How far from 1 the task kinds' shares may sum (floating-point slack, not a silent renormalisation). */
-export const SHARE_SUM_TOLERANCE = 1e-6;
+const SHARE_SUM_TOLERANCE = 1e-6;
 
 function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
   const steps = flattenSteps(s.workflow);

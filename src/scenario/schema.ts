@@ -9,7 +9,7 @@ const share = z.number().min(0).max(1);
 const nonNegative = z.number().min(0);
 
 /** A distribution: a bare number (constant) or one of the named shapes in distribution.ts. */
-export const DistSchema = z.union([
+const DistSchema = z.union([
   nonNegative,
   z.object({ dist: z.literal('constant'), value: nonNegative }).strict(),
   z.object({ dist: z.literal('uniform'), min: nonNegative, max: nonNegative }).strict(),
@@ -91,7 +91,7 @@ export const TrafficSchema = z
 
 // ---------------------------------------------------------------- request mix
 
-export const TaskKindSchema = z
+const TaskKindSchema = z
   .object({
     name: z.string().min(1),
     /** Share of requests of this kind; the kinds' shares sum to 1. */
@@ -193,7 +193,7 @@ type StepOutput =
   | z.output<typeof ToolStepSchema>
   | { type: 'loop'; name: string; repeatProbability: number; maxIterations: number; steps: StepOutput[] };
 
-export const StepSchema: z.ZodType<StepOutput, StepInput> = z.lazy(() =>
+const StepSchema: z.ZodType<StepOutput, StepInput> = z.lazy(() =>
   z.discriminatedUnion('type', [
     LlmStepSchema,
     EmbeddingStepSchema,
@@ -329,7 +329,7 @@ export const CompressionSchema = z
   })
   .strict();
 
-export const StrategiesSchema = z
+const StrategiesSchema = z
   .object({
     routing: RoutingSchema.default({ type: 'single', model: 'gpt-4o' }),
     workers: WorkersSchema.default({ type: 'fixed', workers: 16, costPerHourUsd: 0 }),
@@ -355,7 +355,7 @@ const SweepSchema = z
   })
   .strict();
 
-export const SloSchema = z
+const SloSchema = z
   .object({
     e2eP95Ms: positive.optional(),
     ttftP95Ms: positive.optional(),
@@ -415,7 +415,6 @@ export type StepInputSpec = StepInput;
 export type LlmStep = z.output<typeof LlmStepSchema>;
 export type EmbeddingStep = z.output<typeof EmbeddingStepSchema>;
 export type ToolStep = z.output<typeof ToolStepSchema>;
-export type LoopStep = Extract<StepOutput, { type: 'loop' }>;
 export type TaskKind = z.output<typeof TaskKindSchema>;
 export type RoutingSpec = z.output<typeof RoutingSchema>;
 export type RoutingInput = z.input<typeof RoutingSchema>;
@@ -423,10 +422,8 @@ export type CacheSpec = z.output<typeof CacheSchema>;
 export type CacheInput = z.input<typeof CacheSchema>;
 export type WorkersSpec = z.output<typeof WorkersSchema>;
 export type WorkersInput = z.input<typeof WorkersSchema>;
-export type StreamingSpec = z.output<typeof StreamingSchema>;
 export type CompressionSpec = z.output<typeof CompressionSchema>;
 export type CompressionInput = z.input<typeof CompressionSchema>;
 export type Strategies = z.output<typeof StrategiesSchema>;
 export type SloSpec = z.output<typeof SloSchema>;
 export type FaultsSpec = z.output<typeof FaultsSchema>;
-export type GateSpec = z.output<typeof GateSchema>;

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../core/clock.ts';
 import type { ChatResult } from '../llm/client.ts';
-import { Rng } from '../core/random.ts';
+import type { Rng } from '../core/random.ts';
 import type { RoutingSpec } from '../scenario/schema.ts';
 
 /** What a router needs from the step it routes. */
@@ -20,7 +20,7 @@ export interface RouteContext {
 }
 
 /** The routed answer and how it was reached. */
-export interface RouteResult {
+interface RouteResult {
   /** The call whose answer is used (failed when every attempt failed). */
   answer: ChatResult;
   /** Whether the strong model (or an escalation) produced the answer. */
@@ -46,7 +46,7 @@ export interface Router {
 }
 
 /** Short label of a routing spec, e.g. `cascade(gpt-4o-mini→gpt-4o @0.7)`. */
-export function routingLabel(spec: RoutingSpec): string {
+function routingLabel(spec: RoutingSpec): string {
   switch (spec.type) {
     case 'single':
       return `single(${spec.model})`;

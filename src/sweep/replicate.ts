@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { csvLedger } from '../metrics/ledger-file.ts';
 
 /** A configuration name as a file name. */
-export function fileSafe(name: string): string {
+function fileSafe(name: string): string {
   return name.replace(/[^\w.@=-]+/g, '_');
 }
 

@@ -22,7 +22,7 @@ export interface RunOptions extends RunOverrides {
 }
 
 /** Default output folder of a run. */
-export function defaultOutDir(scenarioName: string, now = new Date()): string {
+function defaultOutDir(scenarioName: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\..+$/, '');
   return join('results', scenarioName.replace(/[^\w.-]+/g, '_'), stamp);
 }

@@ -19,7 +19,7 @@ export interface ColumnMap {
 }
 
 /** Column presets of the public traces. */
-export const CSV_PRESETS = {
+const CSV_PRESETS = {
   /** Azure LLM inference traces 2023 and 2024 (AzurePublicDataset): absolute date-times, UTC. */
   azure: { timestamp: 'TIMESTAMP', timestampUnit: 'datetime', input: 'ContextTokens', output: 'GeneratedTokens' },
   /** BurstGPT (HPMLL/BurstGPT): seconds since the trace's start; later releases add `Session ID`. */

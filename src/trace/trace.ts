@@ -17,10 +17,10 @@ export interface BadRows {
 }
 
 /** Bad rows listed by line number in messages; the rest are counted. */
-export const MAX_REPORTED_BAD_ROWS = 10;
+const MAX_REPORTED_BAD_ROWS = 10;
 
 /** Tokens of one prefix block of a Mooncake trace (`hash_ids`). */
-export const MOONCAKE_BLOCK_TOKENS = 512;
+const MOONCAKE_BLOCK_TOKENS = 512;
 
 /** One request as a reader produces it. */
 export interface TraceRow {

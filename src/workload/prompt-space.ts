@@ -8,7 +8,7 @@ import { hashString, Rng } from '../core/random.ts';
 import type { AgentRequest } from './requests.ts';
 
 /** Width of the simulated embedding vectors. */
-export const PROMPT_SPACE_DIMENSIONS = 64;
+const PROMPT_SPACE_DIMENSIONS = 64;
 
 /** Deterministic prompt vectors for a seed; cached per prompt. */
 export class PromptSpace {
@@ -45,7 +45,7 @@ function unitGaussian(rng: Rng): Float64Array {
 }
 
 /** Scales a vector to unit length in place. */
-export function normalize(v: Float64Array | number[]): Float64Array {
+function normalize(v: Float64Array | number[]): Float64Array {
   let s = 0;
   for (let k = 0; k < v.length; k++) s += v[k]! * v[k]!;
   const inv = s > 0 ? 1 / Math.sqrt(s) : 0;

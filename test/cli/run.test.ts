@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunSummaryJson } from '../../src/cli/summary.ts';
 import type { ResultsFile } from '../../src/results/schema.ts';
 import { prepareScenario } from '../../src/sweep/prepare.ts';
-import { ConfigDoneEvent, Sweep } from '../../src/sweep/sweep.ts';
+import { type ConfigDoneEvent, Sweep } from '../../src/sweep/sweep.ts';
 
 const run = promisify(execFile);
 const BENCH = join(import.meta.dirname, '..', '..', 'bin', 'bench.js');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBaseline, writeBaseline } from '../../src/gate/baseline.ts';
-import { gateCommand } from '../../src/gate/command.ts';
+import { gateCommand } from '../../src/cli/gate-command.ts';
 import { runGate, candidateRequestsPerDay } from '../../src/gate/run.ts';
 import { readResultsFile } from '../../src/results/read.ts';
 import { runScenarioFile } from '../../src/sweep/run.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GATE_THRESHOLDS, parseThresholdFlag, resolveThresholds } from '../../src/gate/thresholds.ts';
-import { thresholdOverrides } from '../../src/gate/command.ts';
+import { thresholdOverrides } from '../../src/cli/gate-command.ts';
 import { expectBenchError } from './helpers.ts';
 
 describe('parseThresholdFlag', () => {

@@ -35,7 +35,10 @@ async function ledgerRows(): Promise<LedgerRow[]> {
   return ((await (await fetch(`${server.url}/v1/ledger`)).json()) as LedgerSnapshot).rows;
 }
 
-function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
+// biome-ignore lint/suspicious/noExplicitAny: the tests read provider-shaped JSON of many shapes
+type Json = any;
+
+function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; json: Json; headers: Headers }> {
   return fetch(`${server.url}${path}`, { method, body, headers }).then(async (r) => ({ status: r.status, json: await r.json(), headers: r.headers }));
 }
 

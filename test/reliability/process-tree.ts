@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (where `npx bench` resolves). */
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** How the command is started: through npx (npm → shell → node) or as `node bin/bench.js`. */
 export type Launcher = 'npx' | 'node';
@@ -63,7 +63,7 @@ export function startBench(launcher: Launcher, args: string[], env: Record<strin
 }
 
 /** Pids of the live (not zombie) processes in process group `pgid`, read from /proc. */
-export function groupMembers(pgid: number): number[] {
+function groupMembers(pgid: number): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

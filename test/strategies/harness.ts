@@ -4,7 +4,8 @@
  * and `SimLlmClient` on a `VirtualClock`, every ledger row kept.
  */
 import type { Catalog } from '../../src/provider/catalog.ts';
-import { Agent, type JobOutcome } from '../../src/agent/agent.ts';
+import { Agent } from '../../src/agent/agent.ts';
+import type { JobOutcome } from '../../src/metrics/recorder.ts';
 import { VirtualClock } from '../../src/engine/virtual-clock.ts';
 import { simulateConfiguration } from '../../src/engine/simulate.ts';
 import { SimLlmClient } from '../../src/llm/sim-client.ts';

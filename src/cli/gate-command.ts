@@ -1,12 +1,12 @@
 /** `bench gate` and `bench baseline`: their flags, described once, and what each command does. */
 import { writeFileSync } from 'node:fs';
-import { type FlagSpec, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE } from '../cli/flags.ts';
+import { type FlagSpec, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE } from './flags.ts';
 import { BenchError } from '../core/errors.ts';
-import { writeBaseline } from './baseline.ts';
-import { formatGateJunit, formatGateMarkdown, formatGateTable } from './format.ts';
-import { exitCodeFor } from './gate.ts';
-import { runGate } from './run.ts';
-import { DEFAULT_BASELINE_REPLICATIONS, DEFAULT_GATE_CONFIDENCE, DEFAULT_GATE_THRESHOLDS, parseThresholdFlag, type ThresholdOverrides } from './thresholds.ts';
+import { writeBaseline } from '../gate/baseline.ts';
+import { formatGateJunit, formatGateMarkdown, formatGateTable } from '../gate/format.ts';
+import { exitCodeFor } from '../gate/gate.ts';
+import { runGate } from '../gate/run.ts';
+import { DEFAULT_BASELINE_REPLICATIONS, DEFAULT_GATE_CONFIDENCE, DEFAULT_GATE_THRESHOLDS, parseThresholdFlag, type ThresholdOverrides } from '../gate/thresholds.ts';
 
 const defaultsText = Object.entries(DEFAULT_GATE_THRESHOLDS)
   .map(([m, t]) => `${m}=${[t.relative !== undefined ? `${Number((t.relative * 100).toFixed(4))}%` : '', t.absolute !== undefined ? `${t.absolute}` : ''].filter(Boolean).join(',')}`)
