@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BenchError } from '../errors.ts';
+import { WorkloadFiguresSchema } from '../scenario/schema.ts';
 import { RESULTS_KIND, RESULTS_SCHEMA_VERSION } from './schema.ts';
 import type { HeadlineMetrics, ResultsFile } from './schema.ts';
 
@@ -120,6 +121,7 @@ const configResult = z.object({
   timeSeries,
   engine: z.object({ wallMs: num, simulatedRequests: count, simulatedCalls: count }),
   replicates: z.array(z.object({ seed: num, metrics: headline })).optional(),
+  workload: WorkloadFiguresSchema.optional(),
 });
 
 /** The shape of results.json; `satisfies` keeps it in step with the interfaces in schema.ts. */
@@ -159,6 +161,7 @@ const resultsFileSchema = z.object({
       speed: num,
       requestsPerDay: num,
       note: z.string(),
+      figures: WorkloadFiguresSchema.optional(),
     })
     .optional(),
 }) satisfies z.ZodType<ResultsFile>;

@@ -2,6 +2,7 @@
  * results.json: the contract between `bench run` and everything that reads a run (`report`,
  * `compare`, `gate`). Readers depend on these types only, never on the engine.
  */
+import type { WorkloadFigures } from '../scenario/schema.ts';
 
 /** Bumped on any change a reader must know about; runs of different versions are not compared. */
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -182,6 +183,8 @@ export interface ConfigResult {
   };
   /** Headline figures of each replication (one seed each) when the run was replicated: the noise the gate measures. */
   replicates?: Array<{ seed: number; metrics: HeadlineMetrics }>;
+  /** A traced or fitted run: the workload it generated, in the figures its trace is summarised by. */
+  workload?: WorkloadFigures;
 }
 
 /** The figures a summary table, `compare` and `gate` look at, flattened for one configuration. */
@@ -253,4 +256,6 @@ export interface TraceRecord {
   requestsPerDay: number;
   /** The sentence the summary prints. */
   note: string;
+  /** The replayed requests' figures (the trace side of the report's comparison). */
+  figures?: WorkloadFigures;
 }
