@@ -13,6 +13,7 @@ import { findings } from './findings.ts';
 import type { Findings } from './findings.ts';
 import { METRIC_LABEL, escapeHtml, formatMetric, formatMetricDelta, formatNumber } from './format.ts';
 import { paretoOptimal } from './frontier.ts';
+import { workloadComparisonBlock } from './workload-compare.ts';
 import { chartSection, htmlDocument } from './page.ts';
 
 export { checkComparable, compareTable, formatCompareTable, matchConfigurations } from './compare.ts';
@@ -115,6 +116,7 @@ export function renderReport(results: ResultsFile): string {
     findingsBlock(f),
     `<h2>Configurations</h2>`,
     configurationsTable(results),
+    workloadComparisonBlock(results),
     routingCurvesBlock(results),
     `<h2>Charts</h2>`,
     charts.length === 0 ? '<p class="note">No configuration finished, so there is nothing to chart.</p>' : charts.map(chartSection).join('\n'),
