@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { MockConfigError } from '../../mock-llm/errors.ts';
 import { MOCK_DEFAULTS, type MockServerOptions } from '../../mock-llm/options.ts';
 import { startMockServer } from '../../mock-llm/server.ts';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { type FlagSpec, SEED_RULE, TIME_SCALE_RULE } from './flags.ts';
 
 /** Flags of `bench mock` (defaults from mock-llm's MOCK_DEFAULTS, defined there once). */

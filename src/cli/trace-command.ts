@@ -1,7 +1,7 @@
 /** `bench trace stats <file>` and `bench trace fit <file> --out <scenario.ts>`. */
 import { existsSync, writeFileSync } from 'node:fs';
-import { buildCatalog } from '../../mock-llm/catalog.ts';
-import { BenchError } from '../errors.ts';
+import { buildCatalog } from '../provider/catalog.ts';
+import { BenchError } from '../core/errors.ts';
 import { columnsText, parseColumns } from '../trace/csv.ts';
 import { badRowsNote, readTrace } from '../trace/read.ts';
 import { fittedScenarioSource } from '../trace/scenario-file.ts';

@@ -3,11 +3,11 @@
  * `bench run --live --redis <url>`, on this machine or another. Also the `--redis` flags of
  * `bench run` (described here once; `run` spreads them into its table).
  */
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import type { FlagSpec } from './flags.ts';
-import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE, DEFAULT_STALLED_INTERVAL_MS } from '../scale/protocol.ts';
-import type { RedisRunOptions } from '../scale/queue-run.ts';
-import { startBenchWorker } from '../scale/worker.ts';
+import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE, DEFAULT_STALLED_INTERVAL_MS } from '../live/protocol.ts';
+import type { RedisRunOptions } from '../live/queue-run.ts';
+import { startBenchWorker } from '../live/worker.ts';
 
 const lockFlags = {
   'lock-ms': { type: 'number', range: { integer: true, min: 1 }, describe: `Job lock (real ms): a dead worker's job is re-queued after about this long [default: ${DEFAULT_LOCK_MS}]` },

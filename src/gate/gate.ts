@@ -5,10 +5,10 @@
  *
  * Pure: two results files in, a report out. Running scenarios and reading files is in run.ts.
  */
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { headlineMetrics } from '../results/headline.ts';
-import type { ConfigResult, ResultsFile } from '../results/schema.ts';
-import { hashString, Rng } from '../random.ts';
+import type { ConfigResult, Finding, ResultsFile } from '../results/schema.ts';
+import { hashString, Rng } from '../core/random.ts';
 import { bootstrapChange, mean, relativeChange, type ChangeIntervals } from './bootstrap.ts';
 import {
   DEFAULT_BOOTSTRAP_RESAMPLES,
@@ -110,6 +110,8 @@ export interface GateReport {
   notes: string[];
   rows: GateRow[];
   counts: Record<VerdictKind, number>;
+  /** What the candidate run says (its findings records), for the Markdown report; absent when not computed. */
+  findings?: Finding[];
 }
 
 /** Exit code of `bench gate` for a report: 0 pass, 1 regression (incomparable inputs throw, exit 2). */

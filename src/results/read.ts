@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { WorkloadFiguresSchema } from '../scenario/schema.ts';
 import { RESULTS_KIND, RESULTS_SCHEMA_VERSION } from './schema.ts';
 import type { HeadlineMetrics, ResultsFile } from './schema.ts';
@@ -51,6 +51,15 @@ const cacheStats = z.object({
   staleRate: share,
   evictions: count,
   savedUsd: num,
+});
+const finding = z.object({
+  id: z.string(),
+  kind: z.enum(['headline', 'slo-gap', 'choice', 'top-step', 'hint', 'interrupted', 'empty']),
+  severity: z.enum(['critical', 'warning', 'recommendation', 'info']),
+  text: z.string(),
+  evidence: z.object({ configs: z.array(z.string()), figures: z.record(z.string(), num) }),
+  recommend: z.object({ config: z.string(), setting: z.string().optional() }).optional(),
+  impactPerMonthUsd: num.optional(),
 });
 const routingStats = z.object({
   strategy: z.string(),
@@ -151,6 +160,7 @@ const resultsFileSchema = z.object({
   slo: sloTargets,
   configurations: z.array(configResult),
   missing: z.array(z.string()),
+  findings: z.array(finding).optional(),
   trace: z
     .object({
       file: z.string(),

@@ -1,6 +1,7 @@
 /** One configuration over one or more seeds: the first seed's results, with every seed's headline figures. */
-import { runLiveConfiguration } from '../engine/live.ts';
-import { simulateConfiguration, type Configuration } from '../engine/simulate.ts';
+import { runLiveConfiguration } from '../live/engine.ts';
+import { simulateConfiguration } from '../engine/simulate.ts';
+import type { Configuration } from '../scenario/configurations.ts';
 import { headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult } from '../results/schema.ts';
 import type { PreparedScenario } from './prepare.ts';

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCatalog } from '../../mock-llm/catalog.ts';
+import { buildCatalog } from '../../src/provider/catalog.ts';
 import { simulateConfiguration } from '../../src/engine/simulate.ts';
-import { Rng } from '../../src/random.ts';
+import { Rng } from '../../src/core/random.ts';
 import { TrafficSchema } from '../../src/scenario/schema.ts';
 import { prepareScenario } from '../../src/sweep/prepare.ts';
 import { intentsForDistinct } from '../../src/trace/fit.ts';

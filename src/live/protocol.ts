@@ -4,7 +4,7 @@
  * `bench worker` serves any run whose jobs reach its queue, loading each run's scenario once.
  */
 import type { JobOutcome } from '../agent/agent.ts';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import type { LedgerRow } from '../metrics/ledger.ts';
 import type { CacheStats } from '../results/schema.ts';
 

@@ -1,28 +1,9 @@
 /**
- * The clock contract every strategy and the executor see, and its two implementations: a
- * virtual clock that drives the discrete-event simulation, and the real clock of live mode.
- * Strategy code awaits `sleep` and `signal()` and never knows which clock it runs on.
+ * The virtual clock that drives the discrete-event simulation (the Clock contract is in
+ * src/core/clock.ts; live mode's real clock is in src/live/real-clock.ts).
  */
+import type { Clock, Signal } from '../core/clock.ts';
 import { EventQueue } from './event-queue.ts';
-
-/** A one-shot wake-up: `wait` resolves after `wake` is called (once). */
-export interface Signal<T> {
-  wait: Promise<T>;
-  wake(value: T): void;
-}
-
-/** Time as the harness sees it, in milliseconds since the start of the run. */
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms` of this clock's time. */
-  sleep(ms: number): Promise<void>;
-  /** Runs `fn` at time `atMs` (or now, if that has passed). */
-  schedule(atMs: number, fn: () => void): void;
-  /** Starts an asynchronous task (an agent run) that lives on this clock. */
-  spawn(task: () => Promise<void>): void;
-  /** A wake-up that another task will trigger (a free model slot, a worker). */
-  signal<T>(): Signal<T>;
-}
 
 /**
  * The simulation's clock and scheduler. Virtual time jumps from event to event. After each
@@ -124,56 +105,5 @@ class VirtualSignal<T> implements Signal<T> {
     this.woken = true;
     this.clock.woke();
     this.resolve(value);
-  }
-}
-
-/**
- * The real clock of live mode, optionally running `timeScale` times faster: `now()` is scenario
- * time (real milliseconds since construction × timeScale) and timers wait scenario time ÷ timeScale,
- * so a run at time scale 100 plays a scenario's day in under 15 minutes and measures in scenario ms.
- */
-export class RealClock implements Clock {
-  private readonly origin = performance.now();
-  private failure: unknown = null;
-  private onFailure: ((err: unknown) => void) | null = null;
-  /** Rejects with the first error a spawned task throws (a live run must stop, not wait forever). */
-  readonly failed: Promise<never> = new Promise<never>((_, reject) => {
-    this.onFailure = reject;
-  });
-
-  constructor(readonly timeScale = 1) {
-    // handled here too, so an error after the run has stopped listening is not an unhandled rejection
-    this.failed.catch(() => undefined);
-  }
-
-  now(): number {
-    return (performance.now() - this.origin) * this.timeScale;
-  }
-
-  sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, Math.max(0, ms / this.timeScale)));
-  }
-
-  schedule(atMs: number, fn: () => void): void {
-    setTimeout(fn, Math.max(0, (atMs - this.now()) / this.timeScale));
-  }
-
-  spawn(task: () => Promise<void>): void {
-    task().catch((err: unknown) => {
-      if (this.failure !== null) return;
-      this.failure = err;
-      this.onFailure?.(err);
-    });
-  }
-
-  /** The first error a spawned task threw, if any. */
-  get error(): unknown {
-    return this.failure;
-  }
-
-  signal<T>(): Signal<T> {
-    let resolve!: (v: T) => void;
-    const wait = new Promise<T>((r) => (resolve = r));
-    return { wait, wake: resolve };
   }
 }
