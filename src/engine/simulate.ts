@@ -28,6 +28,8 @@ export interface SimulateOptions {
   ledgerSink?: LedgerSink;
   /** Called every `progressEvery` finished requests. */
   onProgress?: (done: number, total: number) => void;
+  /** Stops the simulation (it rejects with the signal's reason). */
+  signal?: AbortSignal;
   /** Replay this trace's requests instead of drawing the scenario's arrivals. */
   replay?: TraceReplay;
 }
@@ -49,7 +51,7 @@ export async function simulateConfiguration(
     // requests are still running
     drive: async () => {
       clock.schedule(scenario.traffic.durationHours * 3_600_000, () => undefined);
-      await clock.run();
+      await clock.run(Infinity, options.signal);
     },
     events: () => clock.eventsProcessed,
   });

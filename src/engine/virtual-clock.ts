@@ -10,6 +10,9 @@ import { EventQueue } from './event-queue.ts';
  * event it waits until every task woken by it has run to its next `sleep`/`signal` (or ended),
  * counted exactly, so async strategy code runs as if on a real clock, deterministically.
  */
+/** Wall time a simulation runs before it lets the event loop turn. */
+const YIELD_EVERY_MS = 50;
+
 export class VirtualClock implements Clock {
   private readonly events = new EventQueue();
   private t = 0;
@@ -59,10 +62,21 @@ export class VirtualClock implements Clock {
     this.active++;
   }
 
-  /** Processes events until none remain (or `untilMs` is passed); rejects if a task threw. */
-  async run(untilMs = Infinity): Promise<void> {
+  /**
+   * Processes events until none remain (or `untilMs` is passed); rejects if a task threw, or with
+   * `signal`'s reason once it aborts. Every ~50 ms of wall time it lets the event loop turn, so a
+   * signal handler or a progress timer runs during a long simulation (the order of events, and so
+   * every simulated number, is unchanged).
+   */
+  async run(untilMs = Infinity, signal?: AbortSignal): Promise<void> {
     await this.settle();
+    let yieldAt = performance.now() + YIELD_EVERY_MS;
     for (;;) {
+      if ((this.eventsProcessed & 1023) === 0 && performance.now() >= yieldAt) {
+        await new Promise<void>((r) => setImmediate(r));
+        signal?.throwIfAborted();
+        yieldAt = performance.now() + YIELD_EVERY_MS;
+      }
       // look before popping: an event past `untilMs` stays queued for a later run()
       const next = this.events.peekTime();
       if (next === undefined || next > untilMs) break;

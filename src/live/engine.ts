@@ -7,11 +7,10 @@
  */
 import type { Catalog } from '../provider/catalog.ts';
 import type { RateLimits } from '../provider/limits.ts';
-import { spawn } from 'node:child_process';
+import { spawnBenchChild } from './bench-child.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { HttpLlmClient } from '../llm/http-client.ts';
 import { LatencyHistogram } from '../metrics/histogram.ts';
 import type { ConfigResult } from '../results/schema.ts';
@@ -34,7 +33,6 @@ export interface LiveOptions {
   redis?: RedisRunOptions;
 }
 
-const BENCH_BIN = fileURLToPath(new URL('../../bin/bench.js', import.meta.url));
 
 /** Send lag p99 above which the run warns that the load generator fell behind (scenario ms). */
 export const SEND_LAG_WARN_MS = 50;
@@ -135,8 +133,8 @@ async function startChildMock(options: ChildMockOptions): Promise<ChildMock> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-mock-'));
   const file = join(dir, 'options.json');
   writeFileSync(file, JSON.stringify(options));
-  const args = [BENCH_BIN, 'mock', '--port', '0', '--seed', String(options.seed ?? 0), '--time-scale', String(options.timeScale ?? 1), '--options-file', file];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['mock', '--port', '0', '--seed', String(options.seed ?? 0), '--time-scale', String(options.timeScale ?? 1), '--options-file', file];
+  const child = spawnBenchChild(args);
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';

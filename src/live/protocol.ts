@@ -111,3 +111,6 @@ export async function checkRedis(url: string, flag: string): Promise<void> {
     conn.disconnect();
   }
 }
+
+/** The signal a run sends a worker it started to make it finish its job and leave (SIGINT/SIGTERM stop it at once). */
+export const RETIRE_SIGNAL = 'SIGUSR2';

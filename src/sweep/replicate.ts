@@ -18,11 +18,13 @@ export async function simulateReplicated(
   prepared: PreparedScenario,
   config: Configuration,
   onProgress?: (done: number, total: number) => void,
+  signal?: AbortSignal,
 ): Promise<ConfigResult> {
   const reps = prepared.replications;
   let first: ConfigResult | undefined;
   const replicates: NonNullable<ConfigResult['replicates']> = [];
   for (let r = 0; r < reps; r++) {
+    signal?.throwIfAborted();
     const seed = prepared.seed + r;
     // the ledger file holds the headline (first) seed's calls
     const ledger = r === 0 && prepared.ledgerDir !== undefined ? csvLedger(join(prepared.ledgerDir, `ledger-${fileSafe(config.name)}.csv`)) : undefined;
@@ -30,6 +32,7 @@ export async function simulateReplicated(
       seed,
       ...(onProgress ? { onProgress: (done: number, total: number) => onProgress(r * total + done, reps * total) } : {}),
       ...(ledger !== undefined ? { ledgerSink: ledger.sink } : {}),
+      ...(signal !== undefined ? { signal } : {}),
       ...(prepared.replay !== undefined ? { replay: prepared.replay } : {}),
     };
     const result =
