@@ -1,0 +1,52 @@
+/**
+ * The protocol-neutral request the core answers. Each protocol adapter validates its own wire
+ * format once and maps it to this; the core and the answer rules read nothing else.
+ */
+import type { JsonSchema } from './json-schema.ts';
+import type { CountedMessage } from './tokens.ts';
+import type { ToolChoice, ToolSpec, TurnState } from './tools.ts';
+
+/** What shape the text output must take. */
+export type OutputFormat =
+  | { kind: 'text' }
+  | { kind: 'json_object' }
+  | { kind: 'json_schema'; name: string; schema: JsonSchema; strict: boolean };
+
+/** One request, as every adapter hands it to the core. */
+export interface ModelRequest {
+  model: string;
+  /** The prompt as the tokenizer counts it: one role and text per message (system first when any). */
+  messages: CountedMessage[];
+  stream: boolean;
+  /** Output cap (max_tokens, max_completion_tokens, max_output_tokens); null when none. */
+  maxOutputTokens: number | null;
+  stop: readonly string[] | null;
+  tools: readonly ToolSpec[];
+  toolChoice: ToolChoice;
+  parallelToolCalls: boolean;
+  format: OutputFormat;
+  /** Streams end with a usage event/chunk (OpenAI chat: stream_options.include_usage; always for the others). */
+  includeUsage: boolean;
+  turn: TurnState;
+  /** The text of the last user message ('' when none), for fixture matchers. */
+  lastUserText: string;
+  /** A tool result is somewhere in the conversation. */
+  hasToolResult: boolean;
+  /** The request's metadata (the mock reads mock_output_tokens and difficulty). */
+  metadata: Readonly<Record<string, unknown>> | null | undefined;
+  /** Alternatives per token when log probabilities are asked for (0: the chosen token's only); null when not asked. */
+  topLogprobs: number | null;
+  /**
+   * Anthropic prompt caching: the prompt's first this many messages are marked with
+   * `cache_control` (their prefix is written to / read from the cache); 0 when nothing is marked.
+   */
+  cachePrefixMessages: number;
+}
+
+/** Reduces a provider's role to the four the answer rules know. */
+export function turnRole(role: string): TurnState['lastRole'] {
+  if (role === 'user') return 'user';
+  if (role === 'assistant') return 'assistant';
+  if (role === 'tool' || role === 'function') return 'tool';
+  return 'system';
+}
