@@ -89,6 +89,8 @@ export class Answer {
     readonly contentFragments: readonly string[],
     readonly toolCalls: readonly ToolCallOutput[],
     readonly finish: FinishReason,
+    /** The stop sequence the text was cut at, or null. */
+    readonly stopSequence: string | null = null,
   ) {
     const textUnits = generated?.length ?? contentFragments.length;
     toolCalls.forEach((c, k) => {
@@ -139,20 +141,18 @@ export function fixedAnswer(draft: AnswerDraft, counts: readonly number[], maxTo
   let truncated = false;
   let at = 0;
   let fragments: string[] = [];
+  let stopSequence: string | null = null;
   if (draft.content !== undefined) {
-    let content = draft.content;
-    const count = counts[at++]!;
-    fragments = splitEvenly(content, count);
-    if (stop !== null) {
-      const cut = firstStop(content, stop);
-      if (cut !== -1) {
-        // whole fragments before the stop sequence (the fragment it starts in goes, as for generated text)
-        let kept = 0;
-        let pos = 0;
-        while (kept < fragments.length && pos + fragments[kept]!.length <= cut) pos += fragments[kept++]!.length;
-        fragments = fragments.slice(0, kept);
-        content = content.slice(0, pos);
-      }
+    const content = draft.content;
+    fragments = splitEvenly(content, counts[at++]!);
+    const hit = stop === null ? undefined : firstStop(content, stop);
+    if (hit !== undefined) {
+      // whole fragments before the stop sequence (the fragment it starts in goes, as for generated text)
+      let kept = 0;
+      let pos = 0;
+      while (kept < fragments.length && pos + fragments[kept]!.length <= hit.at) pos += fragments[kept++]!.length;
+      fragments = fragments.slice(0, kept);
+      stopSequence = hit.sequence;
     }
     if (fragments.length > budget) {
       fragments = fragments.slice(0, budget);
@@ -178,28 +178,31 @@ export function fixedAnswer(draft: AnswerDraft, counts: readonly number[], maxTo
     calls.push({ ...c, arguments: kept.join(''), fragments: kept, tokens: head + kept.length });
   }
   const finish: FinishReason = truncated ? 'length' : draft.toolCalls.length > 0 ? 'tool_calls' : 'stop';
-  return new Answer(undefined, fragments, calls, finish);
+  return new Answer(undefined, fragments, calls, finish, truncated ? null : stopSequence);
 }
 
 /** Generated words as an answer: `target` tokens capped by `maxTokens`, cut at a stop sequence. */
 export function generatedAnswer(text: GeneratedText, target: number, stop: readonly string[] | null): Answer {
   let finish: FinishReason = text.length < target ? 'length' : 'stop';
+  let stopSequence: string | null = null;
   if (stop !== null) {
     const stopped = applyStop(text, stop);
     if (stopped.stopped) {
+      stopSequence = firstStop(text.text(), stop)?.sequence ?? null;
       text = stopped.text;
       finish = 'stop';
     }
   }
-  return new Answer(text, [], [], finish);
+  return new Answer(text, [], [], finish, stopSequence);
 }
 
-function firstStop(text: string, stop: readonly string[]): number {
-  let first = -1;
+/** The earliest stop sequence in `text` and where it starts, if any. */
+function firstStop(text: string, stop: readonly string[]): { at: number; sequence: string } | undefined {
+  let first: { at: number; sequence: string } | undefined;
   for (const s of stop) {
     if (s.length === 0) continue;
     const at = text.indexOf(s);
-    if (at !== -1 && (first === -1 || at < first)) first = at;
+    if (at !== -1 && (first === undefined || at < first.at)) first = { at, sequence: s };
   }
   return first;
 }

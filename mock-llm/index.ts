@@ -17,10 +17,22 @@ export {
   type ResolvedMockOptions,
 } from './options.ts';
 export { ApiError, MockConfigError, type ApiErrorType } from './errors.ts';
+export { TOOL_POLICY_DEFAULTS, type ToolPolicy } from './tools.ts';
+
+// scripted replies
+export {
+  defineFixtures,
+  readFixturesFile,
+  type Fixture,
+  type FixtureMatch,
+  type FixtureReply,
+  type FixtureToolCall,
+  type TextMatcher,
+} from './fixtures.ts';
 
 // wire conventions and observability
 export { FORCEABLE_FAULTS, MOCK_REQUEST_HEADERS, type ForcedFault, type MockStats } from './core.ts';
-export type { CallOutcome, LedgerRow, LedgerSnapshot, LedgerSums, LedgerTotals } from './ledger.ts';
+export type { CallOutcome, LedgerEndpoint, LedgerRow, LedgerSnapshot, LedgerSums, LedgerTotals } from './ledger.ts';
 
 // the model of an LLM, shared with the simulator
 export {

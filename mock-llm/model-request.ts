@@ -15,8 +15,13 @@ export type OutputFormat =
 /** One request, as every adapter hands it to the core. */
 export interface ModelRequest {
   model: string;
-  /** The prompt as the tokenizer counts it: one role and text per message (system first when any). */
+  /**
+   * The prompt as the tokenizer counts it: one role and text per message (system first when
+   * any), in the chat layout plus the reply primer; or, with `rawPrompt`, one text counted as it is.
+   */
   messages: CountedMessage[];
+  /** A legacy completions prompt: counted as plain text (role RAW_TEXT_ROLE), no chat layout, no reply primer. */
+  rawPrompt: boolean;
   stream: boolean;
   /** Output cap (max_tokens, max_completion_tokens, max_output_tokens); null when none. */
   maxOutputTokens: number | null;
@@ -42,6 +47,9 @@ export interface ModelRequest {
    */
   cachePrefixMessages: number;
 }
+
+/** The role of a message counted as plain text (see tokenize.mjs). */
+export const RAW_TEXT_ROLE = '';
 
 /** Reduces a provider's role to the four the answer rules know. */
 export function turnRole(role: string): TurnState['lastRole'] {
