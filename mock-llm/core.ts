@@ -16,7 +16,7 @@ import { sampleGapMs, sampleTtftMs } from './latency.ts';
 import { callId, Ledger, type CallOutcome, type LedgerEndpoint } from './ledger.ts';
 import { ConcurrencyGate, RateLimiter, type SlotWaiter } from './limits.ts';
 import { Metrics, type ModelGauges } from './metrics.ts';
-import type { ModelRequest } from './model-request.ts';
+import { answerKey, type ModelRequest } from './model-request.ts';
 import { faultsFor, limitsFor, type ResolvedMockOptions } from './options.ts';
 import { callCostUsd } from './pricing.ts';
 import { PromptCache } from './prompt-cache.ts';
@@ -140,7 +140,7 @@ interface Counted {
   extras: Extras;
   promptParts: TokenIds[];
   arrivalMs: number;
-  /** Hash of the body and the seed: what the answer's draws depend on. */
+  /** What the answer's draws depend on (see answerKey). */
   requestKey: number;
 }
 
@@ -304,7 +304,7 @@ export class MockCore {
       if (ids === undefined) (missing ??= []).push(i);
       else promptParts[i] = ids;
     }
-    const counted: Counted = { protocol, request, model, extras, promptParts, arrivalMs, requestKey: hashString(req.body, this.options.seed) };
+    const counted: Counted = { protocol, request, model, extras, promptParts, arrivalMs, requestKey: answerKey(request, this.options.seed) };
     if (missing === undefined) return this.promptCounted(req, sink, counted);
     const pending = missing;
     this.tokenizing.add(sink);
@@ -895,6 +895,7 @@ const EMBEDDINGS_REQUEST: ModelRequest = Object.freeze<ModelRequest>({
   lastUserText: '',
   hasToolResult: false,
   metadata: undefined,
+  seed: null,
   topLogprobs: null,
   cachePrefixMessages: 0,
 });

@@ -2,6 +2,7 @@
  * The protocol-neutral request the core answers. Each protocol adapter validates its own wire
  * format once and maps it to this; the core and the answer rules read nothing else.
  */
+import { hashString } from '../src/random.ts';
 import type { JsonSchema } from './json-schema.ts';
 import type { CountedMessage } from './tokens.ts';
 import type { ToolChoice, ToolSpec, TurnState } from './tools.ts';
@@ -39,6 +40,8 @@ export interface ModelRequest {
   hasToolResult: boolean;
   /** The request's metadata (the mock reads mock_output_tokens and difficulty). */
   metadata: Readonly<Record<string, unknown>> | null | undefined;
+  /** The request's own `seed` (OpenAI), or null: a different seed, a different answer. */
+  seed: number | null;
   /** Alternatives per token when log probabilities are asked for (0: the chosen token's only); null when not asked. */
   topLogprobs: number | null;
   /**
@@ -57,4 +60,20 @@ export function turnRole(role: string): TurnState['lastRole'] {
   if (role === 'assistant') return 'assistant';
   if (role === 'tool' || role === 'function') return 'tool';
   return 'system';
+}
+
+/**
+ * The key of a request's answer: the same for the same model, prompt (tools included), output
+ * format and request seed, whatever else differs (stream, caps, stop sequences, log
+ * probabilities), so that a capped or stopped answer is a prefix of the full one, and a streamed
+ * answer equals the whole one. `seed` is the server's.
+ */
+export function answerKey(req: ModelRequest, seed: number): number {
+  let h = hashString(req.model, seed);
+  if (req.seed !== null) h = hashString(String(req.seed), h);
+  const messages = req.messages;
+  for (let i = 0; i < messages.length; i++) h = hashString(messages[i]!.content, hashString(messages[i]!.role, h));
+  if (req.format.kind === 'json_schema') h = hashString(JSON.stringify(req.format.schema), h);
+  else if (req.format.kind === 'json_object') h = hashString('json_object', h);
+  return h;
 }

@@ -34,7 +34,7 @@ export interface CallView {
   readonly cacheWriteTokens: number;
   /** Output tokens sent so far (all of them once the answer is complete). */
   readonly outputTokens: number;
-  /** Hash of the request text and seed: draws that must repeat for the same request (ids, logprobs). */
+  /** The answer's key (see answerKey): draws that must repeat for the same request (ids, logprobs). */
   readonly requestKey: number;
   /** The quality model's verdict, when the request gave a difficulty. */
   readonly mock: (Judgement & { difficulty: number }) | undefined;

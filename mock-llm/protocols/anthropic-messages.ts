@@ -94,6 +94,7 @@ function parseMessages(text: string): ModelRequest | ApiError {
     lastUserText: history.lastUserText,
     hasToolResult: history.hasToolResult,
     metadata: undefined,
+    seed: null,
     topLogprobs: null,
     cachePrefixMessages: Math.max(cachePrefix, history.cachePrefix),
   };

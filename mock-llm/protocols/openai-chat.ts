@@ -73,6 +73,7 @@ function parseChat(text: string): ModelRequest | ApiError {
     lastUserText: history.lastUserText,
     hasToolResult: history.hasToolResult,
     metadata: body.metadata,
+    seed: body.seed ?? null,
     topLogprobs,
     cachePrefixMessages: 0,
   };

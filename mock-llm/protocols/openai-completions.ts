@@ -68,6 +68,7 @@ function parseCompletions(text: string): ModelRequest | ApiError {
     lastUserText: prompt,
     hasToolResult: false,
     metadata: undefined,
+    seed: body.seed ?? null,
     topLogprobs: body.logprobs ?? null,
     cachePrefixMessages: 0,
   };

@@ -76,6 +76,7 @@ function parseResponses(text: string): ModelRequest | ApiError {
     lastUserText: history.lastUserText,
     hasToolResult: history.hasToolResult,
     metadata: body.metadata,
+    seed: null,
     topLogprobs: null,
     cachePrefixMessages: 0,
   };
