@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { hashString, Rng } from '../src/random.ts';
-import { draftAnswer, fixedAnswer, generatedAnswer, textsToCount, type Answer, type AnswerDraft } from './answer.ts';
+import { draftAnswer, fixedAnswer, generatedAnswer, textsToCount, type Answer } from './answer.ts';
 import type { ModelSpec } from './catalog.ts';
 import { Embedder, toBase64 } from './embeddings.ts';
 import { ApiError, invalidRequest } from './errors.ts';
@@ -132,6 +132,14 @@ interface Call extends CallView {
   task: ScheduledTask | undefined;
 }
 
+/** A request whose fixed answer is known (see promptCounted). */
+interface KnownRequest {
+  request: ModelRequest;
+  requestKey: number;
+  promptParts: TokenIds[];
+  answer: Answer;
+}
+
 /** What a model request has once its prompt is counted. */
 interface Counted {
   protocol: Protocol;
@@ -160,8 +168,10 @@ export class MockCore {
   private closed = false;
   /** Requests waiting for the tokenizer thread, by their sinks (counted as active; cut at close). */
   private readonly tokenizing = new Set<ResponseSink>();
-  /** Fixed answers' token counts by text (agents resend the same tool calls; benchmarks the same request). */
+  /** Fixed answers' texts' token counts (agents resend the same tool calls). */
   private readonly textTokens = new Map<string, number>();
+  /** Requests with fixed answers, by protocol and body (see promptCounted). */
+  private readonly fixedRequests = new Map<Protocol, Map<string, KnownRequest>>();
 
   constructor(readonly options: ResolvedMockOptions) {
     this.ledger = new Ledger(options.ledgerMaxRows);
@@ -283,7 +293,8 @@ export class MockCore {
   private modelCall(protocol: Protocol, req: CoreRequest, sink: ResponseSink): void {
     const arrivalMs = performance.now();
     const endpoint = protocol.endpoint;
-    const request = protocol.parse(req.body, req);
+    const known = this.fixedRequests.size === 0 ? undefined : this.fixedRequests.get(protocol)?.get(req.body);
+    const request = known?.request ?? protocol.parse(req.body, req);
     if (request instanceof ApiError) return this.reject(sink, protocol, request, NO_MODEL, endpoint);
     const model = this.modelState(request.model);
     if (model === undefined) return this.reject(sink, protocol, modelNotFound(request.model), NO_MODEL, endpoint);
@@ -293,6 +304,10 @@ export class MockCore {
     }
     const extras = readExtras(req, request.metadata);
     if (extras instanceof ApiError) return this.reject(sink, protocol, extras, request.model, endpoint);
+    if (known !== undefined) {
+      const c: Counted = { protocol, request, model, extras, promptParts: known.promptParts, arrivalMs, requestKey: known.requestKey };
+      return this.callFor(req, sink, c, known.answer, undefined);
+    }
 
     // the prompt's tokens per message, from the cache (by content) or the tokenizer thread
     const messages = request.messages;
@@ -336,18 +351,33 @@ export class MockCore {
     sendError(sink, protocol, new ApiError(500, `mock-llm internal error: ${err.message}`, 'server_error', 'internal_error'));
   }
 
-  /** The answer's draft (a fixture's, or the rules'), its fixed texts counted, then the call. */
+  /**
+   * The answer: generated words, or a fixed one (a fixture's, tool calls, JSON) whose texts are
+   * counted first; then the call. A request with a fixed answer (not a fixture's) is kept by its
+   * body with its checked request, prompt tokens and answer (the same body gets the same answer,
+   * and a load test or an agent's retry sends the same ones again): a repeated one skips checking
+   * its tools and schemas, generating, counting and splitting (see modelCall).
+   */
   private promptCounted(req: CoreRequest, sink: ResponseSink, c: Counted): void {
     const index = this.modelRequests++;
     const fixture = this.fixtures?.match(c.request, c.protocol.endpoint, index, c.requestKey, c.protocol.toolCallIdPrefix);
-    if (fixture !== undefined && fixture.kind !== 'draft') return this.callFor(req, sink, c, undefined, [], fixture);
+    if (fixture !== undefined && fixture.kind !== 'draft') return this.callFor(req, sink, c, undefined, fixture);
     const target = c.extras.outputTokens ?? c.model.spec.defaultOutputTokens;
     const draft = fixture?.draft ?? draftAnswer(c.request, this.options.seed, c.requestKey, this.options.tools, c.protocol.toolCallIdPrefix, target);
-    if (draft.generateTokens !== undefined) return this.callFor(req, sink, c, draft, [], undefined);
+    if (draft.generateTokens !== undefined) return this.callFor(req, sink, c, draft.generateTokens, undefined);
     const texts = textsToCount(draft);
     const counts = texts.map((t) => this.textTokens.get(t) ?? -1);
+    const fixed = (): void => {
+      const answer = fixedAnswer(draft, counts, c.request.maxOutputTokens, c.request.stop);
+      if (this.fixtures === undefined && req.body.length <= ANSWER_MEMO_MAX_BODY) {
+        let byBody = this.fixedRequests.get(c.protocol);
+        if (byBody === undefined) this.fixedRequests.set(c.protocol, (byBody = new Map()));
+        remember(byBody, req.body, { request: c.request, requestKey: c.requestKey, promptParts: c.promptParts, answer }, ANSWER_MEMO_MAX);
+      }
+      this.callFor(req, sink, c, answer, undefined);
+    };
     const unknown = texts.filter((_, i) => counts[i] === -1);
-    if (unknown.length === 0) return this.callFor(req, sink, c, draft, counts, undefined);
+    if (unknown.length === 0) return fixed();
     this.tokenizing.add(sink);
     countTexts(unknown).then(
       (got) => {
@@ -355,17 +385,19 @@ export class MockCore {
         for (let i = 0; i < counts.length; i++) {
           if (counts[i] !== -1) continue;
           counts[i] = got[k]!;
-          if (this.textTokens.size >= TEXT_TOKENS_MAX) this.textTokens.delete(this.textTokens.keys().next().value!);
-          this.textTokens.set(texts[i]!, got[k++]!);
+          remember(this.textTokens, texts[i]!, got[k++]!, TEXT_TOKENS_MAX);
         }
-        this.resume(req, sink, c.protocol, () => this.callFor(req, sink, c, draft, counts, undefined));
+        this.resume(req, sink, c.protocol, fixed);
       },
       (err: Error) => this.resume(req, sink, c.protocol, () => this.internalError(sink, err, c.protocol)),
     );
   }
 
-  /** The rest of a model request: context, faults and limits, the answer, the prompt cache, admission. */
-  private callFor(req: CoreRequest, sink: ResponseSink, c: Counted, draft: AnswerDraft | undefined, counts: number[], fixture: FixtureOutcome | undefined): void {
+  /**
+   * The rest of a model request: context, faults and limits, the answer (`answer`: a fixed one,
+   * or the number of words to generate), the prompt cache, admission.
+   */
+  private callFor(req: CoreRequest, sink: ResponseSink, c: Counted, answer: Answer | number | undefined, fixture: FixtureOutcome | undefined): void {
     const { request, model, protocol } = c;
     let promptTokens = request.rawPrompt ? 0 : REPLY_PRIMER_TOKENS;
     for (const ids of c.promptParts) promptTokens += ids.length;
@@ -382,11 +414,11 @@ export class MockCore {
     if (fault === '500' || fault === '503') return this.fail(call, sink, serverError(fault), 'error');
     if (fault === 'hang') return this.hang(call, req);
 
-    if (draft === undefined || draft.generateTokens === undefined) {
-      call.answer = fixedAnswer(draft!, counts, maxTokens, request.stop);
+    if (typeof answer === 'number') {
+      const n = Math.max(0, Math.min(answer, maxTokens ?? Infinity, spec.contextWindow - promptTokens));
+      call.answer = generatedAnswer(generateText(n, c.requestKey), answer, request.stop);
     } else {
-      const n = Math.max(0, Math.min(draft.generateTokens, maxTokens ?? Infinity, spec.contextWindow - promptTokens));
-      call.answer = generatedAnswer(generateText(n, c.requestKey), draft.generateTokens, request.stop);
+      call.answer = answer!;
     }
     this.readPromptCache(call, c, promptTokens);
     const difficulty = c.extras.difficulty;
@@ -855,6 +887,15 @@ export class MockCore {
 /** Tokens due within this margin are sent now rather than after one more timer turn (see scheduler.ts). */
 const DUE_TOLERANCE_MS = EARLY_TOLERANCE_MS;
 const TEXT_TOKENS_MAX = 4096;
+/** Fixed answers kept, and the longest request body whose answer is kept (bounds the memory: 256 × 16 KB). */
+const ANSWER_MEMO_MAX = 256;
+const ANSWER_MEMO_MAX_BODY = 16 * 1024;
+
+/** Adds to a bounded map (the oldest entry goes first). */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
 
 /** Allowed methods per path (the model APIs, all POST, are in PROTOCOLS). */
 const ROUTES: Readonly<Record<string, string>> = Object.freeze({

@@ -11,7 +11,7 @@ import type { ToolChoice, ToolSpec, TurnState } from './tools.ts';
 export type OutputFormat =
   | { kind: 'text' }
   | { kind: 'json_object' }
-  | { kind: 'json_schema'; name: string; schema: JsonSchema; strict: boolean };
+  | { kind: 'json_schema'; name: string; schema: JsonSchema; strict: boolean; /** The schema as JSON text (the answer's key reads it). */ schemaJson: string };
 
 /** One request, as every adapter hands it to the core. */
 export interface ModelRequest {
@@ -73,7 +73,7 @@ export function answerKey(req: ModelRequest, seed: number): number {
   if (req.seed !== null) h = hashString(String(req.seed), h);
   const messages = req.messages;
   for (let i = 0; i < messages.length; i++) h = hashString(messages[i]!.content, hashString(messages[i]!.role, h));
-  if (req.format.kind === 'json_schema') h = hashString(JSON.stringify(req.format.schema), h);
+  if (req.format.kind === 'json_schema') h = hashString(req.format.schemaJson, h);
   else if (req.format.kind === 'json_object') h = hashString('json_object', h);
   return h;
 }

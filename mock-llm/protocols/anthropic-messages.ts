@@ -13,7 +13,7 @@ import { schemaProblem } from '../schema-check.ts';
 import type { CountedMessage } from '../tokens.ts';
 import type { ToolChoice, ToolSpec } from '../tools.ts';
 import { z } from 'zod';
-import { isRecord, typeName } from './openai-common.ts';
+import { CheckCache, isRecord, typeName } from './openai-common.ts';
 
 const MessagesRequestSchema = z.looseObject({
   model: z.string().min(1),
@@ -29,6 +29,10 @@ const MessagesRequestSchema = z.looseObject({
   tool_choice: z.unknown().optional(),
   metadata: z.looseObject({ user_id: z.string().nullable().optional() }).optional(),
 });
+
+/** Checked tools by their JSON (see openai-chat.ts). */
+const toolsCache = new CheckCache<{ specs: ToolSpec[]; cached: boolean }>();
+const NO_TOOLS = Object.freeze({ specs: [] as ToolSpec[], cached: false });
 
 /** Anthropic's error type for each status the mock answers. */
 const ERROR_TYPES: Readonly<Record<number, string>> = Object.freeze({
@@ -60,14 +64,15 @@ export const anthropicMessages: Protocol = {
 function parseMessages(text: string): ModelRequest | ApiError {
   const body = parseBody(MessagesRequestSchema, text);
   if (body instanceof ApiError) return anthropicMessage(body);
-  const tools = parseTools(body.tools ?? []);
+  const toolsJson = body.tools === undefined || body.tools.length === 0 ? '' : JSON.stringify(body.tools);
+  const tools = toolsJson === '' ? NO_TOOLS : toolsCache.get(toolsJson, () => parseTools(body.tools!));
   if (tools instanceof ApiError) return tools;
   const choice = parseToolChoice(body.tool_choice, tools.specs);
   if (choice instanceof ApiError) return choice;
   const counted: CountedMessage[] = [];
   let cachePrefix = 0;
   if (tools.specs.length > 0) {
-    counted.push({ role: 'system', content: JSON.stringify(body.tools) });
+    counted.push({ role: 'system', content: toolsJson });
     if (tools.cached) cachePrefix = counted.length;
   }
   if (body.system !== undefined) {

@@ -13,9 +13,12 @@ import { acceptsChatRequest, ChatRequestSchema, messageText, parseBody, type Cha
 import { TokenEvents } from '../token-events.ts';
 import type { CountedMessage } from '../tokens.ts';
 import type { ToolSpec } from '../tools.ts';
-import { chatUsageJson, duplicateTool, functionTool, isRecord, jsonSchemaFormat, openaiUnauthorized, toolChoice, typeName } from './openai-common.ts';
+import { chatUsageJson, CheckCache, duplicateTool, functionTool, isRecord, jsonSchemaFormat, openaiUnauthorized, toolChoice, typeName } from './openai-common.ts';
 
 const TEXT_FORMAT: OutputFormat = Object.freeze({ kind: 'text' });
+/** Checked tools and formats by their JSON: an agent sends the same ones with every turn (checking a schema takes tens of microseconds). */
+const toolsCache = new CheckCache<ToolSpec[]>();
+const formatCache = new CheckCache<OutputFormat>();
 const NO_TOOLS: readonly ToolSpec[] = Object.freeze([]);
 const AUTO = Object.freeze({ kind: 'auto' as const });
 const NONE = Object.freeze({ kind: 'none' as const });
@@ -40,8 +43,10 @@ function parseChat(text: string): ModelRequest | ApiError {
   if (history instanceof ApiError) return history;
   const raw = body as Record<string, unknown>;
   let tools = NO_TOOLS;
+  let toolsJson = '';
   if (body.tools !== undefined && body.tools.length > 0) {
-    const parsed = parseTools(body.tools);
+    toolsJson = JSON.stringify(body.tools);
+    const parsed = toolsCache.get(toolsJson, () => parseTools(body.tools!));
     if (parsed instanceof ApiError) return parsed;
     tools = parsed;
   }
@@ -51,12 +56,13 @@ function parseChat(text: string): ModelRequest | ApiError {
   if (parallel !== undefined && parallel !== null && typeof parallel !== 'boolean') {
     return invalidRequest(`Invalid type for 'parallel_tool_calls': expected a boolean, but got ${typeName(parallel)} instead.`, 'parallel_tool_calls', 'invalid_type');
   }
-  const format = raw['response_format'] === undefined ? TEXT_FORMAT : responseFormat(raw['response_format']);
+  const rawFormat = raw['response_format'];
+  const format = rawFormat === undefined || rawFormat === null ? TEXT_FORMAT : formatCache.get(JSON.stringify(rawFormat), () => responseFormat(rawFormat));
   if (format instanceof ApiError) return format;
   const topLogprobs = logprobsOption(raw['logprobs'], raw['top_logprobs']);
   if (topLogprobs instanceof ApiError) return topLogprobs;
   // the tool definitions are part of the prompt the model reads (and is billed for)
-  if (tools.length > 0) history.messages.unshift({ role: 'system', content: JSON.stringify(body.tools) });
+  if (tools.length > 0) history.messages.unshift({ role: 'system', content: toolsJson });
   return {
     model: body.model,
     messages: history.messages,

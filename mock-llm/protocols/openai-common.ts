@@ -84,7 +84,7 @@ export function jsonSchemaFormat(name: unknown, schema: unknown, strict: unknown
   }
   const problem = schemaProblem(schema ?? {}, `response_format '${name}'`, strict === true);
   if (problem !== null) return invalidRequest(problem, `${param}.schema`, 'invalid_json_schema');
-  return { kind: 'json_schema', name, schema: (schema ?? {}) as JsonSchema, strict: strict === true };
+  return { kind: 'json_schema', name, schema: (schema ?? {}) as JsonSchema, strict: strict === true, schemaJson: JSON.stringify(schema ?? {}) };
 }
 
 /** A JSON type name for error messages ("a string", "an array", "null"). */
@@ -107,4 +107,22 @@ export function chatUsageJson(call: CallView): string {
 /** A plain object (not null, not an array). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Verdicts of a check by the checked value's JSON text (bounded; the oldest goes first). */
+export class CheckCache<T> {
+  private readonly verdicts = new Map<string, T | ApiError>();
+
+  constructor(private readonly max = 512) {}
+
+  /** The cached verdict for `json`, or `check()`'s, remembered. */
+  get(json: string, check: () => T | ApiError): T | ApiError {
+    let verdict = this.verdicts.get(json);
+    if (verdict === undefined) {
+      verdict = check();
+      if (this.verdicts.size >= this.max) this.verdicts.delete(this.verdicts.keys().next().value!);
+      this.verdicts.set(json, verdict);
+    }
+    return verdict;
+  }
 }

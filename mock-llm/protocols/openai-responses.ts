@@ -11,7 +11,12 @@ import { parseBody } from '../requests.ts';
 import type { CountedMessage } from '../tokens.ts';
 import { answerRng, randomId, type ToolSpec } from '../tools.ts';
 import { z } from 'zod';
-import { duplicateTool, functionTool, isRecord, jsonSchemaFormat, openaiUnauthorized, toolChoice, typeName } from './openai-common.ts';
+import { CheckCache, duplicateTool, functionTool, isRecord, jsonSchemaFormat, openaiUnauthorized, toolChoice, typeName } from './openai-common.ts';
+
+const TEXT_FORMAT: OutputFormat = Object.freeze({ kind: 'text' });
+/** Checked tools and formats by their JSON (see openai-chat.ts). */
+const toolsCache = new CheckCache<ToolSpec[]>();
+const formatCache = new CheckCache<OutputFormat>();
 
 const ResponsesRequestSchema = z.looseObject({
   model: z.string().min(1),
@@ -43,23 +48,16 @@ function parseResponses(text: string): ModelRequest | ApiError {
   const body = parseBody(ResponsesRequestSchema, text);
   if (body instanceof ApiError) return body;
   const raw = body as Record<string, unknown>;
-  const tools: ToolSpec[] = [];
-  for (const [i, t] of (body.tools ?? []).entries()) {
-    if (!isRecord(t)) return invalidRequest(`Invalid type for 'tools[${i}]': expected an object, but got ${typeName(t)} instead.`, `tools[${i}]`, 'invalid_type');
-    if (t['type'] !== 'function') return invalidRequest(`Invalid value for 'tools[${i}].type': ${JSON.stringify(t['type'])}; the mock supports 'function' tools.`, `tools[${i}].type`, 'invalid_value');
-    const tool = functionTool(t['name'], t['parameters'], t['strict'], `tools[${i}]`);
-    if (tool instanceof ApiError) return tool;
-    tools.push(tool);
-  }
-  const duplicate = duplicateTool(tools, 'tools');
-  if (duplicate !== undefined) return duplicate;
+  const toolsJson = body.tools === undefined || body.tools.length === 0 ? '' : JSON.stringify(body.tools);
+  const tools = toolsJson === '' ? [] : toolsCache.get(toolsJson, () => parseTools(body.tools!));
+  if (tools instanceof ApiError) return tools;
   const choice = toolChoice(raw['tool_choice'], tools, (o) => o['name']);
   if (choice instanceof ApiError) return choice;
-  const format = textFormat(raw['text']);
+  const format = raw['text'] === undefined || raw['text'] === null ? TEXT_FORMAT : formatCache.get(JSON.stringify(raw['text']), () => textFormat(raw['text']));
   if (format instanceof ApiError) return format;
   const history = readInput(body.input, body.instructions ?? undefined);
   if (history instanceof ApiError) return history;
-  if (tools.length > 0) history.messages.unshift({ role: 'system', content: JSON.stringify(body.tools) });
+  if (tools.length > 0) history.messages.unshift({ role: 'system', content: toolsJson });
   return {
     model: body.model,
     messages: history.messages,
@@ -82,8 +80,20 @@ function parseResponses(text: string): ModelRequest | ApiError {
   };
 }
 
+function parseTools(raw: readonly unknown[]): ToolSpec[] | ApiError {
+  const tools: ToolSpec[] = [];
+  for (const [i, t] of raw.entries()) {
+    if (!isRecord(t)) return invalidRequest(`Invalid type for 'tools[${i}]': expected an object, but got ${typeName(t)} instead.`, `tools[${i}]`, 'invalid_type');
+    if (t['type'] !== 'function') return invalidRequest(`Invalid value for 'tools[${i}].type': ${JSON.stringify(t['type'])}; the mock supports 'function' tools.`, `tools[${i}].type`, 'invalid_value');
+    const tool = functionTool(t['name'], t['parameters'], t['strict'], `tools[${i}]`);
+    if (tool instanceof ApiError) return tool;
+    tools.push(tool);
+  }
+  return duplicateTool(tools, 'tools') ?? tools;
+}
+
 function textFormat(raw: unknown): OutputFormat | ApiError {
-  if (raw === undefined || raw === null) return { kind: 'text' };
+  if (raw === undefined || raw === null) return TEXT_FORMAT;
   if (!isRecord(raw)) return invalidRequest(`Invalid type for 'text': expected an object, but got ${typeName(raw)} instead.`, 'text', 'invalid_type');
   const f = raw['format'];
   if (f === undefined || f === null) return { kind: 'text' };
