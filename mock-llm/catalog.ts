@@ -260,7 +260,9 @@ export type Catalog = Readonly<Record<string, ModelSpec>>;
 export function buildCatalog(extra: Record<string, ModelInput> = {}): Catalog {
   const out: Record<string, ModelSpec> = { ...PRESET_MODELS };
   for (const [id, input] of Object.entries(extra)) {
-    const base = input.extends !== undefined ? out[input.extends] : out[id];
+    // `out[id] = …` with this id would replace the catalog's prototype instead of adding a model
+    if (id === '__proto__') throw new CatalogError('model id "__proto__" is reserved; please choose another id');
+    const base = input.extends !== undefined ? findModel(out, input.extends) : findModel(out, id);
     if (input.extends !== undefined && base === undefined) {
       throw new CatalogError(`model "${id}" extends unknown model "${input.extends}"; known: ${Object.keys(out).join(', ')}`);
     }
@@ -281,9 +283,14 @@ export function buildCatalog(extra: Record<string, ModelInput> = {}): Catalog {
   return Object.freeze(out);
 }
 
+/** The catalog's own model `id`, or undefined: never a property inherited from Object.prototype. */
+export function findModel(catalog: Catalog, id: string): ModelSpec | undefined {
+  return Object.hasOwn(catalog, id) ? catalog[id] : undefined;
+}
+
 /** Looks a model up, with an error that lists the known ones. */
 export function getModel(catalog: Catalog, id: string): ModelSpec {
-  const spec = catalog[id];
+  const spec = findModel(catalog, id);
   if (spec === undefined) {
     throw new CatalogError(`unknown model "${id}"; known models: ${Object.keys(catalog).join(', ')}`);
   }

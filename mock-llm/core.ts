@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { hashString, Rng } from '../src/random.ts';
 import { draftAnswer, fixedAnswer, generatedAnswer, textsToCount, type Answer } from './answer.ts';
-import type { ModelSpec } from './catalog.ts';
+import { findModel, type ModelSpec } from './catalog.ts';
 import { Embedder, toBase64 } from './embeddings.ts';
 import { ApiError, invalidRequest } from './errors.ts';
 import { FORCEABLE_FAULTS, MOCK_REQUEST_HEADERS, type CoreRequest, type ForcedFault, type ResponseSink } from './exchange.ts';
@@ -248,7 +248,7 @@ export class MockCore {
         return sink.send(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, this.metrics.render(this.ledger.currentTotals(), this.gauges()));
       default: {
         const id = safeDecode(path.slice('/v1/models/'.length));
-        const spec = Object.hasOwn(this.options.models, id) ? this.options.models[id] : undefined;
+        const spec = findModel(this.options.models, id);
         if (spec === undefined) return sendError(sink, shape, modelNotFound(id));
         return sendJson(sink, 200, modelObject(spec));
       }
@@ -275,8 +275,8 @@ export class MockCore {
   private modelState(id: string): ModelState | undefined {
     let state = this.models.get(id);
     if (state !== undefined) return state;
-    if (!Object.hasOwn(this.options.models, id)) return undefined;
-    const spec = this.options.models[id]!;
+    const spec = findModel(this.options.models, id);
+    if (spec === undefined) return undefined;
     const limits = limitsFor(this.options, id);
     state = {
       spec,

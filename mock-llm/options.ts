@@ -4,7 +4,7 @@
  * reused by the CLI through `MOCK_DEFAULTS`.
  */
 import { readFileSync } from 'node:fs';
-import { buildCatalog, CatalogError, type Catalog, type ModelInput } from './catalog.ts';
+import { buildCatalog, CatalogError, findModel, type Catalog, type ModelInput } from './catalog.ts';
 import { MockConfigError } from './errors.ts';
 import { checkFixtures, readFixturesFile, type Fixture } from './fixtures.ts';
 import { TOOL_POLICY_DEFAULTS, type ResolvedToolPolicy, type ToolPolicy } from './tools.ts';
@@ -160,12 +160,12 @@ export function resolveMockOptions(options: MockServerOptions = {}): ResolvedMoc
 
 /** The limits that apply to `model`, or undefined when it has none. */
 export function limitsFor(options: ResolvedMockOptions, model: string): Required<RateLimits> | undefined {
-  return options.limits[model] ?? options.limits['*'];
+  return ownValue(options.limits, model) ?? ownValue(options.limits, '*');
 }
 
 /** The fault rates that apply to `model` (all zero when none are configured). */
 export function faultsFor(options: ResolvedMockOptions, model: string): Required<FaultRates> {
-  return options.faults[model] ?? options.faults['*'] ?? NO_FAULTS;
+  return ownValue(options.faults, model) ?? ownValue(options.faults, '*') ?? NO_FAULTS;
 }
 
 function loadCatalog(file: string | undefined): Catalog {
@@ -221,9 +221,14 @@ function resolveFaults(faults: Readonly<Record<string, FaultRates>>, models: Cat
 }
 
 function checkModelKey(what: string, id: string, models: Catalog): void {
-  if (id !== '*' && models[id] === undefined) {
+  if (id !== '*' && findModel(models, id) === undefined) {
     throw new MockConfigError(`${what}["${id}"] names an unknown model; known models: ${Object.keys(models).join(', ')} (or "*" for all).`);
   }
+}
+
+/** `record[key]` when it is the record's own property (a model id from a request may be "constructor"). */
+function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function requireNumber(name: string, value: number, ok: boolean, allowed: string): void {

@@ -74,19 +74,88 @@ export function parseBody<T>(schema: z.ZodType<T>, body: string, accepts?: (json
   const result = schema.safeParse(json);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const param = issue.path.map(String).join('.') || null;
   if (issue.path[0] === 'input' && Array.isArray((json as { input?: unknown }).input)) {
     return invalidRequest("Invalid 'input': the mock accepts a string or an array of strings (token arrays are not supported).", 'input');
   }
   if (issue.path[0] === 'n') {
     return invalidRequest("Invalid 'n': the mock returns one choice only; please send n=1 or leave it out.", 'n');
   }
-  const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
-  return invalidRequest(
-    missing ? `Missing required parameter: '${param}'.` : `Invalid '${param}': ${issue.message}.`,
-    param,
-    missing ? 'missing_required_parameter' : 'invalid_value',
-  );
+  const problem = fieldProblem(issue, json);
+  return invalidRequest(problem.message, problem.param, problem.code);
+}
+
+/** What is wrong with one field of a request, in words any provider's error shape can carry. */
+export interface FieldProblem {
+  /** The field's path, e.g. `messages.0.content`; null for the body itself. */
+  param: string | null;
+  message: string;
+  code: 'missing_required_parameter' | 'invalid_type' | 'invalid_value';
+}
+
+/**
+ * One schema issue as a message naming the field: missing, of the wrong type (the expected type
+ * and what was received), or a value out of range. zod reports a present value of the wrong type
+ * and an absent one alike; the body tells them apart.
+ */
+export function fieldProblem(issue: z.core.$ZodIssue, body: unknown): FieldProblem {
+  const param = issue.path.map(String).join('.') || null;
+  const received = valueAt(body, issue.path);
+  if (!received.present) return { param, message: `Missing required parameter: '${param}'.`, code: 'missing_required_parameter' };
+  const expected = expectedTypes(issue);
+  if (expected !== null) {
+    return { param, message: `Invalid type for '${param}': expected ${expected}, but got ${describeValue(received.value)} instead.`, code: 'invalid_type' };
+  }
+  return { param, message: `Invalid '${param}': ${issue.message}.`, code: 'invalid_value' };
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = Object.freeze({
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'a boolean',
+  array: 'an array',
+  object: 'an object',
+  null: 'null',
+});
+
+/** "an integer", "a string or an array" — or null when the issue is not about the value's type. */
+function expectedTypes(issue: z.core.$ZodIssue): string | null {
+  if (issue.code === 'invalid_type') return Object.hasOwn(TYPE_NAMES, issue.expected) ? TYPE_NAMES[issue.expected]! : issue.expected;
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return null;
+  const names: string[] = [];
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    // a branch that failed deeper than the value itself (e.g. one array element): not a type mismatch
+    if (first === undefined || first.path.length > 0 || first.code !== 'invalid_type') return null;
+    const name = expectedTypes(first);
+    if (name !== null && !names.includes(name)) names.push(name);
+  }
+  return names.join(' or ');
+}
+
+function valueAt(body: unknown, path: ReadonlyArray<PropertyKey>): { present: boolean; value?: unknown } {
+  let v = body;
+  for (const key of path) {
+    if (typeof v !== 'object' || v === null || !Object.hasOwn(v, key)) return { present: false };
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v === undefined ? { present: false } : { present: true, value: v };
+}
+
+/** `a string ("10")`, `a decimal number (1.5)`, `an object` — short, for an error message. */
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  switch (typeof v) {
+    case 'string':
+      return `a string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)})`;
+    case 'number':
+      return Number.isInteger(v) ? `an integer (${v})` : `a decimal number (${v})`;
+    case 'boolean':
+      return `a boolean (${v})`;
+    default:
+      return 'an object';
+  }
 }
 
 /** The text of one message for counting: string content, text parts, and tool calls as `name(arguments)`. */

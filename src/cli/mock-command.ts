@@ -1,22 +1,22 @@
 /** `bench mock`: the OpenAI-compatible mock LLM server, until interrupted. */
-import type { Options } from 'yargs';
 import { readFileSync } from 'node:fs';
 // from the modules themselves, not mock-llm/index.ts (which brings msw into the server's heap)
 import { MockConfigError } from '../../mock-llm/errors.ts';
 import { MOCK_DEFAULTS, type MockServerOptions } from '../../mock-llm/options.ts';
 import { startMockServer } from '../../mock-llm/server.ts';
 import { BenchError } from '../errors.ts';
+import { type FlagSpec, SEED_RULE, TIME_SCALE_RULE } from './flags.ts';
 
 /** Flags of `bench mock` (defaults from mock-llm's MOCK_DEFAULTS, defined there once). */
 export const MOCK_FLAGS = {
-  port: { type: 'number', default: MOCK_DEFAULTS.port, describe: 'Port to listen on (0 = any free port)' },
+  port: { type: 'number', range: { integer: true, min: 0, max: 65535 }, default: MOCK_DEFAULTS.port, describe: 'Port to listen on (0 = any free port)' },
   host: { type: 'string', default: MOCK_DEFAULTS.host, describe: 'Address to bind' },
   models: { type: 'string', describe: 'JSON file of extra or overridden models (Record<id, ModelInput>)' },
-  seed: { type: 'number', default: MOCK_DEFAULTS.seed, describe: 'Seed of generated text, latencies and faults' },
+  seed: { type: 'number', range: SEED_RULE, default: MOCK_DEFAULTS.seed, describe: 'Seed of generated text, latencies and faults' },
   'api-key': { type: 'string', describe: 'Require `Authorization: Bearer <key>` [default: env MOCK_API_KEY, else no check]' },
-  'time-scale': { type: 'number', default: MOCK_DEFAULTS.timeScale, describe: 'Run every latency k times faster' },
+  'time-scale': { type: 'number', range: TIME_SCALE_RULE, default: MOCK_DEFAULTS.timeScale, describe: 'Run every latency k times faster' },
   'options-file': { type: 'string', describe: 'JSON file of further startMockServer options (models, limits, faults)' },
-} as const satisfies Record<string, Options>;
+} as const satisfies Record<string, FlagSpec>;
 
 /** Starts the mock and keeps it serving until SIGINT/SIGTERM. */
 export async function mockCommand(args: {

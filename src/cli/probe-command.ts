@@ -1,19 +1,19 @@
 /** `bench probe <url>`: closed-loop capacity of an endpoint (max requests/s and latency at N connections). */
 import { readFileSync } from 'node:fs';
-import type { Options } from 'yargs';
 import { BenchError } from '../errors.ts';
+import { type FlagSpec } from './flags.ts';
 import { probe, PROBE_DEFAULTS, probeTable } from '../scale/probe.ts';
 
 /** Flags of `bench probe`. */
 export const PROBE_FLAGS = {
-  connections: { type: 'string', describe: `Concurrent connections; several as 1,8,32 (one row each) [default: ${PROBE_DEFAULTS.connections.join(',')}]` },
-  duration: { type: 'number', describe: `Seconds per concurrency level [default: ${PROBE_DEFAULTS.durationS}]` },
+  connections: { type: 'string', check: connectionsText, describe: `Concurrent connections; several as 1,8,32 (one row each) [default: ${PROBE_DEFAULTS.connections.join(',')}]` },
+  duration: { type: 'number', range: { above: 0 }, describe: `Seconds per concurrency level [default: ${PROBE_DEFAULTS.durationS}]` },
   method: { type: 'string', describe: 'HTTP method [default: POST with --body, else GET]' },
   body: { type: 'string', describe: 'File whose contents are the request body (JSON gets content-type application/json)' },
   header: { type: 'string', array: true, describe: 'Request header "name: value" (repeatable)' },
-  timeout: { type: 'number', describe: `Seconds before a request counts as a timeout [default: ${PROBE_DEFAULTS.timeoutS}]` },
+  timeout: { type: 'number', range: { above: 0 }, describe: `Seconds before a request counts as a timeout [default: ${PROBE_DEFAULTS.timeoutS}]` },
   json: { type: 'boolean', default: false, describe: 'Print the results as JSON' },
-} as const satisfies Record<string, Options>;
+} as const satisfies Record<string, FlagSpec>;
 
 /** Parsed `bench probe` arguments. */
 export interface ProbeArgs {
@@ -35,6 +35,11 @@ export function parseConnections(text: string): number[] {
     throw new BenchError('USAGE', `--connections "${text}": expected positive whole numbers separated by commas, e.g. 1,8,32`);
   }
   return out;
+}
+
+function connectionsText(_flag: string, text: string): string {
+  parseConnections(text);
+  return text;
 }
 
 /** `name: value` → [name, value]. */

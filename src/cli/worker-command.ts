@@ -3,17 +3,17 @@
  * `bench run --live --redis <url>`, on this machine or another. Also the `--redis` flags of
  * `bench run` (described here once; `run` spreads them into its table).
  */
-import type { Options } from 'yargs';
 import { BenchError } from '../errors.ts';
+import type { FlagSpec } from './flags.ts';
 import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE, DEFAULT_STALLED_INTERVAL_MS } from '../scale/protocol.ts';
 import type { RedisRunOptions } from '../scale/queue-run.ts';
 import { startBenchWorker } from '../scale/worker.ts';
 
 const lockFlags = {
-  'lock-ms': { type: 'number', describe: `Job lock (real ms): a dead worker's job is re-queued after about this long [default: ${DEFAULT_LOCK_MS}]` },
-  'stalled-interval-ms': { type: 'number', describe: `How often workers look for stalled jobs (real ms) [default: ${DEFAULT_STALLED_INTERVAL_MS}]` },
-  'max-stalled': { type: 'number', describe: `Re-queues of a job whose worker died before it fails [default: ${DEFAULT_MAX_STALLED}]` },
-} as const satisfies Record<string, Options>;
+  'lock-ms': { type: 'number', range: { integer: true, min: 1 }, describe: `Job lock (real ms): a dead worker's job is re-queued after about this long [default: ${DEFAULT_LOCK_MS}]` },
+  'stalled-interval-ms': { type: 'number', range: { integer: true, min: 1 }, describe: `How often workers look for stalled jobs (real ms) [default: ${DEFAULT_STALLED_INTERVAL_MS}]` },
+  'max-stalled': { type: 'number', range: { integer: true, min: 1 }, describe: `Re-queues of a job whose worker died before it fails [default: ${DEFAULT_MAX_STALLED}]` },
+} as const satisfies Record<string, FlagSpec>;
 
 /** Flags of `bench worker`. */
 export const WORKER_FLAGS = {
@@ -21,7 +21,7 @@ export const WORKER_FLAGS = {
   queue: { type: 'string', describe: `BullMQ queue to work [default: ${DEFAULT_QUEUE}]` },
   run: { type: 'string', describe: 'Load this run before taking jobs (set by `bench run` for the workers it starts)' },
   ...lockFlags,
-} as const satisfies Record<string, Options>;
+} as const satisfies Record<string, FlagSpec>;
 
 /** Flags `bench run` adds for BullMQ workers (spread into RUN_FLAGS). */
 export const RUN_REDIS_FLAGS = {
@@ -29,7 +29,7 @@ export const RUN_REDIS_FLAGS = {
   queue: { type: 'string', describe: `Live with --redis: BullMQ queue [default: ${DEFAULT_QUEUE}]` },
   'spawn-workers': { type: 'boolean', default: true, describe: "Live with --redis: start the scenario's workers as child processes (--no-spawn-workers: only external `bench worker`s)" },
   ...lockFlags,
-} as const satisfies Record<string, Options>;
+} as const satisfies Record<string, FlagSpec>;
 
 /** Parsed `bench worker` arguments. */
 export interface WorkerArgs {
@@ -70,10 +70,6 @@ export function redisRunOptions(args: RunRedisArgs): RedisRunOptions | undefined
 }
 
 function lockOptions(args: { 'lock-ms'?: number; 'stalled-interval-ms'?: number; 'max-stalled'?: number }) {
-  for (const k of ['lock-ms', 'stalled-interval-ms', 'max-stalled'] as const) {
-    const v = args[k];
-    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new BenchError('USAGE', `--${k} ${v}: expected a positive whole number`);
-  }
   return {
     ...(args['lock-ms'] !== undefined ? { lockMs: args['lock-ms'] } : {}),
     ...(args['stalled-interval-ms'] !== undefined ? { stalledIntervalMs: args['stalled-interval-ms'] } : {}),

@@ -1,6 +1,6 @@
 /** `bench gate` and `bench baseline`: their flags, described once, and what each command does. */
 import { writeFileSync } from 'node:fs';
-import type { Options } from 'yargs';
+import { type FlagSpec, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE } from '../cli/flags.ts';
 import { BenchError } from '../errors.ts';
 import { writeBaseline } from './baseline.ts';
 import { formatGateJunit, formatGateMarkdown, formatGateTable } from './format.ts';
@@ -20,27 +20,27 @@ export const GATE_FLAGS = {
     array: true,
     describe: `Allowed worsening of a metric, repeatable: metric=5% (relative), metric=0.02 (absolute, metric's unit), metric=5%,0.02 (both), metric=off [default: the scenario's gate.thresholds, else ${defaultsText}]`,
   },
-  replications: { type: 'number', describe: "Seeds per configuration [default: the baseline's]" },
-  seed: { type: 'number', describe: "First seed [default: the baseline's]" },
-  'requests-per-day': { type: 'number', describe: "Traffic of the candidate run [default: the baseline's, scaled by changes to the scenario's traffic]" },
-  confidence: { type: 'number', describe: `Confidence of the noise intervals [default: the scenario's gate.confidence, else ${DEFAULT_GATE_CONFIDENCE}]` },
+  replications: { type: 'number', range: REPLICATIONS_RULE, describe: "Seeds per configuration [default: the baseline's]" },
+  seed: { type: 'number', range: SEED_RULE, describe: "First seed [default: the baseline's]" },
+  'requests-per-day': { type: 'number', range: { above: 0 }, describe: "Traffic of the candidate run [default: the baseline's, scaled by changes to the scenario's traffic]" },
+  confidence: { type: 'number', range: { above: 0, below: 1 }, describe: `Confidence of the noise intervals [default: the scenario's gate.confidence, else ${DEFAULT_GATE_CONFIDENCE}]` },
   markdown: { type: 'boolean', default: false, describe: 'Print the report as Markdown on stdout (for $GITHUB_STEP_SUMMARY); the table goes to stderr' },
   junit: { type: 'string', describe: 'Also write a JUnit XML report to this file' },
   json: { type: 'string', describe: 'Also write the full gate report as JSON to this file' },
   out: { type: 'string', describe: "Also write the candidate run's results.json into this folder" },
-  threads: { type: 'number', describe: 'Worker threads [default: one per core]' },
-} as const satisfies Record<string, Options>;
+  threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
+} as const satisfies Record<string, FlagSpec>;
 
 /** Flags of `bench baseline <scenario.ts>`. */
 export const BASELINE_FLAGS = {
   out: { type: 'string', describe: 'Output file [default: results/baselines/<scenario>.json]' },
-  replications: { type: 'number', describe: `Seeds per configuration [default: the scenario's gate.replications, else ${DEFAULT_BASELINE_REPLICATIONS}]` },
-  'requests-per-day': { type: 'number', describe: "Traffic override, e.g. reduced for CI time (recorded; the gate reruns with it) [default: the scenario's]" },
-  seed: { type: 'number', describe: "First seed [default: the scenario's seed]" },
-  'duration-hours': { type: 'number', describe: 'Override the simulated duration (hours)' },
+  replications: { type: 'number', range: REPLICATIONS_RULE, describe: `Seeds per configuration [default: the scenario's gate.replications, else ${DEFAULT_BASELINE_REPLICATIONS}]` },
+  'requests-per-day': { type: 'number', range: { above: 0 }, describe: "Traffic override, e.g. reduced for CI time (recorded; the gate reruns with it) [default: the scenario's]" },
+  seed: { type: 'number', range: SEED_RULE, describe: "First seed [default: the scenario's seed]" },
+  'duration-hours': { type: 'number', range: { above: 0 }, describe: 'Override the simulated duration (hours)' },
   only: { type: 'string', describe: 'Record only configurations whose name contains this text' },
-  threads: { type: 'number', describe: 'Worker threads [default: one per core]' },
-} as const satisfies Record<string, Options>;
+  threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
+} as const satisfies Record<string, FlagSpec>;
 
 /** Parsed arguments of `bench gate`. */
 export interface GateArgs {

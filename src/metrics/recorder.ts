@@ -2,7 +2,7 @@
  * The recorder: listens to the executor, the agent's outcomes and the ledger, and turns one
  * configuration's run into its `ConfigResult` (percentiles, series, costs, quality, SLOs).
  */
-import type { Catalog } from '../../mock-llm/catalog.ts';
+import { findModel, type Catalog } from '../../mock-llm/catalog.ts';
 import type { JobOutcome } from '../agent/agent.ts';
 import type { Configuration } from '../engine/simulate.ts';
 import type { ExecutorObserver } from '../engine/executor.ts';
@@ -131,7 +131,7 @@ export class Recorder implements ExecutorObserver {
       caches[`prompt:${model}`] = {
         kind: 'prompt',
         step: '(all steps)',
-        key: `${model}: the longest prompt prefix sent before (the system prompt; the whole prompt for a repeated question), at least ${run.catalog[model]?.promptCaching?.minPrefixTokens ?? 0} tokens`,
+        key: `${model}: the longest prompt prefix sent before (the system prompt; the whole prompt for a repeated question), at least ${findModel(run.catalog, model)?.promptCaching?.minPrefixTokens ?? 0} tokens`,
         value: 'the provider-side KV cache (billed at the cached-input price)',
         lookups: pc.lookups,
         hits: pc.hits,

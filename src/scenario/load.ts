@@ -3,8 +3,10 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { z } from 'zod';
-import { buildCatalog, CatalogError, type Catalog } from '../../mock-llm/catalog.ts';
+import { buildCatalog, CatalogError, findModel, type Catalog } from '../../mock-llm/catalog.ts';
 import { BenchError } from '../errors.ts';
+import { didYouMean } from '../suggest.ts';
+import { reservedKeyPath } from './reserved-keys.ts';
 import { ScenarioSchema, type Scenario, type Step } from './schema.ts';
 
 /** A validated scenario with its catalog. */
@@ -36,8 +38,10 @@ export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
 
 /** Validates a scenario object (from a file or from code). */
 export function resolveScenario(input: unknown, file = '<scenario>'): { scenario: Scenario; catalog: Catalog } {
+  const reserved = reservedKeyPath(input);
+  if (reserved !== null) throw new BenchError('INVALID_SCENARIO', `${file}: ${formatPath(reserved)}: "__proto__" cannot be a name; please choose another`);
   const parsed = ScenarioSchema.safeParse(input);
-  if (!parsed.success) throw new BenchError('INVALID_SCENARIO', `${file}: ${formatIssue(parsed.error.issues[0]!)}`);
+  if (!parsed.success) throw new BenchError('INVALID_SCENARIO', `${file}: ${formatIssue(firstIssue(parsed.error.issues), input)}`);
   const scenario = parsed.data;
   let catalog: Catalog;
   try {
@@ -51,9 +55,82 @@ export function resolveScenario(input: unknown, file = '<scenario>'): { scenario
   return { scenario, catalog };
 }
 
-function formatIssue(issue: z.core.$ZodIssue): string {
+/**
+ * The issue to report: the first, unless a field beside it is unknown — a misspelt field
+ * (`minConfidance`) also makes the real one (`minConfidence`) missing, and the typo is the cause.
+ */
+function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
+  const first = issues[0]!;
+  const parent = first.path.slice(0, -1).join('\u0000');
+  return issues.find((i) => i.code === 'unrecognized_keys' && i.path.join('\u0000') === parent) ?? first;
+}
+
+function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const path = issue.path.length === 0 ? '(top level)' : formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownFieldsAt(ScenarioSchema, input, issue.path);
+    const fields = issue.keys.map((k) => `"${k}"${didYouMean(k, known, (n) => `"${n}"`)}`);
+    return `${path}: unknown field${fields.length > 1 ? 's' : ''} ${fields.join(', ')}; known fields: ${known.join(', ')}`;
+  }
   return `${path}: ${issue.message}`;
+}
+
+/** The schema's internals that `knownFieldsAt` walks (zod 4's `_zod.def`). */
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  items?: z.ZodType[];
+  options?: z.ZodType[];
+  getter?: () => z.ZodType;
+  in?: z.ZodType;
+  discriminator?: string;
+}
+
+const defOf = (schema: z.ZodType): SchemaDef => (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+
+/** Field names the schema allows for the object at `path` of `input` (unions resolved by the input). */
+export function knownFieldsAt(schema: z.ZodType, input: unknown, path: ReadonlyArray<PropertyKey>): string[] {
+  const def = defOf(schema);
+  const at = (s: z.ZodType, rest: ReadonlyArray<PropertyKey>, value: unknown) => knownFieldsAt(s, value, rest);
+  const child = typeof input === 'object' && input !== null && Object.hasOwn(input, path[0] as PropertyKey) ? (input as Record<PropertyKey, unknown>)[path[0] as PropertyKey] : undefined;
+  switch (def.type) {
+    case 'optional':
+    case 'default':
+    case 'nullable':
+    case 'readonly':
+      return at(def.innerType!, path, input);
+    case 'lazy':
+      return at(def.getter!(), path, input);
+    case 'pipe':
+      return at(def.in!, path, input);
+    case 'union': {
+      // the option that accepts the input best: the one whose own fields cover most of its keys
+      const keys = Object.keys((input ?? {}) as object);
+      const scored = def.options!.map((o) => ({ o, fields: at(o, [], input) }));
+      const key = def.discriminator ?? 'type';
+      const tag = (input as Record<string, unknown> | undefined)?.[key];
+      const fitting = scored.filter((x) => {
+        const field = defOf(x.o).shape?.[key];
+        const literal = field === undefined ? undefined : (defOf(field) as { type: string; values?: unknown[] });
+        return literal?.type !== 'literal' || literal.values?.includes(tag);
+      });
+      const best = (fitting.length > 0 ? fitting : scored).sort((a, b) => keys.filter((k) => b.fields.includes(k)).length - keys.filter((k) => a.fields.includes(k)).length)[0];
+      return best === undefined ? [] : path.length === 0 ? best.fields : at(best.o, path, input);
+    }
+    default:
+      break;
+  }
+  if (path.length === 0) return def.type === 'object' ? Object.keys(def.shape!) : [];
+  const rest = path.slice(1);
+  // own keys only: a field named "toString" must not walk into Object.prototype
+  if (def.type === 'object') return Object.hasOwn(def.shape!, String(path[0])) ? at(def.shape![String(path[0])]!, rest, child) : [];
+  if (def.type === 'array') return at(def.element!, rest, child);
+  if (def.type === 'record') return at(def.valueType!, rest, child);
+  if (def.type === 'tuple') return def.items![Number(path[0])] ? at(def.items![Number(path[0])]!, rest, child) : [];
+  return [];
 }
 
 /** `workflow[2].rag.topK` from zod's path array. */
@@ -77,6 +154,9 @@ export function flattenSteps(steps: Step[], prefix = 'workflow'): Array<{ step: 
   return out;
 }
 
+/** How far from 1 the task kinds' shares may sum (floating-point slack, not a silent renormalisation). */
+export const SHARE_SUM_TOLERANCE = 1e-6;
+
 function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
   const steps = flattenSteps(s.workflow);
   const names = new Map<string, Step>();
@@ -85,7 +165,7 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
     names.set(step.name, step);
   }
   const chat = (id: string, where: string): string | null => {
-    const m = catalog[id];
+    const m = findModel(catalog, id);
     if (m === undefined) return `${where}: unknown model "${id}"; known models: ${Object.keys(catalog).join(', ')}`;
     if (m.kind !== 'chat') return `${where}: model "${id}" is an embedding model; a chat model is needed here`;
     return null;
@@ -101,13 +181,24 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
       }
     }
     if (step.type === 'embedding') {
-      const m = catalog[step.model];
+      const m = findModel(catalog, step.model);
       if (m === undefined || m.kind !== 'embedding') return `${path}.model: "${step.model}" is not an embedding model in the catalog`;
       if (step.input === 'chunks' && step.chunks === undefined) return `${path}.chunks: required when input is "chunks"`;
     }
   }
   const kinds = new Set(s.requestMix.map((k) => k.name));
   if (kinds.size !== s.requestMix.length) return `requestMix: task kind names must be unique`;
+  for (const [i, k] of s.requestMix.entries()) {
+    const p = k.model === undefined ? null : chat(k.model, `requestMix[${i}].model`);
+    if (p) return p;
+  }
+  const shareSum = s.requestMix.reduce((sum, k) => sum + k.share, 0);
+  if (Math.abs(shareSum - 1) > SHARE_SUM_TOLERANCE) {
+    return `requestMix: the shares sum to ${Number(shareSum.toPrecision(12))} (${s.requestMix.map((k) => `${k.name} ${k.share}`).join(', ')}); they must sum to 1`;
+  }
+  for (const [slot, choices] of Object.entries(s.sweep)) {
+    if (choices !== undefined && Object.keys(choices).length === 0) return `sweep.${slot}: an empty axis; give it at least one choice, or remove it`;
+  }
 
   const strategyChoices: Array<[string, Scenario['strategies']]> = [['strategies', s.strategies]];
   for (const [slot, choices] of Object.entries(s.sweep)) {
@@ -157,7 +248,7 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
     }
   }
   for (const id of Object.keys(s.faults)) {
-    if (catalog[id] === undefined) return `faults.${id}: unknown model "${id}"`;
+    if (findModel(catalog, id) === undefined) return `faults.${id}: unknown model "${id}"`;
   }
   return null;
 }

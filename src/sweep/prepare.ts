@@ -3,8 +3,10 @@ import type { Catalog } from '../../mock-llm/catalog.ts';
 import type { LiveOptions } from '../engine/live.ts';
 import type { Configuration } from '../engine/simulate.ts';
 import { BenchError } from '../errors.ts';
+import { didYouMean } from '../suggest.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { prepareReplay, type TraceReplay, type TraceSpec } from '../trace/replay.ts';
 import { expandSweep } from './configurations.ts';
 
 /** Command-line overrides of a scenario. */
@@ -20,6 +22,8 @@ export interface RunOverrides {
   ledgerDir?: string;
   /** Live mode: real HTTP calls on the real clock instead of the simulation. */
   live?: LiveOptions;
+  /** Replay this trace instead of the scenario's traffic (`requestsPerDay` and `durationHours` then rescale and cut it). */
+  trace?: TraceSpec;
 }
 
 /** Everything a run needs. */
@@ -32,11 +36,14 @@ export interface PreparedScenario {
   configurations: Configuration[];
   live: LiveOptions | undefined;
   ledgerDir: string | undefined;
+  /** The trace replayed instead of the scenario's arrivals, if any. */
+  replay?: TraceReplay;
 }
 
 /** Loads the file and applies the overrides (the same in the main thread and every worker). */
 export async function prepareScenario(file: string, overrides: RunOverrides): Promise<PreparedScenario> {
   const loaded = await loadScenarioFile(file);
+  if (overrides.trace !== undefined) return prepareTraced(file, loaded.scenario, loaded.catalog, overrides, overrides.trace);
   const scenario: Scenario = {
     ...loaded.scenario,
     traffic: {
@@ -45,18 +52,41 @@ export async function prepareScenario(file: string, overrides: RunOverrides): Pr
       ...(overrides.durationHours !== undefined ? { durationHours: overrides.durationHours } : {}),
     },
   };
+  return finishPrepare(file, scenario, loaded.catalog, overrides);
+}
+
+/** A scenario whose traffic is a replayed trace: the run lasts the trace's (rescaled) span. */
+async function prepareTraced(file: string, loaded: Scenario, catalog: Catalog, overrides: RunOverrides, spec: TraceSpec): Promise<PreparedScenario> {
+  const replay = await prepareReplay(
+    {
+      ...spec,
+      ...(overrides.requestsPerDay !== undefined ? { requestsPerDay: overrides.requestsPerDay } : {}),
+      ...(overrides.durationHours !== undefined ? { durationHours: overrides.durationHours } : {}),
+    },
+    catalog,
+  );
+  const traffic = { ...loaded.traffic, requestsPerDay: replay.requestsPerDay, durationHours: replay.durationHours };
+  return { ...(await finishPrepare(file, { ...loaded, traffic }, catalog, overrides)), replay };
+}
+
+async function finishPrepare(file: string, scenario: Scenario, catalog: Catalog, overrides: RunOverrides): Promise<PreparedScenario> {
   let configurations = expandSweep(scenario);
   if (overrides.only !== undefined) {
     const all = configurations;
     configurations = all.filter((c) => c.name.includes(overrides.only!));
     if (configurations.length === 0) {
-      throw new BenchError('USAGE', `--only "${overrides.only}" matches no configuration of ${file}; they are: ${all.map((c) => c.name).join(', ')}`);
+      // a typo is likelier in one axis choice (`draft`, `streaming=draft`) than in a whole name
+      const parts = new Set(all.flatMap((c) => [c.name, ...Object.entries(c.axes).flatMap(([slot, label]) => [label, `${slot}=${label}`])]));
+      throw new BenchError(
+        'USAGE',
+        `--only "${overrides.only}" matches no configuration of ${file}${didYouMean(overrides.only, parts, (n) => `"${n}"`)}; they are: ${all.map((c) => c.name).join(', ')}`,
+      );
     }
   }
   return {
     file,
     scenario,
-    catalog: loaded.catalog,
+    catalog,
     seed: overrides.seed ?? scenario.seed,
     replications: overrides.replications ?? 1,
     configurations,

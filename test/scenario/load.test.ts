@@ -44,9 +44,37 @@ describe('scenario validation', () => {
     expect(messageOf(s)).toBe('scenarios/x.ts: workflow[0].systemPromptTokens: Invalid input: expected number, received string');
   });
 
-  it('rejects an unknown field instead of ignoring a typo', () => {
+  it('rejects an unknown field instead of ignoring a typo, naming the nearest known field', () => {
     const s = { ...base(), trafic: {} };
-    expect(messageOf(s)).toBe('scenarios/x.ts: (top level): Unrecognized key: "trafic"');
+    expect(messageOf(s)).toBe(
+      'scenarios/x.ts: (top level): unknown field "trafic" (did you mean "traffic"?); known fields: name, description, seed, traffic, models, faults, requestMix, workflow, strategies, sweep, slo, gate',
+    );
+  });
+
+  it('names the nearest field of the union member the input chose (a cascade, a diurnal arrival, a tool step in a loop)', () => {
+    const cascade = { ...base(), strategies: { routing: { type: 'cascade', models: ['gpt-4o-mini', 'gpt-4o'], minConfidance: 0.5 } } };
+    expect(messageOf(cascade)).toBe('scenarios/x.ts: strategies.routing: unknown field "minConfidance" (did you mean "minConfidence"?); known fields: type, models, minConfidence');
+    const diurnal = { ...base(), traffic: { requestsPerDay: 10, arrivals: { shape: 'diurnal', peakhour: 3 } } };
+    expect(messageOf(diurnal)).toBe('scenarios/x.ts: traffic.arrivals: unknown field "peakhour" (did you mean "peakHour"?); known fields: shape, peakToTrough, peakHour');
+    const loop = { ...base(), workflow: [{ type: 'loop', name: 'l', repeatProbability: 0.5, steps: [{ type: 'tool', name: 't', latencyMs: 3, keyby: 'x' }] }] };
+    expect(messageOf(loop)).toMatch(/^scenarios\/x\.ts: workflow\[0\]\.steps\[0\]: unknown field "keyby" \(did you mean "keyBy"\?\); known fields: type, name, latencyMs,/);
+    const far = { ...base(), sweep: { colour: {} } };
+    expect(messageOf(far)).toBe('scenarios/x.ts: sweep: unknown field "colour"; known fields: routing, workers, caches, streaming, compression, promptCaching');
+  });
+
+  it('refuses shares that do not sum to 1 instead of normalising them', () => {
+    const s = base();
+    s.requestMix = [{ ...s.requestMix[0]!, share: 0.7 }, { ...s.requestMix[0]!, name: 'r', share: 0.5 }];
+    expect(messageOf(s)).toBe('scenarios/x.ts: requestMix: the shares sum to 1.2 (q 0.7, r 0.5); they must sum to 1');
+    // floating-point sums within 1e-6 of 1 are fine (0.6 + 0.3 + 0.1 = 0.9999999999999999)
+    const thirds = base();
+    thirds.requestMix = [0.6, 0.3, 0.1].map((share, i) => ({ ...thirds.requestMix[0]!, name: `k${i}`, share }));
+    expect(() => resolveScenario(thirds)).not.toThrow();
+  });
+
+  it('refuses an empty sweep axis instead of dropping it', () => {
+    const s = { ...base(), sweep: { routing: {} } };
+    expect(messageOf(s)).toBe('scenarios/x.ts: sweep.routing: an empty axis; give it at least one choice, or remove it');
   });
 
   it('rejects an unknown model with the list of known ones', () => {
