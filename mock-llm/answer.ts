@@ -7,7 +7,7 @@
 import { generateValue } from './json-schema.ts';
 import type { ModelRequest } from './model-request.ts';
 import { answerRng, chooseTools, makeToolCalls, type ResolvedToolPolicy, type ToolCall } from './tools.ts';
-import { applyStop, type GeneratedText } from './tokens.ts';
+import { applyStop, type GeneratedText } from '../src/provider/tokens.ts';
 
 /** Why the answer ended, protocol-neutral (each adapter maps it to its own word). */
 export type FinishReason = 'stop' | 'length' | 'tool_calls';

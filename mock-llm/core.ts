@@ -5,34 +5,35 @@
  * msw.ts) turns its request into a `CoreRequest` and gives a `ResponseSink` to write to.
  */
 import { performance } from 'node:perf_hooks';
-import { hashString, Rng } from '../src/random.ts';
+import { hashString, Rng } from '../src/core/random.ts';
+import { findModel, type ModelSpec } from '../src/provider/catalog.ts';
+import { Embedder, toBase64 } from '../src/provider/embeddings.ts';
+import { sampleGapMs, sampleTtftMs } from '../src/provider/latency.ts';
+import { ConcurrencyGate, RateLimiter, type SlotWaiter } from '../src/provider/limits.ts';
+import { MOCK_REQUEST_HEADERS } from '../src/provider/mock-headers.ts';
+import { callCostUsd } from '../src/provider/pricing.ts';
+import { PromptCache } from '../src/provider/prompt-cache.ts';
+import { judge, type Judgement } from '../src/provider/quality.ts';
+import { countTexts, tokenizeMessages, warmTokenizer } from '../src/provider/tokenizer.ts';
+import { cachedMessageTokens, generateText, REPLY_PRIMER_IDS, REPLY_PRIMER_TOKENS, rememberMessageTokens, type TokenIds } from '../src/provider/tokens.ts';
 import { draftAnswer, fixedAnswer, generatedAnswer, textsToCount, type Answer } from './answer.ts';
-import { findModel, type ModelSpec } from './catalog.ts';
-import { Embedder, toBase64 } from './embeddings.ts';
 import { ApiError, invalidRequest } from './errors.ts';
-import { FORCEABLE_FAULTS, MOCK_REQUEST_HEADERS, type CoreRequest, type ForcedFault, type ResponseSink } from './exchange.ts';
+import { FORCEABLE_FAULTS, type CoreRequest, type ForcedFault, type ResponseSink } from './exchange.ts';
 import { FixtureSet, type FixtureOutcome } from './fixtures.ts';
-import { sampleGapMs, sampleTtftMs } from './latency.ts';
 import { callId, Ledger, type CallOutcome, type LedgerEndpoint } from './ledger.ts';
-import { ConcurrencyGate, RateLimiter, type SlotWaiter } from './limits.ts';
 import { Metrics, type ModelGauges } from './metrics.ts';
 import { answerKey, type ModelRequest } from './model-request.ts';
 import { faultsFor, limitsFor, type ResolvedMockOptions } from './options.ts';
-import { callCostUsd } from './pricing.ts';
-import { PromptCache } from './prompt-cache.ts';
 import type { CallView, Protocol, StreamWriter } from './protocol.ts';
 import { anthropicMessages } from './protocols/anthropic-messages.ts';
 import { openaiChat } from './protocols/openai-chat.ts';
 import { openaiCompletions } from './protocols/openai-completions.ts';
 import { openaiResponses } from './protocols/openai-responses.ts';
-import { judge, type Judgement } from './quality.ts';
 import { EmbeddingsRequestSchema, parseBody, type EmbeddingsRequest } from './requests.ts';
 import { EARLY_TOLERANCE_MS, Scheduler, type ScheduledTask } from './scheduler.ts';
-import { countTexts, tokenizeMessages, warmTokenizer } from './tokenizer.ts';
-import { cachedMessageTokens, generateText, REPLY_PRIMER_IDS, REPLY_PRIMER_TOKENS, rememberMessageTokens, type TokenIds } from './tokens.ts';
 
 export type { ByteSource, CoreRequest, ResponseSink } from './exchange.ts';
-export { FORCEABLE_FAULTS, MOCK_REQUEST_HEADERS, type ForcedFault } from './exchange.ts';
+export { FORCEABLE_FAULTS, type ForcedFault } from './exchange.ts';
 
 /** Live counters of the core, for tests and the perf harness. */
 export interface MockStats {

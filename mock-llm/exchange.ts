@@ -53,11 +53,3 @@ export interface ByteSource {
 export const FORCEABLE_FAULTS = ['429', '500', '503', 'hang', 'cut', 'context_length'] as const;
 /** One forceable fault. */
 export type ForcedFault = (typeof FORCEABLE_FAULTS)[number];
-
-/** Request headers the mock reads (ordinary clients never send them). */
-export const MOCK_REQUEST_HEADERS = Object.freeze({
-  outputTokens: 'x-mock-output-tokens',
-  difficulty: 'x-mock-difficulty',
-  fault: 'x-mock-fault',
-  faultOnce: 'x-mock-fault-once',
-});

@@ -6,8 +6,8 @@
  * formats); `pattern` is not honoured (a generated string may not match it). The generated
  * value is checked against the schema with ajv in the tests (test/mock-llm/json-schema.test.ts).
  */
-import type { Rng } from '../src/random.ts';
-import { GENERATION_VOCABULARY } from './tokens.ts';
+import type { Rng } from '../src/core/random.ts';
+import { GENERATION_VOCABULARY } from '../src/provider/tokens.ts';
 
 /** A JSON Schema as it arrives in a request (already checked to be an object). */
 export type JsonSchema = Readonly<Record<string, unknown>>;

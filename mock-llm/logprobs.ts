@@ -4,8 +4,8 @@
  * They describe a made-up distribution (the mock has no model); their use is to exercise the
  * clients' parsing of the fields.
  */
-import { Rng } from '../src/random.ts';
-import { GENERATION_VOCABULARY } from './tokens.ts';
+import { Rng } from '../src/core/random.ts';
+import { GENERATION_VOCABULARY } from '../src/provider/tokens.ts';
 
 /** One token's entry as OpenAI chat returns it in `logprobs.content`. */
 export interface TokenLogprob {

@@ -2,9 +2,9 @@
  * The protocol-neutral request the core answers. Each protocol adapter validates its own wire
  * format once and maps it to this; the core and the answer rules read nothing else.
  */
-import { hashString } from '../src/random.ts';
+import { hashString } from '../src/core/random.ts';
 import type { JsonSchema } from './json-schema.ts';
-import type { CountedMessage } from './tokens.ts';
+import type { CountedMessage } from '../src/provider/tokens.ts';
 import type { ToolChoice, ToolSpec, TurnState } from './tools.ts';
 
 /** What shape the text output must take. */

@@ -8,7 +8,7 @@ import type { Answer } from './answer.ts';
 import type { ApiError } from './errors.ts';
 import type { LedgerEndpoint } from './ledger.ts';
 import type { ModelRequest } from './model-request.ts';
-import type { Judgement } from './quality.ts';
+import type { Judgement } from '../src/provider/quality.ts';
 
 /** Reads request headers by lower-case name (the core's request). */
 export interface HeaderReader {

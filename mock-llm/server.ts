@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { MockCore, type MockStats } from './core.ts';
 import type { ByteSource, CoreRequest, ResponseSink } from './exchange.ts';
 import { resolveMockOptions, type MockServerOptions } from './options.ts';
-import { tokenizerReady } from './tokenizer.ts';
+import { tokenizerReady } from '../src/provider/tokenizer.ts';
 
 /** A running mock server. */
 export interface MockServer {

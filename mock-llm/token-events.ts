@@ -5,7 +5,7 @@
  * so of its collector pauses. Used by the adapters whose token events differ only in the token
  * (OpenAI chat and completions).
  */
-import type { GeneratedText } from './tokens.ts';
+import type { GeneratedText } from '../src/provider/tokens.ts';
 
 /** Tokens `from` to `to` of a generated text as events (set the range, then write). */
 export class TokenEvents {

@@ -3,7 +3,7 @@
  * deterministic rule), and the calls themselves (ids, names, arguments generated from each
  * tool's JSON Schema). The adapters map their wire shapes to these types and back.
  */
-import { Rng } from '../src/random.ts';
+import { Rng } from '../src/core/random.ts';
 import { generateValue, type JsonSchema } from './json-schema.ts';
 
 /** A function tool the request offers. */

@@ -10,7 +10,7 @@ import type { ModelRequest } from '../model-request.ts';
 import { bearerAuthorized, type CallView, type HeaderReader, type Protocol, type StreamSink, type StreamWriter } from '../protocol.ts';
 import { parseBody } from '../requests.ts';
 import { schemaProblem } from '../schema-check.ts';
-import type { CountedMessage } from '../tokens.ts';
+import type { CountedMessage } from '../../src/provider/tokens.ts';
 import type { ToolChoice, ToolSpec } from '../tools.ts';
 import { z } from 'zod';
 import { CheckCache, isRecord, typeName } from './openai-common.ts';

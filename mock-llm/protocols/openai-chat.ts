@@ -11,7 +11,7 @@ import { turnRole, type ModelRequest, type OutputFormat } from '../model-request
 import { bearerAuthorized, type CallView, type Protocol, type StreamSink, type StreamWriter } from '../protocol.ts';
 import { acceptsChatRequest, ChatRequestSchema, messageText, parseBody, type ChatRequest } from '../requests.ts';
 import { TokenEvents } from '../token-events.ts';
-import type { CountedMessage } from '../tokens.ts';
+import type { CountedMessage } from '../../src/provider/tokens.ts';
 import type { ToolSpec } from '../tools.ts';
 import { chatUsageJson, CheckCache, duplicateTool, functionTool, isRecord, jsonSchemaFormat, openaiUnauthorized, toolChoice, typeName } from './openai-common.ts';
 

@@ -8,7 +8,7 @@ import { ApiError, invalidRequest } from '../errors.ts';
 import { turnRole, type ModelRequest, type OutputFormat } from '../model-request.ts';
 import { bearerAuthorized, type CallView, type Protocol, type StreamSink, type StreamWriter } from '../protocol.ts';
 import { parseBody } from '../requests.ts';
-import type { CountedMessage } from '../tokens.ts';
+import type { CountedMessage } from '../../src/provider/tokens.ts';
 import { answerRng, randomId, type ToolSpec } from '../tools.ts';
 import { z } from 'zod';
 import { CheckCache, duplicateTool, functionTool, isRecord, jsonSchemaFormat, openaiUnauthorized, toolChoice, typeName } from './openai-common.ts';

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { RESULTS_KIND, RESULTS_SCHEMA_VERSION } from './schema.ts';
 import type { HeadlineMetrics, ResultsFile } from './schema.ts';
 

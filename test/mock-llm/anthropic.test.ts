@@ -3,7 +3,7 @@ import { Ajv } from 'ajv';
 import { encode } from 'gpt-tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, startMockServer, type LedgerSnapshot, type MockServer } from '../../mock-llm/index.ts';
-import { callCostUsd } from '../../mock-llm/pricing.ts';
+import { callCostUsd } from '../../src/provider/pricing.ts';
 
 const ajv = new Ajv({ strict: false });
 const models = buildCatalog({

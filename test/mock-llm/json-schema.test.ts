@@ -3,7 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { generateValue, type JsonSchema } from '../../mock-llm/json-schema.ts';
 import { schemaProblem } from '../../mock-llm/schema-check.ts';
-import { Rng } from '../../src/random.ts';
+import { Rng } from '../../src/core/random.ts';
 
 const ajv = new Ajv({ strict: false });
 const ajv2020 = new Ajv2020({ strict: false });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildCatalog, startMockServer, type LedgerSnapshot, type MockServer } from '../../mock-llm/index.ts';
 import { TOOL_CALL_OVERHEAD_TOKENS } from '../../mock-llm/answer.ts';
-import { callCostUsd } from '../../mock-llm/pricing.ts';
+import { callCostUsd } from '../../src/provider/pricing.ts';
 
 const ajv = new Ajv({ strict: false });
 const models = buildCatalog({

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BenchError } from '../../src/errors.ts';
+import { BenchError } from '../../src/core/errors.ts';
 import { parseResults, readResultsFile } from '../../src/results/read.ts';
 import { expectBenchRejection } from '../fixtures/errors.ts';
 import { buildResults } from '../fixtures/results.ts';
