@@ -119,6 +119,7 @@ export async function executeConfiguration(
   const recorder = new Recorder({ scenario, slo: scenario.slo });
   const userSink = options.ledgerSink;
   const ledger = new Ledger(userSink === undefined ? (row) => recorder.row(row) : (row) => (recorder.row(row), userSink(row)));
+  client.observeTokenGaps?.((gapMs, count) => recorder.tokenGap(gapMs, count));
   const total = requestCount(scenario.traffic);
   const arrivals = arrivalTimes(scenario.traffic, total, Rng.derive(seed, 'arrivals'));
   const factory = new RequestFactory(scenario, seed);

@@ -195,7 +195,8 @@ function facts(results: ResultsFile, label: string | undefined): GateRunFacts {
 /** The values of `metric` in a configuration: every replicate's, or the main figures' when not replicated. */
 export function sampleOf(config: ConfigResult, metric: GateMetric): Sample {
   const reps = config.replicates;
-  const values = reps && reps.length > 0 ? reps.map((r) => r.metrics[metric]) : [headlineMetrics(config)[metric]];
+  // NaN for a metric the run does not have (results written before the metric existed)
+  const values = reps && reps.length > 0 ? reps.map((r) => r.metrics[metric] ?? NaN) : [headlineMetrics(config)[metric] ?? NaN];
   const seeds = reps && reps.length > 0 ? reps.map((r) => r.seed) : [config.seed];
   return { values, seeds, mean: mean(values) };
 }
@@ -222,6 +223,9 @@ export function decide(
   gated: Pick<GatedMetric, 'metric' | 'direction' | 'threshold'>,
   options: { confidence: number; resamples: number; rng: Rng },
 ): Verdict {
+  if (!baseline.values.some(Number.isFinite) && candidate.values.every(Number.isFinite)) {
+    return { kind: 'incomparable', reason: 'not in the baseline (recorded before this metric existed); re-record the baseline to gate it' };
+  }
   if (![...baseline.values, ...candidate.values].every(Number.isFinite)) {
     return { kind: 'incomparable', reason: 'a value is missing or not finite' };
   }

@@ -76,6 +76,8 @@ export function compareTable(a: ResultsFile, b: ResultsFile): CompareRow[] {
     for (const metric of Object.keys(METRIC_DIRECTION) as Array<keyof HeadlineMetrics>) {
       const va = ha[metric];
       const vb = hb[metric];
+      // a metric one of the runs predates is left out rather than compared with nothing
+      if (va === undefined || vb === undefined) continue;
       const delta = vb - va;
       rows.push({
         config: pair.name,

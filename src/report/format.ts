@@ -72,6 +72,9 @@ export const METRIC_LABEL: Readonly<Record<keyof HeadlineMetrics, string>> = Obj
   quality: 'quality',
   errorRate: 'error rate',
   peakRps: 'peak req/s',
+  itlP95Ms: 'ITL p95',
+  tpotP95Ms: 'TPOT p95',
+  outputTokensPerS: 'output tok/s',
 });
 
 /** Formats one headline metric value with its unit. */
@@ -86,11 +89,14 @@ export function formatMetric(metric: keyof HeadlineMetrics, value: number): stri
     case 'ttftP50Ms':
     case 'ttftP95Ms':
     case 'queueWaitP95Ms':
+    case 'itlP95Ms':
+    case 'tpotP95Ms':
       return formatMs(value);
     case 'quality':
     case 'errorRate':
       return formatPct(value, 2);
     case 'peakRps':
+    case 'outputTokensPerS':
       return formatNumber(value, 2);
   }
 }

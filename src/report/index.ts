@@ -78,7 +78,10 @@ function configurationsTable(results: ResultsFile): string {
     const sloText = c.slo.checks.length === 0 ? '–' : c.slo.meetsAll ? 'met' : `missed: ${failed.join(', ')}`;
     const cells = [
       `<td data-sort="${escapeHtml(c.name)}">${escapeHtml(c.name)}</td>`,
-      ...METRICS.map((m) => `<td data-sort="${h[m]}">${escapeHtml(formatMetric(m, h[m]))}</td>`),
+      ...METRICS.map((m) => {
+        const v = h[m];
+        return v === undefined ? '<td data-sort="">–</td>' : `<td data-sort="${v}">${escapeHtml(formatMetric(m, v))}</td>`;
+      }),
       `<td class="text ${c.slo.checks.length === 0 ? '' : c.slo.meetsAll ? 'better' : 'worse'}" data-sort="${c.slo.meetsAll ? 1 : 0}">${escapeHtml(sloText)}</td>`,
       `<td class="text" data-sort="${optimal.has(c.name) ? 1 : 0}">${optimal.has(c.name) ? 'Pareto-optimal' : ''}</td>`,
     ];

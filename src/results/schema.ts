@@ -145,9 +145,29 @@ export interface ConfigResult {
     ttft: Percentiles;
     /** Worker pick-up to answer (the service time). */
     service: Percentiles;
+    /**
+     * Inter-token latency: the gaps between consecutive content tokens of every answer, all
+     * tokens pooled (vLLM bench serve's `itl`). Absent in results written before it existed.
+     */
+    itl?: Percentiles;
+    /**
+     * Time per output token, one value per LLM call with ≥ 2 output tokens:
+     * (latency − TTFT) / (output tokens − 1) (vLLM bench serve's `tpot`, GuideLLM's inter-token latency).
+     */
+    tpot?: Percentiles;
   };
   cdf: { e2e: CdfPoints; ttft: CdfPoints; queueWait: CdfPoints };
-  throughput: { meanRps: number; peakRps: number; tokensPerS: number };
+  throughput: {
+    meanRps: number;
+    peakRps: number;
+    tokensPerS: number;
+    /**
+     * Output tokens per second: `perRequest` one value per LLM call (output tokens ÷ call latency,
+     * GuideLLM's per-request output tokens/s); `aggregate` all output tokens ÷ the run's duration
+     * (vLLM bench serve's output throughput).
+     */
+    outputTokensPerS?: { aggregate: number; perRequest: Percentiles };
+  };
   cost: {
     perRequestUsd: number;
     perDayUsd: number;
@@ -197,6 +217,12 @@ export interface HeadlineMetrics {
   quality: number;
   errorRate: number;
   peakRps: number;
+  /** Inter-token latency p95; absent in results written before it existed. */
+  itlP95Ms?: number;
+  /** Time per output token p95; absent in results written before it existed. */
+  tpotP95Ms?: number;
+  /** Aggregate output tokens per second; absent in results written before it existed. */
+  outputTokensPerS?: number;
 }
 
 /** Facts about where the run happened, so two runs can be judged comparable. */
