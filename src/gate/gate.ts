@@ -159,6 +159,8 @@ export function gate(candidate: ResultsFile, baseline: ResultsFile, options: Gat
       }
       const bs = sampleOf(b, m.metric);
       const cs = sampleOf(c, m.metric);
+      // a metric neither run has (both written before it existed) is not a row at all
+      if (!bs.values.some(Number.isFinite) && !cs.values.some(Number.isFinite)) continue;
       const rng = new Rng(hashString(`${name}\u0000${m.metric}`, BOOTSTRAP_SEED));
       rows.push({ ...row, baseline: bs, candidate: cs, verdict: decide(bs, cs, m, { confidence, resamples, rng }) });
     }

@@ -92,6 +92,9 @@ const headline = z.object({
   quality: num,
   errorRate: num,
   peakRps: num,
+  itlP95Ms: num.optional(),
+  tpotP95Ms: num.optional(),
+  outputTokensPerS: num.optional(),
 }) satisfies z.ZodType<HeadlineMetrics>;
 const configResult = z.object({
   name: z.string().min(1),
@@ -99,9 +102,9 @@ const configResult = z.object({
   seed: num,
   requests: z.object({ total: count, completed: count, failed: count, correct: count }),
   durationHours: z.number().positive(),
-  latencyMs: z.object({ e2e: percentiles, queueWait: percentiles, ttft: percentiles, service: percentiles }),
+  latencyMs: z.object({ e2e: percentiles, queueWait: percentiles, ttft: percentiles, service: percentiles, itl: percentiles.optional(), tpot: percentiles.optional() }),
   cdf: z.object({ e2e: cdfPoints, ttft: cdfPoints, queueWait: cdfPoints }),
-  throughput: z.object({ meanRps: num, peakRps: num, tokensPerS: num }),
+  throughput: z.object({ meanRps: num, peakRps: num, tokensPerS: num, outputTokensPerS: z.object({ aggregate: num, perRequest: percentiles }).optional() }),
   cost: z.object({
     perRequestUsd: num,
     perDayUsd: num,
