@@ -1,6 +1,8 @@
 /** `bench run` as a function: prepare the scenario, sweep it, write results.json. */
 import { join, resolve } from 'node:path';
+import { computeFindings } from './report/findings.ts';
 import type { ResultsFile } from './results/schema.ts';
+import { writeJsonAtomic } from './results/write.ts';
 import { prepareScenario, type RunOverrides } from './sweep/prepare.ts';
 import { Sweep, type SweepOptions } from './sweep/sweep.ts';
 
@@ -32,6 +34,7 @@ export async function runScenarioFile(file: string, options: RunOptions = {}): P
     ...(options.replications !== undefined ? { replications: options.replications } : {}),
     ...(options.only !== undefined ? { only: options.only } : {}),
     ...(options.live !== undefined ? { live: options.live } : {}),
+    ...(options.trace !== undefined ? { trace: options.trace } : {}),
   };
   let prepared = await prepareScenario(file, overrides);
   const outDir = options.noWrite ? null : (options.outDir ?? defaultOutDir(prepared.scenario.name));
@@ -47,5 +50,8 @@ export async function runScenarioFile(file: string, options: RunOptions = {}): P
   const sweep = new Sweep(prepared, sweepOptions);
   options.listen?.(sweep);
   const results = await sweep.run();
+  // Findings are computed once, here, and stored: report, compare, gate and CI read the same records.
+  results.findings = computeFindings(results);
+  if (outDir !== null) writeJsonAtomic(join(outDir, 'results.json'), results);
   return { results, outDir };
 }

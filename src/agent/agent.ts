@@ -176,10 +176,13 @@ export class Agent {
       if (!(rng.next() < ragRecall(rag))) difficulty = Math.min(1, difficulty + step.rag.missDifficulty);
     }
     const kind = scenario.requestMix[req.kindIndex]!;
-    const outputTokens = sampleTokens(step.outputTokens ?? kind.outputTokens, rng);
+    const logged = req.logged?.outputTokens;
+    const outputTokens = step.outputTokens === undefined && logged !== undefined ? logged : sampleTokens(step.outputTokens ?? kind.outputTokens, rng);
     const countsQuality = step.quality ?? step.name === this.qualityStep;
     const streamed = this.streamed.has(step.name);
-    const modelSig = ft !== null ? ft.model : step.model === 'routed' ? this.router.label : step.model;
+    // a model the trace (or the task kind) names answers routed steps without the router
+    const fixedModel = ft !== null ? ft.model : step.model !== 'routed' ? step.model : req.logged?.model;
+    const modelSig = fixedModel ?? this.router.label;
     const run = new LlmCall(this, job, step.name, {
       inputTokens,
       prefixTokens: systemTokens,
@@ -231,8 +234,8 @@ export class Agent {
     // a real call, routed or to the step's model
     let answer: ChatResult;
     let releasedAtEnd = false;
-    if (ft !== null || step.model !== 'routed') {
-      answer = await run.call(ft !== null ? ft.model : step.model);
+    if (fixedModel !== undefined) {
+      answer = await run.call(fixedModel);
     } else {
       const routed = await this.router.route(run);
       const r = this.routing;
@@ -298,6 +301,8 @@ export class Agent {
       stream: run.shape.streamed,
       wordingId: job.req.wordingId,
     };
+    const blocks = job.req.logged?.prefixBlocks;
+    if (blocks !== undefined) call.prefixBlocks = blocks;
     if (timeoutMs !== undefined) call.timeoutMs = timeoutMs;
     const r = await client.chat(call);
     run.spentUsd += r.costUsd;

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FlagSpec } from './flags.ts';
-import { compareTable, formatCompareTable, renderCompare, renderReport } from '../report/index.ts';
+import { compareTable, costVerdict, formatCompareTable, renderCompare, renderReport, runChanges } from '../report/index.ts';
 import { readResultsFile } from '../results/read.ts';
 
 /** Flags of `bench report`. */
@@ -30,6 +30,16 @@ export async function compareCommand(args: { a: string; b: string; out?: string 
   const html = renderCompare(a, b);
   const out = args.out ?? join(dirname(args.b), 'compare.html');
   writeFileSync(out, html);
-  process.stdout.write(`${formatCompareTable(compareTable(a, b), { color: process.stdout.isTTY === true })}\n\ncompare: ${out}\n`);
+  const changes = runChanges(a, b);
+  const lines = [
+    changes.length === 0 ? 'What changed: nothing (same scenario, traffic, seed, code and machine).' : `What changed:\n${changes.map((c) => `  ${c}`).join('\n')}`,
+    '',
+    costVerdict(a, b),
+    '',
+    formatCompareTable(compareTable(a, b), { color: process.stdout.isTTY === true }),
+    '',
+    `compare: ${out}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }

@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { BenchError } from '../errors.ts';
 import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
+import { formatDuration } from '../report/numbers.ts';
 import { runScenarioFile } from '../run.ts';
 import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
 import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
-import { summaryNotes, summaryTable } from './summary.ts';
+import { quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';
+import { TRACE_FORMATS, type TraceFormat } from '../trace/trace.ts';
+import type { TraceSpec } from '../trace/replay.ts';
+import { columnsText } from '../trace/csv.ts';
 import { redisRunOptions, RUN_REDIS_FLAGS, type RunRedisArgs } from './worker-command.ts';
 
 /** Flags of `bench run`, described once. */
@@ -19,13 +23,18 @@ export const RUN_FLAGS = {
   only: { type: 'string', describe: 'Run only configurations whose name contains this text' },
   replications: { type: 'number', range: REPLICATIONS_RULE, describe: 'Seeds per configuration (noise estimate) [default: 1]' },
   threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
-  json: { type: 'boolean', default: false, describe: 'Print results JSON to stdout instead of the summary' },
+  json: { type: 'boolean', default: false, describe: 'Print a JSON summary (headline metrics per configuration and the findings, under 100 KB) instead of the table; the full data stays in results.json' },
+  quiet: { type: 'boolean', default: false, describe: 'Print only the headline finding and the paths of the files written' },
   ledger: { type: 'boolean', default: false, describe: 'Also write every call of each configuration to ledger-<configuration>.csv' },
   live: { type: 'boolean', default: false, describe: 'Play the traffic in real time over HTTP (mock-llm unless --target) instead of simulating' },
   target: { type: 'string', describe: 'Live: OpenAI-compatible base URL with /v1 (key from env BENCH_API_KEY or OPENAI_API_KEY) [default: start mock-llm]' },
   'time-scale': { type: 'number', range: TIME_SCALE_RULE, default: 1, describe: 'Live: play k times faster (mock-llm latencies scaled alike)' },
   duration: { type: 'string', check: durationText, describe: 'Live: play only this much wall time of the day, e.g. 90s, 10m, 1h (sets --duration-hours)' },
   'compare-sim': { type: 'boolean', default: false, describe: 'Live: also simulate, and print simulated vs live per metric' },
+  trace: { type: 'string', describe: "Replay this trace file (CSV, Azure, BurstGPT, Mooncake, OTLP JSON, OpenAI log) instead of the scenario's traffic" },
+  'trace-format': { type: 'string', choices: TRACE_FORMATS, describe: 'Trace: its format [default: detected from the first line]' },
+  columns: { type: 'string', check: columnsText, describe: 'Trace (CSV): columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user' },
+  'trace-speed': { type: 'number', range: { above: 0 }, describe: 'Trace: play k times faster than logged (or use --requests-per-day) [default: 1]' },
   ...RUN_REDIS_FLAGS,
 } as const satisfies Record<string, FlagSpec>;
 
@@ -39,17 +48,40 @@ interface RunArgs extends RunRedisArgs {
   replications?: number;
   threads?: number;
   json: boolean;
+  quiet: boolean;
   ledger: boolean;
   live: boolean;
   target?: string;
   'time-scale': number;
   duration?: string;
   'compare-sim': boolean;
+  trace?: string;
+  'trace-format'?: TraceFormat;
+  columns?: string;
+  'trace-speed'?: number;
+}
+
+/** The trace part of `bench run`'s flags, or undefined without --trace. */
+function traceSpec(args: RunArgs): TraceSpec | undefined {
+  if (args.trace === undefined) {
+    if (args['trace-format'] !== undefined || args.columns !== undefined || args['trace-speed'] !== undefined) {
+      throw new BenchError('USAGE', '--trace-format, --columns and --trace-speed need --trace <file>');
+    }
+    return undefined;
+  }
+  if (args.redis !== undefined) throw new BenchError('USAGE', '--trace with --redis is not supported yet: BullMQ workers draw their requests from the scenario');
+  return {
+    file: args.trace,
+    ...(args['trace-format'] !== undefined ? { format: args['trace-format'] } : {}),
+    ...(args.columns !== undefined ? { columns: args.columns } : {}),
+    ...(args['trace-speed'] !== undefined ? { speed: args['trace-speed'] } : {}),
+  };
 }
 
 /** Runs `bench run`; resolves with the exit code. */
 export async function runCommand(args: RunArgs): Promise<number> {
-  const tty = process.stderr.isTTY === true && !args.json;
+  if (args.json && args.quiet) throw new BenchError('USAGE', '--json and --quiet cannot be used together: pick one output');
+  const tty = process.stderr.isTTY === true && !args.json && !args.quiet;
   if (!args.live && (args.target !== undefined || args.duration !== undefined || args['compare-sim'])) {
     throw new BenchError('USAGE', '--target, --duration and --compare-sim need --live');
   }
@@ -57,6 +89,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     args.duration !== undefined ? (parseDurationS(args.duration) * args['time-scale']) / 3600 : args['duration-hours'];
   const apiKey = process.env.BENCH_API_KEY ?? process.env.OPENAI_API_KEY;
   const redis = redisRunOptions(args);
+  const trace = traceSpec(args);
   const live = args.live
     ? {
         timeScale: args['time-scale'],
@@ -73,6 +106,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
     ...(durationHours !== undefined ? { durationHours } : {}),
     ...(live !== undefined ? { live } : {}),
+    ...(trace !== undefined ? { trace } : {}),
     ...(args.ledger ? { ledger: true } : {}),
     ...(args.only !== undefined ? { only: args.only } : {}),
     ...(args.replications !== undefined ? { replications: args.replications } : {}),
@@ -95,7 +129,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         const r = (e as ConfigDoneEvent).result;
         if (bar !== undefined) {
           bars.get(r.name)?.update(r.requests.total, { config: `${r.name} ✓` });
-        } else if (!args.json) {
+        } else if (!args.json && !args.quiet) {
           process.stderr.write(`done: ${r.name} (${Math.round(r.engine.wallMs)} ms)\n`);
         }
       });
@@ -110,27 +144,32 @@ export async function runCommand(args: RunArgs): Promise<number> {
       ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
       ...(durationHours !== undefined ? { durationHours } : {}),
       ...(args.only !== undefined ? { only: args.only } : {}),
+      ...(trace !== undefined ? { trace } : {}),
     });
     fidelity = fidelityMarkdown(fidelityRows(sim.results, results));
     if (outDir !== null) writeFileSync(join(outDir, 'fidelity.md'), `${fidelity}\n`);
   }
+  const reportPath = outDir === null ? null : await writeReportIfAvailable(results, outDir);
+  const paths = { results: outDir === null ? null : join(outDir, 'results.json'), report: reportPath };
   if (args.json) {
-    process.stdout.write(`${JSON.stringify(results)}\n`);
+    process.stdout.write(`${JSON.stringify(summaryJson(results, paths))}\n`);
+    return 0;
+  }
+  if (args.quiet) {
+    process.stdout.write(`${quietLines(results, paths).join('\n')}\n`);
     return 0;
   }
   const lines = [`\n${results.scenario.name}: ${results.scenario.description}`, '', summaryTable(results), '', ...summaryNotes(results)];
+  if (results.trace !== undefined) lines.push(results.trace.note);
   for (const c of results.configurations) {
     if (c.live === undefined) continue;
     if (c.live.queue !== undefined) lines.push(`${c.name}: BullMQ queue ${c.live.queue.name}, ${c.live.queue.retriedJobs} job(s) retried after a worker died`);
-    lines.push(`${c.name}: send lag p50 ${c.live.sendLagMs.p50.toFixed(1)} ms, p99 ${c.live.sendLagMs.p99.toFixed(1)} ms (scenario time, ×${c.live.timeScale})`);
+    lines.push(`${c.name}: send lag p50 ${formatDuration(c.live.sendLagMs.p50)}, p99 ${formatDuration(c.live.sendLagMs.p99)} (scenario time, ×${c.live.timeScale})`);
     for (const w of c.live.warnings) lines.push(`warning: ${w}`);
   }
   if (fidelity !== null) lines.push('', 'Simulated vs live:', fidelity);
-  if (outDir !== null) {
-    const reportPath = await writeReportIfAvailable(results, outDir);
-    lines.push('', `results: ${join(outDir, 'results.json')}`);
-    if (reportPath !== null) lines.push(`report:  ${reportPath}`);
-  }
+  if (paths.results !== null) lines.push('', `results: ${paths.results}`);
+  if (paths.report !== null) lines.push(`report:  ${paths.report}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }

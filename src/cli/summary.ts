@@ -1,46 +1,80 @@
-/** The summary `bench run` prints: one row per configuration, then the findings in a few lines. */
-import { routingCurves } from '../metrics/routing-curves.ts';
-import { findings } from '../report/index.ts';
-import type { ResultsFile } from '../results/schema.ts';
-import { ms, pct, textTable, usd } from './format.ts';
+/** What `bench run` prints: a row per configuration, the findings (at most 7), and `--json` / `--quiet` forms. */
+import { formatColumn, METRIC_COLUMNS, sloStatus } from '../report/columns.ts';
+import { findingsOf, TERMINAL_FINDINGS } from '../report/findings.ts';
+import { formatCount, formatDuration } from '../report/numbers.ts';
+import type { Finding, ResultsFile } from '../results/schema.ts';
+import { textTable } from './format.ts';
 
 /** The per-configuration summary table. */
 export function summaryTable(results: ResultsFile): string {
-  const rows = results.configurations.map((c) => [
-    c.name,
-    ms(c.latencyMs.e2e.p50),
-    ms(c.latencyMs.e2e.p95),
-    ms(c.latencyMs.ttft.p95),
-    ms(c.latencyMs.queueWait.p95),
-    c.throughput.peakRps.toFixed(2),
-    usd(c.cost.perDayUsd),
-    usd(c.cost.perMonthUsd),
-    pct(c.quality.share),
-    pct(c.requests.total === 0 ? 0 : c.requests.failed / c.requests.total),
-    c.slo.checks.length === 0 ? '-' : c.slo.meetsAll ? 'yes' : 'no',
-  ]);
-  return textTable(['configuration', 'p50', 'p95', 'TTFT p95', 'queue p95', 'peak req/s', 'cost/day', 'cost/month', 'quality', 'errors', 'SLOs met'], rows);
+  const configs = results.configurations;
+  const columns = METRIC_COLUMNS.filter((c) => c.terminal);
+  const cells = columns.map((c) => formatColumn(c, configs));
+  const rows = configs.map((c, i) => [c.name, ...cells.map((col) => col[i]!), sloStatus(c) === 'met' ? 'yes' : sloStatus(c) === '–' ? '–' : 'no']);
+  return textTable(['configuration', ...columns.map((c) => c.label), 'SLOs met'], rows);
 }
 
-/** A few lines under the table: the numbers a reader looks for first. */
+/** The traffic line and the findings, numbered, most important first. */
 export function summaryNotes(results: ResultsFile): string[] {
-  const lines: string[] = [];
   const configs = results.configurations;
-  if (configs.length === 0) return lines;
-  const first = configs[0]!;
-  lines.push(
-    `${first.requests.total.toLocaleString('en-US')} requests per configuration over ${first.durationHours} h (seed ${results.seed}); ` +
-      `${results.mode === 'live' ? 'ran live in' : 'simulated in'} ${configs.map((c) => Math.round(c.engine.wallMs)).join('/')} ms.`,
-  );
-  // the same findings, in the same words, as the report's "what this run says"
-  for (const sentence of findings(results).sentences) lines.push(sentence.text);
-  for (const curve of routingCurves(results)) {
-    const group = Object.entries(curve.group).map(([k, v]) => `${k}=${v}`).join(' ');
-    const share = (v: number | null) => (v === null ? 'not reached' : `${pct(v)} strong calls`);
+  const lines: string[] = [];
+  if (configs.length > 0) {
+    const first = configs[0]!;
+    const wallMs = configs.map((c) => c.engine.wallMs);
     lines.push(
-      `Routing ${curve.weak}→${curve.strong}${group ? ` (${group})` : ''}: APGR ${curve.apgr.toFixed(3)}, ` +
-        `CPT(50%) ${share(curve.cpt50)}, CPT(80%) ${share(curve.cpt80)}.`,
+      `${formatCount(first.requests.total)} requests per configuration over ${formatDuration(first.durationHours * 3_600_000)} (seed ${results.seed}); ` +
+        `${results.mode === 'live' ? 'ran live' : 'simulated'} in ${formatDuration(wallMs.reduce((s, v) => s + v, 0))} ` +
+        `(${configs.length} configuration${configs.length === 1 ? '' : 's'}, the longest ${formatDuration(Math.max(...wallMs))}).`,
+      '',
     );
   }
+  findingsOf(results)
+    .slice(0, TERMINAL_FINDINGS)
+    .forEach((f, i) => lines.push(`${i + 1}. ${f.text}`));
   return lines;
+}
+
+/** The `--json` summary: per-configuration headline metrics and the findings (full data stays in results.json). */
+export interface RunSummaryJson {
+  scenario: string;
+  seed: number;
+  mode: ResultsFile['mode'];
+  slo: ResultsFile['slo'];
+  configurations: Array<{ name: string; axes: Record<string, string>; meetsAllSlos: boolean; missed: string[]; metrics: Record<string, number> }>;
+  findings: Finding[];
+  missing: string[];
+  paths: { results: string | null; report: string | null };
+}
+
+/** Builds the `--json` summary. */
+export function summaryJson(results: ResultsFile, paths: RunSummaryJson['paths']): RunSummaryJson {
+  return {
+    scenario: results.scenario.name,
+    seed: results.seed,
+    mode: results.mode,
+    slo: results.slo,
+    configurations: results.configurations.map((c) => ({
+      name: c.name,
+      axes: c.axes,
+      meetsAllSlos: c.slo.meetsAll,
+      missed: c.slo.checks.filter((x) => !x.met).map((x) => x.metric),
+      metrics: Object.fromEntries(METRIC_COLUMNS.flatMap((col) => {
+        const v = col.value(c);
+        return v === undefined ? [] : [[col.id, v]];
+      })),
+    })),
+    findings: findingsOf(results),
+    missing: results.missing,
+    paths,
+  };
+}
+
+/** The `--quiet` lines: the headline finding and where the files are. */
+export function quietLines(results: ResultsFile, paths: RunSummaryJson['paths']): string[] {
+  const headline = findingsOf(results).find((f) => f.id === 'headline');
+  return [
+    ...(headline ? [headline.text] : []),
+    ...(paths.results ? [`results: ${paths.results}`] : []),
+    ...(paths.report ? [`report:  ${paths.report}`] : []),
+  ];
 }

@@ -12,6 +12,7 @@ import { Recorder } from '../metrics/recorder.ts';
 import { Rng } from '../random.ts';
 import type { CacheStats, ConfigResult, RoutingStats } from '../results/schema.ts';
 import type { Scenario, Strategies } from '../scenario/schema.ts';
+import { replayArrivals, replayOverrides, type TraceReplay } from '../trace/replay.ts';
 import { arrivalTimes, requestCount } from '../workload/arrivals.ts';
 import { RequestFactory, type AgentRequest } from '../workload/requests.ts';
 import { VirtualClock, type Clock } from './clock.ts';
@@ -31,6 +32,8 @@ export interface SimulateOptions {
   ledgerSink?: LedgerSink;
   /** Called every `progressEvery` finished requests. */
   onProgress?: (done: number, total: number) => void;
+  /** Replay this trace's requests instead of drawing the scenario's arrivals. */
+  replay?: TraceReplay;
 }
 
 /** Runs one configuration on the virtual clock and returns its measured results. */
@@ -120,9 +123,12 @@ export async function executeConfiguration(
   const userSink = options.ledgerSink;
   const ledger = new Ledger(userSink === undefined ? (row) => recorder.row(row) : (row) => (recorder.row(row), userSink(row)));
   client.observeTokenGaps?.((gapMs, count) => recorder.tokenGap(gapMs, count));
-  const total = requestCount(scenario.traffic);
-  const arrivals = arrivalTimes(scenario.traffic, total, Rng.derive(seed, 'arrivals'));
+  const replay = options.replay;
+  const total = replay?.count ?? requestCount(scenario.traffic);
+  const arrivals = replay !== undefined ? replayArrivals(replay) : arrivalTimes(scenario.traffic, total, Rng.derive(seed, 'arrivals'));
   const factory = new RequestFactory(scenario, seed);
+  const make = (i: number): AgentRequest =>
+    replay === undefined ? factory.make(i, arrivals[i]!) : factory.make(i, arrivals[i]!, replayOverrides(replay, i, catalog));
   const remote = env.remote?.({ ledger, observer: recorder });
   const agent =
     remote === undefined
@@ -145,7 +151,7 @@ export async function executeConfiguration(
   const onSend = env.onSend;
   // open loop: each request is submitted at its scheduled time, whatever the earlier ones are doing
   const arrive = (i: number): void => {
-    const req = factory.make(i, arrivals[i]!);
+    const req = make(i);
     if (onSend !== undefined) onSend(clock.now() - req.arrivalMs);
     recorder.arrived(req.arrivalMs);
     executor.submit(new SimJob(req, state));

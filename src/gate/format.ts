@@ -3,7 +3,8 @@
  * JUnit XML (one testcase per configuration × metric). All three switch over the same verdicts.
  */
 import { textTable } from '../cli/format.ts';
-import { formatMetric, METRIC_LABEL } from '../report/format.ts';
+import { TERMINAL_FINDINGS } from '../report/findings.ts';
+import { formatMetric, formatPp, formatRelativeChange, METRIC_LABEL } from '../report/numbers.ts';
 import { describeAllowed, describeInterval, VERDICT_KINDS, type GateReport, type GateRow, type Verdict, type VerdictKind } from './gate.ts';
 
 /** Short label and symbol of each verdict. */
@@ -53,7 +54,7 @@ function changeText(row: GateRow): string {
       if (v.estimate === null) return '—';
       const rel = v.estimate.relative;
       if (row.threshold.relative === undefined) return signedPoints(v.estimate.absolute, row);
-      return Number.isFinite(rel) ? `${rel >= 0 ? '+' : '−'}${Math.abs(rel * 100).toFixed(1)}%` : rel > 0 ? '+∞%' : '−∞%';
+      return Number.isFinite(rel) ? formatRelativeChange(rel) : 'new (baseline 0)';
     }
     case 'no-change':
       return '0';
@@ -63,7 +64,7 @@ function changeText(row: GateRow): string {
 }
 
 function signedPoints(absolute: number, row: GateRow): string {
-  if (row.metric === 'quality' || row.metric === 'errorRate') return `${absolute >= 0 ? '+' : '−'}${Math.abs(absolute * 100).toFixed(2)} pp`;
+  if (row.metric === 'quality' || row.metric === 'errorRate') return formatPp(absolute);
   return `${absolute >= 0 ? '+' : '−'}${formatMetric(row.metric, Math.abs(absolute))}`;
 }
 
@@ -177,6 +178,11 @@ export function formatGateMarkdown(report: GateReport): string {
   if (improved.length > 0) {
     lines.push('**Improvements**', '');
     for (const r of improved) lines.push(`- ${mdCode(r.config)} · ${md(r.metric)}: ${md(r.verdict.reason)}`);
+    lines.push('');
+  }
+  if (report.findings !== undefined && report.findings.length > 0) {
+    lines.push('**What the candidate run says**', '');
+    report.findings.slice(0, TERMINAL_FINDINGS).forEach((f, i) => lines.push(`${i + 1}. ${md(f.text)}`));
     lines.push('');
   }
   if (report.scenarioChanges.length > 0) {

@@ -7,7 +7,7 @@
  */
 import { BenchError } from '../errors.ts';
 import { headlineMetrics } from '../results/headline.ts';
-import type { ConfigResult, ResultsFile } from '../results/schema.ts';
+import type { ConfigResult, Finding, ResultsFile } from '../results/schema.ts';
 import { hashString, Rng } from '../random.ts';
 import { bootstrapChange, mean, relativeChange, type ChangeIntervals } from './bootstrap.ts';
 import {
@@ -110,6 +110,8 @@ export interface GateReport {
   notes: string[];
   rows: GateRow[];
   counts: Record<VerdictKind, number>;
+  /** What the candidate run says (its findings records), for the Markdown report; absent when not computed. */
+  findings?: Finding[];
 }
 
 /** Exit code of `bench gate` for a report: 0 pass, 1 regression (incomparable inputs throw, exit 2). */

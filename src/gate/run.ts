@@ -1,4 +1,5 @@
 /** `bench gate` as a function: run (or read) the candidate the way the baseline was run, then gate it. */
+import { findingsOf } from '../report/findings.ts';
 import { readResultsFile } from '../results/read.ts';
 import type { ResultsFile } from '../results/schema.ts';
 import { runScenarioFile } from '../run.ts';
@@ -64,9 +65,10 @@ export async function runGate(options: RunGateOptions): Promise<GateReport> {
       ...(options.outDir !== undefined ? { outDir: options.outDir } : { noWrite: true }),
     }));
   }
-  return gate(candidate, baseline, {
+  const report = gate(candidate, baseline, {
     ...options,
     baselineLabel: options.baselineLabel ?? options.baseline,
     candidateLabel: options.candidateLabel ?? options.target,
   });
+  return { ...report, findings: findingsOf(candidate) };
 }

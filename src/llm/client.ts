@@ -26,6 +26,8 @@ export interface ChatCall {
   timeoutMs?: number;
   /** Names the user's exact wording: equal ids mean equal prompt text (provider prompt caching; the live client's text). */
   wordingId?: number;
+  /** The user prompt's prefix blocks (a Mooncake trace's `hash_ids`): equal leading ids mean an equal prefix. */
+  prefixBlocks?: { ids: Int32Array; blockTokens: number };
 }
 
 /** What a chat call returned. */

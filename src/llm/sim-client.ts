@@ -16,6 +16,16 @@ import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedR
 /** Time a provider takes to refuse a request (429 / 5xx before any token). */
 const REFUSAL_MS = 40;
 const MINUTE_MS = 60_000;
+/**
+ * The id of the traced prefix block holding the user content's token `intoUser − 1` (so the id
+ * names the whole prefix up to `intoUser`), or undefined when the call has no blocks there.
+ */
+function blockAt(call: ChatCall, intoUser: number): number | undefined {
+  const p = call.prefixBlocks;
+  if (p === undefined || intoUser <= 0) return undefined;
+  return p.ids[Math.floor((intoUser - 1) / p.blockTokens)];
+}
+
 /** Providers cache prompt prefixes in steps of this many tokens past the minimum. */
 const PROMPT_CACHE_STEP_TOKENS = 128;
 
@@ -44,6 +54,8 @@ interface PrefixExpiries {
   byWording: Map<number, number[]>;
   /** A boundary past the user's text: the same for the same wording and length. */
   whole: Map<number, Map<number, number[]>>;
+  /** Boundaries within a traced prompt's prefix block: the same for the same block id (ids are chained). */
+  byBlock: Map<number, number[]>;
 }
 
 class ModelServer {
@@ -71,7 +83,7 @@ class ModelServer {
     let bySystem = this.prefixTable.get(step);
     if (bySystem === undefined) this.prefixTable.set(step, (bySystem = new Map()));
     let p = bySystem.get(systemTokens);
-    if (p === undefined) bySystem.set(systemTokens, (p = { shared: [], byWording: new Map(), whole: new Map() }));
+    if (p === undefined) bySystem.set(systemTokens, (p = { shared: [], byWording: new Map(), whole: new Map(), byBlock: new Map() }));
     return p;
   }
 
@@ -296,8 +308,12 @@ export class SimLlmClient implements LlmClient {
     for (let k = 0, b = pc.minPrefixTokens; b <= call.inputTokens; k++, b += PROMPT_CACHE_STEP_TOKENS) {
       let list: number[];
       let slot = k;
+      const block = blockAt(call, b - layout.userContentStart);
       if (b <= layout.userContentStart) list = prefixes.shared;
-      else if (b <= layout.userContentEnd) {
+      else if (block !== undefined) {
+        list = prefixes.byBlock.get(block) ?? [];
+        prefixes.byBlock.set(block, list);
+      } else if (b <= layout.userContentEnd) {
         if (wordingList === undefined) {
           wordingList = prefixes.byWording.get(wording);
           if (wordingList === undefined) prefixes.byWording.set(wording, (wordingList = []));

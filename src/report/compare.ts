@@ -1,11 +1,20 @@
-/** Comparing two runs of one scenario: comparability, configurations matched by name, deltas. */
+/**
+ * Comparing two runs of one scenario: comparability, what changed between them, configurations
+ * matched by name, deltas judged against the runs' noise, and which run wins on cost at equal SLOs.
+ */
 import { BenchError } from '../errors.ts';
+import { configDifferences } from '../gate/gate.ts';
 import { METRIC_DIRECTION, headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult, HeadlineMetrics, ResultsFile } from '../results/schema.ts';
-import { METRIC_LABEL, formatMetric, formatMetricDelta } from './format.ts';
+import { pickHeadline } from './findings.ts';
+import { difference } from './noise.ts';
+import { formatCount, formatMetric, formatMetricDelta, formatRelativeChange, formatUsd, formatUsdDelta, METRIC_LABEL } from './numbers.ts';
 
-/** Whether b moved a metric the good way, the bad way, or not at all. */
+/** Whether b moved a metric the good way, the bad way, or not beyond the noise ('same': reads "no change"). */
 export type DeltaDirection = 'better' | 'worse' | 'same';
+
+/** Scored metrics: outcomes only; offered load (peak req/s) is an input and is shown under "what changed". */
+export const COMPARED_METRICS = (Object.keys(METRIC_DIRECTION) as Array<keyof HeadlineMetrics>).filter((m) => m !== 'peakRps');
 
 /** One metric of one configuration, run a against run b. */
 export interface CompareRow {
@@ -17,6 +26,8 @@ export interface CompareRow {
   delta: number;
   /** (b − a) / |a|; null when a is 0 and b is not (no meaningful percentage). */
   deltaPct: number | null;
+  /** Half-width of the 95% interval of the delta (replications, or sampling error with one). */
+  noise: number;
   direction: DeltaDirection;
 }
 
@@ -58,46 +69,45 @@ export function matchConfigurations(a: ResultsFile, b: ResultsFile): ConfigMatch
   return { matched, onlyInA, onlyInB };
 }
 
-/** Relative change below which two values count as the same (float noise, not a change). */
-const SAME_EPSILON = 1e-9;
-
-function direction(metric: keyof HeadlineMetrics, a: number, b: number): DeltaDirection {
-  if (Math.abs(b - a) <= SAME_EPSILON * Math.max(Math.abs(a), Math.abs(b))) return 'same';
-  const up = b > a;
+function direction(metric: keyof HeadlineMetrics, delta: number, noise: number): DeltaDirection {
+  if (Math.abs(delta) <= noise) return 'same';
+  const up = delta > 0;
   return METRIC_DIRECTION[metric] === 'lower' ? (up ? 'worse' : 'better') : up ? 'better' : 'worse';
 }
 
-/** One row per matched configuration and headline metric: a, b, delta, delta % and its direction. */
+/** One row per matched configuration and scored metric: a, b, delta, delta %, its noise and its direction. */
 export function compareTable(a: ResultsFile, b: ResultsFile): CompareRow[] {
   const rows: CompareRow[] = [];
   for (const pair of matchConfigurations(a, b).matched) {
-    const ha = headlineMetrics(pair.a);
-    const hb = headlineMetrics(pair.b);
-    for (const metric of Object.keys(METRIC_DIRECTION) as Array<keyof HeadlineMetrics>) {
-      const va = ha[metric];
-      const vb = hb[metric];
-      // a metric one of the runs predates is left out rather than compared with nothing
+    for (const metric of COMPARED_METRICS) {
+      const d = difference(pair.a, pair.b, metric);
+      const va = headlineMetrics(pair.a)[metric];
+      const vb = headlineMetrics(pair.b)[metric];
+      // a metric one of the runs predates (ITL, TPOT in older results) is left out, not compared with nothing
       if (va === undefined || vb === undefined) continue;
-      const delta = vb - va;
       rows.push({
         config: pair.name,
         metric,
         a: va,
         b: vb,
-        delta,
-        deltaPct: va === 0 ? (vb === 0 ? 0 : null) : delta / Math.abs(va),
-        direction: direction(metric, va, vb),
+        delta: vb - va,
+        deltaPct: va === 0 ? (vb === 0 ? 0 : null) : (vb - va) / Math.abs(va),
+        noise: d.halfWidth,
+        direction: direction(metric, d.delta, d.halfWidth),
       });
     }
   }
   return rows;
 }
 
-/** Formats a delta percentage: `+12.3%`, `-4.0%`, `0.0%`, or `n/a` when a was 0. */
+/** Formats a delta percentage: `+12.3%`, `−4%`, `×11` beyond ±1000%, or `new` when a was 0. */
 export function formatDeltaPct(deltaPct: number | null): string {
-  if (deltaPct === null) return 'n/a';
-  const sign = deltaPct > 0 ? '+' : '';
-  return `${sign}${(deltaPct * 100).toFixed(1)}%`;
+  return deltaPct === null ? 'new' : formatRelativeChange(deltaPct);
+}
+
+/** A direction in words: `better`, `worse`, `no change`. */
+export function directionText(direction: DeltaDirection): string {
+  return direction === 'same' ? 'no change' : direction;
 }
 
 /** Options of formatCompareTable. */
@@ -119,7 +129,7 @@ export function formatCompareTable(rows: readonly CompareRow[], options: FormatC
     formatMetric(r.metric, r.b),
     formatMetricDelta(r.metric, r.delta),
     formatDeltaPct(r.deltaPct),
-    r.direction,
+    directionText(r.direction),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const rightAligned = new Set([2, 3, 4, 5]);
@@ -139,4 +149,47 @@ export function formatCompareTable(rows: readonly CompareRow[], options: FormatC
     out.push(text);
   });
   return out.join('\n');
+}
+
+/** Requests a day of a run (its first configuration's total scaled to 24 h), or null without one. */
+export function requestsPerDay(results: ResultsFile): number | null {
+  const c = results.configurations[0];
+  if (!c || c.durationHours <= 0) return null;
+  return Math.round(c.requests.total * (24 / c.durationHours));
+}
+
+/** What differs between the two runs, before any delta: scenario fields by path, traffic, seed, code, mode, machine. */
+export function runChanges(a: ResultsFile, b: ResultsFile): string[] {
+  const out: string[] = [];
+  const ra = requestsPerDay(a);
+  const rb = requestsPerDay(b);
+  if (ra !== rb) out.push(`traffic: ${ra === null ? '—' : formatCount(ra)} → ${rb === null ? '—' : formatCount(rb)} requests a day`);
+  const peak = (r: ResultsFile) => Math.max(0, ...r.configurations.map((c) => c.throughput.peakRps));
+  if (peak(a) !== peak(b)) out.push(`offered load (input, not scored): peak ${formatCount(peak(a))} → ${formatCount(peak(b))} req/s`);
+  if (a.seed !== b.seed) out.push(`seed: ${a.seed} → ${b.seed}`);
+  if (a.replications !== b.replications) out.push(`replications: ${a.replications} → ${b.replications}`);
+  const code = (r: ResultsFile) => `${r.code.version}${r.code.gitCommit ? ` (${r.code.gitCommit.slice(0, 12)})` : ''}`;
+  if (code(a) !== code(b)) out.push(`code: ${code(a)} → ${code(b)}`);
+  if (a.mode !== b.mode) out.push(`mode: ${a.mode} → ${b.mode}`);
+  if (a.machine.cpuModel !== b.machine.cpuModel || a.machine.cpus !== b.machine.cpus) out.push(`machine: ${a.machine.cpus} × ${a.machine.cpuModel} → ${b.machine.cpus} × ${b.machine.cpuModel}`);
+  // traffic shows once above, in requests a day; every other scenario field by its path
+  const scenario = configDifferences(a.scenario.config, b.scenario.config).filter((d) => !d.startsWith('traffic.requestsPerDay:'));
+  return [...out, ...scenario.map((d) => `scenario ${d}`)];
+}
+
+/** Which run wins on cost at equal SLOs: each run's cheapest configuration that meets every SLO, compared. */
+export function costVerdict(a: ResultsFile, b: ResultsFile): string {
+  const ha = pickHeadline(a.configurations.filter((c) => c.slo.meetsAll));
+  const hb = pickHeadline(b.configurations.filter((c) => c.slo.meetsAll));
+  const sameSlo = JSON.stringify(a.slo) === JSON.stringify(b.slo) ? '' : ' (the two runs set different SLOs)';
+  if (!ha && !hb) return `Neither run has a configuration that meets every SLO${sameSlo}, so neither wins on cost.`;
+  if (!ha || !hb) {
+    const [w, h] = ha ? ['a', ha] : ['b', hb!];
+    return `Run ${w} wins: only it has a configuration that meets every SLO${sameSlo} (${h.name}, ${formatUsd(h.cost.perDayUsd)} a day).`;
+  }
+  const d = difference(ha, hb, 'costPerDayUsd');
+  const text = `run a's cheapest configuration meeting every SLO${sameSlo} is ${ha.name} at ${formatUsd(ha.cost.perDayUsd)} a day, run b's is ${hb.name} at ${formatUsd(hb.cost.perDayUsd)}`;
+  if (Math.abs(d.delta) <= d.halfWidth) return `Neither run wins on cost at equal SLOs: ${text} (the same within noise).`;
+  const winner = d.delta < 0 ? 'b' : 'a';
+  return `Run ${winner} wins on cost at equal SLOs: ${text} (${formatUsdDelta(hb.cost.perDayUsd - ha.cost.perDayUsd)} a day, ${formatUsdDelta(hb.cost.perMonthUsd - ha.cost.perMonthUsd)} a month).`;
 }

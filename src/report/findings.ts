@@ -1,424 +1,327 @@
 /**
- * The findings of a run, computed from results.json: the most expensive step, the best caching
- * candidate, a routing proposal and the cheapest configuration that meets the SLOs. Each comes as
- * data (for tests and other renderers) and as one sentence (for the report's opening paragraph).
+ * The findings of a run, computed once from its results and stored in results.json: the headline
+ * (the cheapest configuration that meets every SLO, or the closest one and what would close its
+ * gap), what each of the headline's choices saves against the next choice that also meets every
+ * SLO, the most expensive step, and hints for what the sweep did not try. Every text carries the
+ * numbers it rests on; differences inside the run's noise are not findings (see noise.ts).
  */
 import { headlineMetrics } from '../results/headline.ts';
-import type { CacheStats, ConfigResult, HeadlineMetrics, ResultsFile, SloResult } from '../results/schema.ts';
-import { METRIC_LABEL, formatMetric, formatMs, formatNumber, formatPct, formatUsd } from './format.ts';
+import type { ConfigResult, Finding, HeadlineMetrics, ResultsFile, SloResult } from '../results/schema.ts';
+import { axisSetting, axisValueText, varyingAxes } from './axes.ts';
+import { difference, withinNoise } from './noise.ts';
+import { columnDurationUnit, formatCount, formatDuration, formatDurationDelta, formatMetric, formatPct, formatPp, formatUsd } from './numbers.ts';
 
-/** The step with the highest spend in the reference configuration. */
-export interface TopStepFinding {
-  config: string;
-  step: string;
-  /** Share of the configuration's call spend (workers excluded), 0–1. */
-  share: number;
-  costPerDayUsd: number;
-  /** In how many configurations this step is also the most expensive. */
-  topInConfigs: number;
-  configs: number;
-}
+type Check = SloResult['checks'][number];
 
-/** The cache whose hits save the most while serving right answers. */
-export interface CachingFinding {
-  config: string;
-  cache: string;
-  kind: CacheStats['kind'];
-  step: string;
-  key: string;
-  value: string;
-  hitRate: number;
-  precision: number;
-  staleRate: number;
-  savedPerDayUsd: number;
-  /** Saving as a share of what the configuration's calls would have cost without the hits. */
-  savedShare: number;
-  /** False when even the best cache serves more than 5% wrong or stale answers. */
-  trustworthy: boolean;
-}
+/** At most this many findings are printed on the terminal. */
+export const TERMINAL_FINDINGS = 7;
 
-/** One routing alternative measured against the baseline of its group. */
-export interface RoutingOption {
-  config: string;
-  strategy: string;
-  costPerDayUsd: number;
-  quality: number;
-  strongCallShare: number;
-  savedPerDayUsd: number;
-  /** Quality lost against the baseline (baseline − option), as a share (0.02 = 2 pp). */
-  qualityCost: number;
-  acceptable: boolean;
-}
-
-/** The routing proposal: which strategy to use instead of the baseline, on which steps. */
-export interface RoutingFinding {
-  /** The sweep axis that changes the routing strategy. */
-  axis: string;
-  /** The other axes, fixed, that the comparison holds (e.g. `cache=exact`). */
-  fixed: Record<string, string>;
-  baseline: { config: string; strategy: string; costPerDayUsd: number; quality: number };
-  /** The cheapest acceptable option, or null when none saves money at an acceptable quality. */
-  proposal: RoutingOption | null;
-  /** Options that save money but lose too much quality. */
-  rejected: RoutingOption[];
-  /** Steps whose spend changes between baseline and proposal: the steps routing moves. */
-  steps: string[];
-  /** The quality floor used: the SLO's minQuality, or 1 pp below the baseline. */
-  qualityFloor: number;
-  /** SLO checks the proposal's configuration fails (empty when it meets them all); no other group did better. */
-  proposalMisses: SloResult['checks'];
-}
-
-/** How the sweep did against the SLOs. */
-export type SloFinding =
-  | { verdict: 'met'; config: string; costPerDayUsd: number; meeting: number; configs: number }
-  | { verdict: 'none-met'; closest: string; failed: SloResult['checks']; configs: number }
-  | { verdict: 'no-slo'; cheapest: string; costPerDayUsd: number }
-  | { verdict: 'empty' };
-
-/** A topic of the findings and its sentence. */
-export interface FindingSentence {
-  topic: 'slo' | 'cost' | 'caching' | 'routing';
-  text: string;
-}
-
-/** Everything the report says about a run. */
-export interface Findings {
-  /** The configuration the cost and caching findings describe: the SLO pick, or the closest/cheapest. */
-  reference: string | null;
-  slo: SloFinding;
-  topStep: TopStepFinding | null;
-  caching: CachingFinding | null;
-  routing: RoutingFinding | null;
-  sentences: FindingSentence[];
-  /** The sentences as one paragraph: "what this run says". */
-  summary: string;
-}
-
-/** A cache is trusted when at most this share of its hits are wrong or stale. */
-const TRUSTED_ERROR_SHARE = 0.05;
-/** A share with enough decimals not to print equal to the floor it misses (84.96% is not "85.0%, below 85.0%"). */
-function distinctPct(share: number, floor: number | undefined): string {
-  let digits = 1;
-  while (floor !== undefined && digits < 4 && share !== floor && formatPct(share, digits) === formatPct(floor, digits)) digits++;
-  return formatPct(share, digits);
-}
-
-/** Without a quality SLO, routing may lose at most this much quality (1 pp). */
-const DEFAULT_QUALITY_TOLERANCE = 0.01;
-
-const KNOWN_METRICS = new Set(Object.keys(METRIC_LABEL));
-
-/**
- * Formats an SLO check's value with the unit its metric name implies. The schema leaves
- * `checks[].metric` free text (the engine writes labels like "e2e p95 (ms)"), so the unit is read
- * from the name: a headline key, or a label mentioning ms, cost/USD, or a share.
- */
-function formatCheckValue(metric: string, value: number): string {
-  if (KNOWN_METRICS.has(metric)) return formatMetric(metric as keyof HeadlineMetrics, value);
-  if (/\bms\b|Ms$/.test(metric)) return formatMs(value);
-  if (/cost|usd|\$/i.test(metric)) return formatUsd(value);
-  if (/quality|goodput|rate|share/i.test(metric)) return formatPct(value);
-  return formatNumber(value, 4);
-}
-
-/** A check's metric in words; a trailing unit like " (ms)" is dropped since values carry units. */
-function checkLabel(metric: string): string {
-  return KNOWN_METRICS.has(metric) ? METRIC_LABEL[metric as keyof HeadlineMetrics] : metric.replace(/\s*\([^)]*\)$/, '');
-}
-
-function describeFailed(checks: SloResult['checks']): string {
-  return checks
-    .map((c) => `${checkLabel(c.metric)} (${formatCheckValue(c.metric, c.observed)} against a target of ${formatCheckValue(c.metric, c.target)})`)
-    .join(', ');
-}
-
-/** Sum of relative misses of failed checks: how far a configuration is from meeting its SLOs. */
-function shortfall(config: ConfigResult): number {
-  return config.slo.checks
-    .filter((c) => !c.met)
-    .reduce((sum, c) => sum + Math.abs(c.observed - c.target) / (Math.abs(c.target) || 1), 0);
-}
-
-function sloFinding(configs: readonly ConfigResult[]): SloFinding {
-  if (configs.length === 0) return { verdict: 'empty' };
-  const byCost = [...configs].sort((a, b) => a.cost.perDayUsd - b.cost.perDayUsd);
-  if (configs.every((c) => c.slo.checks.length === 0)) {
-    return { verdict: 'no-slo', cheapest: byCost[0].name, costPerDayUsd: byCost[0].cost.perDayUsd };
-  }
-  const meeting = byCost.filter((c) => c.slo.meetsAll);
-  if (meeting.length > 0) {
-    return { verdict: 'met', config: meeting[0].name, costPerDayUsd: meeting[0].cost.perDayUsd, meeting: meeting.length, configs: configs.length };
-  }
-  const closest = [...byCost].sort((a, b) => {
-    const failedA = a.slo.checks.filter((c) => !c.met).length;
-    const failedB = b.slo.checks.filter((c) => !c.met).length;
-    return failedA - failedB || shortfall(a) - shortfall(b);
-  })[0];
-  return { verdict: 'none-met', closest: closest.name, failed: closest.slo.checks.filter((c) => !c.met), configs: configs.length };
-}
-
-function sloSentence(slo: SloFinding, configs: readonly ConfigResult[]): string {
-  switch (slo.verdict) {
-    case 'empty':
-      return 'The run holds no finished configuration, so there is nothing to report.';
-    case 'no-slo':
-      return `The scenario sets no SLOs; the cheapest of ${configs.length} configuration${configs.length === 1 ? '' : 's'} is ${slo.cheapest} at ${formatUsd(slo.costPerDayUsd)} a day.`;
-    case 'met': {
-      const c = configs.find((x) => x.name === slo.config)!;
-      const h = headlineMetrics(c);
-      return (
-        `The cheapest configuration that meets every SLO is ${slo.config} at ${formatUsd(slo.costPerDayUsd)} a day ` +
-        `(e2e p95 ${formatMetric('e2eP95Ms', h.e2eP95Ms)}, quality ${formatPct(h.quality)}); ` +
-        `${slo.meeting} of ${slo.configs} configurations ${slo.meeting === 1 ? 'meets' : 'meet'} them all.`
-      );
-    }
-    case 'none-met':
-      return `No configuration meets every SLO; the closest is ${slo.closest}, which misses ${describeFailed(slo.failed)}.`;
-  }
-}
-
-function referenceOf(slo: SloFinding): string | null {
-  switch (slo.verdict) {
-    case 'met':
-      return slo.config;
-    case 'none-met':
-      return slo.closest;
-    case 'no-slo':
-      return slo.cheapest;
-    case 'empty':
-      return null;
-  }
-}
-
-function callSpend(config: ConfigResult): number {
-  return Object.values(config.cost.byStep).reduce((sum, u) => sum + u.costUsd, 0);
-}
-
-function topStepFinding(reference: ConfigResult, configs: readonly ConfigResult[]): TopStepFinding | null {
-  const top = reference.cost.topStep;
-  if (!top) return null;
-  return {
-    config: reference.name,
-    step: top.step,
-    share: top.share,
-    costPerDayUsd: top.costPerDayUsd,
-    topInConfigs: configs.filter((c) => c.cost.topStep?.step === top.step).length,
-    configs: configs.length,
-  };
-}
-
-function topStepSentence(f: TopStepFinding | null, reference: string | null): string {
-  if (!f) return reference === null ? '' : `No step of ${reference} spent anything, so there is no most expensive step.`;
-  const everywhere = f.configs > 1 ? ` It is the most expensive step in ${f.topInConfigs} of ${f.configs} configurations.` : '';
-  return `The most expensive step is ${f.step}: ${formatPct(f.share)} of call spend (${formatUsd(f.costPerDayUsd)} a day) in ${f.config}.${everywhere}`;
-}
-
-function cachingFinding(reference: ConfigResult, configs: readonly ConfigResult[]): CachingFinding | null {
-  // Judge the reference configuration's caches; when it has none, the best of the whole sweep.
-  const pool = Object.keys(reference.caches).length > 0 ? [reference] : configs;
-  const candidates: CachingFinding[] = [];
-  for (const config of pool) {
-    // results.json keeps cost tables and cache savings per day already
-    const spend = callSpend(config);
-    for (const [name, cache] of Object.entries(config.caches)) {
-      const savedPerDayUsd = cache.savedUsd;
-      const wrongShare = 1 - cache.precision + cache.staleRate;
-      candidates.push({
-        config: config.name,
-        cache: name,
-        kind: cache.kind,
-        step: cache.step,
-        key: cache.key,
-        value: cache.value,
-        hitRate: cache.hitRate,
-        precision: cache.precision,
-        staleRate: cache.staleRate,
-        savedPerDayUsd,
-        savedShare: spend + savedPerDayUsd === 0 ? 0 : savedPerDayUsd / (spend + savedPerDayUsd),
-        trustworthy: wrongShare <= TRUSTED_ERROR_SHARE,
-      });
-    }
-  }
-  if (candidates.length === 0) return null;
-  candidates.sort((a, b) => Number(b.trustworthy) - Number(a.trustworthy) || b.savedPerDayUsd - a.savedPerDayUsd);
-  return candidates[0];
-}
-
-function cachingSentence(f: CachingFinding | null): string {
-  if (!f) return 'No caches were in this run, so there is no measured caching candidate; sweep a cache on the most expensive step to find one.';
-  const quality = f.kind === 'tool' ? `${formatPct(f.staleRate)} stale` : `${formatPct(f.precision)} precision`;
-  const warning = f.trustworthy ? '' : ' Beware: more than 5% of its hits are wrong or stale.';
-  // Engines may name a cache that spans steps "(all steps)"; read it as a place, not a step name.
-  const where = /^\(.*\)$/.test(f.step) ? f.step.slice(1, -1) : `step ${f.step}`;
-  return (
-    `The best caching candidate is ${/^[aeiou]/.test(f.kind) ? 'an' : 'a'} ${f.kind} cache on ${where} (key: ${f.key}; value: ${f.value}), with ` +
-    `${formatPct(f.hitRate)} hit rate and ${quality}, saving ${formatUsd(f.savedPerDayUsd)} a day ` +
-    `(${formatPct(f.savedShare)} of call spend) in ${f.config}.${warning}`
-  );
-}
-
-const strategyOf = (c: ConfigResult): string => c.routing?.strategy ?? 'no routing';
-
-/** The sweep axis that changes the routing strategy when it alone changes, or null. */
-function routingAxis(configs: readonly ConfigResult[]): string | null {
-  const keys = [...new Set(configs.flatMap((c) => Object.keys(c.axes)))];
-  keys.sort((a, b) => Number(/rout|cascade|model/i.test(b)) - Number(/rout|cascade|model/i.test(a)));
-  for (const key of keys) {
-    for (const a of configs) {
-      for (const b of configs) {
-        if (a === b || a.axes[key] === b.axes[key]) continue;
-        const othersEqual = keys.every((k) => k === key || a.axes[k] === b.axes[k]);
-        if (othersEqual && strategyOf(a) !== strategyOf(b)) return key;
-      }
-    }
-  }
+/** The headline metric an SLO check is about (checks carry labels like "e2e p95 (ms)"), or null. */
+export function checkMetric(metric: string): keyof HeadlineMetrics | null {
+  if (/^(e2eP95Ms|e2e p95)/i.test(metric)) return 'e2eP95Ms';
+  if (/^(ttftP95Ms|ttft p95)/i.test(metric)) return 'ttftP95Ms';
+  if (/^quality/i.test(metric)) return 'quality';
+  if (/^(costPerDayUsd|cost\/day)/i.test(metric)) return 'costPerDayUsd';
+  if (/^(errorRate|error rate)/i.test(metric)) return 'errorRate';
   return null;
 }
 
-/** The routing comparison within one group of configurations that differ only in routing. */
-function routingInGroup(group: readonly ConfigResult[], axis: string, fixed: Record<string, string>, minQuality: number | undefined): RoutingFinding {
-  const baseline = [...group].sort(
-    (a, b) => b.quality.share - a.quality.share || (b.routing?.strongCallShare ?? 1) - (a.routing?.strongCallShare ?? 1),
-  )[0];
-  const qualityFloor = minQuality ?? baseline.quality.share - DEFAULT_QUALITY_TOLERANCE;
-  const options: RoutingOption[] = group
-    .filter((c) => c !== baseline && c.cost.perDayUsd < baseline.cost.perDayUsd)
-    .map((c) => ({
-      config: c.name,
-      strategy: strategyOf(c),
-      costPerDayUsd: c.cost.perDayUsd,
-      quality: c.quality.share,
-      strongCallShare: c.routing?.strongCallShare ?? 0,
-      savedPerDayUsd: baseline.cost.perDayUsd - c.cost.perDayUsd,
-      qualityCost: baseline.quality.share - c.quality.share,
-      // A tiny epsilon so a quality exactly at the floor counts as meeting it.
-      acceptable: c.quality.share >= qualityFloor - 1e-12,
-    }))
-    .sort((a, b) => a.costPerDayUsd - b.costPerDayUsd);
-  // Prefer the cheapest acceptable option that meets every SLO; else the cheapest acceptable one.
-  const meetsAll = new Set(group.filter((c) => c.slo.meetsAll).map((c) => c.name));
-  const proposal = options.find((o) => o.acceptable && meetsAll.has(o.config)) ?? options.find((o) => o.acceptable) ?? null;
-  const rejected = options.filter((o) => !o.acceptable);
-  const steps: string[] = [];
-  let proposalMisses: SloResult['checks'] = [];
-  if (proposal) {
-    const chosen = group.find((c) => c.name === proposal.config)!;
-    proposalMisses = chosen.slo.checks.filter((c) => !c.met);
-    const names = new Set([...Object.keys(baseline.cost.byStep), ...Object.keys(chosen.cost.byStep)]);
-    for (const step of names) {
-      const before = baseline.cost.byStep[step]?.costUsd ?? 0;
-      const after = chosen.cost.byStep[step]?.costUsd ?? 0;
-      if (Math.abs(after - before) > 0.01 * Math.max(Math.abs(before), Math.abs(after))) steps.push(step);
-    }
-  }
-  return {
-    axis,
-    fixed,
-    baseline: { config: baseline.name, strategy: strategyOf(baseline), costPerDayUsd: baseline.cost.perDayUsd, quality: baseline.quality.share },
-    proposal,
-    rejected,
-    steps,
-    qualityFloor,
-    proposalMisses,
-  };
+const LABEL: Record<string, string> = { e2eP95Ms: 'e2e p95', ttftP95Ms: 'TTFT p95', quality: 'quality', costPerDayUsd: 'cost/day', errorRate: 'error rate' };
+
+/** "e2e p95 by 6.96 s (16 s against a target of 9 s)": one unit for the three figures. */
+export function missText(check: Check): string {
+  const key = checkMetric(check.metric);
+  const label = key ? LABEL[key] : check.metric.replace(/\s*\([^)]*\)$/, '');
+  const gap = Math.abs(check.observed - check.target);
+  const unit = columnDurationUnit([check.observed, check.target]);
+  const value = (v: number) => (key ? formatMetric(key, v, unit) : formatCount(v));
+  const by = key === 'quality' || key === 'errorRate' ? formatPp(gap).slice(1) : key ? formatMetric(key, gap, unit) : formatCount(gap);
+  return `${label} by ${by} (${value(check.observed)} against a target of ${value(check.target)})`;
+}
+
+const failedChecks = (c: ConfigResult): Check[] => c.slo.checks.filter((x) => !x.met);
+
+/**
+ * How far one check misses, relative to its target; a quality floor's miss is relative to the wrong
+ * answers it allows (85% → 70% doubles them: 1.0), not to the floor itself (which would say 0.18).
+ */
+function relativeMiss(x: Check): number {
+  const scale = checkMetric(x.metric) === 'quality' ? 1 - x.target : Math.abs(x.target);
+  return Math.abs(x.observed - x.target) / (scale || 1);
+}
+
+/** How far a configuration is from its SLOs: fewest failed checks first, then the smallest relative miss. */
+function shortfall(c: ConfigResult): [number, number] {
+  const failed = failedChecks(c);
+  return [failed.length, failed.reduce((s, x) => s + relativeMiss(x), 0)];
 }
 
 /**
- * The routing proposal. Configurations are grouped by their other axes (e.g. workers=8); the
- * reference configuration's group is used when its proposal meets every SLO, else the group whose
- * proposal meets them and saves most, else the reference group (with the SLOs it misses).
+ * The headline pick among configurations that meet every SLO: the cheapest; configurations that cost
+ * the same within noise tie, and the tie goes to the lower e2e p95.
  */
-function routingFinding(reference: ConfigResult, configs: readonly ConfigResult[], minQuality: number | undefined): RoutingFinding | null {
-  const axis = routingAxis(configs);
-  if (axis === null) return null;
-  const fixedKeys = Object.keys(reference.axes).filter((k) => k !== axis);
-  const groups = new Map<string, ConfigResult[]>();
-  for (const c of configs) {
-    const key = JSON.stringify(fixedKeys.map((k) => c.axes[k]));
-    groups.set(key, [...(groups.get(key) ?? []), c]);
-  }
-  const referenceKey = JSON.stringify(fixedKeys.map((k) => reference.axes[k]));
-  const analyses = [...groups.entries()].map(([key, group]) => ({
-    key,
-    finding: routingInGroup(group, axis, Object.fromEntries(fixedKeys.map((k) => [k, group[0].axes[k]])), minQuality),
-  }));
-  const meets = (f: RoutingFinding): boolean => f.proposal !== null && f.proposalMisses.length === 0;
-  const own = analyses.find((a) => a.key === referenceKey)!.finding;
-  if (meets(own)) return own;
-  const elsewhere = analyses
-    .map((a) => a.finding)
-    .filter(meets)
-    .sort((a, b) => b.proposal!.savedPerDayUsd - a.proposal!.savedPerDayUsd)[0];
-  return elsewhere ?? own;
+export function pickHeadline(meeting: readonly ConfigResult[]): ConfigResult | null {
+  if (meeting.length === 0) return null;
+  const byCost = [...meeting].sort((a, b) => a.cost.perDayUsd - b.cost.perDayUsd);
+  const tied = byCost.filter((c) => withinNoise(byCost[0], c, 'costPerDayUsd'));
+  return tied.sort((a, b) => a.latencyMs.e2e.p95 - b.latencyMs.e2e.p95 || a.cost.perDayUsd - b.cost.perDayUsd)[0];
 }
 
-function routingSentence(f: RoutingFinding | null, configs: readonly ConfigResult[], minQuality: number | undefined): string {
-  if (!f) {
-    const strategies = [...new Set(configs.map(strategyOf))];
-    if (strategies.length === 1 && strategies[0] !== 'no routing') {
-      return `Only one routing strategy ran (${strategies[0]}); sweep a routing axis to see what a cascade or router would save.`;
+const holdingText = (c: ConfigResult, axis: string, axes: readonly string[]): string => {
+  const others = axes.filter((k) => k !== axis).map((k) => axisValueText(k, c.axes[k]));
+  return others.length ? ` at ${others.join(', ')}` : '';
+};
+
+function headlineFinding(results: ResultsFile, h: ConfigResult, meeting: number): Finding {
+  const m = headlineMetrics(h);
+  const noSlo = results.configurations.every((c) => c.slo.checks.length === 0);
+  const what = noSlo ? 'The scenario sets no SLOs; the cheapest configuration is' : 'The cheapest configuration that meets every SLO is';
+  const total = results.configurations.length;
+  const of = noSlo ? '' : ` ${meeting} of ${total} configuration${total === 1 ? '' : 's'} ${meeting === 1 ? 'meets' : 'meet'} every SLO.`;
+  return {
+    id: 'headline',
+    kind: 'headline',
+    severity: 'recommendation',
+    text:
+      `${what} ${h.name}: ${formatUsd(m.costPerDayUsd)} a day (${formatUsd(h.cost.perMonthUsd)} a month), ` +
+      `e2e p95 ${formatDuration(m.e2eP95Ms)}, quality ${formatPct(m.quality)}.${of}`,
+    evidence: {
+      configs: [h.name],
+      figures: { costPerDayUsd: m.costPerDayUsd, costPerMonthUsd: h.cost.perMonthUsd, e2eP95Ms: m.e2eP95Ms, quality: m.quality, meeting, configurations: results.configurations.length },
+    },
+    recommend: { config: h.name },
+  };
+}
+
+/** Configurations that differ from `c` in exactly one axis, with that axis. */
+function neighbours(c: ConfigResult, configs: readonly ConfigResult[]): Array<{ axis: string; config: ConfigResult }> {
+  const keys = Object.keys(c.axes);
+  return configs.flatMap((o) => {
+    if (o === c) return [];
+    const differing = keys.filter((k) => o.axes[k] !== c.axes[k]);
+    return differing.length === 1 ? [{ axis: differing[0], config: o }] : [];
+  });
+}
+
+/** A change that would fix one failed check of `c`: a measured neighbour if the sweep has one, else what the numbers point to. */
+function closingChange(results: ResultsFile, c: ConfigResult, check: Check): string {
+  const key = checkMetric(check.metric);
+  const fixes = neighbours(c, results.configurations)
+    .filter((n) => n.config.slo.checks.some((x) => x.metric === check.metric && x.met))
+    .sort((a, b) => shortfall(a.config)[0] - shortfall(b.config)[0] || a.config.cost.perDayUsd - b.config.cost.perDayUsd);
+  if (fixes.length > 0) {
+    const { axis, config } = fixes[0];
+    const x = config.slo.checks.find((k) => k.metric === check.metric)!;
+    const setting = axisSetting(results, axis, config.axes[axis]);
+    const still = failedChecks(config);
+    return (
+      `${axisValueText(axis, config.axes[axis])}${setting ? ` (${setting})` : ''} brings ${key ? LABEL[key] : check.metric} to ` +
+      `${key ? formatMetric(key, x.observed) : x.observed}${still.length ? `, but then misses ${still.map(missText).join(' and ')}` : ''}`
+    );
+  }
+  const queue = c.latencyMs.queueWait.p95;
+  switch (key) {
+    case 'e2eP95Ms':
+    case 'ttftP95Ms':
+      if (queue >= 0.5 * check.observed) {
+        return `more workers: queue wait p95 is ${formatDuration(queue)} of the ${formatDuration(check.observed)}, with ${Math.round(c.workers.max)} workers ${formatPct(c.workers.utilization)} busy`;
+      }
+      return key === 'ttftP95Ms' ? 'streaming the answer step, or a faster model on the slowest step' : 'a faster model or fewer sequential calls on the slowest step';
+    case 'quality': {
+      const best = [...results.configurations].sort((a, b) => b.quality.share - a.quality.share)[0];
+      return `a stronger model or a higher cascade threshold on the routed step (the best quality measured is ${formatPct(best.quality.share)}, by ${best.name})`;
     }
-    return 'The sweep does not vary routing, so there is no routing proposal; add a routing axis (single, cascade, router) to get one.';
+    case 'costPerDayUsd':
+      return `a cheaper model or a cache on the most expensive step${c.cost.topStep ? ` (${c.cost.topStep.step})` : ''}`;
+    case 'errorRate':
+      return 'fallback routing or retries for the calls that fail';
+    default:
+      return `a change that improves ${check.metric}`;
   }
-  const held = Object.keys(f.fixed).length > 0 ? ` (holding ${Object.entries(f.fixed).map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
-  const keeping = minQuality !== undefined ? `at or above the ${formatPct(minQuality)} quality SLO` : `within 1 pp of ${f.baseline.strategy}`;
-  const below = minQuality !== undefined ? `below the ${formatPct(minQuality)} quality SLO` : `more than 1 pp below ${f.baseline.strategy}`;
-  const rejected = f.rejected
-    .map((r) => ` ${r.strategy} would save ${formatUsd(r.savedPerDayUsd)} a day but quality falls to ${distinctPct(r.quality, minQuality)}, ${below}.`)
-    .join('');
-  if (!f.proposal) {
-    return `Routing: no strategy is cheaper than ${f.baseline.strategy}${held} while keeping quality ${keeping}.${rejected}`;
+}
+
+function gapFinding(results: ResultsFile): Finding {
+  const closest = [...results.configurations].sort((a, b) => {
+    const [fa, sa] = shortfall(a);
+    const [fb, sb] = shortfall(b);
+    return fa - fb || sa - sb || a.cost.perDayUsd - b.cost.perDayUsd;
+  })[0];
+  const failed = failedChecks(closest);
+  const changes = failed.map((x) => closingChange(results, closest, x));
+  const figures: Record<string, number> = { costPerDayUsd: closest.cost.perDayUsd };
+  for (const x of failed) {
+    const key = checkMetric(x.metric) ?? x.metric;
+    figures[`${key}Observed`] = x.observed;
+    figures[`${key}Target`] = x.target;
   }
-  const p = f.proposal;
-  const pct = f.baseline.costPerDayUsd === 0 ? 0 : p.savedPerDayUsd / f.baseline.costPerDayUsd;
-  const steps = f.steps.length > 0 ? ` on step${f.steps.length > 1 ? 's' : ''} ${f.steps.join(', ')}` : '';
-  const qualityCost =
-    p.qualityCost > 0
-      ? `a quality cost of ${(p.qualityCost * 100).toFixed(1)} pp (${formatPct(f.baseline.quality)} → ${formatPct(p.quality)})`
-      : `no loss of quality (${formatPct(p.quality)})`;
-  const fixedText = Object.entries(f.fixed).map(([k, v]) => `${k}=${v}`).join(', ');
-  const misses =
-    f.proposalMisses.length === 0
-      ? ''
-      : fixedText === ''
-        ? ` But it misses ${describeFailed(f.proposalMisses)}.`
-        : ` But with ${fixedText} it misses ${describeFailed(f.proposalMisses)}; no cheaper routing meets every SLO at any tested ${Object.keys(f.fixed).join(' and ')}.`;
-  return (
-    `Routing proposal: use ${p.strategy} instead of ${f.baseline.strategy}${steps}${held}; ` +
-    `${formatPct(1 - p.strongCallShare)} of routed requests stay on the small model, saving ${formatUsd(p.savedPerDayUsd)} a day (${formatPct(pct)}) ` +
-    `at ${qualityCost}.${misses}${rejected}`
+  return {
+    id: 'headline',
+    kind: 'slo-gap',
+    severity: 'critical',
+    text:
+      `No configuration meets every SLO. The closest, ${closest.name}, misses ${failed.map(missText).join(' and ')}. ` +
+      `To close the gap: ${changes.join('; ')}.`,
+    evidence: { configs: [closest.name], figures },
+  };
+}
+
+/** "quality −0.35 pp (87% → 86.6%)", or "quality the same within noise (86.6%)". */
+function tradeText(from: ConfigResult, to: ConfigResult, metric: 'quality' | 'e2eP95Ms'): string {
+  const label = metric === 'quality' ? 'quality' : 'e2e p95';
+  const a = headlineMetrics(from)[metric];
+  const b = headlineMetrics(to)[metric];
+  if (withinNoise(from, to, metric)) return `${label} the same within noise (${formatMetric(metric, b)})`;
+  const delta = metric === 'quality' ? formatPp(b - a) : formatDurationDelta(b - a);
+  return `${label} ${delta} (${formatMetric(metric, a)} → ${formatMetric(metric, b)})`;
+}
+
+/**
+ * For one axis: what the headline's value saves against the cheapest other value that also meets
+ * every SLO with the other axes held, plus the cheaper values that miss an SLO and by how much.
+ */
+function choiceFinding(results: ResultsFile, h: ConfigResult, axis: string, axes: readonly string[]): Finding | null {
+  const alternatives = neighbours(h, results.configurations).filter((n) => n.axis === axis).map((n) => n.config);
+  if (alternatives.length === 0) return null;
+  const value = h.axes[axis];
+  const setting = axisSetting(results, axis, value);
+  const named = `${axisValueText(axis, value)}${setting && setting !== value ? ` (${setting})` : ''}`;
+  const next = alternatives.filter((c) => c.slo.meetsAll).sort((a, b) => a.cost.perDayUsd - b.cost.perDayUsd)[0];
+  const cheaperMissing = alternatives.filter((c) => !c.slo.meetsAll && c.cost.perDayUsd < h.cost.perDayUsd).sort((a, b) => a.cost.perDayUsd - b.cost.perDayUsd)[0];
+  const missing = cheaperMissing
+    ? ` ${axisValueText(axis, cheaperMissing.axes[axis])} would cost ${formatUsd(h.cost.perDayUsd - cheaperMissing.cost.perDayUsd)} a day less but misses ${failedChecks(cheaperMissing).map(missText).join(' and ')}.`
+    : '';
+  const held = holdingText(h, axis, axes);
+  if (!next) {
+    if (!cheaperMissing) return null;
+    return {
+      id: `choice:${axis}`,
+      kind: 'choice',
+      severity: 'info',
+      text: `${named} is the only ${axis} choice that meets every SLO${held}.${missing}`,
+      evidence: { configs: [h.name, cheaperMissing.name], figures: { costPerDayUsd: h.cost.perDayUsd, alternativeCostPerDayUsd: cheaperMissing.cost.perDayUsd } },
+      recommend: { config: h.name, ...(setting ? { setting } : {}) },
+    };
+  }
+  const cost = difference(h, next, 'costPerDayUsd');
+  if (Math.abs(cost.delta) <= cost.halfWidth) return null;
+  const savedPerDay = next.cost.perDayUsd - h.cost.perDayUsd;
+  const savedPerMonth = next.cost.perMonthUsd - h.cost.perMonthUsd;
+  const mh = headlineMetrics(h);
+  const mn = headlineMetrics(next);
+  return {
+    id: `choice:${axis}`,
+    kind: 'choice',
+    severity: 'recommendation',
+    text:
+      `${named} is the cheapest ${axis} choice that meets every SLO${held}: against ${axisValueText(axis, next.axes[axis])}, the next cheapest that does, ` +
+      `it saves ${formatUsd(savedPerDay)} a day (${formatUsd(savedPerMonth)} a month), ${tradeText(next, h, 'quality')}, ${tradeText(next, h, 'e2eP95Ms')}.${missing}`,
+    evidence: {
+      configs: [h.name, next.name, ...(cheaperMissing ? [cheaperMissing.name] : [])],
+      figures: {
+        savedPerDayUsd: savedPerDay,
+        savedPerMonthUsd: savedPerMonth,
+        qualityDeltaPp: (mh.quality - mn.quality) * 100,
+        e2eP95DeltaMs: mh.e2eP95Ms - mn.e2eP95Ms,
+        costHalfWidthPerDayUsd: cost.halfWidth,
+      },
+    },
+    recommend: { config: h.name, ...(setting ? { setting: `${axis}: ${setting}` } : { setting: `${axis}=${value}` }) },
+    impactPerMonthUsd: savedPerMonth,
+  };
+}
+
+function topStepFinding(c: ConfigResult): Finding | null {
+  const top = c.cost.topStep;
+  if (!top) return null;
+  return {
+    id: 'top-step',
+    kind: 'top-step',
+    severity: 'info',
+    text: `The most expensive step of ${c.name} is ${top.step}: ${formatPct(top.share)} of its call spend (${formatUsd(top.costPerDayUsd)} a day).`,
+    evidence: { configs: [c.name], figures: { share: top.share, costPerDayUsd: top.costPerDayUsd } },
+  };
+}
+
+/** What the sweep did not try and the configuration does not already do: never a proposal for what is on. */
+function hintFindings(results: ResultsFile, c: ConfigResult): Finding[] {
+  const out: Finding[] = [];
+  const config = results.scenario.config as { strategies?: { promptCaching?: unknown }; sweep?: Record<string, unknown> } | null;
+  const sweptPromptCaching = Object.keys(c.axes).some((k) => /promptCach/i.test(k));
+  const promptCachingOn = Object.values(c.caches).some((x) => x.kind === 'prompt') || config?.strategies?.promptCaching === true;
+  if (!promptCachingOn && !sweptPromptCaching && config?.strategies?.promptCaching === false) {
+    out.push({
+      id: 'hint:prompt-caching',
+      kind: 'hint',
+      severity: 'info',
+      text: `Provider prompt caching is off in ${c.name}; sweep promptCaching on and off to measure what cached-input prices would save.`,
+      evidence: { configs: [c.name], figures: {} },
+    });
+  }
+  const ownCaches = Object.values(c.caches).filter((x) => x.kind !== 'prompt');
+  const sweptCaches = results.configurations.some((x) => Object.values(x.caches).some((k) => k.kind !== 'prompt'));
+  if (ownCaches.length === 0 && !sweptCaches && c.cost.topStep) {
+    out.push({
+      id: 'hint:caching',
+      kind: 'hint',
+      severity: 'info',
+      text: `No cache of ours ran in this sweep; add a cache axis on ${c.cost.topStep.step} (${formatPct(c.cost.topStep.share)} of call spend) to measure what it saves and what its false hits cost in quality.`,
+      evidence: { configs: [c.name], figures: { share: c.cost.topStep.share } },
+    });
+  }
+  return out;
+}
+
+const SEVERITY_ORDER = { critical: 0, warning: 1, recommendation: 2, info: 3 } as const;
+
+/** Headline first, then by impact ($/month at equal or better SLOs), then by severity; no two alike. */
+export function orderFindings(list: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  const unique = list.filter((f) => !seen.has(f.text) && !seen.has(`id:${f.id}`) && (seen.add(f.text), seen.add(`id:${f.id}`)));
+  return unique.sort(
+    (a, b) =>
+      Number(b.id === 'headline') - Number(a.id === 'headline') ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      (b.impactPerMonthUsd ?? 0) - (a.impactPerMonthUsd ?? 0),
   );
 }
 
-/** Computes the findings of a run: structured data plus the sentences of "what this run says". */
-export function findings(results: ResultsFile): Findings {
+/** Computes the findings of a run, most important first. */
+export function computeFindings(results: ResultsFile): Finding[] {
   const configs = results.configurations;
-  const slo = sloFinding(configs);
-  const reference = referenceOf(slo);
-  const ref = configs.find((c) => c.name === reference);
-  const topStep = ref ? topStepFinding(ref, configs) : null;
-  const caching = ref ? cachingFinding(ref, configs) : null;
-  const routing = ref ? routingFinding(ref, configs, results.slo.minQuality) : null;
-  const sentences: FindingSentence[] = [{ topic: 'slo', text: sloSentence(slo, configs) }];
-  if (ref) {
-    sentences.push({ topic: 'cost', text: topStepSentence(topStep, reference) });
-    sentences.push({ topic: 'caching', text: cachingSentence(caching) });
-    sentences.push({ topic: 'routing', text: routingSentence(routing, configs, results.slo.minQuality) });
-  }
+  const out: Finding[] = [];
   if (results.missing.length > 0) {
-    sentences.push({
-      topic: 'slo',
-      text: `The run was interrupted: ${results.missing.length} configuration${results.missing.length === 1 ? '' : 's'} did not finish (${results.missing.join(', ')}).`,
+    out.push({
+      id: 'interrupted',
+      kind: 'interrupted',
+      severity: 'warning',
+      text: `The run was interrupted: ${results.missing.length} configuration${results.missing.length === 1 ? '' : 's'} did not finish (${results.missing.join(', ')}); the findings cover the ${configs.length} that did.`,
+      evidence: { configs: [...results.missing], figures: { missing: results.missing.length } },
     });
   }
-  return {
-    reference,
-    slo,
-    topStep,
-    caching,
-    routing,
-    sentences,
-    summary: sentences.map((s) => s.text).join(' '),
-  };
+  if (configs.length === 0) {
+    out.push({ id: 'headline', kind: 'empty', severity: 'critical', text: 'The run holds no finished configuration, so there is nothing to report.', evidence: { configs: [], figures: {} } });
+    return orderFindings(out);
+  }
+  const meeting = configs.filter((c) => c.slo.meetsAll);
+  const h = pickHeadline(meeting);
+  const axes = varyingAxes(configs);
+  if (h) {
+    out.push(headlineFinding(results, h, meeting.length));
+    for (const axis of axes) {
+      const f = choiceFinding(results, h, axis, axes);
+      if (f) out.push(f);
+    }
+  } else {
+    out.push(gapFinding(results));
+  }
+  const reference = h ?? configs.find((c) => c.name === out.find((f) => f.id === 'headline')!.evidence.configs[0])!;
+  const top = topStepFinding(reference);
+  if (top) out.push(top);
+  out.push(...hintFindings(results, reference));
+  return orderFindings(out);
+}
+
+/** The findings a results file carries, or (files written before findings were data) computed now. */
+export function findingsOf(results: ResultsFile): Finding[] {
+  return results.findings ?? computeFindings(results);
 }

@@ -51,6 +51,15 @@ const cacheStats = z.object({
   evictions: count,
   savedUsd: num,
 });
+const finding = z.object({
+  id: z.string(),
+  kind: z.enum(['headline', 'slo-gap', 'choice', 'top-step', 'hint', 'interrupted', 'empty']),
+  severity: z.enum(['critical', 'warning', 'recommendation', 'info']),
+  text: z.string(),
+  evidence: z.object({ configs: z.array(z.string()), figures: z.record(z.string(), num) }),
+  recommend: z.object({ config: z.string(), setting: z.string().optional() }).optional(),
+  impactPerMonthUsd: num.optional(),
+});
 const routingStats = z.object({
   strategy: z.string(),
   callsByModel: z.record(z.string(), num),
@@ -152,6 +161,19 @@ const resultsFileSchema = z.object({
   slo: sloTargets,
   configurations: z.array(configResult),
   missing: z.array(z.string()),
+  findings: z.array(finding).optional(),
+  trace: z
+    .object({
+      file: z.string(),
+      format: z.string(),
+      requests: count,
+      badRows: count,
+      durationHours: num,
+      speed: num,
+      requestsPerDay: num,
+      note: z.string(),
+    })
+    .optional(),
 }) satisfies z.ZodType<ResultsFile>;
 
 /** Renders a zod issue path as `configurations[0].latencyMs.e2e.p95`. */

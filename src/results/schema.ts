@@ -235,6 +235,27 @@ export interface MachineFacts {
   totalMemGiB: number;
 }
 
+/** What a finding is about. */
+export type FindingKind = 'headline' | 'slo-gap' | 'choice' | 'top-step' | 'hint' | 'interrupted' | 'empty';
+/** How much a finding asks of the reader: act now, a recommendation, or context. */
+export type FindingSeverity = 'critical' | 'warning' | 'recommendation' | 'info';
+
+/** One finding of a run, in words and in the figures and configurations it rests on. */
+export interface Finding {
+  /** Stable within a run (e.g. `headline`, `choice:workers`), so compare and gate can match findings. */
+  id: string;
+  kind: FindingKind;
+  severity: FindingSeverity;
+  /** One or two sentences that include the supporting numbers. */
+  text: string;
+  /** The configurations (exact names) and figures (unit in the key) the text rests on. */
+  evidence: { configs: string[]; figures: Record<string, number> };
+  /** Present when the finding recommends a configuration: its exact name and the setting that matters. */
+  recommend?: { config: string; setting?: string };
+  /** Dollars a month the finding is worth at equal or better SLOs: the order findings are read in. */
+  impactPerMonthUsd?: number;
+}
+
 /** The whole file. */
 export interface ResultsFile {
   kind: typeof RESULTS_KIND;
@@ -261,4 +282,24 @@ export interface ResultsFile {
   configurations: ConfigResult[];
   /** Configurations of the sweep that did not finish (interrupted run), by name. */
   missing: string[];
+  /** What the run says, most important first; absent in files written before findings were data. */
+  findings?: Finding[];
+  /** The trace replayed instead of the scenario's traffic (`bench run --trace`). */
+  trace?: TraceRecord;
+}
+
+/** What a traced run replayed, and how its per-day figures were extrapolated. */
+export interface TraceRecord {
+  file: string;
+  format: string;
+  requests: number;
+  /** Bad rows skipped while reading. */
+  badRows: number;
+  /** Scenario hours the replay lasted (the trace's span at `speed`). */
+  durationHours: number;
+  /** Trace time per scenario time. */
+  speed: number;
+  requestsPerDay: number;
+  /** The sentence the summary prints. */
+  note: string;
 }

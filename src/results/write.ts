@@ -6,6 +6,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PreparedScenario } from '../sweep/prepare.ts';
+import { replayNote } from '../trace/replay.ts';
 import { RESULTS_KIND, RESULTS_SCHEMA_VERSION, type ConfigResult, type MachineFacts, type ResultsFile } from './schema.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -58,6 +59,20 @@ export function buildResultsFile(prepared: PreparedScenario, configurations: Con
     slo: prepared.scenario.slo,
     configurations,
     missing: prepared.configurations.filter((c) => !done.has(c.name)).map((c) => c.name),
+    ...(prepared.replay !== undefined ? { trace: traceRecord(prepared.replay) } : {}),
+  };
+}
+
+function traceRecord(r: NonNullable<PreparedScenario['replay']>): NonNullable<ResultsFile['trace']> {
+  return {
+    file: r.trace.file,
+    format: r.trace.format,
+    requests: r.count,
+    badRows: r.trace.badRows.count,
+    durationHours: r.durationHours,
+    speed: r.speed,
+    requestsPerDay: r.requestsPerDay,
+    note: replayNote(r),
   };
 }
 

@@ -188,6 +188,10 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
   }
   const kinds = new Set(s.requestMix.map((k) => k.name));
   if (kinds.size !== s.requestMix.length) return `requestMix: task kind names must be unique`;
+  for (const [i, k] of s.requestMix.entries()) {
+    const p = k.model === undefined ? null : chat(k.model, `requestMix[${i}].model`);
+    if (p) return p;
+  }
   const shareSum = s.requestMix.reduce((sum, k) => sum + k.share, 0);
   if (Math.abs(shareSum - 1) > SHARE_SUM_TOLERANCE) {
     return `requestMix: the shares sum to ${Number(shareSum.toPrecision(12))} (${s.requestMix.map((k) => `${k.name} ${k.share}`).join(', ')}); they must sum to 1`;

@@ -16,6 +16,14 @@ export const DistSchema = z.union([
   z.object({ dist: z.literal('normal'), mean: nonNegative, sd: nonNegative, min: nonNegative.optional() }).strict(),
   z.object({ dist: z.literal('exponential'), mean: positive }).strict(),
   z.object({ dist: z.literal('lognormal'), mean: positive, cv: nonNegative }).strict(),
+  z
+    .object({ dist: z.literal('empirical'), p: z.array(share).min(2), values: z.array(nonNegative).min(2) })
+    .strict()
+    .refine((d) => d.p.length === d.values.length, { message: 'p and values must have the same length' })
+    .refine((d) => d.p[0] === 0 && d.p[d.p.length - 1] === 1 && d.p.every((x, i) => i === 0 || x > d.p[i - 1]!), {
+      message: 'p must increase from 0 to 1',
+    })
+    .refine((d) => d.values.every((x, i) => i === 0 || x >= d.values[i - 1]!), { message: 'values must not decrease' }),
 ]);
 
 // ---------------------------------------------------------------- traffic
@@ -29,6 +37,33 @@ const ArrivalSchema = z.discriminatedUnion('shape', [
       peakToTrough: z.number().min(1).default(4),
       /** Hour of the day (0–24) with the highest rate. */
       peakHour: z.number().min(0).max(24).default(15),
+    })
+    .strict(),
+  z
+    .object({
+      shape: z.literal('hourly'),
+      /** Relative arrival rate in each hour of the day, 0–23 (e.g. a trace's measured profile). */
+      profile: z.array(nonNegative).length(24).refine((p) => p.some((x) => x > 0), { message: 'at least one hour must have a rate above 0' }),
+    })
+    .strict(),
+]);
+
+/**
+ * Burstier than Poisson: `gamma` makes inter-arrival gaps Gamma-distributed with this CV (a
+ * renewal process); `mmpp` switches between a normal and a busy state (a two-state
+ * Markov-modulated Poisson process). Both follow the arrival shape's daily curve.
+ */
+const BurstinessSchema = z.discriminatedUnion('process', [
+  z.object({ process: z.literal('gamma'), cv: positive }).strict(),
+  z
+    .object({
+      process: z.literal('mmpp'),
+      /** Rate in the busy state as a multiple of the normal state's. */
+      highMultiplier: z.number().min(1),
+      /** Share of time in the busy state. */
+      highShare: z.number().gt(0).lt(1),
+      /** Mean length of one busy period. */
+      meanHighS: positive,
     })
     .strict(),
 ]);
@@ -48,6 +83,7 @@ export const TrafficSchema = z
     requestsPerDay: positive,
     arrivals: ArrivalSchema.default({ shape: 'poisson' }),
     bursts: BurstsSchema.optional(),
+    burstiness: BurstinessSchema.optional(),
     /** Simulated hours; requests = requestsPerDay × durationHours / 24. */
     durationHours: positive.default(24),
   })
@@ -74,6 +110,8 @@ export const TaskKindSchema = z
     paraphrases: z.number().int().positive().default(4),
     /** Intents per topic: intents of one topic are near each other in embedding space. */
     intentsPerTopic: z.number().int().positive().default(5),
+    /** The model that answers this kind's routed steps (as a trace logged it); default: the routing strategy decides. */
+    model: z.string().optional(),
   })
   .strict();
 

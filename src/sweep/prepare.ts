@@ -6,6 +6,7 @@ import { BenchError } from '../errors.ts';
 import { didYouMean } from '../suggest.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { prepareReplay, type TraceReplay, type TraceSpec } from '../trace/replay.ts';
 import { expandSweep } from './configurations.ts';
 
 /** Command-line overrides of a scenario. */
@@ -21,6 +22,8 @@ export interface RunOverrides {
   ledgerDir?: string;
   /** Live mode: real HTTP calls on the real clock instead of the simulation. */
   live?: LiveOptions;
+  /** Replay this trace instead of the scenario's traffic (`requestsPerDay` and `durationHours` then rescale and cut it). */
+  trace?: TraceSpec;
 }
 
 /** Everything a run needs. */
@@ -33,11 +36,14 @@ export interface PreparedScenario {
   configurations: Configuration[];
   live: LiveOptions | undefined;
   ledgerDir: string | undefined;
+  /** The trace replayed instead of the scenario's arrivals, if any. */
+  replay?: TraceReplay;
 }
 
 /** Loads the file and applies the overrides (the same in the main thread and every worker). */
 export async function prepareScenario(file: string, overrides: RunOverrides): Promise<PreparedScenario> {
   const loaded = await loadScenarioFile(file);
+  if (overrides.trace !== undefined) return prepareTraced(file, loaded.scenario, loaded.catalog, overrides, overrides.trace);
   const scenario: Scenario = {
     ...loaded.scenario,
     traffic: {
@@ -46,6 +52,24 @@ export async function prepareScenario(file: string, overrides: RunOverrides): Pr
       ...(overrides.durationHours !== undefined ? { durationHours: overrides.durationHours } : {}),
     },
   };
+  return finishPrepare(file, scenario, loaded.catalog, overrides);
+}
+
+/** A scenario whose traffic is a replayed trace: the run lasts the trace's (rescaled) span. */
+async function prepareTraced(file: string, loaded: Scenario, catalog: Catalog, overrides: RunOverrides, spec: TraceSpec): Promise<PreparedScenario> {
+  const replay = await prepareReplay(
+    {
+      ...spec,
+      ...(overrides.requestsPerDay !== undefined ? { requestsPerDay: overrides.requestsPerDay } : {}),
+      ...(overrides.durationHours !== undefined ? { durationHours: overrides.durationHours } : {}),
+    },
+    catalog,
+  );
+  const traffic = { ...loaded.traffic, requestsPerDay: replay.requestsPerDay, durationHours: replay.durationHours };
+  return { ...(await finishPrepare(file, { ...loaded, traffic }, catalog, overrides)), replay };
+}
+
+async function finishPrepare(file: string, scenario: Scenario, catalog: Catalog, overrides: RunOverrides): Promise<PreparedScenario> {
   let configurations = expandSweep(scenario);
   if (overrides.only !== undefined) {
     const all = configurations;
@@ -62,7 +86,7 @@ export async function prepareScenario(file: string, overrides: RunOverrides): Pr
   return {
     file,
     scenario,
-    catalog: loaded.catalog,
+    catalog,
     seed: overrides.seed ?? scenario.seed,
     replications: overrides.replications ?? 1,
     configurations,

@@ -29,6 +29,7 @@ export async function simulateReplicated(
       seed,
       ...(onProgress ? { onProgress: (done: number, total: number) => onProgress(r * total + done, reps * total) } : {}),
       ...(ledger !== undefined ? { ledgerSink: ledger.sink } : {}),
+      ...(prepared.replay !== undefined ? { replay: prepared.replay } : {}),
     };
     const result =
       prepared.live === undefined

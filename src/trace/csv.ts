@@ -54,6 +54,12 @@ export function parseColumns(spec: string): Partial<ColumnMap> {
   return out;
 }
 
+/** `--columns` as a flag check (`TextCheck` of the CLI's flag tables): the text when it parses. */
+export function columnsText(_flag: string, text: string): string {
+  parseColumns(text);
+  return text;
+}
+
 /** Splits one CSV line (RFC 4180 quotes honoured; the fast path has none). */
 export function splitCsvLine(line: string): string[] {
   if (!line.includes('"')) return line.split(',');

@@ -8,7 +8,8 @@ export type Dist =
   | { dist: 'uniform'; min: number; max: number }
   | { dist: 'normal'; mean: number; sd: number; min?: number }
   | { dist: 'exponential'; mean: number }
-  | { dist: 'lognormal'; mean: number; cv: number };
+  | { dist: 'lognormal'; mean: number; cv: number }
+  | { dist: 'empirical'; p: number[]; values: number[] };
 
 /** Always `value`. */
 export const constant = (value: number): Dist => ({ dist: 'constant', value });
@@ -20,6 +21,12 @@ export const normal = (mean: number, sd: number, min = 0): Dist => ({ dist: 'nor
 export const exponential = (mean: number): Dist => ({ dist: 'exponential', mean });
 /** Lognormal with the given mean and coefficient of variation (sd / mean). */
 export const lognormal = (mean: number, cv: number): Dist => ({ dist: 'lognormal', mean, cv });
+
+/**
+ * Empirical quantiles: `values[k]` is the quantile at probability `p[k]` (p from 0 to 1,
+ * increasing); draws interpolate linearly between knots (what `bench trace fit` writes).
+ */
+export const empirical = (p: number[], values: number[]): Dist => ({ dist: 'empirical', p, values });
 
 /** One draw. */
 export function sample(d: Dist, rng: Rng): number {
@@ -35,7 +42,17 @@ export function sample(d: Dist, rng: Rng): number {
       return rng.exponential(d.mean);
     case 'lognormal':
       return rng.lognormal(d.mean, d.cv);
+    case 'empirical':
+      return empiricalQuantile(d.p, d.values, rng.next());
   }
+}
+
+/** The piecewise-linear quantile at probability `u`. */
+function empiricalQuantile(p: number[], values: number[], u: number): number {
+  let k = 1;
+  while (k < p.length - 1 && u > p[k]!) k++;
+  const w = p[k]! - p[k - 1]!;
+  return w > 0 ? values[k - 1]! + ((values[k]! - values[k - 1]!) * (u - p[k - 1]!)) / w : values[k]!;
 }
 
 /** A draw rounded to a whole token count of at least `min`. */
@@ -57,6 +74,11 @@ export function meanOf(d: Dist): number {
       return d.mean;
     case 'lognormal':
       return d.mean;
+    case 'empirical': {
+      let m = 0;
+      for (let k = 1; k < d.p.length; k++) m += ((d.p[k]! - d.p[k - 1]!) * (d.values[k]! + d.values[k - 1]!)) / 2;
+      return m;
+    }
   }
 }
 
@@ -74,5 +96,7 @@ export function describeDist(d: Dist): string {
       return `exponential(mean ${d.mean})`;
     case 'lognormal':
       return `lognormal(mean ${d.mean}, cv ${d.cv})`;
+    case 'empirical':
+      return `empirical(${d.p.length} quantiles, median ${empiricalQuantile(d.p, d.values, 0.5)})`;
   }
 }

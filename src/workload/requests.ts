@@ -27,11 +27,13 @@ export class AgentRequest {
     readonly difficulty: number,
     /** Seed of this request's own random draws. */
     readonly seed: number,
+    /** What a trace logged for this request, replacing the scenario's draws (see `TraceOverrides`). */
+    readonly logged?: TraceOverrides,
   ) {}
 
   /** A number naming the exact wording (kind, intent, paraphrase): the same number means the same prompt text. */
   get wordingId(): number {
-    return this.kindIndex * 2 ** 40 + this.intent * 4096 + this.paraphrase;
+    return this.logged?.wordingId ?? this.kindIndex * 2 ** 40 + this.intent * 4096 + this.paraphrase;
   }
 
   /** Stable key of the exact wording: the same key means the same prompt text. */
@@ -43,6 +45,18 @@ export class AgentRequest {
   get intentKey(): string {
     return `${this.kind}/${this.intent}`;
   }
+}
+
+/** A replayed request's logged facts; each one present replaces the scenario's. */
+export interface TraceOverrides {
+  /** Answer length of the steps that take the task kind's (steps with their own `outputTokens` keep theirs). */
+  outputTokens?: number;
+  /** The model of the routed steps (the routing strategy is skipped). */
+  model?: string;
+  /** Prompt identity: requests of one session share it, so their prompts share a prefix. */
+  wordingId?: number;
+  /** Prefix blocks (Mooncake `hash_ids`): equal leading ids mean an equal prompt prefix. */
+  prefixBlocks?: { ids: Int32Array; blockTokens: number };
 }
 
 /** Generates requests one at a time, from the scenario and the run's seed. */
@@ -68,8 +82,8 @@ export class RequestFactory {
     this.difficultyByKind = this.kinds.map((k) => new Float64Array(k.intents).fill(NaN));
   }
 
-  /** Request `id`, arriving at `arrivalMs`. */
-  make(id: number, arrivalMs: number): AgentRequest {
+  /** Request `id`, arriving at `arrivalMs`; `logged` replaces the prompt length and more with what a trace logged. */
+  make(id: number, arrivalMs: number, logged?: TraceOverrides & { inputTokens: number }): AgentRequest {
     const seed = mix32(this.seed ^ mix32(id + 0x51ed27));
     const rng = new Rng(seed);
     const u = rng.next();
@@ -86,9 +100,10 @@ export class RequestFactory {
       intent,
       paraphrase,
       Math.floor(intent / kind.intentsPerTopic),
-      this.promptTokens(kindIndex, intent, paraphrase),
+      logged?.inputTokens ?? this.promptTokens(kindIndex, intent, paraphrase),
       this.intentDifficulty(kindIndex, intent),
       seed,
+      logged ?? (kind.model !== undefined ? { model: kind.model } : undefined),
     );
   }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import type { RunSummaryJson } from '../../src/cli/summary.ts';
 import type { ResultsFile } from '../../src/results/schema.ts';
 import { prepareScenario } from '../../src/sweep/prepare.ts';
 import { ConfigDoneEvent, Sweep } from '../../src/sweep/sweep.ts';
@@ -77,21 +78,44 @@ describe('bench run', () => {
 
   it('gives identical metrics for the same seed, different ones for another seed', async () => {
     const file = scenarioFile(SMALL);
-    const strip = (s: string) => {
-      const r = JSON.parse(s) as ResultsFile;
+    const strip = (dir: string) => {
+      const r = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ResultsFile;
       return r.configurations.map((c) => ({ ...c, engine: { ...c.engine, wallMs: 0 } }));
     };
-    const a = await bench(['run', file, '--json', '--seed', '9', '--out', mkdtempSync(join(tmpdir(), 'a-'))]);
-    const b = await bench(['run', file, '--json', '--seed', '9', '--out', mkdtempSync(join(tmpdir(), 'b-'))]);
-    const c = await bench(['run', file, '--json', '--seed', '10', '--out', mkdtempSync(join(tmpdir(), 'c-'))]);
-    expect(strip(a.stdout)).toEqual(strip(b.stdout));
-    expect(strip(a.stdout)).not.toEqual(strip(c.stdout));
+    const dirs = ['a-', 'b-', 'c-'].map((p) => mkdtempSync(join(tmpdir(), p)));
+    await bench(['run', file, '--quiet', '--seed', '9', '--out', dirs[0]!]);
+    await bench(['run', file, '--quiet', '--seed', '9', '--out', dirs[1]!]);
+    await bench(['run', file, '--quiet', '--seed', '10', '--out', dirs[2]!]);
+    expect(strip(dirs[0]!)).toEqual(strip(dirs[1]!));
+    expect(strip(dirs[0]!)).not.toEqual(strip(dirs[2]!));
   });
 
   it('overrides the traffic from the command line', async () => {
-    const r = await bench(['run', scenarioFile(SMALL), '--json', '--requests-per-day', '500', '--only', 'routing=small workers=2', '--out', mkdtempSync(join(tmpdir(), 'o-'))]);
-    const results = JSON.parse(r.stdout) as ResultsFile;
+    const out = mkdtempSync(join(tmpdir(), 'o-'));
+    await bench(['run', scenarioFile(SMALL), '--quiet', '--requests-per-day', '500', '--only', 'routing=small workers=2', '--out', out]);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
     expect(results.configurations.map((c) => [c.name, c.requests.total])).toEqual([['routing=small workers=2', 500]]);
+  });
+
+  it('--json prints a summary (headline metrics per configuration and the findings); results.json keeps the full data and the same findings', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'j-'));
+    const r = await bench(['run', scenarioFile(SMALL), '--json', '--requests-per-day', '500', '--out', out]);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as RunSummaryJson;
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
+    expect(summary.configurations.map((c) => c.name)).toEqual(results.configurations.map((c) => c.name));
+    expect(summary.configurations[0]!.metrics.costPerDayUsd).toBe(results.configurations[0]!.cost.perDayUsd);
+    expect(summary.findings).toEqual(results.findings);
+    expect(summary.findings[0]!.id).toBe('headline');
+    expect(summary.paths).toEqual({ results: join(out, 'results.json'), report: join(out, 'report.html') });
+    expect(r.stdout).not.toContain('timeSeries');
+  });
+
+  it('--quiet prints only the headline and the paths', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'q-'));
+    const r = await bench(['run', scenarioFile(SMALL), '--quiet', '--requests-per-day', '500', '--out', out]);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
+    expect(r.stdout).toBe(`${results.findings![0]!.text}\nresults: ${join(out, 'results.json')}\nreport:  ${join(out, 'report.html')}\n`);
   });
 
   it('writes one ledger row per call, adding up to the configuration’s cost', async () => {
@@ -109,7 +133,7 @@ describe('bench run', () => {
 
   it('has complete help', async () => {
     const r = await bench(['run', '--help']);
-    for (const flag of ['--out', '--seed', '--requests-per-day', '--json', '--threads', '--only']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--out', '--seed', '--requests-per-day', '--json', '--quiet', '--threads', '--only']) expect(r.stdout).toContain(flag);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BenchError } from '../../src/errors.ts';
-import { checkComparable, compareTable, formatCompareTable, matchConfigurations, renderCompare } from '../../src/report/index.ts';
+import { checkComparable, compareTable, costVerdict, formatCompareTable, matchConfigurations, renderCompare, runChanges } from '../../src/report/index.ts';
 import type { ResultsFile } from '../../src/results/schema.ts';
 import { buildResults } from '../fixtures/results.ts';
 
@@ -24,7 +24,7 @@ describe('compareTable', () => {
   it('gives one row per matched configuration and headline metric', () => {
     const { a, b } = pair();
     const rows = compareTable(a, b);
-    expect(rows).toHaveLength(6 * 11);
+    expect(rows).toHaveLength(6 * 10);
     expect(new Set(rows.map((r) => r.config)).size).toBe(6);
   });
 
@@ -46,13 +46,39 @@ describe('compareTable', () => {
     expect(r.direction).toBe('better');
   });
 
-  it('marks a fall in quality as worse and a rise in peak throughput as better', () => {
+  it('marks a fall in quality as worse and does not score offered load (peak req/s), an input', () => {
     const { a, b } = pair();
     const rows = compareTable(a, b);
     expect(row(rows, 'routing=strong cache=none', 'quality').direction).toBe('worse');
-    const peak = row(rows, 'routing=strong cache=none', 'peakRps');
-    expect(peak.deltaPct).toBeCloseTo(0.5, 10);
-    expect(peak.direction).toBe('better');
+    expect(rows.some((r) => r.metric === 'peakRps')).toBe(false);
+    expect(runChanges(a, b)).toContain('offered load (input, not scored): peak 2.6 → 3.9 req/s');
+  });
+
+  it('reads a delta inside the noise as no change (a ±0.04 pp quality wobble over 100,000 requests)', () => {
+    const { a, b } = pair();
+    b.configurations[1].quality.share = a.configurations[1].quality.share + 0.0004;
+    const r = row(compareTable(a, b), 'routing=strong cache=exact', 'quality');
+    expect(r.noise).toBeGreaterThan(0.0004);
+    expect(r.direction).toBe('same');
+    expect(formatCompareTable([r])).toContain('no change');
+  });
+
+  it('names what changed between the runs before any delta: traffic, seed, code and scenario fields by path', () => {
+    const a = buildResults();
+    const b = buildResults({ seed: 43 });
+    b.code = { version: '0.2.0', gitCommit: 'abcdef1234567890' };
+    b.scenario.config = { ...(a.scenario.config as object), strategies: { promptCaching: false } };
+    expect(runChanges(a, b)).toEqual(['seed: 42 → 43', 'code: 0.1.0 (abc1234) → 0.2.0 (abcdef123456)', 'scenario strategies: (absent) → {"promptCaching":false}']);
+    expect(runChanges(a, a)).toEqual([]);
+  });
+
+  it('says which run wins on cost at equal SLOs', () => {
+    const a = buildResults();
+    const b = buildResults({ priceFactor: 0.8 });
+    expect(costVerdict(a, b)).toMatch(/^Run b wins on cost at equal SLOs: run a's cheapest configuration meeting every SLO is routing=cascade cache=exact at \$339\.00 a day, run b's is routing=cascade cache=exact at \$[\d.]+ \(−\$[\d.]+ a day, −\$[\d,.]+ a month\)\.$/);
+    expect(costVerdict(a, a)).toBe(
+      "Neither run wins on cost at equal SLOs: run a's cheapest configuration meeting every SLO is routing=cascade cache=exact at $339.00 a day, run b's is routing=cascade cache=exact at $339.00 (the same within noise).",
+    );
   });
 
   it('marks unchanged figures as same', () => {
@@ -80,7 +106,7 @@ describe('compareTable', () => {
     expect(match.matched.map((m) => m.name)).toEqual(['routing=strong cache=exact', 'routing=cascade cache=none', 'routing=cascade cache=exact']);
     expect(match.onlyInA).toEqual(['routing=strong cache=none', 'routing=small cache=none', 'routing=small cache=exact']);
     expect(match.onlyInB).toEqual(['routing=strong cache=none workers=16']);
-    expect(compareTable(a, b)).toHaveLength(3 * 11);
+    expect(compareTable(a, b)).toHaveLength(3 * 10);
   });
 });
 
@@ -90,12 +116,12 @@ describe('formatCompareTable', () => {
     const rows = compareTable(a, b).filter((r) => r.config === 'routing=strong cache=none' && ['costPerDayUsd', 'e2eP95Ms', 'quality', 'errorRate'].includes(r.metric));
     expect(formatCompareTable(rows)).toBe(
       [
-        'configuration              metric             a          b     delta  delta %',
-        '-------------------------  ----------  --------  ---------  --------  -------  ------',
-        'routing=strong cache=none  cost/day     $953.00  $1,048.30   +$95.30   +10.0%  worse',
-        '                           e2e p95     3,900 ms   3,510 ms   -390 ms   -10.0%  better',
-        '                           quality       92.00%     87.40%  -4.60 pp    -5.0%  worse',
-        '                           error rate     0.02%      0.02%  ±0.00 pp     0.0%  same',
+        'configuration              metric             a         b    delta  delta %',
+        '-------------------------  ----------  --------  --------  -------  -------  ---------',
+        'routing=strong cache=none  cost/day     $953.00    $1,048  +$95.30     +10%  worse',
+        '                           e2e p95     3,900 ms  3,510 ms  −390 ms     −10%  better',
+        '                           quality          92%     87.4%  −4.6 pp      −5%  worse',
+        '                           error rate     0.02%     0.02%    ±0 pp      ±0%  no change',
       ].join('\n'),
     );
   });

@@ -1,130 +1,299 @@
+/**
+ * Golden tests of the findings rules over hand-built results whose answer is known: each test
+ * sets a few configurations' cost, quality and latency and states the exact words expected.
+ */
 import { describe, expect, it } from 'vitest';
-import { findings } from '../../src/report/index.ts';
+import { sloResult } from '../../src/metrics/recorder.ts';
+import { computeFindings, orderFindings, pickHeadline } from '../../src/report/findings.ts';
+import type { ConfigResult, Finding, ResultsFile, SloResult } from '../../src/results/schema.ts';
 import { buildResults } from '../fixtures/results.ts';
 
-describe('findings: SLOs', () => {
-  it('names the cheapest configuration that meets every SLO', () => {
-    const f = findings(buildResults());
-    expect(f.slo).toEqual({ verdict: 'met', config: 'routing=cascade cache=exact', costPerDayUsd: 339, meeting: 1, configs: 6 });
-    expect(f.reference).toBe('routing=cascade cache=exact');
-    expect(f.sentences[0]).toEqual({
-      topic: 'slo',
-      text: 'The cheapest configuration that meets every SLO is routing=cascade cache=exact at $339.00 a day (e2e p95 3,830 ms, quality 90.0%); 1 of 6 configurations meets them all.',
+interface Shape {
+  axes: Record<string, string>;
+  costPerDayUsd: number;
+  quality: number;
+  p95Ms: number;
+  queueP95Ms?: number;
+  utilization?: number;
+  workers?: number;
+  promptCache?: boolean;
+  ownCache?: boolean;
+  replicates?: Array<{ seed: number; costPerDayUsd: number }>;
+}
+
+const BASE = buildResults().configurations[5];
+const N = 100_000;
+
+/** A configuration with these figures; its latency CDF is a straight line up to p95 and p99, so p95's sampling error is small. */
+function config(shape: Shape, slo: SloResult['targets']): ConfigResult {
+  const c: ConfigResult = structuredClone(BASE);
+  c.axes = shape.axes;
+  c.name = Object.entries(shape.axes).map(([k, v]) => `${k}=${v}`).join(' ');
+  c.cost = { ...c.cost, perDayUsd: shape.costPerDayUsd, perMonthUsd: shape.costPerDayUsd * 30, topStep: { step: 'answer', share: 0.9, costPerDayUsd: shape.costPerDayUsd * 0.9 } };
+  c.quality = { share: shape.quality, correct: Math.round(shape.quality * N), total: N };
+  c.requests = { total: N, completed: N, failed: 0, correct: Math.round(shape.quality * N) };
+  c.latencyMs = { ...c.latencyMs, e2e: { ...c.latencyMs.e2e, count: N, p95: shape.p95Ms, p99: shape.p95Ms * 1.05 }, queueWait: { ...c.latencyMs.queueWait, count: N, p95: shape.queueP95Ms ?? 0 } };
+  c.cdf = { ...c.cdf, e2e: [[0, 0], [shape.p95Ms * 0.9, 0.9], [shape.p95Ms, 0.95], [shape.p95Ms * 1.05, 0.99], [shape.p95Ms * 1.1, 1]] };
+  c.workers = { ...c.workers, utilization: shape.utilization ?? 0.5, max: shape.workers ?? 8, mean: shape.workers ?? 8 };
+  c.caches = {};
+  if (shape.promptCache) c.caches['prompt:gpt-4o'] = { ...BASE.caches['answer-exact'], kind: 'prompt', step: '(all steps)' };
+  if (shape.ownCache) c.caches['answer-exact'] = BASE.caches['answer-exact'];
+  c.slo = sloResult({ maxErrorRate: 1, ...slo } as Parameters<typeof sloResult>[0], { e2eP95: shape.p95Ms, ttftP95: 0, quality: shape.quality, perDayUsd: shape.costPerDayUsd, errorRate: 0 }, 1);
+  if (shape.replicates) {
+    c.replicates = shape.replicates.map((r) => ({ seed: r.seed, metrics: { ...headlineOf(c), costPerDayUsd: r.costPerDayUsd } }));
+  } else delete c.replicates;
+  return c;
+}
+
+function headlineOf(c: ConfigResult) {
+  return { costPerDayUsd: c.cost.perDayUsd, costPerRequestUsd: 0, e2eP50Ms: 0, e2eP95Ms: c.latencyMs.e2e.p95, e2eP99Ms: 0, ttftP50Ms: 0, ttftP95Ms: 0, queueWaitP95Ms: 0, quality: c.quality.share, errorRate: 0, peakRps: 1 };
+}
+
+/** A run of these configurations; `sweep` is the resolved scenario's sweep (settings in words come from it). */
+function run(shapes: Shape[], slo: SloResult['targets'], sweep: Record<string, Record<string, unknown>> = {}, strategies: Record<string, unknown> = { promptCaching: true }): ResultsFile {
+  const r = buildResults();
+  r.slo = slo;
+  r.scenario.config = { sweep, strategies };
+  r.configurations = shapes.map((s) => config(s, slo));
+  return r;
+}
+
+const SLO = { e2eP95Ms: 9000, minQuality: 0.85 };
+const ROUTING = {
+  'gpt-4o': { type: 'single', model: 'gpt-4o' },
+  'cascade@0.6': { type: 'cascade', models: ['gpt-4o-mini', 'gpt-4o'], minConfidence: 0.6 },
+  mini: { type: 'single', model: 'gpt-4o-mini' },
+};
+const WORKERS = { '8': { type: 'fixed', workers: 8, costPerHourUsd: 0 }, '16': { type: 'fixed', workers: 16, costPerHourUsd: 0 } };
+
+const byId = (list: Finding[], id: string) => list.find((f) => f.id === id);
+const recommended = (list: Finding[]) => list.flatMap((f) => (f.recommend ? [f.recommend.config] : []));
+
+describe('findings: the headline', () => {
+  it('is the cheapest configuration that meets every SLO, quality included', () => {
+    const r = run(
+      [
+        { axes: { routing: 'mini' }, costPerDayUsd: 50, quality: 0.7, p95Ms: 3000 },
+        { axes: { routing: 'cascade@0.6' }, costPerDayUsd: 300, quality: 0.86, p95Ms: 5000 },
+        { axes: { routing: 'gpt-4o' }, costPerDayUsd: 700, quality: 0.87, p95Ms: 4000 },
+      ],
+      SLO,
+      { routing: ROUTING },
+    );
+    const f = computeFindings(r);
+    expect(f[0]).toEqual({
+      id: 'headline',
+      kind: 'headline',
+      severity: 'recommendation',
+      text: 'The cheapest configuration that meets every SLO is routing=cascade@0.6: $300.00 a day ($9,000 a month), e2e p95 5,000 ms, quality 86%. 2 of 3 configurations meet every SLO.',
+      evidence: { configs: ['routing=cascade@0.6'], figures: { costPerDayUsd: 300, costPerMonthUsd: 9000, e2eP95Ms: 5000, quality: 0.86, meeting: 2, configurations: 3 } },
+      recommend: { config: 'routing=cascade@0.6' },
     });
   });
 
-  it('says none meets the SLOs and names the closest (fewest misses, then smallest miss)', () => {
-    const f = findings(buildResults({ slo: { e2eP95Ms: 4000, ttftP95Ms: 1500, minQuality: 0.85, maxCostPerDayUsd: 100 } }));
-    expect(f.slo.verdict).toBe('none-met');
-    expect(f.sentences[0].text).toBe(
-      'No configuration meets every SLO; the closest is routing=cascade cache=exact, which misses cost/day ($339.00 against a target of $100.00).',
+  it('never recommends a configuration that misses an SLO, even by a hair of quality', () => {
+    const r = run(
+      [
+        { axes: { routing: 'mini' }, costPerDayUsd: 50, quality: 0.8499, p95Ms: 3000 },
+        { axes: { routing: 'gpt-4o' }, costPerDayUsd: 700, quality: 0.87, p95Ms: 4000 },
+      ],
+      SLO,
+      { routing: ROUTING },
+    );
+    const f = computeFindings(r);
+    expect(recommended(f)).toEqual(['routing=gpt-4o', 'routing=gpt-4o']);
+    expect(byId(f, 'choice:routing')?.text).toBe(
+      'routing=gpt-4o (single model gpt-4o) is the only routing choice that meets every SLO. routing=mini would cost $650.00 a day less but misses quality by 0.01 pp (85% against a target of 85%).',
     );
   });
 
-  it('falls back to the cheapest configuration when the scenario sets no SLOs', () => {
-    const f = findings(buildResults({ slo: {} }));
-    expect(f.slo).toEqual({ verdict: 'no-slo', cheapest: 'routing=small cache=exact', costPerDayUsd: 159 });
-    expect(f.sentences[0].text).toBe('The scenario sets no SLOs; the cheapest of 6 configurations is routing=small cache=exact at $159.00 a day.');
+  it('breaks a tie in cost (within the noise) by the lower p95', () => {
+    const slo = { e2eP95Ms: 9000 };
+    const a = config({ axes: { workers: '8' }, costPerDayUsd: 100, quality: 0.9, p95Ms: 8000 }, slo);
+    const b = config({ axes: { workers: '16' }, costPerDayUsd: 100.5, quality: 0.9, p95Ms: 3000 }, slo);
+    const c = config({ axes: { workers: '24' }, costPerDayUsd: 120, quality: 0.9, p95Ms: 1000 }, slo);
+    expect(pickHeadline([a, b, c])?.name).toBe('workers=16');
+    expect(pickHeadline([a, c])?.name).toBe('workers=8');
   });
 
-  it('reports an empty run without inventing findings', () => {
-    const results = buildResults();
-    results.configurations = [];
-    const f = findings(results);
-    expect(f.slo).toEqual({ verdict: 'empty' });
-    expect(f.topStep).toBeNull();
-    expect(f.summary).toBe('The run holds no finished configuration, so there is nothing to report.');
-  });
-
-  it('mentions configurations an interrupted run did not finish', () => {
-    const results = buildResults();
-    results.missing = ['routing=router cache=none'];
-    expect(findings(results).summary).toContain('The run was interrupted: 1 configuration did not finish (routing=router cache=none).');
-  });
-});
-
-describe('findings: most expensive step', () => {
-  it('gives the top step of the reference configuration, its share and how often it tops', () => {
-    const f = findings(buildResults());
-    expect(f.topStep).toEqual({ config: 'routing=cascade cache=exact', step: 'answer', share: 0.888889, costPerDayUsd: 216, topInConfigs: 5, configs: 6 });
-    expect(f.sentences.find((s) => s.topic === 'cost')?.text).toBe(
-      'The most expensive step is answer: 88.9% of call spend ($216.00 a day) in routing=cascade cache=exact. It is the most expensive step in 5 of 6 configurations.',
+  it('says when none meets every SLO, names the closest, by how much it misses and the measured change that closes the gap', () => {
+    const r = run(
+      [
+        { axes: { routing: 'cascade@0.6', workers: '8' }, costPerDayUsd: 300, quality: 0.86, p95Ms: 15_958, queueP95Ms: 9000, utilization: 0.99 },
+        { axes: { routing: 'cascade@0.6', workers: '16' }, costPerDayUsd: 700, quality: 0.86, p95Ms: 6000 },
+        { axes: { routing: 'mini', workers: '8' }, costPerDayUsd: 100, quality: 0.7, p95Ms: 20_000, queueP95Ms: 12_000 },
+        { axes: { routing: 'mini', workers: '16' }, costPerDayUsd: 120, quality: 0.7, p95Ms: 5000 },
+      ],
+      { e2eP95Ms: 9000, minQuality: 0.85, maxCostPerDayUsd: 310 },
+      { routing: ROUTING, workers: WORKERS },
     );
-  });
-});
-
-describe('findings: caching', () => {
-  it('picks the cache that saves the most, with its step, key, value, hit rate and saving', () => {
-    const f = findings(buildResults());
-    expect(f.caching).toMatchObject({
-      cache: 'answer-exact',
-      step: 'answer',
-      key: 'hash(model, normalised prompt, retrieved doc ids)',
-      value: 'the final answer text',
-      hitRate: 0.25,
-      savedPerDayUsd: 72,
-      trustworthy: true,
-    });
-    expect(f.sentences.find((s) => s.topic === 'caching')?.text).toBe(
-      'The best caching candidate is an exact cache on step answer (key: hash(model, normalised prompt, retrieved doc ids); value: the final answer text), with 25.0% hit rate and 100.0% precision, saving $72.00 a day (22.9% of call spend) in routing=cascade cache=exact.',
+    const f = computeFindings(r);
+    expect(f[0]).toMatchObject({ id: 'headline', kind: 'slo-gap', severity: 'critical', evidence: { configs: ['routing=cascade@0.6 workers=8'] } });
+    expect(f[0].recommend).toBeUndefined();
+    expect(f[0].text).toBe(
+      'No configuration meets every SLO. The closest, routing=cascade@0.6 workers=8, misses e2e p95 by 6.96 s (16 s against a target of 9 s). ' +
+        'To close the gap: 16 workers (16 fixed workers) brings e2e p95 to 6,000 ms, but then misses cost/day by $390.00 ($700.00 against a target of $310.00).',
     );
+    expect(recommended(f)).toEqual([]);
   });
 
-  it('prefers a trustworthy cache over a bigger one that serves wrong answers', () => {
-    const results = buildResults();
-    const ref = results.configurations.find((c) => c.name === 'routing=cascade cache=exact')!;
-    ref.caches['answer-exact'] = { ...ref.caches['answer-exact'], kind: 'semantic', precision: 0.8, falseHits: 5000 };
-    expect(findings(results).caching?.cache).toBe('search-tool');
-  });
-
-  it('says there is no candidate when the run has no caches', () => {
-    const f = findings(buildResults({ caches: ['none'] }));
-    expect(f.caching).toBeNull();
-    expect(f.sentences.find((s) => s.topic === 'caching')?.text).toBe(
-      'No caches were in this run, so there is no measured caching candidate; sweep a cache on the most expensive step to find one.',
+  it('names what the numbers point to when no measured change closes the gap: workers for a queue, a stronger model for quality', () => {
+    const r = run(
+      [
+        { axes: { routing: 'cascade@0.6' }, costPerDayUsd: 300, quality: 0.83, p95Ms: 15_000, queueP95Ms: 10_000, utilization: 0.98, workers: 8 },
+        { axes: { routing: 'mini' }, costPerDayUsd: 100, quality: 0.7, p95Ms: 16_000, queueP95Ms: 12_000, utilization: 0.99, workers: 8 },
+      ],
+      SLO,
+      { routing: ROUTING },
+    );
+    expect(computeFindings(r)[0].text).toBe(
+      'No configuration meets every SLO. The closest, routing=cascade@0.6, misses e2e p95 by 6 s (15 s against a target of 9 s) and quality by 2 pp (83% against a target of 85%). ' +
+        'To close the gap: more workers: queue wait p95 is 10 s of the 15 s, with 8 workers 98% busy; ' +
+        'a stronger model or a higher cascade threshold on the routed step (the best quality measured is 83%, by routing=cascade@0.6).',
     );
   });
 });
 
-describe('findings: routing', () => {
-  it('proposes the cheapest routing that keeps quality above the SLO, on the steps it moves', () => {
-    const f = findings(buildResults());
-    expect(f.routing).toMatchObject({
-      axis: 'routing',
-      fixed: { cache: 'exact' },
-      baseline: { config: 'routing=strong cache=exact', strategy: 'single(gpt-4o)', costPerDayUsd: 723, quality: 0.92 },
-      proposal: { config: 'routing=cascade cache=exact', savedPerDayUsd: 384, strongCallShare: 0.3 },
-      steps: ['answer'],
-      qualityFloor: 0.85,
-    });
-    expect(f.routing?.rejected.map((r) => r.config)).toEqual(['routing=small cache=exact']);
-    expect(f.sentences.find((s) => s.topic === 'routing')?.text).toBe(
-      'Routing proposal: use cascade(gpt-4o-mini→gpt-4o, 0.7) instead of single(gpt-4o) on step answer (holding cache=exact); 70.0% of routed requests stay on the small model, saving $384.00 a day (53.1%) at a quality cost of 2.0 pp (92.0% → 90.0%). single(gpt-4o-mini) would save $564.00 a day but quality falls to 78.0%, below the 85.0% quality SLO.',
+describe('findings: choices (proposals)', () => {
+  const sweep = {
+    caches: {
+      none: [],
+      exact: [{ type: 'exact', step: 'answer', capacity: 20_000, ttlS: 86_400 }],
+      'semantic@0.85': [{ type: 'semantic', step: 'answer', capacity: 20_000, ttlS: 86_400, threshold: 0.85 }],
+    },
+  };
+
+  it('names the concrete setting and the trade-off in $/day, $/month, quality pp and p95', () => {
+    const r = run(
+      [
+        { axes: { caches: 'none' }, costPerDayUsd: 400, quality: 0.9, p95Ms: 6000, promptCache: true },
+        { axes: { caches: 'exact' }, costPerDayUsd: 350, quality: 0.9, p95Ms: 5800, promptCache: true, ownCache: true },
+        { axes: { caches: 'semantic@0.85' }, costPerDayUsd: 300, quality: 0.88, p95Ms: 5000, promptCache: true, ownCache: true },
+      ],
+      SLO,
+      sweep,
+    );
+    const choice = byId(computeFindings(r), 'choice:caches')!;
+    expect(choice.text).toBe(
+      'caches=semantic@0.85 (semantic cache on answer (similarity ≥ 0.85, TTL 24 h)) is the cheapest caches choice that meets every SLO: against caches=exact, the next cheapest that does, ' +
+        'it saves $50.00 a day ($1,500 a month), quality −2 pp (90% → 88%), e2e p95 −800 ms (5,800 ms → 5,000 ms).',
+    );
+    expect(choice.recommend).toEqual({ config: 'caches=semantic@0.85', setting: 'caches: semantic cache on answer (similarity ≥ 0.85, TTL 24 h)' });
+    expect(choice.impactPerMonthUsd).toBe(1500);
+    expect(choice.evidence.configs).toEqual(['caches=semantic@0.85', 'caches=exact']);
+  });
+
+  it('never makes a proposal below the quality floor', () => {
+    const r = run(
+      [
+        { axes: { caches: 'exact' }, costPerDayUsd: 350, quality: 0.9, p95Ms: 5800, ownCache: true },
+        { axes: { caches: 'semantic@0.85' }, costPerDayUsd: 250, quality: 0.84, p95Ms: 5000, ownCache: true },
+      ],
+      SLO,
+      sweep,
+    );
+    const f = computeFindings(r);
+    expect(recommended(f)).not.toContain('caches=semantic@0.85');
+    expect(byId(f, 'choice:caches')?.text).toBe(
+      'caches=exact (exact cache on answer (TTL 24 h)) is the only caches choice that meets every SLO. caches=semantic@0.85 would cost $100.00 a day less but misses quality by 1 pp (84% against a target of 85%).',
     );
   });
 
-  it('without a quality SLO, allows at most 1 pp of quality loss', () => {
-    const f = findings(buildResults({ slo: { e2eP95Ms: 4000 }, caches: ['exact'] }));
-    expect(f.routing?.proposal).toBeNull();
-    expect(f.sentences.find((s) => s.topic === 'routing')?.text).toBe(
-      'Routing: no strategy is cheaper than single(gpt-4o) (holding cache=exact) while keeping quality within 1 pp of single(gpt-4o). single(gpt-4o-mini) would save $564.00 a day but quality falls to 78.0%, more than 1 pp below single(gpt-4o). cascade(gpt-4o-mini→gpt-4o, 0.7) would save $384.00 a day but quality falls to 90.0%, more than 1 pp below single(gpt-4o).',
+  it('holds the other axes and orders choices by what they save a month', () => {
+    const r = run(
+      [
+        { axes: { routing: 'gpt-4o', workers: '8' }, costPerDayUsd: 700, quality: 0.88, p95Ms: 8000 },
+        { axes: { routing: 'gpt-4o', workers: '16' }, costPerDayUsd: 720, quality: 0.88, p95Ms: 5000 },
+        { axes: { routing: 'cascade@0.6', workers: '8' }, costPerDayUsd: 400, quality: 0.86, p95Ms: 8500 },
+        { axes: { routing: 'cascade@0.6', workers: '16' }, costPerDayUsd: 430, quality: 0.86, p95Ms: 5000 },
+      ],
+      SLO,
+      { routing: ROUTING, workers: WORKERS },
+    );
+    const f = computeFindings(r);
+    expect(f.map((x) => x.id)).toEqual(['headline', 'choice:routing', 'choice:workers', 'top-step', 'hint:caching']);
+    expect(f[1].text).toBe(
+      'routing=cascade@0.6 (cascade gpt-4o-mini→gpt-4o escalating below confidence 0.6) is the cheapest routing choice that meets every SLO at 8 workers: against routing=gpt-4o, the next cheapest that does, ' +
+        'it saves $300.00 a day ($9,000 a month), quality −2 pp (88% → 86%), e2e p95 +500 ms (8,000 ms → 8,500 ms).',
+    );
+    expect(f[2].text).toBe(
+      '8 workers (8 fixed workers) is the cheapest workers choice that meets every SLO at routing=cascade@0.6: against 16 workers, the next cheapest that does, ' +
+        'it saves $30.00 a day ($900.00 a month), quality the same within noise (86%), e2e p95 +3,500 ms (5,000 ms → 8,500 ms).',
     );
   });
+});
 
-  it('says which SLOs the proposal misses when no tested setting lets it meet them', () => {
-    const f = findings(buildResults({ slo: { e2eP95Ms: 3800, minQuality: 0.85, maxCostPerDayUsd: 800 } }));
-    expect(f.reference).toBe('routing=strong cache=exact');
-    expect(f.routing?.proposalMisses).toEqual([{ metric: 'e2eP95Ms', target: 3800, observed: 3830, met: false }]);
-    expect(f.sentences.find((s) => s.topic === 'routing')?.text).toContain(
-      'But with cache=exact it misses e2e p95 (3,830 ms against a target of 3,800 ms); no cheaper routing meets every SLO at any tested cache.',
+describe('findings: noise', () => {
+  it('drops a cost difference inside the noise (one replication: under 1%)', () => {
+    const r = run(
+      [
+        { axes: { workers: '8' }, costPerDayUsd: 100, quality: 0.9, p95Ms: 5000 },
+        { axes: { workers: '16' }, costPerDayUsd: 100.8, quality: 0.9, p95Ms: 4000 },
+      ],
+      SLO,
+      { workers: WORKERS },
     );
+    const f = computeFindings(r);
+    expect(byId(f, 'choice:workers')).toBeUndefined();
+    expect(f[0].evidence.configs).toEqual(['workers=16']);
   });
 
-  it('has no proposal when the sweep does not vary routing', () => {
-    const f = findings(buildResults({ routings: ['cascade'] }));
-    expect(f.routing).toBeNull();
-    expect(f.sentences.find((s) => s.topic === 'routing')?.text).toBe(
-      'Only one routing strategy ran (cascade(gpt-4o-mini→gpt-4o, 0.7)); sweep a routing axis to see what a cascade or router would save.',
+  it("uses the replications' interval when there is one: a 5% saving that swings with the seed is not a finding", () => {
+    const r = run(
+      [
+        { axes: { workers: '8' }, costPerDayUsd: 100, quality: 0.9, p95Ms: 5000, replicates: [{ seed: 1, costPerDayUsd: 100 }, { seed: 2, costPerDayUsd: 80 }, { seed: 3, costPerDayUsd: 120 }] },
+        { axes: { workers: '16' }, costPerDayUsd: 105, quality: 0.9, p95Ms: 4000, replicates: [{ seed: 1, costPerDayUsd: 105 }, { seed: 2, costPerDayUsd: 120 }, { seed: 3, costPerDayUsd: 90 }] },
+      ],
+      SLO,
+      { workers: WORKERS },
     );
+    expect(byId(computeFindings(r), 'choice:workers')).toBeUndefined();
+    r.configurations[1].replicates = [1, 2, 3].map((seed, i) => ({ seed, metrics: { ...r.configurations[1].replicates![0].metrics, costPerDayUsd: [105, 85, 125][i] } }));
+    expect(byId(computeFindings(r), 'choice:workers')?.evidence.figures.savedPerDayUsd).toBe(5);
+  });
+
+  it('reads a quality difference inside the sampling error of a proportion as the same', () => {
+    const r = run(
+      [
+        { axes: { workers: '8' }, costPerDayUsd: 100, quality: 0.9, p95Ms: 5000 },
+        { axes: { workers: '16' }, costPerDayUsd: 120, quality: 0.9025, p95Ms: 4000 },
+      ],
+      SLO,
+      { workers: WORKERS },
+    );
+    expect(byId(computeFindings(r), 'choice:workers')?.text).toContain('quality the same within noise (90%)');
+  });
+});
+
+describe('findings: never propose what is already on', () => {
+  it('proposes neither provider prompt caching nor a cache when the configuration has them', () => {
+    const r = run([{ axes: { x: 'a' }, costPerDayUsd: 100, quality: 0.9, p95Ms: 5000, promptCache: true, ownCache: true }], SLO);
+    expect(computeFindings(r).filter((f) => f.kind === 'hint')).toEqual([]);
+  });
+
+  it('hints at a cache axis only when no cache ran, and at prompt caching only when it is off', () => {
+    const r = run([{ axes: { x: 'a' }, costPerDayUsd: 100, quality: 0.9, p95Ms: 5000 }], SLO, {}, { promptCaching: false });
+    expect(computeFindings(r).filter((f) => f.kind === 'hint').map((f) => f.text)).toEqual([
+      'Provider prompt caching is off in x=a; sweep promptCaching on and off to measure what cached-input prices would save.',
+      'No cache of ours ran in this sweep; add a cache axis on answer (90% of call spend) to measure what it saves and what its false hits cost in quality.',
+    ]);
+  });
+});
+
+describe('findings: order and repeats', () => {
+  it('puts the headline first, then by impact, and drops a finding said twice', () => {
+    const f = (id: string, impact?: number, text = id): Finding => ({ id, kind: 'choice', severity: impact ? 'recommendation' : 'info', text, evidence: { configs: [], figures: {} }, ...(impact ? { impactPerMonthUsd: impact } : {}) });
+    const ordered = orderFindings([f('a', 100), f('top-step'), f('b', 900), { ...f('headline'), kind: 'headline' }, f('c', 100, 'b')]);
+    expect(ordered.map((x) => x.id)).toEqual(['headline', 'b', 'a', 'top-step']);
+  });
+
+  it('says an interrupted run did not finish and an empty run has nothing to report', () => {
+    const r = buildResults();
+    r.missing = ['routing=router cache=none'];
+    r.configurations = [];
+    expect(computeFindings(r).map((f) => f.text)).toEqual([
+      'The run holds no finished configuration, so there is nothing to report.',
+      'The run was interrupted: 1 configuration did not finish (routing=router cache=none); the findings cover the 0 that did.',
+    ]);
   });
 });
