@@ -6,10 +6,10 @@
  * and reads the mock's correctness verdict; other endpoints answer as they will.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { getModel, type Catalog } from '../../mock-llm/catalog.ts';
-import { MOCK_REQUEST_HEADERS } from '../../mock-llm/core.ts';
-import { callCostUsd } from '../../mock-llm/pricing.ts';
-import type { Clock } from '../engine/clock.ts';
+import { getModel, type Catalog } from '../provider/catalog.ts';
+import { MOCK_REQUEST_HEADERS } from '../provider/mock-headers.ts';
+import { callCostUsd } from '../provider/pricing.ts';
+import type { Clock } from '../core/clock.ts';
 import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient, type TokenGapSink } from './client.ts';
 import { embeddingTexts, promptMessages } from './prompt-text.ts';
 

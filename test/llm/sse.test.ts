@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog } from '../../mock-llm/catalog.ts';
-import { RealClock } from '../../src/engine/clock.ts';
+import { buildCatalog } from '../../src/provider/catalog.ts';
+import { RealClock } from '../../src/live/real-clock.ts';
 import type { ChatCall } from '../../src/llm/client.ts';
 import { HttpLlmClient } from '../../src/llm/http-client.ts';
 

@@ -1,13 +1,13 @@
 /** ITL, TPOT and output tokens/s against hand-computed values (vLLM bench serve's and GuideLLM's definitions). */
 import { describe, expect, it } from 'vitest';
-import { buildCatalog } from '../../mock-llm/catalog.ts';
-import { VirtualClock } from '../../src/engine/clock.ts';
+import { buildCatalog } from '../../src/provider/catalog.ts';
+import { VirtualClock } from '../../src/engine/virtual-clock.ts';
 import type { ChatCall } from '../../src/llm/client.ts';
 import { SimLlmClient } from '../../src/llm/sim-client.ts';
 import { Recorder } from '../../src/metrics/recorder.ts';
 import { resolveScenario } from '../../src/scenario/load.ts';
 import { simulateConfiguration } from '../../src/engine/simulate.ts';
-import { expandSweep } from '../../src/sweep/configurations.ts';
+import { expandSweep } from '../../src/scenario/configurations.ts';
 import { headlineMetrics } from '../../src/results/headline.ts';
 import type { LedgerRow } from '../../src/metrics/ledger.ts';
 
