@@ -10,6 +10,7 @@ import { escapeHtml } from './format.ts';
 import { formatCount, formatDuration, formatMetric, formatPct, formatUsd } from './numbers.ts';
 import { paretoOptimal } from './frontier.ts';
 import { chartSection, htmlDocument } from './page.ts';
+import { workloadComparisonBlock } from './workload-compare.ts';
 
 
 function machineText(results: ResultsFile): string {
@@ -102,6 +103,7 @@ export function renderReport(results: ResultsFile): string {
     findingsBlock(findingsOf(results)),
     `<h2>Configurations</h2>`,
     configurationsTable(results),
+    workloadComparisonBlock(results),
     routingCurvesBlock(results),
     `<h2>Charts</h2>`,
     charts.length === 0 ? '<p class="note">No configuration finished, so there is nothing to chart.</p>' : charts.map(chartSection).join('\n'),

@@ -5,6 +5,7 @@
  * files with it. Fields added after version 1 must be optional, so older files still read.
  */
 import { z } from 'zod';
+import { WorkloadFiguresSchema } from '../scenario/schema.ts';
 
 /** Bumped on any change a reader must know about; runs of different versions are not compared. */
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -235,6 +236,8 @@ const configResultSchema = z.object({
     .optional(),
   /** Headline figures of each replication (one seed each) when the run was replicated: the noise the gate measures. */
   replicates: z.array(z.object({ seed: num, metrics: headlineMetricsSchema })).optional(),
+  /** A traced or fitted run: the workload it generated, in the figures its trace is summarised by. */
+  workload: WorkloadFiguresSchema.optional(),
 });
 /** Everything measured for one configuration of the sweep. */
 export type ConfigResult = z.infer<typeof configResultSchema>;
@@ -287,6 +290,8 @@ const traceRecordSchema = z.object({
   requestsPerDay: num,
   /** The sentence the summary prints. */
   note: z.string(),
+  /** The replayed requests' figures (the trace side of the report's comparison). */
+  figures: WorkloadFiguresSchema.optional(),
 });
 /** What a traced run replayed, and how its per-day figures were extrapolated. */
 export type TraceRecord = z.infer<typeof traceRecordSchema>;
