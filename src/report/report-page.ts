@@ -67,7 +67,7 @@ function configurationsTable(results: ResultsFile): string {
     const cls = slo === '–' ? '' : slo === 'met' ? 'better' : 'worse';
     return (
       `<tr><td data-sort="${escapeHtml(c.name)}" title="${escapeHtml(c.name)}">${escapeHtml(labels.get(c.name)!)}</td>` +
-      METRIC_COLUMNS.map((col, k) => `<td data-sort="${col.value(c)}">${escapeHtml(cells[k][i])}</td>`).join('') +
+      METRIC_COLUMNS.map((col, k) => `<td data-sort="${col.value(c) ?? ''}">${escapeHtml(cells[k][i])}</td>`).join('') +
       `<td class="text ${cls}" data-sort="${c.slo.meetsAll ? 1 : 0}">${escapeHtml(slo)}</td>` +
       `<td class="text" data-sort="${optimal.has(c.name) ? 1 : 0}">${optimal.has(c.name) ? 'Pareto-optimal' : ''}</td></tr>`
     );
