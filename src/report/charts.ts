@@ -7,7 +7,7 @@
 import { headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult, ResultsFile } from '../results/schema.ts';
 import { shortLabels } from './axes.ts';
-import { bucketMean, configSelect, highlighted, latencyChannel, logTicks, MAX_COLOURED, MS_LABEL_EXPR, MUTED, PALETTE, round, seriesBuckets } from './chart-kit.ts';
+import { bucketMean, configSelect, highlighted, latencyChannel, latencyPanels, MAX_COLOURED, MUTED, PALETTE, round, seriesBuckets } from './chart-kit.ts';
 import type { ChartDef, ChartRow, VlSpec } from './chart-kit.ts';
 import { paretoOptimal } from './frontier.ts';
 import { heatmapChart } from './heatmap-chart.ts';
@@ -24,6 +24,8 @@ export const LATENCY_KINDS = [
 /** Percentiles drawn in the latency charts. */
 export const PERCENTILES = ['p50', 'p95', 'p99'] as const;
 
+/** Width of one panel of a faceted latency chart. */
+export const PANEL_W = 230;
 /** Pixels per configuration band in horizontal bar charts. */
 const BAND_PX = 26;
 
@@ -45,33 +47,28 @@ export function latencyPercentilesChart(configs: readonly ConfigResult[]): Chart
   const values = configs.flatMap((c) =>
     LATENCY_KINDS.flatMap(([key, kind]) => PERCENTILES.map((p) => ({ config: c.name, label: label(c), kind, percentile: p, ms: c.latencyMs[key][p] }))),
   );
+  const kinds = LATENCY_KINDS.map(([, l]) => l);
   return {
     id: 'latency-percentiles',
     title: 'Latency percentiles',
     description: 'p50, p95 and p99 of end-to-end latency, time to first token as the user sees it, and queue wait, per configuration (log axis when they span orders of magnitude).',
     data: { 'latency-percentiles': values },
-    spec: {
-      data: { name: 'latency-percentiles' },
-      facet: { column: { field: 'kind', type: 'nominal', title: null, sort: LATENCY_KINDS.map(([, l]) => l) } },
-      resolve: { scale: { x: 'independent' } },
-      spec: {
-        width: 220,
-        height: bandHeight(configs.length),
-        mark: { type: 'bar', tooltip: true },
-        encoding: {
-          y: Y_CONFIG(order),
-          yOffset: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES] },
-          x: { field: 'ms', type: 'quantitative', title: null, ...latencyChannel(values.map((v) => v.ms)) },
-          color: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], scale: { range: ['#9ecae1', '#4292c6', '#08519c'] }, title: 'percentile' },
-          tooltip: [
-            { field: 'config', type: 'nominal', title: 'configuration' },
-            { field: 'kind', type: 'nominal' },
-            { field: 'percentile', type: 'nominal' },
-            { field: 'ms', type: 'quantitative', format: ',.1f', title: 'ms' },
-          ],
-        },
+    spec: latencyPanels('latency-percentiles', kinds, values, 'auto', PANEL_W, (x, i) => ({
+      height: bandHeight(configs.length),
+      mark: { type: 'bar', tooltip: true },
+      encoding: {
+        y: i === 0 ? Y_CONFIG(order) : { ...Y_CONFIG(order), axis: { labels: false, ticks: false, domain: false } },
+        yOffset: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES] },
+        x,
+        color: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], scale: { range: ['#9ecae1', '#4292c6', '#08519c'] }, title: 'percentile' },
+        tooltip: [
+          { field: 'config', type: 'nominal', title: 'configuration' },
+          { field: 'kind', type: 'nominal' },
+          { field: 'percentile', type: 'nominal' },
+          { field: 'ms', type: 'quantitative', format: ',.1f', title: 'ms' },
+        ],
       },
-    },
+    })),
   };
 }
 
@@ -89,10 +86,7 @@ export function latencyCdfChart(configs: readonly ConfigResult[]): ChartDef {
   );
   if (values.length === 0) return { id: 'latency-cdf', title: 'Latency CDF', description: '', spec: null, note: 'No CDF points in this run.' };
   const topLabels = configs.filter((c) => top.has(c.name)).map(label);
-  const positive = values.map((v) => v.ms).filter((v) => v > 0);
-  const ticks = logTicks(Math.min(...positive), Math.max(...positive));
-  const x = { field: 'ms', type: 'quantitative', scale: { type: 'symlog', constant: Math.max(1, ticks[0] / 10) }, axis: { values: ticks, labelExpr: MS_LABEL_EXPR }, title: null };
-  const y = { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%' }, title: 'requests at or below' };
+  const y = { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%', tickCount: 5 }, title: 'requests at or below' };
   const muted = configs.length - topLabels.length;
   return {
     id: 'latency-cdf',
@@ -101,33 +95,27 @@ export function latencyCdfChart(configs: readonly ConfigResult[]): ChartDef {
       `Share of requests at or below each latency (log axis): the further left and the steeper, the better.` +
       (muted > 0 ? ` In colour: the ${topLabels.length} Pareto-optimal or cheapest configurations meeting the SLOs; the other ${muted} are grey (hover for names).` : ''),
     data: { 'latency-cdf': values },
-    spec: {
-      data: { name: 'latency-cdf' },
-      facet: { column: { field: 'kind', type: 'nominal', title: null, sort: LATENCY_KINDS.map(([, l]) => l) } },
-      resolve: { scale: { x: 'independent' } },
-      spec: {
-        width: 220,
-        height: 200,
-        layer: [
-          {
-            transform: [{ filter: '!datum.top' }],
-            mark: { type: 'line', interpolate: 'step-after', color: MUTED, strokeWidth: 1, tooltip: true },
-            encoding: { x, y, detail: { field: 'label', type: 'nominal' }, order: { field: 'fraction', type: 'quantitative' }, tooltip: [{ field: 'config', type: 'nominal', title: 'configuration' }] },
+    spec: latencyPanels('latency-cdf', LATENCY_KINDS.map(([, l]) => l), values, 'log', PANEL_W, (x, i) => ({
+      height: 200,
+      layer: [
+        {
+          transform: [{ filter: '!datum.top' }],
+          mark: { type: 'line', interpolate: 'step-after', color: MUTED, strokeWidth: 1, tooltip: true },
+          encoding: { x, y: i === 0 ? y : { ...y, title: null }, detail: { field: 'label', type: 'nominal' }, order: { field: 'fraction', type: 'quantitative' }, tooltip: [{ field: 'config', type: 'nominal', title: 'configuration' }] },
+        },
+        {
+          transform: [{ filter: 'datum.top' }],
+          mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2, tooltip: true },
+          encoding: {
+            x,
+            y: i === 0 ? y : { ...y, title: null },
+            color: { field: 'label', type: 'nominal', title: 'configuration', scale: colourScale(topLabels), legend: { labelLimit: 0, symbolLimit: MAX_COLOURED } },
+            order: { field: 'fraction', type: 'quantitative' },
+            tooltip: [{ field: 'config', type: 'nominal', title: 'configuration' }],
           },
-          {
-            transform: [{ filter: 'datum.top' }],
-            mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2, tooltip: true },
-            encoding: {
-              x,
-              y,
-              color: { field: 'label', type: 'nominal', title: 'configuration', scale: colourScale(topLabels), legend: { labelLimit: 0, symbolLimit: MAX_COLOURED } },
-              order: { field: 'fraction', type: 'quantitative' },
-              tooltip: [{ field: 'config', type: 'nominal', title: 'configuration' }],
-            },
-          },
-        ],
-      },
-    },
+        },
+      ],
+    })),
   };
 }
 
@@ -304,7 +292,7 @@ export function routingChart(configs: readonly ConfigResult[]): ChartDef {
         },
         {
           data: { name: 'routing-rates' },
-          width: 220,
+          width: PANEL_W,
           height,
           mark: { type: 'bar', tooltip: true },
           encoding: {

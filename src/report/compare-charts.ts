@@ -1,9 +1,9 @@
 /** The compare page's charts: run a and run b overlaid, for configurations present in both, labelled by the values that vary. */
 import type { ConfigResult } from '../results/schema.ts';
 import { shortLabels } from './axes.ts';
-import { configSelect, latencyChannel, logTicks, MS_LABEL_EXPR } from './chart-kit.ts';
+import { configSelect, latencyChannel, latencyPanels } from './chart-kit.ts';
 import type { ChartDef, VlSpec } from './chart-kit.ts';
-import { frontierRows, LATENCY_KINDS, PERCENTILES, timeSeriesRows } from './charts.ts';
+import { frontierRows, LATENCY_KINDS, PANEL_W, PERCENTILES, timeSeriesRows } from './charts.ts';
 import type { ConfigMatch } from './compare.ts';
 
 /** Labels of the two runs in legends. */
@@ -34,30 +34,24 @@ export function compareLatencyChart(match: ConfigMatch): ChartDef {
     title: 'Latency percentiles, a against b',
     description: 'Each dot is a percentile (shape) of run a (blue) or b (orange): dots moving right mean slower.',
     data: { 'cmp-latency': values },
-    spec: {
-      data: { name: 'cmp-latency' },
-      facet: { column: { field: 'kind', type: 'nominal', title: null, sort: LATENCY_KINDS.map(([, l]) => l) } },
-      resolve: { scale: { x: 'independent' } },
-      spec: {
-        width: 220,
-        height: Math.max(60, match.matched.length * 30),
-        mark: { type: 'point', filled: true, size: 60, opacity: 0.85, tooltip: true },
-        encoding: {
-          y: Y_LABEL(order),
-          yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS] },
-          x: { field: 'ms', type: 'quantitative', title: null, ...latencyChannel(values.map((v) => v.ms)) },
-          color: runColor,
-          shape: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], title: 'percentile' },
-          tooltip: [
-            { field: 'config', type: 'nominal' },
-            { field: 'run', type: 'nominal' },
-            { field: 'kind', type: 'nominal' },
-            { field: 'percentile', type: 'nominal' },
-            { field: 'ms', type: 'quantitative', format: ',.1f' },
-          ],
-        },
+    spec: latencyPanels('cmp-latency', LATENCY_KINDS.map(([, l]) => l), values, 'auto', PANEL_W, (x, i) => ({
+      height: Math.max(60, match.matched.length * 30),
+      mark: { type: 'point', filled: true, size: 60, opacity: 0.85, tooltip: true },
+      encoding: {
+        y: i === 0 ? Y_LABEL(order) : { ...Y_LABEL(order), axis: { labels: false, ticks: false, domain: false } },
+        yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS] },
+        x,
+        color: runColor,
+        shape: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], title: 'percentile' },
+        tooltip: [
+          { field: 'config', type: 'nominal' },
+          { field: 'run', type: 'nominal' },
+          { field: 'kind', type: 'nominal' },
+          { field: 'percentile', type: 'nominal' },
+          { field: 'ms', type: 'quantitative', format: ',.1f' },
+        ],
       },
-    },
+    })),
   };
 }
 
@@ -70,28 +64,18 @@ export function compareCdfChart(match: ConfigMatch): ChartDef {
   );
   const base = { id: 'cmp-cdf', title: 'Latency CDF, a against b', description: 'Share of requests at or below each latency for the chosen configuration, run a against run b.' };
   if (values.length === 0) return { ...base, spec: null, note: 'No CDF points in either run.' };
-  const positive = values.map((v) => v.ms).filter((v) => v > 0);
-  const ticks = positive.length ? logTicks(Math.min(...positive), Math.max(...positive)) : [0];
+  const y = { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%', tickCount: 5 }, title: 'requests at or below' };
   return {
     ...base,
     data: { 'cmp-cdf': values },
     spec: {
       params: [configSelect(pairs(match).map(([l]) => l))],
-      data: { name: 'cmp-cdf' },
-      transform: [{ filter: 'datum.config === cfg' }],
-      facet: { column: { field: 'kind', type: 'nominal', title: null, sort: LATENCY_KINDS.map(([, l]) => l) } },
-      resolve: { scale: { x: 'independent' } },
-      spec: {
-        width: 220,
+      ...latencyPanels('cmp-cdf', LATENCY_KINDS.map(([, l]) => l), values, 'log', PANEL_W, (x, i) => ({
         height: 200,
+        transform: [{ filter: 'datum.config === cfg' }],
         mark: { type: 'line', interpolate: 'step-after' },
-        encoding: {
-          x: { field: 'ms', type: 'quantitative', scale: { type: 'symlog', constant: Math.max(1, ticks[0]! / 10) }, axis: { values: ticks, labelExpr: MS_LABEL_EXPR }, title: null },
-          y: { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%' }, title: 'requests at or below' },
-          color: runColor,
-          order: { field: 'fraction', type: 'quantitative' },
-        },
-      },
+        encoding: { x, y: i === 0 ? y : { ...y, title: null }, color: runColor, order: { field: 'fraction', type: 'quantitative' } },
+      })),
     },
   };
 }

@@ -82,5 +82,5 @@ export function heatmapChart(results: ResultsFile): ChartDef {
       ],
     };
   });
-  return { ...base, data, spec: { vconcat: panels, spacing: 24 } };
+  return { ...base, data, spec: { vconcat: panels, spacing: 24, resolve: { scale: { color: 'independent' } } } };
 }

@@ -26,11 +26,11 @@ describe('paretoOptimal', () => {
 });
 
 describe('chart helpers', () => {
-  it('uses a linear latency axis for a narrow range and a log axis with 4–8 ticks for a wide one', () => {
+  it('uses a linear latency axis for a narrow range and a log axis with 4–8 round-duration ticks for a wide one', () => {
     expect(latencyChannel([100, 2000, 9000]).scale).toEqual({});
     const wide = latencyChannel([0, 50, 3_000_000]);
     expect(wide.scale).toEqual({ type: 'symlog', constant: 10 });
-    expect(wide.axis.values).toEqual([100, 1000, 10_000, 100_000, 1_000_000]);
+    expect(wide.axis.values).toEqual([100, 1000, 10_000, 60_000, 600_000]);
   });
 
   it('gives 4 to 8 log ticks whatever the range', () => {
@@ -39,10 +39,11 @@ describe('chart helpers', () => {
       expect(ticks.length, `${lo}–${hi}: ${ticks}`).toBeGreaterThanOrEqual(4);
       expect(ticks.length, `${lo}–${hi}: ${ticks}`).toBeLessThanOrEqual(8);
     }
-    expect(logTicks(120, 35_000)).toEqual([200, 500, 1000, 2000, 5000, 10_000, 20_000]);
+    expect(logTicks(120, 35_000)).toEqual([200, 500, 1000, 2000, 5000, 10_000, 20_000, 30_000]);
     expect(logTicks(900, 4000)).toEqual([1000, 2000, 3000, 4000]);
     expect(logTicks(3000, 3500)).toEqual([3000, 3100, 3200, 3300, 3400, 3500]);
-    expect(logTicks(5, 60_000_000)).toEqual([10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000]);
+    // round durations: 10 ms, 100 ms, 1 s, 10 s, 1 min, 10 min, 1 h, 10 h
+    expect(logTicks(5, 60_000_000)).toEqual([10, 100, 1000, 10_000, 60_000, 600_000, 3_600_000, 36_000_000]);
   });
 
   it('labels configurations by the axis values that vary, numbers with their axis name', () => {
