@@ -4,22 +4,23 @@
  * request into a `CoreRequest` and gives a `ResponseSink` to write to.
  */
 import { performance } from 'node:perf_hooks';
-import { hashString, Rng } from '../src/random.ts';
-import { findModel, type ModelSpec } from './catalog.ts';
-import { Embedder, toBase64 } from './embeddings.ts';
+import { hashString, Rng } from '../src/core/random.ts';
+import { findModel, type ModelSpec } from '../src/provider/catalog.ts';
+import { Embedder, toBase64 } from '../src/provider/embeddings.ts';
+import { MOCK_REQUEST_HEADERS } from '../src/provider/mock-headers.ts';
 import { ApiError, invalidRequest } from './errors.ts';
-import { sampleGapMs, sampleTtftMs } from './latency.ts';
+import { sampleGapMs, sampleTtftMs } from '../src/provider/latency.ts';
 import { callId, Ledger, type CallOutcome } from './ledger.ts';
-import { ConcurrencyGate, RateLimiter, type SlotWaiter } from './limits.ts';
+import { ConcurrencyGate, RateLimiter, type SlotWaiter } from '../src/provider/limits.ts';
 import { Metrics, type ModelGauges } from './metrics.ts';
 import { faultsFor, limitsFor, type ResolvedMockOptions } from './options.ts';
-import { callCostUsd } from './pricing.ts';
-import { PromptCache } from './prompt-cache.ts';
-import { judge, type Judgement } from './quality.ts';
+import { callCostUsd } from '../src/provider/pricing.ts';
+import { PromptCache } from '../src/provider/prompt-cache.ts';
+import { judge, type Judgement } from '../src/provider/quality.ts';
 import { acceptsChatRequest, ChatRequestSchema, EmbeddingsRequestSchema, messageText, parseBody, type ChatRequest, type EmbeddingsRequest } from './requests.ts';
 import { EARLY_TOLERANCE_MS, Scheduler, type ScheduledTask } from './scheduler.ts';
-import { countTexts, tokenizeMessages, warmTokenizer } from './tokenizer.ts';
-import { applyStop, cachedMessageTokens, generateText, REPLY_PRIMER_IDS, REPLY_PRIMER_TOKENS, rememberMessageTokens, type GeneratedText, type TokenIds } from './tokens.ts';
+import { countTexts, tokenizeMessages, warmTokenizer } from '../src/provider/tokenizer.ts';
+import { applyStop, cachedMessageTokens, generateText, REPLY_PRIMER_IDS, REPLY_PRIMER_TOKENS, rememberMessageTokens, type GeneratedText, type TokenIds } from '../src/provider/tokens.ts';
 
 /** A request as the adapters hand it over (body already read, up to the size limit). */
 export interface CoreRequest {
@@ -71,14 +72,6 @@ export interface ByteSource {
 export const FORCEABLE_FAULTS = ['429', '500', '503', 'hang', 'cut', 'context_length'] as const;
 /** One forceable fault. */
 export type ForcedFault = (typeof FORCEABLE_FAULTS)[number];
-
-/** Request headers the mock reads (ordinary clients never send them). */
-export const MOCK_REQUEST_HEADERS = Object.freeze({
-  outputTokens: 'x-mock-output-tokens',
-  difficulty: 'x-mock-difficulty',
-  fault: 'x-mock-fault',
-  faultOnce: 'x-mock-fault-once',
-});
 
 /** Live counters of the core, for tests and the perf harness. */
 export interface MockStats {

@@ -19,7 +19,8 @@ export {
 export { ApiError, MockConfigError, type ApiErrorType } from './errors.ts';
 
 // wire conventions and observability
-export { FORCEABLE_FAULTS, MOCK_REQUEST_HEADERS, type ForcedFault, type MockStats } from './core.ts';
+export { FORCEABLE_FAULTS, type ForcedFault, type MockStats } from './core.ts';
+export { MOCK_REQUEST_HEADERS } from '../src/provider/mock-headers.ts';
 export type { CallOutcome, LedgerRow, LedgerSnapshot, LedgerSums, LedgerTotals } from './ledger.ts';
 
 // the model of an LLM, shared with the simulator
@@ -34,12 +35,12 @@ export {
   type ModelPricing,
   type ModelSpec,
   type PromptCachingSpec,
-} from './catalog.ts';
-export { loadFactor, meanTtftMs, sampleDecodeMs, sampleGapMs, sampleTtftMs } from './latency.ts';
-export { callCostUsd, type TokenUsage } from './pricing.ts';
-export { judge, pCorrect, QUALITY_MODEL, type Judgement } from './quality.ts';
+} from '../src/provider/catalog.ts';
+export { loadFactor, meanTtftMs, sampleDecodeMs, sampleGapMs, sampleTtftMs } from '../src/provider/latency.ts';
+export { callCostUsd, type TokenUsage } from '../src/provider/pricing.ts';
+export { judge, pCorrect, QUALITY_MODEL, type Judgement } from '../src/provider/quality.ts';
 // token counting itself (gpt-tokenizer, about 21 MB of heap) is not exported here, so that a
-// process importing the server does not load it: use `mock-llm/tokenize.mjs` (countTextTokens,
+// process importing the server does not load it: use `src/provider/tokenize.mjs` (countTextTokens,
 // encodePrompt) where synchronous counts are wanted
-export type { CountedMessage } from './tokens.ts';
-export { cosineSimilarity } from './embeddings.ts';
+export type { CountedMessage } from '../src/provider/tokens.ts';
+export { cosineSimilarity } from '../src/provider/embeddings.ts';

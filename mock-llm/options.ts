@@ -4,21 +4,11 @@
  * reused by the CLI through `MOCK_DEFAULTS`.
  */
 import { readFileSync } from 'node:fs';
-import { buildCatalog, CatalogError, findModel, type Catalog, type ModelInput } from './catalog.ts';
+import { buildCatalog, CatalogError, findModel, type Catalog, type ModelInput } from '../src/provider/catalog.ts';
+import type { RateLimits } from '../src/provider/limits.ts';
 import { MockConfigError } from './errors.ts';
 
-/** Rate limits of one model, enforced with token buckets that refill continuously over `windowMs`. */
-export interface RateLimits {
-  /** Requests allowed per window (OpenAI's RPM when the window is a minute). */
-  requestsPerMinute?: number;
-  /** Tokens allowed per window: prompt tokens plus the requested max output (OpenAI's TPM estimate). */
-  tokensPerMinute?: number;
-  /**
-   * Length of the window the limits refer to; shorten it in tests (1 RPM over 200 ms).
-   * @default 60000
-   */
-  windowMs?: number;
-}
+export type { RateLimits };
 
 /** Probabilities (0–1) of injected faults per request of one model, drawn from the seeded generator. */
 export interface FaultRates {

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { MockCore, type ByteSource, type CoreRequest, type MockStats, type ResponseSink } from './core.ts';
 import { resolveMockOptions, type MockServerOptions } from './options.ts';
-import { tokenizerReady } from './tokenizer.ts';
+import { tokenizerReady } from '../src/provider/tokenizer.ts';
 
 /** A running mock server. */
 export interface MockServer {

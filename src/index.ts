@@ -25,16 +25,16 @@ export type { Dist } from './workload/distribution.ts';
 export type { ScenarioInput, Scenario } from './scenario/schema.ts';
 
 // running
-export { runScenarioFile } from './run.ts';
-export type { RunOptions } from './run.ts';
+export { runScenarioFile } from './sweep/run.ts';
+export type { RunOptions } from './sweep/run.ts';
 export { loadScenarioFile, resolveScenario } from './scenario/load.ts';
 export { simulateConfiguration } from './engine/simulate.ts';
-export { BenchError } from './errors.ts';
+export { BenchError } from './core/errors.ts';
 
 // results
 export type { ResultsFile, ConfigResult, HeadlineMetrics } from './results/schema.ts';
 export { headlineMetrics } from './results/headline.ts';
 
 // models
-export { PRESET_MODELS, buildCatalog } from '../mock-llm/catalog.ts';
-export type { ModelSpec, ModelInput } from '../mock-llm/catalog.ts';
+export { PRESET_MODELS, buildCatalog } from './provider/catalog.ts';
+export type { ModelSpec, ModelInput } from './provider/catalog.ts';

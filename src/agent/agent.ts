@@ -4,11 +4,11 @@
  * to the ledger. It sees a clock, a client and the ledger — nothing of the simulator — so the
  * same code runs on the virtual clock and live.
  */
-import type { Catalog } from '../../mock-llm/catalog.ts';
-import type { Clock } from '../engine/clock.ts';
+import type { Catalog } from '../provider/catalog.ts';
+import type { Clock } from '../core/clock.ts';
 import type { ChatCall, ChatResult, LlmClient } from '../llm/client.ts';
 import type { Ledger, LedgerRow } from '../metrics/ledger.ts';
-import { hashString, mix32, Rng } from '../random.ts';
+import { hashString, mix32, Rng } from '../core/random.ts';
 import type { RoutingStats } from '../results/schema.ts';
 import type { EmbeddingStep, LlmStep, Scenario, Step, Strategies, ToolStep } from '../scenario/schema.ts';
 import { nearestAnswer, StepCache, StoreFactory, type AnswerValue, type EmbeddingValue, type ToolValue } from '../strategies/caches.ts';

@@ -4,8 +4,8 @@
  * whose `coerce` refuses a bad value with one line naming the flag and what it allows (exit 2).
  */
 import type { Options } from 'yargs';
-import { BenchError } from '../errors.ts';
-import { didYouMean } from '../suggest.ts';
+import { BenchError } from '../core/errors.ts';
+import { didYouMean } from '../core/suggest.ts';
 
 /** The allowed range of a numeric flag. */
 export interface NumberRule {

@@ -3,8 +3,8 @@
  * with the code that uses them. User mistakes print one message and exit 2, never a stack.
  */
 import yargs, { type Argv } from 'yargs';
-import { BenchError } from '../errors.ts';
-import { didYouMean } from '../suggest.ts';
+import { BenchError } from '../core/errors.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { type FlagSpec, unknownFlagMessage, yargsOptions } from './flags.ts';
 import { baselineCommand, BASELINE_FLAGS, gateCommand, GATE_FLAGS } from '../gate/command.ts';
 import { mockCommand, MOCK_FLAGS } from './mock-command.ts';

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { MockConfigError } from '../../mock-llm/errors.ts';
 import { MOCK_DEFAULTS, type MockServerOptions } from '../../mock-llm/options.ts';
 import { startMockServer } from '../../mock-llm/server.ts';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
+import { watchInterrupts } from './interrupt.ts';
 import { type FlagSpec, SEED_RULE, TIME_SCALE_RULE } from './flags.ts';
 
 /** Flags of `bench mock` (defaults from mock-llm's MOCK_DEFAULTS, defined there once). */
@@ -18,7 +19,7 @@ export const MOCK_FLAGS = {
   'options-file': { type: 'string', describe: 'JSON file of further startMockServer options (models, limits, faults)' },
 } as const satisfies Record<string, FlagSpec>;
 
-/** Starts the mock and keeps it serving until SIGINT/SIGTERM. */
+/** Starts the mock and keeps it serving until SIGINT/SIGTERM (then exits 130/143). */
 export async function mockCommand(args: {
   port: number;
   host: string;
@@ -46,10 +47,16 @@ export async function mockCommand(args: {
     throw err;
   }
   process.stdout.write(`mock-llm listening on ${server.url} (OpenAI base URL: ${server.url}/v1)\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await server.close();
-  return 0;
+  const interruption = watchInterrupts();
+  try {
+    await new Promise((resolve) => interruption.signal.addEventListener('abort', resolve, { once: true }));
+    const cut = server.stats().active;
+    await server.close();
+    process.stderr.write(
+      `mock-llm: interrupted by ${interruption.received()}; stopped serving ${server.url} (${cut} call(s) in progress cut); nothing kept: the ledger lived in memory (GET /v1/ledger before stopping keeps it)\n`,
+    );
+    return interruption.exitCode(0);
+  } finally {
+    interruption.dispose();
+  }
 }

@@ -1,8 +1,8 @@
 /** `bench probe <url>`: closed-loop capacity of an endpoint (max requests/s and latency at N connections). */
 import { readFileSync } from 'node:fs';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { type FlagSpec } from './flags.ts';
-import { probe, PROBE_DEFAULTS, probeTable } from '../scale/probe.ts';
+import { probe, PROBE_DEFAULTS, probeTable } from '../live/probe.ts';
 
 /** Flags of `bench probe`. */
 export const PROBE_FLAGS = {

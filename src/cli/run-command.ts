@@ -2,13 +2,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
 import { formatDuration } from '../report/numbers.ts';
-import { runScenarioFile } from '../run.ts';
+import { runScenarioFile, type RunOptions } from '../sweep/run.ts';
 import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
 import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
 import { quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';
+import { watchInterrupts, type Interruption } from './interrupt.ts';
 import { TRACE_FORMATS, type TraceFormat } from '../trace/trace.ts';
 import type { TraceSpec } from '../trace/replay.ts';
 import { columnsText } from '../trace/csv.ts';
@@ -98,9 +99,31 @@ export async function runCommand(args: RunArgs): Promise<number> {
         ...(redis !== undefined ? { redis } : {}),
       }
     : undefined;
+  // loaded now: once interrupted, the TypeScript loader's helper process may be gone already
+  const report = import('../report/index.ts');
+  const interruption = watchInterrupts();
+  try {
+    return await runAndReport(args, { durationHours, live, trace, tty, report, signal: interruption.signal }, interruption);
+  } finally {
+    interruption.dispose();
+  }
+}
+
+interface RunPlan {
+  durationHours: number | undefined;
+  live: RunOptions['live'];
+  trace: RunOptions['trace'];
+  tty: boolean;
+  report: Promise<typeof import('../report/index.ts')>;
+  signal: AbortSignal;
+}
+
+async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interruption): Promise<number> {
+  const { durationHours, live, trace, tty } = plan;
   let bar: cliProgress.MultiBar | undefined;
   const bars = new Map<string, cliProgress.SingleBar>();
   const { results, outDir } = await runScenarioFile(args.scenario, {
+    signal: plan.signal,
     ...(args.out !== undefined ? { outDir: args.out } : {}),
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
     ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
@@ -136,6 +159,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
     },
   });
   bar?.stop();
+  const stoppedBy = interruption.received();
+  if (stoppedBy !== null) {
+    const kept = `${results.configurations.length} of ${results.configurations.length + results.missing.length} configurations`;
+    const where = outDir === null ? 'nothing written' : `in ${join(outDir, 'results.json')} and ${await writeReport(plan.report, results, outDir)} (marked partial: ${results.missing.length} did not finish)`;
+    process.stderr.write(`bench run: interrupted by ${stoppedBy}; kept ${kept} ${where}\n`);
+    return interruption.exitCode(0);
+  }
   let fidelity: string | null = null;
   if (args['compare-sim']) {
     const sim = await runScenarioFile(args.scenario, {
@@ -149,7 +179,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     fidelity = fidelityMarkdown(fidelityRows(sim.results, results));
     if (outDir !== null) writeFileSync(join(outDir, 'fidelity.md'), `${fidelity}\n`);
   }
-  const reportPath = outDir === null ? null : await writeReportIfAvailable(results, outDir);
+  const reportPath = outDir === null ? null : await writeReport(plan.report, results, outDir);
   const paths = { results: outDir === null ? null : join(outDir, 'results.json'), report: reportPath };
   if (args.json) {
     process.stdout.write(`${JSON.stringify(summaryJson(results, paths))}\n`);
@@ -174,9 +204,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
   return 0;
 }
 
-async function writeReportIfAvailable(results: Parameters<typeof summaryTable>[0], outDir: string): Promise<string | null> {
+async function writeReport(report: RunPlan['report'], results: Parameters<typeof summaryTable>[0], outDir: string): Promise<string> {
   const path = join(outDir, 'report.html');
-  const { renderReport } = await import('../report/index.ts');
+  const { renderReport } = await report;
   writeFileSync(path, renderReport(results));
   return path;
 }

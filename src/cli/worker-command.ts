@@ -3,11 +3,12 @@
  * `bench run --live --redis <url>`, on this machine or another. Also the `--redis` flags of
  * `bench run` (described here once; `run` spreads them into its table).
  */
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import type { FlagSpec } from './flags.ts';
-import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE, DEFAULT_STALLED_INTERVAL_MS } from '../scale/protocol.ts';
-import type { RedisRunOptions } from '../scale/queue-run.ts';
-import { startBenchWorker } from '../scale/worker.ts';
+import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE, DEFAULT_STALLED_INTERVAL_MS, RETIRE_SIGNAL } from '../live/protocol.ts';
+import type { RedisRunOptions } from '../live/queue-run.ts';
+import { startBenchWorker } from '../live/worker.ts';
+import { watchInterrupts } from './interrupt.ts';
 
 const lockFlags = {
   'lock-ms': { type: 'number', range: { integer: true, min: 1 }, describe: `Job lock (real ms): a dead worker's job is re-queued after about this long [default: ${DEFAULT_LOCK_MS}]` },
@@ -77,25 +78,36 @@ function lockOptions(args: { 'lock-ms'?: number; 'stalled-interval-ms'?: number;
   };
 }
 
-/** Works the queue until SIGINT/SIGTERM, then finishes the running job and exits 0. */
+/**
+ * Works the queue until stopped. SIGUSR2 (how `bench run` retires a worker it started) finishes
+ * the running job and exits 0; SIGINT/SIGTERM leave at once (exit 130/143), the running job going
+ * back to the queue for another worker once its lock expires.
+ */
 export async function workerCommand(args: WorkerArgs): Promise<number> {
   const apiKey = process.env.BENCH_API_KEY ?? process.env.OPENAI_API_KEY;
   const queue = args.queue ?? DEFAULT_QUEUE;
-  const stop = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  const worker = await startBenchWorker({
-    redisUrl: args.redis,
-    queue,
-    ...(args.run !== undefined ? { preloadRun: args.run } : {}),
-    ...(apiKey ? { apiKey } : {}),
-    ...lockOptions(args),
-  });
-  // `bench run` waits for this line before its clock starts
-  process.stdout.write(`bench worker ready (queue ${queue}, pid ${process.pid})\n`);
-  await stop;
-  await worker.close();
-  process.stderr.write(`bench worker: ${worker.processed} job(s) done\n`);
-  return 0;
+  const interruption = watchInterrupts();
+  const retire = new Promise<void>((resolve) => process.once(RETIRE_SIGNAL, () => resolve()));
+  try {
+    const worker = await startBenchWorker({
+      redisUrl: args.redis,
+      queue,
+      ...(args.run !== undefined ? { preloadRun: args.run } : {}),
+      ...(apiKey ? { apiKey } : {}),
+      ...lockOptions(args),
+    });
+    // `bench run` waits for this line before its clock starts
+    process.stdout.write(`bench worker ready (queue ${queue}, pid ${process.pid})\n`);
+    await Promise.race([retire, new Promise((resolve) => interruption.signal.addEventListener('abort', resolve, { once: true }))]);
+    const stoppedBy = interruption.received();
+    await worker.close(stoppedBy !== null);
+    process.stderr.write(
+      stoppedBy === null
+        ? `bench worker: ${worker.processed} job(s) done\n`
+        : `bench worker: interrupted by ${stoppedBy} after ${worker.processed} job(s); nothing kept here (results go to the run that queued each job; an unfinished job is re-queued once its lock expires)\n`,
+    );
+    return interruption.exitCode(0);
+  } finally {
+    interruption.dispose();
+  }
 }

@@ -5,7 +5,7 @@
  * Runs on any `Clock`: the virtual one in simulation, the real one live.
  */
 import type { WorkersSpec } from '../scenario/schema.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../core/clock.ts';
 
 /** What the executor reports as it runs (the recorder listens). */
 export interface ExecutorObserver {

@@ -3,27 +3,22 @@
  * the workload feeds the executor, each job runs the agent, the recorder turns what happened
  * into the configuration's results.
  */
-import type { Catalog } from '../../mock-llm/catalog.ts';
+import type { Catalog } from '../provider/catalog.ts';
 import { Agent, type JobOutcome } from '../agent/agent.ts';
 import type { LlmClient } from '../llm/client.ts';
 import { SimLlmClient, type PromptCacheStats } from '../llm/sim-client.ts';
 import { Ledger, type LedgerSink } from '../metrics/ledger.ts';
 import { Recorder } from '../metrics/recorder.ts';
-import { Rng } from '../random.ts';
+import { Rng } from '../core/random.ts';
 import type { CacheStats, ConfigResult, RoutingStats } from '../results/schema.ts';
-import type { Scenario, Strategies } from '../scenario/schema.ts';
+import type { Configuration } from '../scenario/configurations.ts';
+import type { Scenario } from '../scenario/schema.ts';
 import { replayArrivals, replayOverrides, type TraceReplay } from '../trace/replay.ts';
 import { arrivalTimes, requestCount } from '../workload/arrivals.ts';
 import { RequestFactory, type AgentRequest } from '../workload/requests.ts';
-import { VirtualClock, type Clock } from './clock.ts';
+import type { Clock } from '../core/clock.ts';
+import { VirtualClock } from './virtual-clock.ts';
 import { Executor, type ExecutorObserver, type Job } from './executor.ts';
-
-/** One point of the sweep: a name, its axis choices and the strategies they resolve to. */
-export interface Configuration {
-  name: string;
-  axes: Record<string, string>;
-  strategies: Strategies;
-}
 
 /** Options of one simulation. */
 export interface SimulateOptions {
@@ -32,6 +27,8 @@ export interface SimulateOptions {
   ledgerSink?: LedgerSink;
   /** Called every `progressEvery` finished requests. */
   onProgress?: (done: number, total: number) => void;
+  /** Stops the simulation (it rejects with the signal's reason). */
+  signal?: AbortSignal;
   /** Replay this trace's requests instead of drawing the scenario's arrivals. */
   replay?: TraceReplay;
 }
@@ -53,7 +50,7 @@ export async function simulateConfiguration(
     // requests are still running
     drive: async () => {
       clock.schedule(scenario.traffic.durationHours * 3_600_000, () => undefined);
-      await clock.run();
+      await clock.run(Infinity, options.signal);
     },
     events: () => clock.eventsProcessed,
   });

@@ -5,11 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { parseResults } from '../results/read.ts';
 import type { ResultsFile, TimeSeries } from '../results/schema.ts';
 import { writeJsonAtomic } from '../results/write.ts';
-import { runScenarioFile } from '../run.ts';
+import { runScenarioFile } from '../sweep/run.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { DEFAULT_BASELINE_REPLICATIONS } from './thresholds.ts';
 

@@ -3,7 +3,7 @@
  * the baseline's replicates and the candidate's, as a ratio of means and as a difference.
  * Seeded by the caller's `Rng`, so a gate report is the same every time it is computed.
  */
-import type { Rng } from '../random.ts';
+import type { Rng } from '../core/random.ts';
 
 /** A closed interval `[lo, hi]`. */
 export interface Interval {

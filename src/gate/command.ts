@@ -1,7 +1,7 @@
 /** `bench gate` and `bench baseline`: their flags, described once, and what each command does. */
 import { writeFileSync } from 'node:fs';
 import { type FlagSpec, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE } from '../cli/flags.ts';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { writeBaseline } from './baseline.ts';
 import { formatGateJunit, formatGateMarkdown, formatGateTable } from './format.ts';
 import { exitCodeFor } from './gate.ts';

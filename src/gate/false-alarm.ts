@@ -3,7 +3,7 @@
  * sets. Nothing changed, so every 'regressed' verdict is a false alarm.
  */
 import type { ResultsFile } from '../results/schema.ts';
-import { runScenarioFile } from '../run.ts';
+import { runScenarioFile } from '../sweep/run.ts';
 import { gate } from './gate.ts';
 import type { GateMetric, ThresholdOverrides } from './thresholds.ts';
 

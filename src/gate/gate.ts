@@ -5,10 +5,10 @@
  *
  * Pure: two results files in, a report out. Running scenarios and reading files is in run.ts.
  */
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult, Finding, ResultsFile } from '../results/schema.ts';
-import { hashString, Rng } from '../random.ts';
+import { hashString, Rng } from '../core/random.ts';
 import { bootstrapChange, mean, relativeChange, type ChangeIntervals } from './bootstrap.ts';
 import {
   DEFAULT_BOOTSTRAP_RESAMPLES,

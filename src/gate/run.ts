@@ -2,7 +2,7 @@
 import { findingsOf } from '../report/findings.ts';
 import { readResultsFile } from '../results/read.ts';
 import type { ResultsFile } from '../results/schema.ts';
-import { runScenarioFile } from '../run.ts';
+import { runScenarioFile } from '../sweep/run.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { gateRunOf, readBaseline, type GateRun } from './baseline.ts';
 import { gate, type GateOptions, type GateReport } from './gate.ts';

@@ -2,7 +2,7 @@
  * What the gate checks and how much worsening it allows: the default thresholds (defined once,
  * here), the scenario's `gate` section, and `--threshold` flags, resolved in that order.
  */
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { METRIC_DIRECTION } from '../results/headline.ts';
 import type { HeadlineMetrics } from '../results/schema.ts';
 import { GateSchema } from '../scenario/schema.ts';

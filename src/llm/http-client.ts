@@ -5,10 +5,10 @@
  * catalog. Against mock-llm it asks for the simulated output length and passes the difficulty,
  * and reads the mock's correctness verdict; other endpoints answer as they will.
  */
-import { getModel, type Catalog } from '../../mock-llm/catalog.ts';
-import { MOCK_REQUEST_HEADERS } from '../../mock-llm/core.ts';
-import { callCostUsd } from '../../mock-llm/pricing.ts';
-import type { Clock } from '../engine/clock.ts';
+import { getModel, type Catalog } from '../provider/catalog.ts';
+import { MOCK_REQUEST_HEADERS } from '../provider/mock-headers.ts';
+import { callCostUsd } from '../provider/pricing.ts';
+import type { Clock } from '../core/clock.ts';
 import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient } from './client.ts';
 import { embeddingTexts, promptMessages } from './prompt-text.ts';
 

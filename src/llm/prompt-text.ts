@@ -4,9 +4,9 @@
  * tokens, with the step's system prompt identical across requests (so provider prompt caching
  * sees the same prefix the simulator assumes).
  */
-import { GENERATION_VOCABULARY, type CountedMessage } from '../../mock-llm/tokens.ts';
+import { GENERATION_VOCABULARY, type CountedMessage } from '../provider/tokens.ts';
 import { promptLayout } from './prompt-layout.ts';
-import { hashString, Rng } from '../random.ts';
+import { hashString, Rng } from '../core/random.ts';
 
 function words(count: number, seedText: string): string {
   if (count <= 0) return '';

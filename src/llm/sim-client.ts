@@ -3,12 +3,12 @@
  * queue, load-dependent latency, rate limits, injected errors and provider prompt caching,
  * all on the virtual clock and all from the catalog's shared latency, pricing and quality models.
  */
-import { getModel, type Catalog, type ModelSpec } from '../../mock-llm/catalog.ts';
-import { sampleDecodeMs, sampleTtftMs } from '../../mock-llm/latency.ts';
-import { callCostUsd } from '../../mock-llm/pricing.ts';
-import { judge } from '../../mock-llm/quality.ts';
-import { hashString, mix32, Rng } from '../random.ts';
-import type { Clock, Signal } from '../engine/clock.ts';
+import { getModel, type Catalog, type ModelSpec } from '../provider/catalog.ts';
+import { sampleDecodeMs, sampleTtftMs } from '../provider/latency.ts';
+import { callCostUsd } from '../provider/pricing.ts';
+import { judge } from '../provider/quality.ts';
+import { hashString, mix32, Rng } from '../core/random.ts';
+import type { Clock, Signal } from '../core/clock.ts';
 import type { FaultsSpec } from '../scenario/schema.ts';
 import { promptLayout } from './prompt-layout.ts';
 import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient } from './client.ts';

@@ -2,12 +2,11 @@
  * The recorder: listens to the executor, the agent's outcomes and the ledger, and turns one
  * configuration's run into its `ConfigResult` (percentiles, series, costs, quality, SLOs).
  */
-import { findModel, type Catalog } from '../../mock-llm/catalog.ts';
+import { findModel, type Catalog } from '../provider/catalog.ts';
 import type { JobOutcome } from '../agent/agent.ts';
-import type { Configuration } from '../engine/simulate.ts';
-import type { ExecutorObserver } from '../engine/executor.ts';
 import type { PromptCacheStats } from '../llm/sim-client.ts';
 import type { CacheStats, ConfigResult, RoutingStats, SloResult, StepStats, UsageTotals } from '../results/schema.ts';
+import type { Configuration } from '../scenario/configurations.ts';
 import type { Scenario, SloSpec, WorkersSpec } from '../scenario/schema.ts';
 import type { AgentRequest } from '../workload/requests.ts';
 import { LatencyHistogram } from './histogram.ts';
@@ -39,8 +38,11 @@ export interface RunSummary {
   engine: ConfigResult['engine'];
 }
 
-/** Collects one configuration's measurements. */
-export class Recorder implements ExecutorObserver {
+/**
+ * Collects one configuration's measurements. It satisfies the executor's ExecutorObserver by shape:
+ * metrics sit below the engine and never import it.
+ */
+export class Recorder {
   private readonly iv = SERIES_INTERVAL_S * 1000;
   private readonly e2e = new LatencyHistogram();
   private readonly queueWait = new LatencyHistogram();

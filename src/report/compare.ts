@@ -2,7 +2,7 @@
  * Comparing two runs of one scenario: comparability, what changed between them, configurations
  * matched by name, deltas judged against the runs' noise, and which run wins on cost at equal SLOs.
  */
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { configDifferences } from '../gate/gate.ts';
 import { METRIC_DIRECTION, headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult, HeadlineMetrics, ResultsFile } from '../results/schema.ts';

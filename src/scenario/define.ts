@@ -3,7 +3,7 @@
  * plain-data descriptions of steps and strategies (plain data so they can be validated, swept,
  * sent to worker threads and written into results.json).
  */
-import type { ModelInput } from '../../mock-llm/catalog.ts';
+import type { ModelInput } from '../provider/catalog.ts';
 import type {
   CacheInput,
   CompressionInput,

@@ -3,9 +3,9 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { z } from 'zod';
-import { buildCatalog, CatalogError, findModel, type Catalog } from '../../mock-llm/catalog.ts';
-import { BenchError } from '../errors.ts';
-import { didYouMean } from '../suggest.ts';
+import { buildCatalog, CatalogError, findModel, type Catalog } from '../provider/catalog.ts';
+import { BenchError } from '../core/errors.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { reservedKeyPath } from './reserved-keys.ts';
 import { ScenarioSchema, type Scenario, type Step } from './schema.ts';
 

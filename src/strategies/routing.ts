@@ -3,9 +3,9 @@
  * that are paid and waited for: a cascade pays the small call and, on escalation, the large one
  * too, one after the other; a classifier router pays its classifier call; fallback retries.
  */
-import type { Clock } from '../engine/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import type { ChatResult } from '../llm/client.ts';
-import { Rng } from '../random.ts';
+import { Rng } from '../core/random.ts';
 import type { RoutingSpec } from '../scenario/schema.ts';
 
 /** What a router needs from the step it routes. */

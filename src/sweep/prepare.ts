@@ -1,13 +1,12 @@
 /** A scenario made ready to run: loaded, overrides applied, sweep expanded. */
-import type { Catalog } from '../../mock-llm/catalog.ts';
-import type { LiveOptions } from '../engine/live.ts';
-import type { Configuration } from '../engine/simulate.ts';
-import { BenchError } from '../errors.ts';
-import { didYouMean } from '../suggest.ts';
+import type { Catalog } from '../provider/catalog.ts';
+import type { LiveOptions } from '../live/engine.ts';
+import { BenchError } from '../core/errors.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { prepareReplay, type TraceReplay, type TraceSpec } from '../trace/replay.ts';
-import { expandSweep } from './configurations.ts';
+import { expandSweep, type Configuration } from '../scenario/configurations.ts';
 
 /** Command-line overrides of a scenario. */
 export interface RunOverrides {

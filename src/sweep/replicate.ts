@@ -1,6 +1,7 @@
 /** One configuration over one or more seeds: the first seed's results, with every seed's headline figures. */
-import { runLiveConfiguration } from '../engine/live.ts';
-import { simulateConfiguration, type Configuration } from '../engine/simulate.ts';
+import { runLiveConfiguration } from '../live/engine.ts';
+import { simulateConfiguration } from '../engine/simulate.ts';
+import type { Configuration } from '../scenario/configurations.ts';
 import { headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult } from '../results/schema.ts';
 import type { PreparedScenario } from './prepare.ts';
@@ -17,11 +18,13 @@ export async function simulateReplicated(
   prepared: PreparedScenario,
   config: Configuration,
   onProgress?: (done: number, total: number) => void,
+  signal?: AbortSignal,
 ): Promise<ConfigResult> {
   const reps = prepared.replications;
   let first: ConfigResult | undefined;
   const replicates: NonNullable<ConfigResult['replicates']> = [];
   for (let r = 0; r < reps; r++) {
+    signal?.throwIfAborted();
     const seed = prepared.seed + r;
     // the ledger file holds the headline (first) seed's calls
     const ledger = r === 0 && prepared.ledgerDir !== undefined ? csvLedger(join(prepared.ledgerDir, `ledger-${fileSafe(config.name)}.csv`)) : undefined;
@@ -29,6 +32,7 @@ export async function simulateReplicated(
       seed,
       ...(onProgress ? { onProgress: (done: number, total: number) => onProgress(r * total + done, reps * total) } : {}),
       ...(ledger !== undefined ? { ledgerSink: ledger.sink } : {}),
+      ...(signal !== undefined ? { signal } : {}),
       ...(prepared.replay !== undefined ? { replay: prepared.replay } : {}),
     };
     const result =

@@ -46,25 +46,46 @@ export class Sweep extends EventTarget {
     super();
   }
 
-  async run(): Promise<ResultsFile> {
+  /**
+   * Runs every configuration. When `signal` aborts, the sweep stops at once: worker threads are
+   * terminated, a configuration still running is dropped, and results.json is written one last
+   * time with the finished configurations (the others listed as missing); nothing is written after
+   * `run()` has resolved.
+   */
+  async run(signal?: AbortSignal): Promise<ResultsFile> {
     const configs = this.prepared.configurations;
     const results: Array<ConfigResult | undefined> = new Array(configs.length);
+    let open = true;
     const finish = (index: number, r: ConfigResult) => {
+      if (!open) return;
       results[index] = r;
-      if (this.options.resultsPath !== undefined) writeJsonAtomic(this.options.resultsPath, this.file(results));
+      this.write(results);
       this.dispatchEvent(new ConfigDoneEvent(r));
     };
     // live runs play in real time: one configuration after the other, in this thread
     const threads = this.prepared.live !== undefined ? 0 : Math.min(this.options.threads ?? availableParallelism(), configs.length);
-    if (threads <= 1) {
-      for (const [i, c] of configs.entries()) {
-        const r = await simulateReplicated(this.prepared, c, (done, total) => this.dispatchEvent(new SweepProgressEvent(c.name, done, total)));
-        finish(i, r);
-      }
-    } else {
-      await this.runThreads(threads, finish);
+    const work =
+      threads <= 1
+        ? (async () => {
+            for (const [i, c] of configs.entries()) {
+              const r = await simulateReplicated(this.prepared, c, (done, total) => this.dispatchEvent(new SweepProgressEvent(c.name, done, total)), signal);
+              finish(i, r);
+            }
+          })()
+        : this.runThreads(threads, finish, signal);
+    try {
+      await Promise.race([work, whenAborted(signal)]);
+    } catch (err) {
+      if (signal?.aborted !== true) throw err;
     }
+    open = false;
+    work.catch(() => undefined); // the dropped configuration rejects with the abort reason
+    if (signal?.aborted === true) this.write(results);
     return this.file(results);
+  }
+
+  private write(results: Array<ConfigResult | undefined>): void {
+    if (this.options.resultsPath !== undefined) writeJsonAtomic(this.options.resultsPath, this.file(results));
   }
 
   private file(results: Array<ConfigResult | undefined>): ResultsFile {
@@ -75,7 +96,7 @@ export class Sweep extends EventTarget {
     );
   }
 
-  private runThreads(threads: number, finish: (index: number, r: ConfigResult) => void): Promise<void> {
+  private runThreads(threads: number, finish: (index: number, r: ConfigResult) => void, signal?: AbortSignal): Promise<void> {
     const configs = this.prepared.configurations;
     let next = 0;
     let running = 0;
@@ -88,6 +109,7 @@ export class Sweep extends EventTarget {
         for (const w of workers) void w.terminate();
         reject(err);
       };
+      signal?.addEventListener('abort', () => fail(new Error('sweep interrupted')), { once: true });
       const feed = (w: Worker) => {
         if (next < configs.length) {
           running++;
@@ -116,4 +138,11 @@ export class Sweep extends EventTarget {
       }
     });
   }
+}
+
+/** Resolves when `signal` aborts (never, without one). */
+function whenAborted(signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return new Promise(() => undefined);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

@@ -3,7 +3,7 @@
  * model=…,session=…`), with presets for the public Azure LLM inference traces (2023/2024) and
  * BurstGPT. The file streams line by line.
  */
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { forEachLine } from './lines.ts';
 import { parseTimeMs, TIME_UNITS, type TimeUnit } from './timestamp.ts';
 import { TraceBuilder, type Trace, type TraceFormat } from './trace.ts';

@@ -3,7 +3,7 @@
  * OpenTelemetry GenAI spans as OTLP JSON (one export request per line, as the collector's file
  * exporter writes them) and OpenAI-style request logs (request body, usage, timestamps).
  */
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { isCount } from './csv.ts';
 import { forEachLine } from './lines.ts';
 import { jsonTimeMs } from './timestamp.ts';

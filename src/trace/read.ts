@@ -4,7 +4,7 @@
  * a file without one usable row is an error naming the file.
  */
 import { existsSync, statSync } from 'node:fs';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import { presetOfHeader, readCsvTrace, type ColumnMap } from './csv.ts';
 import { jsonFormatOf, notJsonLines, readJsonLinesTrace } from './json-lines.ts';
 import { firstLine } from './lines.ts';

@@ -4,8 +4,8 @@
  * session (one prompt identity per session, so later turns share the earlier turns' prefix) and
  * its prefix blocks. The scenario still decides the workflow, the task kind and the difficulty.
  */
-import type { Catalog } from '../../mock-llm/catalog.ts';
-import { BenchError } from '../errors.ts';
+import type { Catalog } from '../provider/catalog.ts';
+import { BenchError } from '../core/errors.ts';
 import type { TraceOverrides } from '../workload/requests.ts';
 import { parseColumns } from './csv.ts';
 import { badRowsNote, readTrace } from './read.ts';

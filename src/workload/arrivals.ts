@@ -4,7 +4,7 @@
  * Burstier traffic (`traffic.burstiness`) replaces the independent draws: Gamma gaps (a renewal
  * process) or a two-state Markov-modulated rate, both following the same daily curve.
  */
-import type { Rng } from '../random.ts';
+import type { Rng } from '../core/random.ts';
 import type { Scenario } from '../scenario/schema.ts';
 
 const MS_PER_HOUR = 3_600_000;

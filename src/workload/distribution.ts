@@ -1,5 +1,5 @@
 /** Distributions a scenario uses for token lengths, difficulties and tool latencies. */
-import type { Rng } from '../random.ts';
+import type { Rng } from '../core/random.ts';
 
 /** A distribution as written in a scenario; a bare number means a constant. */
 export type Dist =

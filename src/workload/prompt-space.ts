@@ -4,7 +4,7 @@
  * intents of one topic are fairly similar (≈ 0.5–0.8, the source of false hits at low
  * thresholds) and prompts of different topics are unrelated (≈ 0 ± 0.1).
  */
-import { hashString, Rng } from '../random.ts';
+import { hashString, Rng } from '../core/random.ts';
 import type { AgentRequest } from './requests.ts';
 
 /** Width of the simulated embedding vectors. */

@@ -5,7 +5,7 @@
  * asked twice is the same prompt; everything else comes from the request's own seed, so every
  * configuration of a sweep sees the same requests (common random numbers).
  */
-import { hashString, mix32, Rng } from '../random.ts';
+import { hashString, mix32, Rng } from '../core/random.ts';
 import type { Scenario, TaskKind } from '../scenario/schema.ts';
 import { sample, sampleTokens } from './distribution.ts';
 import { Zipf } from './zipf.ts';

@@ -1,5 +1,5 @@
 /** Zipf popularity over a finite set: item k (0-based) has weight 1 / (k + 1)^s. */
-import type { Rng } from '../random.ts';
+import type { Rng } from '../core/random.ts';
 
 /** A sampler of ranks 0..n-1 with Zipf(s) popularity (binary search over the cumulative table). */
 export class Zipf {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { didYouMean, editDistance, nearest } from '../../src/suggest.ts';
+import { didYouMean, editDistance, nearest } from '../../src/core/suggest.ts';
 
 describe('nearest-match suggestions', () => {
   it('counts insertions, deletions, substitutions and adjacent swaps', () => {

@@ -1,8 +1,8 @@
 /** The virtual clock: event order, async tasks, signals, partial runs, failures. */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/engine/clock.ts';
+import { VirtualClock } from '../../src/engine/virtual-clock.ts';
 import { EventQueue } from '../../src/engine/event-queue.ts';
-import { Rng } from '../../src/random.ts';
+import { Rng } from '../../src/core/random.ts';
 
 describe('EventQueue', () => {
   it('pops in time order, ties in insertion order', () => {

@@ -1,6 +1,6 @@
 /** The executor: FIFO order, one job per worker, autoscaler cold starts, drain on scale-down, worker-hours. */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/engine/clock.ts';
+import { VirtualClock } from '../../src/engine/virtual-clock.ts';
 import { Executor, type ExecutorObserver } from '../../src/engine/executor.ts';
 import type { WorkersSpec } from '../../src/scenario/schema.ts';
 

@@ -12,9 +12,9 @@
  * are far less noisy (time averages of a 0/1 process): 1.5% relative.
  */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/engine/clock.ts';
+import { VirtualClock } from '../../src/engine/virtual-clock.ts';
 import { Executor } from '../../src/engine/executor.ts';
-import { Rng } from '../../src/random.ts';
+import { Rng } from '../../src/core/random.ts';
 
 /** Erlang C: probability that an arrival waits in an M/M/c queue with offered load a = λ/μ. */
 function erlangC(c: number, a: number): number {

@@ -1,7 +1,7 @@
 /** The simulated LLM client: server concurrency cap with a FIFO queue, exact latency model, timeouts. */
 import { describe, expect, it } from 'vitest';
-import { buildCatalog } from '../../mock-llm/catalog.ts';
-import { VirtualClock } from '../../src/engine/clock.ts';
+import { buildCatalog } from '../../src/provider/catalog.ts';
+import { VirtualClock } from '../../src/engine/virtual-clock.ts';
 import type { ChatCall, ChatResult } from '../../src/llm/client.ts';
 import { SimLlmClient } from '../../src/llm/sim-client.ts';
 

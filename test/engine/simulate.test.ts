@@ -3,7 +3,8 @@
  * strategy's effect over a day (cascade vs single models, worker counts, exact caching).
  */
 import { describe, expect, it } from 'vitest';
-import { simulateConfiguration, type Configuration } from '../../src/engine/simulate.ts';
+import { simulateConfiguration } from '../../src/engine/simulate.ts';
+import type { Configuration } from '../../src/scenario/configurations.ts';
 import type { ConfigResult } from '../../src/results/schema.ts';
 import { CacheSchema, RoutingSchema, WorkersSchema } from '../../src/scenario/schema.ts';
 import { prepareScenario, type PreparedScenario } from '../../src/sweep/prepare.ts';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../../src/metrics/histogram.ts';
 import { IntervalCounter, Level } from '../../src/metrics/timeline.ts';
-import { Rng } from '../../src/random.ts';
+import { Rng } from '../../src/core/random.ts';
 
 const within = (actual: number, exact: number, rel = 0.001) => expect(Math.abs(actual - exact)).toBeLessThanOrEqual(exact * rel);
 

@@ -1,6 +1,6 @@
 /** Shared helpers of the gate suites: replicated variants of the results fixture and error assertions. */
 import { expect } from 'vitest';
-import { BenchError } from '../../src/errors.ts';
+import { BenchError } from '../../src/core/errors.ts';
 import { headlineMetrics } from '../../src/results/headline.ts';
 import type { HeadlineMetrics, ResultsFile } from '../../src/results/schema.ts';
 import { buildResults, type FixtureOptions } from '../fixtures/results.ts';

@@ -10,7 +10,7 @@ import { readBaseline, writeBaseline } from '../../src/gate/baseline.ts';
 import { gateCommand } from '../../src/gate/command.ts';
 import { runGate, candidateRequestsPerDay } from '../../src/gate/run.ts';
 import { readResultsFile } from '../../src/results/read.ts';
-import { runScenarioFile } from '../../src/run.ts';
+import { runScenarioFile } from '../../src/sweep/run.ts';
 import { checkWellFormedXml, expectBenchRejection } from './helpers.ts';
 
 const SCENARIO = 'test/gate/fixtures/gate-scenario.ts';

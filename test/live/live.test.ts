@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveScenario } from '../../src/scenario/load.ts';
-import { expandSweep } from '../../src/sweep/configurations.ts';
+import { expandSweep } from '../../src/scenario/configurations.ts';
 import { simulateConfiguration } from '../../src/engine/simulate.ts';
-import { runLiveConfiguration } from '../../src/engine/live.ts';
+import { runLiveConfiguration } from '../../src/live/engine.ts';
 import type { ConfigResult } from '../../src/results/schema.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodePrompt } from '../../mock-llm/tokenize.mjs';
+import { encodePrompt } from '../../src/provider/tokenize.mjs';
 import { MESSAGE_END_TOKENS, MESSAGE_HEADER_TOKENS, promptLayout, REPLY_PRIMER_TOKENS } from '../../src/llm/prompt-layout.ts';
 import { promptMessages } from '../../src/llm/prompt-text.ts';
 

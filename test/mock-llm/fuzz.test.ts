@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, startMockServer, type MockServer } from '../../mock-llm/index.ts';
-import { Rng } from '../../src/random.ts';
+import { Rng } from '../../src/core/random.ts';
 
 const models = buildCatalog({
   quick: {

@@ -5,9 +5,9 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, startMockServer, type MockServer } from '../../mock-llm/index.ts';
-import { countTextTokens, encodePrompt, messageIds, REPLY_PRIMER_IDS } from '../../mock-llm/tokenize.mjs';
-import { countTexts, isTokenizerLoaded, stopTokenizer, tokenizeMessages } from '../../mock-llm/tokenizer.ts';
-import { GENERATION_VOCABULARY, NOT_SINGLE_TOKEN, REPLY_PRIMER_IDS as KEPT_PRIMER } from '../../mock-llm/tokens.ts';
+import { countTextTokens, encodePrompt, messageIds, REPLY_PRIMER_IDS } from '../../src/provider/tokenize.mjs';
+import { countTexts, isTokenizerLoaded, stopTokenizer, tokenizeMessages } from '../../src/provider/tokenizer.ts';
+import { GENERATION_VOCABULARY, NOT_SINGLE_TOKEN, REPLY_PRIMER_IDS as KEPT_PRIMER } from '../../src/provider/tokens.ts';
 
 /** Polls `condition` every millisecond, for at most 5 s. */
 async function until(condition: () => boolean): Promise<void> {

@@ -1,16 +1,16 @@
 import { countTokens } from 'gpt-tokenizer';
 import { describe, expect, it } from 'vitest';
-import { Embedder, cosineSimilarity } from '../../mock-llm/embeddings.ts';
+import { Embedder, cosineSimilarity } from '../../src/provider/embeddings.ts';
 import { MockConfigError } from '../../mock-llm/errors.ts';
 import { isoTime } from '../../mock-llm/ledger.ts';
-import { ConcurrencyGate, RateLimiter, formatDuration } from '../../mock-llm/limits.ts';
+import { ConcurrencyGate, RateLimiter, formatDuration } from '../../src/provider/limits.ts';
 import { LATENESS_BUCKETS_S, LatenessHistogram } from '../../mock-llm/metrics.ts';
 import { MOCK_DEFAULTS, resolveMockOptions } from '../../mock-llm/options.ts';
-import { PromptCache } from '../../mock-llm/prompt-cache.ts';
+import { PromptCache } from '../../src/provider/prompt-cache.ts';
 import { acceptsChatRequest, ChatRequestSchema } from '../../mock-llm/requests.ts';
 import { EARLY_TOLERANCE_MS, Scheduler } from '../../mock-llm/scheduler.ts';
-import { GENERATION_VOCABULARY, applyStop, generateText } from '../../mock-llm/tokens.ts';
-import { Rng } from '../../src/random.ts';
+import { GENERATION_VOCABULARY, applyStop, generateText } from '../../src/provider/tokens.ts';
+import { Rng } from '../../src/core/random.ts';
 
 describe('generated text', () => {
   it('has exactly the requested number of tokens, whole or token by token', () => {

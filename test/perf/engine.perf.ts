@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
-import { VirtualClock } from '../../src/engine/clock.ts';
+import { VirtualClock } from '../../src/engine/virtual-clock.ts';
 import { simulateConfiguration } from '../../src/engine/simulate.ts';
 import { prepareScenario } from '../../src/sweep/prepare.ts';
 

@@ -30,7 +30,7 @@ import v8 from 'node:v8';
 import type autocannon from 'autocannon';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD_FLAG = '--mock-perf-child';
 
 const ZERO_MODEL = 'zero-latency';
@@ -997,7 +997,7 @@ async function childMain(kind: string): Promise<void> {
   if (kind === 'mock') {
     // the modules themselves, as `bench mock` loads them (not index.ts, which also loads msw)
     const { startMockServer } = await import('../../mock-llm/server.ts');
-    const { buildCatalog } = await import('../../mock-llm/catalog.ts');
+    const { buildCatalog } = await import('../../src/provider/catalog.ts');
     const server = await startMockServer({ port: 0, models: buildCatalog(MODELS), ledgerMaxRows: 10_000 });
     serveGarbageMeter();
     process.stdout.write(`READY ${server.url}\n`);

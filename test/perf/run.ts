@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machineFacts, writeJsonAtomic } from '../../src/results/write.ts';
 
 const DIR = fileURLToPath(new URL('.', import.meta.url));
-const OUT = fileURLToPath(new URL('../../results/perf/', import.meta.url));
+const OUT = fileURLToPath(new URL('../../results/perf', import.meta.url));
 const only = process.argv[2];
 
 for (const file of readdirSync(DIR).filter((f) => f.endsWith('.perf.ts')).sort()) {

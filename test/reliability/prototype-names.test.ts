@@ -68,7 +68,7 @@ describe('mock-llm: prototype property names as model ids', () => {
 
 describe('scenario files: prototype property names as user-chosen names', () => {
   it('a scenario naming its model, task kinds, steps and sweep choices after Object.prototype properties runs and keeps every name', async () => {
-    const { runScenarioFile } = await import('../../src/run.ts');
+    const { runScenarioFile } = await import('../../src/sweep/run.ts');
     const { results } = await runScenarioFile('test/reliability/fixtures/prototype-names.ts', { noWrite: true, threads: 0 });
     expect(results.configurations.map((c) => c.name)).toEqual(['routing=toString workers=constructor', 'routing=hasOwnProperty workers=constructor']);
     for (const c of results.configurations) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BenchError } from '../../src/errors.ts';
+import { BenchError } from '../../src/core/errors.ts';
 import { checkComparable, compareTable, costVerdict, formatCompareTable, matchConfigurations, renderCompare, runChanges } from '../../src/report/index.ts';
 import type { ResultsFile } from '../../src/results/schema.ts';
 import { buildResults } from '../fixtures/results.ts';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BenchError } from '../../src/errors.ts';
+import { BenchError } from '../../src/core/errors.ts';
 import { parseResults, readResultsFile } from '../../src/results/read.ts';
 import { expectBenchRejection } from '../fixtures/errors.ts';
 import { buildResults } from '../fixtures/results.ts';
@@ -27,6 +27,18 @@ describe('readResultsFile', () => {
     const results = buildResults({ intervals: 24 });
     const path = await write('ok.json', results);
     expect(await readResultsFile(path)).toEqual(results);
+  });
+
+  it('keeps a live run\'s record and the engine\'s event count (every field of the schema is read, none dropped)', async () => {
+    const results = buildResults({ intervals: 4 });
+    const config = results.configurations[0]!;
+    config.engine.events = 1234;
+    const sendLagMs = { count: 10, mean: 1, p50: 1, p90: 2, p95: 2, p99: 3, max: 4 };
+    config.live = { target: 'http://127.0.0.1:1/v1', timeScale: 20, sendLagMs, warnings: ['late'], queue: { name: 'bench', retriedJobs: 1 } };
+    const path = await write('live.json', results);
+    const read = await readResultsFile(path);
+    expect(read.configurations[0]!.live).toEqual(config.live);
+    expect(read.configurations[0]!.engine.events).toBe(1234);
   });
 
   it('names the path when the file does not exist', async () => {

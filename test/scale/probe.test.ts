@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../../mock-llm/index.ts';
 import { parseConnections } from '../../src/cli/probe-command.ts';
-import { BenchError } from '../../src/errors.ts';
-import { probe, probeTable } from '../../src/scale/probe.ts';
+import { BenchError } from '../../src/core/errors.ts';
+import { probe, probeTable } from '../../src/live/probe.ts';
 
 describe('probe', () => {
   let mock: MockServer;

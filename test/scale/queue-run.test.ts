@@ -11,10 +11,10 @@ import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLiveConfiguration } from '../../src/engine/live.ts';
+import { runLiveConfiguration } from '../../src/live/engine.ts';
 import { prepareScenario } from '../../src/sweep/prepare.ts';
 import { redisRunOptions } from '../../src/cli/worker-command.ts';
-import { BenchError } from '../../src/errors.ts';
+import { BenchError } from '../../src/core/errors.ts';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const REQUIRE_REDIS = process.env['REQUIRE_REDIS'] === '1';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BenchError } from '../../src/errors.ts';
+import { BenchError } from '../../src/core/errors.ts';
 import { loadScenarioFile, resolveScenario } from '../../src/scenario/load.ts';
 
 const base = () => ({

@@ -1,7 +1,7 @@
 /** The four caches on hand-made request sequences: exact counts of hits, misses, false and stale hits. */
 import { describe, expect, it } from 'vitest';
-import { callCostUsd } from '../../mock-llm/pricing.ts';
-import { PRESET_MODELS } from '../../mock-llm/catalog.ts';
+import { callCostUsd } from '../../src/provider/pricing.ts';
+import { PRESET_MODELS } from '../../src/provider/catalog.ts';
 import type { CacheInput } from '../../src/scenario/schema.ts';
 import { CacheSchema } from '../../src/scenario/schema.ts';
 import { drive, sequential, simulate, tinyScenario } from './harness.ts';

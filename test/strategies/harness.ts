@@ -3,13 +3,13 @@
  * requests at chosen times (so TTLs, rate windows and cache order are exact), the real `Agent`
  * and `SimLlmClient` on a `VirtualClock`, every ledger row kept.
  */
-import type { Catalog } from '../../mock-llm/catalog.ts';
+import type { Catalog } from '../../src/provider/catalog.ts';
 import { Agent, type JobOutcome } from '../../src/agent/agent.ts';
-import { VirtualClock } from '../../src/engine/clock.ts';
+import { VirtualClock } from '../../src/engine/virtual-clock.ts';
 import { simulateConfiguration } from '../../src/engine/simulate.ts';
 import { SimLlmClient } from '../../src/llm/sim-client.ts';
 import { Ledger, type LedgerRow } from '../../src/metrics/ledger.ts';
-import { mix32 } from '../../src/random.ts';
+import { mix32 } from '../../src/core/random.ts';
 import type { ConfigResult } from '../../src/results/schema.ts';
 import { resolveScenario } from '../../src/scenario/load.ts';
 import type { Scenario, ScenarioInput, Strategies } from '../../src/scenario/schema.ts';

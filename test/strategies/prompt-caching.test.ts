@@ -4,8 +4,8 @@
  * share its system message; requests with the same wording share the whole prompt.
  */
 import { describe, expect, it } from 'vitest';
-import { PRESET_MODELS } from '../../mock-llm/catalog.ts';
-import { callCostUsd } from '../../mock-llm/pricing.ts';
+import { PRESET_MODELS } from '../../src/provider/catalog.ts';
+import { callCostUsd } from '../../src/provider/pricing.ts';
 import { drive, tinyScenario } from './harness.ts';
 
 const gpt4o = PRESET_MODELS['gpt-4o']!;

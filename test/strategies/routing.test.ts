@@ -1,7 +1,7 @@
 /** Routing: cascades pay both calls in sequence, routers route exactly, fallback retries, rate limits. */
 import { describe, expect, it } from 'vitest';
-import { PRESET_MODELS } from '../../mock-llm/catalog.ts';
-import { callCostUsd } from '../../mock-llm/pricing.ts';
+import { PRESET_MODELS } from '../../src/provider/catalog.ts';
+import { callCostUsd } from '../../src/provider/pricing.ts';
 import { RoutingSchema, type RoutingInput } from '../../src/scenario/schema.ts';
 import { drive, rowsOf, sequential, tinyScenario, type DrivenRun } from './harness.ts';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BenchError } from '../../src/errors.ts';
+import { BenchError } from '../../src/core/errors.ts';
 import { parseColumns, splitCsvLine } from '../../src/trace/csv.ts';
 import { badRowsNote, detectTraceFormat, readTrace } from '../../src/trace/read.ts';
 import { parseDateTimeMs } from '../../src/trace/timestamp.ts';

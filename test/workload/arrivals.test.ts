@@ -1,6 +1,6 @@
 /** Arrival times: exact counts, the diurnal curve's peak-to-trough ratio, bursts. */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/random.ts';
+import { Rng } from '../../src/core/random.ts';
 import { TrafficSchema } from '../../src/scenario/schema.ts';
 import { arrivalTimes, rateCurve, requestCount } from '../../src/workload/arrivals.ts';
 

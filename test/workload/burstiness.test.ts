@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/random.ts';
+import { Rng } from '../../src/core/random.ts';
 import { TrafficSchema } from '../../src/scenario/schema.ts';
 import { arrivalTimes, gamma } from '../../src/workload/arrivals.ts';
 

@@ -1,6 +1,6 @@
 /** Request mix: Zipf popularity, stable prompt attributes, the embedding geometry of prompts. */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/random.ts';
+import { Rng } from '../../src/core/random.ts';
 import { resolveScenario } from '../../src/scenario/load.ts';
 import { cosine, PromptSpace } from '../../src/workload/prompt-space.ts';
 import { RequestFactory } from '../../src/workload/requests.ts';

@@ -4,7 +4,7 @@
  * times a worker reports land on the run's own timeline. Across machines this is as good as
  * their clocks agree (NTP: about a millisecond, times the time scale).
  */
-import { RealClock } from '../engine/clock.ts';
+import { RealClock } from './real-clock.ts';
 import { epochNowMs } from './protocol.ts';
 
 /** A real clock whose zero is an epoch instant shared with another process. */

@@ -4,7 +4,7 @@
  * `bench worker` serves any run whose jobs reach its queue, loading each run's scenario once.
  */
 import type { JobOutcome } from '../agent/agent.ts';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 import type { LedgerRow } from '../metrics/ledger.ts';
 import type { CacheStats } from '../results/schema.ts';
 
@@ -111,3 +111,6 @@ export async function checkRedis(url: string, flag: string): Promise<void> {
     conn.disconnect();
   }
 }
+
+/** The signal a run sends a worker it started to make it finish its job and leave (SIGINT/SIGTERM stop it at once). */
+export const RETIRE_SIGNAL = 'SIGUSR2';

@@ -3,7 +3,7 @@
  * history) and generated text. The counting itself is tokenize.mjs, run on the tokenizer thread
  * (tokenizer.ts): this module does not load the tokenizer.
  */
-import { Rng } from '../src/random.ts';
+import { Rng } from '../core/random.ts';
 
 /** A chat message reduced to what the token count sees. */
 export interface CountedMessage {

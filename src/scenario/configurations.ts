@@ -1,6 +1,12 @@
 /** The sweep: the cartesian product of a scenario's axes, each point a named configuration. */
-import type { Configuration } from '../engine/simulate.ts';
-import { STRATEGY_SLOTS, type Scenario, type Strategies } from '../scenario/schema.ts';
+import { STRATEGY_SLOTS, type Scenario, type Strategies } from './schema.ts';
+
+/** One point of the sweep: a name, its axis choices and the strategies they resolve to. */
+export interface Configuration {
+  name: string;
+  axes: Record<string, string>;
+  strategies: Strategies;
+}
 
 /** Every configuration of the scenario's sweep, in a stable order (the base strategies if none). */
 export function expandSweep(scenario: Scenario): Configuration[] {

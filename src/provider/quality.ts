@@ -2,7 +2,7 @@
  * The quality model: whether a model answers a request of a given difficulty correctly, and the
  * confidence it reports (the signal a cascade escalates on). Shared by simulator and mock server.
  */
-import type { Rng } from '../src/random.ts';
+import type { Rng } from '../core/random.ts';
 
 /** Constants of the quality model, defined once. */
 export const QUALITY_MODEL = Object.freeze({

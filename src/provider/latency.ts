@@ -4,7 +4,7 @@
  * `1 + slowdownAtCap * inFlight / concurrencyCap` while the server is busy.
  */
 import type { ModelLatency } from './catalog.ts';
-import type { Rng } from '../src/random.ts';
+import type { Rng } from '../core/random.ts';
 
 /** Latency multiplier with `inFlight` requests running on the server (the request itself included). */
 export function loadFactor(latency: ModelLatency, inFlight: number): number {

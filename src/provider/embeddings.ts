@@ -4,7 +4,7 @@
  * way and unrelated texts are nearly orthogonal. Very common words weigh less, so "the" and "of"
  * do not make every pair of sentences look alike.
  */
-import { hashString, Rng } from '../src/random.ts';
+import { hashString, Rng } from '../core/random.ts';
 
 const STOPWORDS = new Set(
   'a an the of and or to in on at for by with from is are was were be been it this that these those as i you he she we they'.split(' '),

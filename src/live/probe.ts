@@ -6,7 +6,7 @@
  * at saturation a closed loop waits with the server and hides the queueing users would see.
  */
 import autocannon from 'autocannon';
-import { BenchError } from '../errors.ts';
+import { BenchError } from '../core/errors.ts';
 
 /** Options of a probe. */
 export interface ProbeOptions {

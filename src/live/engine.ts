@@ -5,21 +5,21 @@
  * at its scheduled time whatever earlier ones are doing, and its latency counts from that
  * intended time; how late the generator actually sent it (send lag) is measured too.
  */
-import type { Catalog } from '../../mock-llm/catalog.ts';
-import { spawn } from 'node:child_process';
+import type { Catalog } from '../provider/catalog.ts';
+import type { RateLimits } from '../provider/limits.ts';
+import { spawnBenchChild } from './bench-child.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { MockServerOptions } from '../../mock-llm/index.ts';
 import { HttpLlmClient } from '../llm/http-client.ts';
 import { LatencyHistogram } from '../metrics/histogram.ts';
 import type { ConfigResult } from '../results/schema.ts';
-import { checkRedis, epochNowMs } from '../scale/protocol.ts';
-import { QueueRun, type RedisRunOptions } from '../scale/queue-run.ts';
+import { checkRedis, epochNowMs } from './protocol.ts';
+import { QueueRun, type RedisRunOptions } from './queue-run.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { RealClock } from './clock.ts';
-import { executeConfiguration, type Configuration, type SimulateOptions } from './simulate.ts';
+import { RealClock } from './real-clock.ts';
+import { executeConfiguration, type SimulateOptions } from '../engine/simulate.ts';
+import type { Configuration } from '../scenario/configurations.ts';
 
 /** Options of a live run. */
 export interface LiveOptions {
@@ -33,7 +33,6 @@ export interface LiveOptions {
   redis?: RedisRunOptions;
 }
 
-const BENCH_BIN = fileURLToPath(new URL('../../bin/bench.js', import.meta.url));
 
 /** Send lag p99 above which the run warns that the load generator fell behind (scenario ms). */
 export const SEND_LAG_WARN_MS = 50;
@@ -109,6 +108,18 @@ export async function runLiveConfiguration(
   }
 }
 
+/**
+ * What `bench mock --options-file` reads: the part of mock-llm's MockServerOptions a live run sets
+ * (named here because only the CLI imports mock-llm).
+ */
+interface ChildMockOptions {
+  models: Catalog;
+  seed: number;
+  timeScale: number;
+  limits: Record<string, RateLimits>;
+  faults: Record<string, { error500?: number }>;
+}
+
 interface ChildMock {
   url: string;
   close(): void;
@@ -118,12 +129,12 @@ interface ChildMock {
  * Starts mock-llm in its own process (`bench mock --port 0`), so that serving tokens never
  * shares an event loop with the load generator whose send times are being measured.
  */
-async function startChildMock(options: MockServerOptions): Promise<ChildMock> {
+async function startChildMock(options: ChildMockOptions): Promise<ChildMock> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-mock-'));
   const file = join(dir, 'options.json');
   writeFileSync(file, JSON.stringify(options));
-  const args = [BENCH_BIN, 'mock', '--port', '0', '--seed', String(options.seed ?? 0), '--time-scale', String(options.timeScale ?? 1), '--options-file', file];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['mock', '--port', '0', '--seed', String(options.seed ?? 0), '--time-scale', String(options.timeScale ?? 1), '--options-file', file];
+  const child = spawnBenchChild(args);
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';

@@ -1,10 +1,10 @@
 /** `bench run` as a function: prepare the scenario, sweep it, write results.json. */
 import { join, resolve } from 'node:path';
-import { computeFindings } from './report/findings.ts';
-import type { ResultsFile } from './results/schema.ts';
-import { writeJsonAtomic } from './results/write.ts';
-import { prepareScenario, type RunOverrides } from './sweep/prepare.ts';
-import { Sweep, type SweepOptions } from './sweep/sweep.ts';
+import { computeFindings } from '../report/findings.ts';
+import type { ResultsFile } from '../results/schema.ts';
+import { writeJsonAtomic } from '../results/write.ts';
+import { prepareScenario, type RunOverrides } from './prepare.ts';
+import { Sweep, type SweepOptions } from './sweep.ts';
 
 /** Options of a run. */
 export interface RunOptions extends RunOverrides {
@@ -15,6 +15,8 @@ export interface RunOptions extends RunOverrides {
   threads?: number;
   /** Write each configuration's ledger as CSV beside results.json. */
   ledger?: boolean;
+  /** Stops the sweep; the finished configurations are kept (see `Sweep.run`). */
+  signal?: AbortSignal;
   /** Subscribes to the sweep's events before it starts. */
   listen?: (sweep: Sweep) => void;
 }
@@ -49,7 +51,7 @@ export async function runScenarioFile(file: string, options: RunOptions = {}): P
   };
   const sweep = new Sweep(prepared, sweepOptions);
   options.listen?.(sweep);
-  const results = await sweep.run();
+  const results = await sweep.run(options.signal);
   // Findings are computed once, here, and stored: report, compare, gate and CI read the same records.
   results.findings = computeFindings(results);
   if (outDir !== null) writeJsonAtomic(join(outDir, 'results.json'), results);

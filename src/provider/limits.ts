@@ -2,7 +2,19 @@
  * Capacity of one model's endpoint: rate limits (requests and tokens per window, as token
  * buckets that refill continuously, like OpenAI's) and the concurrency cap with its FIFO queue.
  */
-import type { RateLimits } from './options.ts';
+
+/** Rate limits of one model, enforced with token buckets that refill continuously over `windowMs`. */
+export interface RateLimits {
+  /** Requests allowed per window (OpenAI's RPM when the window is a minute). */
+  requestsPerMinute?: number;
+  /** Tokens allowed per window: prompt tokens plus the requested max output (OpenAI's TPM estimate). */
+  tokensPerMinute?: number;
+  /**
+   * Length of the window the limits refer to; shorten it in tests (1 RPM over 200 ms).
+   * @default 60000
+   */
+  windowMs?: number;
+}
 
 /** A bucket of `capacity` units refilled at `capacity / windowMs` per millisecond. */
 class Bucket {

@@ -53,7 +53,8 @@ export interface BenchWorker {
   /** Jobs finished so far. */
   readonly processed: number;
   /** Stops taking jobs, lets the running one finish, disconnects. */
-  close(): Promise<void>;
+  /** Stops taking jobs; waits for the running one unless `force` (BullMQ then re-queues it once its lock expires). */
+  close(force?: boolean): Promise<void>;
 }
 
 /** Runs loaded by this worker, kept while jobs may still come (the most recent few). */
@@ -133,8 +134,8 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
     get processed() {
       return processed;
     },
-    async close() {
-      await worker.close();
+    async close(force = false) {
+      await worker.close(force);
       for (const p of runs.values()) await p.then((r) => r.agent.close(), () => undefined);
       redis.disconnect();
     },

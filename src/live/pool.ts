@@ -2,15 +2,14 @@
  * The worker processes a BullMQ run starts for itself: `bench worker` children, a fixed number
  * or following the scenario's autoscaler (the same rule as the in-process executor: desired =
  * ceil(current × metric / target), min/max, step limit, cooldown on the way down). A scaled-down
- * worker gets SIGTERM and finishes its job before it leaves; a worker that dies is replaced.
+ * worker gets RETIRE_SIGNAL and finishes its job before it leaves; a worker that dies is replaced.
  * Worker-hours count each process from launch to exit, on the run's (scaled) timeline.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { WorkersSpec } from '../scenario/schema.ts';
-import { epochNowMs } from './protocol.ts';
+import { spawnBenchChild } from './bench-child.ts';
+import { epochNowMs, RETIRE_SIGNAL } from './protocol.ts';
 
-const BENCH_BIN = fileURLToPath(new URL('../../bin/bench.js', import.meta.url));
 
 /** How long a worker process may take to start and load its run (real ms). */
 export const WORKER_READY_TIMEOUT_MS = 90_000;
@@ -153,13 +152,12 @@ export class WorkerPool {
   private retire(c: Child): void {
     if (c.retiring) return;
     c.retiring = true;
-    if (c.exitedEpochMs === null) c.proc.kill('SIGTERM');
+    if (c.exitedEpochMs === null) c.proc.kill(RETIRE_SIGNAL);
   }
 
   private launch(): Promise<void> {
     const o = this.options;
     const args = [
-      BENCH_BIN,
       'worker',
       '--redis',
       o.redisUrl,
@@ -174,7 +172,7 @@ export class WorkerPool {
       '--max-stalled',
       String(o.maxStalled),
     ];
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawnBenchChild(args);
     const child: Child = { proc, launchedEpochMs: epochNowMs(), exitedEpochMs: null, ready: false, retiring: false, stderr: '' };
     this.children.add(child);
     return new Promise<void>((resolve, reject) => {

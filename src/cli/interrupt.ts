@@ -1,0 +1,61 @@
+/**
+ * SIGINT and SIGTERM as an AbortSignal for the commands that keep work (run, mock, worker): the
+ * first signal asks the command to save what it has and leave; a second one, or the grace period
+ * running out, ends the process at once. Either way the exit code is 128 + the signal's number.
+ */
+
+/** The signals a command is stopped with. */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** Exit code after a signal, as a shell reports a process killed by it. */
+export const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = Object.freeze({ SIGINT: 130, SIGTERM: 143 });
+
+/** How long a command may spend saving its work after a signal before the process exits anyway (the whole tree must be gone within 2 s). */
+export const INTERRUPT_GRACE_MS = 1_500;
+
+/** The reason an interrupted command's AbortSignal carries. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(readonly signal: StopSignal) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+/** A command's view of the stop signals; `dispose()` gives them back to Node's default handling. */
+export interface Interruption {
+  readonly signal: AbortSignal;
+  /** The signal received, or null. */
+  received(): StopSignal | null;
+  /** 130 or 143 once a signal was received, else `otherwise`. */
+  exitCode(otherwise: number): number;
+  dispose(): void;
+}
+
+/** Starts catching SIGINT/SIGTERM for a command (see the module comment). */
+export function watchInterrupts(graceMs = INTERRUPT_GRACE_MS): Interruption {
+  const controller = new AbortController();
+  let got: StopSignal | null = null;
+  const on = (sig: StopSignal) => {
+    if (got !== null) process.exit(SIGNAL_EXIT_CODES[got]);
+    got = sig;
+    const code = SIGNAL_EXIT_CODES[sig];
+    setTimeout(() => {
+      process.stderr.write(`bench: still saving ${graceMs} ms after ${sig}; exiting now\n`);
+      process.exit(code);
+    }, graceMs).unref();
+    controller.abort(new InterruptedError(sig));
+  };
+  const onInt = () => on('SIGINT');
+  const onTerm = () => on('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    signal: controller.signal,
+    received: () => got,
+    exitCode: (otherwise) => (got === null ? otherwise : SIGNAL_EXIT_CODES[got]),
+    dispose() {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}
