@@ -10,6 +10,7 @@ import { escapeHtml } from './format.ts';
 import { formatCount, formatDuration, formatMetric, formatPct, formatUsd } from './numbers.ts';
 import { paretoOptimal } from './frontier.ts';
 import { chartSection, htmlDocument } from './page.ts';
+import { workloadComparisonBlock } from './workload-compare.ts';
 
 
 function machineText(results: ResultsFile): string {
@@ -66,7 +67,7 @@ function configurationsTable(results: ResultsFile): string {
     const cls = slo === '–' ? '' : slo === 'met' ? 'better' : 'worse';
     return (
       `<tr><td data-sort="${escapeHtml(c.name)}" title="${escapeHtml(c.name)}">${escapeHtml(labels.get(c.name)!)}</td>` +
-      METRIC_COLUMNS.map((col, k) => `<td data-sort="${col.value(c)}">${escapeHtml(cells[k][i])}</td>`).join('') +
+      METRIC_COLUMNS.map((col, k) => `<td data-sort="${col.value(c) ?? ''}">${escapeHtml(cells[k][i])}</td>`).join('') +
       `<td class="text ${cls}" data-sort="${c.slo.meetsAll ? 1 : 0}">${escapeHtml(slo)}</td>` +
       `<td class="text" data-sort="${optimal.has(c.name) ? 1 : 0}">${optimal.has(c.name) ? 'Pareto-optimal' : ''}</td></tr>`
     );
@@ -102,6 +103,7 @@ export function renderReport(results: ResultsFile): string {
     findingsBlock(findingsOf(results)),
     `<h2>Configurations</h2>`,
     configurationsTable(results),
+    workloadComparisonBlock(results),
     routingCurvesBlock(results),
     `<h2>Charts</h2>`,
     charts.length === 0 ? '<p class="note">No configuration finished, so there is nothing to chart.</p>' : charts.map(chartSection).join('\n'),

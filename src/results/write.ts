@@ -7,6 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PreparedScenario } from '../sweep/prepare.ts';
 import { replayNote } from '../trace/replay.ts';
+import { traceFigures } from '../trace/scenario-file.ts';
+import { traceStats } from '../trace/stats.ts';
+import type { WorkloadFigures } from '../scenario/schema.ts';
 import { RESULTS_KIND, RESULTS_SCHEMA_VERSION, type ConfigResult, type MachineFacts, type ResultsFile } from './schema.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -63,6 +66,14 @@ export function buildResultsFile(prepared: PreparedScenario, configurations: Con
   };
 }
 
+/** A trace's figures, computed once per trace (results.json is rewritten after every configuration). */
+const traceFiguresCache = new WeakMap<object, WorkloadFigures>();
+function figuresOf(trace: Parameters<typeof traceStats>[0]): WorkloadFigures {
+  let f = traceFiguresCache.get(trace);
+  if (f === undefined) traceFiguresCache.set(trace, (f = traceFigures(traceStats(trace))));
+  return f;
+}
+
 function traceRecord(r: NonNullable<PreparedScenario['replay']>): NonNullable<ResultsFile['trace']> {
   return {
     file: r.trace.file,
@@ -73,6 +84,7 @@ function traceRecord(r: NonNullable<PreparedScenario['replay']>): NonNullable<Re
     speed: r.speed,
     requestsPerDay: r.requestsPerDay,
     note: replayNote(r),
+    figures: figuresOf(r.trace),
   };
 }
 

@@ -37,6 +37,7 @@ export async function runScenarioFile(file: string, options: RunOptions = {}): P
     ...(options.only !== undefined ? { only: options.only } : {}),
     ...(options.live !== undefined ? { live: options.live } : {}),
     ...(options.trace !== undefined ? { trace: options.trace } : {}),
+    ...(options.maxRequests !== undefined ? { maxRequests: options.maxRequests } : {}),
   };
   let prepared = await prepareScenario(file, overrides);
   const outDir = options.noWrite ? null : (options.outDir ?? defaultOutDir(prepared.scenario.name));

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { writeJsonAtomic, buildResultsFile } from '../results/write.ts';
 import type { ConfigResult, ResultsFile } from '../results/schema.ts';
 import { simulateReplicated } from './replicate.ts';
+import { estimateRunSize, type RunSize } from './run-size.ts';
 import type { PreparedScenario, RunOverrides } from './prepare.ts';
 
 /** Progress of one configuration. */
@@ -62,8 +63,7 @@ export class Sweep extends EventTarget {
       this.write(results);
       this.dispatchEvent(new ConfigDoneEvent(r));
     };
-    // live runs play in real time: one configuration after the other, in this thread
-    const threads = this.prepared.live !== undefined ? 0 : Math.min(this.options.threads ?? availableParallelism(), configs.length);
+    const threads = this.threads();
     const work =
       threads <= 1
         ? (async () => {
@@ -82,6 +82,17 @@ export class Sweep extends EventTarget {
     work.catch(() => undefined); // the dropped configuration rejects with the abort reason
     if (signal?.aborted === true) this.write(results);
     return this.file(results);
+  }
+
+  /** The run's estimated size, on the threads it will use. */
+  size(): RunSize {
+    return estimateRunSize(this.prepared, Math.max(1, this.threads()));
+  }
+
+  /** Worker threads the sweep uses (0: it runs in this thread). */
+  threads(): number {
+    // live runs play in real time: one configuration after the other, in this thread
+    return this.prepared.live !== undefined ? 0 : Math.min(this.options.threads ?? availableParallelism(), this.prepared.configurations.length);
   }
 
   private write(results: Array<ConfigResult | undefined>): void {

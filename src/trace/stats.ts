@@ -50,8 +50,8 @@ export interface TraceStats {
 /** Computes the figures of a trace. */
 export function traceStats(t: Trace): TraceStats {
   const spanMs = Math.max(t.spanMs, 1);
-  // n arrivals over the span from the first to the last: n − 1 gaps
-  const ratePerMs = t.count > 1 ? (t.count - 1) / spanMs : 0;
+  // n requests over the span from the first arrival to the last: a replay lasts that span too
+  const ratePerMs = t.count / spanMs;
   const hourly = hourlyProfile(t);
   const warped = warpedGaps(t, hourly.profile);
   const models = modelCounts(t);
