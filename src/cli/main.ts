@@ -11,6 +11,7 @@ import { mockCommand, MOCK_FLAGS } from './mock-command.ts';
 import { compareCommand, COMPARE_FLAGS, reportCommand, REPORT_FLAGS } from './report-commands.ts';
 import { probeCommand, PROBE_FLAGS } from './probe-command.ts';
 import { runCommand, RUN_FLAGS } from './run-command.ts';
+import { traceCommand, TRACE_FLAGS } from './trace-command.ts';
 import { workerCommand, WORKER_FLAGS } from './worker-command.ts';
 
 /** Each command's flag table (commands are checked, and flags suggested, from it). */
@@ -23,6 +24,7 @@ const COMMAND_FLAGS = {
   probe: PROBE_FLAGS,
   gate: GATE_FLAGS,
   baseline: BASELINE_FLAGS,
+  trace: TRACE_FLAGS,
 } as const satisfies Record<string, Record<string, FlagSpec>>;
 
 /** yargs' "Unknown argument(s): …" with the nearest flag suggested; an extra positional is named as such. */
@@ -50,6 +52,18 @@ export async function main(argv: string[]): Promise<number> {
       (y) => y.positional('scenario', { type: 'string', describe: 'Scenario file (.ts), e.g. scenarios/cascade.ts', demandOption: true }).options(yargsOptions(RUN_FLAGS)),
       async (args) => {
         exitCode = await runCommand(args as never);
+      },
+    )
+    .command(
+      'trace <action> <file>',
+      'Read a trace (CSV, Azure, BurstGPT, Mooncake, OTLP JSON, OpenAI log): `stats` prints its workload figures, `fit` writes a scenario that reproduces it',
+      (y) =>
+        y
+          .positional('action', { type: 'string', choices: ['stats', 'fit'], describe: 'stats | fit', demandOption: true })
+          .positional('file', { type: 'string', describe: 'The trace file', demandOption: true })
+          .options(yargsOptions(TRACE_FLAGS)),
+      async (args) => {
+        exitCode = await traceCommand(args as never);
       },
     )
     .command(

@@ -7,9 +7,10 @@ import type { Catalog } from '../provider/catalog.ts';
 import { Agent } from '../agent/agent.ts';
 import type { LlmClient } from '../llm/client.ts';
 import { SimLlmClient } from '../llm/sim-client.ts';
+import { Ledger, type LedgerRow, type LedgerSink } from '../metrics/ledger.ts';
 import type { JobOutcome } from '../metrics/recorder.ts';
+import { WorkloadSampler } from '../metrics/workload-sampler.ts';
 import type { PromptCacheStats } from '../provider/prompt-cache.ts';
-import { Ledger, type LedgerSink } from '../metrics/ledger.ts';
 import { Recorder } from '../metrics/recorder.ts';
 import { Rng } from '../core/random.ts';
 import type { CacheStats, ConfigResult, RoutingStats } from '../results/schema.ts';
@@ -120,9 +121,13 @@ export async function executeConfiguration(
   const { clock, client } = env;
   const recorder = new Recorder({ scenario, slo: scenario.slo });
   const userSink = options.ledgerSink;
-  const ledger = new Ledger(userSink === undefined ? (row) => recorder.row(row) : (row) => (recorder.row(row), userSink(row)));
+  client.observeTokenGaps?.((gapMs, count) => recorder.tokenGap(gapMs, count));
   const replay = options.replay;
   const total = replay?.count ?? requestCount(scenario.traffic);
+  // a traced or fitted run measures the workload it generated, to set beside the trace
+  const sampler = replay !== undefined || scenario.fittedFrom !== undefined ? new WorkloadSampler(total, firstLlmStep(scenario.workflow)) : undefined;
+  const sinks = [(row: LedgerRow) => recorder.row(row), ...(userSink ? [userSink] : []), ...(sampler ? [(row: LedgerRow) => sampler.row(row)] : [])];
+  const ledger = new Ledger(sinks.length === 1 ? sinks[0]! : (row) => sinks.forEach((sink) => sink(row)));
   const arrivals = replay !== undefined ? replayArrivals(replay) : arrivalTimes(scenario.traffic, total, Rng.derive(seed, 'arrivals'));
   const factory = new RequestFactory(scenario, seed);
   const make = (i: number): AgentRequest =>
@@ -150,6 +155,7 @@ export async function executeConfiguration(
   // open loop: each request is submitted at its scheduled time, whatever the earlier ones are doing
   const arrive = (i: number): void => {
     const req = make(i);
+    sampler?.request(i, req.arrivalMs, req.inputTokens);
     if (onSend !== undefined) onSend(clock.now() - req.arrivalMs);
     recorder.arrived(req.arrivalMs);
     executor.submit(new SimJob(req, state));
@@ -166,7 +172,7 @@ export async function executeConfiguration(
     await (remote ?? agent!).close();
   }
   const endMs = clock.now();
-  return recorder.result({
+  const result = recorder.result({
     config,
     seed,
     endMs,
@@ -185,6 +191,19 @@ export async function executeConfiguration(
       ...(env.events !== undefined ? { events: env.events() } : {}),
     },
   });
+  return sampler === undefined ? result : { ...result, workload: sampler.figures(scenario.traffic.durationHours) };
+}
+
+/** The name of the workflow's first LLM step (loops searched), or '' when it has none. */
+function firstLlmStep(steps: Scenario['workflow']): string {
+  for (const s of steps) {
+    if (s.type === 'llm') return s.name;
+    if (s.type === 'loop') {
+      const inner = firstLlmStep(s.steps);
+      if (inner !== '') return inner;
+    }
+  }
+  return '';
 }
 
 interface SimState {

@@ -14,7 +14,7 @@ export function varyingAxes(configs: readonly ConfigResult[]): string[] {
 }
 
 /** One axis value as a label: a bare number reads with its axis name (`16 workers`), else the value. */
-function axisValueLabel(axis: string, value: string | undefined): string {
+export function axisValueLabel(axis: string, value: string | undefined): string {
   if (value === undefined) return `no ${axis}`;
   return /^\d+(\.\d+)?$/.test(value) ? `${value} ${axis}` : value;
 }

@@ -5,6 +5,7 @@
  * files with it. Fields added after version 1 must be optional, so older files still read.
  */
 import { z } from 'zod';
+import { WorkloadFiguresSchema } from '../scenario/schema.ts';
 
 /** Bumped on any change a reader must know about; runs of different versions are not compared. */
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -148,6 +149,12 @@ const headlineMetricsSchema = z.object({
   quality: num,
   errorRate: num,
   peakRps: num,
+  /** Inter-token latency p95; absent in results written before it existed. */
+  itlP95Ms: num.optional(),
+  /** Time per output token p95; absent in results written before it existed. */
+  tpotP95Ms: num.optional(),
+  /** Aggregate output tokens per second; absent in results written before it existed. */
+  outputTokensPerS: num.optional(),
 });
 /** The figures a summary table, `compare` and `gate` look at, flattened for one configuration. */
 export type HeadlineMetrics = z.infer<typeof headlineMetricsSchema>;
@@ -170,9 +177,29 @@ const configResultSchema = z.object({
     ttft: percentilesSchema,
     /** Worker pick-up to answer (the service time). */
     service: percentilesSchema,
+    /**
+     * Inter-token latency: the gaps between consecutive content tokens of every answer, all
+     * tokens pooled (vLLM bench serve's `itl`). Absent in results written before it existed.
+     */
+    itl: percentilesSchema.optional(),
+    /**
+     * Time per output token, one value per LLM call with ≥ 2 output tokens:
+     * (latency − TTFT) / (output tokens − 1) (vLLM bench serve's `tpot`).
+     */
+    tpot: percentilesSchema.optional(),
   }),
   cdf: z.object({ e2e: cdfPointsSchema, ttft: cdfPointsSchema, queueWait: cdfPointsSchema }),
-  throughput: z.object({ meanRps: num, peakRps: num, tokensPerS: num }),
+  throughput: z.object({
+    meanRps: num,
+    peakRps: num,
+    tokensPerS: num,
+    /**
+     * Output tokens per second: `perRequest` one value per LLM call (output tokens ÷ call latency,
+     * GuideLLM's per-request output tokens/s); `aggregate` all output tokens ÷ the run's duration
+     * (vLLM bench serve's output throughput).
+     */
+    outputTokensPerS: z.object({ aggregate: num, perRequest: percentilesSchema }).optional(),
+  }),
   cost: z.object({
     perRequestUsd: num,
     perDayUsd: num,
@@ -209,6 +236,8 @@ const configResultSchema = z.object({
     .optional(),
   /** Headline figures of each replication (one seed each) when the run was replicated: the noise the gate measures. */
   replicates: z.array(z.object({ seed: num, metrics: headlineMetricsSchema })).optional(),
+  /** A traced or fitted run: the workload it generated, in the figures its trace is summarised by. */
+  workload: WorkloadFiguresSchema.optional(),
 });
 /** Everything measured for one configuration of the sweep. */
 export type ConfigResult = z.infer<typeof configResultSchema>;
@@ -260,6 +289,8 @@ const traceRecordSchema = z.object({
   requestsPerDay: num,
   /** The sentence the summary prints. */
   note: z.string(),
+  /** The replayed requests' figures (the trace side of the report's comparison). */
+  figures: WorkloadFiguresSchema.optional(),
 });
 
 /** The shape of a whole results.json (cross-field rules are checked in read.ts). */

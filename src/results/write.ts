@@ -5,8 +5,10 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Scenario } from '../scenario/schema.ts';
+import type { Scenario, WorkloadFigures } from '../scenario/schema.ts';
 import { replayNote, type TraceReplay } from '../trace/replay.ts';
+import { traceFigures } from '../trace/scenario-file.ts';
+import { traceStats } from '../trace/stats.ts';
 import { RESULTS_KIND, RESULTS_SCHEMA_VERSION, type ConfigResult, type MachineFacts, type ResultsFile } from './schema.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -73,6 +75,14 @@ export function buildResultsFile(prepared: RunFacts, configurations: ConfigResul
   };
 }
 
+/** A trace's figures, computed once per trace (results.json is rewritten after every configuration). */
+const traceFiguresCache = new WeakMap<object, WorkloadFigures>();
+function figuresOf(trace: Parameters<typeof traceStats>[0]): WorkloadFigures {
+  let f = traceFiguresCache.get(trace);
+  if (f === undefined) traceFiguresCache.set(trace, (f = traceFigures(traceStats(trace))));
+  return f;
+}
+
 function traceRecord(r: TraceReplay): NonNullable<ResultsFile['trace']> {
   return {
     file: r.trace.file,
@@ -83,6 +93,7 @@ function traceRecord(r: TraceReplay): NonNullable<ResultsFile['trace']> {
     speed: r.speed,
     requestsPerDay: r.requestsPerDay,
     note: replayNote(r),
+    figures: figuresOf(r.trace),
   };
 }
 

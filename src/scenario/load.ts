@@ -144,7 +144,7 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Every step of a workflow, loops flattened, with its path in the scenario. */
-function flattenSteps(steps: Step[], prefix = 'workflow'): Array<{ step: Step; path: string }> {
+export function flattenSteps(steps: Step[], prefix = 'workflow'): Array<{ step: Step; path: string }> {
   const out: Array<{ step: Step; path: string }> = [];
   steps.forEach((step, i) => {
     const path = `${prefix}[${i}]`;

@@ -389,6 +389,19 @@ export const GateSchema = z
   })
   .strict();
 
+const TokenFiguresSchema = z.object({ mean: nonNegative, p50: nonNegative, p90: nonNegative, p99: nonNegative }).strict();
+
+/** The workload figures of the trace a scenario was fitted to (`bench trace fit` writes them). */
+export const WorkloadFiguresSchema = z
+  .object({
+    requestsPerDay: nonNegative,
+    inputTokens: TokenFiguresSchema,
+    outputTokens: TokenFiguresSchema,
+    /** Relative rate per hour of the day. */
+    hourlyProfile: z.array(nonNegative).length(24),
+  })
+  .strict();
+
 export const ScenarioSchema = z
   .object({
     name: z.string().min(1),
@@ -403,6 +416,8 @@ export const ScenarioSchema = z
     sweep: SweepSchema.default({}),
     slo: SloSchema.default(SloSchema.parse({})),
     gate: GateSchema.default({}),
+    /** The trace this scenario was fitted to and its figures, so a run can show trace and simulation side by side. */
+    fittedFrom: WorkloadFiguresSchema.extend({ file: z.string(), format: z.string() }).strict().optional(),
   })
   .strict();
 
@@ -427,3 +442,5 @@ export type CompressionInput = z.input<typeof CompressionSchema>;
 export type Strategies = z.output<typeof StrategiesSchema>;
 export type SloSpec = z.output<typeof SloSchema>;
 export type FaultsSpec = z.output<typeof FaultsSchema>;
+/** Figures of a workload (a trace's or a simulation's) that a report compares. */
+export type WorkloadFigures = z.output<typeof WorkloadFiguresSchema>;

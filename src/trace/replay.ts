@@ -56,7 +56,8 @@ export async function prepareReplay(spec: TraceSpec, catalog: Catalog): Promise<
     ...(spec.columns !== undefined ? { columns: parseColumns(spec.columns) } : {}),
   });
   const spanMs = Math.max(trace.spanMs, 1);
-  const loggedPerDay = ((trace.count - 1 || 1) / spanMs) * 24 * MS_PER_HOUR;
+  // n requests in the span: the rate `bench trace stats` reports and a replay of the span reproduces
+  const loggedPerDay = (trace.count / spanMs) * 24 * MS_PER_HOUR;
   const speed = spec.requestsPerDay !== undefined ? spec.requestsPerDay / loggedPerDay : (spec.speed ?? 1);
   let count = trace.count;
   let durationMs = trace.spanMs / speed;

@@ -12,7 +12,7 @@ const MS_PER_DAY = 24 * MS_PER_HOUR;
 export const DISPERSION_WINDOWS_S = [1, 10, 60, 600] as const;
 
 /** A cosine over the day fitted to the hourly profile by least squares. */
-export interface DiurnalFit {
+interface DiurnalFit {
   peakHour: number;
   peakToTrough: number;
   /** Share of the hourly profile's variance the cosine explains. */
@@ -50,8 +50,8 @@ export interface TraceStats {
 /** Computes the figures of a trace. */
 export function traceStats(t: Trace): TraceStats {
   const spanMs = Math.max(t.spanMs, 1);
-  // n arrivals over the span from the first to the last: n − 1 gaps
-  const ratePerMs = t.count > 1 ? (t.count - 1) / spanMs : 0;
+  // n requests over the span from the first arrival to the last: a replay lasts that span too
+  const ratePerMs = t.count / spanMs;
   const hourly = hourlyProfile(t);
   const warped = warpedGaps(t, hourly.profile);
   const models = modelCounts(t);
@@ -105,7 +105,7 @@ function hourlyProfile(t: Trace): { profile: number[]; covered: number } {
 }
 
 /** Least-squares r(h) = c0 + c1·cos(2πh/24) + c2·sin(2πh/24). */
-export function fitDiurnal(profile: number[]): DiurnalFit {
+function fitDiurnal(profile: number[]): DiurnalFit {
   let sc = 0, ss = 0, s0 = 0;
   for (let h = 0; h < 24; h++) {
     const a = (2 * Math.PI * (h + 0.5)) / 24;

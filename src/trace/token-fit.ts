@@ -5,8 +5,17 @@
  */
 import { errorFunction } from 'simple-statistics';
 
-/** Probabilities of the empirical quantile knots: dense in the tail, where token lengths spread. */
-export const QUANTILE_PROBS = [0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 1] as const;
+/**
+ * Probabilities of the empirical quantile knots: every percentile, and denser in the tail where
+ * token lengths spread (coarser knots misplace the mass of multi-humped lengths, and the mean with it).
+ */
+const QUANTILE_PROBS: readonly number[] = [
+  0,
+  ...Array.from({ length: 99 }, (_, k) => (k + 1) / 100),
+  0.995,
+  0.999,
+  1,
+];
 
 /** Summary figures of one token column. */
 export interface TokenSummary {
@@ -26,7 +35,7 @@ export interface TokenFit {
 }
 
 /** The value at probability `p` of sorted data (linear between order statistics). */
-export function quantileOf(sorted: ArrayLike<number>, p: number): number {
+function quantileOf(sorted: ArrayLike<number>, p: number): number {
   const n = sorted.length;
   if (n === 0) return NaN;
   const h = (n - 1) * p;
@@ -41,9 +50,9 @@ export function summarize(sorted: ArrayLike<number>): TokenSummary {
   for (let i = 0; i < sorted.length; i++) sum += sorted[i]!;
   return {
     mean: sum / sorted.length,
-    p50: quantileOf(sorted, 0.5),
-    p90: quantileOf(sorted, 0.9),
-    p99: quantileOf(sorted, 0.99),
+    p50: round(quantileOf(sorted, 0.5), 2),
+    p90: round(quantileOf(sorted, 0.9), 2),
+    p99: round(quantileOf(sorted, 0.99), 2),
     max: sorted[sorted.length - 1]!,
   };
 }
@@ -92,7 +101,8 @@ function empiricalKnots(sorted: Int32Array, mean: number): { p: readonly number[
   for (let s = 0; s < last - 1; s++) inner += (p[s + 1]! - p[s]!) * ((values[s]! + values[s + 1]!) / 2);
   const w = p[last]! - p[last - 1]!;
   const top = (2 * (mean - inner)) / w - values[last - 1]!;
-  values[last] = Math.max(values[last - 1]!, top);
+  // the top knot absorbs what the straight segments got wrong, within reason
+  values[last] = Math.min(Math.max(values[last - 1]!, top), 2 * sorted[sorted.length - 1]!);
   return { p, values: values.map((v) => round(v, 1)) };
 }
 
@@ -112,14 +122,14 @@ export function ksDistance(sorted: ArrayLike<number>, cdf: (v: number) => number
 }
 
 /** CDF of a lognormal with log-mean `mu` and log-sd `sigma`. */
-export function lognormalCdf(x: number, mu: number, sigma: number): number {
+function lognormalCdf(x: number, mu: number, sigma: number): number {
   if (x <= 0) return 0;
   if (sigma === 0) return x >= Math.exp(mu) ? 1 : 0;
   return 0.5 * (1 + errorFunction((Math.log(x) - mu) / (sigma * Math.SQRT2)));
 }
 
 /** CDF of the piecewise-linear quantile function through (p[k], values[k]). */
-export function piecewiseCdf(x: number, p: readonly number[], values: readonly number[]): number {
+function piecewiseCdf(x: number, p: readonly number[], values: readonly number[]): number {
   if (x < values[0]!) return 0;
   for (let k = 1; k < values.length; k++) {
     if (x < values[k]!) return p[k - 1]! + ((p[k]! - p[k - 1]!) * (x - values[k - 1]!)) / (values[k]! - values[k - 1]!);

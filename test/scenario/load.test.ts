@@ -47,7 +47,7 @@ describe('scenario validation', () => {
   it('rejects an unknown field instead of ignoring a typo, naming the nearest known field', () => {
     const s = { ...base(), trafic: {} };
     expect(messageOf(s)).toBe(
-      'scenarios/x.ts: (top level): unknown field "trafic" (did you mean "traffic"?); known fields: name, description, seed, traffic, models, faults, requestMix, workflow, strategies, sweep, slo, gate',
+      'scenarios/x.ts: (top level): unknown field "trafic" (did you mean "traffic"?); known fields: name, description, seed, traffic, models, faults, requestMix, workflow, strategies, sweep, slo, gate, fittedFrom',
     );
   });
 

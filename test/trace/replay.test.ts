@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -59,10 +59,10 @@ describe('trace replay', () => {
     const fast = await replay({ file: fx('burstgpt.csv'), speed: 4 });
     expect(fast.rows.map((r) => r.tMs)).toEqual([0, 10_000, 28_250, 31_250, 41_250]);
     expect(fast.durationHours).toBeCloseTo(165 / 4 / 3600, 9);
-    // 4 gaps over 165 s is 2,094.5 a day; ask for ten times that
-    const rescaled = await replay({ file: fx('burstgpt.csv') }, { requestsPerDay: 20_945.4545 });
+    // 5 requests in 165 s is 2,618.18 a day; ask for ten times that
+    const rescaled = await replay({ file: fx('burstgpt.csv') }, { requestsPerDay: 26_181.8182 });
     expect(rescaled.rows[4]!.tMs).toBeCloseTo(16_500, 0);
-    expect(rescaled.perDay).toBeCloseTo(20_945.4545, 3);
+    expect(rescaled.perDay).toBeCloseTo(26_181.8182, 3);
   });
 
   it('--duration-hours plays only the start of the trace', async () => {
@@ -109,8 +109,13 @@ describe('bench run --trace', () => {
     expect(r.stdout).toContain('workers=64');
     expect(r.stdout).toContain('workers=128');
     expect(r.stdout).toContain(
-      `Replayed 5 requests of ${fx('burstgpt.csv')} (burstgpt) at the logged speed over 0.0458 h (2,095 requests/day); per-day costs are extrapolated from these 0.0458 h. 5 request(s) logged models the catalog does not have (ChatGPT, GPT-4): the routing strategy chose theirs.`,
+      `Replayed 5 requests of ${fx('burstgpt.csv')} (burstgpt) at the logged speed over 0.0458 h (2,618 requests/day); per-day costs are extrapolated from these 0.0458 h. 5 request(s) logged models the catalog does not have (ChatGPT, GPT-4): the routing strategy chose theirs.`,
     );
+    // the report sets the trace's figures beside the simulation's: replayed tokens are the logged ones
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Workload: trace and simulation</h2>');
+    expect(html).toContain('<tr><td class="text">input tokens mean</td><td>684.8</td><td>684.8</td><td>0.0%</td></tr>');
+    expect(html).toContain('<tr><td class="text">requests/day</td><td>2,618.18</td><td>2,618.18</td><td>0.0%</td></tr>');
   });
 
   it('exits 2 naming the file when the trace has no usable row', async () => {
