@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { writeJsonAtomic, buildResultsFile } from '../results/write.ts';
 import type { ConfigResult, ResultsFile } from '../results/schema.ts';
+import { BenchError, type BenchErrorCode } from '../core/errors.ts';
 import { simulateReplicated } from './replicate.ts';
 import { estimateRunSize, type RunSize } from './run-size.ts';
 import type { PreparedScenario, RunOverrides } from './prepare.ts';
@@ -135,12 +136,15 @@ export class Sweep extends EventTarget {
           workerData: { file: this.prepared.file, overrides: this.options.overrides },
         });
         workers.push(w);
-        w.on('message', (msg: { type: string; index: number; done?: number; total?: number; result?: ConfigResult; message?: string }) => {
+        w.on('message', (msg: { type: string; index: number; done?: number; total?: number; result?: ConfigResult; message?: string; code?: BenchErrorCode }) => {
           if (msg.type === 'ready') return feed(w);
           if (msg.type === 'progress') {
             return void this.dispatchEvent(new SweepProgressEvent(configs[msg.index]!.name, msg.done!, msg.total!));
           }
-          if (msg.type === 'error') return fail(new Error(`configuration "${configs[msg.index]!.name}" failed: ${msg.message}`));
+          if (msg.type === 'error') {
+            const message = `configuration "${configs[msg.index]!.name}" failed: ${msg.message}`;
+            return fail(msg.code !== undefined ? new BenchError(msg.code, message) : new Error(message));
+          }
           running--;
           finish(msg.index, msg.result!);
           feed(w);
