@@ -99,9 +99,30 @@ function fidelityTable(r: Json): string {
   ].join('\n');
 }
 
+/** Tool calls, structured output and the other APIs against plain chat, same server, same run. */
+function protocolsTable(r: Json): string {
+  const f = r.figures as Json;
+  const kinds = (get(f, 'kinds') ?? {}) as Record<string, Json>;
+  const goal = get(f, 'goalRatio') as number;
+  const rows = Object.entries(kinds).map(([name, k]) => {
+    const ratio = k['ratioToPlainChat'] as number;
+    const judged = (name.includes('ToolCall') || name.includes('JsonSchema')) && !name.endsWith('Streamed'); // streams of different lengths
+    const verdict = name === k['comparedWith'] ? '(the reference)' : judged ? `≥ ${goal}: ${yes(ratio >= goal)}` : '';
+    return `| ${name} | ${num(k['requestsPerSec'])} | ${num(ratio, 2)} vs ${String(k['comparedWith'])} | ${(k['perRound'] as number[]).map((x) => num(x)).join(', ')} | ${num(k['responseBytes'])} | ${num(k['serverCores'], 2)} | ${verdict} |`;
+  });
+  return [
+    `_${when(r)}; load average ${num(get(f, 'machine.loadAverage1m'), 1)} at the start; ${get(f, 'rounds')} rounds of ${get(f, 'secondsPerRun')} s per kind, ${get(f, 'connections')} connections; ${num(get(f, 'errorsOrNon2xx'))} errors_`,
+    '',
+    '| request kind | requests/s (median of rounds) | ratio (median of rounds) | each round | response bytes | mock cores | goal |',
+    '|---|---:|---:|---|---:|---:|---|',
+    ...rows,
+  ].join('\n');
+}
+
 const TABLES: Record<string, (r: Json) => string> = {
   engine: engineTable,
   mock: mockTable,
+  'mock-protocols': protocolsTable,
   'fidelity-100k-run1': fidelityTable,
   'fidelity-100k-run2': fidelityTable,
 };
