@@ -1,77 +1,39 @@
 /**
- * The one request-handling core of the mock: routing, validation, limits, faults, latency,
- * generation, ledger and metrics. It knows nothing of node:http or msw; each adapter turns its
- * request into a `CoreRequest` and gives a `ResponseSink` to write to.
+ * The one request-handling core of the mock: routing, limits, faults, latency, the answer,
+ * pricing, the ledger and metrics, for every protocol. Each protocol adapter (protocols/*.ts)
+ * parses its wire request into a `ModelRequest` and renders the answer; each transport (server.ts,
+ * msw.ts) turns its request into a `CoreRequest` and gives a `ResponseSink` to write to.
  */
 import { performance } from 'node:perf_hooks';
 import { hashString, Rng } from '../src/core/random.ts';
 import { findModel, type ModelSpec } from '../src/provider/catalog.ts';
 import { Embedder, toBase64 } from '../src/provider/embeddings.ts';
-import { MOCK_REQUEST_HEADERS } from '../src/provider/mock-headers.ts';
-import { ApiError, invalidRequest } from './errors.ts';
 import { sampleGapMs, sampleTtftMs } from '../src/provider/latency.ts';
-import { callId, Ledger, type CallOutcome } from './ledger.ts';
 import { ConcurrencyGate, RateLimiter, type SlotWaiter } from '../src/provider/limits.ts';
-import { Metrics, type ModelGauges } from './metrics.ts';
-import { faultsFor, limitsFor, type ResolvedMockOptions } from './options.ts';
+import { MOCK_REQUEST_HEADERS } from '../src/provider/mock-headers.ts';
 import { callCostUsd } from '../src/provider/pricing.ts';
 import { PromptCache } from '../src/provider/prompt-cache.ts';
 import { judge, type Judgement } from '../src/provider/quality.ts';
-import { acceptsChatRequest, ChatRequestSchema, EmbeddingsRequestSchema, messageText, parseBody, type ChatRequest, type EmbeddingsRequest } from './requests.ts';
-import { EARLY_TOLERANCE_MS, Scheduler, type ScheduledTask } from './scheduler.ts';
 import { countTexts, tokenizeMessages, warmTokenizer } from '../src/provider/tokenizer.ts';
-import { applyStop, cachedMessageTokens, generateText, REPLY_PRIMER_IDS, REPLY_PRIMER_TOKENS, rememberMessageTokens, type GeneratedText, type TokenIds } from '../src/provider/tokens.ts';
+import { cachedMessageTokens, generateText, REPLY_PRIMER_IDS, REPLY_PRIMER_TOKENS, rememberMessageTokens, type TokenIds } from '../src/provider/tokens.ts';
+import { draftAnswer, fixedAnswer, generatedAnswer, textsToCount, type Answer } from './answer.ts';
+import { ApiError, invalidRequest } from './errors.ts';
+import { FORCEABLE_FAULTS, type CoreRequest, type ForcedFault, type ResponseSink } from './exchange.ts';
+import { FixtureSet, type FixtureOutcome } from './fixtures.ts';
+import { callId, Ledger, type CallOutcome, type LedgerEndpoint } from './ledger.ts';
+import { Metrics, type ModelGauges } from './metrics.ts';
+import { answerKey, type ModelRequest } from './model-request.ts';
+import { faultsFor, limitsFor, type ResolvedMockOptions } from './options.ts';
+import type { CallView, Protocol, StreamWriter } from './protocol.ts';
+import { anthropicMessages } from './protocols/anthropic-messages.ts';
+import { openaiChat } from './protocols/openai-chat.ts';
+import { openaiCompletions } from './protocols/openai-completions.ts';
+import { openaiResponses } from './protocols/openai-responses.ts';
+import { EmbeddingsRequestSchema, parseBody, type EmbeddingsRequest } from './requests.ts';
+import { EARLY_TOLERANCE_MS, Scheduler, type ScheduledTask } from './scheduler.ts';
 
-/** A request as the adapters hand it over (body already read, up to the size limit). */
-export interface CoreRequest {
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  /** The query string without '?'. */
-  query: string;
-  /** A request header by lower-case name. */
-  header(name: string): string | undefined;
-  /** The body as UTF-8 text (empty when too large). */
-  body: string;
-  /** True when the body exceeded `maxBodyBytes` (the core answers 413). */
-  bodyTooLarge: boolean;
-  /** Registers the callback to run if the client goes away before the response ends. */
-  onAbort(callback: () => void): void;
-  /** True once the client has gone away (or the response was ended). */
-  gone(): boolean;
-}
-
-/** Where the core writes a response; each adapter implements it once. */
-export interface ResponseSink {
-  /**
-   * A complete response in one go (the adapter adds Content-Length); `byteLength`, when given,
-   * is the body's UTF-8 length (the caller knew it: no pass over the text).
-   */
-  send(status: number, headers: Record<string, string>, body: string, byteLength?: number): void;
-  /** Status line and headers of a response written in parts; sent at once. */
-  head(status: number, headers: Record<string, string>): void;
-  /** A part of the body. */
-  write(chunk: string): void;
-  /**
-   * A part of the body given as bytes that `source.encodeInto` writes, exactly `byteLength` of
-   * them (at least one), into a buffer of the adapter's (the node:http adapter frames them in
-   * the same buffer): a stream's tokens make no string each.
-   */
-  writeBytes(source: ByteSource, byteLength: number): void;
-  end(chunk?: string): void;
-  /** Breaks the connection without a proper end (cut stream, shutdown, hang at close). */
-  destroy(): void;
-}
-
-/** Bytes written on demand into a buffer the caller provides (see ResponseSink.writeBytes). */
-export interface ByteSource {
-  encodeInto(target: Uint8Array, offset: number): void;
-}
-
-/** Faults a request can force with `x-mock-fault` (every time) or `x-mock-fault-once` (first time for this body). */
-export const FORCEABLE_FAULTS = ['429', '500', '503', 'hang', 'cut', 'context_length'] as const;
-/** One forceable fault. */
-export type ForcedFault = (typeof FORCEABLE_FAULTS)[number];
+export type { ByteSource, CoreRequest, ResponseSink } from './exchange.ts';
+export { FORCEABLE_FAULTS, type ForcedFault } from './exchange.ts';
 
 /** Live counters of the core, for tests and the perf harness. */
 export interface MockStats {
@@ -95,6 +57,14 @@ const SSE_HEADERS = Object.freeze({
 const JSON_TYPE = 'application/json';
 const NO_MODEL = '(none)';
 
+/** The model APIs, by path. */
+const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map([
+  ['/v1/chat/completions', openaiChat],
+  ['/v1/responses', openaiResponses],
+  ['/v1/completions', openaiCompletions],
+  ['/v1/messages', anthropicMessages],
+]);
+
 interface ModelState {
   spec: ModelSpec;
   gate: ConcurrencyGate;
@@ -102,42 +72,55 @@ interface ModelState {
   promptCache: PromptCache | undefined;
 }
 
-/** Context shared by every step of one call. */
-interface Call {
+/** Context shared by every step of one call (a model call is also what its protocol renders). */
+interface Call extends CallView {
   id: string;
   seq: number;
   arrivalMs: number;
   arrivalWallMs: number;
-  endpoint: 'chat' | 'embeddings';
+  endpoint: LedgerEndpoint;
+  protocol: Protocol;
   model: ModelState;
   stream: boolean;
   inputTokens: number;
   cachedInputTokens: number;
+  cacheWriteTokens: number;
   outputTokens: number;
+  /** UTF-8 bytes minus characters of the model id's JSON (see Protocol.asciiWhole). */
+  modelExtraBytes: number;
+  request: ModelRequest;
+  answer: Answer;
+  mock: (Judgement & { difficulty: number }) | undefined;
   queueMs: number;
   ttftMs: number | null;
   headers: Record<string, string>;
   /** Status line already sent (0 before any). */
   statusSent: number;
   sink: ResponseSink;
-  /** What to answer once admitted; undefined for a call that only errors. */
-  plan: ChatPlan | EmbeddingsPlan | undefined;
+  /** Admitted with something to send (an answer or embeddings); false for a call that only errors. */
+  planned: boolean;
+  /** Embeddings to send, for an embeddings call. */
+  embeddings: EmbeddingsPlan | undefined;
+  /** Send half and break the connection (an injected cut). */
+  cut: boolean;
+  /** A stream's events, once its headers are sent. */
+  writer: StreamWriter | undefined;
   /** Absolute due time of the first token (of the whole answer when not streamed). */
   firstDueMs: number;
-  /** A stream's due time of its next token (`sent`), advanced by one gap per token sent. */
+  /** A stream's due time of its next unit (`sent`), advanced by one gap per unit sent. */
   nextDueMs: number;
-  /** A stream's gap between tokens when every gap is the same (exact latencies, or none). */
+  /** A stream's gap between units when every gap is the same (exact latencies, or none). */
   gapMs: number;
   /**
    * A stream's generator of random gaps, in the state it had after the TTFT draw at admission:
-   * it draws the same gaps again as the tokens go, rather than keeping every token's due time.
+   * it draws the same gaps again as the units go, rather than keeping every unit's due time.
    */
   gapDraws: Rng | undefined;
   /** Requests in flight at admission (the load that scales every gap). */
   loadInFlight: number;
-  /** Absolute due time of the step scheduled last (a whole answer's send; a stream's next token). */
+  /** Absolute due time of the step scheduled last (a whole answer's send; a stream's next unit). */
   stepDueMs: number;
-  /** Stream progress: tokens sent. */
+  /** Stream progress: units sent. */
   sent: number;
   done: boolean;
   /** Hung on purpose: ends when the client gives up. */
@@ -150,6 +133,26 @@ interface Call {
   task: ScheduledTask | undefined;
 }
 
+/** A request whose fixed answer is known (see promptCounted). */
+interface KnownRequest {
+  request: ModelRequest;
+  requestKey: number;
+  promptParts: TokenIds[];
+  answer: Answer;
+}
+
+/** What a model request has once its prompt is counted. */
+interface Counted {
+  protocol: Protocol;
+  request: ModelRequest;
+  model: ModelState;
+  extras: Extras;
+  promptParts: TokenIds[];
+  arrivalMs: number;
+  /** What the answer's draws depend on (see answerKey). */
+  requestKey: number;
+}
+
 /** The core: one per server or msw handler set. */
 export class MockCore {
   readonly ledger: Ledger;
@@ -159,23 +162,31 @@ export class MockCore {
   private readonly models = new Map<string, ModelState>();
   private readonly active = new Set<Call>();
   private readonly faultsSeen = new Set<string>();
+  private readonly fixtures: FixtureSet | undefined;
   private seq = 0;
+  /** Model requests received (fixture matchers' request index). */
+  private modelRequests = 0;
   private closed = false;
   /** Requests waiting for the tokenizer thread, by their sinks (counted as active; cut at close). */
   private readonly tokenizing = new Set<ResponseSink>();
+  /** Fixed answers' texts' token counts (agents resend the same tool calls). */
+  private readonly textTokens = new Map<string, number>();
+  /** Requests with fixed answers, by protocol and body (see promptCounted). */
+  private readonly fixedRequests = new Map<Protocol, Map<string, KnownRequest>>();
 
   constructor(readonly options: ResolvedMockOptions) {
     this.ledger = new Ledger(options.ledgerMaxRows);
     this.embedder = new Embedder(options.seed);
+    this.fixtures = options.fixtures.length === 0 ? undefined : new FixtureSet(options.fixtures);
     warmTokenizer();
   }
 
-  /** Answers one request. Never throws: internal failures become a 500 OpenAI error. */
+  /** Answers one request. Never throws: internal failures become a 500 error. */
   handle(req: CoreRequest, sink: ResponseSink): void {
     try {
       this.route(req, sink);
     } catch (err) {
-      this.internalError(sink, err as Error);
+      this.internalError(sink, err as Error, PROTOCOLS.get(req.path) ?? openaiChat);
     }
   }
 
@@ -202,47 +213,32 @@ export class MockCore {
   }
 
   private route(req: CoreRequest, sink: ResponseSink): void {
-    if (this.closed) return sendError(sink, new ApiError(503, 'The mock server is shutting down.', 'server_error', 'shutting_down'));
     const { method, path } = req;
-    const allow = ROUTES[path] ?? (path.startsWith('/v1/models/') ? 'GET' : undefined);
+    const protocol = PROTOCOLS.get(path);
+    const shape = protocol ?? openaiChat; // errors outside the model APIs are OpenAI-shaped
+    if (this.closed) return sendError(sink, shape, new ApiError(503, 'The mock server is shutting down.', 'server_error', 'shutting_down'));
+    const allow = protocol !== undefined ? 'POST' : (ROUTES[path] ?? (path.startsWith('/v1/models/') ? 'GET' : undefined));
     if (allow === undefined) {
       this.metrics.error('unknown_url');
-      return sendError(sink, new ApiError(404, `Invalid URL (${method} ${path})`, 'invalid_request_error', 'unknown_url'));
+      return sendError(sink, shape, new ApiError(404, `Invalid URL (${method} ${path})`, 'invalid_request_error', 'unknown_url'));
     }
-    if (!(ROUTE_METHODS[path] ?? GET_ONLY).includes(method)) {
+    if (!(protocol !== undefined ? POST_ONLY : (ROUTE_METHODS[path] ?? GET_ONLY)).includes(method)) {
       this.metrics.error('method_not_allowed');
-      return sendError(
-        sink,
-        new ApiError(405, `Method ${method} is not allowed on ${path}; allowed: ${allow}.`, 'invalid_request_error', 'method_not_allowed', null, { allow }),
-      );
+      return sendError(sink, shape, new ApiError(405, `Method ${method} is not allowed on ${path}; allowed: ${allow}.`, 'invalid_request_error', 'method_not_allowed', null, { allow }));
     }
-    if (path.startsWith('/v1/') && this.options.apiKey !== undefined && req.header('authorization') !== `Bearer ${this.options.apiKey}`) {
+    const key = this.options.apiKey;
+    if (path.startsWith('/v1/') && key !== undefined && !shape.authorized(req, key)) {
       this.metrics.error('invalid_api_key');
-      const got = req.header('authorization');
-      return sendError(
-        sink,
-        new ApiError(
-          401,
-          got === undefined
-            ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
-            : 'Incorrect API key provided. Please pass the key the mock server was started with as Authorization: Bearer <key>.',
-          'invalid_request_error',
-          'invalid_api_key',
-        ),
-      );
+      return sendError(sink, shape, shape.unauthorized(req));
     }
     if (req.bodyTooLarge) {
       this.metrics.error('request_too_large');
-      return sendError(
-        sink,
-        new ApiError(413, `Request body too large: the limit is ${this.options.maxBodyBytes} bytes (option maxBodyBytes).`, 'invalid_request_error', 'request_too_large'),
-      );
+      return sendError(sink, shape, new ApiError(413, `Request body too large: the limit is ${this.options.maxBodyBytes} bytes (option maxBodyBytes).`, 'invalid_request_error', 'request_too_large'));
     }
+    if (protocol !== undefined) return this.modelCall(protocol, req, sink);
     switch (path) {
-      case '/v1/chat/completions':
-        return this.chat(req, sink);
       case '/v1/embeddings':
-        return this.embeddings(req, sink);
+        return this.embeddingsCall(req, sink);
       case '/v1/models':
         return sendJson(sink, 200, { object: 'list', data: Object.values(this.options.models).map(modelObject) });
       case '/v1/ledger':
@@ -254,7 +250,7 @@ export class MockCore {
       default: {
         const id = safeDecode(path.slice('/v1/models/'.length));
         const spec = findModel(this.options.models, id);
-        if (spec === undefined) return sendError(sink, modelNotFound(id));
+        if (spec === undefined) return sendError(sink, shape, modelNotFound(id));
         return sendJson(sink, 200, modelObject(spec));
       }
     }
@@ -267,9 +263,7 @@ export class MockCore {
       return sendJson(sink, 200, { reset: true });
     }
     const ndjson = new URLSearchParams(req.query).get('format') === 'ndjson' || (req.header('accept') ?? '').includes('application/x-ndjson');
-    if (ndjson) {
-      return sink.send(200, { 'content-type': 'application/x-ndjson' }, this.ledger.toNdjson());
-    }
+    if (ndjson) return sink.send(200, { 'content-type': 'application/x-ndjson' }, this.ledger.toNdjson());
     return sendJson(sink, 200, this.ledger.snapshot());
   }
 
@@ -295,226 +289,205 @@ export class MockCore {
     return state;
   }
 
-  // ---- chat ---------------------------------------------------------------------------------
+  // ---- model calls (every protocol) ---------------------------------------------------------
 
-  private chat(req: CoreRequest, sink: ResponseSink): void {
+  private modelCall(protocol: Protocol, req: CoreRequest, sink: ResponseSink): void {
     const arrivalMs = performance.now();
-    const body = parseBody(ChatRequestSchema, req.body, acceptsChatRequest);
-    if (body instanceof ApiError) return this.reject(sink, body, NO_MODEL, 'chat');
-    const model = this.modelState(body.model);
-    if (model === undefined) return this.reject(sink, modelNotFound(body.model), NO_MODEL, 'chat');
+    const endpoint = protocol.endpoint;
+    const known = this.fixedRequests.size === 0 ? undefined : this.fixedRequests.get(protocol)?.get(req.body);
+    const request = known?.request ?? protocol.parse(req.body, req);
+    if (request instanceof ApiError) return this.reject(sink, protocol, request, NO_MODEL, endpoint);
+    const model = this.modelState(request.model);
+    if (model === undefined) return this.reject(sink, protocol, modelNotFound(request.model), NO_MODEL, endpoint);
     if (model.spec.kind !== 'chat') {
-      return this.reject(sink, invalidRequest(`Model "${body.model}" is an embedding model; use POST /v1/embeddings, or pick a chat model.`, 'model', 'model_not_supported'), body.model, 'chat');
+      const err = invalidRequest(`Model "${request.model}" is an embedding model; use POST /v1/embeddings, or pick a chat model.`, 'model', 'model_not_supported');
+      return this.reject(sink, protocol, err, request.model, endpoint);
     }
-    const extras = readExtras(req, body);
-    if (extras instanceof ApiError) return this.reject(sink, extras, body.model, 'chat');
+    const extras = readExtras(req, request.metadata);
+    if (extras instanceof ApiError) return this.reject(sink, protocol, extras, request.model, endpoint);
+    if (known !== undefined) {
+      const c: Counted = { protocol, request, model, extras, promptParts: known.promptParts, arrivalMs, requestKey: known.requestKey };
+      return this.callFor(req, sink, c, known.answer, undefined);
+    }
 
     // the prompt's tokens per message, from the cache (by content) or the tokenizer thread
-    const messages = body.messages;
-    const texts = new Array<string>(messages.length);
+    const messages = request.messages;
     const promptParts = new Array<TokenIds>(messages.length);
     let missing: number[] | undefined;
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
-      const ids = cachedMessageTokens(m.role, (texts[i] = messageText(m)));
+      const ids = cachedMessageTokens(m.role, m.content);
       if (ids === undefined) (missing ??= []).push(i);
       else promptParts[i] = ids;
     }
-    if (missing === undefined) return this.chatCounted(req, sink, body, model, extras, promptParts, arrivalMs);
+    const counted: Counted = { protocol, request, model, extras, promptParts, arrivalMs, requestKey: answerKey(request, this.options.seed) };
+    if (missing === undefined) return this.promptCounted(req, sink, counted);
     const pending = missing;
     this.tokenizing.add(sink);
-    tokenizeMessages(pending.map((i) => [messages[i]!.role, texts[i]!] as const)).then(
+    tokenizeMessages(pending.map((i) => [messages[i]!.role, messages[i]!.content] as const)).then(
       (ids) => {
         pending.forEach((i, k) => {
           promptParts[i] = ids[k]!;
-          rememberMessageTokens(messages[i]!.role, texts[i]!, ids[k]!);
+          rememberMessageTokens(messages[i]!.role, messages[i]!.content, ids[k]!);
         });
-        this.resume(req, sink, () => this.chatCounted(req, sink, body, model, extras, promptParts, arrivalMs));
+        this.resume(req, sink, protocol, () => this.promptCounted(req, sink, counted));
       },
-      (err: Error) => this.resume(req, sink, () => this.internalError(sink, err)),
+      (err: Error) => this.resume(req, sink, protocol, () => this.internalError(sink, err, protocol)),
     );
   }
 
   /** Continues a request after the tokenizer thread answered, unless the server closed or the client left meanwhile. */
-  private resume(req: CoreRequest, sink: ResponseSink, next: () => void): void {
+  private resume(req: CoreRequest, sink: ResponseSink, protocol: Protocol, next: () => void): void {
     if (!this.tokenizing.delete(sink)) return; // cut when the server closed
     if (req.gone()) return; // nothing was billed or sent: no ledger row, like a request rejected up front
     try {
       next();
     } catch (err) {
-      this.internalError(sink, err as Error);
+      this.internalError(sink, err as Error, protocol);
     }
   }
 
-  private internalError(sink: ResponseSink, err: Error): void {
+  private internalError(sink: ResponseSink, err: Error, protocol: Protocol): void {
     this.metrics.error('internal');
-    sendError(sink, new ApiError(500, `mock-llm internal error: ${err.message}`, 'server_error', 'internal_error'));
-  }
-
-  /** The rest of a chat request, once its prompt's tokens are known. */
-  private chatCounted(req: CoreRequest, sink: ResponseSink, body: ChatRequest, model: ModelState, extras: Extras, promptParts: TokenIds[], arrivalMs: number): void {
-    let promptTokens = REPLY_PRIMER_TOKENS;
-    for (const ids of promptParts) promptTokens += ids.length;
-    const spec = model.spec;
-    const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? null;
-    const call = this.newCall(arrivalMs, 'chat', model, body.stream === true, promptTokens, sink);
-    const fault = this.forcedFault(req, extras.fault, extras.faultOnce);
-    if (fault instanceof ApiError) return this.reject(sink, fault, body.model, 'chat');
-
-    if (fault === 'context_length' || promptTokens + (maxTokens ?? 0) > spec.contextWindow) {
-      const err = invalidRequest(
-        `This model's maximum context length is ${spec.contextWindow} tokens. However, you requested ${promptTokens + (maxTokens ?? 0)} tokens ` +
-          `(${promptTokens} in the messages, ${maxTokens ?? 0} in the completion). Please reduce the length of the messages or completion.`,
-        'messages',
-        'context_length_exceeded',
-      );
-      return this.fail(call, sink, err, 'context_length');
-    }
-    const target = extras.outputTokens ?? spec.defaultOutputTokens;
-    if (this.admitOrReject(call, sink, fault, promptTokens + (maxTokens ?? target))) return;
-    const random = fault === undefined ? this.randomFault(call) : fault;
-    if (random === '500' || random === '503') return this.fail(call, sink, serverError(random), 'error');
-    if (random === 'hang') return this.hang(call, req);
-
-    const n = Math.max(0, Math.min(target, maxTokens ?? Infinity, spec.contextWindow - promptTokens));
-    let finishReason: 'stop' | 'length' = n < target ? 'length' : 'stop';
-    let text = generateText(n, hashString(req.body, this.options.seed));
-    if (body.stop != null) {
-      const stopped = applyStop(text, typeof body.stop === 'string' ? [body.stop] : body.stop);
-      if (stopped.stopped) {
-        text = stopped.text;
-        finishReason = 'stop';
-      }
-    }
-    const promptCache = model.promptCache;
-    // a prompt below the cache's minimum is neither served nor recorded
-    call.cachedInputTokens = promptCache !== undefined && promptTokens >= promptCache.minPrefixTokens ? promptCache.lookup([...promptParts, REPLY_PRIMER_IDS], arrivalMs) : 0;
-    const judgement =
-      extras.difficulty === undefined ? undefined : judge(spec.capability, extras.difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
-    const modelJson = JSON.stringify(body.model);
-    const plan: ChatPlan = {
-      kind: 'chat',
-      modelJson,
-      modelExtraBytes: Buffer.byteLength(modelJson) - modelJson.length,
-      events: undefined,
-      text,
-      finishReason,
-      cut: random === 'cut',
-      includeUsage: body.stream_options?.include_usage === true,
-      mock: judgement === undefined ? undefined : { ...judgement, difficulty: extras.difficulty! },
-    };
-    if (plan.mock !== undefined) {
-      call.headers['x-mock-correct'] = String(plan.mock.correct);
-      call.headers['x-mock-confidence'] = plan.mock.confidence.toFixed(4);
-      call.headers['x-mock-difficulty'] = String(plan.mock.difficulty);
-    }
-    call.plan = plan;
-    this.admit(call, req);
-  }
-
-  private sendPlainChat(call: Call, plan: ChatPlan): void {
-    call.ttftMs = call.firstDueMs - call.arrivalMs;
-    call.outputTokens = plan.text.length;
-    // a template rather than JSON.stringify of an object: this is the hot path of a zero-latency
-    // run; the generated text needs no escaping (the vocabulary is lower-case ASCII words)
-    const body =
-      `{"id":"${call.id}","object":"chat.completion","created":${Math.floor(call.arrivalWallMs / 1000)},"model":${plan.modelJson},` +
-      `"choices":[{"index":0,"message":{"role":"assistant","content":"${plan.text.text()}","refusal":null,"annotations":[]},` +
-      `"logprobs":null,"finish_reason":"${plan.finishReason}"}],"usage":${usageJson(call)},"service_tier":"default","system_fingerprint":"fp_mock"` +
-      (plan.mock === undefined ? '}' : `,"mock":${JSON.stringify(plan.mock)}}`);
-    call.headers['content-type'] = JSON_TYPE;
-    if (plan.cut) return this.cutBody(call, body);
-    call.sink.send(200, call.headers, body, body.length + plan.modelExtraBytes);
-    this.finish(call, 'ok', 200);
-  }
-
-  private startStream(call: Call, plan: ChatPlan): void {
-    const headers = call.headers;
-    headers['content-type'] = SSE_HEADERS['content-type'];
-    headers['cache-control'] = SSE_HEADERS['cache-control'];
-    call.sink.head(200, headers);
-    call.statusSent = 200;
-    call.headers = HEADERS_SENT; // the stream keeps no header object or values for its whole life
-    if (plan.text.length > 0) plan.events = new TokenEvents(chunkHead(call, plan) + DELTA_OPEN, deltaClose(plan), plan.text);
+    sendError(sink, protocol, new ApiError(500, `mock-llm internal error: ${err.message}`, 'server_error', 'internal_error'));
   }
 
   /**
-   * Sends every token already due in one write (a late wake-up adds no gap); the last ones go
-   * in the same write as the end.
+   * The answer: generated words, or a fixed one (a fixture's, tool calls, JSON) whose texts are
+   * counted first; then the call. A request with a fixed answer (not a fixture's) is kept by its
+   * body with its checked request, prompt tokens and answer (the same body gets the same answer,
+   * and a load test or an agent's retry sends the same ones again): a repeated one skips checking
+   * its tools and schemas, generating, counting and splitting (see modelCall).
    */
-  private emitStream(call: Call, plan: ChatPlan): void {
-    const now = performance.now();
-    const n = plan.text.length;
-    const cutAt = plan.cut ? Math.floor(n / 2) : -1;
-    let sent = call.sent;
-    if (sent === cutAt) return this.cutStream(call);
-    if (sent === 0) call.ttftMs = now - call.arrivalMs;
-    const first = sent;
-    const lateness = this.metrics.lateness;
-    while (sent < n && sent !== cutAt && call.nextDueMs <= now + DUE_TOLERANCE_MS) {
-      lateness.observe(now - call.nextDueMs);
-      sent++;
-      if (sent < n) call.nextDueMs += this.nextGapMs(call);
-    }
-    call.sent = sent;
-    call.outputTokens = sent;
-    const events = plan.events;
-    if (events !== undefined) {
-      events.from = first;
-      events.to = sent;
-    }
-    if (sent === cutAt || sent < n) {
-      if (sent > first) call.sink.writeBytes(events!, events!.byteLength());
-      return sent === cutAt ? this.cutStream(call) : this.schedule(call, call.nextDueMs);
-    }
-    // the end: the last tokens' events as text, so that they and the end are one write
-    let chunk = sent > first ? events!.toText() : '';
-    const head = chunkHead(call, plan);
-    if (n === 0) {
-      lateness.observe(now - call.nextDueMs); // no token: the empty answer is the one scheduled send
-      chunk = head + DELTA_OPEN + ROLE_FIELD + CONTENT_FIELD + '"' + deltaClose(plan);
-    }
-    chunk +=
-      head +
-      `"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${plan.finishReason}"}]${plan.includeUsage ? ',"usage":null' : ''}` +
-      `${plan.mock === undefined ? '' : `,"mock":${JSON.stringify(plan.mock)}`}}\n\n`;
-    if (plan.includeUsage) chunk += head + `"choices":[],"usage":${usageJson(call)}}\n\n`;
-    call.sink.end(chunk + 'data: [DONE]\n\n');
-    this.finish(call, 'ok', 200);
+  private promptCounted(req: CoreRequest, sink: ResponseSink, c: Counted): void {
+    const index = this.modelRequests++;
+    const fixture = this.fixtures?.match(c.request, c.protocol.endpoint, index, c.requestKey, c.protocol.toolCallIdPrefix);
+    if (fixture !== undefined && fixture.kind !== 'draft') return this.callFor(req, sink, c, undefined, fixture);
+    const target = c.extras.outputTokens ?? c.model.spec.defaultOutputTokens;
+    const draft = fixture?.draft ?? draftAnswer(c.request, this.options.seed, c.requestKey, this.options.tools, c.protocol.toolCallIdPrefix, target);
+    if (draft.generateTokens !== undefined) return this.callFor(req, sink, c, draft.generateTokens, undefined);
+    const texts = textsToCount(draft);
+    const counts = texts.map((t) => this.textTokens.get(t) ?? -1);
+    const fixed = (): void => {
+      const answer = fixedAnswer(draft, counts, c.request.maxOutputTokens, c.request.stop);
+      if (this.fixtures === undefined && req.body.length <= ANSWER_MEMO_MAX_BODY) {
+        let byBody = this.fixedRequests.get(c.protocol);
+        if (byBody === undefined) this.fixedRequests.set(c.protocol, (byBody = new Map()));
+        remember(byBody, req.body, { request: c.request, requestKey: c.requestKey, promptParts: c.promptParts, answer }, ANSWER_MEMO_MAX);
+      }
+      this.callFor(req, sink, c, answer, undefined);
+    };
+    const unknown = texts.filter((_, i) => counts[i] === -1);
+    if (unknown.length === 0) return fixed();
+    this.tokenizing.add(sink);
+    countTexts(unknown).then(
+      (got) => {
+        let k = 0;
+        for (let i = 0; i < counts.length; i++) {
+          if (counts[i] !== -1) continue;
+          counts[i] = got[k]!;
+          remember(this.textTokens, texts[i]!, got[k++]!, TEXT_TOKENS_MAX);
+        }
+        this.resume(req, sink, c.protocol, fixed);
+      },
+      (err: Error) => this.resume(req, sink, c.protocol, () => this.internalError(sink, err, c.protocol)),
+    );
   }
 
-  /** A stream's gap to its next token (see Call.gapDraws). */
-  private nextGapMs(call: Call): number {
-    if (call.gapDraws === undefined) return call.gapMs;
-    return sampleGapMs(call.model.spec.latency, call.loadInFlight, call.gapDraws) / this.options.timeScale;
+  /**
+   * The rest of a model request: context, faults and limits, the answer (`answer`: a fixed one,
+   * or the number of words to generate), the prompt cache, admission.
+   */
+  private callFor(req: CoreRequest, sink: ResponseSink, c: Counted, answer: Answer | number | undefined, fixture: FixtureOutcome | undefined): void {
+    const { request, model, protocol } = c;
+    let promptTokens = request.rawPrompt ? 0 : REPLY_PRIMER_TOKENS;
+    for (const ids of c.promptParts) promptTokens += ids.length;
+    const spec = model.spec;
+    const maxTokens = request.maxOutputTokens;
+    const call = this.newCall(c.arrivalMs, protocol, model, request.stream, promptTokens, sink, request, c.requestKey);
+    if (fixture?.kind === 'error') return this.fail(call, sink, fixture.error, 'error');
+    const forced = fixture?.kind === 'fault' ? fixture.fault : this.forcedFault(req, c.extras.fault, c.extras.faultOnce);
+    if (forced instanceof ApiError) return this.reject(sink, protocol, forced, request.model, protocol.endpoint);
+    if (forced === 'context_length' || promptTokens + (maxTokens ?? 0) > spec.contextWindow) return this.contextTooLong(call, sink, promptTokens, maxTokens);
+    const target = c.extras.outputTokens ?? spec.defaultOutputTokens;
+    if (this.admitOrReject(call, sink, forced, promptTokens + (maxTokens ?? target))) return;
+    const fault = forced === undefined ? this.randomFault(call) : forced;
+    if (fault === '500' || fault === '503') return this.fail(call, sink, serverError(fault), 'error');
+    if (fault === 'hang') return this.hang(call, req);
+
+    if (typeof answer === 'number') {
+      const n = Math.max(0, Math.min(answer, maxTokens ?? Infinity, spec.contextWindow - promptTokens));
+      call.answer = generatedAnswer(generateText(n, c.requestKey), answer, request.stop);
+    } else {
+      call.answer = answer!;
+    }
+    this.readPromptCache(call, c, promptTokens);
+    const difficulty = c.extras.difficulty;
+    if (difficulty !== undefined) {
+      const verdict = judge(spec.capability, difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
+      call.mock = { ...verdict, difficulty };
+      call.headers['x-mock-correct'] = String(verdict.correct);
+      call.headers['x-mock-confidence'] = verdict.confidence.toFixed(4);
+      call.headers['x-mock-difficulty'] = String(difficulty);
+    }
+    call.cut = fault === 'cut';
+    call.planned = true;
+    this.admit(call, req);
+  }
+
+  private contextTooLong(call: Call, sink: ResponseSink, promptTokens: number, maxTokens: number | null): void {
+    const window = call.model.spec.contextWindow;
+    const err = invalidRequest(
+      `This model's maximum context length is ${window} tokens. However, you requested ${promptTokens + (maxTokens ?? 0)} tokens ` +
+        `(${promptTokens} in the messages, ${maxTokens ?? 0} in the completion). Please reduce the length of the messages or completion.`,
+      'messages',
+      'context_length_exceeded',
+    );
+    this.fail(call, sink, err, 'context_length');
+  }
+
+  /**
+   * The prompt's cached tokens: OpenAI's automatic caching (prefixes from 1,024 tokens in steps
+   * of 128), or, when the request marks a prefix (Anthropic cache_control), that prefix read
+   * from or written to the cache. A prompt below the cache's minimum is neither served nor recorded.
+   */
+  private readPromptCache(call: Call, c: Counted, promptTokens: number): void {
+    const cache = c.model.promptCache;
+    if (cache === undefined || promptTokens < cache.minPrefixTokens) return;
+    const marked = c.request.cachePrefixMessages;
+    if (marked === 0) {
+      if (c.protocol.endpoint !== 'messages') call.cachedInputTokens = cache.lookup(c.request.rawPrompt ? c.promptParts : [...c.promptParts, REPLY_PRIMER_IDS], c.arrivalMs);
+      return;
+    }
+    const prefix = c.promptParts.slice(0, marked);
+    let prefixTokens = 0;
+    for (const p of prefix) prefixTokens += p.length;
+    if (prefixTokens < cache.minPrefixTokens) return;
+    if (cache.readPrefix(prefix, c.arrivalMs)) call.cachedInputTokens = prefixTokens;
+    else call.cacheWriteTokens = prefixTokens;
   }
 
   // ---- embeddings ---------------------------------------------------------------------------
 
-  private embeddings(req: CoreRequest, sink: ResponseSink): void {
+  private embeddingsCall(req: CoreRequest, sink: ResponseSink): void {
     const arrivalMs = performance.now();
     const body = parseBody(EmbeddingsRequestSchema, req.body);
-    if (body instanceof ApiError) return this.reject(sink, body, NO_MODEL, 'embeddings');
+    if (body instanceof ApiError) return this.reject(sink, openaiChat, body, NO_MODEL, 'embeddings');
     const model = this.modelState(body.model);
-    if (model === undefined) return this.reject(sink, modelNotFound(body.model), NO_MODEL, 'embeddings');
+    if (model === undefined) return this.reject(sink, openaiChat, modelNotFound(body.model), NO_MODEL, 'embeddings');
     const spec = model.spec;
-    if (spec.kind !== 'embedding' || spec.dimensions === undefined) {
-      return this.reject(sink, invalidRequest(`Model "${body.model}" is a chat model; use POST /v1/chat/completions, or pick an embedding model.`, 'model', 'model_not_supported'), body.model, 'embeddings');
-    }
+    const bad = (message: string, param: string, code: string): void => this.reject(sink, openaiChat, invalidRequest(message, param, code), body.model, 'embeddings');
+    if (spec.kind !== 'embedding' || spec.dimensions === undefined) return bad(`Model "${body.model}" is a chat model; use POST /v1/chat/completions, or pick an embedding model.`, 'model', 'model_not_supported');
     const dims = body.dimensions ?? spec.dimensions;
-    if (dims > spec.dimensions) {
-      return this.reject(sink, invalidRequest(`Invalid 'dimensions': ${dims} is more than ${body.model}'s ${spec.dimensions}.`, 'dimensions', 'invalid_value'), body.model, 'embeddings');
-    }
+    if (dims > spec.dimensions) return bad(`Invalid 'dimensions': ${dims} is more than ${body.model}'s ${spec.dimensions}.`, 'dimensions', 'invalid_value');
     const texts = typeof body.input === 'string' ? [body.input] : body.input;
-    if (texts.some((t) => t.length === 0)) {
-      return this.reject(sink, invalidRequest("Invalid 'input': empty strings cannot be embedded.", 'input', 'invalid_value'), body.model, 'embeddings');
-    }
+    if (texts.some((t) => t.length === 0)) return bad("Invalid 'input': empty strings cannot be embedded.", 'input', 'invalid_value');
     const extras = readExtras(req, undefined);
-    if (extras instanceof ApiError) return this.reject(sink, extras, body.model, 'embeddings');
+    if (extras instanceof ApiError) return this.reject(sink, openaiChat, extras, body.model, 'embeddings');
     this.tokenizing.add(sink);
     countTexts(texts).then(
-      (counts) => this.resume(req, sink, () => this.embeddingsCounted(req, sink, body, model, extras, texts, counts, dims, arrivalMs)),
-      (err: Error) => this.resume(req, sink, () => this.internalError(sink, err)),
+      (counts) => this.resume(req, sink, openaiChat, () => this.embeddingsCounted(req, sink, body, model, extras, texts, counts, dims, arrivalMs)),
+      (err: Error) => this.resume(req, sink, openaiChat, () => this.internalError(sink, err, openaiChat)),
     );
   }
 
@@ -535,13 +508,17 @@ export class MockCore {
     for (let i = 0; i < counts.length; i++) {
       const count = counts[i]!;
       if (count > spec.contextWindow) {
-        return this.reject(sink, invalidRequest(`This model's maximum context length is ${spec.contextWindow} tokens, however input ${i} has ${count} tokens. Please reduce the input.`, 'input', 'context_length_exceeded'), body.model, 'embeddings');
+        const err = invalidRequest(`This model's maximum context length is ${spec.contextWindow} tokens, however input ${i} has ${count} tokens. Please reduce the input.`, 'input', 'context_length_exceeded');
+        return this.reject(sink, openaiChat, err, body.model, 'embeddings');
       }
       tokens += count;
     }
-    const call = this.newCall(arrivalMs, 'embeddings', model, false, tokens, sink);
+    const call = this.newCall(arrivalMs, openaiChat, model, false, tokens, sink, EMBEDDINGS_REQUEST, 0);
+    call.endpoint = 'embeddings';
+    call.id = callId('embeddings', call.seq);
+    call.headers['x-request-id'] = call.id;
     const fault = this.forcedFault(req, extras.fault, extras.faultOnce);
-    if (fault instanceof ApiError) return this.reject(sink, fault, body.model, 'embeddings');
+    if (fault instanceof ApiError) return this.reject(sink, openaiChat, fault, body.model, 'embeddings');
     if (fault === 'context_length') {
       return this.fail(call, sink, invalidRequest(`This model's maximum context length is ${spec.contextWindow} tokens (forced by x-mock-fault).`, 'input', 'context_length_exceeded'), 'context_length');
     }
@@ -549,7 +526,9 @@ export class MockCore {
     const random = fault === undefined ? this.randomFault(call) : fault;
     if (random === '500' || random === '503') return this.fail(call, sink, serverError(random), 'error');
     if (random === 'hang') return this.hang(call, req);
-    call.plan = { kind: 'embeddings', model: body.model, texts, dims, base64: body.encoding_format === 'base64', cut: random === 'cut' };
+    call.embeddings = { model: body.model, texts, dims, base64: body.encoding_format === 'base64' };
+    call.cut = random === 'cut';
+    call.planned = true;
     this.admit(call, req);
   }
 
@@ -560,33 +539,49 @@ export class MockCore {
     });
     const json = JSON.stringify({ object: 'list', data, model: plan.model, usage: { prompt_tokens: call.inputTokens, total_tokens: call.inputTokens } });
     call.headers['content-type'] = JSON_TYPE;
-    if (plan.cut) return this.cutBody(call, json);
+    if (call.cut) return this.cutBody(call, json);
     call.sink.send(200, call.headers, json);
     this.finish(call, 'ok', 200);
   }
 
   // ---- shared steps -------------------------------------------------------------------------
 
-  private newCall(arrivalMs: number, endpoint: Call['endpoint'], model: ModelState, stream: boolean, inputTokens: number, sink: ResponseSink): Call {
+  private newCall(arrivalMs: number, protocol: Protocol, model: ModelState, stream: boolean, inputTokens: number, sink: ResponseSink, request: ModelRequest, requestKey: number): Call {
     const seq = this.seq++;
+    const endpoint = protocol.endpoint;
     const id = callId(endpoint, seq);
+    const arrivalWallMs = Date.now();
+    const modelJson = JSON.stringify(request.model);
     return {
       id,
       seq,
       arrivalMs,
-      arrivalWallMs: Date.now(),
+      arrivalWallMs,
+      createdS: Math.floor(arrivalWallMs / 1000),
       endpoint,
+      protocol,
       model,
+      modelId: request.model,
+      modelJson,
+      modelExtraBytes: Buffer.byteLength(modelJson) - modelJson.length,
+      request,
+      requestKey,
+      answer: NO_ANSWER,
+      mock: undefined,
       stream,
       inputTokens,
       cachedInputTokens: 0,
+      cacheWriteTokens: 0,
       outputTokens: 0,
       queueMs: 0,
       ttftMs: null,
       headers: { 'x-request-id': id },
       statusSent: 0,
       sink,
-      plan: undefined,
+      planned: false,
+      embeddings: undefined,
+      cut: false,
+      writer: undefined,
       firstDueMs: NaN,
       nextDueMs: NaN,
       gapMs: 0,
@@ -603,16 +598,16 @@ export class MockCore {
   }
 
   /** Answers an invalid request before any call exists (no ledger row: nothing was billed). */
-  private reject(sink: ResponseSink, err: ApiError, model: string, endpoint: string): void {
+  private reject(sink: ResponseSink, protocol: Protocol, err: ApiError, model: string, endpoint: string): void {
     this.metrics.request(model, endpoint, err.status);
     this.metrics.error(err.code ?? err.type);
-    sendError(sink, err);
+    sendError(sink, protocol, err);
   }
 
   /** Answers an error for a call and records it. */
   private fail(call: Call, sink: ResponseSink, err: ApiError, outcome: CallOutcome): void {
     this.metrics.error(err.code ?? err.type);
-    sendError(sink, err, call.headers);
+    sendError(sink, call.protocol, err, call.headers);
     this.finish(call, outcome, err.status);
   }
 
@@ -720,7 +715,6 @@ export class MockCore {
 
   /** Samples the timing with the load at admission (as the simulator does) and starts the answer. */
   private start(call: Call, startMs: number): void {
-    const plan = call.plan!;
     call.queueMs = startMs - call.arrivalMs;
     const lat = call.model.spec.latency;
     const inFlight = call.model.gate.inFlight();
@@ -729,8 +723,9 @@ export class MockCore {
     const exact = lat.ttftCv === 0 && lat.itlCv === 0;
     const rng = exact ? UNUSED_DRAWS : Rng.derive(this.options.seed, `timing|${call.seq}`);
     const scale = this.options.timeScale;
-    const n = plan.kind === 'chat' ? plan.text.length : 0;
-    const streamed = plan.kind === 'chat' && call.stream;
+    const isEmbeddings = call.embeddings !== undefined;
+    const n = isEmbeddings ? 0 : call.answer.units;
+    const streamed = !isEmbeddings && call.stream;
     const uncached = call.inputTokens - call.cachedInputTokens;
     let t = startMs + sampleTtftMs(lat, uncached, inFlight, rng) / scale;
     call.firstDueMs = t;
@@ -738,8 +733,8 @@ export class MockCore {
     const gap = lat.itlMs === 0 ? 0 : exact ? sampleGapMs(lat, inFlight, rng) / scale : NaN;
     if (lat.itlMs > 0) for (let i = 1; i < n; i++) t += exact ? gap : sampleGapMs(lat, inFlight, rng) / scale;
     if (streamed) {
-      // the headers below need the last token's due time now; a stream then draws its gaps again
-      // as it sends (the same values in the same order), so it keeps no due time per token
+      // the headers below need the last unit's due time now; a stream then draws its gaps again
+      // as it sends (the same values in the same order), so it keeps no due time per unit
       call.nextDueMs = call.firstDueMs;
       call.gapMs = gap;
       call.loadInFlight = inFlight;
@@ -754,10 +749,10 @@ export class MockCore {
     h['x-mock-total-ms'] = fixed3(t - call.arrivalMs);
     h['x-mock-input-tokens'] = String(call.inputTokens);
     h['x-mock-cached-tokens'] = String(call.cachedInputTokens);
-    if (plan.kind === 'chat') h['x-mock-output-tokens'] = String(n);
+    if (!isEmbeddings) h['x-mock-output-tokens'] = String(call.answer.outputTokens);
     h['openai-processing-ms'] = String(Math.round(t - call.arrivalMs));
     if (streamed) {
-      this.startStream(call, plan);
+      this.startStream(call);
       return this.schedule(call, call.firstDueMs);
     }
     this.schedule(call, t);
@@ -775,11 +770,67 @@ export class MockCore {
   private readonly runStep = (call: Call): void => this.step(call);
 
   private step(call: Call): void {
-    const plan = call.plan!;
-    if (plan.kind === 'chat' && call.stream) return this.emitStream(call, plan); // lateness per token there
+    if (call.writer !== undefined) return this.emitStream(call, call.writer); // lateness per unit there
     this.metrics.lateness.observe(performance.now() - call.stepDueMs);
-    if (plan.kind === 'embeddings') return this.sendEmbeddings(call, plan);
-    this.sendPlainChat(call, plan);
+    if (call.embeddings !== undefined) return this.sendEmbeddings(call, call.embeddings);
+    this.sendWhole(call);
+  }
+
+  private sendWhole(call: Call): void {
+    call.ttftMs = call.firstDueMs - call.arrivalMs;
+    call.outputTokens = call.answer.outputTokens;
+    const protocol = call.protocol;
+    const body = protocol.whole(call);
+    call.headers['content-type'] = JSON_TYPE;
+    if (call.cut) return this.cutBody(call, body);
+    call.sink.send(200, call.headers, body, protocol.asciiWhole?.(call) === true ? body.length + call.modelExtraBytes : undefined);
+    this.finish(call, 'ok', 200);
+  }
+
+  private startStream(call: Call): void {
+    const headers = call.headers;
+    headers['content-type'] = SSE_HEADERS['content-type'];
+    headers['cache-control'] = SSE_HEADERS['cache-control'];
+    call.sink.head(200, headers);
+    call.statusSent = 200;
+    call.headers = HEADERS_SENT; // the stream keeps no header object or values for its whole life
+    call.writer = call.protocol.stream(call);
+  }
+
+  /**
+   * Sends every unit already due in one write (a late wake-up adds no gap); the last ones go
+   * in the same write as the end.
+   */
+  private emitStream(call: Call, writer: StreamWriter): void {
+    const now = performance.now();
+    const answer = call.answer;
+    const n = answer.units;
+    const cutAt = call.cut ? Math.floor(n / 2) : -1;
+    let sent = call.sent;
+    if (sent === cutAt) return this.cutStream(call);
+    if (sent === 0) call.ttftMs = now - call.arrivalMs;
+    const first = sent;
+    const lateness = this.metrics.lateness;
+    while (sent < n && sent !== cutAt && call.nextDueMs <= now + DUE_TOLERANCE_MS) {
+      lateness.observe(now - call.nextDueMs);
+      sent++;
+      if (sent < n) call.nextDueMs += this.nextGapMs(call);
+    }
+    call.sent = sent;
+    call.outputTokens = answer.tokensThrough(sent);
+    if (sent === cutAt || sent < n) {
+      if (sent > first) writer.write(call.sink, first, sent);
+      return sent === cutAt ? this.cutStream(call) : this.schedule(call, call.nextDueMs);
+    }
+    if (n === 0) lateness.observe(now - call.nextDueMs); // no unit: the empty answer is the one scheduled send
+    call.sink.end(writer.end(first, sent));
+    this.finish(call, 'ok', 200);
+  }
+
+  /** A stream's gap to its next unit (see Call.gapDraws). */
+  private nextGapMs(call: Call): number {
+    if (call.gapDraws === undefined) return call.gapMs;
+    return sampleGapMs(call.model.spec.latency, call.loadInFlight, call.gapDraws) / this.options.timeScale;
   }
 
   private cutStream(call: Call): void {
@@ -809,19 +860,20 @@ export class MockCore {
     }
     const spec = call.model.spec;
     const billed = outcome === 'ok' || outcome === 'cut' || outcome === 'client_disconnect' || outcome === 'shutdown';
-    const inputTokens = billed ? call.inputTokens : 0;
-    const cachedInputTokens = billed ? call.cachedInputTokens : 0;
-    const outputTokens = billed ? call.outputTokens : 0;
+    const usage = {
+      inputTokens: billed ? call.inputTokens : 0,
+      cachedInputTokens: billed ? call.cachedInputTokens : 0,
+      cacheWriteInputTokens: billed ? call.cacheWriteTokens : 0,
+      outputTokens: billed ? call.outputTokens : 0,
+    };
     this.ledger.add({
       seq: call.seq,
       wallMs: call.arrivalWallMs,
       endpoint: call.endpoint,
       model: spec.id,
       stream: call.stream,
-      inputTokens,
-      cachedInputTokens,
-      outputTokens,
-      costUsd: callCostUsd(spec.pricing, { inputTokens, cachedInputTokens, outputTokens }),
+      ...usage,
+      costUsd: callCostUsd(spec.pricing, usage),
       latencyMs: performance.now() - call.arrivalMs,
       ttftMs: call.ttftMs,
       queueMs: call.queueMs,
@@ -835,10 +887,19 @@ export class MockCore {
 
 /** Tokens due within this margin are sent now rather than after one more timer turn (see scheduler.ts). */
 const DUE_TOLERANCE_MS = EARLY_TOLERANCE_MS;
+const TEXT_TOKENS_MAX = 4096;
+/** Fixed answers kept, and the longest request body whose answer is kept (bounds the memory: 256 × 16 KB). */
+const ANSWER_MEMO_MAX = 256;
+const ANSWER_MEMO_MAX_BODY = 16 * 1024;
 
-/** Allowed methods per path. */
+/** Adds to a bounded map (the oldest entry goes first). */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
+
+/** Allowed methods per path (the model APIs, all POST, are in PROTOCOLS). */
 const ROUTES: Readonly<Record<string, string>> = Object.freeze({
-  '/v1/chat/completions': 'POST',
   '/v1/embeddings': 'POST',
   '/v1/models': 'GET',
   '/v1/ledger': 'GET, DELETE',
@@ -851,11 +912,35 @@ const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = Object.freeze
   Object.fromEntries(Object.entries(ROUTES).map(([path, allow]) => [path, allow.split(', ')])),
 );
 const GET_ONLY: readonly string[] = ['GET'];
+const POST_ONLY: readonly string[] = ['POST'];
 
 /** A streaming call's headers once sent (nothing reads or adds to them after that). */
 const HEADERS_SENT: Record<string, string> = Object.freeze({}) as Record<string, string>;
 /** Stands in for a call's generator when the draws cannot change any value (exact latencies). */
 const UNUSED_DRAWS = new Rng(0);
+/** A call's answer before it has one (errors, embeddings). */
+const NO_ANSWER = generatedAnswer(generateText(0, 0), 0, null);
+/** The request an embeddings call carries (it renders no model answer). */
+const EMBEDDINGS_REQUEST: ModelRequest = Object.freeze<ModelRequest>({
+  model: '',
+  messages: [],
+  rawPrompt: false,
+  stream: false,
+  maxOutputTokens: null,
+  stop: null,
+  tools: [],
+  toolChoice: { kind: 'none' },
+  parallelToolCalls: false,
+  format: { kind: 'text' },
+  includeUsage: false,
+  turn: { lastRole: 'user', toolRounds: 0 },
+  lastUserText: '',
+  hasToolResult: false,
+  metadata: undefined,
+  seed: null,
+  topLogprobs: null,
+  cachePrefixMessages: 0,
+});
 
 /** `x.toFixed(3)`, without the call for the common exact zero (a zero-latency answer). */
 function fixed3(x: number): string {
@@ -875,102 +960,11 @@ class QueuedCall implements SlotWaiter {
   }
 }
 
-/** A stream chunk's text up to its `choices` (the same in every chunk of the stream). */
-function chunkHead(call: Call, plan: ChatPlan): string {
-  return `data: {"id":"${call.id}","object":"chat.completion.chunk","created":${Math.floor(call.arrivalWallMs / 1000)},"model":${plan.modelJson},"system_fingerprint":"fp_mock",`;
-}
-/** A content chunk around its delta's fields. */
-const DELTA_OPEN = '"choices":[{"index":0,"delta":{';
-function deltaClose(plan: ChatPlan): string {
-  return `},"logprobs":null,"finish_reason":null}]${plan.includeUsage ? ',"usage":null' : ''}}\n\n`;
-}
-const ROLE_FIELD = '"role":"assistant",';
-const CONTENT_FIELD = '"content":"';
-const ROLE_BYTES = Buffer.from(ROLE_FIELD);
-const CONTENT_BYTES = Buffer.from(CONTENT_FIELD);
-
-/**
- * Tokens `from` to `to` of a stream as SSE events, `data: {…"delta":{"content":"<token>"}…}\n\n`
- * each (the first with the role), encoded by copying bytes: a stream's tokens are the server's
- * most frequent writes, and a string per token (concatenated, then flattened again when
- * written to the socket) made most of its garbage and so of its collector pauses.
- */
-class TokenEvents implements ByteSource {
-  from = 0;
-  to = 0;
-  /** The event up to the delta's fields, and from the token's closing quote on. */
-  private readonly head: Uint8Array;
-  private readonly tail: Uint8Array;
-
-  constructor(
-    chunkPrefix: string,
-    chunkSuffix: string,
-    private readonly text: GeneratedText,
-  ) {
-    this.head = Buffer.from(chunkPrefix);
-    this.tail = Buffer.from('"' + chunkSuffix);
-  }
-
-  byteLength(): number {
-    let len = (this.to - this.from) * (this.head.length + CONTENT_BYTES.length + this.tail.length);
-    if (this.from === 0 && this.to > 0) len += ROLE_BYTES.length;
-    for (let i = this.from; i < this.to; i++) len += this.text.tokenBytes(i).length;
-    return len;
-  }
-
-  /** The same bytes as text. */
-  toText(): string {
-    const bytes = Buffer.allocUnsafe(this.byteLength());
-    this.encodeInto(bytes, 0);
-    return bytes.toString();
-  }
-
-  encodeInto(target: Uint8Array, offset: number): void {
-    const { head, tail, text } = this;
-    let o = offset;
-    for (let i = this.from; i < this.to; i++) {
-      target.set(head, o);
-      o += head.length;
-      if (i === 0) {
-        target.set(ROLE_BYTES, o);
-        o += ROLE_BYTES.length;
-      }
-      target.set(CONTENT_BYTES, o);
-      o += CONTENT_BYTES.length;
-      const token = text.tokenBytes(i);
-      target.set(token, o);
-      o += token.length;
-      target.set(tail, o);
-      o += tail.length;
-    }
-  }
-}
-
-interface ChatPlan {
-  kind: 'chat';
-  /** The model id as a JSON string literal. */
-  modelJson: string;
-  /** The stream's token events as bytes, set when a stream of at least one token starts. */
-  events: TokenEvents | undefined;
-  /**
-   * UTF-8 bytes minus characters of the model id's JSON: everything else in a whole answer is
-   * ASCII (ids, numbers, the generated words), so this is its surplus.
-   */
-  modelExtraBytes: number;
-  text: GeneratedText;
-  finishReason: 'stop' | 'length';
-  cut: boolean;
-  includeUsage: boolean;
-  mock: (Judgement & { difficulty: number }) | undefined;
-}
-
 interface EmbeddingsPlan {
-  kind: 'embeddings';
   model: string;
   texts: string[];
   dims: number;
   base64: boolean;
-  cut: boolean;
 }
 
 interface Extras {
@@ -981,9 +975,9 @@ interface Extras {
 }
 
 /** Reads the mock's own request headers and metadata fields. */
-function readExtras(req: CoreRequest, body: ChatRequest | undefined): Extras | ApiError {
-  const meta = body?.metadata ?? undefined;
-  const rawOut = req.header(MOCK_REQUEST_HEADERS.outputTokens) ?? meta?.['mock_output_tokens'] ?? undefined;
+function readExtras(req: CoreRequest, metadata: Readonly<Record<string, unknown>> | null | undefined): Extras | ApiError {
+  const meta = metadata ?? undefined;
+  const rawOut = req.header(MOCK_REQUEST_HEADERS.outputTokens) ?? ownField(meta, 'mock_output_tokens');
   let outputTokens: number | undefined;
   if (rawOut !== undefined && rawOut !== null) {
     outputTokens = Number(rawOut);
@@ -991,7 +985,7 @@ function readExtras(req: CoreRequest, body: ChatRequest | undefined): Extras | A
       return invalidRequest(`Invalid output length "${String(rawOut)}" (${MOCK_REQUEST_HEADERS.outputTokens} / metadata.mock_output_tokens): expected an integer >= 0.`, 'metadata.mock_output_tokens', 'invalid_mock_header');
     }
   }
-  const rawDiff = req.header(MOCK_REQUEST_HEADERS.difficulty) ?? meta?.['difficulty'] ?? undefined;
+  const rawDiff = req.header(MOCK_REQUEST_HEADERS.difficulty) ?? ownField(meta, 'difficulty');
   let difficulty: number | undefined;
   if (rawDiff !== undefined && rawDiff !== null) {
     difficulty = Number(rawDiff);
@@ -999,21 +993,12 @@ function readExtras(req: CoreRequest, body: ChatRequest | undefined): Extras | A
       return invalidRequest(`Invalid difficulty "${String(rawDiff)}" (${MOCK_REQUEST_HEADERS.difficulty} / metadata.difficulty): expected a number in [0, 1].`, 'metadata.difficulty', 'invalid_mock_header');
     }
   }
-  return {
-    outputTokens,
-    difficulty,
-    fault: req.header(MOCK_REQUEST_HEADERS.fault),
-    faultOnce: req.header(MOCK_REQUEST_HEADERS.faultOnce),
-  };
+  return { outputTokens, difficulty, fault: req.header(MOCK_REQUEST_HEADERS.fault), faultOnce: req.header(MOCK_REQUEST_HEADERS.faultOnce) };
 }
 
-/** The `usage` object of a chat response, as JSON text. */
-function usageJson(call: Call): string {
-  return (
-    `{"prompt_tokens":${call.inputTokens},"completion_tokens":${call.outputTokens},"total_tokens":${call.inputTokens + call.outputTokens},` +
-    `"prompt_tokens_details":{"cached_tokens":${call.cachedInputTokens},"audio_tokens":0},` +
-    `"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`
-  );
+/** An own field of the metadata (never one inherited from Object.prototype). */
+function ownField(meta: Readonly<Record<string, unknown>> | undefined, key: string): unknown {
+  return meta !== undefined && Object.hasOwn(meta, key) ? meta[key] : undefined;
 }
 
 function modelObject(spec: ModelSpec): Record<string, unknown> {
@@ -1042,6 +1027,6 @@ function sendJson(sink: ResponseSink, status: number, value: unknown): void {
   sink.send(status, { 'content-type': JSON_TYPE }, JSON.stringify(value));
 }
 
-function sendError(sink: ResponseSink, err: ApiError, headers: Record<string, string> = {}): void {
-  sink.send(err.status, { 'content-type': JSON_TYPE, ...headers, ...err.headers }, err.toBody());
+function sendError(sink: ResponseSink, protocol: Protocol, err: ApiError, headers: Record<string, string> = {}): void {
+  sink.send(err.status, { 'content-type': JSON_TYPE, ...headers, ...err.headers }, protocol.errorBody(err));
 }

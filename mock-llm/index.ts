@@ -17,11 +17,23 @@ export {
   type ResolvedMockOptions,
 } from './options.ts';
 export { ApiError, MockConfigError, type ApiErrorType } from './errors.ts';
+export { TOOL_POLICY_DEFAULTS, type ToolPolicy } from './tools.ts';
+
+// scripted replies
+export {
+  defineFixtures,
+  readFixturesFile,
+  type Fixture,
+  type FixtureMatch,
+  type FixtureReply,
+  type FixtureToolCall,
+  type TextMatcher,
+} from './fixtures.ts';
 
 // wire conventions and observability
 export { FORCEABLE_FAULTS, type ForcedFault, type MockStats } from './core.ts';
 export { MOCK_REQUEST_HEADERS } from '../src/provider/mock-headers.ts';
-export type { CallOutcome, LedgerRow, LedgerSnapshot, LedgerSums, LedgerTotals } from './ledger.ts';
+export type { CallOutcome, LedgerEndpoint, LedgerRow, LedgerSnapshot, LedgerSums, LedgerTotals } from './ledger.ts';
 
 // the model of an LLM, shared with the simulator
 export {

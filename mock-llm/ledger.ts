@@ -17,17 +17,22 @@ export type CallOutcome =
   | 'client_disconnect'
   | 'shutdown';
 
+/** The API a call came in through (chat: OpenAI chat completions; messages: Anthropic). */
+export type LedgerEndpoint = 'chat' | 'embeddings' | 'responses' | 'completions' | 'messages';
+
 /** One call as the ledger records it. */
 export interface LedgerRow {
   /** Request id, also sent as the `x-request-id` response header. */
   id: string;
   /** Wall-clock arrival time, ISO 8601. */
   time: string;
-  endpoint: 'chat' | 'embeddings';
+  endpoint: LedgerEndpoint;
   model: string;
   stream: boolean;
   inputTokens: number;
   cachedInputTokens: number;
+  /** Of `inputTokens`, written to the provider's prompt cache (Anthropic cache_control; 0 elsewhere). */
+  cacheWriteInputTokens: number;
   outputTokens: number;
   costUsd: number;
   /** From arrival to the last byte (or to the end of the call for faults). */
@@ -102,13 +107,22 @@ export interface LedgerEntry extends Omit<LedgerRow, 'id' | 'time'> {
 }
 
 /** A call's id (`x-request-id`, and the response's `id`). */
-export function callId(endpoint: LedgerRow['endpoint'], seq: number): string {
-  return (endpoint === 'chat' ? 'chatcmpl-mock' : 'emb-mock') + seq;
+export function callId(endpoint: LedgerEndpoint, seq: number): string {
+  return ID_PREFIXES[endpoint] + seq;
 }
+
+const ID_PREFIXES: Readonly<Record<LedgerEndpoint, string>> = Object.freeze({
+  chat: 'chatcmpl-mock',
+  embeddings: 'emb-mock',
+  responses: 'resp_mock',
+  completions: 'cmpl-mock',
+  messages: 'msg_mock',
+});
 
 const OUTCOMES: readonly CallOutcome[] = ['ok', 'rate_limited', 'error', 'hang', 'cut', 'context_length', 'client_disconnect', 'shutdown'];
 const OUTCOME_INDEX = new Map(OUTCOMES.map((o, i) => [o, i]));
-const ENDPOINTS: readonly LedgerRow['endpoint'][] = ['chat', 'embeddings'];
+const ENDPOINTS: readonly LedgerEndpoint[] = ['chat', 'embeddings', 'responses', 'completions', 'messages'];
+const ENDPOINT_INDEX = new Map(ENDPOINTS.map((e, i) => [e, i]));
 const FIRST_CAPACITY = 1024;
 
 /** A row's numbers, in storage order (one Float64Array, row after row). */
@@ -123,9 +137,10 @@ const LATENCY = 6;
 const TTFT = 7;
 const QUEUE = 8;
 const STATUS = 9;
-/** The outcome's index in OUTCOMES, + 16 for the embeddings endpoint, + 32 when streamed. */
+/** The outcome's index in OUTCOMES, + 16 × the endpoint's index in ENDPOINTS, + 128 when streamed. */
 const KIND = 10;
-const STRIDE = 11;
+const CACHE_WRITE = 11;
+const STRIDE = 12;
 
 /** The ring's rows: numbers in one typed array, the model ids (strings that already exist) beside; grown by doubling up to the cap. */
 class Rows {
@@ -151,7 +166,8 @@ class Rows {
     n[at + TTFT] = e.ttftMs === null ? NaN : e.ttftMs;
     n[at + QUEUE] = e.queueMs;
     n[at + STATUS] = e.status;
-    n[at + KIND] = OUTCOME_INDEX.get(e.outcome)! + (e.endpoint === 'chat' ? 0 : 16) + (e.stream ? 32 : 0);
+    n[at + KIND] = OUTCOME_INDEX.get(e.outcome)! + ENDPOINT_INDEX.get(e.endpoint)! * 16 + (e.stream ? 128 : 0);
+    n[at + CACHE_WRITE] = e.cacheWriteInputTokens;
     this.model[i] = e.model;
   }
 
@@ -159,16 +175,17 @@ class Rows {
     const n = this.numbers;
     const at = i * STRIDE;
     const kind = n[at + KIND]!;
-    const endpoint = ENDPOINTS[(kind >> 4) & 1]!;
+    const endpoint = ENDPOINTS[(kind >> 4) & 7]!;
     const ttft = n[at + TTFT]!;
     return {
       id: callId(endpoint, n[at + SEQ]!),
       time: isoTime(n[at + WALL_MS]!),
       endpoint,
       model: this.model[i]!,
-      stream: (kind & 32) !== 0,
+      stream: (kind & 128) !== 0,
       inputTokens: n[at + INPUT]!,
       cachedInputTokens: n[at + CACHED]!,
+      cacheWriteInputTokens: n[at + CACHE_WRITE]!,
       outputTokens: n[at + OUTPUT]!,
       costUsd: n[at + COST]!,
       latencyMs: n[at + LATENCY]!,

@@ -3,7 +3,8 @@
  * answer exactly as the HTTP server does (same core, same state per handler set).
  */
 import { http, type HttpHandler } from 'msw';
-import { MockCore, type CoreRequest, type MockStats, type ResponseSink } from './core.ts';
+import { MockCore, type MockStats } from './core.ts';
+import type { CoreRequest, ResponseSink } from './exchange.ts';
 import { resolveMockOptions, type MockServerOptions } from './options.ts';
 
 /** Options of `createMockHandlers`: the server options (port and host unused) plus the base URL. */

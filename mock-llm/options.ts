@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { buildCatalog, CatalogError, findModel, type Catalog, type ModelInput } from '../src/provider/catalog.ts';
 import type { RateLimits } from '../src/provider/limits.ts';
 import { MockConfigError } from './errors.ts';
+import { checkFixtures, readFixturesFile, type Fixture } from './fixtures.ts';
+import { TOOL_POLICY_DEFAULTS, type ResolvedToolPolicy, type ToolPolicy } from './tools.ts';
 
 export type { RateLimits };
 
@@ -73,6 +75,18 @@ export interface MockServerOptions {
    * @default 100000
    */
   ledgerMaxRows?: number;
+  /**
+   * When the model calls tools under `tool_choice: auto` (see tools.ts `chooseTools`).
+   * @default { callProbability: 1, rounds: 1, parallelCalls: 1 }
+   */
+  tools?: ToolPolicy;
+  /**
+   * Scripted replies, matched in order before any reply is generated (see fixtures.ts).
+   * @default [] (every reply generated)
+   */
+  fixtures?: readonly Fixture[];
+  /** A JSON file of fixtures, read when `fixtures` is not given. */
+  fixturesFile?: string;
 }
 
 /** Options with every default applied and the catalog built. */
@@ -87,6 +101,8 @@ export interface ResolvedMockOptions {
   timeScale: number;
   maxBodyBytes: number;
   ledgerMaxRows: number;
+  tools: ResolvedToolPolicy;
+  fixtures: readonly Fixture[];
 }
 
 /** The defaults, in one place; the CLI reads them from here for its help text. */
@@ -116,12 +132,19 @@ export function resolveMockOptions(options: MockServerOptions = {}): ResolvedMoc
     timeScale: options.timeScale ?? MOCK_DEFAULTS.timeScale,
     maxBodyBytes: options.maxBodyBytes ?? MOCK_DEFAULTS.maxBodyBytes,
     ledgerMaxRows: options.ledgerMaxRows ?? MOCK_DEFAULTS.ledgerMaxRows,
+    tools: { ...TOOL_POLICY_DEFAULTS, ...options.tools },
+    fixtures:
+      options.fixtures !== undefined ? checkFixtures(options.fixtures, 'option') : options.fixturesFile !== undefined ? readFixturesFile(options.fixturesFile) : [],
   };
   requireNumber('port', resolved.port, Number.isInteger(resolved.port) && resolved.port >= 0 && resolved.port <= 65535, 'an integer 0–65535');
   requireNumber('seed', resolved.seed, Number.isInteger(resolved.seed), 'an integer');
   requireNumber('timeScale', resolved.timeScale, resolved.timeScale > 0 && Number.isFinite(resolved.timeScale), 'a finite number > 0');
   requireNumber('maxBodyBytes', resolved.maxBodyBytes, Number.isInteger(resolved.maxBodyBytes) && resolved.maxBodyBytes > 0, 'an integer > 0');
   requireNumber('ledgerMaxRows', resolved.ledgerMaxRows, Number.isInteger(resolved.ledgerMaxRows) && resolved.ledgerMaxRows >= 0, 'an integer >= 0');
+  const t = resolved.tools;
+  requireNumber('tools.callProbability', t.callProbability, t.callProbability >= 0 && t.callProbability <= 1, 'a probability in [0, 1]');
+  requireNumber('tools.rounds', t.rounds, Number.isInteger(t.rounds) && t.rounds >= 0, 'an integer >= 0');
+  requireNumber('tools.parallelCalls', t.parallelCalls, Number.isInteger(t.parallelCalls) && t.parallelCalls >= 1, 'an integer >= 1');
   return resolved;
 }
 

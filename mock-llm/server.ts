@@ -3,7 +3,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { MockCore, type ByteSource, type CoreRequest, type MockStats, type ResponseSink } from './core.ts';
+import { MockCore, type MockStats } from './core.ts';
+import type { ByteSource, CoreRequest, ResponseSink } from './exchange.ts';
 import { resolveMockOptions, type MockServerOptions } from './options.ts';
 import { tokenizerReady } from '../src/provider/tokenizer.ts';
 

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { BenchError } from '../core/errors.ts';
 import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
-import { formatDuration } from '../report/numbers.ts';
+import { formatDuration, formatPct } from '../report/numbers.ts';
 import { runScenarioFile, type RunOptions } from '../sweep/run.ts';
-import { ConfigDoneEvent, SweepProgressEvent } from '../sweep/sweep.ts';
+import { DEFAULT_MAX_REQUESTS, describeRunSize } from '../sweep/run-size.ts';
+import { ConfigDoneEvent, type Sweep, SweepProgressEvent } from '../sweep/sweep.ts';
 import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
 import { quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
@@ -24,6 +25,11 @@ export const RUN_FLAGS = {
   only: { type: 'string', describe: 'Run only configurations whose name contains this text' },
   replications: { type: 'number', range: REPLICATIONS_RULE, describe: 'Seeds per configuration (noise estimate) [default: 1]' },
   threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
+  'max-requests': {
+    type: 'number',
+    range: { integer: true, min: 1 },
+    describe: `Refuse a run whose configurations would each simulate more requests than this (memory and time grow with it) [default: ${DEFAULT_MAX_REQUESTS.toLocaleString('en-US')}]`,
+  },
   json: { type: 'boolean', default: false, describe: 'Print a JSON summary (headline metrics per configuration and the findings, under 100 KB) instead of the table; the full data stays in results.json' },
   quiet: { type: 'boolean', default: false, describe: 'Print only the headline finding and the paths of the files written' },
   ledger: { type: 'boolean', default: false, describe: 'Also write every call of each configuration to ledger-<configuration>.csv' },
@@ -48,6 +54,7 @@ interface RunArgs extends RunRedisArgs {
   only?: string;
   replications?: number;
   threads?: number;
+  'max-requests'?: number;
   json: boolean;
   quiet: boolean;
   ledger: boolean;
@@ -134,7 +141,12 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
     ...(args.only !== undefined ? { only: args.only } : {}),
     ...(args.replications !== undefined ? { replications: args.replications } : {}),
     ...(args.threads !== undefined ? { threads: args.threads } : {}),
+    ...(args['max-requests'] !== undefined ? { maxRequests: args['max-requests'] } : {}),
     listen(sweep) {
+      if (!args.quiet) {
+        process.stderr.write(`${live === undefined ? describeRunSize(sweep.size(), sweep.threads()) : `playing ${sweep.size().configurations} configuration(s) live`}\n`);
+        if (!tty) reportProgressEvery(sweep, PROGRESS_EVERY_MS);
+      }
       if (tty) {
         bar = new cliProgress.MultiBar(
           { format: ' {bar} {percentage}% | {config}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
@@ -202,6 +214,26 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
   if (paths.report !== null) lines.push(`report:  ${paths.report}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** How often a run without a terminal (CI, a log file) prints how far it got. */
+const PROGRESS_EVERY_MS = 5_000;
+
+/** Without a progress bar: one line every `everyMs` with the share of requests simulated so far. */
+function reportProgressEvery(sweep: Sweep, everyMs: number): void {
+  const done = new Map<string, { done: number; total: number }>();
+  let last = performance.now();
+  sweep.addEventListener('progress', (e) => {
+    const ev = e as SweepProgressEvent;
+    done.set(ev.config, { done: ev.done, total: ev.total });
+    const now = performance.now();
+    if (now - last < everyMs) return;
+    last = now;
+    const size = sweep.size();
+    const all = size.configurations * size.replications * size.requestsPerConfiguration;
+    const sum = [...done.values()].reduce((a, d) => a + d.done, 0);
+    process.stderr.write(`progress: ${formatPct(all === 0 ? 1 : sum / all)} of requests simulated (${done.size} of ${size.configurations} configurations started)\n`);
+  });
 }
 
 async function writeReport(report: RunPlan['report'], results: Parameters<typeof summaryTable>[0], outDir: string): Promise<string> {

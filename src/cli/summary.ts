@@ -58,7 +58,10 @@ export function summaryJson(results: ResultsFile, paths: RunSummaryJson['paths']
       axes: c.axes,
       meetsAllSlos: c.slo.meetsAll,
       missed: c.slo.checks.filter((x) => !x.met).map((x) => x.metric),
-      metrics: Object.fromEntries(METRIC_COLUMNS.map((col) => [col.id, col.value(c)])),
+      metrics: Object.fromEntries(METRIC_COLUMNS.flatMap((col) => {
+        const v = col.value(c);
+        return v === undefined ? [] : [[col.id, v]];
+      })),
     })),
     findings: findingsOf(results),
     missing: results.missing,

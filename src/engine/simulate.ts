@@ -119,6 +119,7 @@ export async function executeConfiguration(
   const { clock, client } = env;
   const recorder = new Recorder({ scenario, slo: scenario.slo });
   const userSink = options.ledgerSink;
+  client.observeTokenGaps?.((gapMs, count) => recorder.tokenGap(gapMs, count));
   const replay = options.replay;
   const total = replay?.count ?? requestCount(scenario.traffic);
   // a traced or fitted run measures the workload it generated, to set beside the trace

@@ -161,6 +161,8 @@ export function gate(candidate: ResultsFile, baseline: ResultsFile, options: Gat
       }
       const bs = sampleOf(b, m.metric);
       const cs = sampleOf(c, m.metric);
+      // a metric neither run has (both written before it existed) is not a row at all
+      if (!bs.values.some(Number.isFinite) && !cs.values.some(Number.isFinite)) continue;
       const rng = new Rng(hashString(`${name}\u0000${m.metric}`, BOOTSTRAP_SEED));
       rows.push({ ...row, baseline: bs, candidate: cs, verdict: decide(bs, cs, m, { confidence, resamples, rng }) });
     }
@@ -197,7 +199,8 @@ function facts(results: ResultsFile, label: string | undefined): GateRunFacts {
 /** The values of `metric` in a configuration: every replicate's, or the main figures' when not replicated. */
 export function sampleOf(config: ConfigResult, metric: GateMetric): Sample {
   const reps = config.replicates;
-  const values = reps && reps.length > 0 ? reps.map((r) => r.metrics[metric]) : [headlineMetrics(config)[metric]];
+  // NaN for a metric the run does not have (results written before the metric existed)
+  const values = reps && reps.length > 0 ? reps.map((r) => r.metrics[metric] ?? NaN) : [headlineMetrics(config)[metric] ?? NaN];
   const seeds = reps && reps.length > 0 ? reps.map((r) => r.seed) : [config.seed];
   return { values, seeds, mean: mean(values) };
 }
@@ -224,6 +227,9 @@ export function decide(
   gated: Pick<GatedMetric, 'metric' | 'direction' | 'threshold'>,
   options: { confidence: number; resamples: number; rng: Rng },
 ): Verdict {
+  if (!baseline.values.some(Number.isFinite) && candidate.values.every(Number.isFinite)) {
+    return { kind: 'incomparable', reason: 'not in the baseline (recorded before this metric existed); re-record the baseline to gate it' };
+  }
   if (![...baseline.values, ...candidate.values].every(Number.isFinite)) {
     return { kind: 'incomparable', reason: 'a value is missing or not finite' };
   }

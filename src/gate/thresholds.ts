@@ -44,6 +44,8 @@ export const DEFAULT_GATE_THRESHOLDS: Readonly<Partial<Record<GateMetric, Readon
   e2eP95Ms: Object.freeze({ relative: 0.1 }),
   e2eP99Ms: Object.freeze({ relative: 0.15 }),
   ttftP95Ms: Object.freeze({ relative: 0.1 }),
+  itlP95Ms: Object.freeze({ relative: 0.1 }),
+  tpotP95Ms: Object.freeze({ relative: 0.1 }),
   quality: Object.freeze({ absolute: 0.02 }),
   errorRate: Object.freeze({ absolute: 0.01 }),
 });

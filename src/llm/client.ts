@@ -68,10 +68,18 @@ export interface EmbedResult {
   latencyMs: number;
 }
 
+/**
+ * Receives inter-token gaps: `count` gaps of `gapMs` each (the live client sends every gap it
+ * sees with count 1; the simulator a weighted sample of its per-token latency model).
+ */
+export type TokenGapSink = (gapMs: number, count: number) => void;
+
 /** The one interface strategies use to reach a model. */
 export interface LlmClient {
   chat(call: ChatCall): Promise<ChatResult>;
   embed(call: EmbedCall): Promise<EmbedResult>;
+  /** Sends the gaps between the content tokens of every answer from now on to `sink`. */
+  observeTokenGaps?(sink: TokenGapSink): void;
 }
 
 /** The result of a call that produced no answer (refused, failed or timed out): no tokens billed or counted. */

@@ -5,11 +5,12 @@
  * catalog. Against mock-llm it asks for the simulated output length and passes the difficulty,
  * and reads the mock's correctness verdict; other endpoints answer as they will.
  */
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { getModel, type Catalog } from '../provider/catalog.ts';
 import { MOCK_REQUEST_HEADERS } from '../provider/mock-headers.ts';
 import { callCostUsd } from '../provider/pricing.ts';
 import type { Clock } from '../core/clock.ts';
-import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient } from './client.ts';
+import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient, type TokenGapSink } from './client.ts';
 import { embeddingTexts, promptMessages } from './prompt-text.ts';
 
 /** Options of the HTTP client. */
@@ -32,9 +33,68 @@ interface Usage {
   prompt_tokens_details?: { cached_tokens?: number };
 }
 
+/** What one streamed answer's events told so far. */
+interface StreamState {
+  start: number;
+  /** First content token (not the role-only first chunk), on the run's clock; -1 before it. */
+  ttftMs: number;
+  lastTokenMs: number;
+  contentChunks: number;
+  usage: Usage | undefined;
+  /** `[DONE]` or a choice's finish_reason arrived: the answer is whole. */
+  finished: boolean;
+  /** The server reported an error inside the stream. */
+  failed: boolean;
+}
+
+/** The part of an OpenAI chat-completion chunk this client reads. */
+interface ChatChunk {
+  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+  usage?: Usage | null;
+  error?: unknown;
+}
+
 /** An `LlmClient` over HTTP. */
 export class HttpLlmClient implements LlmClient {
+  private tokenGaps: TokenGapSink | undefined;
+
   constructor(private readonly options: HttpClientOptions) {}
+
+  /** Receives the gap before every content token after a stream's first (inter-token latency). */
+  observeTokenGaps(sink: TokenGapSink): void {
+    this.tokenGaps = sink;
+  }
+
+  /** One server-sent event of a chat stream (parsed by eventsource-parser: any line ending, comments, multi-line data). */
+  private onEvent(event: EventSourceMessage, st: StreamState): void {
+    if (event.event === 'error') {
+      st.failed = true;
+      return;
+    }
+    const data = event.data.trim();
+    if (data === '[DONE]') {
+      st.finished = true;
+      return;
+    }
+    let chunk: ChatChunk;
+    try {
+      chunk = JSON.parse(data) as ChatChunk;
+    } catch {
+      return; // not JSON (a keep-alive with data): nothing to count
+    }
+    if (chunk.error !== undefined && chunk.error !== null) st.failed = true;
+    if (chunk.usage) st.usage = chunk.usage;
+    for (const choice of chunk.choices ?? []) {
+      if (typeof choice.delta?.content === 'string' && choice.delta.content !== '') {
+        const now = this.options.clock.now();
+        st.contentChunks++;
+        if (st.ttftMs < 0) st.ttftMs = now - st.start;
+        else this.tokenGaps?.(now - st.lastTokenMs, 1);
+        st.lastTokenMs = now;
+      }
+      if (choice.finish_reason) st.finished = true;
+    }
+  }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     const h: Record<string, string> = { 'content-type': 'application/json', ...extra };
@@ -85,36 +145,14 @@ export class HttpLlmClient implements LlmClient {
       }
       const correctHeader = res.headers.get('x-mock-correct');
       const confidenceHeader = res.headers.get('x-mock-confidence');
-      // Parse as little as possible: this loop sees every token of every stream, and the
-      // load generator's own event loop must stay free to send on time.
-      let ttftMs = -1;
-      let usage: Usage | undefined;
-      let contentChunks = 0;
-      let done = false;
-      let tail = '';
+      const st: StreamState = { start, ttftMs: -1, lastTokenMs: -1, contentChunks: 0, usage: undefined, finished: false, failed: false };
+      const parser = createParser({ onEvent: (event) => this.onEvent(event, st) });
       const decoder = new TextDecoder();
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        const text = tail + decoder.decode(chunk, { stream: true });
-        let from = 0;
-        let end: number;
-        while ((end = text.indexOf('\n\n', from)) >= 0) {
-          if (text.startsWith('data: ', from)) {
-            if (text.startsWith('[DONE]', from + 6)) done = true;
-            else {
-              const content = text.indexOf('"content":"', from);
-              if (content >= 0 && content < end && text.charCodeAt(content + 11) !== 34) {
-                contentChunks++;
-                if (ttftMs < 0) ttftMs = clock.now() - start;
-              }
-              const u = text.indexOf('"usage":{', from);
-              if (u >= 0 && u < end) usage = (JSON.parse(text.slice(from + 6, end)) as { usage: Usage }).usage;
-            }
-          }
-          from = end + 2;
-        }
-        tail = text.slice(from);
-      }
-      if (!done) return failed('server_error');
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+      // an event not closed by a blank line before the body ended still counts
+      parser.feed(`${decoder.decode()}\n\n`);
+      if (!st.finished || st.failed) return failed('server_error');
+      const { usage, ttftMs, contentChunks } = st;
       const inputTokens = usage?.prompt_tokens ?? call.inputTokens;
       const cachedInputTokens = usage?.prompt_tokens_details?.cached_tokens ?? 0;
       const out = usage?.completion_tokens ?? contentChunks;

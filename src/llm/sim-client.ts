@@ -4,14 +4,14 @@
  * all on the virtual clock and all from the catalog's shared latency, pricing and quality models.
  */
 import { getModel, type Catalog, type ModelSpec } from '../provider/catalog.ts';
-import { sampleDecodeMs, sampleTtftMs } from '../provider/latency.ts';
+import { sampleDecodeMs, sampleGapMs, sampleTtftMs } from '../provider/latency.ts';
 import { callCostUsd } from '../provider/pricing.ts';
 import { judge } from '../provider/quality.ts';
 import { hashString, mix32, Rng } from '../core/random.ts';
 import type { Clock, Signal } from '../core/clock.ts';
 import type { FaultsSpec } from '../scenario/schema.ts';
 import { promptLayout } from './prompt-layout.ts';
-import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient } from './client.ts';
+import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient, type TokenGapSink } from './client.ts';
 
 /** Time a provider takes to refuse a request (429 / 5xx before any token). */
 const REFUSAL_MS = 40;
@@ -28,6 +28,9 @@ function blockAt(call: ChatCall, intoUser: number): number | undefined {
 
 /** Providers cache prompt prefixes in steps of this many tokens past the minimum. */
 const PROMPT_CACHE_STEP_TOKENS = 128;
+
+/** Inter-token gaps drawn per answer for the ITL distribution, each standing for its share of the answer's gaps. */
+const ITL_SAMPLES_PER_CALL = 8;
 
 /** Provider prompt-cache accounting, per model. */
 export interface PromptCacheStats {
@@ -150,8 +153,34 @@ export interface SimClientOptions {
 export class SimLlmClient implements LlmClient {
   private readonly servers = new Map<string, ModelServer>();
   readonly promptCache = new Map<string, PromptCacheStats>();
+  private tokenGaps: TokenGapSink | undefined;
 
   constructor(private readonly options: SimClientOptions) {}
+
+  /** Receives a weighted sample of every answer's inter-token gaps. */
+  observeTokenGaps(sink: TokenGapSink): void {
+    this.tokenGaps = sink;
+  }
+
+  /**
+   * The answer's inter-token gaps for the ITL distribution, without a draw per token: a few gaps
+   * drawn from the mock's own per-token model (`sampleGapMs`, same load), rescaled so their mean
+   * is this answer's decode time ÷ its gaps (so ITL's mean agrees with TPOT, as it does live),
+   * each recorded with the weight of the gaps it stands for. A generator of its own, so the
+   * call's other draws (and every simulated figure before ITL existed) stay the same.
+   */
+  private sampleTokenGaps(sink: TokenGapSink, spec: ModelSpec, call: ChatCall, decodeMs: number, inFlight: number, seed: number): void {
+    const gaps = call.outputTokens - 1;
+    if (gaps <= 0) return;
+    const k = Math.min(gaps, ITL_SAMPLES_PER_CALL);
+    const rng = new Rng(mix32(seed ^ 0x17a5_0001));
+    const drawn: number[] = [];
+    let sum = 0;
+    for (let i = 0; i < k; i++) sum += drawn[drawn.push(sampleGapMs(spec.latency, inFlight, rng)) - 1]!;
+    const scale = sum > 0 ? decodeMs / gaps / (sum / k) : 0;
+    const each = Math.floor(gaps / k);
+    for (let i = 0; i < k; i++) sink(drawn[i]! * scale, each + (i < gaps - each * k ? 1 : 0));
+  }
 
   private server(model: string): ModelServer {
     let s = this.servers.get(model);
@@ -196,6 +225,7 @@ export class SimLlmClient implements LlmClient {
     const ttft = sampleTtftMs(spec.latency, call.inputTokens - cachedInputTokens, server.inFlight, rng);
     const decode = sampleDecodeMs(spec.latency, call.outputTokens, server.inFlight, rng);
     const timedOut = timeout !== undefined && admitted - start + ttft + decode > timeout;
+    if (!timedOut && this.tokenGaps !== undefined) this.sampleTokenGaps(this.tokenGaps, spec, call, decode, server.inFlight, rng.next() * 0x1_0000_0000);
     await clock.sleep(timedOut ? Math.max(0, timeout - (admitted - start)) : ttft + decode);
     server.release();
     if (timedOut) return this.refused(call, 'timeout', start);

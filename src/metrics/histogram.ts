@@ -8,16 +8,31 @@ const CDF_QUANTILES = [
   0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.999, 1,
 ];
 
-/** A latency histogram in milliseconds; the mean is kept exactly, percentiles come from HDR. */
+/**
+ * A latency histogram in milliseconds (or any non-negative value: tokens/s too); the mean, the
+ * minimum and the maximum are kept exactly, percentiles come from HDR and are clamped to
+ * [min, max] — HDR answers with its bucket's upper edge, which can lie above every recorded value.
+ */
 export class LatencyHistogram {
   private readonly h = hdr.build({ numberOfSignificantValueDigits: 3, bitBucketSize: 32 });
   private sumMs = 0;
   private n = 0;
+  private minMs = Infinity;
+  private maxMs = 0;
 
   record(ms: number): void {
-    this.h.recordValue(Math.max(0, Math.round(ms * 1000)));
-    this.sumMs += ms;
-    this.n++;
+    this.recordCount(ms, 1);
+  }
+
+  /** Records `count` values of `ms` at once (a weighted sample). */
+  recordCount(ms: number, count: number): void {
+    if (count <= 0) return;
+    const v = Math.max(0, ms);
+    this.h.recordValueWithCount(Math.round(v * 1000), count);
+    this.sumMs += v * count;
+    this.n += count;
+    if (v < this.minMs) this.minMs = v;
+    if (v > this.maxMs) this.maxMs = v;
   }
 
   get count(): number {
@@ -27,7 +42,7 @@ export class LatencyHistogram {
   /** Value at quantile q (0–1), ms. */
   quantile(q: number): number {
     if (this.n === 0) return 0;
-    return this.h.getValueAtPercentile(q * 100) / 1000;
+    return Math.min(this.maxMs, Math.max(this.minMs, this.h.getValueAtPercentile(q * 100) / 1000));
   }
 
   percentiles(): Percentiles {
@@ -38,7 +53,7 @@ export class LatencyHistogram {
       p90: this.quantile(0.9),
       p95: this.quantile(0.95),
       p99: this.quantile(0.99),
-      max: this.n === 0 ? 0 : this.h.maxValue / 1000,
+      max: this.maxMs,
     };
   }
 

@@ -48,6 +48,10 @@ export class Recorder {
   private readonly queueWait = new LatencyHistogram();
   private readonly ttft = new LatencyHistogram();
   private readonly service = new LatencyHistogram();
+  private readonly itl = new LatencyHistogram();
+  private readonly tpot = new LatencyHistogram();
+  /** Output tokens per second of each LLM call (not ms: the histogram is unit-agnostic). */
+  private readonly callTokensPerS = new LatencyHistogram();
   private readonly stepLatency = new Map<string, { kind: LedgerRow['kind']; h: LatencyHistogram }>();
   private readonly arrivals = new IntervalCounter(this.iv);
   private readonly completions = new IntervalCounter(this.iv);
@@ -81,10 +85,20 @@ export class Recorder {
     this.startedAt.set(jobId, tMs);
   }
 
+  /** `count` inter-token gaps of `gapMs` (wire as the client's `TokenGapSink`). */
+  tokenGap(gapMs: number, count: number): void {
+    this.itl.recordCount(gapMs, count);
+  }
+
   /** A ledger row (wire as the ledger's sink). */
   row(row: LedgerRow): void {
     this.cost.add(row.tMs, row.costUsd);
     this.outputTokens += row.outputTokens;
+    // answers a model generated (not a cache's): vLLM's tpot needs two tokens to have a gap
+    if (row.kind === 'llm' && row.outcome === 'ok' && row.cache === null && row.outputTokens > 0) {
+      if (row.outputTokens > 1) this.tpot.record((row.latencyMs - row.ttftMs) / (row.outputTokens - 1));
+      if (row.latencyMs > 0) this.callTokensPerS.record(row.outputTokens / (row.latencyMs / 1000));
+    }
     let s = this.stepLatency.get(row.step);
     if (s === undefined) this.stepLatency.set(row.step, (s = { kind: row.kind, h: new LatencyHistogram() }));
     s.h.record(row.latencyMs);
@@ -168,12 +182,13 @@ export class Recorder {
       seed: run.seed,
       requests: { total, completed: this.completed, failed: this.failed, correct: this.correct },
       durationHours: run.durationHours,
-      latencyMs: { e2e, queueWait: this.queueWait.percentiles(), ttft, service: this.service.percentiles() },
+      latencyMs: { e2e, queueWait: this.queueWait.percentiles(), ttft, service: this.service.percentiles(), itl: this.itl.percentiles(), tpot: this.tpot.percentiles() },
       cdf: { e2e: this.e2e.cdf(), ttft: this.ttft.cdf(), queueWait: this.queueWait.cdf() },
       throughput: {
         meanRps: total / (run.durationHours * 3600),
         peakRps: Math.max(0, ...arrivalRps),
         tokensPerS: this.outputTokens / Math.max(1, endMs / 1000),
+        outputTokensPerS: { aggregate: this.outputTokens / Math.max(1, endMs / 1000), perRequest: this.callTokensPerS.percentiles() },
       },
       cost: {
         perRequestUsd: total === 0 ? 0 : (perDayUsd / perDay) / total,

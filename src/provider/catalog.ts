@@ -8,6 +8,11 @@ export interface ModelPricing {
   inputPer1M: number;
   /** Price of input tokens served from the provider's prompt cache. */
   cachedInputPer1M: number;
+  /**
+   * Price of input tokens written to the prompt cache where the provider charges for writes
+   * (Anthropic: 1.25 × input for the 5-minute cache); absent: the input price.
+   */
+  cacheWritePer1M?: number;
   outputPer1M: number;
   /** Where the prices were read (a URL or a derivation). */
   source: string;
@@ -124,8 +129,9 @@ export const PRESET_MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze(
     pricing: {
       inputPer1M: 3,
       cachedInputPer1M: 0.3,
+      cacheWritePer1M: 3.75,
       outputPer1M: 15,
-      source: 'https://www.anthropic.com/pricing#api (Claude Sonnet 4, cache read price)',
+      source: 'https://www.anthropic.com/pricing#api (Claude Sonnet 4, cache read and 5-minute cache write prices)',
       asOf: '2025-06-01',
     },
     latency: { ttftBaseMs: 1000, prefillMsPerInputToken: 0.06, ttftCv: 0.3, itlMs: 16, itlCv: 0.3, concurrencyCap: 400, slowdownAtCap: 0.4 },
@@ -141,8 +147,9 @@ export const PRESET_MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze(
     pricing: {
       inputPer1M: 0.8,
       cachedInputPer1M: 0.08,
+      cacheWritePer1M: 1,
       outputPer1M: 4,
-      source: 'https://www.anthropic.com/pricing#api (Claude Haiku 3.5, cache read price)',
+      source: 'https://www.anthropic.com/pricing#api (Claude Haiku 3.5, cache read and 5-minute cache write prices)',
       asOf: '2025-06-01',
     },
     latency: { ttftBaseMs: 700, prefillMsPerInputToken: 0.04, ttftCv: 0.3, itlMs: 15, itlCv: 0.3, concurrencyCap: 400, slowdownAtCap: 0.4 },

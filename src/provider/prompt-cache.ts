@@ -57,4 +57,27 @@ export class PromptCache {
     while (this.expiries.size > MAX_ENTRIES) this.expiries.delete(this.expiries.keys().next().value!);
     return cached;
   }
+
+  /**
+   * Anthropic's explicit caching (a `cache_control` breakpoint): true when exactly this prefix
+   * (all of `parts`) was written within the TTL. Either way the prefix is (re)written, so its
+   * TTL restarts, as a cache read refreshes it.
+   */
+  readPrefix(parts: readonly ArrayLike<number>[], nowMs: number): boolean {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9e3779b9;
+    for (const part of parts) {
+      for (let j = 0; j < part.length; j++) {
+        const t = part[j]!;
+        h1 = Math.imul(h1 ^ t, 0x01000193);
+        h2 = Math.imul(h2 ^ t, 0x5bd1e995) ^ (h2 >>> 15);
+      }
+    }
+    const key = -((h1 >>> 0) * 2097152 + (h2 >>> 11)) - 1; // negative: apart from the automatic prefixes' keys
+    const expiry = this.expiries.get(key);
+    this.expiries.delete(key);
+    this.expiries.set(key, nowMs + this.ttlMs);
+    while (this.expiries.size > MAX_ENTRIES) this.expiries.delete(this.expiries.keys().next().value!);
+    return expiry !== undefined && expiry > nowMs;
+  }
 }

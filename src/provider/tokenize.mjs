@@ -20,8 +20,12 @@ export function countTextTokens(text) {
   return encode(text, PLAIN_TEXT).length;
 }
 
-/** One message's ids in the chat layout, without the reply primer. */
+/** Role of a text counted as it is, outside the chat layout (a legacy completions prompt). */
+export const RAW_TEXT_ROLE = '';
+
+/** One message's ids in the chat layout, without the reply primer (role RAW_TEXT_ROLE: the text's own ids). */
 export function messageIds(role, content) {
+  if (role === RAW_TEXT_ROLE) return encode(content, PLAIN_TEXT);
   return encodeChat([{ role, content }], CHAT_MODEL, PLAIN_TEXT).slice(0, -REPLY_PRIMER_IDS.length);
 }
 

@@ -14,7 +14,8 @@ export interface MetricColumn {
   unit: 'usd' | 'ms' | 'share' | 'rate';
   /** 'input' marks offered load: shown, never scored. */
   direction: 'lower' | 'higher' | 'input';
-  value: (config: ConfigResult) => number;
+  /** undefined: the run predates the metric (shown as –). */
+  value: (config: ConfigResult) => number | undefined;
   /** Shown in the terminal summary (the report shows every column). */
   terminal: boolean;
 }
@@ -29,6 +30,9 @@ export const METRIC_COLUMNS: readonly MetricColumn[] = [
   { id: 'ttftP50Ms', label: 'TTFT p50', unit: 'ms', direction: 'lower', value: headline('ttftP50Ms'), terminal: false },
   { id: 'ttftP95Ms', label: 'TTFT p95', unit: 'ms', direction: 'lower', value: headline('ttftP95Ms'), terminal: true },
   { id: 'queueWaitP95Ms', label: 'queue p95', unit: 'ms', direction: 'lower', value: headline('queueWaitP95Ms'), terminal: true },
+  { id: 'itlP95Ms', label: 'ITL p95', unit: 'ms', direction: 'lower', value: headline('itlP95Ms'), terminal: false },
+  { id: 'tpotP95Ms', label: 'TPOT p95', unit: 'ms', direction: 'lower', value: headline('tpotP95Ms'), terminal: false },
+  { id: 'outputTokensPerS', label: 'output tok/s', unit: 'rate', direction: 'higher', value: headline('outputTokensPerS'), terminal: false },
   { id: 'costPerDayUsd', label: 'cost/day', unit: 'usd', direction: 'lower', value: headline('costPerDayUsd'), terminal: true },
   { id: 'costPerMonthUsd', label: 'cost/month', unit: 'usd', direction: 'lower', value: (c) => c.cost.perMonthUsd, terminal: true },
   { id: 'costPerRequestUsd', label: 'cost/request', unit: 'usd', direction: 'lower', value: headline('costPerRequestUsd'), terminal: false },
@@ -40,17 +44,21 @@ export const METRIC_COLUMNS: readonly MetricColumn[] = [
 /** A column's cells for these configurations: durations in the one unit of the column's largest value. */
 export function formatColumn(column: MetricColumn, configs: readonly ConfigResult[]): string[] {
   const values = configs.map(column.value);
-  switch (column.unit) {
+  const defined = values.filter((v): v is number => v !== undefined);
+  const unit = column.unit === 'ms' ? columnDurationUnit(defined) : undefined;
+  return values.map((v) => (v === undefined ? '–' : formatCell(column.unit, v, unit)));
+}
+
+function formatCell(kind: MetricColumn['unit'], v: number, unit: ReturnType<typeof columnDurationUnit> | undefined): string {
+  switch (kind) {
     case 'usd':
-      return values.map(formatUsd);
+      return formatUsd(v);
     case 'share':
-      return values.map(formatPct);
+      return formatPct(v);
     case 'rate':
-      return values.map(formatCount);
-    case 'ms': {
-      const unit = columnDurationUnit(values);
-      return values.map((v) => formatDuration(v, unit));
-    }
+      return formatCount(v);
+    case 'ms':
+      return formatDuration(v, unit);
   }
 }
 

@@ -83,6 +83,8 @@ export function compareTable(a: ResultsFile, b: ResultsFile): CompareRow[] {
       const d = difference(pair.a, pair.b, metric);
       const va = headlineMetrics(pair.a)[metric];
       const vb = headlineMetrics(pair.b)[metric];
+      // a metric one of the runs predates (ITL, TPOT in older results) is left out, not compared with nothing
+      if (va === undefined || vb === undefined) continue;
       rows.push({
         config: pair.name,
         metric,

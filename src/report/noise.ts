@@ -47,8 +47,8 @@ export function proportionHalfWidth(p: number, n: number): number {
 /** Replicate values of one metric paired by seed, or null when the two were not replicated on the same seeds. */
 function pairedReplicates(a: ConfigResult, b: ConfigResult, metric: keyof HeadlineMetrics): Array<[number, number]> | null {
   if (!a.replicates || !b.replicates || a.replicates.length < 2) return null;
-  const bySeed = new Map(b.replicates.map((r) => [r.seed, r.metrics[metric]]));
-  const pairs = a.replicates.flatMap((r) => (bySeed.has(r.seed) ? [[r.metrics[metric], bySeed.get(r.seed)!] as [number, number]] : []));
+  const bySeed = new Map(b.replicates.map((r) => [r.seed, r.metrics[metric] ?? NaN]));
+  const pairs = a.replicates.flatMap((r) => (bySeed.has(r.seed) ? [[r.metrics[metric] ?? NaN, bySeed.get(r.seed)!] as [number, number]] : []));
   return pairs.length >= 2 ? pairs : null;
 }
 
@@ -91,8 +91,9 @@ export interface Difference {
 export function difference(a: ConfigResult, b: ConfigResult, metric: keyof HeadlineMetrics): Difference {
   const pairs = pairedReplicates(a, b, metric);
   if (pairs) return { delta: pairs.reduce((s, [x, y]) => s + y - x, 0) / pairs.length, halfWidth: pairedHalfWidth(pairs) };
-  const va = headlineMetrics(a)[metric];
-  const vb = headlineMetrics(b)[metric];
+  // NaN for a metric a run predates: the difference is then NaN, which callers leave out
+  const va = headlineMetrics(a)[metric] ?? NaN;
+  const vb = headlineMetrics(b)[metric] ?? NaN;
   const ha = sampleHalfWidth(a, metric);
   const hb = sampleHalfWidth(b, metric);
   const halfWidth = ha !== null && hb !== null ? Math.sqrt(ha * ha + hb * hb) : MIN_COST_CHANGE_SHARE * Math.max(Math.abs(va), Math.abs(vb));

@@ -130,6 +130,9 @@ export const METRIC_LABEL: Readonly<Record<keyof HeadlineMetrics, string>> = Obj
   quality: 'quality',
   errorRate: 'error rate',
   peakRps: 'peak req/s',
+  itlP95Ms: 'ITL p95',
+  tpotP95Ms: 'TPOT p95',
+  outputTokensPerS: 'output tok/s',
 });
 
 /** How each headline metric is measured: money, a duration, a share or a rate. */
@@ -145,6 +148,9 @@ export const METRIC_UNIT: Readonly<Record<keyof HeadlineMetrics, 'usd' | 'ms' | 
   quality: 'share',
   errorRate: 'share',
   peakRps: 'rate',
+  itlP95Ms: 'ms',
+  tpotP95Ms: 'ms',
+  outputTokensPerS: 'rate',
 });
 
 /** Formats one headline metric value with its unit (durations in `unit` when a column fixed one). */

@@ -1,14 +1,15 @@
 /**
  * The self-contained HTML document around a report or compare page: vega inlined from
- * node_modules, chart specs compiled from vega-lite here in Node, data as escaped JSON, a small
- * script that draws each chart and offers PNG/SVG downloads and sortable tables. No network.
+ * node_modules, chart specs compiled from vega-lite here in Node, each chart's data once, packed by
+ * column (strings as a dictionary) in one escaped JSON element, a small script that unpacks it,
+ * draws each chart and offers PNG/SVG downloads and sortable tables. No network.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { ChartDef, VlSpec } from './charts.ts';
+import type { ChartDef, ChartRow, VlSpec } from './charts.ts';
 import { escapeHtml, jsForScript, jsonForScript } from './format.ts';
 
 let vegaSource: string | undefined;
@@ -86,13 +87,33 @@ const CLIENT_SCRIPT = `
 (function () {
   'use strict';
   var specs = JSON.parse(document.getElementById('chart-specs').textContent);
+  var packed = JSON.parse(document.getElementById('chart-data').textContent);
+  // Rows of a packed dataset, fresh objects for each view (vega tags the objects it ingests).
+  function unpack(p) {
+    var keys = Object.keys(p.c), out = new Array(p.n);
+    for (var i = 0; i < p.n; i++) {
+      var row = {};
+      for (var k = 0; k < keys.length; k++) {
+        var col = p.c[keys[k]];
+        row[keys[k]] = col.d ? col.d[col.i[i]] : col.v[i];
+      }
+      out[i] = row;
+    }
+    return out;
+  }
+  function fill(spec) {
+    (spec.data || []).forEach(function (d) {
+      if (packed[d.name] && d.values === undefined && d.source === undefined && d.url === undefined) d.values = unpack(packed[d.name]);
+    });
+    return spec;
+  }
   var views = {};
   window.__views = views;
   var runs = [];
   Object.keys(specs).forEach(function (id) {
     var el = document.getElementById('chart-' + id);
     try {
-      var view = new vega.View(vega.parse(specs[id]), { renderer: 'svg', container: el, hover: true });
+      var view = new vega.View(vega.parse(fill(specs[id])), { renderer: 'svg', container: el, hover: true });
       views[id] = view;
       runs.push(view.runAsync());
     } catch (err) {
@@ -100,7 +121,8 @@ const CLIENT_SCRIPT = `
       console.error(err);
     }
   });
-  window.__chartsReady = Promise.all(runs).then(function () { return true; });
+  var started = performance.now();
+  window.__chartsReady = Promise.all(runs).then(function () { window.__drawMs = performance.now() - started; return true; });
 
   window.__chartItems = function (id) {
     var out = [];
@@ -173,14 +195,49 @@ export interface PageParts {
   /** Trusted HTML (every user string in it already escaped). */
   body: string;
   charts: readonly ChartDef[];
-  /** Data embedded as JSON for readers of the file (and tests): the results file(s). */
-  data: unknown;
+}
+
+/** One dataset packed by column: numbers as arrays, strings as a dictionary and indexes. */
+export interface PackedDataset {
+  n: number;
+  c: Record<string, { v: unknown[] } | { d: string[]; i: number[] }>;
+}
+
+/** Packs rows by column so field names appear once and repeated strings (configuration names) once each. */
+export function packRows(rows: readonly ChartRow[]): PackedDataset {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const c: PackedDataset['c'] = {};
+  for (const key of keys) {
+    const values = rows.map((r) => r[key]);
+    if (values.every((v) => typeof v === 'string')) {
+      const dict: string[] = [];
+      const index = new Map<string, number>();
+      const i = (values as string[]).map((v) => {
+        if (!index.has(v)) index.set(v, dict.push(v) - 1);
+        return index.get(v)!;
+      });
+      c[key] = { d: dict, i };
+    } else {
+      c[key] = { v: values };
+    }
+  }
+  return { n: rows.length, c };
+}
+
+/** Inverse of packRows (what the page's script does), for tests. */
+export function unpackRows(p: PackedDataset): ChartRow[] {
+  return Array.from({ length: p.n }, (_, i) => Object.fromEntries(Object.entries(p.c).map(([k, col]) => [k, 'd' in col ? col.d[col.i[i]] : col.v[i]])) as ChartRow);
 }
 
 /** The full HTML document of a page: one file, opens offline from disk. */
 export function htmlDocument(parts: PageParts): string {
   const specs: Record<string, object> = {};
-  for (const chart of parts.charts) if (chart.spec) specs[chart.id] = toVega(chart.spec);
+  const data: Record<string, PackedDataset> = {};
+  for (const chart of parts.charts) {
+    if (!chart.spec) continue;
+    specs[chart.id] = toVega(chart.spec);
+    for (const [name, rows] of Object.entries(chart.data ?? {})) data[name] = packRows(rows);
+  }
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -194,7 +251,7 @@ export function htmlDocument(parts: PageParts): string {
 <main>
 ${parts.body}
 </main>
-<script type="application/json" id="results-data">${jsonForScript(parts.data)}</script>
+<script type="application/json" id="chart-data">${jsonForScript(data)}</script>
 <script type="application/json" id="chart-specs">${jsonForScript(specs)}</script>
 <script>${vegaScript()}</script>
 <script>${CLIENT_SCRIPT}</script>

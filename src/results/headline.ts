@@ -16,6 +16,9 @@ export function headlineMetrics(config: ConfigResult): HeadlineMetrics {
     quality: config.quality.share,
     errorRate: total === 0 ? 0 : config.requests.failed / total,
     peakRps: config.throughput.peakRps,
+    ...(config.latencyMs.itl !== undefined ? { itlP95Ms: config.latencyMs.itl.p95 } : {}),
+    ...(config.latencyMs.tpot !== undefined ? { tpotP95Ms: config.latencyMs.tpot.p95 } : {}),
+    ...(config.throughput.outputTokensPerS !== undefined ? { outputTokensPerS: config.throughput.outputTokensPerS.aggregate } : {}),
   };
 }
 
@@ -32,4 +35,7 @@ export const METRIC_DIRECTION: Readonly<Record<keyof HeadlineMetrics, 'lower' | 
   quality: 'higher',
   errorRate: 'lower',
   peakRps: 'higher',
+  itlP95Ms: 'lower',
+  tpotP95Ms: 'lower',
+  outputTokensPerS: 'higher',
 });

@@ -149,6 +149,12 @@ const headlineMetricsSchema = z.object({
   quality: num,
   errorRate: num,
   peakRps: num,
+  /** Inter-token latency p95; absent in results written before it existed. */
+  itlP95Ms: num.optional(),
+  /** Time per output token p95; absent in results written before it existed. */
+  tpotP95Ms: num.optional(),
+  /** Aggregate output tokens per second; absent in results written before it existed. */
+  outputTokensPerS: num.optional(),
 });
 /** The figures a summary table, `compare` and `gate` look at, flattened for one configuration. */
 export type HeadlineMetrics = z.infer<typeof headlineMetricsSchema>;
@@ -171,9 +177,29 @@ const configResultSchema = z.object({
     ttft: percentilesSchema,
     /** Worker pick-up to answer (the service time). */
     service: percentilesSchema,
+    /**
+     * Inter-token latency: the gaps between consecutive content tokens of every answer, all
+     * tokens pooled (vLLM bench serve's `itl`). Absent in results written before it existed.
+     */
+    itl: percentilesSchema.optional(),
+    /**
+     * Time per output token, one value per LLM call with ≥ 2 output tokens:
+     * (latency − TTFT) / (output tokens − 1) (vLLM bench serve's `tpot`).
+     */
+    tpot: percentilesSchema.optional(),
   }),
   cdf: z.object({ e2e: cdfPointsSchema, ttft: cdfPointsSchema, queueWait: cdfPointsSchema }),
-  throughput: z.object({ meanRps: num, peakRps: num, tokensPerS: num }),
+  throughput: z.object({
+    meanRps: num,
+    peakRps: num,
+    tokensPerS: num,
+    /**
+     * Output tokens per second: `perRequest` one value per LLM call (output tokens ÷ call latency,
+     * GuideLLM's per-request output tokens/s); `aggregate` all output tokens ÷ the run's duration
+     * (vLLM bench serve's output throughput).
+     */
+    outputTokensPerS: z.object({ aggregate: num, perRequest: percentilesSchema }).optional(),
+  }),
   cost: z.object({
     perRequestUsd: num,
     perDayUsd: num,

@@ -3,6 +3,7 @@
  * wraps a store (memory or Redis) and keeps its own hit/miss/false-hit/stale accounting.
  */
 import { Redis } from 'ioredis';
+import { BenchError } from '../core/errors.ts';
 import type { CacheStats } from '../results/schema.ts';
 import type { CacheSpec } from '../scenario/schema.ts';
 import { cosine } from '../workload/prompt-space.ts';
@@ -98,18 +99,41 @@ export class StoreFactory {
   open<V>(spec: CacheSpec, name: string): CacheStore<V> {
     const limits = { capacity: spec.capacity, ttlS: spec.ttlS };
     if (spec.backend === 'memory') return new MemoryStore<V>(limits);
-    let conn = this.redis.get(spec.backend.redis);
+    const url = spec.backend.redis;
+    let conn = this.redis.get(url);
     if (conn === undefined) {
-      conn = new Redis(spec.backend.redis, { lazyConnect: false, maxRetriesPerRequest: 2 });
-      this.redis.set(spec.backend.redis, conn);
+      conn = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+      // a dropped connection reaches the run through the failing command (below), once; without
+      // a listener ioredis prints "Unhandled error event" for every reconnection attempt
+      conn.on('error', () => undefined);
+      this.redis.set(url, conn);
     }
-    return new RedisStore<V>(conn, `${this.namespace}:${name}`, limits);
+    return guardRedisStore(new RedisStore<V>(conn, `${this.namespace}:${name}`, limits), url);
   }
 
   /** Closes Redis connections. */
   async close(): Promise<void> {
     await Promise.all([...this.redis.values()].map((r) => r.quit().catch(() => undefined)));
   }
+}
+
+/**
+ * A Redis store whose failures stop the run with one clear message. The cache does not fall back
+ * to no cache: hit rates, costs and latencies would then mix two regimes without saying so.
+ */
+function guardRedisStore<V>(store: CacheStore<V>, url: string): CacheStore<V> {
+  const fail = (err: unknown): never => {
+    throw new BenchError(
+      'DEPENDENCY_FAILED',
+      `cache backend ${url}: Redis stopped answering during the run (${(err as Error).message}); the run stops rather than continue without its cache. Start Redis again and rerun`,
+    );
+  };
+  return {
+    get: (key, nowMs) => store.get(key, nowMs).catch(fail),
+    set: (key, value, nowMs, bucket) => store.set(key, value, nowMs, bucket).catch(fail),
+    scan: (bucket, nowMs) => store.scan(bucket, nowMs).catch(fail),
+    clear: () => store.clear().catch(fail),
+  };
 }
 
 /** A cache in front of one step, with its store and its counter. */

@@ -7,6 +7,7 @@ import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { prepareReplay, type TraceReplay, type TraceSpec } from '../trace/replay.ts';
 import { expandSweep, type Configuration } from '../scenario/configurations.ts';
+import { checkRunSize } from './run-size.ts';
 
 /** Command-line overrides of a scenario. */
 export interface RunOverrides {
@@ -23,6 +24,8 @@ export interface RunOverrides {
   live?: LiveOptions;
   /** Replay this trace instead of the scenario's traffic (`requestsPerDay` and `durationHours` then rescale and cut it). */
   trace?: TraceSpec;
+  /** Most requests a configuration may simulate (`--max-requests`); default DEFAULT_MAX_REQUESTS. */
+  maxRequests?: number;
 }
 
 /** Everything a run needs. */
@@ -39,8 +42,14 @@ export interface PreparedScenario {
   replay?: TraceReplay;
 }
 
-/** Loads the file and applies the overrides (the same in the main thread and every worker). */
+/** Loads the file and applies the overrides (the same in the main thread and every worker); refuses a run too large to simulate. */
 export async function prepareScenario(file: string, overrides: RunOverrides): Promise<PreparedScenario> {
+  const prepared = await prepareUnchecked(file, overrides);
+  checkRunSize(prepared, overrides.maxRequests);
+  return prepared;
+}
+
+async function prepareUnchecked(file: string, overrides: RunOverrides): Promise<PreparedScenario> {
   const loaded = await loadScenarioFile(file);
   if (overrides.trace !== undefined) return prepareTraced(file, loaded.scenario, loaded.catalog, overrides, overrides.trace);
   const scenario: Scenario = {

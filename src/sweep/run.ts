@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { computeFindings } from '../report/findings.ts';
 import type { ResultsFile } from '../results/schema.ts';
 import { writeJsonAtomic } from '../results/write.ts';
-import { prepareScenario, type RunOverrides } from './prepare.ts';
+import { checkRedis } from '../live/protocol.ts';
+import { prepareScenario, type PreparedScenario, type RunOverrides } from './prepare.ts';
 import { Sweep, type SweepOptions } from './sweep.ts';
 
 /** Options of a run. */
@@ -37,8 +38,10 @@ export async function runScenarioFile(file: string, options: RunOptions = {}): P
     ...(options.only !== undefined ? { only: options.only } : {}),
     ...(options.live !== undefined ? { live: options.live } : {}),
     ...(options.trace !== undefined ? { trace: options.trace } : {}),
+    ...(options.maxRequests !== undefined ? { maxRequests: options.maxRequests } : {}),
   };
   let prepared = await prepareScenario(file, overrides);
+  await checkCacheBackends(prepared);
   const outDir = options.noWrite ? null : (options.outDir ?? defaultOutDir(prepared.scenario.name));
   if (options.ledger && outDir !== null) {
     overrides.ledgerDir = resolve(outDir);
@@ -56,4 +59,11 @@ export async function runScenarioFile(file: string, options: RunOptions = {}): P
   results.findings = computeFindings(results);
   if (outDir !== null) writeJsonAtomic(join(outDir, 'results.json'), results);
   return { results, outDir };
+}
+
+/** A cache on a Redis that cannot be reached is one line and exit 2 before the run starts (not a stack from a worker thread). */
+async function checkCacheBackends(prepared: PreparedScenario): Promise<void> {
+  const urls = new Set<string>();
+  for (const c of prepared.configurations) for (const cache of c.strategies.caches) if (cache.backend !== 'memory') urls.add(cache.backend.redis);
+  for (const url of urls) await checkRedis(url, `${prepared.file}: cache backend`);
 }

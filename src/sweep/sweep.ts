@@ -7,7 +7,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { writeJsonAtomic, buildResultsFile } from '../results/write.ts';
 import type { ConfigResult, ResultsFile } from '../results/schema.ts';
+import { BenchError, type BenchErrorCode } from '../core/errors.ts';
 import { simulateReplicated } from './replicate.ts';
+import { estimateRunSize, type RunSize } from './run-size.ts';
 import type { PreparedScenario, RunOverrides } from './prepare.ts';
 
 /** Progress of one configuration. */
@@ -62,8 +64,7 @@ export class Sweep extends EventTarget {
       this.write(results);
       this.dispatchEvent(new ConfigDoneEvent(r));
     };
-    // live runs play in real time: one configuration after the other, in this thread
-    const threads = this.prepared.live !== undefined ? 0 : Math.min(this.options.threads ?? availableParallelism(), configs.length);
+    const threads = this.threads();
     const work =
       threads <= 1
         ? (async () => {
@@ -82,6 +83,17 @@ export class Sweep extends EventTarget {
     work.catch(() => undefined); // the dropped configuration rejects with the abort reason
     if (signal?.aborted === true) this.write(results);
     return this.file(results);
+  }
+
+  /** The run's estimated size, on the threads it will use. */
+  size(): RunSize {
+    return estimateRunSize(this.prepared, Math.max(1, this.threads()));
+  }
+
+  /** Worker threads the sweep uses (0: it runs in this thread). */
+  threads(): number {
+    // live runs play in real time: one configuration after the other, in this thread
+    return this.prepared.live !== undefined ? 0 : Math.min(this.options.threads ?? availableParallelism(), this.prepared.configurations.length);
   }
 
   private write(results: Array<ConfigResult | undefined>): void {
@@ -124,12 +136,15 @@ export class Sweep extends EventTarget {
           workerData: { file: this.prepared.file, overrides: this.options.overrides },
         });
         workers.push(w);
-        w.on('message', (msg: { type: string; index: number; done?: number; total?: number; result?: ConfigResult; message?: string }) => {
+        w.on('message', (msg: { type: string; index: number; done?: number; total?: number; result?: ConfigResult; message?: string; code?: BenchErrorCode }) => {
           if (msg.type === 'ready') return feed(w);
           if (msg.type === 'progress') {
             return void this.dispatchEvent(new SweepProgressEvent(configs[msg.index]!.name, msg.done!, msg.total!));
           }
-          if (msg.type === 'error') return fail(new Error(`configuration "${configs[msg.index]!.name}" failed: ${msg.message}`));
+          if (msg.type === 'error') {
+            const message = `configuration "${configs[msg.index]!.name}" failed: ${msg.message}`;
+            return fail(msg.code !== undefined ? new BenchError(msg.code, message) : new Error(message));
+          }
           running--;
           finish(msg.index, msg.result!);
           feed(w);

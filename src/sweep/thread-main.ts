@@ -1,5 +1,6 @@
 /** Runs configurations of a sweep inside a worker thread; posts each result as it finishes. */
 import { parentPort, workerData } from 'node:worker_threads';
+import { BenchError } from '../core/errors.ts';
 import { simulateReplicated } from './replicate.ts';
 import { prepareScenario, type RunOverrides } from './prepare.ts';
 
@@ -17,7 +18,9 @@ parentPort!.on('message', async (msg: { index: number } | { exit: true }) => {
     );
     parentPort!.postMessage({ type: 'result', index: msg.index, result });
   } catch (err) {
-    parentPort!.postMessage({ type: 'error', index: msg.index, message: (err as Error).stack ?? String(err) });
+    // a BenchError is a one-line message (exit 2); anything else is a bug, with its stack
+    const code = err instanceof BenchError ? err.code : undefined;
+    parentPort!.postMessage({ type: 'error', index: msg.index, code, message: code !== undefined ? (err as Error).message : ((err as Error).stack ?? String(err)) });
   }
 });
 parentPort!.postMessage({ type: 'ready' });

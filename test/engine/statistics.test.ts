@@ -40,6 +40,26 @@ describe('LatencyHistogram', () => {
     for (const q of [0.5, 0.9, 0.99]) within(h.quantile(q), -1000 * Math.log(1 - q), 0.03);
   });
 
+  it('never reports a percentile above the largest value or below the smallest (HDR bucket edges are clamped)', () => {
+    // 12345.678 ms lands in a bucket whose upper edge is 12,347.391 ms: before, p50..p99 said so
+    const h = new LatencyHistogram();
+    for (let i = 0; i < 5; i++) h.record(12_345.678);
+    const p = h.percentiles();
+    expect([p.p50, p.p90, p.p95, p.p99, p.max]).toEqual([12_345.678, 12_345.678, 12_345.678, 12_345.678, 12_345.678]);
+    h.record(20_000.5);
+    expect(h.quantile(1)).toBe(20_000.5);
+    expect(h.quantile(0)).toBe(12_345.678);
+  });
+
+  it('records a weighted value as that many values', () => {
+    const h = new LatencyHistogram();
+    h.recordCount(10, 3);
+    h.recordCount(40, 1);
+    expect(h.percentiles()).toMatchObject({ count: 4, mean: 17.5, max: 40 });
+    within(h.quantile(0.5), 10);
+    within(h.quantile(0.9), 40);
+  });
+
   it('an empty histogram reports zeros', () => {
     expect(new LatencyHistogram().percentiles()).toEqual({ count: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 });
     expect(new LatencyHistogram().cdf()).toEqual([]);

@@ -16,7 +16,7 @@ describe('measureFalseAlarmRate', () => {
       threads: 0,
     });
     expect(result.trials).toBe(25);
-    expect(result.checksPerTrial).toBe(6);
+    expect(result.checksPerTrial).toBe(8);
     expect(result.rate).toBeLessThanOrEqual(0.05);
   }, 40_000);
 });

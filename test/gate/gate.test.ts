@@ -107,7 +107,7 @@ describe('gate verdicts', () => {
     const base = replicatedRun(SEEDS, () => ({}), { routings: ['strong'] });
     const report = gate(noisy(), base);
     const only = report.rows.filter((r) => r.config === 'routing=small cache=none');
-    expect(only.length).toBe(6);
+    expect(only.length).toBe(8);
     expect(only.every((r) => r.verdict.kind === 'incomparable' && r.verdict.reason === 'configuration only in the candidate run')).toBe(true);
     expect(report.passed).toBe(true);
   });

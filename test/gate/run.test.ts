@@ -51,7 +51,7 @@ describe('runGate', () => {
     const { out, io } = capture();
     const code = await gateCommand({ target: SCENARIO, baseline, markdown: false, threads: 0 }, io);
     expect(code).toBe(0);
-    expect(out.stdout.split('\n')[0]).toBe('gate PASS: gate-fixture — 12 no-change (5 replications a configuration, 95% intervals)');
+    expect(out.stdout.split('\n')[0]).toBe('gate PASS: gate-fixture — 16 no-change (5 replications a configuration, 95% intervals)');
   }, 20_000);
 
   it('fails a run at twice the traffic (exit 1), naming costPerDayUsd', async () => {
@@ -80,7 +80,7 @@ describe('runGate', () => {
     expect(results.configurations.length).toBe(2);
     const report = await runGate({ target: join(dir, 'run', 'results.json'), baseline });
     expect(report.passed).toBe(true);
-    expect(report.counts['no-change']).toBe(12);
+    expect(report.counts['no-change']).toBe(16);
   }, 20_000);
 
   it('refuses a baseline of another scenario (BenchError INCOMPARABLE → exit 2)', async () => {

@@ -20,7 +20,7 @@ describe('parseThresholdFlag', () => {
     expectBenchError(
       () => parseThresholdFlag('latency=5%'),
       'USAGE',
-      '--threshold: "latency" is not a metric the gate knows. Gateable metrics: costPerDayUsd, costPerRequestUsd, e2eP50Ms, e2eP95Ms, e2eP99Ms, ttftP50Ms, ttftP95Ms, queueWaitP95Ms, quality, errorRate, peakRps.',
+      '--threshold: "latency" is not a metric the gate knows. Gateable metrics: costPerDayUsd, costPerRequestUsd, e2eP50Ms, e2eP95Ms, e2eP99Ms, ttftP50Ms, ttftP95Ms, queueWaitP95Ms, quality, errorRate, peakRps, itlP95Ms, tpotP95Ms, outputTokensPerS.',
     );
   });
   it('rejects a malformed value with the accepted forms', () => {

@@ -185,7 +185,7 @@ describe('process health in /metrics', () => {
 });
 
 const baseEntry: LedgerEntry = {
-  seq: 0, wallMs: 0, endpoint: 'chat', model: 'm', stream: false, inputTokens: 0, cachedInputTokens: 0,
+  seq: 0, wallMs: 0, endpoint: 'chat', model: 'm', stream: false, inputTokens: 0, cachedInputTokens: 0, cacheWriteInputTokens: 0,
   outputTokens: 0, costUsd: 0, latencyMs: 0, ttftMs: null, queueMs: 0, outcome: 'ok', status: 200,
 };
 
@@ -206,12 +206,12 @@ describe('Ledger (unit)', () => {
   it('gives back every field of a row as recorded', () => {
     const ledger = new Ledger(10);
     const entry: LedgerEntry = {
-      seq: 7, wallMs: 1_700_000_000_123, endpoint: 'embeddings', model: 'e', stream: true, inputTokens: 11, cachedInputTokens: 3,
+      seq: 7, wallMs: 1_700_000_000_123, endpoint: 'messages', model: 'e', stream: true, inputTokens: 11, cachedInputTokens: 3, cacheWriteInputTokens: 2,
       outputTokens: 5, costUsd: 0.25, latencyMs: 12.5, ttftMs: 4.25, queueMs: 1.5, outcome: 'client_disconnect', status: 499,
     };
     ledger.add(entry);
     const { seq, wallMs, ...rest } = entry;
-    expect(ledger.snapshot().rows).toEqual([{ id: `emb-mock${seq}`, time: new Date(wallMs).toISOString(), ...rest }]);
+    expect(ledger.snapshot().rows).toEqual([{ id: `msg_mock${seq}`, time: new Date(wallMs).toISOString(), ...rest }]);
   });
 
   it('keeps rows in order as its storage grows past its first capacity, then wraps at the cap', () => {

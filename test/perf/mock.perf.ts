@@ -33,7 +33,8 @@ const THIS_FILE = fileURLToPath(import.meta.url);
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD_FLAG = '--mock-perf-child';
 
-const ZERO_MODEL = 'zero-latency';
+/** The zero-latency model of the throughput runs. */
+export const ZERO_MODEL = 'zero-latency';
 const TIMED_MODEL = 'exact-latency';
 /** The configured latency of (b): gpt-4o-like numbers, made exact. */
 const TIMED = { ttftBaseMs: 450, prefillMsPerInputToken: 0.05, itlMs: 12 };
@@ -49,7 +50,8 @@ const MODELS = {
     defaultOutputTokens: 100,
   },
 };
-const MESSAGES = [
+/** The prompt of the throughput runs. */
+export const MESSAGES = [
   { role: 'system', content: 'You are a helpful assistant for a load test.' },
   { role: 'user', content: 'Write a short paragraph about benchmarking.' },
 ];
@@ -862,7 +864,7 @@ function oneStream(url: string, body: string, agent: http.Agent, configuredTtftM
 }
 
 /** CPU time (user + system) of a process so far, from /proc (Linux); NaN when unavailable. */
-function processCpuMs(pid: number | undefined): number {
+export function processCpuMs(pid: number | undefined): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -878,13 +880,15 @@ function summarize(xs: number[]): Record<string, number> {
   return { count: sorted.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: round3(sorted.at(-1) ?? NaN) };
 }
 
-function median(xs: number[]): number {
+/** The median of `xs`. */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function round3(x: number): number {
+/** `x` rounded to 3 decimals. */
+export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
@@ -892,7 +896,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-interface Child {
+/** A server in a child process of the benchmark. */
+export interface Child {
   url: string;
   process: ChildProcess;
   /** Starts the child's garbage meter (see serveGarbageMeter). */
@@ -912,7 +917,7 @@ interface GarbageFigures {
 }
 
 /** Starts a server in a child process (this file with the child flag) and waits for its URL. */
-function startChild(kind: 'mock' | 'bare' | 'bare-stream', payload: unknown): Promise<Child> {
+export function startChild(kind: 'mock' | 'bare' | 'bare-stream', payload: unknown): Promise<Child> {
   return new Promise((resolve, reject) => {
     // MOCK_PERF_NODE_ARGS: extra Node flags for the mock while investigating (e.g. --trace-gc)
     const extra = kind === 'mock' ? (process.env['MOCK_PERF_NODE_ARGS'] ?? '').split(' ').filter(Boolean) : [];

@@ -102,7 +102,7 @@ describe('report page in chromium', () => {
     async () => {
       const { page, consoleErrors, blocked, dialogs } = await open(join(dir, 'report.html'));
       const charts = await drawnCharts(page);
-      expect(charts.map((c) => c.id)).toEqual(['frontier', 'latency-percentiles', 'latency-cdf', 'time-series', 'cost-by-model', 'cost-by-step', 'caches', 'routing', 'quality-vs-strong']);
+      expect(charts.map((c) => c.id)).toEqual(['frontier', 'heatmap', 'latency-percentiles', 'latency-cdf', 'time-series', 'cost-by-model', 'cost-by-step', 'caches', 'routing', 'quality-vs-strong']);
       for (const c of charts) {
         expect(c.svgChildren, `chart ${c.id} is empty`).toBeGreaterThan(10);
         expect(c.width, `chart ${c.id} has no width`).toBeGreaterThan(100);
@@ -119,17 +119,17 @@ describe('report page in chromium', () => {
       // The latency chart draws the numbers of results.json: one bar per config × kind × percentile.
       const items = (await page.evaluate(() =>
         (window as unknown as { __chartItems(id: string): unknown[] }).__chartItems('latency-percentiles'),
-      )) as Array<{ config: string; kind: string; percentile: 'p50' | 'p90' | 'p95' | 'p99'; ms: number }>;
+      )) as Array<{ config: string; kind: string; percentile: 'p50' | 'p95' | 'p99'; ms: number }>;
       const e2e = items.filter((d) => d.kind === 'end-to-end');
-      expect(e2e).toHaveLength(report.configurations.length * 4);
+      expect(e2e).toHaveLength(report.configurations.length * 3);
       for (const d of e2e) {
         const config = report.configurations.find((c) => c.name === d.config)!;
         expect(d.ms).toBe(config.latencyMs.e2e[d.percentile]);
       }
 
-      // The frontier labels the Pareto-optimal configurations in SVG text.
+      // The frontier's legend names configurations by the axis values that vary.
       const frontierText = await page.$eval('#chart-frontier svg', (svg) => svg.textContent ?? '');
-      expect(frontierText).toContain('routing=cascade cache=exact');
+      expect(frontierText).toContain('cascade · exact');
 
       // Each chart exports as PNG and SVG through vega.
       const urls = await page.evaluate(async () => {
@@ -186,7 +186,7 @@ describe('compare page in chromium', () => {
       const items = (await page.evaluate(() =>
         (window as unknown as { __chartItems(id: string): unknown[] }).__chartItems('cmp-cost'),
       )) as Array<Record<string, unknown>>;
-      const strongB = items.filter((d) => d.config === 'routing=strong cache=none' && d.run === 'b');
+      const strongB = items.filter((d) => d.config === 'strong · none' && d.run === 'b');
       const total = strongB.reduce((s, d) => s + (d.sum_costPerDayUsd as number), 0);
       expect(total).toBeCloseTo(compareB.configurations[0].cost.perDayUsd, 6);
       await page.close();

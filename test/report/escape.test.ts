@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, jsForScript, jsonForScript } from '../../src/report/format.ts';
 import { renderCompare, renderReport } from '../../src/report/index.ts';
+import { unpackRows, type PackedDataset } from '../../src/report/page.ts';
 import { HOSTILE_NAME, buildResults, hostileResults } from '../fixtures/results.ts';
 
 /** The contents of `<script type="application/json" id="...">` in a page. */
@@ -43,20 +44,20 @@ describe('renderReport escaping', () => {
     expect(html).not.toContain('<b onmouseover');
   });
 
-  it('embeds the results JSON escaped, and it reads back unchanged', () => {
-    expect(scriptJson(html, 'results-data')).toEqual(hostileResults());
-  });
-
-  it('keeps hostile names inside the chart specs as data, escaped', () => {
-    const specs = JSON.stringify(scriptJson(html, 'chart-specs'));
-    expect(specs).toContain('<b onmouseover=alert(3)>routing=strong</b>');
+  it('embeds the chart data escaped, hostile names as data values that read back unchanged', () => {
+    const data = scriptJson(html, 'chart-data') as Record<string, PackedDataset>;
+    const names = unpackRows(data.frontier!).map((r) => r.config);
+    expect(names).toEqual(hostileResults().configurations.map((c) => c.name));
+    expect(names.some((n) => String(n).includes('<b onmouseover=alert(3)>'))).toBe(true);
+    expect(JSON.stringify(scriptJson(html, 'chart-specs'))).not.toContain('onmouseover');
   });
 
   it('escapes hostile strings in the compare page too', () => {
     const page = renderCompare(hostileResults(), hostileResults());
     expect(page).toContain('Compare: &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(page.match(/<script/gi)).toHaveLength(4);
-    expect(scriptJson(page, 'results-data')).toEqual({ a: hostileResults(), b: hostileResults() });
+    const data = scriptJson(page, 'chart-data') as Record<string, PackedDataset>;
+    expect(new Set(unpackRows(data['cmp-frontier']!).map((r) => r.config))).toEqual(new Set(hostileResults().configurations.map((c) => c.name)));
   });
 });
 

@@ -1,0 +1,177 @@
+/**
+ * What every chart shares: the chart definition, latency axes with 4–8 readable ticks, which
+ * configurations are drawn in colour (the Pareto set and the cheapest that meet the SLOs; the rest
+ * muted), and day-long series thinned to a few hundred points a configuration.
+ */
+import type { ConfigResult } from '../results/schema.ts';
+import { pickHeadline } from './findings.ts';
+import { paretoOptimal } from './frontier.ts';
+
+/** A vega-lite spec as plain JSON (compiled to vega in page.ts). */
+export type VlSpec = Record<string, unknown>;
+/** One row of chart data. */
+export type ChartRow = Record<string, string | number | boolean>;
+
+/** One chart of a page: a spec to draw, or a note saying why it is skipped. */
+export interface ChartDef {
+  id: string;
+  title: string;
+  /** One sentence on what the chart shows and how to read it. */
+  description: string;
+  spec: VlSpec | null;
+  /** Why the chart is skipped (when spec is null). */
+  note?: string;
+  /** Named datasets the spec reads (`data: { name }`): written into the page once, packed by column. */
+  data?: Record<string, ChartRow[]>;
+}
+
+/** Axis labels for milliseconds in the unit that reads best: 500 ms, 10 s, 1.7 min, 2.8 h. */
+export const MS_LABEL_EXPR =
+  "datum.value >= 3600000 ? format(datum.value / 3600000, '.2~r') + ' h' : datum.value >= 60000 ? format(datum.value / 60000, '.2~r') + ' min' : datum.value >= 1000 ? format(datum.value / 1000, '.2~r') + ' s' : format(datum.value, '~r') + ' ms'";
+
+/** Pixels a latency tick label needs on a horizontal axis: a 220-pixel panel takes 4 labels. */
+export const TICK_LABEL_PX = 50;
+
+/** At most this many configurations get their own colour and legend entry; the rest are drawn muted. */
+export const MAX_COLOURED = 8;
+/** Colour of configurations that are not highlighted. */
+export const MUTED = '#c8c8c8';
+/** Ten distinguishable colours (Tableau 10) for the highlighted configurations. */
+export const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#9d755d', '#ff9da6', '#bab0ac'];
+
+const S = 1000;
+const MIN = 60_000;
+const H = 3_600_000;
+/** Round durations a reader knows (1 ms … 1 day), coarse (one a decade) and fine. */
+const COARSE_TICKS = [1, 10, 100, S, 10 * S, MIN, 10 * MIN, H, 10 * H];
+const FINE_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, S, 2 * S, 5 * S, 10 * S, 20 * S, 30 * S, MIN, 2 * MIN, 5 * MIN, 10 * MIN, 20 * MIN, 30 * MIN, H, 2 * H, 5 * H, 10 * H, 24 * H];
+
+/**
+ * Tick values (ms) for a log latency axis spanning [min, max]: round durations (10 s, 1 min,
+ * 10 min, 1 h …), one a decade, finer steps while there are fewer than 4, linear steps for a
+ * narrow range, thinned to at most `maxTicks` (a narrow panel has room for fewer labels).
+ */
+export function logTicks(min: number, max: number, maxTicks = 8): number[] {
+  if (!(max > 0)) return [0];
+  const lo = Math.max(1, min);
+  const inRange = (ladder: readonly number[]) => ladder.filter((t) => t >= lo / 1.0001 && t <= max * 1.0001);
+  let ticks = inRange(COARSE_TICKS);
+  if (ticks.length < 4) ticks = inRange(FINE_TICKS);
+  if (ticks.length < 4) ticks = linearTicks(lo, max);
+  while (ticks.length > Math.max(4, maxTicks)) ticks = ticks.filter((_, i) => i % 2 === 0);
+  return ticks;
+}
+
+/** About five round ticks between lo and hi (steps of 1, 2 or 5 × a power of ten). */
+export function linearTicks(lo: number, hi: number): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / 5;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi * 1.0001; t += step) out.push(Number(t.toPrecision(12)));
+  return out;
+}
+
+/**
+ * Scale and axis of a latency channel: linear with at most 6 ticks, or symmetric-log with
+ * `logTicks` when the values span more than two orders of magnitude (an overloaded
+ * configuration's hours-long waits would otherwise flatten every other bar).
+ */
+export function latencyChannel(values: readonly number[], scale: VlSpec = {}, maxTicks = 8): { scale: VlSpec; axis: VlSpec } {
+  const positive = values.filter((v) => v > 0);
+  const max = positive.length ? Math.max(...positive) : 0;
+  const min = positive.length ? Math.min(...positive) : 0;
+  if (positive.length === 0 || max / min <= 100) return { scale: { ...scale }, axis: { labelExpr: MS_LABEL_EXPR, tickCount: Math.min(5, maxTicks), labelOverlap: 'greedy' } };
+  const ticks = logTicks(min, max, maxTicks);
+  return { scale: { type: 'symlog', constant: Math.max(1, ticks[0] / 10), ...scale }, axis: { values: ticks, labelExpr: MS_LABEL_EXPR, labelOverlap: 'greedy' } };
+}
+
+/**
+ * The configurations drawn in colour: the headline, the Pareto-optimal ones that meet every SLO,
+ * the other ones that meet every SLO, then the other Pareto-optimal ones, cheapest first, at most
+ * MAX_COLOURED.
+ */
+export function highlighted(configs: readonly ConfigResult[]): Set<string> {
+  if (configs.length <= MAX_COLOURED) return new Set(configs.map((c) => c.name));
+  const optimal = paretoOptimal(configs);
+  const byCost = [...configs].sort((a, b) => a.cost.perDayUsd - b.cost.perDayUsd);
+  const headline = pickHeadline(configs.filter((c) => c.slo.meetsAll));
+  const order = [
+    ...(headline ? [headline] : []),
+    ...byCost.filter((c) => optimal.has(c.name) && c.slo.meetsAll),
+    ...byCost.filter((c) => c.slo.meetsAll),
+    ...byCost.filter((c) => optimal.has(c.name)),
+  ];
+  return new Set([...new Set(order.map((c) => c.name))].slice(0, MAX_COLOURED));
+}
+
+/** Rounds to a number of decimals (display data only; results.json keeps full precision). */
+export function round(value: number, decimals: number): number {
+  const f = 10 ** decimals;
+  return Math.round(value * f) / f;
+}
+
+/** A page draws at most this many points of a day-long series per configuration. */
+export const MAX_SERIES_POINTS = 288;
+
+/**
+ * Indexes of a series thinned to at most MAX_SERIES_POINTS buckets: each bucket is the run of
+ * `step` consecutive intervals it averages (`buckets[k]` = [start, end)).
+ */
+export function seriesBuckets(length: number): Array<[number, number]> {
+  const step = Math.max(1, Math.ceil(length / MAX_SERIES_POINTS));
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < length; i += step) out.push([i, Math.min(length, i + step)]);
+  return out;
+}
+
+/** Mean of `values` over [start, end). */
+export function bucketMean(values: readonly number[], [start, end]: [number, number]): number {
+  let sum = 0;
+  for (let i = start; i < end; i++) sum += values[i] ?? 0;
+  return end > start ? sum / (end - start) : 0;
+}
+
+/** A select input over configuration labels, shared by the panels of a chart. */
+export function configSelect(labels: readonly string[]): VlSpec {
+  return { name: 'cfg', value: labels[0], bind: { input: 'select', options: [...labels], name: 'configuration ' } };
+}
+
+/** How a panel's x axis reads latency: bars may stay linear, CDF lines are always on a log axis. */
+export type LatencyAxis = 'auto' | 'log';
+
+/**
+ * The x channel of one latency panel (field `ms`) with its own ticks, and its title; a panel whose
+ * values are all zero says so in its title instead of drawing a degenerate axis.
+ */
+export function latencyPanelX(kind: string, valuesMs: readonly number[], axis: LatencyAxis, widthPx: number): { x: VlSpec; title: string } {
+  const positive = valuesMs.filter((v) => v > 0);
+  const maxTicks = Math.floor(widthPx / TICK_LABEL_PX);
+  if (positive.length === 0) {
+    return { x: { field: 'ms', type: 'quantitative', title: null, scale: { domain: [0, 1000] }, axis: { values: [0], labelExpr: MS_LABEL_EXPR } }, title: `${kind}: 0 ms in every configuration` };
+  }
+  if (axis === 'auto') return { x: { field: 'ms', type: 'quantitative', title: null, ...latencyChannel(valuesMs, {}, maxTicks) }, title: kind };
+  const ticks = logTicks(Math.min(...positive), Math.max(...positive), maxTicks);
+  return {
+    // a fixed domain: a panel filtered to one configuration keeps the axis its ticks were made for
+    x: { field: 'ms', type: 'quantitative', title: null, scale: { type: 'symlog', constant: Math.max(1, ticks[0] / 10), domain: [0, Math.max(...positive)] }, axis: { values: ticks, labelExpr: MS_LABEL_EXPR, labelOverlap: 'greedy' } },
+    title: kind,
+  };
+}
+
+/**
+ * Side-by-side panels, one per latency kind (concatenated rather than faceted, so each has ticks
+ * of its own range); `panel` builds the marks of one from its x channel. Rows carry `kind` and `ms`.
+ */
+export function latencyPanels(data: string, kinds: readonly string[], rows: ReadonlyArray<{ kind: string; ms: number }>, axis: LatencyAxis, widthPx: number, panel: (x: VlSpec, index: number) => VlSpec): VlSpec {
+  return {
+    data: { name: data },
+    hconcat: kinds.map((kind, i) => {
+      const { x, title } = latencyPanelX(kind, rows.filter((r) => r.kind === kind).map((r) => r.ms), axis, widthPx);
+      const { transform, ...rest } = panel(x, i);
+      return { title: { text: title, fontSize: 11, fontWeight: 'normal' }, width: widthPx, transform: [{ filter: { field: 'kind', equal: kind } }, ...((transform as VlSpec[] | undefined) ?? [])], ...rest };
+    }),
+    resolve: { scale: { x: 'independent' } },
+  };
+}
