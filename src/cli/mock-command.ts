@@ -1,7 +1,10 @@
 /** `bench mock`: the OpenAI-compatible mock LLM server, until interrupted. */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 // from the modules themselves, not mock-llm/index.ts (which brings msw into the server's heap)
 import { MockConfigError } from '../../mock-llm/errors.ts';
+import { checkFixtures } from '../../mock-llm/fixtures.ts';
 import { MOCK_DEFAULTS, type MockServerOptions } from '../../mock-llm/options.ts';
 import { startMockServer } from '../../mock-llm/server.ts';
 import { BenchError } from '../core/errors.ts';
@@ -16,7 +19,8 @@ export const MOCK_FLAGS = {
   seed: { type: 'number', range: SEED_RULE, default: MOCK_DEFAULTS.seed, describe: 'Seed of generated text, latencies and faults' },
   'api-key': { type: 'string', describe: 'Require `Authorization: Bearer <key>` [default: env MOCK_API_KEY, else no check]' },
   'time-scale': { type: 'number', range: TIME_SCALE_RULE, default: MOCK_DEFAULTS.timeScale, describe: 'Run every latency k times faster' },
-  'options-file': { type: 'string', describe: 'JSON file of further startMockServer options (models, limits, faults)' },
+  'options-file': { type: 'string', describe: 'JSON file of further startMockServer options (models, limits, faults, tools)' },
+  fixtures: { type: 'string', describe: 'Scripted replies: a JSON file (an array of { match?, reply, times? }) or a TS file whose default export is one' },
 } as const satisfies Record<string, FlagSpec>;
 
 /** Starts the mock and keeps it serving until SIGINT/SIGTERM (then exits 130/143). */
@@ -28,13 +32,16 @@ export async function mockCommand(args: {
   'api-key'?: string;
   'time-scale': number;
   'options-file'?: string;
+  fixtures?: string;
 }): Promise<number> {
   let server;
   try {
     const apiKey = args['api-key'] ?? process.env.MOCK_API_KEY;
     const fromFile = args['options-file'] === undefined ? {} : (JSON.parse(readFileSync(args['options-file'], 'utf8')) as MockServerOptions);
+    const fixtures = args.fixtures === undefined ? {} : await loadFixtures(args.fixtures);
     server = await startMockServer({
       ...fromFile,
+      ...fixtures,
       port: args.port,
       host: args.host,
       seed: args.seed,
@@ -59,4 +66,16 @@ export async function mockCommand(args: {
   } finally {
     interruption.dispose();
   }
+}
+
+/** A fixtures file as options: JSON read by the mock itself, a TS/JS module's default export checked here. */
+async function loadFixtures(file: string): Promise<Pick<MockServerOptions, 'fixtures' | 'fixturesFile'>> {
+  if (file.endsWith('.json')) return { fixturesFile: file };
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+  } catch (err) {
+    throw new MockConfigError(`Failed to load fixtures file "${file}": ${(err as Error).message}.`);
+  }
+  return { fixtures: checkFixtures(mod.default, `file "${file}"`) };
 }

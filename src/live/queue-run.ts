@@ -216,8 +216,23 @@ export class QueueRun {
     }
     this.pending.clear();
     if (this.redis.status === 'ready') await this.redis.del(runMetaKey(this.queueName, this.runId)).catch(() => undefined);
+    await this.removeQueueIfIdle();
     this.redis.disconnect();
     await Promise.allSettled([this.events.close(), this.queue.close()]);
+  }
+
+  /**
+   * Deletes the queue's keys from Redis (they have no expiry) unless another run still has jobs
+   * in it: a queue is shared by name, so only an idle one is removed.
+   */
+  private async removeQueueIfIdle(): Promise<void> {
+    try {
+      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      if (Object.values(counts).some((n) => n > 0)) return;
+      await this.queue.obliterate();
+    } catch {
+      // Redis gone or a job arrived meanwhile: the keys stay, as before
+    }
   }
 
   private listen(): void {

@@ -74,8 +74,56 @@ function mutate(rng: Rng): unknown {
   return body;
 }
 
+const TOOL = { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'integer', minimum: 1, maximum: 3 } }, required: ['a'] } } };
+/** A valid body of each model API, and the keys a mutation may spoil. */
+const PROTOCOL_BODIES: { path: string; body: Record<string, unknown>; keys: string[] }[] = [
+  {
+    path: '/v1/chat/completions',
+    body: { ...VALID, tools: [TOOL], tool_choice: 'auto', response_format: { type: 'text' } },
+    keys: ['tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'logprobs', 'top_logprobs', 'messages'],
+  },
+  {
+    path: '/v1/responses',
+    body: { model: 'quick', input: [{ role: 'user', content: 'hi' }], instructions: 'x', max_output_tokens: 4, tools: [{ type: 'function', name: 'f', parameters: TOOL.function.parameters }] },
+    keys: ['input', 'instructions', 'tools', 'tool_choice', 'text', 'max_output_tokens', 'stream'],
+  },
+  { path: '/v1/completions', body: { model: 'quick', prompt: 'hi', max_tokens: 4 }, keys: ['prompt', 'max_tokens', 'logprobs', 'stop', 'stream', 'n'] },
+  {
+    path: '/v1/messages',
+    body: { model: 'quick', max_tokens: 4, system: 's', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], tools: [{ name: 'f', input_schema: TOOL.function.parameters }] },
+    keys: ['messages', 'system', 'tools', 'tool_choice', 'max_tokens', 'stop_sequences', 'stream'],
+  },
+];
+const WEIRD_PARTS: unknown[] = [
+  { type: 'tool_result', tool_use_id: 'toolu_x', content: 'r' },
+  { type: 'function_call_output', call_id: 'call_x', output: 'r' },
+  { type: 'function', function: { name: 'bad name!', parameters: { type: 'objekt' } } },
+  { type: 'function', function: { name: 'g', strict: true, parameters: { type: 'object', properties: { a: {} } } } },
+  { role: 'tool', tool_call_id: 'call_x', content: 'r' },
+  { type: 'tool', name: 'nope' },
+  { type: 'json_schema', json_schema: { name: 'r', schema: { type: 'array' } } },
+];
+
+/** A valid body of one of the model APIs with one field spoiled (a weird value, a stray block, or removed). */
+function mutateProtocol(rng: Rng): { path: string; body: unknown } {
+  const { path, body: valid, keys } = PROTOCOL_BODIES[rng.int(PROTOCOL_BODIES.length)]!;
+  const body: Record<string, unknown> = structuredClone(valid);
+  const k = keys[rng.int(keys.length)]!;
+  const pool = rng.chance(0.5) ? WEIRD_VALUES : WEIRD_PARTS;
+  const v = pool[rng.int(pool.length)];
+  if (rng.chance(0.15)) delete body[k];
+  else body[k] = rng.chance(0.5) ? [v] : v;
+  return { path, body };
+}
+
 function fuzzCase(rng: Rng): Promise<string> {
-  switch (rng.int(8)) {
+  switch (rng.int(10)) {
+    case 8:
+    case 9: {
+      // the other model APIs: valid bodies with one field spoiled
+      const { path, body } = mutateProtocol(rng);
+      return sendRaw(httpRequest('POST', path, JSON.stringify(body), path === '/v1/messages' ? { 'anthropic-version': '2023-06-01' } : {}));
+    }
     case 0: // garbage instead of HTTP
       return sendRaw(randomBytes(rng, 1 + rng.int(400)));
     case 1: // random bytes as a body

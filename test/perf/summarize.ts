@@ -99,9 +99,50 @@ function fidelityTable(r: Json): string {
   ].join('\n');
 }
 
+function reportTable(r: Json): string {
+  const f = r.figures as Json;
+  const mb = (v: unknown) => (typeof v === 'number' ? `${num(v / 1024 / 1024, 2)} MB` : 'n/a');
+  return [
+    `_${when(r)}; ${get(f, 'configurations')} configurations at ${num(get(f, 'requestsPerDay'))} requests/day_`,
+    '',
+    '| figure | value | goal |',
+    '|---|---:|---|',
+    `| report.html | ${mb(get(f, 'reportBytes'))} | ≤ 2 MB: ${yes(get(f, 'met.reportBytes'))} |`,
+    `| compare.html | ${mb(get(f, 'compareBytes'))} | ≤ 3 MB: ${yes(get(f, 'met.compareBytes'))} |`,
+    `| results.json (for scale; not embedded in the pages) | ${mb(get(f, 'resultsJsonBytes'))} | |`,
+    `| rendering report.html / compare.html in Node | ${num(get(f, 'reportRenderMs'))} / ${num(get(f, 'compareRenderMs'))} ms | |`,
+    `| report: every chart drawn (${get(f, 'reportDraw.charts')} charts), since the page script started / since navigation | ${num(get(f, 'reportDraw.allChartsMs'))} / ${num(get(f, 'reportDraw.pageReadyMs'))} ms | each ≤ 3 s: ${yes(get(f, 'met.chartDrawMs'))} |`,
+    `| report: slowest chart (${get(f, 'reportDraw.slowestChart.id')}) | ${num(get(f, 'reportDraw.slowestChart.ms'))} ms | |`,
+    `| compare: every chart drawn (${get(f, 'compareDraw.charts')} charts), since the page script started / since navigation | ${num(get(f, 'compareDraw.allChartsMs'))} / ${num(get(f, 'compareDraw.pageReadyMs'))} ms | |`,
+    `| compare: slowest chart (${get(f, 'compareDraw.slowestChart.id')}) | ${num(get(f, 'compareDraw.slowestChart.ms'))} ms | |`,
+  ].join('\n');
+}
+
+/** Tool calls, structured output and the other APIs against plain chat, same server, same run. */
+function protocolsTable(r: Json): string {
+  const f = r.figures as Json;
+  const kinds = (get(f, 'kinds') ?? {}) as Record<string, Json>;
+  const goal = get(f, 'goalRatio') as number;
+  const rows = Object.entries(kinds).map(([name, k]) => {
+    const ratio = k['ratioToPlainChat'] as number;
+    const judged = (name.includes('ToolCall') || name.includes('JsonSchema')) && !name.endsWith('Streamed'); // streams of different lengths
+    const verdict = name === k['comparedWith'] ? '(the reference)' : judged ? `≥ ${goal}: ${yes(ratio >= goal)}` : '';
+    return `| ${name} | ${num(k['requestsPerSec'])} | ${num(ratio, 2)} vs ${String(k['comparedWith'])} | ${(k['perRound'] as number[]).map((x) => num(x)).join(', ')} | ${num(k['responseBytes'])} | ${num(k['serverCores'], 2)} | ${verdict} |`;
+  });
+  return [
+    `_${when(r)}; load average ${num(get(f, 'machine.loadAverage1m'), 1)} at the start; ${get(f, 'rounds')} rounds of ${get(f, 'secondsPerRun')} s per kind, ${get(f, 'connections')} connections; ${num(get(f, 'errorsOrNon2xx'))} errors_`,
+    '',
+    '| request kind | requests/s (median of rounds) | ratio (median of rounds) | each round | response bytes | mock cores | goal |',
+    '|---|---:|---:|---|---:|---:|---|',
+    ...rows,
+  ].join('\n');
+}
+
 const TABLES: Record<string, (r: Json) => string> = {
+  report: reportTable,
   engine: engineTable,
   mock: mockTable,
+  'mock-protocols': protocolsTable,
   'fidelity-100k-run1': fidelityTable,
   'fidelity-100k-run2': fidelityTable,
 };

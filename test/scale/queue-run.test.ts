@@ -121,6 +121,11 @@ describe.skipIf(!reachable)('bench run --live --redis (BullMQ workers)', () => {
     expect(result.workers.workerHours).toBeGreaterThan(0);
     // the run stopped its workers (the replacement included) before it returned
     expect(await workerPids()).toEqual([]);
+    // and left no BullMQ keys behind (they have no expiry)
+    const redis = new Redis(REDIS_URL);
+    const left = await redis.keys(`bull:${queueName}:*`);
+    redis.disconnect();
+    expect(left).toEqual([]);
   }, 60_000);
 });
 
