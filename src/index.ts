@@ -19,6 +19,7 @@ export {
   toolCache,
   compression,
   streaming,
+  loadModels,
 } from './scenario/define.ts';
 export { constant, uniform, normal, exponential, lognormal, empirical } from './workload/distribution.ts';
 export type { Dist } from './workload/distribution.ts';
