@@ -73,7 +73,7 @@ export async function calibrateCommand(args: CalibrateArgs): Promise<number> {
     onSample: (_s, done, total) => process.stderr.write(`\rcalibrate: ${done}/${total} requests`),
   });
   process.stderr.write('\n');
-  let fit;
+  let fit: ReturnType<typeof fitLatency>;
   try {
     fit = fitLatency(run.samples, base);
   } catch (err) {

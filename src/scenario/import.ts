@@ -17,7 +17,7 @@ import { BenchError } from '../core/errors.ts';
 const FRAME_CONTEXT_LINES = 2;
 
 /** `  2 | code` lines around `line` (1-based) with a caret under `column` (0-based). */
-export function codeFrame(source: string, line: number, column: number): string {
+function codeFrame(source: string, line: number, column: number): string {
   const lines = source.split(/\r\n|\r|\n/);
   const from = Math.max(1, line - FRAME_CONTEXT_LINES);
   const to = Math.min(lines.length, line + FRAME_CONTEXT_LINES);
