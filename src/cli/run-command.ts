@@ -1,4 +1,5 @@
 /** `bench run`: flags, progress display, summary and files. */
+import { invalidRecords } from '../results/validity.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -41,6 +42,7 @@ export const RUN_FLAGS = {
   trace: { type: 'string', describe: "Replay this trace file (CSV, Azure, BurstGPT, Mooncake, OTLP JSON, OpenAI log) instead of the scenario's traffic" },
   'trace-format': { type: 'string', choices: TRACE_FORMATS, describe: 'Trace: its format [default: detected from the first line]' },
   columns: { type: 'string', check: columnsText, describe: 'Trace (CSV): columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user' },
+  prices: { type: 'string', describe: 'JSON file of prices per model ({ "gpt-4o": { "inputPer1M": 2.5, "outputPer1M": 10, "source": "…", "asOf": "YYYY-MM-DD" } }) replacing the catalog\'s' },
   'trace-speed': { type: 'number', range: { above: 0 }, describe: 'Trace: play k times faster than logged (or use --requests-per-day) [default: 1]' },
   ...RUN_REDIS_FLAGS,
 } as const satisfies Record<string, FlagSpec>;
@@ -67,6 +69,7 @@ interface RunArgs extends RunRedisArgs {
   'trace-format'?: TraceFormat;
   columns?: string;
   'trace-speed'?: number;
+  prices?: string;
 }
 
 /** The trace part of `bench run`'s flags, or undefined without --trace. */
@@ -137,6 +140,7 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
     ...(durationHours !== undefined ? { durationHours } : {}),
     ...(live !== undefined ? { live } : {}),
     ...(trace !== undefined ? { trace } : {}),
+    ...(args.prices !== undefined ? { pricesFile: args.prices } : {}),
     ...(args.ledger ? { ledger: true } : {}),
     ...(args.only !== undefined ? { only: args.only } : {}),
     ...(args.replications !== undefined ? { replications: args.replications } : {}),
@@ -208,6 +212,8 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
     if (c.live.queue !== undefined) lines.push(`${c.name}: BullMQ queue ${c.live.queue.name}, ${c.live.queue.retriedJobs} job(s) retried after a worker died`);
     lines.push(`${c.name}: send lag p50 ${formatDuration(c.live.sendLagMs.p50)}, p99 ${formatDuration(c.live.sendLagMs.p99)} (scenario time, ×${c.live.timeScale})`);
     for (const w of c.live.warnings) lines.push(`warning: ${w}`);
+    const red = (t: string) => (process.stdout.isTTY === true ? `\x1b[31m${t}\x1b[39m` : t);
+    for (const r of invalidRecords(c.validity)) lines.push(red(`INVALID ${c.name}: ${r.message}`));
   }
   if (fidelity !== null) lines.push('', 'Simulated vs live:', fidelity);
   if (paths.results !== null) lines.push('', `results: ${paths.results}`);

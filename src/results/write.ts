@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, WorkloadFigures } from '../scenario/schema.ts';
 import { replayNote, type TraceReplay } from '../trace/replay.ts';
+import type { Catalog } from '../provider/catalog.ts';
+import { priceTable } from '../provider/prices.ts';
 import { traceFigures } from '../trace/scenario-file.ts';
 import { traceStats } from '../trace/stats.ts';
 import { RESULTS_KIND, RESULTS_SCHEMA_VERSION, type ConfigResult, type MachineFacts, type ResultsFile } from './schema.ts';
@@ -45,6 +47,9 @@ export interface RunFacts {
   seed: number;
   replications: number;
   configurations: ReadonlyArray<{ name: string }>;
+  catalog: Catalog;
+  /** The price file applied over the catalog, if any. */
+  pricesFile?: string;
   replay?: TraceReplay;
 }
 
@@ -72,6 +77,7 @@ export function buildResultsFile(prepared: RunFacts, configurations: ConfigResul
     configurations,
     missing: prepared.configurations.filter((c) => !done.has(c.name)).map((c) => c.name),
     ...(prepared.replay !== undefined ? { trace: traceRecord(prepared.replay) } : {}),
+    prices: priceTable(prepared.catalog, prepared.pricesFile ?? null),
   };
 }
 
