@@ -18,13 +18,13 @@ export const validityRecordSchema = z.object({
 export type ValidityRecord = z.infer<typeof validityRecordSchema>;
 
 /** Send lag allowed at p99, wall ms, before a run is invalid (at least; 5% of TTFT p50 if larger). */
-export const SEND_LAG_P99_LIMIT_WALL_MS = 5;
+const SEND_LAG_P99_LIMIT_WALL_MS = 5;
 /** Share of TTFT p50 the send lag p99 may reach. */
-export const SEND_LAG_TTFT_SHARE = 0.05;
+const SEND_LAG_TTFT_SHARE = 0.05;
 /** Share of requests allowed to start later than the send-lag limit. */
-export const LATE_START_LIMIT_SHARE = 0.01;
+const LATE_START_LIMIT_SHARE = 0.01;
 /** Event-loop delay p99 of the load generator allowed, wall ms. */
-export const EVENT_LOOP_DELAY_P99_LIMIT_MS = 50;
+const EVENT_LOOP_DELAY_P99_LIMIT_MS = 50;
 
 /** What a live run measured about itself. */
 export interface LiveConditions {
