@@ -18,9 +18,9 @@ out.write('TIMESTAMP,ContextTokens,GeneratedTokens\n');
 for (let i = 0; i < ROWS; i++) {
   t += rng.exponential(86.4);
   const d = new Date(t).toISOString().replace('T', ' ').replace('Z', '0000');
-  if (!out.write(`${d},${Math.round(rng.lognormal(1000, 1))},${Math.round(rng.lognormal(200, 1))}\n`)) await new Promise((r) => out.once('drain', r));
+  if (!out.write(`${d},${Math.round(rng.lognormal(1000, 1))},${Math.round(rng.lognormal(200, 1))}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
 }
-await new Promise((r) => out.end(r));
+await new Promise<void>((r) => out.end(() => r()));
 global.gc?.();
 const rssBefore = process.memoryUsage().rss;
 let peakRss = rssBefore;
