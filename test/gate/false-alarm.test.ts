@@ -22,5 +22,5 @@ describe('measureFalseAlarmRate', () => {
     expect(result.checksPerTrial).toBe(8);
     if (process.env.BENCH_SOAK === '1') console.log(`soak A/A: ${result.trials} trials × ${result.checksPerTrial} checks, false-alarm rate ${(result.rate * 100).toFixed(1)}%`);
     expect(result.rate).toBeLessThanOrEqual(0.05);
-  }, TRIALS * 1600);
+  }, TRIALS * 4000);
 });
