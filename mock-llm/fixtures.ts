@@ -89,13 +89,16 @@ const FixtureSchema = z.strictObject({
   times: z.number().int().min(1).optional(),
 });
 
+const REPLY_SHAPES = 'expected one of { text }, { toolCalls: [{ name, arguments? }] }, { json }, { error: { status, message } }, { fault }';
+
 /** Checks fixtures (from options or a file); throws MockConfigError naming the fixture and field. */
 export function checkFixtures(value: unknown, source: string): Fixture[] {
   const list = z.array(FixtureSchema).safeParse(isRecord(value) && 'fixtures' in value ? value['fixtures'] : value);
   if (!list.success) {
     const issue = list.error.issues[0]!;
     const at = issue.path.length === 0 ? '(top level)' : issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-    throw new MockConfigError(`Fixtures ${source}: ${at}: ${issue.message}. Please give an array of { match?, reply, times? } (see README "Test your agent against mock-llm").`);
+    const what = issue.path.at(-1) === 'reply' && issue.code === 'invalid_union' ? REPLY_SHAPES : issue.message;
+    throw new MockConfigError(`Fixtures ${source}: ${at}: ${what}. Please give an array of { match?, reply, times? } (see README "Test your agent against mock-llm").`);
   }
   for (const [i, f] of list.data.entries()) {
     const m = f.match?.lastUser;

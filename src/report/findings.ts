@@ -165,14 +165,16 @@ function gapFinding(results: ResultsFile): Finding {
   };
 }
 
-/** "quality −0.35 pp (87% → 86.6%)", or "quality the same within noise (86.6%)". */
+/** "quality −0.35 pp (87% → 86.6%)", "e2e p95 +5.36 s (9.35 s → 14.7 s)" (one unit for the three), or "… the same within noise (86.6%)". */
 function tradeText(from: ConfigResult, to: ConfigResult, metric: 'quality' | 'e2eP95Ms'): string {
   const label = metric === 'quality' ? 'quality' : 'e2e p95';
   const a = headlineMetrics(from)[metric];
   const b = headlineMetrics(to)[metric];
-  if (withinNoise(from, to, metric)) return `${label} the same within noise (${formatMetric(metric, b)})`;
+  const unit = columnDurationUnit([a, b]);
+  if (withinNoise(from, to, metric)) return `${label} the same within noise (${formatMetric(metric, b, unit)})`;
+  // the difference in its own unit: a 16 ms change reads "16.4 ms", not "0.0164 s"
   const delta = metric === 'quality' ? formatPp(b - a) : formatDurationDelta(b - a);
-  return `${label} ${delta} (${formatMetric(metric, a)} → ${formatMetric(metric, b)})`;
+  return `${label} ${delta} (${formatMetric(metric, a, unit)} → ${formatMetric(metric, b, unit)})`;
 }
 
 /**
@@ -192,13 +194,15 @@ function choiceFinding(results: ResultsFile, h: ConfigResult, axis: string, axes
     : '';
   const held = holdingText(h, axis, axes);
   if (!next) {
-    if (!cheaperMissing) return null;
+    // no other value meets every SLO: name the one that comes closest, and what it misses
+    const closest = cheaperMissing ?? [...alternatives].sort((x, y) => shortfall(x)[0] - shortfall(y)[0] || shortfall(x)[1] - shortfall(y)[1])[0]!;
+    const why = cheaperMissing ? missing : ` ${axisValueText(axis, closest.axes[axis])} misses ${failedChecks(closest).map(missText).join(' and ')}.`;
     return {
       id: `choice:${axis}`,
       kind: 'choice',
       severity: 'info',
-      text: `${named} is the only ${axis} choice that meets every SLO${held}.${missing}`,
-      evidence: { configs: [h.name, cheaperMissing.name], figures: { costPerDayUsd: h.cost.perDayUsd, alternativeCostPerDayUsd: cheaperMissing.cost.perDayUsd } },
+      text: `${named} is the only ${axis} choice that meets every SLO${held}.${why}`,
+      evidence: { configs: [h.name, closest.name], figures: { costPerDayUsd: h.cost.perDayUsd, alternativeCostPerDayUsd: closest.cost.perDayUsd } },
       recommend: { config: h.name, ...(setting ? { setting } : {}) },
     };
   }

@@ -115,6 +115,6 @@ describe('scripted fixtures', () => {
     const file = join(tmpdir(), `fixtures-${process.pid}.json`);
     writeFileSync(file, JSON.stringify([{ match: { lastUser: 'x' }, reply: { txt: 'typo' } }]));
     await expect(startMockServer({ port: 0, models, fixturesFile: file })).rejects.toThrow(MockConfigError);
-    await expect(startMockServer({ port: 0, models, fixturesFile: file })).rejects.toThrow(`Fixtures file "${file}": [0].reply:`);
+    await expect(startMockServer({ port: 0, models, fixturesFile: file })).rejects.toThrow(`Fixtures file "${file}": [0].reply: expected one of { text }, { toolCalls: [{ name, arguments? }] }, { json }, { error: { status, message } }, { fault }.`);
   });
 });

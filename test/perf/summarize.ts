@@ -99,6 +99,25 @@ function fidelityTable(r: Json): string {
   ].join('\n');
 }
 
+function reportTable(r: Json): string {
+  const f = r.figures as Json;
+  const mb = (v: unknown) => (typeof v === 'number' ? `${num(v / 1024 / 1024, 2)} MB` : 'n/a');
+  return [
+    `_${when(r)}; ${get(f, 'configurations')} configurations at ${num(get(f, 'requestsPerDay'))} requests/day_`,
+    '',
+    '| figure | value | goal |',
+    '|---|---:|---|',
+    `| report.html | ${mb(get(f, 'reportBytes'))} | ≤ 2 MB: ${yes(get(f, 'met.reportBytes'))} |`,
+    `| compare.html | ${mb(get(f, 'compareBytes'))} | ≤ 3 MB: ${yes(get(f, 'met.compareBytes'))} |`,
+    `| results.json (for scale; not embedded in the pages) | ${mb(get(f, 'resultsJsonBytes'))} | |`,
+    `| rendering report.html / compare.html in Node | ${num(get(f, 'reportRenderMs'))} / ${num(get(f, 'compareRenderMs'))} ms | |`,
+    `| report: every chart drawn (${get(f, 'reportDraw.charts')} charts), since the page script started / since navigation | ${num(get(f, 'reportDraw.allChartsMs'))} / ${num(get(f, 'reportDraw.pageReadyMs'))} ms | each ≤ 3 s: ${yes(get(f, 'met.chartDrawMs'))} |`,
+    `| report: slowest chart (${get(f, 'reportDraw.slowestChart.id')}) | ${num(get(f, 'reportDraw.slowestChart.ms'))} ms | |`,
+    `| compare: every chart drawn (${get(f, 'compareDraw.charts')} charts), since the page script started / since navigation | ${num(get(f, 'compareDraw.allChartsMs'))} / ${num(get(f, 'compareDraw.pageReadyMs'))} ms | |`,
+    `| compare: slowest chart (${get(f, 'compareDraw.slowestChart.id')}) | ${num(get(f, 'compareDraw.slowestChart.ms'))} ms | |`,
+  ].join('\n');
+}
+
 /** Tool calls, structured output and the other APIs against plain chat, same server, same run. */
 function protocolsTable(r: Json): string {
   const f = r.figures as Json;
@@ -120,6 +139,7 @@ function protocolsTable(r: Json): string {
 }
 
 const TABLES: Record<string, (r: Json) => string> = {
+  report: reportTable,
   engine: engineTable,
   mock: mockTable,
   'mock-protocols': protocolsTable,

@@ -199,6 +199,27 @@ describe('findings: choices (proposals)', () => {
     );
   });
 
+  it('when only one value meets every SLO, names the alternative that comes closest and what it misses', () => {
+    const slo = { e2eP95Ms: 20_000, ttftP95Ms: 2000 };
+    const r = run(
+      [
+        { axes: { streaming: 'off' }, costPerDayUsd: 182, quality: 0.94, p95Ms: 17_500 },
+        { axes: { streaming: 'draft' }, costPerDayUsd: 182, quality: 0.94, p95Ms: 17_500 },
+        { axes: { streaming: 'plan+draft' }, costPerDayUsd: 182, quality: 0.94, p95Ms: 17_500 },
+      ],
+      slo,
+      { streaming: { off: { steps: [] }, draft: { steps: ['draft'] }, 'plan+draft': { steps: ['plan', 'draft'] } } },
+    );
+    // TTFT is set by hand: streaming moves the first token, not the end
+    for (const [i, ttft] of [40_000, 3496, 1500].entries()) {
+      const c = r.configurations[i]!;
+      c.slo = sloResult({ maxErrorRate: 1, ...slo }, { e2eP95: 17_500, ttftP95: ttft, quality: 0.94, perDayUsd: 182, errorRate: 0 }, 1);
+    }
+    expect(byId(computeFindings(r), 'choice:streaming')?.text).toBe(
+      'streaming=plan+draft (streaming plan, draft) is the only streaming choice that meets every SLO. streaming=draft misses TTFT p95 by 1,496 ms (3,496 ms against a target of 2,000 ms).',
+    );
+  });
+
   it('holds the other axes and orders choices by what they save a month', () => {
     const r = run(
       [
