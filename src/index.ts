@@ -19,8 +19,9 @@ export {
   toolCache,
   compression,
   streaming,
+  loadModels,
 } from './scenario/define.ts';
-export { constant, uniform, normal, exponential, lognormal } from './workload/distribution.ts';
+export { constant, uniform, normal, exponential, lognormal, empirical } from './workload/distribution.ts';
 export type { Dist } from './workload/distribution.ts';
 export type { ScenarioInput, Scenario } from './scenario/schema.ts';
 

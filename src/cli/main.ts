@@ -12,6 +12,7 @@ import { compareCommand, COMPARE_FLAGS, reportCommand, REPORT_FLAGS } from './re
 import { probeCommand, PROBE_FLAGS } from './probe-command.ts';
 import { runCommand, RUN_FLAGS } from './run-command.ts';
 import { traceCommand, TRACE_FLAGS } from './trace-command.ts';
+import { calibrateCommand, CALIBRATE_FLAGS } from './calibrate-command.ts';
 import { workerCommand, WORKER_FLAGS } from './worker-command.ts';
 
 /** Each command's flag table (commands are checked, and flags suggested, from it). */
@@ -25,6 +26,7 @@ const COMMAND_FLAGS = {
   gate: GATE_FLAGS,
   baseline: BASELINE_FLAGS,
   trace: TRACE_FLAGS,
+  calibrate: CALIBRATE_FLAGS,
 } as const satisfies Record<string, Record<string, FlagSpec>>;
 
 /** yargs' "Unknown argument(s): …" with the nearest flag suggested; an extra positional is named as such. */
@@ -64,6 +66,14 @@ export async function main(argv: string[]): Promise<number> {
           .options(yargsOptions(TRACE_FLAGS)),
       async (args) => {
         exitCode = await traceCommand(args as never);
+      },
+    )
+    .command(
+      'calibrate',
+      'Measure an OpenAI-compatible endpoint over a grid of prompt × output lengths × concurrency and fit the catalog\'s latency parameters (an overlay file)',
+      (y) => y.options(yargsOptions(CALIBRATE_FLAGS)),
+      async (args) => {
+        exitCode = await calibrateCommand(args as never);
       },
     )
     .command(

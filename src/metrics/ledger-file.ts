@@ -26,7 +26,9 @@ export function csvLedger(path: string): { sink: LedgerSink; close(): void } {
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(6);
+  // full precision (the shortest text that reads back to the same number): an embedding call's
+  // $0.0000012 rounded to 6 decimals was off by 25–50%
+  if (typeof v === 'number') return String(v);
   const s = String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -129,7 +129,8 @@ export class Recorder {
     for (const l of [this.depth, this.serving, this.busy]) l.flush(endMs);
     const total = this.completed + this.failed;
     const perDay = 24 / run.durationHours;
-    const dayScale = (u: UsageTotals): UsageTotals => ({ ...u, costUsd: u.costUsd * perDay });
+    // calls and tokens stay the period's; costUsd is per day like every cost table, and the period's dollars sit beside it, labelled
+    const dayScale = (u: UsageTotals): UsageTotals => ({ ...u, costUsd: u.costUsd * perDay, periodCostUsd: u.costUsd });
     const byModel = Object.fromEntries([...run.ledger.byModel].map(([k, v]) => [k, dayScale(v)]));
     const byStep = Object.fromEntries([...run.ledger.byStep].map(([k, v]) => [k, dayScale(v)]));
     const callsPerDay = run.ledger.total.costUsd * perDay;
@@ -192,6 +193,8 @@ export class Recorder {
       },
       cost: {
         perRequestUsd: total === 0 ? 0 : (perDayUsd / perDay) / total,
+        perPeriodUsd: perDayUsd / perDay,
+        periodHours: run.durationHours,
         perDayUsd,
         perMonthUsd: perDayUsd * 30,
         workersPerDayUsd,

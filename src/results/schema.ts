@@ -31,9 +31,15 @@ const usageTotalsSchema = z.object({
   inputTokens: num,
   cachedInputTokens: num,
   outputTokens: num,
+  /** Dollars; in `cost.byModel` and `cost.byStep` per day (scaled from the period, like every cost table), else over the period. */
   costUsd: num,
   /** Calls answered from a cache of ours (no tokens billed). */
   cacheHits: count,
+  /**
+   * `cost.byModel` / `cost.byStep`: dollars over the simulated period, the same period as the
+   * calls and tokens beside it (costUsd is per day). Absent in results written before it existed.
+   */
+  periodCostUsd: num.optional(),
 });
 /** Tokens, calls and dollars for one slice of the ledger (a model, a step, a whole run). */
 export type UsageTotals = z.infer<typeof usageTotalsSchema>;
@@ -202,13 +208,18 @@ const configResultSchema = z.object({
   }),
   cost: z.object({
     perRequestUsd: num,
+    /** Spend over the simulated period (`periodHours`), workers included. Absent in results written before it existed. */
+    perPeriodUsd: num.optional(),
+    /** Length of the period `perPeriodUsd` and the token counts cover, hours. */
+    periodHours: num.optional(),
+    /** Spend per day: the period's spend × 24 / periodHours. */
     perDayUsd: num,
     perMonthUsd: num,
     /** Worker-hours priced at the scenario's cost per worker-hour, per day (included in perDayUsd). */
     workersPerDayUsd: num,
-    /** Per-day LLM/embedding/tool spend by model (tool calls under `tool:<step>`). */
+    /** LLM/embedding/tool spend by model (tool calls under `tool:<step>`): costUsd per day; calls, tokens and periodCostUsd over the period. */
     byModel: z.record(z.string(), usageTotalsSchema),
-    /** Per-day spend by workflow step. */
+    /** Spend by workflow step: costUsd per day; calls, tokens and periodCostUsd over the period. */
     byStep: z.record(z.string(), usageTotalsSchema),
     /** The step with the highest cost and its share of the day's call spend. */
     topStep: z.object({ step: z.string(), share, costPerDayUsd: num }).nullable(),

@@ -3,6 +3,9 @@
  * plain-data descriptions of steps and strategies (plain data so they can be validated, swept,
  * sent to worker threads and written into results.json).
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BenchError } from '../core/errors.ts';
 import type { ModelInput } from '../provider/catalog.ts';
 import type {
   CacheInput,
@@ -79,3 +82,21 @@ export const toolCache = (options: CacheOptions<'tool'>): CacheInput => ({ type:
 export const compression = (options: CompressionInput): CompressionInput => options;
 /** Stream these steps' tokens to the user. */
 export const streaming = (...steps: string[]) => ({ steps });
+
+/**
+ * Models from a JSON file of `Record<id, ModelInput>` (a `bench calibrate` overlay, or your own
+ * prices), for a scenario's `models`: `models: loadModels(new URL('./overlay.json', import.meta.url))`.
+ */
+export function loadModels(file: string | URL): Record<string, ModelInput> {
+  const name = file instanceof URL ? fileURLToPath(file) : file;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(name, 'utf8'));
+  } catch (err) {
+    throw new BenchError('INVALID_MODELS', `${name}: could not read the models file: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new BenchError('INVALID_MODELS', `${name}: expected a JSON object of model id → model definition`);
+  }
+  return parsed as Record<string, ModelInput>;
+}

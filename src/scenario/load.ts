@@ -1,10 +1,10 @@
 /** Loading a scenario file: import it (TypeScript, via tsx), validate it once, check cross-field rules. */
-import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { z } from 'zod';
 import { buildCatalog, CatalogError, findModel, type Catalog } from '../provider/catalog.ts';
 import { BenchError } from '../core/errors.ts';
+import { importScenarioModule } from './import.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { reservedKeyPath } from './reserved-keys.ts';
 import { ScenarioSchema, type Scenario, type Step } from './schema.ts';
@@ -20,16 +20,7 @@ export interface LoadedScenario {
 export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
   const abs = resolve(file);
   if (!existsSync(abs)) throw new BenchError('INVALID_SCENARIO', `${file}: no such file`);
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
-  } catch (err) {
-    const first = (err as Error).message.split('\n')[0]!;
-    const hint = /require\(\)|require\(esm\)/.test(first)
-      ? ' (a .ts file outside an ESM package loads as CommonJS: name it .mts, or add "type": "module" to the nearest package.json)'
-      : '';
-    throw new BenchError('INVALID_SCENARIO', `${file}: could not load the scenario: ${first}${hint}`);
-  }
+  const mod = await importScenarioModule(file, abs);
   if (mod.default === undefined) {
     throw new BenchError('INVALID_SCENARIO', `${file}: no default export; write \`export default defineScenario({...})\``);
   }

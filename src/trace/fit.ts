@@ -3,7 +3,8 @@
  * request mix (one task kind per logged model, token distributions chosen by KS distance,
  * prompt reuse from sessions). The result is a scenario object that `scenario-file.ts` writes.
  */
-import { fitTokens, round, type TokenFit } from './token-fit.ts';
+import { round } from '../core/round.ts';
+import { fitTokens, type TokenFit } from './token-fit.ts';
 import { hourOfDay, type TraceStats } from './stats.ts';
 import type { Trace } from './trace.ts';
 

@@ -6,7 +6,8 @@
 import { basename } from 'node:path';
 import { fitKinds, fitTraffic, type FittedKind } from './fit.ts';
 import { traceStats, type TraceStats } from './stats.ts';
-import { round, type TokenFit } from './token-fit.ts';
+import { round } from '../core/round.ts';
+import type { TokenFit } from './token-fit.ts';
 import type { Trace } from './trace.ts';
 import type { WorkloadFigures } from '../scenario/schema.ts';
 

@@ -3,7 +3,8 @@
  * diurnal cosine fitted to it), its burstiness (inter-arrival CV and index of dispersion, with
  * the daily profile taken out), token distributions, model mix, and session and prefix reuse.
  */
-import { fitTokens, round, type TokenFit } from './token-fit.ts';
+import { round } from '../core/round.ts';
+import { fitTokens, type TokenFit } from './token-fit.ts';
 import { modelCounts, type Trace } from './trace.ts';
 
 const MS_PER_HOUR = 3_600_000;

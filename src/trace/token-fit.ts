@@ -4,6 +4,7 @@
  * so the mean is kept), the better of the two by Kolmogorov–Smirnov distance against the data.
  */
 import { errorFunction } from 'simple-statistics';
+import { round } from '../core/round.ts';
 
 /**
  * Probabilities of the empirical quantile knots: every percentile, and denser in the tail where
@@ -135,10 +136,4 @@ export function piecewiseCdf(x: number, p: readonly number[], values: readonly n
     if (x < values[k]!) return p[k - 1]! + ((p[k]! - p[k - 1]!) * (x - values[k - 1]!)) / (values[k]! - values[k - 1]!);
   }
   return 1;
-}
-
-/** `v` rounded to `digits` decimals. */
-export function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }
