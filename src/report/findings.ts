@@ -9,7 +9,7 @@ import { headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult, Finding, HeadlineMetrics, ResultsFile, SloResult } from '../results/schema.ts';
 import { axisSetting, axisValueText, varyingAxes } from './axes.ts';
 import { difference, withinNoise } from './noise.ts';
-import { columnDurationUnit, formatCount, formatDuration, formatDurationDelta, formatMetric, formatPct, formatPp, formatUsd } from './numbers.ts';
+import { columnDurationUnit, MS_PER_UNIT, formatCount, formatDuration, formatDurationDelta, formatMetric, formatPct, formatPp, formatUsd } from './numbers.ts';
 
 type Check = SloResult['checks'][number];
 
@@ -172,8 +172,9 @@ function tradeText(from: ConfigResult, to: ConfigResult, metric: 'quality' | 'e2
   const b = headlineMetrics(to)[metric];
   const unit = columnDurationUnit([a, b]);
   if (withinNoise(from, to, metric)) return `${label} the same within noise (${formatMetric(metric, b, unit)})`;
-  // the difference in its own unit: a 16 ms change reads "16.4 ms", not "0.0164 s"
-  const delta = metric === 'quality' ? formatPp(b - a) : formatDurationDelta(b - a);
+  // the difference in the same unit, unless it would read below 1 there: "16.4 ms", not "0.0164 s"
+  const deltaUnit = Math.abs(b - a) >= MS_PER_UNIT[unit] ? unit : undefined;
+  const delta = metric === 'quality' ? formatPp(b - a) : formatDurationDelta(b - a, deltaUnit);
   return `${label} ${delta} (${formatMetric(metric, a, unit)} → ${formatMetric(metric, b, unit)})`;
 }
 

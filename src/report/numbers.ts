@@ -36,7 +36,9 @@ export function formatUsd(value: number): string {
 /** A duration unit a column is written in. */
 export type DurationUnit = 'ms' | 's' | 'min' | 'h';
 
-const MS_PER: Readonly<Record<DurationUnit, number>> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
+/** Milliseconds in one of each duration unit. */
+export const MS_PER_UNIT: Readonly<Record<DurationUnit, number>> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
+const MS_PER = MS_PER_UNIT;
 
 /** The unit that reads best for a duration: ms below 10 s, s below 2 min, min below 2 h, else h. */
 export function durationUnit(ms: number): DurationUnit {
