@@ -41,6 +41,7 @@ export const RUN_FLAGS = {
   trace: { type: 'string', describe: "Replay this trace file (CSV, Azure, BurstGPT, Mooncake, OTLP JSON, OpenAI log) instead of the scenario's traffic" },
   'trace-format': { type: 'string', choices: TRACE_FORMATS, describe: 'Trace: its format [default: detected from the first line]' },
   columns: { type: 'string', check: columnsText, describe: 'Trace (CSV): columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user' },
+  prices: { type: 'string', describe: 'JSON file of prices per model ({ "gpt-4o": { "inputPer1M": 2.5, "outputPer1M": 10, "source": "…", "asOf": "YYYY-MM-DD" } }) replacing the catalog\'s' },
   'trace-speed': { type: 'number', range: { above: 0 }, describe: 'Trace: play k times faster than logged (or use --requests-per-day) [default: 1]' },
   ...RUN_REDIS_FLAGS,
 } as const satisfies Record<string, FlagSpec>;
@@ -67,6 +68,7 @@ interface RunArgs extends RunRedisArgs {
   'trace-format'?: TraceFormat;
   columns?: string;
   'trace-speed'?: number;
+  prices?: string;
 }
 
 /** The trace part of `bench run`'s flags, or undefined without --trace. */
@@ -137,6 +139,7 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
     ...(durationHours !== undefined ? { durationHours } : {}),
     ...(live !== undefined ? { live } : {}),
     ...(trace !== undefined ? { trace } : {}),
+    ...(args.prices !== undefined ? { pricesFile: args.prices } : {}),
     ...(args.ledger ? { ledger: true } : {}),
     ...(args.only !== undefined ? { only: args.only } : {}),
     ...(args.replications !== undefined ? { replications: args.replications } : {}),

@@ -337,6 +337,13 @@ export const resultsFileSchema = z.object({
   findings: z.array(findingSchema).optional(),
   /** The trace replayed instead of the scenario's traffic (`bench run --trace`). */
   trace: traceRecordSchema.optional(),
+  /** The price table the run used (the catalog's, or a `--prices` file), each price with its source and date. */
+  prices: z
+    .object({
+      file: z.string().nullable(),
+      models: z.record(z.string(), z.object({ inputPer1M: num, cachedInputPer1M: num, outputPer1M: num, source: z.string(), asOf: z.string() })),
+    })
+    .optional(),
 });
 /** The whole file. */
 export type ResultsFile = z.infer<typeof resultsFileSchema>;

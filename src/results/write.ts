@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PreparedScenario } from '../sweep/prepare.ts';
 import { replayNote } from '../trace/replay.ts';
+import { priceTable } from '../provider/prices.ts';
 import { traceFigures } from '../trace/scenario-file.ts';
 import { traceStats } from '../trace/stats.ts';
 import type { WorkloadFigures } from '../scenario/schema.ts';
@@ -63,6 +64,7 @@ export function buildResultsFile(prepared: PreparedScenario, configurations: Con
     configurations,
     missing: prepared.configurations.filter((c) => !done.has(c.name)).map((c) => c.name),
     ...(prepared.replay !== undefined ? { trace: traceRecord(prepared.replay) } : {}),
+    prices: priceTable(prepared.catalog, prepared.pricesFile ?? null),
   };
 }
 

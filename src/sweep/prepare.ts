@@ -1,5 +1,6 @@
 /** A scenario made ready to run: loaded, overrides applied, sweep expanded. */
 import type { Catalog } from '../provider/catalog.ts';
+import { applyPrices } from '../provider/prices.ts';
 import type { LiveOptions } from '../live/engine.ts';
 import { BenchError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
@@ -22,6 +23,8 @@ export interface RunOverrides {
   ledgerDir?: string;
   /** Live mode: real HTTP calls on the real clock instead of the simulation. */
   live?: LiveOptions;
+  /** A `--prices` file replacing the catalog's prices. */
+  pricesFile?: string;
   /** Replay this trace instead of the scenario's traffic (`requestsPerDay` and `durationHours` then rescale and cut it). */
   trace?: TraceSpec;
   /** Most requests a configuration may simulate (`--max-requests`); default DEFAULT_MAX_REQUESTS. */
@@ -40,17 +43,20 @@ export interface PreparedScenario {
   ledgerDir: string | undefined;
   /** The trace replayed instead of the scenario's arrivals, if any. */
   replay?: TraceReplay;
+  /** The `--prices` file the catalog's prices came from, if any. */
+  pricesFile?: string;
 }
 
 /** Loads the file and applies the overrides (the same in the main thread and every worker); refuses a run too large to simulate. */
 export async function prepareScenario(file: string, overrides: RunOverrides): Promise<PreparedScenario> {
   const prepared = await prepareUnchecked(file, overrides);
   checkRunSize(prepared, overrides.maxRequests);
-  return prepared;
+  return overrides.pricesFile === undefined ? prepared : { ...prepared, pricesFile: overrides.pricesFile };
 }
 
 async function prepareUnchecked(file: string, overrides: RunOverrides): Promise<PreparedScenario> {
-  const loaded = await loadScenarioFile(file);
+  const raw = await loadScenarioFile(file);
+  const loaded = overrides.pricesFile === undefined ? raw : { ...raw, catalog: applyPrices(raw.catalog, overrides.pricesFile) };
   if (overrides.trace !== undefined) return prepareTraced(file, loaded.scenario, loaded.catalog, overrides, overrides.trace);
   const scenario: Scenario = {
     ...loaded.scenario,

@@ -38,6 +38,7 @@ export async function runScenarioFile(file: string, options: RunOptions = {}): P
     ...(options.only !== undefined ? { only: options.only } : {}),
     ...(options.live !== undefined ? { live: options.live } : {}),
     ...(options.trace !== undefined ? { trace: options.trace } : {}),
+    ...(options.pricesFile !== undefined ? { pricesFile: options.pricesFile } : {}),
     ...(options.maxRequests !== undefined ? { maxRequests: options.maxRequests } : {}),
   };
   let prepared = await prepareScenario(file, overrides);
