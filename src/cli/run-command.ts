@@ -1,4 +1,5 @@
 /** `bench run`: flags, progress display, summary and files. */
+import { invalidRecords } from '../results/validity.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -211,6 +212,8 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
     if (c.live.queue !== undefined) lines.push(`${c.name}: BullMQ queue ${c.live.queue.name}, ${c.live.queue.retriedJobs} job(s) retried after a worker died`);
     lines.push(`${c.name}: send lag p50 ${formatDuration(c.live.sendLagMs.p50)}, p99 ${formatDuration(c.live.sendLagMs.p99)} (scenario time, ×${c.live.timeScale})`);
     for (const w of c.live.warnings) lines.push(`warning: ${w}`);
+    const red = (t: string) => (process.stdout.isTTY === true ? `\x1b[31m${t}\x1b[39m` : t);
+    for (const r of invalidRecords(c.validity)) lines.push(red(`INVALID ${c.name}: ${r.message}`));
   }
   if (fidelity !== null) lines.push('', 'Simulated vs live:', fidelity);
   if (paths.results !== null) lines.push('', `results: ${paths.results}`);

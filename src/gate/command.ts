@@ -28,6 +28,7 @@ export const GATE_FLAGS = {
   junit: { type: 'string', describe: 'Also write a JUnit XML report to this file' },
   json: { type: 'string', describe: 'Also write the full gate report as JSON to this file' },
   out: { type: 'string', describe: "Also write the candidate run's results.json into this folder" },
+  'allow-invalid': { type: 'boolean', default: false, describe: 'Gate runs whose validity records failed (send lag, late starts, event-loop delay, target errors); without it they exit 2' },
   threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -56,6 +57,7 @@ export interface GateArgs {
   json?: string;
   out?: string;
   threads?: number;
+  'allow-invalid'?: boolean;
 }
 
 /** Parsed arguments of `bench baseline`. */
@@ -93,6 +95,7 @@ export async function gateCommand(args: GateArgs, io: { stdout: (text: string) =
     ...(args.confidence !== undefined ? { confidence: args.confidence } : {}),
     ...(args.threads !== undefined ? { threads: args.threads } : {}),
     ...(args.out !== undefined ? { outDir: args.out } : {}),
+    ...(args['allow-invalid'] ? { allowInvalid: true } : {}),
   });
   const table = `${formatGateTable(report)}\n`;
   if (args.markdown) {

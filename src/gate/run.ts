@@ -1,4 +1,6 @@
 /** `bench gate` as a function: run (or read) the candidate the way the baseline was run, then gate it. */
+import { BenchError } from '../core/errors.ts';
+import { invalidRecords } from '../results/validity.ts';
 import { findingsOf } from '../report/findings.ts';
 import { readResultsFile } from '../results/read.ts';
 import type { ResultsFile } from '../results/schema.ts';
@@ -25,6 +27,20 @@ export interface RunGateOptions extends GateOptions {
   threads?: number;
   /** Also write the candidate's results.json into this folder. @default nothing written */
   outDir?: string;
+  /** Gate runs whose validity records say their measurement conditions failed. @default false */
+  allowInvalid?: boolean;
+}
+
+/** Throws BenchError('INVALID_RESULTS') (exit 2) when a run has a failed validity record. */
+export function refuseInvalid(runs: ReadonlyArray<[string, ResultsFile]>): void {
+  for (const [side, results] of runs) {
+    for (const c of results.configurations) {
+      const bad = invalidRecords(c.validity);
+      if (bad.length > 0) {
+        throw new BenchError('INVALID_RESULTS', `the ${side} run is invalid (${c.name}: ${bad.map((r) => r.message).join('; ')}); rerun it, or pass --allow-invalid to gate it anyway`);
+      }
+    }
+  }
 }
 
 /** Whether a gate target names a results file rather than a scenario. */
@@ -65,6 +81,7 @@ export async function runGate(options: RunGateOptions): Promise<GateReport> {
       ...(options.outDir !== undefined ? { outDir: options.outDir } : { noWrite: true }),
     }));
   }
+  if (!options.allowInvalid) refuseInvalid([['baseline', baseline], ['candidate', candidate]]);
   const report = gate(candidate, baseline, {
     ...options,
     baselineLabel: options.baselineLabel ?? options.baseline,

@@ -5,6 +5,8 @@
  * at its scheduled time whatever earlier ones are doing, and its latency counts from that
  * intended time; how late the generator actually sent it (send lag) is measured too.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { liveValidity } from '../results/validity.ts';
 import type { Catalog } from '../provider/catalog.ts';
 import type { RateLimits } from '../provider/limits.ts';
 import { spawnBenchChild } from './bench-child.ts';
@@ -75,6 +77,9 @@ export async function runLiveConfiguration(
     const originEpochMs = epochNowMs() - clock.now() / timeScale;
     const client = new HttpLlmClient({ baseUrl, catalog, clock, timeScale, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
     const sendLag = new LatencyHistogram();
+    const lags: number[] = [];
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const failed = queueRun?.failed;
     const result = await executeConfiguration(scenario, catalog, config, options, {
       clock,
@@ -84,7 +89,10 @@ export async function runLiveConfiguration(
         // a job that throws ends the run with its error instead of leaving it waiting
         await Promise.race(failed === undefined ? [allDone, clock.failed] : [allDone, failed, clock.failed]);
       },
-      onSend: (lagMs) => sendLag.record(Math.max(0, lagMs)),
+      onSend: (lagMs) => {
+        sendLag.record(Math.max(0, lagMs));
+        lags.push(lagMs);
+      },
       ...(queueRun !== undefined ? { remote: queueRun.executor(clock, originEpochMs) } : {}),
     });
     const lag = sendLag.percentiles();
@@ -95,13 +103,24 @@ export async function runLiveConfiguration(
           'latencies still count from the intended send times',
       );
     }
+    loopDelay.disable();
+    const total = result.requests.total;
+    const validity = liveValidity({
+      timeScale,
+      sendLagP99Ms: lag.p99,
+      lateShare: (limitMs) => (lags.length === 0 ? 0 : lags.filter((l) => l > limitMs).length / lags.length),
+      ttftP50Ms: result.latencyMs.ttft.p50,
+      eventLoopDelayP99WallMs: loopDelay.count === 0 ? 0 : loopDelay.percentile(99) / 1e6,
+      errorRate: total === 0 ? 0 : result.requests.failed / total,
+      maxErrorRate: scenario.slo.maxErrorRate ?? 0,
+    });
     const live: NonNullable<ConfigResult['live']> = { target: options.target ?? 'mock-llm (started by bench)', timeScale, sendLagMs: lag, warnings };
     if (queueRun !== undefined) {
       const facts = queueRun.facts();
       warnings.push(...facts.warnings);
       live.queue = { name: facts.queue, retriedJobs: facts.retriedJobs };
     }
-    return { ...result, live };
+    return { ...result, live, validity };
   } finally {
     await queueRun?.shutdown();
     mock?.close();

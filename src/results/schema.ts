@@ -4,6 +4,7 @@
  * below is the one source: the TypeScript types are inferred from it, and `read.ts` validates
  * files with it. Fields added after version 1 must be optional, so older files still read.
  */
+import { validityRecordSchema } from './validity.ts';
 import { z } from 'zod';
 import { WorkloadFiguresSchema } from '../scenario/schema.ts';
 
@@ -247,6 +248,8 @@ const configResultSchema = z.object({
     .optional(),
   /** Headline figures of each replication (one seed each) when the run was replicated: the noise the gate measures. */
   replicates: z.array(z.object({ seed: num, metrics: headlineMetricsSchema })).optional(),
+  /** Live runs: whether the measurement conditions held (a record with valid false makes the run invalid). */
+  validity: z.array(validityRecordSchema).optional(),
   /** A traced or fitted run: the workload it generated, in the figures its trace is summarised by. */
   workload: WorkloadFiguresSchema.optional(),
 });
