@@ -225,10 +225,10 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
 /** How often a run without a terminal (CI, a log file) prints how far it got. */
 const PROGRESS_EVERY_MS = 5_000;
 
-/** Without a progress bar: one line every `everyMs` with the share of requests simulated so far. */
+/** Without a progress bar: one line 2 s into the run, then every `everyMs`, with the share of requests simulated so far. */
 function reportProgressEvery(sweep: Sweep, everyMs: number): void {
   const done = new Map<string, { done: number; total: number }>();
-  let last = performance.now();
+  let last = performance.now() - everyMs + 2_000;
   sweep.addEventListener('progress', (e) => {
     const ev = e as SweepProgressEvent;
     done.set(ev.config, { done: ev.done, total: ev.total });

@@ -147,7 +147,8 @@ export async function executeConfiguration(
         })
       : undefined;
   const executor: JobExecutor = remote ?? new Executor(clock, config.strategies.workers, recorder);
-  const progressEvery = Math.max(1, Math.floor(total / 100));
+  // every 1% of the requests, and at least every 2,000 (a long run reports within a second or two)
+  const progressEvery = Math.max(1, Math.min(2_000, Math.floor(total / 100)));
   let allDone!: () => void;
   const done = new Promise<void>((r) => (allDone = r));
   const state: SimState = { agent, remote, recorder, executor, clock, finished: 0, total, progressEvery, onProgress: options.onProgress, allDone };
