@@ -35,7 +35,11 @@ function exitWithParent() {
 /** The live parent pid (process.ppid is read once at start-up); null where /proc is missing. */
 function parentPid() {
   try {
-    return Number(readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+    return Number(
+      readFileSync('/proc/self/stat', 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ')[1],
+    );
   } catch {
     return null;
   }

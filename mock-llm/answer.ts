@@ -28,7 +28,14 @@ export const TOOL_CALL_OVERHEAD_TOKENS = 3;
  * The answer the rules give (see tools.ts chooseTools for tool calls): tool calls when tools
  * are chosen, else JSON for a json format, else `targetTokens` generated words.
  */
-export function draftAnswer(req: ModelRequest, seed: number, requestKey: number, policy: ResolvedToolPolicy, idPrefix: string, targetTokens: number): AnswerDraft {
+export function draftAnswer(
+  req: ModelRequest,
+  seed: number,
+  requestKey: number,
+  policy: ResolvedToolPolicy,
+  idPrefix: string,
+  targetTokens: number,
+): AnswerDraft {
   if (req.tools.length > 0 && req.toolChoice.kind !== 'none') {
     const rng = answerRng(seed, requestKey, 'tools');
     const chosen = chooseTools(req.tools, req.toolChoice, req.parallelToolCalls, req.turn, policy, rng);

@@ -224,7 +224,11 @@ export class MockCore {
     }
     if (!(protocol !== undefined ? POST_ONLY : (ROUTE_METHODS[path] ?? GET_ONLY)).includes(method)) {
       this.metrics.error('method_not_allowed');
-      return sendError(sink, shape, new ApiError(405, `Method ${method} is not allowed on ${path}; allowed: ${allow}.`, 'invalid_request_error', 'method_not_allowed', null, { allow }));
+      return sendError(
+        sink,
+        shape,
+        new ApiError(405, `Method ${method} is not allowed on ${path}; allowed: ${allow}.`, 'invalid_request_error', 'method_not_allowed', null, { allow }),
+      );
     }
     const key = this.options.apiKey;
     if (path.startsWith('/v1/') && key !== undefined && !shape.authorized(req, key)) {
@@ -233,7 +237,16 @@ export class MockCore {
     }
     if (req.bodyTooLarge) {
       this.metrics.error('request_too_large');
-      return sendError(sink, shape, new ApiError(413, `Request body too large: the limit is ${this.options.maxBodyBytes} bytes (option maxBodyBytes).`, 'invalid_request_error', 'request_too_large'));
+      return sendError(
+        sink,
+        shape,
+        new ApiError(
+          413,
+          `Request body too large: the limit is ${this.options.maxBodyBytes} bytes (option maxBodyBytes).`,
+          'invalid_request_error',
+          'request_too_large',
+        ),
+      );
     }
     if (protocol !== undefined) return this.modelCall(protocol, req, sink);
     switch (path) {
@@ -300,7 +313,11 @@ export class MockCore {
     const model = this.modelState(request.model);
     if (model === undefined) return this.reject(sink, protocol, modelNotFound(request.model), NO_MODEL, endpoint);
     if (model.spec.kind !== 'chat') {
-      const err = invalidRequest(`Model "${request.model}" is an embedding model; use POST /v1/embeddings, or pick a chat model.`, 'model', 'model_not_supported');
+      const err = invalidRequest(
+        `Model "${request.model}" is an embedding model; use POST /v1/embeddings, or pick a chat model.`,
+        'model',
+        'model_not_supported',
+      );
       return this.reject(sink, protocol, err, request.model, endpoint);
     }
     const extras = readExtras(req, request.metadata);
@@ -456,7 +473,8 @@ export class MockCore {
     if (cache === undefined || promptTokens < cache.minPrefixTokens) return;
     const marked = c.request.cachePrefixMessages;
     if (marked === 0) {
-      if (c.protocol.endpoint !== 'messages') call.cachedInputTokens = cache.lookup(c.request.rawPrompt ? c.promptParts : [...c.promptParts, REPLY_PRIMER_IDS], c.arrivalMs);
+      if (c.protocol.endpoint !== 'messages')
+        call.cachedInputTokens = cache.lookup(c.request.rawPrompt ? c.promptParts : [...c.promptParts, REPLY_PRIMER_IDS], c.arrivalMs);
       return;
     }
     const prefix = c.promptParts.slice(0, marked);
@@ -476,8 +494,10 @@ export class MockCore {
     const model = this.modelState(body.model);
     if (model === undefined) return this.reject(sink, openaiChat, modelNotFound(body.model), NO_MODEL, 'embeddings');
     const spec = model.spec;
-    const bad = (message: string, param: string, code: string): void => this.reject(sink, openaiChat, invalidRequest(message, param, code), body.model, 'embeddings');
-    if (spec.kind !== 'embedding' || spec.dimensions === undefined) return bad(`Model "${body.model}" is a chat model; use POST /v1/chat/completions, or pick an embedding model.`, 'model', 'model_not_supported');
+    const bad = (message: string, param: string, code: string): void =>
+      this.reject(sink, openaiChat, invalidRequest(message, param, code), body.model, 'embeddings');
+    if (spec.kind !== 'embedding' || spec.dimensions === undefined)
+      return bad(`Model "${body.model}" is a chat model; use POST /v1/chat/completions, or pick an embedding model.`, 'model', 'model_not_supported');
     const dims = body.dimensions ?? spec.dimensions;
     if (dims > spec.dimensions) return bad(`Invalid 'dimensions': ${dims} is more than ${body.model}'s ${spec.dimensions}.`, 'dimensions', 'invalid_value');
     const texts = typeof body.input === 'string' ? [body.input] : body.input;
@@ -508,7 +528,11 @@ export class MockCore {
     for (let i = 0; i < counts.length; i++) {
       const count = counts[i]!;
       if (count > spec.contextWindow) {
-        const err = invalidRequest(`This model's maximum context length is ${spec.contextWindow} tokens, however input ${i} has ${count} tokens. Please reduce the input.`, 'input', 'context_length_exceeded');
+        const err = invalidRequest(
+          `This model's maximum context length is ${spec.contextWindow} tokens, however input ${i} has ${count} tokens. Please reduce the input.`,
+          'input',
+          'context_length_exceeded',
+        );
         return this.reject(sink, openaiChat, err, body.model, 'embeddings');
       }
       tokens += count;
@@ -520,7 +544,12 @@ export class MockCore {
     const fault = this.forcedFault(req, extras.fault, extras.faultOnce);
     if (fault instanceof ApiError) return this.reject(sink, openaiChat, fault, body.model, 'embeddings');
     if (fault === 'context_length') {
-      return this.fail(call, sink, invalidRequest(`This model's maximum context length is ${spec.contextWindow} tokens (forced by x-mock-fault).`, 'input', 'context_length_exceeded'), 'context_length');
+      return this.fail(
+        call,
+        sink,
+        invalidRequest(`This model's maximum context length is ${spec.contextWindow} tokens (forced by x-mock-fault).`, 'input', 'context_length_exceeded'),
+        'context_length',
+      );
     }
     if (this.admitOrReject(call, sink, fault, tokens)) return;
     const random = fault === undefined ? this.randomFault(call) : fault;
@@ -546,7 +575,16 @@ export class MockCore {
 
   // ---- shared steps -------------------------------------------------------------------------
 
-  private newCall(arrivalMs: number, protocol: Protocol, model: ModelState, stream: boolean, inputTokens: number, sink: ResponseSink, request: ModelRequest, requestKey: number): Call {
+  private newCall(
+    arrivalMs: number,
+    protocol: Protocol,
+    model: ModelState,
+    stream: boolean,
+    inputTokens: number,
+    sink: ResponseSink,
+    request: ModelRequest,
+    requestKey: number,
+  ): Call {
     const seq = this.seq++;
     const endpoint = protocol.endpoint;
     const id = callId(endpoint, seq);
@@ -982,7 +1020,11 @@ function readExtras(req: CoreRequest, metadata: Readonly<Record<string, unknown>
   if (rawOut !== undefined && rawOut !== null) {
     outputTokens = Number(rawOut);
     if (!Number.isInteger(outputTokens) || outputTokens < 0) {
-      return invalidRequest(`Invalid output length "${String(rawOut)}" (${MOCK_REQUEST_HEADERS.outputTokens} / metadata.mock_output_tokens): expected an integer >= 0.`, 'metadata.mock_output_tokens', 'invalid_mock_header');
+      return invalidRequest(
+        `Invalid output length "${String(rawOut)}" (${MOCK_REQUEST_HEADERS.outputTokens} / metadata.mock_output_tokens): expected an integer >= 0.`,
+        'metadata.mock_output_tokens',
+        'invalid_mock_header',
+      );
     }
   }
   const rawDiff = req.header(MOCK_REQUEST_HEADERS.difficulty) ?? ownField(meta, 'difficulty');
@@ -990,7 +1032,11 @@ function readExtras(req: CoreRequest, metadata: Readonly<Record<string, unknown>
   if (rawDiff !== undefined && rawDiff !== null) {
     difficulty = Number(rawDiff);
     if (!Number.isFinite(difficulty) || difficulty < 0 || difficulty > 1 || rawDiff === '') {
-      return invalidRequest(`Invalid difficulty "${String(rawDiff)}" (${MOCK_REQUEST_HEADERS.difficulty} / metadata.difficulty): expected a number in [0, 1].`, 'metadata.difficulty', 'invalid_mock_header');
+      return invalidRequest(
+        `Invalid difficulty "${String(rawDiff)}" (${MOCK_REQUEST_HEADERS.difficulty} / metadata.difficulty): expected a number in [0, 1].`,
+        'metadata.difficulty',
+        'invalid_mock_header',
+      );
     }
   }
   return { outputTokens, difficulty, fault: req.header(MOCK_REQUEST_HEADERS.fault), faultOnce: req.header(MOCK_REQUEST_HEADERS.faultOnce) };

@@ -4,13 +4,7 @@
  */
 
 /** The `type` field OpenAI puts in an error body. */
-export type ApiErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'not_found_error'
-  | 'requests'
-  | 'tokens'
-  | 'server_error';
+export type ApiErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'requests' | 'tokens' | 'server_error';
 
 /** One error answer: HTTP status, the OpenAI error body fields and extra headers (e.g. Retry-After). */
 export class ApiError extends Error {

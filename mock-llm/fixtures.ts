@@ -98,7 +98,9 @@ export function checkFixtures(value: unknown, source: string): Fixture[] {
     const issue = list.error.issues[0]!;
     const at = issue.path.length === 0 ? '(top level)' : issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     const what = issue.path.at(-1) === 'reply' && issue.code === 'invalid_union' ? REPLY_SHAPES : issue.message;
-    throw new MockConfigError(`Fixtures ${source}: ${at}: ${what}. Please give an array of { match?, reply, times? } (see README "Test your agent against mock-llm").`);
+    throw new MockConfigError(
+      `Fixtures ${source}: ${at}: ${what}. Please give an array of { match?, reply, times? } (see README "Test your agent against mock-llm").`,
+    );
   }
   for (const [i, f] of list.data.entries()) {
     const m = f.match?.lastUser;
@@ -119,7 +121,9 @@ export function readFixturesFile(file: string): Fixture[] {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new MockConfigError(`Failed to read fixtures file "${file}": ${(err as Error).message}. Please give a JSON array of fixtures (or a .ts file for the CLI).`);
+    throw new MockConfigError(
+      `Failed to read fixtures file "${file}": ${(err as Error).message}. Please give a JSON array of fixtures (or a .ts file for the CLI).`,
+    );
   }
   return checkFixtures(parsed, `file "${file}"`);
 }

@@ -36,7 +36,14 @@ class Generator {
     if (Array.isArray(s['enum']) && s['enum'].length > 0) return s['enum'][this.rng.int(s['enum'].length)];
     const branches = (s['anyOf'] ?? s['oneOf']) as JsonSchema[] | undefined;
     if (Array.isArray(branches) && branches.length > 0) return this.value(this.pickBranch(branches, depth), depth);
-    if (Array.isArray(s['allOf'])) return this.value(mergeAll(s, (s['allOf'] as JsonSchema[]).map((b) => this.resolve(b))), depth);
+    if (Array.isArray(s['allOf']))
+      return this.value(
+        mergeAll(
+          s,
+          (s['allOf'] as JsonSchema[]).map((b) => this.resolve(b)),
+        ),
+        depth,
+      );
     switch (this.typeOf(s, depth)) {
       case 'object':
         return this.object(s, depth);

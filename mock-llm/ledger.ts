@@ -7,15 +7,7 @@
  */
 
 /** How a call ended. */
-export type CallOutcome =
-  | 'ok'
-  | 'rate_limited'
-  | 'error'
-  | 'hang'
-  | 'cut'
-  | 'context_length'
-  | 'client_disconnect'
-  | 'shutdown';
+export type CallOutcome = 'ok' | 'rate_limited' | 'error' | 'hang' | 'cut' | 'context_length' | 'client_disconnect' | 'shutdown';
 
 /** The API a call came in through (chat: OpenAI chat completions; messages: Anthropic). */
 export type LedgerEndpoint = 'chat' | 'embeddings' | 'responses' | 'completions' | 'messages';
@@ -147,7 +139,10 @@ class Rows {
   readonly numbers: Float64Array;
   readonly model: string[];
 
-  constructor(readonly capacity: number, from?: Rows) {
+  constructor(
+    readonly capacity: number,
+    from?: Rows,
+  ) {
     this.numbers = new Float64Array(capacity * STRIDE);
     if (from !== undefined) this.numbers.set(from.numbers);
     this.model = from?.model ?? [];

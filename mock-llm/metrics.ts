@@ -197,7 +197,7 @@ export class Metrics {
     const health = this.health;
     family('mock_llm_event_loop_utilization', 'gauge', "Share of wall time the serving process's event loop was busy, since the last reset.");
     lines.push(`mock_llm_event_loop_utilization ${health.utilization()}`);
-    family('mock_llm_gc_pauses_total', 'counter', "Garbage-collector pauses of the serving process, since the last reset.");
+    family('mock_llm_gc_pauses_total', 'counter', 'Garbage-collector pauses of the serving process, since the last reset.');
     lines.push(`mock_llm_gc_pauses_total ${health.pauses}`);
     family('mock_llm_gc_pause_seconds_total', 'counter', 'Time those pauses took.');
     lines.push(`mock_llm_gc_pause_seconds_total ${health.pauseMs / 1000}`);

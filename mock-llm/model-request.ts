@@ -11,7 +11,7 @@ import type { ToolChoice, ToolSpec, TurnState } from './tools.ts';
 export type OutputFormat =
   | { kind: 'text' }
   | { kind: 'json_object' }
-  | { kind: 'json_schema'; name: string; schema: JsonSchema; strict: boolean; /** The schema as JSON text (the answer's key reads it). */ schemaJson: string };
+  | { kind: 'json_schema'; name: string; schema: JsonSchema; strict: boolean /** The schema as JSON text (the answer's key reads it). */; schemaJson: string };
 
 /** One request, as every adapter hands it to the core. */
 export interface ModelRequest {

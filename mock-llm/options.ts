@@ -134,7 +134,11 @@ export function resolveMockOptions(options: MockServerOptions = {}): ResolvedMoc
     ledgerMaxRows: options.ledgerMaxRows ?? MOCK_DEFAULTS.ledgerMaxRows,
     tools: { ...TOOL_POLICY_DEFAULTS, ...options.tools },
     fixtures:
-      options.fixtures !== undefined ? checkFixtures(options.fixtures, 'option') : options.fixturesFile !== undefined ? readFixturesFile(options.fixturesFile) : [],
+      options.fixtures !== undefined
+        ? checkFixtures(options.fixtures, 'option')
+        : options.fixturesFile !== undefined
+          ? readFixturesFile(options.fixturesFile)
+          : [],
   };
   requireNumber('port', resolved.port, Number.isInteger(resolved.port) && resolved.port >= 0 && resolved.port <= 65535, 'an integer 0–65535');
   requireNumber('seed', resolved.seed, Number.isInteger(resolved.seed), 'an integer');
@@ -164,10 +168,14 @@ function loadCatalog(file: string | undefined): Catalog {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new MockConfigError(`Failed to read models file "${file}": ${(err as Error).message}. Please give a JSON file of { "<model id>": { ...ModelInput } }.`);
+    throw new MockConfigError(
+      `Failed to read models file "${file}": ${(err as Error).message}. Please give a JSON file of { "<model id>": { ...ModelInput } }.`,
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new MockConfigError(`Models file "${file}" must hold a JSON object of { "<model id>": { ...ModelInput } }, got ${Array.isArray(parsed) ? 'an array' : typeof parsed}.`);
+    throw new MockConfigError(
+      `Models file "${file}" must hold a JSON object of { "<model id>": { ...ModelInput } }, got ${Array.isArray(parsed) ? 'an array' : typeof parsed}.`,
+    );
   }
   try {
     return buildCatalog(parsed as Record<string, ModelInput>);

@@ -12,9 +12,7 @@ const message = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
   content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
   name: z.string().optional(),
-  tool_calls: z
-    .array(z.looseObject({ function: z.looseObject({ name: z.string(), arguments: z.string() }).optional() }))
-    .optional(),
+  tool_calls: z.array(z.looseObject({ function: z.looseObject({ name: z.string(), arguments: z.string() }).optional() })).optional(),
 });
 
 const metadataValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -31,7 +29,10 @@ export const ChatRequestSchema = z.looseObject({
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
   n: z.literal(1).nullable().optional(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  stop: z
+    .union([z.string(), z.array(z.string()).max(4)])
+    .nullable()
+    .optional(),
   tools: z.array(z.unknown()).optional(),
   user: z.string().optional(),
   seed: z.number().int().nullable().optional(),

@@ -68,7 +68,14 @@ export interface TurnState {
  * Which tools: `policy.parallelCalls` of them (1 when `parallel` is false), consecutive in the
  * offered list from a start drawn from `rng`.
  */
-export function chooseTools(tools: readonly ToolSpec[], choice: ToolChoice, parallel: boolean, turn: TurnState, policy: ResolvedToolPolicy, rng: Rng): ToolSpec[] {
+export function chooseTools(
+  tools: readonly ToolSpec[],
+  choice: ToolChoice,
+  parallel: boolean,
+  turn: TurnState,
+  policy: ResolvedToolPolicy,
+  rng: Rng,
+): ToolSpec[] {
   if (tools.length === 0 || choice.kind === 'none') return [];
   if (choice.kind === 'named') return tools.filter((t) => t.name === choice.name).slice(0, 1);
   const draw = rng.next();

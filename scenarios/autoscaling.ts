@@ -14,9 +14,7 @@ export default defineScenario({
   description: 'Fixed vs autoscaled workers over a diurnal day at 100k requests/day: cost per day (LLM + workers) and p95 latency.',
   seed: 11,
   traffic: { requestsPerDay: 100_000, arrivals: { shape: 'diurnal', peakToTrough: 6, peakHour: 15 }, bursts: { count: 3, durationMin: 15, multiplier: 2 } },
-  requestMix: [
-    { name: 'task', share: 1, inputTokens: lognormal(300, 0.5), outputTokens: lognormal(250, 0.5), difficulty: uniform(0.1, 0.6) },
-  ],
+  requestMix: [{ name: 'task', share: 1, inputTokens: lognormal(300, 0.5), outputTokens: lognormal(250, 0.5), difficulty: uniform(0.1, 0.6) }],
   workflow: [
     llm('plan', { model: 'gpt-4o-mini', systemPromptTokens: 500, outputTokens: 60, quality: false }),
     tool('crm-lookup', { latencyMs: lognormal(400, 0.6), costUsd: 0 }),

@@ -40,7 +40,7 @@ export default defineScenario({
   sweep: {
     caches: {
       none: [],
-      'exact': [exactCache({ step: 'answer', capacity: 20_000, ttlS: 86_400 })],
+      exact: [exactCache({ step: 'answer', capacity: 20_000, ttlS: 86_400 })],
       'semantic@0.80': [semantic(0.8)],
       'semantic@0.85': [semantic(0.85)],
       'semantic@0.90': [semantic(0.9)],
@@ -48,7 +48,7 @@ export default defineScenario({
       'tool-ttl-5m': [tools(300)],
       'tool-ttl-1h': [tools(3600)],
       'tool-ttl-6h': [tools(6 * 3600)],
-      'embeddings': [embeddingCache({ step: 'embed-passages', capacity: 50_000 })],
+      embeddings: [embeddingCache({ step: 'embed-passages', capacity: 50_000 })],
       'exact+tool-1h+embeddings': [
         exactCache({ step: 'answer', capacity: 20_000, ttlS: 86_400 }),
         tools(3600),

@@ -12,9 +12,7 @@ export default defineScenario({
   description: 'How much sooner does the user see the first token when the answer is streamed, and does end-to-end latency change?',
   seed: 3,
   traffic: { requestsPerDay: 100_000 },
-  requestMix: [
-    { name: 'draft', share: 1, inputTokens: lognormal(150, 0.5), outputTokens: lognormal(700, 0.4), difficulty: uniform(0.2, 0.7) },
-  ],
+  requestMix: [{ name: 'draft', share: 1, inputTokens: lognormal(150, 0.5), outputTokens: lognormal(700, 0.4), difficulty: uniform(0.2, 0.7) }],
   workflow: [
     llm('plan', { model: 'gpt-4o-mini', systemPromptTokens: 300, outputTokens: lognormal(120, 0.3), quality: false }),
     llm('draft', { model: 'gpt-4o', systemPromptTokens: 500, contextFrom: ['plan'] }),
@@ -23,7 +21,7 @@ export default defineScenario({
   sweep: {
     streaming: {
       off: { steps: [] },
-      'draft': { steps: ['draft'] },
+      draft: { steps: ['draft'] },
       'plan+draft': { steps: ['plan', 'draft'] },
     },
   },

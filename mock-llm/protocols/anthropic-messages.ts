@@ -56,7 +56,11 @@ export const anthropicMessages: Protocol = {
   unauthorized: (header: HeaderReader) =>
     new ApiError(401, header.header('x-api-key') === undefined ? 'x-api-key header is required' : 'invalid x-api-key', 'authentication_error', null),
   parse: parseMessages,
-  errorBody: (err) => JSON.stringify({ type: 'error', error: { type: ERROR_TYPES[err.status] ?? (err.status >= 500 ? 'api_error' : 'invalid_request_error'), message: err.message } }),
+  errorBody: (err) =>
+    JSON.stringify({
+      type: 'error',
+      error: { type: ERROR_TYPES[err.status] ?? (err.status >= 500 ? 'api_error' : 'invalid_request_error'), message: err.message },
+    }),
   whole: (call) => JSON.stringify(messageObject(call, true)),
   stream: (call) => new MessagesStream(call),
 };
@@ -117,10 +121,15 @@ function parseTools(raw: readonly unknown[]): { specs: ToolSpec[]; cached: boole
   for (const [i, t] of raw.entries()) {
     if (!isRecord(t)) return invalidRequest(`tools.${i}: Input should be an object, got ${typeName(t)}`, `tools.${i}`);
     const name = t['name'];
-    if (typeof name !== 'string' || !/^[a-zA-Z0-9_-]{1,128}$/.test(name)) return invalidRequest(`tools.${i}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`, `tools.${i}.name`);
+    if (typeof name !== 'string' || !/^[a-zA-Z0-9_-]{1,128}$/.test(name))
+      return invalidRequest(`tools.${i}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`, `tools.${i}.name`);
     if (specs.some((s) => s.name === name)) return invalidRequest(`tools: Tool names must be unique (duplicate: ${name})`, 'tools');
     const problem = schemaProblem(t['input_schema'], `tool '${name}'`, false);
-    if (problem !== null) return invalidRequest(`tools.${i}.custom.input_schema: JSON schema is invalid - please consult https://json-schema.org or our documentation at https://docs.anthropic.com/en/docs/tool-use (${problem})`, `tools.${i}.input_schema`);
+    if (problem !== null)
+      return invalidRequest(
+        `tools.${i}.custom.input_schema: JSON schema is invalid - please consult https://json-schema.org or our documentation at https://docs.anthropic.com/en/docs/tool-use (${problem})`,
+        `tools.${i}.input_schema`,
+      );
     if (t['cache_control'] !== undefined) cached = true;
     specs.push({ name, parameters: t['input_schema'] as JsonSchema, strict: false });
   }
@@ -142,12 +151,18 @@ function parseToolChoice(raw: unknown, tools: readonly ToolSpec[]): { choice: To
     case 'tool': {
       const name = raw['name'];
       if (typeof name !== 'string' || !tools.some((t) => t.name === name)) {
-        return invalidRequest(`tool_choice.name: Tool '${String(name)}' not found in provided tools (${tools.map((t) => t.name).join(', ') || 'none'})`, 'tool_choice.name');
+        return invalidRequest(
+          `tool_choice.name: Tool '${String(name)}' not found in provided tools (${tools.map((t) => t.name).join(', ') || 'none'})`,
+          'tool_choice.name',
+        );
       }
       return { choice: { kind: 'named', name }, parallel };
     }
     default:
-      return invalidRequest(`tool_choice.type: Input tag ${JSON.stringify(raw['type'])} found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'`, 'tool_choice.type');
+      return invalidRequest(
+        `tool_choice.type: Input tag ${JSON.stringify(raw['type'])} found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'`,
+        'tool_choice.type',
+      );
   }
 }
 
@@ -158,7 +173,8 @@ function blocksText(raw: unknown, param: string): { text: string; cached: boolea
   let text = '';
   let cached = false;
   for (const [i, b] of raw.entries()) {
-    if (!isRecord(b) || b['type'] !== 'text' || typeof b['text'] !== 'string') return invalidRequest(`${param}.${i}: expected a text block { "type": "text", "text": "..." }`, `${param}.${i}`);
+    if (!isRecord(b) || b['type'] !== 'text' || typeof b['text'] !== 'string')
+      return invalidRequest(`${param}.${i}: expected a text block { "type": "text", "text": "..." }`, `${param}.${i}`);
     text += b['text'];
     if (b['cache_control'] !== undefined) cached = true;
   }
@@ -209,7 +225,8 @@ function readMessages(raw: readonly unknown[], counted: CountedMessage[]): Histo
           userText += b['text'];
         } else if (type === 'tool_use') {
           if (role !== 'assistant') return invalidRequest(`${at}: tool_use blocks are only allowed in assistant messages`, at);
-          if (typeof b['id'] !== 'string' || typeof b['name'] !== 'string' || !isRecord(b['input'])) return invalidRequest(`${at}: a tool_use block needs a string 'id' and 'name' and an object 'input'`, at);
+          if (typeof b['id'] !== 'string' || typeof b['name'] !== 'string' || !isRecord(b['input']))
+            return invalidRequest(`${at}: a tool_use block needs a string 'id' and 'name' and an object 'input'`, at);
           toolUses.add(b['id']);
           text += `${b['name']}(${JSON.stringify(b['input'])})`;
         } else if (type === 'tool_result') {
@@ -242,7 +259,8 @@ function readMessages(raw: readonly unknown[], counted: CountedMessage[]): Histo
   }
   // a user message of tool results is the tools' answer: the model's next turn follows tool output
   const last = raw[raw.length - 1] as Record<string, unknown>;
-  const lastIsResults = Array.isArray(last['content']) && last['content'].length > 0 && last['content'].every((b) => isRecord(b) && b['type'] === 'tool_result');
+  const lastIsResults =
+    Array.isArray(last['content']) && last['content'].length > 0 && last['content'].every((b) => isRecord(b) && b['type'] === 'tool_result');
   return { turn: { lastRole: lastIsResults ? 'tool' : lastRole, toolRounds }, lastUserText, hasToolResult, cachePrefix };
 }
 
@@ -313,7 +331,10 @@ class MessagesStream implements StreamWriter {
     let out = this.events(from, to);
     if (this.block === -1) out += this.startBlock({ type: 'text', text: '' }, 'text');
     out += this.stopBlock();
-    out += event('message_delta', { delta: { stop_reason: stopReason(this.call), stop_sequence: this.call.answer.stopSequence }, usage: { output_tokens: this.call.outputTokens } });
+    out += event('message_delta', {
+      delta: { stop_reason: stopReason(this.call), stop_sequence: this.call.answer.stopSequence },
+      usage: { output_tokens: this.call.outputTokens },
+    });
     return out + event('message_stop', {});
   }
 

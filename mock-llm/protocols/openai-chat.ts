@@ -13,7 +13,17 @@ import { acceptsChatRequest, ChatRequestSchema, messageText, parseBody, type Cha
 import { TokenEvents } from '../token-events.ts';
 import type { CountedMessage } from '../../src/provider/tokens.ts';
 import type { ToolSpec } from '../tools.ts';
-import { chatUsageJson, CheckCache, duplicateTool, functionTool, isRecord, jsonSchemaFormat, openaiUnauthorized, toolChoice, typeName } from './openai-common.ts';
+import {
+  chatUsageJson,
+  CheckCache,
+  duplicateTool,
+  functionTool,
+  isRecord,
+  jsonSchemaFormat,
+  openaiUnauthorized,
+  toolChoice,
+  typeName,
+} from './openai-common.ts';
 
 const TEXT_FORMAT: OutputFormat = Object.freeze({ kind: 'text' });
 /** Checked tools and formats by their JSON: an agent sends the same ones with every turn (checking a schema takes tens of microseconds). */
@@ -50,11 +60,20 @@ function parseChat(text: string): ModelRequest | ApiError {
     if (parsed instanceof ApiError) return parsed;
     tools = parsed;
   }
-  const choice = raw['tool_choice'] === undefined ? (tools.length > 0 ? AUTO : NONE) : toolChoice(raw['tool_choice'], tools, (o) => (isRecord(o['function']) ? o['function']['name'] : undefined));
+  const choice =
+    raw['tool_choice'] === undefined
+      ? tools.length > 0
+        ? AUTO
+        : NONE
+      : toolChoice(raw['tool_choice'], tools, (o) => (isRecord(o['function']) ? o['function']['name'] : undefined));
   if (choice instanceof ApiError) return choice;
   const parallel = raw['parallel_tool_calls'];
   if (parallel !== undefined && parallel !== null && typeof parallel !== 'boolean') {
-    return invalidRequest(`Invalid type for 'parallel_tool_calls': expected a boolean, but got ${typeName(parallel)} instead.`, 'parallel_tool_calls', 'invalid_type');
+    return invalidRequest(
+      `Invalid type for 'parallel_tool_calls': expected a boolean, but got ${typeName(parallel)} instead.`,
+      'parallel_tool_calls',
+      'invalid_type',
+    );
   }
   const rawFormat = raw['response_format'];
   const format = rawFormat === undefined || rawFormat === null ? TEXT_FORMAT : formatCache.get(JSON.stringify(rawFormat), () => responseFormat(rawFormat));
@@ -114,7 +133,8 @@ function readHistory(body: ChatRequest): History | ApiError {
     } else if (m.role === 'tool') {
       hasToolResult = true;
       const id = (m as Record<string, unknown>)['tool_call_id'];
-      if (typeof id !== 'string') return invalidRequest(`Missing required parameter: 'messages.[${i}].tool_call_id'.`, `messages.[${i}].tool_call_id`, 'missing_required_parameter');
+      if (typeof id !== 'string')
+        return invalidRequest(`Missing required parameter: 'messages.[${i}].tool_call_id'.`, `messages.[${i}].tool_call_id`, 'missing_required_parameter');
       if (callIds === undefined || !callIds.has(id)) {
         return invalidRequest(
           `Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls'; messages.[${i}].tool_call_id '${id}' matches no earlier tool call.`,
@@ -134,7 +154,8 @@ function parseTools(raw: readonly unknown[]): ToolSpec[] | ApiError {
     const t = raw[i];
     const param = `tools[${i}]`;
     if (!isRecord(t)) return invalidRequest(`Invalid type for '${param}': expected an object, but got ${typeName(t)} instead.`, param, 'invalid_type');
-    if (t['type'] !== 'function') return invalidRequest(`Invalid value for '${param}.type': ${JSON.stringify(t['type'])}; supported: 'function'.`, `${param}.type`, 'invalid_value');
+    if (t['type'] !== 'function')
+      return invalidRequest(`Invalid value for '${param}.type': ${JSON.stringify(t['type'])}; supported: 'function'.`, `${param}.type`, 'invalid_value');
     const fn = t['function'];
     if (!isRecord(fn)) return invalidRequest(`Missing required parameter: '${param}.function'.`, `${param}.function`, 'missing_required_parameter');
     const tool = functionTool(fn['name'], fn['parameters'], fn['strict'], `${param}.function`);
@@ -146,7 +167,8 @@ function parseTools(raw: readonly unknown[]): ToolSpec[] | ApiError {
 
 function responseFormat(raw: unknown): OutputFormat | ApiError {
   if (raw === null) return TEXT_FORMAT;
-  if (!isRecord(raw)) return invalidRequest(`Invalid type for 'response_format': expected an object, but got ${typeName(raw)} instead.`, 'response_format', 'invalid_type');
+  if (!isRecord(raw))
+    return invalidRequest(`Invalid type for 'response_format': expected an object, but got ${typeName(raw)} instead.`, 'response_format', 'invalid_type');
   switch (raw['type']) {
     case 'text':
       return TEXT_FORMAT;
@@ -154,7 +176,8 @@ function responseFormat(raw: unknown): OutputFormat | ApiError {
       return { kind: 'json_object' };
     case 'json_schema': {
       const js = raw['json_schema'];
-      if (!isRecord(js)) return invalidRequest("Missing required parameter: 'response_format.json_schema'.", 'response_format.json_schema', 'missing_required_parameter');
+      if (!isRecord(js))
+        return invalidRequest("Missing required parameter: 'response_format.json_schema'.", 'response_format.json_schema', 'missing_required_parameter');
       return jsonSchemaFormat(js['name'], js['schema'], js['strict'], 'response_format.json_schema');
     }
     default:
@@ -175,7 +198,8 @@ function logprobsOption(logprobs: unknown, top: unknown): number | null | ApiErr
     return invalidRequest(`Invalid 'top_logprobs': expected an integer from 0 to 20, got ${JSON.stringify(top)}.`, 'top_logprobs', 'invalid_value');
   }
   if (logprobs !== true) {
-    if (typeof top === 'number') return invalidRequest("Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is given.", 'top_logprobs', 'invalid_value');
+    if (typeof top === 'number')
+      return invalidRequest("Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is given.", 'top_logprobs', 'invalid_value');
     return null;
   }
   return typeof top === 'number' ? top : 0;
@@ -201,7 +225,12 @@ function chatWhole(call: CallView): string {
     // run; the generated text needs no escaping (the vocabulary is lower-case ASCII words)
     return `${head}{"role":"assistant","content":"${answer.generated!.text()}","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"${answer.finish}"}]${tail}`;
   }
-  const message: Record<string, unknown> = { role: 'assistant', content: answer.toolCalls.length > 0 && answer.textUnits === 0 ? null : answer.text(), refusal: null, annotations: [] };
+  const message: Record<string, unknown> = {
+    role: 'assistant',
+    content: answer.toolCalls.length > 0 && answer.textUnits === 0 ? null : answer.text(),
+    refusal: null,
+    annotations: [],
+  };
   if (answer.toolCalls.length > 0) {
     message['tool_calls'] = answer.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   }
@@ -247,7 +276,8 @@ class TextStream implements StreamWriter {
   private readonly events: TokenEvents | undefined;
 
   constructor(private readonly call: CallView) {
-    if (call.answer.units > 0) this.events = new TokenEvents(chunkHead(call) + DELTA_OPEN, ROLE_FIELD, CONTENT_FIELD, '"' + deltaClose(call), call.answer.generated!);
+    if (call.answer.units > 0)
+      this.events = new TokenEvents(chunkHead(call) + DELTA_OPEN, ROLE_FIELD, CONTENT_FIELD, '"' + deltaClose(call), call.answer.generated!);
   }
 
   write(sink: StreamSink, from: number, to: number): void {

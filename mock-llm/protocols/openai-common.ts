@@ -28,7 +28,11 @@ const EMPTY_PARAMETERS: JsonSchema = Object.freeze({ type: 'object', properties:
 export function functionTool(name: unknown, parameters: unknown, strict: unknown, param: string): ToolSpec | ApiError {
   if (typeof name !== 'string') return invalidRequest(`Missing required parameter: '${param}.name'.`, `${param}.name`, 'missing_required_parameter');
   if (!FUNCTION_NAME.test(name)) {
-    return invalidRequest(`Invalid '${param}.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]{1,64}$'.`, `${param}.name`, 'invalid_value');
+    return invalidRequest(
+      `Invalid '${param}.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]{1,64}$'.`,
+      `${param}.name`,
+      'invalid_value',
+    );
   }
   if (strict !== undefined && strict !== null && typeof strict !== 'boolean') {
     return invalidRequest(`Invalid type for '${param}.strict': expected a boolean, but got ${typeName(strict)} instead.`, `${param}.strict`, 'invalid_type');
@@ -61,9 +65,14 @@ export function toolChoice(raw: unknown, tools: readonly ToolSpec[], named: (o: 
   if (raw === 'auto' || raw === 'none' || raw === 'required') return { kind: raw };
   if (typeof raw === 'object' && !Array.isArray(raw) && (raw as Record<string, unknown>)['type'] === 'function') {
     const name = named(raw as Record<string, unknown>);
-    if (typeof name !== 'string') return invalidRequest("Missing required parameter: 'tool_choice.function.name'.", 'tool_choice', 'missing_required_parameter');
+    if (typeof name !== 'string')
+      return invalidRequest("Missing required parameter: 'tool_choice.function.name'.", 'tool_choice', 'missing_required_parameter');
     if (!tools.some((t) => t.name === name)) {
-      return invalidRequest(`Invalid value for 'tool_choice': function '${name}' is not one of the tools; tools: ${tools.map((t) => t.name).join(', ')}.`, 'tool_choice', 'invalid_value');
+      return invalidRequest(
+        `Invalid value for 'tool_choice': function '${name}' is not one of the tools; tools: ${tools.map((t) => t.name).join(', ')}.`,
+        'tool_choice',
+        'invalid_value',
+      );
     }
     return { kind: 'named', name };
   }
@@ -77,7 +86,11 @@ export function toolChoice(raw: unknown, tools: readonly ToolSpec[], named: (o: 
 /** A JSON-schema output format, checked (chat: response_format.json_schema; responses: text.format). */
 export function jsonSchemaFormat(name: unknown, schema: unknown, strict: unknown, param: string): OutputFormat | ApiError {
   if (typeof name !== 'string' || !FUNCTION_NAME.test(name)) {
-    return invalidRequest(`Invalid '${param}.name': expected a string of letters, digits, '_' and '-', at most 64 characters.`, `${param}.name`, 'invalid_value');
+    return invalidRequest(
+      `Invalid '${param}.name': expected a string of letters, digits, '_' and '-', at most 64 characters.`,
+      `${param}.name`,
+      'invalid_value',
+    );
   }
   if (strict !== undefined && strict !== null && typeof strict !== 'boolean') {
     return invalidRequest(`Invalid type for '${param}.strict': expected a boolean, but got ${typeName(strict)} instead.`, `${param}.strict`, 'invalid_type');

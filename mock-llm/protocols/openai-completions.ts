@@ -24,7 +24,10 @@ const CompletionsRequestSchema = z.looseObject({
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
   n: z.literal(1).nullable().optional(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  stop: z
+    .union([z.string(), z.array(z.string()).max(4)])
+    .nullable()
+    .optional(),
   logprobs: z.number().int().min(0).max(5).nullable().optional(),
   seed: z.number().int().nullable().optional(),
   user: z.string().optional(),
@@ -47,7 +50,11 @@ function parseCompletions(text: string): ModelRequest | ApiError {
   const body = parseBody(CompletionsRequestSchema, text);
   if (body instanceof ApiError) {
     if (body.param === 'prompt' || body.param?.startsWith('prompt.') === true) {
-      return invalidRequest("Invalid 'prompt': the mock accepts a string or an array of one string (token arrays and batches are not supported).", 'prompt', 'invalid_value');
+      return invalidRequest(
+        "Invalid 'prompt': the mock accepts a string or an array of one string (token arrays and batches are not supported).",
+        'prompt',
+        'invalid_value',
+      );
     }
     return body;
   }

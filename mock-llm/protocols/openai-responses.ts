@@ -83,8 +83,14 @@ function parseResponses(text: string): ModelRequest | ApiError {
 function parseTools(raw: readonly unknown[]): ToolSpec[] | ApiError {
   const tools: ToolSpec[] = [];
   for (const [i, t] of raw.entries()) {
-    if (!isRecord(t)) return invalidRequest(`Invalid type for 'tools[${i}]': expected an object, but got ${typeName(t)} instead.`, `tools[${i}]`, 'invalid_type');
-    if (t['type'] !== 'function') return invalidRequest(`Invalid value for 'tools[${i}].type': ${JSON.stringify(t['type'])}; the mock supports 'function' tools.`, `tools[${i}].type`, 'invalid_value');
+    if (!isRecord(t))
+      return invalidRequest(`Invalid type for 'tools[${i}]': expected an object, but got ${typeName(t)} instead.`, `tools[${i}]`, 'invalid_type');
+    if (t['type'] !== 'function')
+      return invalidRequest(
+        `Invalid value for 'tools[${i}].type': ${JSON.stringify(t['type'])}; the mock supports 'function' tools.`,
+        `tools[${i}].type`,
+        'invalid_value',
+      );
     const tool = functionTool(t['name'], t['parameters'], t['strict'], `tools[${i}]`);
     if (tool instanceof ApiError) return tool;
     tools.push(tool);
@@ -101,7 +107,11 @@ function textFormat(raw: unknown): OutputFormat | ApiError {
   if (f['type'] === 'text') return { kind: 'text' };
   if (f['type'] === 'json_object') return { kind: 'json_object' };
   if (f['type'] === 'json_schema') return jsonSchemaFormat(f['name'], f['schema'], f['strict'], 'text.format');
-  return invalidRequest(`Invalid value for 'text.format.type': ${JSON.stringify(f['type'])}; supported: 'text', 'json_object', 'json_schema'.`, 'text.format.type', 'invalid_value');
+  return invalidRequest(
+    `Invalid value for 'text.format.type': ${JSON.stringify(f['type'])}; supported: 'text', 'json_object', 'json_schema'.`,
+    'text.format.type',
+    'invalid_value',
+  );
 }
 
 interface History {
@@ -136,7 +146,11 @@ function readInput(input: string | unknown[], instructions: string | undefined):
     if (type === 'message') {
       const role = item['role'];
       if (typeof role !== 'string' || !MESSAGE_ROLES.has(role)) {
-        return invalidRequest(`Invalid value for '${param}.role': ${JSON.stringify(role)}; supported: 'user', 'assistant', 'system', 'developer'.`, `${param}.role`, 'invalid_value');
+        return invalidRequest(
+          `Invalid value for '${param}.role': ${JSON.stringify(role)}; supported: 'user', 'assistant', 'system', 'developer'.`,
+          `${param}.role`,
+          'invalid_value',
+        );
       }
       const content = contentText(item['content'], `${param}.content`);
       if (content instanceof ApiError) return content;
@@ -166,7 +180,11 @@ function readInput(input: string | unknown[], instructions: string | undefined):
       hasToolResult = true;
       lastRole = 'tool';
     } else if (type !== 'reasoning' && type !== 'item_reference') {
-      return invalidRequest(`Invalid value for '${param}.type': ${JSON.stringify(type)}; the mock supports 'message', 'function_call', 'function_call_output'.`, `${param}.type`, 'invalid_value');
+      return invalidRequest(
+        `Invalid value for '${param}.type': ${JSON.stringify(type)}; the mock supports 'message', 'function_call', 'function_call_output'.`,
+        `${param}.type`,
+        'invalid_value',
+      );
     }
     previousWasCall = isCall;
   }
@@ -176,10 +194,16 @@ function readInput(input: string | unknown[], instructions: string | undefined):
 /** A message's text: a string, or its text parts (input_text, output_text; images and files count nothing). */
 function contentText(content: unknown, param: string): string | ApiError {
   if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return invalidRequest(`Invalid type for '${param}': expected a string or an array of content parts, but got ${typeName(content)} instead.`, param, 'invalid_type');
+  if (!Array.isArray(content))
+    return invalidRequest(
+      `Invalid type for '${param}': expected a string or an array of content parts, but got ${typeName(content)} instead.`,
+      param,
+      'invalid_type',
+    );
   let text = '';
   for (const [i, part] of content.entries()) {
-    if (!isRecord(part) || typeof part['type'] !== 'string') return invalidRequest(`Invalid '${param}[${i}]': expected a content part object with a 'type'.`, `${param}[${i}]`, 'invalid_value');
+    if (!isRecord(part) || typeof part['type'] !== 'string')
+      return invalidRequest(`Invalid '${param}[${i}]': expected a content part object with a 'type'.`, `${param}[${i}]`, 'invalid_value');
     if (typeof part['text'] === 'string') text += part['text'];
   }
   return text;
@@ -215,7 +239,10 @@ function responseObject(call: CallView, stage: Stage): Record<string, unknown> {
     answer.toolCalls.forEach((c, k) => output.push(callItem(ids.calls[k]!, call, k, c.arguments, 'completed')));
   }
   const incomplete = stage === 'final' && answer.finish === 'length';
-  const format = req.format.kind === 'json_schema' ? { type: 'json_schema', name: req.format.name, schema: req.format.schema, strict: req.format.strict } : { type: req.format.kind };
+  const format =
+    req.format.kind === 'json_schema'
+      ? { type: 'json_schema', name: req.format.name, schema: req.format.schema, strict: req.format.strict }
+      : { type: req.format.kind };
   return {
     id: call.id,
     object: 'response',
@@ -280,7 +307,11 @@ class ResponsesStream implements StreamWriter {
   }
 
   private events(from: number, to: number): string {
-    let out = from === 0 ? this.event('response.created', { response: responseObject(this.call, 'created') }) + this.event('response.in_progress', { response: responseObject(this.call, 'created') }) : '';
+    let out =
+      from === 0
+        ? this.event('response.created', { response: responseObject(this.call, 'created') }) +
+          this.event('response.in_progress', { response: responseObject(this.call, 'created') })
+        : '';
     const answer = this.call.answer;
     for (let i = from; i < to; i++) {
       const u = answer.unit(i);
@@ -292,7 +323,10 @@ class ResponsesStream implements StreamWriter {
         this.openIndex = (this.hasMessage ? 1 : 0) + u.call;
         this.openKind = 'call';
         this.openCall = u.call;
-        out += this.event('response.output_item.added', { output_index: this.openIndex, item: callItem(this.ids.calls[u.call]!, this.call, u.call, '', 'in_progress') });
+        out += this.event('response.output_item.added', {
+          output_index: this.openIndex,
+          item: callItem(this.ids.calls[u.call]!, this.call, u.call, '', 'in_progress'),
+        });
       } else {
         out += this.event('response.function_call_arguments.delta', { item_id: this.ids.calls[u.call], output_index: this.openIndex, delta: u.text });
       }
@@ -306,7 +340,12 @@ class ResponsesStream implements StreamWriter {
     const item = { id: this.ids.message, type: 'message', status: 'in_progress', role: 'assistant', content: [] };
     return (
       this.event('response.output_item.added', { output_index: 0, item }) +
-      this.event('response.content_part.added', { item_id: this.ids.message, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } })
+      this.event('response.content_part.added', {
+        item_id: this.ids.message,
+        output_index: 0,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+      })
     );
   }
 

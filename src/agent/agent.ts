@@ -424,7 +424,11 @@ export class Agent {
   }
 }
 
-function embedRow(t0: number, step: string, e: { model: string; inputTokens: number; costUsd: number; latencyMs: number; outcome: LedgerRow['outcome'] }): LedgerRow {
+function embedRow(
+  t0: number,
+  step: string,
+  e: { model: string; inputTokens: number; costUsd: number; latencyMs: number; outcome: LedgerRow['outcome'] },
+): LedgerRow {
   return {
     job: -1,
     tMs: t0,

@@ -16,14 +16,29 @@ export const CALIBRATE_FLAGS = {
   target: { type: 'string', demandOption: true, describe: 'OpenAI-compatible base URL with /v1, e.g. http://127.0.0.1:8787/v1' },
   model: { type: 'string', demandOption: true, describe: 'The model to calibrate (its id at the endpoint, and in the overlay)' },
   'api-key-env': { type: 'string', describe: 'Environment variable holding the API key (the key is never written anywhere)' },
-  requests: { type: 'number', range: { integer: true, min: 3 }, default: CALIBRATE_DEFAULTS.requests, describe: 'Requests in all, spread over the concurrency levels' },
+  requests: {
+    type: 'number',
+    range: { integer: true, min: 3 },
+    default: CALIBRATE_DEFAULTS.requests,
+    describe: 'Requests in all, spread over the concurrency levels',
+  },
   concurrency: { type: 'string', check: listText, default: CALIBRATE_DEFAULTS.concurrency.join(','), describe: 'Concurrency levels, comma-separated' },
   'prompt-tokens': { type: 'string', check: listText, default: CALIBRATE_DEFAULTS.promptTokens.join(','), describe: 'Prompt lengths of the grid' },
   'output-tokens': { type: 'string', check: listText, default: CALIBRATE_DEFAULTS.outputTokens.join(','), describe: 'Output lengths (max_tokens) of the grid' },
-  'max-duration': { type: 'string', check: durationText, default: `${CALIBRATE_DEFAULTS.maxDurationS}s`, describe: 'Stop sending new requests after this long' },
-  'time-scale': { type: 'number', range: TIME_SCALE_RULE, default: 1, describe: 'The target runs k times faster than real (a mock started with --time-scale k)' },
+  'max-duration': {
+    type: 'string',
+    check: durationText,
+    default: `${CALIBRATE_DEFAULTS.maxDurationS}s`,
+    describe: 'Stop sending new requests after this long',
+  },
+  'time-scale': {
+    type: 'number',
+    range: TIME_SCALE_RULE,
+    default: 1,
+    describe: 'The target runs k times faster than real (a mock started with --time-scale k)',
+  },
   extends: { type: 'string', describe: 'Catalog model to start from when --model is not in the catalog [default: gpt-4o-mini]' },
-  out: { type: 'string', demandOption: true, describe: 'The overlay file to write (.json), for `bench mock --models` and a scenario\'s models' },
+  out: { type: 'string', demandOption: true, describe: "The overlay file to write (.json), for `bench mock --models` and a scenario's models" },
   force: { type: 'boolean', default: false, describe: 'Overwrite --out if it exists' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -56,7 +71,8 @@ export async function calibrateCommand(args: CalibrateArgs): Promise<number> {
   const catalog = buildCatalog();
   const baseId = findModel(catalog, args.model) !== undefined ? args.model : (args.extends ?? 'gpt-4o-mini');
   const base = findModel(catalog, baseId);
-  if (base === undefined || base.kind !== 'chat') throw new BenchError('USAGE', `--extends "${baseId}" is not a chat model in the catalog; known: ${Object.keys(catalog).join(', ')}`);
+  if (base === undefined || base.kind !== 'chat')
+    throw new BenchError('USAGE', `--extends "${baseId}" is not a chat model in the catalog; known: ${Object.keys(catalog).join(', ')}`);
   const keyVar = args['api-key-env'];
   const apiKey = keyVar === undefined ? undefined : process.env[keyVar];
   if (keyVar !== undefined && !apiKey) throw new BenchError('USAGE', `--api-key-env ${keyVar}: the variable is not set`);

@@ -73,7 +73,12 @@ export function yargsOptions(table: Record<string, FlagSpec>): Record<string, Op
     if (rule !== undefined) {
       // no yargs `type`: it would turn `abc` into NaN before we could name what was typed
       delete options.type;
-      out[flag] = { ...options, requiresArg: true, describe: `${options.describe ?? ''} (${describeRule(rule)})`, coerce: (raw: unknown) => checkNumber(flag, raw, rule) };
+      out[flag] = {
+        ...options,
+        requiresArg: true,
+        describe: `${options.describe ?? ''} (${describeRule(rule)})`,
+        coerce: (raw: unknown) => checkNumber(flag, raw, rule),
+      };
     } else if (text !== undefined) {
       out[flag] = { ...options, requiresArg: true, coerce: (raw: unknown) => (raw === undefined ? raw : text(flag, String(single(flag, raw)))) };
     } else {

@@ -6,10 +6,19 @@ import { writeBaseline } from '../gate/baseline.ts';
 import { formatGateJunit, formatGateMarkdown, formatGateTable } from '../gate/format.ts';
 import { exitCodeFor } from '../gate/gate.ts';
 import { runGate } from '../gate/run.ts';
-import { DEFAULT_BASELINE_REPLICATIONS, DEFAULT_GATE_CONFIDENCE, DEFAULT_GATE_THRESHOLDS, parseThresholdFlag, type ThresholdOverrides } from '../gate/thresholds.ts';
+import {
+  DEFAULT_BASELINE_REPLICATIONS,
+  DEFAULT_GATE_CONFIDENCE,
+  DEFAULT_GATE_THRESHOLDS,
+  parseThresholdFlag,
+  type ThresholdOverrides,
+} from '../gate/thresholds.ts';
 
 const defaultsText = Object.entries(DEFAULT_GATE_THRESHOLDS)
-  .map(([m, t]) => `${m}=${[t.relative !== undefined ? `${Number((t.relative * 100).toFixed(4))}%` : '', t.absolute !== undefined ? `${t.absolute}` : ''].filter(Boolean).join(',')}`)
+  .map(
+    ([m, t]) =>
+      `${m}=${[t.relative !== undefined ? `${Number((t.relative * 100).toFixed(4))}%` : '', t.absolute !== undefined ? `${t.absolute}` : ''].filter(Boolean).join(',')}`,
+  )
   .join(' ');
 
 /** Flags of `bench gate <scenario.ts|results.json>`. */
@@ -22,21 +31,41 @@ export const GATE_FLAGS = {
   },
   replications: { type: 'number', range: REPLICATIONS_RULE, describe: "Seeds per configuration [default: the baseline's]" },
   seed: { type: 'number', range: SEED_RULE, describe: "First seed [default: the baseline's]" },
-  'requests-per-day': { type: 'number', range: { above: 0 }, describe: "Traffic of the candidate run [default: the baseline's, scaled by changes to the scenario's traffic]" },
-  confidence: { type: 'number', range: { above: 0, below: 1 }, describe: `Confidence of the noise intervals [default: the scenario's gate.confidence, else ${DEFAULT_GATE_CONFIDENCE}]` },
+  'requests-per-day': {
+    type: 'number',
+    range: { above: 0 },
+    describe: "Traffic of the candidate run [default: the baseline's, scaled by changes to the scenario's traffic]",
+  },
+  confidence: {
+    type: 'number',
+    range: { above: 0, below: 1 },
+    describe: `Confidence of the noise intervals [default: the scenario's gate.confidence, else ${DEFAULT_GATE_CONFIDENCE}]`,
+  },
   markdown: { type: 'boolean', default: false, describe: 'Print the report as Markdown on stdout (for $GITHUB_STEP_SUMMARY); the table goes to stderr' },
   junit: { type: 'string', describe: 'Also write a JUnit XML report to this file' },
   json: { type: 'string', describe: 'Also write the full gate report as JSON to this file' },
   out: { type: 'string', describe: "Also write the candidate run's results.json into this folder" },
-  'allow-invalid': { type: 'boolean', default: false, describe: 'Gate runs whose validity records failed (send lag, late starts, event-loop delay, target errors); without it they exit 2' },
+  'allow-invalid': {
+    type: 'boolean',
+    default: false,
+    describe: 'Gate runs whose validity records failed (send lag, late starts, event-loop delay, target errors); without it they exit 2',
+  },
   threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
 } as const satisfies Record<string, FlagSpec>;
 
 /** Flags of `bench baseline <scenario.ts>`. */
 export const BASELINE_FLAGS = {
   out: { type: 'string', describe: 'Output file [default: results/baselines/<scenario>.json]' },
-  replications: { type: 'number', range: REPLICATIONS_RULE, describe: `Seeds per configuration [default: the scenario's gate.replications, else ${DEFAULT_BASELINE_REPLICATIONS}]` },
-  'requests-per-day': { type: 'number', range: { above: 0 }, describe: "Traffic override, e.g. reduced for CI time (recorded; the gate reruns with it) [default: the scenario's]" },
+  replications: {
+    type: 'number',
+    range: REPLICATIONS_RULE,
+    describe: `Seeds per configuration [default: the scenario's gate.replications, else ${DEFAULT_BASELINE_REPLICATIONS}]`,
+  },
+  'requests-per-day': {
+    type: 'number',
+    range: { above: 0 },
+    describe: "Traffic override, e.g. reduced for CI time (recorded; the gate reruns with it) [default: the scenario's]",
+  },
   seed: { type: 'number', range: SEED_RULE, describe: "First seed [default: the scenario's seed]" },
   'duration-hours': { type: 'number', range: { above: 0 }, describe: 'Override the simulated duration (hours)' },
   only: { type: 'string', describe: 'Record only configurations whose name contains this text' },

@@ -36,7 +36,8 @@ function unknownArgumentMessage(msg: string, argv: readonly string[], table: Rec
   const names = m[1]!.split(', ');
   const asFlag = (n: string) => argv.some((a) => a === `--${n}` || a.startsWith(`--${n}=`) || a === `-${n}` || a === `--no-${n}`);
   const extra = names.filter((n) => !asFlag(n));
-  if (extra.length > 0) return `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((n) => `"${n}"`).join(', ')}; \`bench ${argv[0]} --help\` shows what it takes`;
+  if (extra.length > 0)
+    return `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((n) => `"${n}"`).join(', ')}; \`bench ${argv[0]} --help\` shows what it takes`;
   return unknownFlagMessage(msg, [...Object.keys(table ?? {}), 'help', 'version']);
 }
 
@@ -51,7 +52,10 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'run <scenario>',
       'Simulate a scenario (every configuration of its sweep) and write results.json',
-      (y) => y.positional('scenario', { type: 'string', describe: 'Scenario file (.ts), e.g. scenarios/cascade.ts', demandOption: true }).options(yargsOptions(RUN_FLAGS)),
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', describe: 'Scenario file (.ts), e.g. scenarios/cascade.ts', demandOption: true })
+          .options(yargsOptions(RUN_FLAGS)),
       async (args) => {
         exitCode = await runCommand(args as never);
       },
@@ -70,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'calibrate',
-      'Measure an OpenAI-compatible endpoint over a grid of prompt × output lengths × concurrency and fit the catalog\'s latency parameters (an overlay file)',
+      "Measure an OpenAI-compatible endpoint over a grid of prompt × output lengths × concurrency and fit the catalog's latency parameters (an overlay file)",
       (y) => y.options(yargsOptions(CALIBRATE_FLAGS)),
       async (args) => {
         exitCode = await calibrateCommand(args as never);
@@ -115,7 +119,10 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'probe <url>',
       'Closed-loop capacity probe of an HTTP endpoint (autocannon): max requests/s and latency at N connections',
-      (y) => y.positional('url', { type: 'string', describe: 'Endpoint URL, e.g. http://127.0.0.1:8080/agent', demandOption: true }).options(yargsOptions(PROBE_FLAGS)),
+      (y) =>
+        y
+          .positional('url', { type: 'string', describe: 'Endpoint URL, e.g. http://127.0.0.1:8080/agent', demandOption: true })
+          .options(yargsOptions(PROBE_FLAGS)),
       async (args) => {
         exitCode = await probeCommand(args as never);
       },
@@ -124,7 +131,9 @@ export async function main(argv: string[]): Promise<number> {
       'gate <target>',
       'Fail CI when a change makes the agent slower, costlier or worse: rerun (or read) and compare with a baseline',
       (y) =>
-        y.positional('target', { type: 'string', describe: 'A scenario (.ts) to run, or a results.json', demandOption: true }).options(yargsOptions(GATE_FLAGS)),
+        y
+          .positional('target', { type: 'string', describe: 'A scenario (.ts) to run, or a results.json', demandOption: true })
+          .options(yargsOptions(GATE_FLAGS)),
       async (args) => {
         exitCode = await gateCommand(args as never);
       },

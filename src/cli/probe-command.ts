@@ -6,7 +6,11 @@ import { probe, PROBE_DEFAULTS, probeTable } from '../live/probe.ts';
 
 /** Flags of `bench probe`. */
 export const PROBE_FLAGS = {
-  connections: { type: 'string', check: connectionsText, describe: `Concurrent connections; several as 1,8,32 (one row each) [default: ${PROBE_DEFAULTS.connections.join(',')}]` },
+  connections: {
+    type: 'string',
+    check: connectionsText,
+    describe: `Concurrent connections; several as 1,8,32 (one row each) [default: ${PROBE_DEFAULTS.connections.join(',')}]`,
+  },
   duration: { type: 'number', range: { above: 0 }, describe: `Seconds per concurrency level [default: ${PROBE_DEFAULTS.durationS}]` },
   method: { type: 'string', describe: 'HTTP method [default: POST with --body, else GET]' },
   body: { type: 'string', describe: 'File whose contents are the request body (JSON gets content-type application/json)' },

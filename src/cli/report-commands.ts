@@ -32,7 +32,9 @@ export async function compareCommand(args: { a: string; b: string; out?: string 
   writeFileSync(out, html);
   const changes = runChanges(a, b);
   const lines = [
-    changes.length === 0 ? 'What changed: nothing (same scenario, traffic, seed, code and machine).' : `What changed:\n${changes.map((c) => `  ${c}`).join('\n')}`,
+    changes.length === 0
+      ? 'What changed: nothing (same scenario, traffic, seed, code and machine).'
+      : `What changed:\n${changes.map((c) => `  ${c}`).join('\n')}`,
     '',
     costVerdict(a, b),
     '',

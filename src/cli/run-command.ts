@@ -31,7 +31,12 @@ export const RUN_FLAGS = {
     range: { integer: true, min: 1 },
     describe: `Refuse a run whose configurations would each simulate more requests than this (memory and time grow with it) [default: ${DEFAULT_MAX_REQUESTS.toLocaleString('en-US')}]`,
   },
-  json: { type: 'boolean', default: false, describe: 'Print a JSON summary (headline metrics per configuration and the findings, under 100 KB) instead of the table; the full data stays in results.json' },
+  json: {
+    type: 'boolean',
+    default: false,
+    describe:
+      'Print a JSON summary (headline metrics per configuration and the findings, under 100 KB) instead of the table; the full data stays in results.json',
+  },
   quiet: { type: 'boolean', default: false, describe: 'Print only the headline finding and the paths of the files written' },
   ledger: { type: 'boolean', default: false, describe: 'Also write every call of each configuration to ledger-<configuration>.csv' },
   live: { type: 'boolean', default: false, describe: 'Play the traffic in real time over HTTP (mock-llm unless --target) instead of simulating' },
@@ -41,8 +46,16 @@ export const RUN_FLAGS = {
   'compare-sim': { type: 'boolean', default: false, describe: 'Live: also simulate, and print simulated vs live per metric' },
   trace: { type: 'string', describe: "Replay this trace file (CSV, Azure, BurstGPT, Mooncake, OTLP JSON, OpenAI log) instead of the scenario's traffic" },
   'trace-format': { type: 'string', choices: TRACE_FORMATS, describe: 'Trace: its format [default: detected from the first line]' },
-  columns: { type: 'string', check: columnsText, describe: 'Trace (CSV): columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user' },
-  prices: { type: 'string', describe: 'JSON file of prices per model ({ "gpt-4o": { "inputPer1M": 2.5, "outputPer1M": 10, "source": "…", "asOf": "YYYY-MM-DD" } }) replacing the catalog\'s' },
+  columns: {
+    type: 'string',
+    check: columnsText,
+    describe: 'Trace (CSV): columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user',
+  },
+  prices: {
+    type: 'string',
+    describe:
+      'JSON file of prices per model ({ "gpt-4o": { "inputPer1M": 2.5, "outputPer1M": 10, "source": "…", "asOf": "YYYY-MM-DD" } }) replacing the catalog\'s',
+  },
   'trace-speed': { type: 'number', range: { above: 0 }, describe: 'Trace: play k times faster than logged (or use --requests-per-day) [default: 1]' },
   ...RUN_REDIS_FLAGS,
 } as const satisfies Record<string, FlagSpec>;
@@ -80,7 +93,8 @@ function traceSpec(args: RunArgs): TraceSpec | undefined {
     }
     return undefined;
   }
-  if (args.redis !== undefined) throw new BenchError('USAGE', '--trace with --redis is not supported yet: BullMQ workers draw their requests from the scenario');
+  if (args.redis !== undefined)
+    throw new BenchError('USAGE', '--trace with --redis is not supported yet: BullMQ workers draw their requests from the scenario');
   return {
     file: args.trace,
     ...(args['trace-format'] !== undefined ? { format: args['trace-format'] } : {}),
@@ -96,8 +110,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   if (!args.live && (args.target !== undefined || args.duration !== undefined || args['compare-sim'])) {
     throw new BenchError('USAGE', '--target, --duration and --compare-sim need --live');
   }
-  const durationHours =
-    args.duration !== undefined ? (parseDurationS(args.duration) * args['time-scale']) / 3600 : args['duration-hours'];
+  const durationHours = args.duration !== undefined ? (parseDurationS(args.duration) * args['time-scale']) / 3600 : args['duration-hours'];
   const apiKey = process.env.BENCH_API_KEY ?? process.env.OPENAI_API_KEY;
   const redis = redisRunOptions(args);
   const trace = traceSpec(args);
@@ -148,7 +161,9 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
     ...(args['max-requests'] !== undefined ? { maxRequests: args['max-requests'] } : {}),
     listen(sweep) {
       if (!args.quiet) {
-        process.stderr.write(`${live === undefined ? describeRunSize(sweep.size(), sweep.threads()) : `playing ${sweep.size().configurations} configuration(s) live`}\n`);
+        process.stderr.write(
+          `${live === undefined ? describeRunSize(sweep.size(), sweep.threads()) : `playing ${sweep.size().configurations} configuration(s) live`}\n`,
+        );
         if (!tty) reportProgressEvery(sweep, PROGRESS_EVERY_MS);
       }
       if (tty) {
@@ -178,7 +193,10 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
   const stoppedBy = interruption.received();
   if (stoppedBy !== null) {
     const kept = `${results.configurations.length} of ${results.configurations.length + results.missing.length} configurations`;
-    const where = outDir === null ? 'nothing written' : `in ${join(outDir, 'results.json')} and ${await writeReport(plan.report, results, outDir)} (marked partial: ${results.missing.length} did not finish)`;
+    const where =
+      outDir === null
+        ? 'nothing written'
+        : `in ${join(outDir, 'results.json')} and ${await writeReport(plan.report, results, outDir)} (marked partial: ${results.missing.length} did not finish)`;
     process.stderr.write(`bench run: interrupted by ${stoppedBy}; kept ${kept} ${where}\n`);
     return interruption.exitCode(0);
   }
@@ -210,7 +228,9 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
   for (const c of results.configurations) {
     if (c.live === undefined) continue;
     if (c.live.queue !== undefined) lines.push(`${c.name}: BullMQ queue ${c.live.queue.name}, ${c.live.queue.retriedJobs} job(s) retried after a worker died`);
-    lines.push(`${c.name}: send lag p50 ${formatDuration(c.live.sendLagMs.p50)}, p99 ${formatDuration(c.live.sendLagMs.p99)} (scenario time, ×${c.live.timeScale})`);
+    lines.push(
+      `${c.name}: send lag p50 ${formatDuration(c.live.sendLagMs.p50)}, p99 ${formatDuration(c.live.sendLagMs.p99)} (scenario time, ×${c.live.timeScale})`,
+    );
     for (const w of c.live.warnings) lines.push(`warning: ${w}`);
     const red = (t: string) => (process.stdout.isTTY === true ? `\x1b[31m${t}\x1b[39m` : t);
     for (const r of invalidRecords(c.validity)) lines.push(red(`INVALID ${c.name}: ${r.message}`));
@@ -238,7 +258,9 @@ function reportProgressEvery(sweep: Sweep, everyMs: number): void {
     const size = sweep.size();
     const all = size.configurations * size.replications * size.requestsPerConfiguration;
     const sum = [...done.values()].reduce((a, d) => a + d.done, 0);
-    process.stderr.write(`progress: ${formatPct(all === 0 ? 1 : sum / all)} of requests simulated (${done.size} of ${size.configurations} configurations started)\n`);
+    process.stderr.write(
+      `progress: ${formatPct(all === 0 ? 1 : sum / all)} of requests simulated (${done.size} of ${size.configurations} configurations started)\n`,
+    );
   });
 }
 

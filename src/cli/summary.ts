@@ -58,10 +58,12 @@ export function summaryJson(results: ResultsFile, paths: RunSummaryJson['paths']
       axes: c.axes,
       meetsAllSlos: c.slo.meetsAll,
       missed: c.slo.checks.filter((x) => !x.met).map((x) => x.metric),
-      metrics: Object.fromEntries(METRIC_COLUMNS.flatMap((col) => {
-        const v = col.value(c);
-        return v === undefined ? [] : [[col.id, v]];
-      })),
+      metrics: Object.fromEntries(
+        METRIC_COLUMNS.flatMap((col) => {
+          const v = col.value(c);
+          return v === undefined ? [] : [[col.id, v]];
+        }),
+      ),
     })),
     findings: findingsOf(results),
     missing: results.missing,
@@ -72,9 +74,5 @@ export function summaryJson(results: ResultsFile, paths: RunSummaryJson['paths']
 /** The `--quiet` lines: the headline finding and where the files are. */
 export function quietLines(results: ResultsFile, paths: RunSummaryJson['paths']): string[] {
   const headline = findingsOf(results).find((f) => f.id === 'headline');
-  return [
-    ...(headline ? [headline.text] : []),
-    ...(paths.results ? [`results: ${paths.results}`] : []),
-    ...(paths.report ? [`report:  ${paths.report}`] : []),
-  ];
+  return [...(headline ? [headline.text] : []), ...(paths.results ? [`results: ${paths.results}`] : []), ...(paths.report ? [`report:  ${paths.report}`] : [])];
 }

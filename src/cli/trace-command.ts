@@ -13,7 +13,11 @@ import type { FlagSpec } from './flags.ts';
 /** Flags of `bench trace`. */
 export const TRACE_FLAGS = {
   'trace-format': { type: 'string', choices: TRACE_FORMATS, describe: 'The trace format [default: detected from the first line]' },
-  columns: { type: 'string', check: columnsText, describe: 'CSV columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user' },
+  columns: {
+    type: 'string',
+    check: columnsText,
+    describe: 'CSV columns, e.g. timestamp=ts:ms,input=prompt_tokens,output=completion_tokens,model=model,session=user',
+  },
   out: { type: 'string', describe: 'fit: the scenario file to write (.ts)' },
   model: { type: 'string', describe: 'fit: the routing model of kinds whose logged model is not in the catalog [default: gpt-4o-mini]' },
   force: { type: 'boolean', default: false, describe: 'fit: overwrite --out if it exists' },
@@ -48,8 +52,12 @@ export async function traceCommand(args: TraceArgs): Promise<number> {
   }
   const catalog = buildCatalog();
   const model = args.model ?? 'gpt-4o-mini';
-  if (catalog[model]?.kind !== 'chat') throw new BenchError('USAGE', `--model "${model}" is not a chat model in the catalog; known: ${Object.keys(catalog).join(', ')}`);
-  writeFileSync(args.out!, fittedScenarioSource(trace, (id) => catalog[id]?.kind === 'chat', model));
+  if (catalog[model]?.kind !== 'chat')
+    throw new BenchError('USAGE', `--model "${model}" is not a chat model in the catalog; known: ${Object.keys(catalog).join(', ')}`);
+  writeFileSync(
+    args.out!,
+    fittedScenarioSource(trace, (id) => catalog[id]?.kind === 'chat', model),
+  );
   process.stdout.write(`wrote ${args.out} (fitted to ${trace.count.toLocaleString('en-US')} requests of ${trace.file}); run it with: bench run ${args.out}\n`);
   return 0;
 }
@@ -69,12 +77,17 @@ function statsText(s: TraceStats): string[] {
     tokenLine('output tokens', s.outputTokens),
     Object.keys(s.modelMix).length === 0
       ? 'models: not in the trace'
-      : `models: ${Object.entries(s.modelMix).map(([m, share]) => `${m} ${(share * 100).toFixed(1)}%`).join(', ')}`,
+      : `models: ${Object.entries(s.modelMix)
+          .map(([m, share]) => `${m} ${(share * 100).toFixed(1)}%`)
+          .join(', ')}`,
     s.sessions === null
       ? 'sessions: not in the trace'
       : `sessions: ${s.sessions.count.toLocaleString('en-US')}, ${s.sessions.requestsPerSession} requests each; ${(s.sessions.continuingShare * 100).toFixed(1)}% of requests continue a session`,
   ];
-  if (s.prefixReuse !== null) lines.push(`prefix reuse: ${(s.prefixReuse.reusedTokenShare * 100).toFixed(1)}% of input tokens are in ${s.prefixReuse.blockTokens}-token blocks sent before`);
+  if (s.prefixReuse !== null)
+    lines.push(
+      `prefix reuse: ${(s.prefixReuse.reusedTokenShare * 100).toFixed(1)}% of input tokens are in ${s.prefixReuse.blockTokens}-token blocks sent before`,
+    );
   return lines;
 }
 

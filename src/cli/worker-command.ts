@@ -12,9 +12,21 @@ import { prepareScenario } from '../sweep/prepare.ts';
 import { watchInterrupts } from './interrupt.ts';
 
 const lockFlags = {
-  'lock-ms': { type: 'number', range: { integer: true, min: 1 }, describe: `Job lock (real ms): a dead worker's job is re-queued after about this long [default: ${DEFAULT_LOCK_MS}]` },
-  'stalled-interval-ms': { type: 'number', range: { integer: true, min: 1 }, describe: `How often workers look for stalled jobs (real ms) [default: ${DEFAULT_STALLED_INTERVAL_MS}]` },
-  'max-stalled': { type: 'number', range: { integer: true, min: 1 }, describe: `Re-queues of a job whose worker died before it fails [default: ${DEFAULT_MAX_STALLED}]` },
+  'lock-ms': {
+    type: 'number',
+    range: { integer: true, min: 1 },
+    describe: `Job lock (real ms): a dead worker's job is re-queued after about this long [default: ${DEFAULT_LOCK_MS}]`,
+  },
+  'stalled-interval-ms': {
+    type: 'number',
+    range: { integer: true, min: 1 },
+    describe: `How often workers look for stalled jobs (real ms) [default: ${DEFAULT_STALLED_INTERVAL_MS}]`,
+  },
+  'max-stalled': {
+    type: 'number',
+    range: { integer: true, min: 1 },
+    describe: `Re-queues of a job whose worker died before it fails [default: ${DEFAULT_MAX_STALLED}]`,
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 /** Flags of `bench worker`. */
@@ -29,7 +41,11 @@ export const WORKER_FLAGS = {
 export const RUN_REDIS_FLAGS = {
   redis: { type: 'string', describe: 'Live: run the jobs on BullMQ workers through this Redis (the run starts its workers; `bench worker` adds more)' },
   queue: { type: 'string', describe: `Live with --redis: BullMQ queue [default: ${DEFAULT_QUEUE}]` },
-  'spawn-workers': { type: 'boolean', default: true, describe: "Live with --redis: start the scenario's workers as child processes (--no-spawn-workers: only external `bench worker`s)" },
+  'spawn-workers': {
+    type: 'boolean',
+    default: true,
+    describe: "Live with --redis: start the scenario's workers as child processes (--no-spawn-workers: only external `bench worker`s)",
+  },
   ...lockFlags,
 } as const satisfies Record<string, FlagSpec>;
 

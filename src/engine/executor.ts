@@ -187,7 +187,14 @@ export class Executor {
     this.busyAtLastTick = this.busyIntegralMs;
     this.servingAtLastTick = this.servingIntegralMs;
     const { delta } = decideScale(
-      { current, serving: this.serving, busy: this.busy, queued: this.queueLength, utilization: servingMs <= 0 ? 1 : busyMs / servingMs, sinceLastScaleMs: now - this.lastScaleMs },
+      {
+        current,
+        serving: this.serving,
+        busy: this.busy,
+        queued: this.queueLength,
+        utilization: servingMs <= 0 ? 1 : busyMs / servingMs,
+        sinceLastScaleMs: now - this.lastScaleMs,
+      },
       spec,
     );
     if (delta > 0) {

@@ -37,12 +37,7 @@ export interface SimulateOptions {
 }
 
 /** Runs one configuration on the virtual clock and returns its measured results. */
-export async function simulateConfiguration(
-  scenario: Scenario,
-  catalog: Catalog,
-  config: Configuration,
-  options: SimulateOptions,
-): Promise<ConfigResult> {
+export async function simulateConfiguration(scenario: Scenario, catalog: Catalog, config: Configuration, options: SimulateOptions): Promise<ConfigResult> {
   const clock = new VirtualClock();
   const client = new SimLlmClient({ catalog, clock, faults: scenario.faults, promptCaching: config.strategies.promptCaching });
   return executeConfiguration(scenario, catalog, config, options, {

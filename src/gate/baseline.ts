@@ -89,7 +89,10 @@ export async function writeBaseline(scenarioFile: string, options: BaselineOptio
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
   if (results.configurations.length === 0) {
-    throw new BenchError('USAGE', `${scenarioFile}: no configuration ${options.only !== undefined ? `matches --only "${options.only}"` : 'ran'}; nothing to record.`);
+    throw new BenchError(
+      'USAGE',
+      `${scenarioFile}: no configuration ${options.only !== undefined ? `matches --only "${options.only}"` : 'ran'}; nothing to record.`,
+    );
   }
   const gateRun: GateRun = {
     seed: results.seed,
@@ -135,7 +138,10 @@ export async function readBaseline(path: string): Promise<{ results: ResultsFile
   const parsed = gateRunSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new BenchError('INVALID_RESULTS', `${path} is not a valid baseline: gateRun.${issue.path.join('.')}: ${issue.message}. Re-record it with \`bench baseline\`.`);
+    throw new BenchError(
+      'INVALID_RESULTS',
+      `${path} is not a valid baseline: gateRun.${issue.path.join('.')}: ${issue.message}. Re-record it with \`bench baseline\`.`,
+    );
   }
   return { results, gateRun: parsed.data };
 }

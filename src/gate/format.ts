@@ -186,7 +186,14 @@ export function formatGateMarkdown(report: GateReport): string {
     lines.push('');
   }
   if (report.scenarioChanges.length > 0) {
-    lines.push('<details><summary>Scenario changes vs the baseline</summary>', '', ...report.scenarioChanges.map((c) => `- ${mdCode(c)}`), '', '</details>', '');
+    lines.push(
+      '<details><summary>Scenario changes vs the baseline</summary>',
+      '',
+      ...report.scenarioChanges.map((c) => `- ${mdCode(c)}`),
+      '',
+      '</details>',
+      '',
+    );
   }
   lines.push(
     `<details${report.passed ? '' : ' open'}><summary>All ${report.rows.length} checks</summary>`,

@@ -253,7 +253,12 @@ function decide(
     const estimate: ChangeEstimate = { ...point, interval: null, paired };
     const change = describeChange(point, gated.metric);
     if (beyond(worse(point.relative, point.absolute))) {
-      return { kind: 'regressed', basis: 'single-run', estimate, reason: `${change} on one seed, beyond the allowed ${allowedText} (no noise estimate: run with --replications ≥ 2)` };
+      return {
+        kind: 'regressed',
+        basis: 'single-run',
+        estimate,
+        reason: `${change} on one seed, beyond the allowed ${allowedText} (no noise estimate: run with --replications ≥ 2)`,
+      };
     }
     if (beyond(worse(-point.relative, -point.absolute))) {
       return { kind: 'improved', basis: 'single-run', estimate, reason: `${change} on one seed, better by more than ${allowedText}` };
@@ -269,7 +274,12 @@ function decide(
   const ci = `${Math.round(options.confidence * 100)}% CI ${describeInterval(interval, gated)}`;
   const change = describeChange(point, gated.metric);
   if (beyond(best)) {
-    return { kind: 'regressed', basis: 'interval', estimate, reason: `${change} (${ci}): worse by more than the allowed ${allowedText} across the whole interval` };
+    return {
+      kind: 'regressed',
+      basis: 'interval',
+      estimate,
+      reason: `${change} (${ci}): worse by more than the allowed ${allowedText} across the whole interval`,
+    };
   }
   if (beyond({ relative: -worst.relative, absolute: -worst.absolute })) {
     return { kind: 'improved', basis: 'interval', estimate, reason: `${change} (${ci}): better by more than ${allowedText} across the whole interval` };
@@ -333,7 +343,9 @@ function checkComparable(candidate: ResultsFile, baseline: ResultsFile): void {
     );
   }
   if (candidate.scenario.name !== baseline.scenario.name) {
-    fail(`the baseline is of scenario "${baseline.scenario.name}" and the candidate of "${candidate.scenario.name}". Gate a scenario against its own baseline.`);
+    fail(
+      `the baseline is of scenario "${baseline.scenario.name}" and the candidate of "${candidate.scenario.name}". Gate a scenario against its own baseline.`,
+    );
   }
   if (candidate.mode !== baseline.mode) {
     fail(`the baseline is a ${baseline.mode} run and the candidate a ${candidate.mode} run; simulated and live numbers are not measured the same way.`);

@@ -37,7 +37,10 @@ export function refuseInvalid(runs: ReadonlyArray<[string, ResultsFile]>): void 
     for (const c of results.configurations) {
       const bad = invalidRecords(c.validity);
       if (bad.length > 0) {
-        throw new BenchError('INVALID_RESULTS', `the ${side} run is invalid (${c.name}: ${bad.map((r) => r.message).join('; ')}); rerun it, or pass --allow-invalid to gate it anyway`);
+        throw new BenchError(
+          'INVALID_RESULTS',
+          `the ${side} run is invalid (${c.name}: ${bad.map((r) => r.message).join('; ')}); rerun it, or pass --allow-invalid to gate it anyway`,
+        );
       }
     }
   }
@@ -81,7 +84,11 @@ export async function runGate(options: RunGateOptions): Promise<GateReport> {
       ...(options.outDir !== undefined ? { outDir: options.outDir } : { noWrite: true }),
     }));
   }
-  if (!options.allowInvalid) refuseInvalid([['baseline', baseline], ['candidate', candidate]]);
+  if (!options.allowInvalid)
+    refuseInvalid([
+      ['baseline', baseline],
+      ['candidate', candidate],
+    ]);
   const report = gate(candidate, baseline, {
     ...options,
     baselineLabel: options.baselineLabel ?? options.baseline,

@@ -86,7 +86,14 @@ export async function measureEndpoint(options: CalibrateOptions): Promise<Calibr
 /** Requests of this driver in flight now: a server serving only us has as many. */
 let inFlight = 0;
 
-async function oneRequest(o: Resolved, prompt: number, output: number, wording: string, run: CalibrateRun, deadline: number): Promise<CalibrationSample | null> {
+async function oneRequest(
+  o: Resolved,
+  prompt: number,
+  output: number,
+  wording: string,
+  run: CalibrateRun,
+  deadline: number,
+): Promise<CalibrationSample | null> {
   inFlight++;
   try {
     return await attempt(o, prompt, output, wording, run, deadline);
@@ -126,7 +133,10 @@ async function attempt(o: Resolved, prompt: number, output: number, wording: str
     }
     if (!res.ok) {
       const text = (await res.text()).slice(0, 300);
-      throw new BenchError('USAGE', `calibrate: ${o.target} answered ${res.status} to a request for ${o.model} (${prompt} prompt tokens, ${output} max tokens); stopped. Body: ${text}`);
+      throw new BenchError(
+        'USAGE',
+        `calibrate: ${o.target} answered ${res.status} to a request for ${o.model} (${prompt} prompt tokens, ${output} max tokens); stopped. Body: ${text}`,
+      );
     }
     return readStream(res, t0, prompt, c, o.timeScale);
   }

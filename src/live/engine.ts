@@ -35,7 +35,6 @@ export interface LiveOptions {
   redis?: RedisRunOptions;
 }
 
-
 /** Send lag p99 above which the run warns that the load generator fell behind (scenario ms). */
 const SEND_LAG_WARN_MS = 50;
 
@@ -179,6 +178,11 @@ async function warmUp(baseUrl: string, apiKey: string | undefined): Promise<void
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   await Promise.all(
-    Array.from({ length: 4 }, () => fetch(`${baseUrl}/models`, { headers }).then((r) => r.arrayBuffer(), () => undefined)),
+    Array.from({ length: 4 }, () =>
+      fetch(`${baseUrl}/models`, { headers }).then(
+        (r) => r.arrayBuffer(),
+        () => undefined,
+      ),
+    ),
   );
 }

@@ -11,7 +11,6 @@ import type { WorkersSpec } from '../scenario/schema.ts';
 import { spawnBenchChild } from './bench-child.ts';
 import { epochNowMs, RETIRE_SIGNAL } from './protocol.ts';
 
-
 /** How long a worker process may take to start and load its run (real ms). */
 const WORKER_READY_TIMEOUT_MS = 90_000;
 

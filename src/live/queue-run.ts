@@ -188,7 +188,11 @@ export class QueueRun {
           const result = await new Promise<JobResult>((resolve, reject) => {
             this.pending.set(id, { req, resolve, reject });
             this.queue
-              .add('request', { runId: this.runId, id: req.id, arrivalMs: req.arrivalMs, originEpochMs }, { jobId: id, removeOnComplete: true, removeOnFail: true })
+              .add(
+                'request',
+                { runId: this.runId, id: req.id, arrivalMs: req.arrivalMs, originEpochMs },
+                { jobId: id, removeOnComplete: true, removeOnFail: true },
+              )
               .catch((err: Error) => {
                 this.pending.delete(id);
                 reject(err);
@@ -295,7 +299,8 @@ export class QueueRun {
       // jobs this run waits for, and none in the queue: their results were lost (a guard, not a path)
       if (this.pending.size > 0 && waiting + active === 0) {
         idleSince ??= epochNowMs();
-        if (epochNowMs() - idleSince > 5_000) this.failWith(new Error(`${this.pending.size} job(s) of run ${this.runId} vanished from queue ${this.queueName}`));
+        if (epochNowMs() - idleSince > 5_000)
+          this.failWith(new Error(`${this.pending.size} job(s) of run ${this.runId} vanished from queue ${this.queueName}`));
       } else idleSince = null;
     };
     const period = Math.min(POLL_MS, intervalMs / 4);

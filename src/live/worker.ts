@@ -101,7 +101,10 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
       if (runs.size > MAX_RUNS) {
         const [oldest, old] = runs.entries().next().value!;
         runs.delete(oldest);
-        void old.then((r) => r.agent.close(), () => undefined);
+        void old.then(
+          (r) => r.agent.close(),
+          () => undefined,
+        );
       }
     }
     return p;
@@ -149,7 +152,11 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
     },
     async close(force = false) {
       await worker.close(force);
-      for (const p of runs.values()) await p.then((r) => r.agent.close(), () => undefined);
+      for (const p of runs.values())
+        await p.then(
+          (r) => r.agent.close(),
+          () => undefined,
+        );
       redis.disconnect();
     },
   };
@@ -165,7 +172,9 @@ async function loadRun(redis: Redis, queue: string, runId: string, options: Benc
   if (!existsSync(file)) throw new Error(`run ${runId}: scenario file not found here (${meta.scenarioFile}, or ${meta.scenarioFileArg} from ${process.cwd()})`);
   const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
   if (sha !== meta.scenarioSha256) {
-    throw new Error(`run ${runId}: ${file} differs from the run's scenario file (sha256 ${sha.slice(0, 12)} ≠ ${meta.scenarioSha256.slice(0, 12)}); check out the same version`);
+    throw new Error(
+      `run ${runId}: ${file} differs from the run's scenario file (sha256 ${sha.slice(0, 12)} ≠ ${meta.scenarioSha256.slice(0, 12)}); check out the same version`,
+    );
   }
   const prepared = await options.prepare(file, { seed: meta.seed, requestsPerDay: meta.requestsPerDay, durationHours: meta.durationHours });
   const config = prepared.configurations.find((c) => c.name === meta.configuration);

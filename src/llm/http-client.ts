@@ -115,10 +115,7 @@ export class HttpLlmClient implements LlmClient {
       metadata: { step: call.step },
     };
     const controller = new AbortController();
-    const timer =
-      call.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => controller.abort(), call.timeoutMs / (this.options.timeScale ?? 1));
+    const timer = call.timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), call.timeoutMs / (this.options.timeScale ?? 1));
     const failed = (outcome: ChatResult['outcome'], retryAfterMs?: number): ChatResult => failedChat(call, outcome, clock.now() - start, retryAfterMs);
     try {
       const res = await fetch(`${this.options.baseUrl}/chat/completions`, {
@@ -192,7 +189,8 @@ export class HttpLlmClient implements LlmClient {
         }),
       });
       const json = (await res.json()) as { usage?: { prompt_tokens: number } };
-      if (!res.ok) return { outcome: res.status === 429 ? 'rate_limited' : 'server_error', model: call.model, inputTokens: 0, costUsd: 0, latencyMs: clock.now() - start };
+      if (!res.ok)
+        return { outcome: res.status === 429 ? 'rate_limited' : 'server_error', model: call.model, inputTokens: 0, costUsd: 0, latencyMs: clock.now() - start };
       const inputTokens = json.usage?.prompt_tokens ?? call.inputTokens;
       return {
         outcome: 'ok',

@@ -255,7 +255,6 @@ export class SimLlmClient implements LlmClient {
     return failedChat(call, outcome, this.options.clock.now() - start, retryAfterMs);
   }
 
-
   async embed(call: EmbedCall): Promise<EmbedResult> {
     const { clock } = this.options;
     const server = this.server(call.model);
@@ -330,8 +329,6 @@ export class SimLlmClient implements LlmClient {
     stats.savedUsd += (cached * (server.spec.pricing.inputPer1M - server.spec.pricing.cachedInputPer1M)) / 1_000_000;
     return cached;
   }
-
-
 }
 
 /** A model's fault spec: only the scenario's own entry (a model may be named like an Object.prototype property). */

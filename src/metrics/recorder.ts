@@ -191,7 +191,14 @@ export class Recorder {
       seed: run.seed,
       requests: { total, completed: this.completed, failed: this.failed, correct: this.correct },
       durationHours: run.durationHours,
-      latencyMs: { e2e, queueWait: this.queueWait.percentiles(), ttft, service: this.service.percentiles(), itl: this.itl.percentiles(), tpot: this.tpot.percentiles() },
+      latencyMs: {
+        e2e,
+        queueWait: this.queueWait.percentiles(),
+        ttft,
+        service: this.service.percentiles(),
+        itl: this.itl.percentiles(),
+        tpot: this.tpot.percentiles(),
+      },
       cdf: { e2e: this.e2e.cdf(), ttft: this.ttft.cdf(), queueWait: this.queueWait.cdf() },
       throughput: {
         meanRps: total / (run.durationHours * 3600),
@@ -200,7 +207,7 @@ export class Recorder {
         outputTokensPerS: { aggregate: this.outputTokens / Math.max(1, endMs / 1000), perRequest: this.callTokensPerS.percentiles() },
       },
       cost: {
-        perRequestUsd: total === 0 ? 0 : (perDayUsd / perDay) / total,
+        perRequestUsd: total === 0 ? 0 : perDayUsd / perDay / total,
         perPeriodUsd: perDayUsd / perDay,
         periodHours: run.durationHours,
         perDayUsd,
@@ -251,9 +258,12 @@ export function sloResult(
   goodput: number,
 ): SloResult {
   const checks: SloResult['checks'] = [];
-  if (slo.e2eP95Ms !== undefined) checks.push({ metric: 'e2e p95 (ms)', target: slo.e2eP95Ms, observed: observed.e2eP95, met: observed.e2eP95 <= slo.e2eP95Ms });
-  if (slo.ttftP95Ms !== undefined) checks.push({ metric: 'TTFT p95 (ms)', target: slo.ttftP95Ms, observed: observed.ttftP95, met: observed.ttftP95 <= slo.ttftP95Ms });
-  if (slo.minQuality !== undefined) checks.push({ metric: 'quality', target: slo.minQuality, observed: observed.quality, met: observed.quality >= slo.minQuality });
+  if (slo.e2eP95Ms !== undefined)
+    checks.push({ metric: 'e2e p95 (ms)', target: slo.e2eP95Ms, observed: observed.e2eP95, met: observed.e2eP95 <= slo.e2eP95Ms });
+  if (slo.ttftP95Ms !== undefined)
+    checks.push({ metric: 'TTFT p95 (ms)', target: slo.ttftP95Ms, observed: observed.ttftP95, met: observed.ttftP95 <= slo.ttftP95Ms });
+  if (slo.minQuality !== undefined)
+    checks.push({ metric: 'quality', target: slo.minQuality, observed: observed.quality, met: observed.quality >= slo.minQuality });
   if (slo.maxCostPerDayUsd !== undefined) {
     checks.push({ metric: 'cost/day (USD)', target: slo.maxCostPerDayUsd, observed: observed.perDayUsd, met: observed.perDayUsd <= slo.maxCostPerDayUsd });
   }

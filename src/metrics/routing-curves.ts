@@ -69,7 +69,9 @@ export function routingCurves(results: ResultsFile): RoutingCurve[] {
         ...configs
           .filter((c) => {
             const s = specs[c.axes.routing!];
-            return (s?.type === 'cascade' && s.models[0] === weak && s.models[1] === strong) || (s?.type === 'router' && s.small === weak && s.large === strong);
+            return (
+              (s?.type === 'cascade' && s.models[0] === weak && s.models[1] === strong) || (s?.type === 'router' && s.small === weak && s.large === strong)
+            );
           })
           .map((c) => point(c, c.routing?.strongCallShare ?? 0, pgr(c.quality.share))),
         point(st, 1, pgr(qs)),

@@ -304,15 +304,7 @@ export class CatalogError extends Error {
 
 const REQUIRED_TOP = ['provider', 'kind', 'capability', 'contextWindow', 'defaultOutputTokens'] as const;
 const REQUIRED_PRICING = ['inputPer1M', 'cachedInputPer1M', 'outputPer1M', 'source', 'asOf'] as const;
-const REQUIRED_LATENCY = [
-  'ttftBaseMs',
-  'prefillMsPerInputToken',
-  'ttftCv',
-  'itlMs',
-  'itlCv',
-  'concurrencyCap',
-  'slowdownAtCap',
-] as const;
+const REQUIRED_LATENCY = ['ttftBaseMs', 'prefillMsPerInputToken', 'ttftCv', 'itlMs', 'itlCv', 'concurrencyCap', 'slowdownAtCap'] as const;
 
 function missingFields(spec: ModelSpec): string[] {
   const missing: string[] = [];

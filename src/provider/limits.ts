@@ -186,5 +186,4 @@ export class ConcurrencyGate {
       this.queueHead = 0;
     }
   }
-
 }

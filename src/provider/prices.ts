@@ -23,13 +23,15 @@ export function applyPrices(catalog: Catalog, file: string): Catalog {
   } catch (err) {
     throw new BenchError('USAGE', `--prices ${file}: could not read it: ${(err as Error).message.split('\n')[0]}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BenchError('USAGE', `--prices ${file}: expected a JSON object of model id → prices`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new BenchError('USAGE', `--prices ${file}: expected a JSON object of model id → prices`);
   const out: Record<string, ModelSpec> = { ...catalog };
   for (const [id, p] of Object.entries(parsed as Record<string, Record<string, unknown>>)) {
     const spec = findModel(catalog, id);
     if (spec === undefined) throw new BenchError('USAGE', `--prices ${file}: unknown model "${id}"; known models: ${Object.keys(catalog).join(', ')}`);
     for (const k of FIELDS) {
-      if (p[k] !== undefined && !(typeof p[k] === 'number' && p[k] >= 0)) throw new BenchError('USAGE', `--prices ${file}: ${id}.${k} must be a number ≥ 0 (US dollars per million tokens)`);
+      if (p[k] !== undefined && !(typeof p[k] === 'number' && p[k] >= 0))
+        throw new BenchError('USAGE', `--prices ${file}: ${id}.${k} must be a number ≥ 0 (US dollars per million tokens)`);
     }
     if (typeof p.source !== 'string' || typeof p.asOf !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(p.asOf)) {
       throw new BenchError('USAGE', `--prices ${file}: ${id} needs "source" (where the prices were read) and "asOf" (YYYY-MM-DD)`);

@@ -9,7 +9,10 @@ parentPort.on('message', (request) => {
   try {
     if (request.messages !== undefined) {
       const ids = request.messages.map(([role, content]) => Uint32Array.from(messageIds(role, content)));
-      parentPort.postMessage({ id: request.id, ids }, ids.map((a) => a.buffer));
+      parentPort.postMessage(
+        { id: request.id, ids },
+        ids.map((a) => a.buffer),
+      );
     } else {
       parentPort.postMessage({ id: request.id, counts: request.texts.map(countTextTokens) });
     }

@@ -44,7 +44,34 @@ const MIN = 60_000;
 const H = 3_600_000;
 /** Round durations a reader knows (1 ms … 1 day), coarse (one a decade) and fine. */
 const COARSE_TICKS = [1, 10, 100, S, 10 * S, MIN, 10 * MIN, H, 10 * H];
-const FINE_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, S, 2 * S, 5 * S, 10 * S, 20 * S, 30 * S, MIN, 2 * MIN, 5 * MIN, 10 * MIN, 20 * MIN, 30 * MIN, H, 2 * H, 5 * H, 10 * H, 24 * H];
+const FINE_TICKS = [
+  1,
+  2,
+  5,
+  10,
+  20,
+  50,
+  100,
+  200,
+  500,
+  S,
+  2 * S,
+  5 * S,
+  10 * S,
+  20 * S,
+  30 * S,
+  MIN,
+  2 * MIN,
+  5 * MIN,
+  10 * MIN,
+  20 * MIN,
+  30 * MIN,
+  H,
+  2 * H,
+  5 * H,
+  10 * H,
+  24 * H,
+];
 
 /**
  * Tick values (ms) for a log latency axis spanning [min, max]: round durations (10 s, 1 min,
@@ -82,9 +109,13 @@ export function latencyChannel(values: readonly number[], scale: VlSpec = {}, ma
   const positive = values.filter((v) => v > 0);
   const max = positive.length ? Math.max(...positive) : 0;
   const min = positive.length ? Math.min(...positive) : 0;
-  if (positive.length === 0 || max / min <= 100) return { scale: { ...scale }, axis: { labelExpr: MS_LABEL_EXPR, tickCount: Math.min(5, maxTicks), labelOverlap: 'greedy' } };
+  if (positive.length === 0 || max / min <= 100)
+    return { scale: { ...scale }, axis: { labelExpr: MS_LABEL_EXPR, tickCount: Math.min(5, maxTicks), labelOverlap: 'greedy' } };
   const ticks = logTicks(min, max, maxTicks);
-  return { scale: { type: 'symlog', constant: Math.max(1, ticks[0] / 10), ...scale }, axis: { values: ticks, labelExpr: MS_LABEL_EXPR, labelOverlap: 'greedy' } };
+  return {
+    scale: { type: 'symlog', constant: Math.max(1, ticks[0] / 10), ...scale },
+    axis: { values: ticks, labelExpr: MS_LABEL_EXPR, labelOverlap: 'greedy' },
+  };
 }
 
 /**
@@ -149,13 +180,22 @@ function latencyPanelX(kind: string, valuesMs: readonly number[], axis: LatencyA
   const positive = valuesMs.filter((v) => v > 0);
   const maxTicks = Math.floor(widthPx / TICK_LABEL_PX);
   if (positive.length === 0) {
-    return { x: { field: 'ms', type: 'quantitative', title: null, scale: { domain: [0, 1000] }, axis: { values: [0], labelExpr: MS_LABEL_EXPR } }, title: `${kind}: 0 ms in every configuration` };
+    return {
+      x: { field: 'ms', type: 'quantitative', title: null, scale: { domain: [0, 1000] }, axis: { values: [0], labelExpr: MS_LABEL_EXPR } },
+      title: `${kind}: 0 ms in every configuration`,
+    };
   }
   if (axis === 'auto') return { x: { field: 'ms', type: 'quantitative', title: null, ...latencyChannel(valuesMs, {}, maxTicks) }, title: kind };
   const ticks = logTicks(Math.min(...positive), Math.max(...positive), maxTicks);
   return {
     // a fixed domain: a panel filtered to one configuration keeps the axis its ticks were made for
-    x: { field: 'ms', type: 'quantitative', title: null, scale: { type: 'symlog', constant: Math.max(1, ticks[0] / 10), domain: [0, Math.max(...positive)] }, axis: { values: ticks, labelExpr: MS_LABEL_EXPR, labelOverlap: 'greedy' } },
+    x: {
+      field: 'ms',
+      type: 'quantitative',
+      title: null,
+      scale: { type: 'symlog', constant: Math.max(1, ticks[0] / 10), domain: [0, Math.max(...positive)] },
+      axis: { values: ticks, labelExpr: MS_LABEL_EXPR, labelOverlap: 'greedy' },
+    },
     title: kind,
   };
 }
@@ -164,13 +204,30 @@ function latencyPanelX(kind: string, valuesMs: readonly number[], axis: LatencyA
  * Side-by-side panels, one per latency kind (concatenated rather than faceted, so each has ticks
  * of its own range); `panel` builds the marks of one from its x channel. Rows carry `kind` and `ms`.
  */
-export function latencyPanels(data: string, kinds: readonly string[], rows: ReadonlyArray<{ kind: string; ms: number }>, axis: LatencyAxis, widthPx: number, panel: (x: VlSpec, index: number) => VlSpec): VlSpec {
+export function latencyPanels(
+  data: string,
+  kinds: readonly string[],
+  rows: ReadonlyArray<{ kind: string; ms: number }>,
+  axis: LatencyAxis,
+  widthPx: number,
+  panel: (x: VlSpec, index: number) => VlSpec,
+): VlSpec {
   return {
     data: { name: data },
     hconcat: kinds.map((kind, i) => {
-      const { x, title } = latencyPanelX(kind, rows.filter((r) => r.kind === kind).map((r) => r.ms), axis, widthPx);
+      const { x, title } = latencyPanelX(
+        kind,
+        rows.filter((r) => r.kind === kind).map((r) => r.ms),
+        axis,
+        widthPx,
+      );
       const { transform, ...rest } = panel(x, i);
-      return { title: { text: title, fontSize: 11, fontWeight: 'normal' }, width: widthPx, transform: [{ filter: { field: 'kind', equal: kind } }, ...((transform as VlSpec[] | undefined) ?? [])], ...rest };
+      return {
+        title: { text: title, fontSize: 11, fontWeight: 'normal' },
+        width: widthPx,
+        transform: [{ filter: { field: 'kind', equal: kind } }, ...((transform as VlSpec[] | undefined) ?? [])],
+        ...rest,
+      };
     }),
     resolve: { scale: { x: 'independent' } },
   };

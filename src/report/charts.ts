@@ -51,7 +51,8 @@ function latencyPercentilesChart(configs: readonly ConfigResult[]): ChartDef {
   return {
     id: 'latency-percentiles',
     title: 'Latency percentiles',
-    description: 'p50, p95 and p99 of end-to-end latency, time to first token as the user sees it, and queue wait, per configuration (log axis when they span orders of magnitude).',
+    description:
+      'p50, p95 and p99 of end-to-end latency, time to first token as the user sees it, and queue wait, per configuration (log axis when they span orders of magnitude).',
     data: { 'latency-percentiles': values },
     spec: latencyPanels('latency-percentiles', kinds, values, 'auto', PANEL_W, (x, i) => ({
       height: bandHeight(configs.length),
@@ -93,29 +94,50 @@ function latencyCdfChart(configs: readonly ConfigResult[]): ChartDef {
     title: 'Latency CDF',
     description:
       `Share of requests at or below each latency (log axis): the further left and the steeper, the better.` +
-      (muted > 0 ? ` In colour: the ${topLabels.length} Pareto-optimal or cheapest configurations meeting the SLOs; the other ${muted} are grey (hover for names).` : ''),
+      (muted > 0
+        ? ` In colour: the ${topLabels.length} Pareto-optimal or cheapest configurations meeting the SLOs; the other ${muted} are grey (hover for names).`
+        : ''),
     data: { 'latency-cdf': values },
-    spec: latencyPanels('latency-cdf', LATENCY_KINDS.map(([, l]) => l), values, 'log', PANEL_W, (x, i) => ({
-      height: 200,
-      layer: [
-        {
-          transform: [{ filter: '!datum.top' }],
-          mark: { type: 'line', interpolate: 'step-after', color: MUTED, strokeWidth: 1, tooltip: true },
-          encoding: { x, y: i === 0 ? y : { ...y, title: null }, detail: { field: 'label', type: 'nominal' }, order: { field: 'fraction', type: 'quantitative' }, tooltip: [{ field: 'config', type: 'nominal', title: 'configuration' }] },
-        },
-        {
-          transform: [{ filter: 'datum.top' }],
-          mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2, tooltip: true },
-          encoding: {
-            x,
-            y: i === 0 ? y : { ...y, title: null },
-            color: { field: 'label', type: 'nominal', title: 'configuration', scale: colourScale(topLabels), legend: { labelLimit: 0, symbolLimit: MAX_COLOURED } },
-            order: { field: 'fraction', type: 'quantitative' },
-            tooltip: [{ field: 'config', type: 'nominal', title: 'configuration' }],
+    spec: latencyPanels(
+      'latency-cdf',
+      LATENCY_KINDS.map(([, l]) => l),
+      values,
+      'log',
+      PANEL_W,
+      (x, i) => ({
+        height: 200,
+        layer: [
+          {
+            transform: [{ filter: '!datum.top' }],
+            mark: { type: 'line', interpolate: 'step-after', color: MUTED, strokeWidth: 1, tooltip: true },
+            encoding: {
+              x,
+              y: i === 0 ? y : { ...y, title: null },
+              detail: { field: 'label', type: 'nominal' },
+              order: { field: 'fraction', type: 'quantitative' },
+              tooltip: [{ field: 'config', type: 'nominal', title: 'configuration' }],
+            },
           },
-        },
-      ],
-    })),
+          {
+            transform: [{ filter: 'datum.top' }],
+            mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2, tooltip: true },
+            encoding: {
+              x,
+              y: i === 0 ? y : { ...y, title: null },
+              color: {
+                field: 'label',
+                type: 'nominal',
+                title: 'configuration',
+                scale: colourScale(topLabels),
+                legend: { labelLimit: 0, symbolLimit: MAX_COLOURED },
+              },
+              order: { field: 'fraction', type: 'quantitative' },
+              tooltip: [{ field: 'config', type: 'nominal', title: 'configuration' }],
+            },
+          },
+        ],
+      }),
+    ),
   };
 }
 
@@ -148,7 +170,8 @@ function timeSeriesChart(configs: readonly ConfigResult[]): ChartDef {
   return {
     id: 'time-series',
     title: 'Over the simulated day',
-    description: 'Arrivals and completions (requests/s), mean queue depth and serving workers, averaged over intervals of the day; pick a configuration in the menu below the chart.',
+    description:
+      'Arrivals and completions (requests/s), mean queue depth and serving workers, averaged over intervals of the day; pick a configuration in the menu below the chart.',
     data: { 'time-series': timeSeriesRows(withData, label) },
     spec: {
       params: [configSelect(withData.map(label))],
@@ -160,11 +183,23 @@ function timeSeriesChart(configs: readonly ConfigResult[]): ChartDef {
           encoding: {
             x,
             y: { field: 'rps', type: 'quantitative', title: 'requests/s', axis: { tickCount: 5 } },
-            color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['arrivalRps', 'completionRps'], range: ['#4c78a8', '#f58518'] }, legend: { labelExpr: "datum.label === 'arrivalRps' ? 'arrivals/s' : 'completions/s'" } },
+            color: {
+              field: 'series',
+              type: 'nominal',
+              title: null,
+              scale: { domain: ['arrivalRps', 'completionRps'], range: ['#4c78a8', '#f58518'] },
+              legend: { labelExpr: "datum.label === 'arrivalRps' ? 'arrivals/s' : 'completions/s'" },
+            },
           },
         }),
-        panel(100, { mark: { type: 'area', line: { color: '#e45756' }, opacity: 0.4, color: '#e45756' }, encoding: { x, y: { field: 'queueDepthMean', type: 'quantitative', title: 'queue depth', axis: { tickCount: 4 } } } }),
-        panel(100, { mark: { type: 'line', interpolate: 'step-after', color: '#54a24b' }, encoding: { x, y: { field: 'workers', type: 'quantitative', title: 'workers', axis: { tickCount: 4 } } } }),
+        panel(100, {
+          mark: { type: 'area', line: { color: '#e45756' }, opacity: 0.4, color: '#e45756' },
+          encoding: { x, y: { field: 'queueDepthMean', type: 'quantitative', title: 'queue depth', axis: { tickCount: 4 } } },
+        }),
+        panel(100, {
+          mark: { type: 'line', interpolate: 'step-after', color: '#54a24b' },
+          encoding: { x, y: { field: 'workers', type: 'quantitative', title: 'workers', axis: { tickCount: 4 } } },
+        }),
       ],
     },
   };
@@ -228,7 +263,11 @@ function cacheChart(configs: readonly ConfigResult[]): ChartDef {
       ];
     }),
   );
-  const base = { id: 'caches', title: 'Caches', description: 'Hit rate, share of hits that answered another intent (false hits), and share of hits that served changed data (stale), per cache.' };
+  const base = {
+    id: 'caches',
+    title: 'Caches',
+    description: 'Hit rate, share of hits that answered another intent (false hits), and share of hits that served changed data (stale), per cache.',
+  };
   if (values.length === 0) return { ...base, spec: null, note: 'No caches in this run: the sweep has no cache strategy, so there are no hit rates to draw.' };
   const withCaches = configs.filter((c) => Object.keys(c.caches).length > 0);
   const caches = new Set(values.map((v) => v.cache)).size;
@@ -264,7 +303,11 @@ function cacheChart(configs: readonly ConfigResult[]): ChartDef {
 /** Share of routed calls per model, and strong-call share and escalation rate, per configuration. */
 function routingChart(configs: readonly ConfigResult[]): ChartDef {
   const routed = configs.filter((c) => c.routing !== null);
-  const base = { id: 'routing', title: 'Routing', description: 'Left: share of routed calls each model served. Right: share of requests sent to the strong model, and (cascades) share escalated.' };
+  const base = {
+    id: 'routing',
+    title: 'Routing',
+    description: 'Left: share of routed calls each model served. Right: share of requests sent to the strong model, and (cascades) share escalated.',
+  };
   if (routed.length === 0) return { ...base, spec: null, note: 'No routing in this run: every configuration calls one fixed model per step.' };
   const { label } = labelled(configs);
   const order = routed.map(label);
@@ -286,7 +329,14 @@ function routingChart(configs: readonly ConfigResult[]): ChartDef {
           mark: { type: 'bar', tooltip: true },
           encoding: {
             y: Y_CONFIG(order),
-            x: { aggregate: 'sum', field: 'calls', type: 'quantitative', stack: 'normalize', title: 'share of routed calls', axis: { format: '%', tickCount: 5 } },
+            x: {
+              aggregate: 'sum',
+              field: 'calls',
+              type: 'quantitative',
+              stack: 'normalize',
+              title: 'share of routed calls',
+              axis: { format: '%', tickCount: 5 },
+            },
             color: { field: 'model', type: 'nominal', title: 'model', legend: { labelLimit: 0 } },
           },
         },
@@ -337,7 +387,14 @@ function sloRule(axis: 'x' | 'y', value: number, label: string): VlSpec {
     layer: [
       { mark: { type: 'rule', strokeDash: [6, 4], color: '#d62728' }, encoding: { [axis]: { field: 'value', type: 'quantitative' } } },
       {
-        mark: { type: 'text', color: '#d62728', align: axis === 'x' ? 'left' : 'right', dx: axis === 'x' ? 4 : 0, dy: axis === 'x' ? -4 : -6, baseline: 'bottom' },
+        mark: {
+          type: 'text',
+          color: '#d62728',
+          align: axis === 'x' ? 'left' : 'right',
+          dx: axis === 'x' ? 4 : 0,
+          dy: axis === 'x' ? -4 : -6,
+          baseline: 'bottom',
+        },
         encoding: {
           [axis]: { field: 'value', type: 'quantitative' },
           [other]: axis === 'x' ? { value: { expr: 'height' } } : { value: 0 },
@@ -369,11 +426,21 @@ function frontierChart(results: ResultsFile): ChartDef {
     return {
       data: { name: 'frontier' },
       layer: [
-        { transform: [{ filter: '!datum.top' }], mark: { type: 'point', filled: true, size: 50, color: MUTED, tooltip: true }, encoding: { x, y, shape: { ...shape, legend: null }, tooltip } },
+        {
+          transform: [{ filter: '!datum.top' }],
+          mark: { type: 'point', filled: true, size: 50, color: MUTED, tooltip: true },
+          encoding: { x, y, shape: { ...shape, legend: null }, tooltip },
+        },
         {
           transform: [{ filter: 'datum.top' }],
           mark: { type: 'point', filled: true, size: 110, tooltip: true },
-          encoding: { x, y, shape, color: { field: 'label', type: 'nominal', title: 'configuration', scale: colourScale(topLabels), legend: { labelLimit: 0 } }, tooltip },
+          encoding: {
+            x,
+            y,
+            shape,
+            color: { field: 'label', type: 'nominal', title: 'configuration', scale: colourScale(topLabels), legend: { labelLimit: 0 } },
+            tooltip,
+          },
         },
       ],
     };
@@ -390,9 +457,20 @@ function frontierChart(results: ResultsFile): ChartDef {
     data: { frontier: values },
     spec: {
       hconcat: [
-        panel({ field: 'quality', type: 'quantitative', title: 'quality (share correct)', axis: { format: '%', tickCount: 5 }, scale: { zero: false } }, slo.minQuality !== undefined ? [sloRule('y', slo.minQuality, 'min quality')] : []),
         panel(
-          { field: 'e2eP95Ms', type: 'quantitative', title: 'e2e p95', ...latencyChannel(values.map((v) => v.e2eP95Ms as number), { zero: false }) },
+          { field: 'quality', type: 'quantitative', title: 'quality (share correct)', axis: { format: '%', tickCount: 5 }, scale: { zero: false } },
+          slo.minQuality !== undefined ? [sloRule('y', slo.minQuality, 'min quality')] : [],
+        ),
+        panel(
+          {
+            field: 'e2eP95Ms',
+            type: 'quantitative',
+            title: 'e2e p95',
+            ...latencyChannel(
+              values.map((v) => v.e2eP95Ms as number),
+              { zero: false },
+            ),
+          },
           slo.e2eP95Ms !== undefined ? [sloRule('y', slo.e2eP95Ms, 'p95 SLO')] : [],
         ),
       ],
@@ -421,7 +499,13 @@ function qualityVsStrongChart(configs: readonly ConfigResult[]): ChartDef {
     const total = calls.reduce((s, [, n]) => s + n, 0);
     return total === 0 ? 0 : calls.filter(([m]) => strongModels.has(m)).reduce((s, [, n]) => s + n, 0) / total;
   };
-  const values = routed.map((c) => ({ config: c.name, strategy: c.routing!.strategy, strongCallShare: shareOf(c), quality: c.quality.share, costPerDayUsd: c.cost.perDayUsd }));
+  const values = routed.map((c) => ({
+    config: c.name,
+    strategy: c.routing!.strategy,
+    strongCallShare: shareOf(c),
+    quality: c.quality.share,
+    costPerDayUsd: c.cost.perDayUsd,
+  }));
   return {
     ...base,
     data: { 'quality-vs-strong': values },
@@ -431,7 +515,13 @@ function qualityVsStrongChart(configs: readonly ConfigResult[]): ChartDef {
       height: 260,
       mark: { type: 'point', filled: true, size: 90, tooltip: true },
       encoding: {
-        x: { field: 'strongCallShare', type: 'quantitative', title: 'share of requests sent to the strong model', axis: { format: '%', tickCount: 5 }, scale: { domain: [0, 1] } },
+        x: {
+          field: 'strongCallShare',
+          type: 'quantitative',
+          title: 'share of requests sent to the strong model',
+          axis: { format: '%', tickCount: 5 },
+          scale: { domain: [0, 1] },
+        },
         y: { field: 'quality', type: 'quantitative', title: 'quality', axis: { format: '%', tickCount: 5 }, scale: { zero: false } },
         color: { field: 'strategy', type: 'nominal', title: 'routing', legend: { labelLimit: 0 } },
         tooltip: [

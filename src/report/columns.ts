@@ -66,5 +66,8 @@ function formatCell(kind: MetricColumn['unit'], v: number, unit: ReturnType<type
 export function sloStatus(config: ConfigResult): string {
   if (config.slo.checks.length === 0) return '–';
   if (config.slo.meetsAll) return 'met';
-  return `missed: ${config.slo.checks.filter((x) => !x.met).map((x) => x.metric.replace(/\s*\([^)]*\)$/, '')).join(', ')}`;
+  return `missed: ${config.slo.checks
+    .filter((x) => !x.met)
+    .map((x) => x.metric.replace(/\s*\([^)]*\)$/, ''))
+    .join(', ')}`;
 }

@@ -34,24 +34,31 @@ function compareLatencyChart(match: ConfigMatch): ChartDef {
     title: 'Latency percentiles, a against b',
     description: 'Each dot is a percentile (shape) of run a (blue) or b (orange): dots moving right mean slower.',
     data: { 'cmp-latency': values },
-    spec: latencyPanels('cmp-latency', LATENCY_KINDS.map(([, l]) => l), values, 'auto', PANEL_W, (x, i) => ({
-      height: Math.max(60, match.matched.length * 30),
-      mark: { type: 'point', filled: true, size: 60, opacity: 0.85, tooltip: true },
-      encoding: {
-        y: i === 0 ? Y_LABEL(order) : { ...Y_LABEL(order), axis: { labels: false, ticks: false, domain: false } },
-        yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS] },
-        x,
-        color: runColor,
-        shape: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], title: 'percentile' },
-        tooltip: [
-          { field: 'config', type: 'nominal' },
-          { field: 'run', type: 'nominal' },
-          { field: 'kind', type: 'nominal' },
-          { field: 'percentile', type: 'nominal' },
-          { field: 'ms', type: 'quantitative', format: ',.1f' },
-        ],
-      },
-    })),
+    spec: latencyPanels(
+      'cmp-latency',
+      LATENCY_KINDS.map(([, l]) => l),
+      values,
+      'auto',
+      PANEL_W,
+      (x, i) => ({
+        height: Math.max(60, match.matched.length * 30),
+        mark: { type: 'point', filled: true, size: 60, opacity: 0.85, tooltip: true },
+        encoding: {
+          y: i === 0 ? Y_LABEL(order) : { ...Y_LABEL(order), axis: { labels: false, ticks: false, domain: false } },
+          yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS] },
+          x,
+          color: runColor,
+          shape: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], title: 'percentile' },
+          tooltip: [
+            { field: 'config', type: 'nominal' },
+            { field: 'run', type: 'nominal' },
+            { field: 'kind', type: 'nominal' },
+            { field: 'percentile', type: 'nominal' },
+            { field: 'ms', type: 'quantitative', format: ',.1f' },
+          ],
+        },
+      }),
+    ),
   };
 }
 
@@ -62,7 +69,11 @@ function compareCdfChart(match: ConfigMatch): ChartDef {
       LATENCY_KINDS.flatMap(([key, label]) => c.cdf[key].map(([ms, fraction]) => ({ config: name, run: RUN_LABELS[i], kind: label, ms, fraction }))),
     ),
   );
-  const base = { id: 'cmp-cdf', title: 'Latency CDF, a against b', description: 'Share of requests at or below each latency for the chosen configuration, run a against run b.' };
+  const base = {
+    id: 'cmp-cdf',
+    title: 'Latency CDF, a against b',
+    description: 'Share of requests at or below each latency for the chosen configuration, run a against run b.',
+  };
   if (values.length === 0) return { ...base, spec: null, note: 'No CDF points in either run.' };
   const y = { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%', tickCount: 5 }, title: 'requests at or below' };
   return {
@@ -70,12 +81,19 @@ function compareCdfChart(match: ConfigMatch): ChartDef {
     data: { 'cmp-cdf': values },
     spec: {
       params: [configSelect(pairs(match).map(([l]) => l))],
-      ...latencyPanels('cmp-cdf', LATENCY_KINDS.map(([, l]) => l), values, 'log', PANEL_W, (x, i) => ({
-        height: 200,
-        transform: [{ filter: 'datum.config === cfg' }],
-        mark: { type: 'line', interpolate: 'step-after' },
-        encoding: { x, y: i === 0 ? y : { ...y, title: null }, color: runColor, order: { field: 'fraction', type: 'quantitative' } },
-      })),
+      ...latencyPanels(
+        'cmp-cdf',
+        LATENCY_KINDS.map(([, l]) => l),
+        values,
+        'log',
+        PANEL_W,
+        (x, i) => ({
+          height: 200,
+          transform: [{ filter: 'datum.config === cfg' }],
+          mark: { type: 'line', interpolate: 'step-after' },
+          encoding: { x, y: i === 0 ? y : { ...y, title: null }, color: runColor, order: { field: 'fraction', type: 'quantitative' } },
+        }),
+      ),
     },
   };
 }
@@ -120,8 +138,14 @@ function compareCostChart(match: ConfigMatch): ChartDef {
 /** Cost against quality and against p95 for both runs, each configuration's move drawn as a line. */
 function compareFrontierChart(match: ConfigMatch): ChartDef {
   const names = new Set(match.matched.map((m) => m.name));
-  const rowsA = frontierRows(match.matched.map((m) => m.a), 'a');
-  const rowsB = frontierRows(match.matched.map((m) => m.b), 'b');
+  const rowsA = frontierRows(
+    match.matched.map((m) => m.a),
+    'a',
+  );
+  const rowsB = frontierRows(
+    match.matched.map((m) => m.b),
+    'b',
+  );
   const values = [...rowsA, ...rowsB].filter((r) => names.has(r.config as string));
   const panel = (field: string, title: string, format?: string): VlSpec => ({
     width: 320,
@@ -144,7 +168,12 @@ function compareFrontierChart(match: ConfigMatch): ChartDef {
             field,
             type: 'quantitative',
             title,
-            ...(field === 'e2eP95Ms' ? latencyChannel(values.map((v) => v.e2eP95Ms as number), { zero: false }) : { scale: { zero: false } }),
+            ...(field === 'e2eP95Ms'
+              ? latencyChannel(
+                  values.map((v) => v.e2eP95Ms as number),
+                  { zero: false },
+                )
+              : { scale: { zero: false } }),
             ...(format ? { axis: { format, tickCount: 5 } } : {}),
           },
           color: runColor,
@@ -172,10 +201,28 @@ function compareFrontierChart(match: ConfigMatch): ChartDef {
 function compareTimeSeriesChart(match: ConfigMatch): ChartDef {
   const labels = shortLabels(match.matched.map((m) => m.a));
   const label = (c: ConfigResult) => labels.get(c.name)!;
-  const values = [...timeSeriesRows(match.matched.map((m) => m.a), label, 'a'), ...timeSeriesRows(match.matched.map((m) => m.b), label, 'b')];
-  const base = { id: 'cmp-time-series', title: 'Over the day, a against b', description: 'Completions per second, mean queue depth and serving workers for the chosen configuration.' };
+  const values = [
+    ...timeSeriesRows(
+      match.matched.map((m) => m.a),
+      label,
+      'a',
+    ),
+    ...timeSeriesRows(
+      match.matched.map((m) => m.b),
+      label,
+      'b',
+    ),
+  ];
+  const base = {
+    id: 'cmp-time-series',
+    title: 'Over the day, a against b',
+    description: 'Completions per second, mean queue depth and serving workers for the chosen configuration.',
+  };
   if (values.length === 0) return { ...base, spec: null, note: 'No time series in either run.' };
-  const endHour = Math.max(24, ...match.matched.flatMap((m) => [m.a, m.b]).map((c) => (c.timeSeries.tS[c.timeSeries.tS.length - 1] ?? 0) / 3600 + c.timeSeries.intervalS / 3600));
+  const endHour = Math.max(
+    24,
+    ...match.matched.flatMap((m) => [m.a, m.b]).map((c) => (c.timeSeries.tS[c.timeSeries.tS.length - 1] ?? 0) / 3600 + c.timeSeries.intervalS / 3600),
+  );
   const x = { field: 'hour', type: 'quantitative', title: 'hour of the simulated day', scale: { domain: [0, endHour], nice: false }, axis: { tickCount: 8 } };
   const panel = (field: string, title: string, height: number): VlSpec => ({
     width: 720,

@@ -27,7 +27,12 @@ function deltaTable(rows: readonly CompareRow[], labels: Map<string, string>): s
   if (rows.length === 0) return '<p class="note">No configuration appears in both runs.</p>';
   const head = ['configuration', 'metric', 'a', 'b', 'delta', 'delta %', 'verdict'];
   // one duration unit per metric, across every configuration
-  const units = new Map([...new Set(rows.map((r) => r.metric))].map((m) => [m, METRIC_UNIT[m] === 'ms' ? columnDurationUnit(rows.filter((r) => r.metric === m).flatMap((r) => [r.a, r.b])) : undefined]));
+  const units = new Map(
+    [...new Set(rows.map((r) => r.metric))].map((m) => [
+      m,
+      METRIC_UNIT[m] === 'ms' ? columnDurationUnit(rows.filter((r) => r.metric === m).flatMap((r) => [r.a, r.b])) : undefined,
+    ]),
+  );
   const body = rows.map((r) => {
     const cls = r.direction === 'same' ? '' : r.direction;
     const unit = units.get(r.metric);

@@ -138,7 +138,13 @@ export function formatCompareTable(rows: readonly CompareRow[], options: FormatC
       .map((text, i) => (rightAligned.has(i) ? text.padStart(widths[i]) : text.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
-  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  ').trimEnd()];
+  const out = [
+    line(header),
+    widths
+      .map((w) => '-'.repeat(w))
+      .join('  ')
+      .trimEnd(),
+  ];
   cells.forEach((c, i) => {
     const previous = i > 0 ? rows[i - 1].config : null;
     const shown = [...c];
@@ -171,7 +177,8 @@ export function runChanges(a: ResultsFile, b: ResultsFile): string[] {
   const code = (r: ResultsFile) => `${r.code.version}${r.code.gitCommit ? ` (${r.code.gitCommit.slice(0, 12)})` : ''}`;
   if (code(a) !== code(b)) out.push(`code: ${code(a)} → ${code(b)}`);
   if (a.mode !== b.mode) out.push(`mode: ${a.mode} → ${b.mode}`);
-  if (a.machine.cpuModel !== b.machine.cpuModel || a.machine.cpus !== b.machine.cpus) out.push(`machine: ${a.machine.cpus} × ${a.machine.cpuModel} → ${b.machine.cpus} × ${b.machine.cpuModel}`);
+  if (a.machine.cpuModel !== b.machine.cpuModel || a.machine.cpus !== b.machine.cpus)
+    out.push(`machine: ${a.machine.cpus} × ${a.machine.cpuModel} → ${b.machine.cpus} × ${b.machine.cpuModel}`);
   // traffic shows once above, in requests a day; every other scenario field by its path
   const scenario = configDifferences(a.scenario.config, b.scenario.config).filter((d) => !d.startsWith('traffic.requestsPerDay:'));
   return [...out, ...scenario.map((d) => `scenario ${d}`)];

@@ -87,7 +87,14 @@ function headlineFinding(results: ResultsFile, h: ConfigResult, meeting: number)
       `e2e p95 ${formatDuration(m.e2eP95Ms)}, quality ${formatPct(m.quality)}.${of}`,
     evidence: {
       configs: [h.name],
-      figures: { costPerDayUsd: m.costPerDayUsd, costPerMonthUsd: h.cost.perMonthUsd, e2eP95Ms: m.e2eP95Ms, quality: m.quality, meeting, configurations: results.configurations.length },
+      figures: {
+        costPerDayUsd: m.costPerDayUsd,
+        costPerMonthUsd: h.cost.perMonthUsd,
+        e2eP95Ms: m.e2eP95Ms,
+        quality: m.quality,
+        meeting,
+        configurations: results.configurations.length,
+      },
     },
     recommend: { config: h.name },
   };
@@ -126,7 +133,9 @@ function closingChange(results: ResultsFile, c: ConfigResult, check: Check): str
       if (queue >= 0.5 * check.observed) {
         return `more workers: queue wait p95 is ${formatDuration(queue)} of the ${formatDuration(check.observed)}, with ${Math.round(c.workers.max)} workers ${formatPct(c.workers.utilization)} busy`;
       }
-      return key === 'ttftP95Ms' ? 'streaming the answer step, or a faster model on the slowest step' : 'a faster model or fewer sequential calls on the slowest step';
+      return key === 'ttftP95Ms'
+        ? 'streaming the answer step, or a faster model on the slowest step'
+        : 'a faster model or fewer sequential calls on the slowest step';
     case 'quality': {
       const best = [...results.configurations].sort((a, b) => b.quality.share - a.quality.share)[0];
       return `a stronger model or a higher cascade threshold on the routed step (the best quality measured is ${formatPct(best.quality.share)}, by ${best.name})`;
@@ -183,13 +192,17 @@ function tradeText(from: ConfigResult, to: ConfigResult, metric: 'quality' | 'e2
  * every SLO with the other axes held, plus the cheaper values that miss an SLO and by how much.
  */
 function choiceFinding(results: ResultsFile, h: ConfigResult, axis: string, axes: readonly string[]): Finding | null {
-  const alternatives = neighbours(h, results.configurations).filter((n) => n.axis === axis).map((n) => n.config);
+  const alternatives = neighbours(h, results.configurations)
+    .filter((n) => n.axis === axis)
+    .map((n) => n.config);
   if (alternatives.length === 0) return null;
   const value = h.axes[axis];
   const setting = axisSetting(results, axis, value);
   const named = `${axisValueText(axis, value)}${setting && setting !== value ? ` (${setting})` : ''}`;
   const next = alternatives.filter((c) => c.slo.meetsAll).sort((a, b) => a.cost.perDayUsd - b.cost.perDayUsd)[0];
-  const cheaperMissing = alternatives.filter((c) => !c.slo.meetsAll && c.cost.perDayUsd < h.cost.perDayUsd).sort((a, b) => a.cost.perDayUsd - b.cost.perDayUsd)[0];
+  const cheaperMissing = alternatives
+    .filter((c) => !c.slo.meetsAll && c.cost.perDayUsd < h.cost.perDayUsd)
+    .sort((a, b) => a.cost.perDayUsd - b.cost.perDayUsd)[0];
   const missing = cheaperMissing
     ? ` ${axisValueText(axis, cheaperMissing.axes[axis])} would cost ${formatUsd(h.cost.perDayUsd - cheaperMissing.cost.perDayUsd)} a day less but misses ${failedChecks(cheaperMissing).map(missText).join(' and ')}.`
     : '';
@@ -304,7 +317,13 @@ export function computeFindings(results: ResultsFile): Finding[] {
     });
   }
   if (configs.length === 0) {
-    out.push({ id: 'headline', kind: 'empty', severity: 'critical', text: 'The run holds no finished configuration, so there is nothing to report.', evidence: { configs: [], figures: {} } });
+    out.push({
+      id: 'headline',
+      kind: 'empty',
+      severity: 'critical',
+      text: 'The run holds no finished configuration, so there is nothing to report.',
+      evidence: { configs: [], figures: {} },
+    });
     return orderFindings(out);
   }
   const meeting = configs.filter((c) => c.slo.meetsAll);

@@ -14,12 +14,7 @@ export function paretoOptimal(configs: readonly ConfigResult[]): Set<string> {
   const optimal = new Set<string>();
   for (const p of points) {
     const dominated = points.some(
-      (q) =>
-        q !== p &&
-        q.cost <= p.cost &&
-        q.quality >= p.quality &&
-        q.p95 <= p.p95 &&
-        (q.cost < p.cost || q.quality > p.quality || q.p95 < p.p95),
+      (q) => q !== p && q.cost <= p.cost && q.quality >= p.quality && q.p95 <= p.p95 && (q.cost < p.cost || q.quality > p.quality || q.p95 < p.p95),
     );
     if (!dominated) optimal.add(p.name);
   }

@@ -56,7 +56,11 @@ export function heatmapChart(results: ResultsFile): ChartDef {
     description: 'One cell per configuration: e2e p95, cost per day and quality, darker = higher; ✗ marks a configuration that misses an SLO.',
   };
   if (axes.length !== 2) {
-    return { ...base, spec: null, note: `No heat map: it needs a sweep over exactly two axes, and this one varies ${axes.length === 0 ? 'none' : `${axes.length} (${axes.join(', ')})`}; the table above lists every configuration.` };
+    return {
+      ...base,
+      spec: null,
+      note: `No heat map: it needs a sweep over exactly two axes, and this one varies ${axes.length === 0 ? 'none' : `${axes.length} (${axes.join(', ')})`}; the table above lists every configuration.`,
+    };
   }
   // the axis with the longer labels reads best down the side, the other across the top
   const longest = (axis: string) => Math.max(...axisValues(configs, axis).map((v) => axisValueLabel(axis, v).length));
@@ -77,8 +81,20 @@ export function heatmapChart(results: ResultsFile): ChartDef {
         y: { field: 'row', type: 'ordinal', title: rowAxis, sort: rows, axis: { labelLimit: 0 } },
       },
       layer: [
-        { mark: { type: 'rect', tooltip: true }, encoding: { color: { field: 't', type: 'quantitative', scale: { scheme: panel.scheme, domain: [0, 1] }, legend: null }, tooltip: [{ field: 'config', type: 'nominal', title: 'configuration' }, { field: 'text', type: 'nominal', title: panel.metric }] } },
-        { mark: { type: 'text', fontSize: 11 }, encoding: { text: { field: 'text' }, color: { condition: { test: 'datum.t > 0.6', value: 'white' }, value: 'black' } } },
+        {
+          mark: { type: 'rect', tooltip: true },
+          encoding: {
+            color: { field: 't', type: 'quantitative', scale: { scheme: panel.scheme, domain: [0, 1] }, legend: null },
+            tooltip: [
+              { field: 'config', type: 'nominal', title: 'configuration' },
+              { field: 'text', type: 'nominal', title: panel.metric },
+            ],
+          },
+        },
+        {
+          mark: { type: 'text', fontSize: 11 },
+          encoding: { text: { field: 'text' }, color: { condition: { test: 'datum.t > 0.6', value: 'white' }, value: 'black' } },
+        },
       ],
     };
   });

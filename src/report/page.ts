@@ -229,7 +229,10 @@ export function packRows(rows: readonly ChartRow[]): PackedDataset {
 
 /** Inverse of packRows (what the page's script does), for tests. */
 export function unpackRows(p: PackedDataset): ChartRow[] {
-  return Array.from({ length: p.n }, (_, i) => Object.fromEntries(Object.entries(p.c).map(([k, col]) => [k, 'd' in col ? col.d[col.i[i]] : col.v[i]])) as ChartRow);
+  return Array.from(
+    { length: p.n },
+    (_, i) => Object.fromEntries(Object.entries(p.c).map(([k, col]) => [k, 'd' in col ? col.d[col.i[i]] : col.v[i]])) as ChartRow,
+  );
 }
 
 /** The full HTML document of a page: one file, opens offline from disk. */

@@ -12,7 +12,6 @@ import { paretoOptimal } from './frontier.ts';
 import { chartSection, htmlDocument } from './page.ts';
 import { workloadComparisonBlock } from './workload-compare.ts';
 
-
 function machineText(results: ResultsFile): string {
   const m = results.machine;
   return `${m.cpus} × ${m.cpuModel}, ${formatCount(m.totalMemGiB)} GiB, ${m.platform}/${m.arch}, Node ${m.node}`;
@@ -48,7 +47,10 @@ export function findingsBlock(list: readonly Finding[], id = 'findings', heading
   return (
     `<section class="summary" id="${id}-section"><h3>${escapeHtml(heading)}</h3><ol class="findings" id="${id}">` +
     list
-      .map((f) => `<li data-id="${escapeHtml(f.id)}" data-kind="${f.kind}" class="${f.severity}"><span class="tag">${SEVERITY_TAG[f.severity]}</span> ${escapeHtml(f.text)}</li>`)
+      .map(
+        (f) =>
+          `<li data-id="${escapeHtml(f.id)}" data-kind="${f.kind}" class="${f.severity}"><span class="tag">${SEVERITY_TAG[f.severity]}</span> ${escapeHtml(f.text)}</li>`,
+      )
       .join('') +
     `</ol></section>`
   );
@@ -118,7 +120,10 @@ function routingCurvesBlock(results: ResultsFile): string {
   if (curves.length === 0) return '';
   const pctText = (v: number | null) => (v === null ? 'not reached' : formatPct(v));
   const rows = curves.map((c) => {
-    const group = Object.entries(c.group).map(([k, v]) => `${k}=${v}`).join(' ') || '(all)';
+    const group =
+      Object.entries(c.group)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '(all)';
     return (
       `<tr><td class="text">${escapeHtml(group)}</td><td class="text">${escapeHtml(`${c.weak} → ${c.strong}`)}</td>` +
       `<td>${formatPct(c.weakQuality)}</td><td>${formatPct(c.strongQuality)}</td>` +
@@ -133,4 +138,3 @@ function routingCurvesBlock(results: ResultsFile): string {
     `<th>weak quality</th><th>strong quality</th><th>APGR</th><th>CPT(50%)</th><th>CPT(80%)</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`
   );
 }
-

@@ -24,7 +24,8 @@ export function workloadComparisonBlock(results: ResultsFile): string {
     `<tr><td class="text">${escapeHtml(label)}</td><td>${fmt(x)}</td><td>${fmt(y)}</td><td>${x === 0 ? '—' : `${(((y - x) / x) * 100).toFixed(1)}%`}</td></tr>`;
   const rows = [row('requests/day', a.requestsPerDay, b.requestsPerDay)];
   for (const side of ['inputTokens', 'outputTokens'] as const) {
-    for (const q of ['mean', 'p50', 'p90', 'p99'] as const) rows.push(row(`${side === 'inputTokens' ? 'input' : 'output'} tokens ${q}`, a[side][q], b[side][q]));
+    for (const q of ['mean', 'p50', 'p90', 'p99'] as const)
+      rows.push(row(`${side === 'inputTokens' ? 'input' : 'output'} tokens ${q}`, a[side][q], b[side][q]));
   }
   const hours = Array.from({ length: 24 }, (_, h) => `<th>${h}</th>`).join('');
   const profile = (p: number[]) => p.map((r) => `<td>${r.toFixed(2)}</td>`).join('');

@@ -61,14 +61,30 @@ function checkCrossFields(results: ResultsFile, source: string): void {
   const seen = new Set<string>();
   results.configurations.forEach((config, i) => {
     if (seen.has(config.name)) {
-      throw invalid(source, `configurations[${i}].name: ${describe(config.name)} appears twice; configuration names must be unique (compare matches them by name).`);
+      throw invalid(
+        source,
+        `configurations[${i}].name: ${describe(config.name)} appears twice; configuration names must be unique (compare matches them by name).`,
+      );
     }
     seen.add(config.name);
     const ts = config.timeSeries;
     const length = ts.tS.length;
-    for (const key of ['arrivals', 'completions', 'arrivalRps', 'completionRps', 'queueDepthMean', 'queueDepthMax', 'workers', 'utilization', 'costUsd'] as const) {
+    for (const key of [
+      'arrivals',
+      'completions',
+      'arrivalRps',
+      'completionRps',
+      'queueDepthMean',
+      'queueDepthMax',
+      'workers',
+      'utilization',
+      'costUsd',
+    ] as const) {
       if (ts[key].length !== length) {
-        throw invalid(source, `configurations[${i}].timeSeries.${key}: has ${ts[key].length} entries but timeSeries.tS has ${length}; every series needs one entry per interval.`);
+        throw invalid(
+          source,
+          `configurations[${i}].timeSeries.${key}: has ${ts[key].length} entries but timeSeries.tS has ${length}; every series needs one entry per interval.`,
+        );
       }
     }
   });
@@ -82,7 +98,10 @@ export async function readResultsFile(path: string): Promise<ResultsFile> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
-    throw new BenchError('USAGE', `Cannot read results file ${path}: ${reason}. Pass the path of a results.json written by \`bench run\` (results/<scenario>/<timestamp>/results.json).`);
+    throw new BenchError(
+      'USAGE',
+      `Cannot read results file ${path}: ${reason}. Pass the path of a results.json written by \`bench run\` (results/<scenario>/<timestamp>/results.json).`,
+    );
   }
   let data: unknown;
   try {

@@ -7,14 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BenchError } from '../core/errors.ts';
 import type { ModelInput } from '../provider/catalog.ts';
-import type {
-  CacheInput,
-  CompressionInput,
-  RoutingInput,
-  ScenarioInput,
-  StepInputSpec,
-  WorkersInput,
-} from './schema.ts';
+import type { CacheInput, CompressionInput, RoutingInput, ScenarioInput, StepInputSpec, WorkersInput } from './schema.ts';
 
 type Without<T, K extends keyof T> = Omit<T, K>;
 type LlmStepInput = Extract<StepInputSpec, { type: 'llm' }>;
@@ -37,11 +30,12 @@ export const embed = (name: string, options: Without<EmbeddingStepInput, 'type' 
 /** A tool call with its latency distribution, price and rate of change. */
 export const tool = (name: string, options: Without<ToolStepInput, 'type' | 'name'>): StepInputSpec => ({ type: 'tool', name, ...options });
 /** Steps repeated with a probability after each pass (e.g. a self-correction loop). */
-export const loop = (
-  name: string,
-  options: { repeatProbability: number; maxIterations?: number },
-  steps: StepInputSpec[],
-): StepInputSpec => ({ type: 'loop', name, ...options, steps });
+export const loop = (name: string, options: { repeatProbability: number; maxIterations?: number }, steps: StepInputSpec[]): StepInputSpec => ({
+  type: 'loop',
+  name,
+  ...options,
+  steps,
+});
 
 /** Always the same model. */
 export const single = (model: string): RoutingInput => ({ type: 'single', model });

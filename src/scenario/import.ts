@@ -43,7 +43,8 @@ async function importAsEsm(file: string, abs: string, firstError: Error): Promis
   const source = readFileSync(abs, 'utf8');
   let code: string;
   try {
-    code = (await transform(source, { loader: abs.endsWith('.js') || abs.endsWith('.mjs') ? 'js' : 'ts', format: 'esm', sourcefile: abs, target: 'node20' })).code;
+    code = (await transform(source, { loader: abs.endsWith('.js') || abs.endsWith('.mjs') ? 'js' : 'ts', format: 'esm', sourcefile: abs, target: 'node20' }))
+      .code;
   } catch (err) {
     const e = (err as TransformFailure).errors?.[0];
     if (e?.location == null) throw loadError(file, firstError);

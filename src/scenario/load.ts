@@ -86,7 +86,10 @@ const defOf = (schema: z.ZodType): SchemaDef => (schema as unknown as { _zod: { 
 function knownFieldsAt(schema: z.ZodType, input: unknown, path: ReadonlyArray<PropertyKey>): string[] {
   const def = defOf(schema);
   const at = (s: z.ZodType, rest: ReadonlyArray<PropertyKey>, value: unknown) => knownFieldsAt(s, value, rest);
-  const child = typeof input === 'object' && input !== null && Object.hasOwn(input, path[0] as PropertyKey) ? (input as Record<PropertyKey, unknown>)[path[0] as PropertyKey] : undefined;
+  const child =
+    typeof input === 'object' && input !== null && Object.hasOwn(input, path[0] as PropertyKey)
+      ? (input as Record<PropertyKey, unknown>)[path[0] as PropertyKey]
+      : undefined;
   switch (def.type) {
     case 'optional':
     case 'default':
@@ -108,7 +111,9 @@ function knownFieldsAt(schema: z.ZodType, input: unknown, path: ReadonlyArray<Pr
         const literal = field === undefined ? undefined : (defOf(field) as { type: string; values?: unknown[] });
         return literal?.type !== 'literal' || literal.values?.includes(tag);
       });
-      const best = (fitting.length > 0 ? fitting : scored).sort((a, b) => keys.filter((k) => b.fields.includes(k)).length - keys.filter((k) => a.fields.includes(k)).length)[0];
+      const best = (fitting.length > 0 ? fitting : scored).sort(
+        (a, b) => keys.filter((k) => b.fields.includes(k)).length - keys.filter((k) => a.fields.includes(k)).length,
+      )[0];
       return best === undefined ? [] : path.length === 0 ? best.fields : at(best.o, path, input);
     }
     default:

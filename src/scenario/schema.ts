@@ -43,7 +43,10 @@ const ArrivalSchema = z.discriminatedUnion('shape', [
     .object({
       shape: z.literal('hourly'),
       /** Relative arrival rate in each hour of the day, 0–23 (e.g. a trace's measured profile). */
-      profile: z.array(nonNegative).length(24).refine((p) => p.some((x) => x > 0), { message: 'at least one hour must have a rate above 0' }),
+      profile: z
+        .array(nonNegative)
+        .length(24)
+        .refine((p) => p.some((x) => x > 0), { message: 'at least one hour must have a rate above 0' }),
     })
     .strict(),
 ]);

@@ -175,7 +175,10 @@ export class RedisStore<V> implements CacheStore<V> {
 
   async set(key: string, value: V, nowMs: number, bucket?: string): Promise<number> {
     const tick = await this.redis.incr(`${this.namespace}:tick`);
-    const m = this.redis.multi().set(this.k(key), JSON.stringify({ value, storedAtMs: nowMs, bucket })).zadd(`${this.namespace}:lru`, tick, key);
+    const m = this.redis
+      .multi()
+      .set(this.k(key), JSON.stringify({ value, storedAtMs: nowMs, bucket }))
+      .zadd(`${this.namespace}:lru`, tick, key);
     if (bucket !== undefined) m.sadd(`${this.namespace}:b:${bucket}`, key);
     m.zcard(`${this.namespace}:lru`);
     const res = (await m.exec()) ?? [];
@@ -203,7 +206,11 @@ export class RedisStore<V> implements CacheStore<V> {
       if (this.limits.ttlS > 0 && nowMs - e.storedAtMs > this.limits.ttlS * 1000) stale.push(keys[i]!);
       else out.push({ key: keys[i]!, entry: { value: e.value, storedAtMs: e.storedAtMs } });
     });
-    if (stale.length > 0) await this.remove(stale, stale.map(() => bucket));
+    if (stale.length > 0)
+      await this.remove(
+        stale,
+        stale.map(() => bucket),
+      );
     return out;
   }
 

@@ -136,19 +136,22 @@ export class Sweep extends EventTarget {
           workerData: { file: this.prepared.file, overrides: this.options.overrides },
         });
         workers.push(w);
-        w.on('message', (msg: { type: string; index: number; done?: number; total?: number; result?: ConfigResult; message?: string; code?: BenchErrorCode }) => {
-          if (msg.type === 'ready') return feed(w);
-          if (msg.type === 'progress') {
-            return void this.dispatchEvent(new SweepProgressEvent(configs[msg.index]!.name, msg.done!, msg.total!));
-          }
-          if (msg.type === 'error') {
-            const message = `configuration "${configs[msg.index]!.name}" failed: ${msg.message}`;
-            return fail(msg.code !== undefined ? new BenchError(msg.code, message) : new Error(message));
-          }
-          running--;
-          finish(msg.index, msg.result!);
-          feed(w);
-        });
+        w.on(
+          'message',
+          (msg: { type: string; index: number; done?: number; total?: number; result?: ConfigResult; message?: string; code?: BenchErrorCode }) => {
+            if (msg.type === 'ready') return feed(w);
+            if (msg.type === 'progress') {
+              return void this.dispatchEvent(new SweepProgressEvent(configs[msg.index]!.name, msg.done!, msg.total!));
+            }
+            if (msg.type === 'error') {
+              const message = `configuration "${configs[msg.index]!.name}" failed: ${msg.message}`;
+              return fail(msg.code !== undefined ? new BenchError(msg.code, message) : new Error(message));
+            }
+            running--;
+            finish(msg.index, msg.result!);
+            feed(w);
+          },
+        );
         w.on('error', fail);
       }
     });

@@ -20,7 +20,12 @@ parentPort!.on('message', async (msg: { index: number } | { exit: true }) => {
   } catch (err) {
     // a BenchError is a one-line message (exit 2); anything else is a bug, with its stack
     const code = err instanceof BenchError ? err.code : undefined;
-    parentPort!.postMessage({ type: 'error', index: msg.index, code, message: code !== undefined ? (err as Error).message : ((err as Error).stack ?? String(err)) });
+    parentPort!.postMessage({
+      type: 'error',
+      index: msg.index,
+      code,
+      message: code !== undefined ? (err as Error).message : ((err as Error).stack ?? String(err)),
+    });
   }
 });
 parentPort!.postMessage({ type: 'ready' });

@@ -99,7 +99,11 @@ export async function readCsvTrace(file: string, format: TraceFormat, columns: P
   await forEachLine(file, (line, lineNo) => {
     if (index === null) {
       if (line.trim() === '') return;
-      index = headerIndex(file, splitCsvLine(line.replace(/^\uFEFF/, '')).map((c) => c.trim()), map);
+      index = headerIndex(
+        file,
+        splitCsvLine(line.replace(/^\uFEFF/, '')).map((c) => c.trim()),
+        map,
+      );
       return;
     }
     if (line.length === 0) return;
@@ -134,7 +138,10 @@ function headerIndex(file: string, cols: string[], map: Partial<ColumnMap>) {
     const i = name !== undefined ? cols.indexOf(name) : cols.findIndex((c) => guesses.includes(c.toLowerCase()));
     if (i < 0) {
       const how = name !== undefined ? `has no column "${name}" for ${field}` : `has no ${field} column I recognise`;
-      throw new BenchError('INVALID_TRACE', `${file}: the header ${how}; its columns are ${cols.join(', ')}; map them with --columns timestamp=…,input=…,output=…`);
+      throw new BenchError(
+        'INVALID_TRACE',
+        `${file}: the header ${how}; its columns are ${cols.join(', ')}; map them with --columns timestamp=…,input=…,output=…`,
+      );
     }
     return i;
   };

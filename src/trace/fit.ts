@@ -46,7 +46,9 @@ const DIURNAL_MIN_SPAN_HOURS = 36;
 
 /** Fits the traffic. */
 export function fitTraffic(t: Trace, s: TraceStats): FittedTraffic {
-  const why: string[] = [`${s.requests.toLocaleString('en-US')} requests over ${s.spanHours.toPrecision(3)} h: ${Math.round(s.requestsPerDay).toLocaleString('en-US')} requests/day`];
+  const why: string[] = [
+    `${s.requests.toLocaleString('en-US')} requests over ${s.spanHours.toPrecision(3)} h: ${Math.round(s.requestsPerDay).toLocaleString('en-US')} requests/day`,
+  ];
   let arrivals: FittedTraffic['arrivals'];
   if (s.diurnal !== null && s.spanHours >= DIURNAL_MIN_SPAN_HOURS && s.diurnal.r2 >= DIURNAL_MIN_R2) {
     arrivals = { shape: 'diurnal', peakToTrough: s.diurnal.peakToTrough, peakHour: s.diurnal.peakHour };
@@ -54,7 +56,9 @@ export function fitTraffic(t: Trace, s: TraceStats): FittedTraffic {
   } else if (s.coveredHours >= 2) {
     arrivals = { shape: 'hourly', profile: s.hourlyProfile };
     const diurnal = s.diurnal === null ? '' : ` (a diurnal cosine explains only ${pct(s.diurnal.r2)} of it)`;
-    why.push(`hourly profile of the ${s.coveredHours} hours the trace covers (hours ${s.hoursAre === 'utc' ? 'UTC' : 'since the trace started'}; uncovered hours at the mean rate)${diurnal}`);
+    why.push(
+      `hourly profile of the ${s.coveredHours} hours the trace covers (hours ${s.hoursAre === 'utc' ? 'UTC' : 'since the trace started'}; uncovered hours at the mean rate)${diurnal}`,
+    );
   } else {
     arrivals = { shape: 'poisson' };
     why.push(`flat rate: the trace covers under 2 hours, too little for a daily profile`);
@@ -68,7 +72,9 @@ export function fitTraffic(t: Trace, s: TraceStats): FittedTraffic {
   }
   const mmpp = d600 > 2 * Math.max(1, s.interArrivalCv ** 2) ? fitMmpp(t, s.hourlyProfile) : null;
   if (mmpp !== null) {
-    why.push(`MMPP arrivals: ${figures}; dispersion grows with the window, so the rate itself switches (busy ${pct(mmpp.highShare)} of the time at ${mmpp.highMultiplier}×)`);
+    why.push(
+      `MMPP arrivals: ${figures}; dispersion grows with the window, so the rate itself switches (busy ${pct(mmpp.highShare)} of the time at ${mmpp.highMultiplier}×)`,
+    );
     return { requestsPerDay: round(s.requestsPerDay, 2), arrivals, burstiness: { process: 'mmpp', ...mmpp }, why };
   }
   const cv = Math.min(10, Math.max(0.2, s.interArrivalCv));
@@ -91,9 +97,14 @@ function fitMmpp(t: Trace, profile: number[]): { highMultiplier: number; highSha
   }
   for (let w = 0; w < n; w++) c[w] = c[w]! / profile[hourOfDay(t, (w + 0.5) * windowMs)]!;
   let thr = c.reduce((a, b) => a + b, 0) / n;
-  let low = 0, high = 0, highCount = 0;
+  let low = 0,
+    high = 0,
+    highCount = 0;
   for (let iter = 0; iter < 30; iter++) {
-    let sl = 0, nl = 0, sh = 0, nh = 0;
+    let sl = 0,
+      nl = 0,
+      sh = 0,
+      nh = 0;
     for (const x of c) x > thr ? ((sh += x), nh++) : ((sl += x), nl++);
     if (nh === 0 || nl === 0) return null;
     (low = sl / nl), (high = sh / nh), (highCount = nh);

@@ -48,7 +48,7 @@ export interface TraceReplay {
 /** Reads the trace and works out its timing. */
 export async function prepareReplay(spec: TraceSpec, catalog: Catalog): Promise<TraceReplay> {
   if (spec.speed !== undefined && spec.requestsPerDay !== undefined) {
-    throw new BenchError('USAGE', '--trace-speed and --requests-per-day both rescale a trace\'s time: give one of them');
+    throw new BenchError('USAGE', "--trace-speed and --requests-per-day both rescale a trace's time: give one of them");
   }
   if (spec.speed !== undefined && !(spec.speed > 0)) throw new BenchError('USAGE', `--trace-speed ${spec.speed}: expected a number above 0`);
   const trace = await readTrace(spec.file, {

@@ -22,12 +22,16 @@ export function fittedScenarioSource(trace: Trace, knownModel: (id: string) => b
   const s = traceStats(trace);
   const traffic = fitTraffic(trace, s);
   const kinds = fitKinds(trace, s, knownModel);
-  const name = `fitted-${basename(trace.file).replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '-')}`;
+  const name = `fitted-${basename(trace.file)
+    .replace(/\.[^.]+$/, '')
+    .replace(/[^\w.-]+/g, '-')}`;
   const lines = [
     `// Fitted by \`bench trace fit\` from ${trace.file} (${trace.format}), ${new Date().toISOString().slice(0, 10)}.`,
     ...traffic.why.map((w) => `// ${w}`),
     ...(s.prefixReuse !== null
-      ? [`// The trace's prefix blocks reuse ${(s.prefixReuse.reusedTokenShare * 100).toFixed(1)}% of input tokens; this scenario does not model block reuse: replay the trace (bench run --trace) to see its prompt-cache effect.`]
+      ? [
+          `// The trace's prefix blocks reuse ${(s.prefixReuse.reusedTokenShare * 100).toFixed(1)}% of input tokens; this scenario does not model block reuse: replay the trace (bench run --trace) to see its prompt-cache effect.`,
+        ]
       : []),
     `// The trace says nothing about difficulty or quality: every kind has difficulty 0.5. Edit the workflow to your agent's steps.`,
     `import { defineScenario, single } from 'llm-scale-bench';`,
@@ -68,7 +72,12 @@ function kindLines(k: FittedKind): string[] {
     `      // output tokens: ${fitNote(k.outputFit)}`,
     `      outputTokens: ${inline(k.outputTokens)},`,
     '      difficulty: 0.5,',
-    ...(k.intents !== undefined ? [`      // sessions: ${k.intents} equally popular intents repeat prompts as often as the trace continues sessions`, `      intents: ${k.intents}, zipf: 0, paraphrases: 1,`] : []),
+    ...(k.intents !== undefined
+      ? [
+          `      // sessions: ${k.intents} equally popular intents repeat prompts as often as the trace continues sessions`,
+          `      intents: ${k.intents}, zipf: 0, paraphrases: 1,`,
+        ]
+      : []),
     '    },',
   ];
 }
@@ -83,5 +92,7 @@ function fitNote(f: TokenFit): string {
 
 /** A JSON value written as a TypeScript literal on one line (keys unquoted where they may be). */
 function inline(v: unknown): string {
-  return JSON.stringify(v).replace(/"([A-Za-z_][A-Za-z0-9_]*)":/g, '$1: ').replace(/,(?=\S)/g, ', ');
+  return JSON.stringify(v)
+    .replace(/"([A-Za-z_][A-Za-z0-9_]*)":/g, '$1: ')
+    .replace(/,(?=\S)/g, ', ');
 }

@@ -80,7 +80,7 @@ export function traceStats(t: Trace): TraceStats {
 /** Hour of the day (0–23) of trace time `tMs`. */
 export function hourOfDay(t: Trace, tMs: number): number {
   const origin = t.startEpochMs ?? 0;
-  return Math.floor((((origin + tMs) % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY / MS_PER_HOUR);
+  return Math.floor(((((origin + tMs) % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY) / MS_PER_HOUR);
 }
 
 function hourlyProfile(t: Trace): { profile: number[]; covered: number } {
@@ -107,7 +107,9 @@ function hourlyProfile(t: Trace): { profile: number[]; covered: number } {
 
 /** Least-squares r(h) = c0 + c1·cos(2πh/24) + c2·sin(2πh/24). */
 function fitDiurnal(profile: number[]): DiurnalFit {
-  let sc = 0, ss = 0, s0 = 0;
+  let sc = 0,
+    ss = 0,
+    s0 = 0;
   for (let h = 0; h < 24; h++) {
     const a = (2 * Math.PI * (h + 0.5)) / 24;
     s0 += profile[h]!;
@@ -121,7 +123,8 @@ function fitDiurnal(profile: number[]): DiurnalFit {
   const amplitude = Math.min(0.999, Math.hypot(c1, c2) / c0);
   let peak = (Math.atan2(c2, c1) * 24) / (2 * Math.PI);
   if (peak < 0) peak += 24;
-  let sse = 0, sst = 0;
+  let sse = 0,
+    sst = 0;
   for (let h = 0; h < 24; h++) {
     const a = (2 * Math.PI * (h + 0.5)) / 24;
     sse += (profile[h]! - (c0 + c1 * Math.cos(a) + c2 * Math.sin(a))) ** 2;
@@ -141,7 +144,8 @@ function warpedGaps(t: Trace, profile: number[]): Float64Array {
 
 function cvOf(xs: Float64Array): number {
   if (xs.length < 2) return NaN;
-  let s = 0, s2 = 0;
+  let s = 0,
+    s2 = 0;
   for (const x of xs) (s += x), (s2 += x * x);
   const mean = s / xs.length;
   const variance = s2 / xs.length - mean * mean;
@@ -158,12 +162,14 @@ function dispersion(t: Trace, profile: number[], windowMs: number): number {
     if (w < windows) counts[w]! += 1;
   }
   // divide out the daily profile so a busy afternoon is not mistaken for a burst
-  let s = 0, s2 = 0, n = 0;
+  let s = 0,
+    s2 = 0,
+    n = 0;
   for (let w = 0; w < windows; w++) {
     const rel = profile[hourOfDay(t, (w + 0.5) * windowMs)]!;
     const c = counts[w]! / rel;
     s += c;
-    s2 += (c * c) * rel; // Var of a scaled Poisson count is mean/rel: weight it back
+    s2 += c * c * rel; // Var of a scaled Poisson count is mean/rel: weight it back
     n++;
   }
   const mean = s / n;

@@ -10,13 +10,7 @@ import { round } from '../core/round.ts';
  * Probabilities of the empirical quantile knots: every percentile, and denser in the tail where
  * token lengths spread (coarser knots misplace the mass of multi-humped lengths, and the mean with it).
  */
-const QUANTILE_PROBS: readonly number[] = [
-  0,
-  ...Array.from({ length: 99 }, (_, k) => (k + 1) / 100),
-  0.995,
-  0.999,
-  1,
-];
+const QUANTILE_PROBS: readonly number[] = [0, ...Array.from({ length: 99 }, (_, k) => (k + 1) / 100), 0.995, 0.999, 1];
 
 /** Summary figures of one token column. */
 export interface TokenSummary {

@@ -59,4 +59,3 @@ function empiricalQuantile(p: number[], values: number[], u: number): number {
 export function sampleTokens(d: Dist, rng: Rng, min = 1): number {
   return Math.max(min, Math.round(sample(d, rng)));
 }
-

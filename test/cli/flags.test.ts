@@ -37,7 +37,10 @@ describe('command-line values are checked in one place', () => {
     [['gate', 'scenarios/cascade.ts', '--baseline', 'b.json', '--confidence', '1'], 'bench: --confidence 1: expected a number > 0 and < 1\n'],
     [['mock', '--port', '70000'], 'bench: --port 70000: expected a whole number ≥ 0 and ≤ 65535\n'],
     [['worker', '--redis', 'redis://x', '--lock-ms', '0'], 'bench: --lock-ms 0: expected a whole number ≥ 1\n'],
-    [['probe', 'http://127.0.0.1:1/', '--connections', '1,,8'], 'bench: --connections "1,,8": expected positive whole numbers separated by commas, e.g. 1,8,32\n'],
+    [
+      ['probe', 'http://127.0.0.1:1/', '--connections', '1,,8'],
+      'bench: --connections "1,,8": expected positive whole numbers separated by commas, e.g. 1,8,32\n',
+    ],
   ])('%j → one line naming the flag and its range, exit 2', async (argv, message) => {
     expect(await cli(argv)).toEqual({ code: 2, stderr: message });
   });
@@ -51,7 +54,10 @@ describe('command-line values are checked in one place', () => {
 
   it('suggests the nearest flag of the command, and names an extra positional as such', async () => {
     expect(await cli(['run', 'scenarios/streaming.ts', '--sede', '3'])).toEqual({ code: 2, stderr: 'bench: unknown flag --sede (did you mean --seed?)\n' });
-    expect(await cli(['gate', 'x.ts', '--baseline', 'b', '--treshold', 'quality=off'])).toEqual({ code: 2, stderr: 'bench: unknown flag --treshold (did you mean --threshold?)\n' });
+    expect(await cli(['gate', 'x.ts', '--baseline', 'b', '--treshold', 'quality=off'])).toEqual({
+      code: 2,
+      stderr: 'bench: unknown flag --treshold (did you mean --threshold?)\n',
+    });
     expect(await cli(['run', 'a.ts', 'b.ts'])).toEqual({ code: 2, stderr: 'bench: unexpected argument "b.ts"; `bench run --help` shows what it takes\n' });
   });
 
@@ -59,7 +65,8 @@ describe('command-line values are checked in one place', () => {
     const r = await cli(['run', 'scenarios/streaming.ts', '--only', 'drfat', '--duration-hours', '0.01']);
     expect(r).toEqual({
       code: 2,
-      stderr: 'bench: --only "drfat" matches no configuration of scenarios/streaming.ts (did you mean "draft"?); they are: streaming=off, streaming=draft, streaming=plan+draft\n',
+      stderr:
+        'bench: --only "drfat" matches no configuration of scenarios/streaming.ts (did you mean "draft"?); they are: streaming=off, streaming=draft, streaming=plan+draft\n',
     });
   });
 

@@ -25,7 +25,10 @@ export default defineScenario({
 
 function teamProject(): string {
   const dir = mkdtempSync(join(tmpdir(), 'team-repo-'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'team-repo', private: true, type: 'commonjs', devDependencies: { 'llm-scale-bench': 'file:../llm-scale-bench' } }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'team-repo', private: true, type: 'commonjs', devDependencies: { 'llm-scale-bench': 'file:../llm-scale-bench' } }),
+  );
   mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(REPO, join(dir, 'node_modules', 'llm-scale-bench'), 'dir');
   symlinkSync(join('..', 'llm-scale-bench', 'bin', 'bench.js'), join(dir, 'node_modules', '.bin', 'bench'));

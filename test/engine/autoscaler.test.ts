@@ -2,7 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import { decideScale, type ScalePolicy, type ScaleState } from '../../src/engine/autoscaler.ts';
 
-const policy: ScalePolicy = { type: 'autoscale', min: 1, max: 8, metric: 'utilization', target: 0.6, intervalS: 30, maxStep: 4, cooldownS: 300, coldStartS: 0, costPerHourUsd: 0 };
+const policy: ScalePolicy = {
+  type: 'autoscale',
+  min: 1,
+  max: 8,
+  metric: 'utilization',
+  target: 0.6,
+  intervalS: 30,
+  maxStep: 4,
+  cooldownS: 300,
+  coldStartS: 0,
+  costPerHourUsd: 0,
+};
 const state = (over: Partial<ScaleState>): ScaleState => ({ current: 2, serving: 2, busy: 0, queued: 0, utilization: 0, sinceLastScaleMs: 0, ...over });
 
 describe('decideScale', () => {

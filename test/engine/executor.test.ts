@@ -66,7 +66,12 @@ describe('executor: fixed pool', () => {
     const t = trace();
     const ex = new Executor(clock, { type: 'fixed', workers: 2, costPerHourUsd: 0 }, t);
     const ended = new Map<number, number>();
-    submitAll(clock, ex, [0, 1, 2, 3, 4].map((i) => ({ atMs: i, durationMs: 100 })), ended);
+    submitAll(
+      clock,
+      ex,
+      [0, 1, 2, 3, 4].map((i) => ({ atMs: i, durationMs: 100 })),
+      ended,
+    );
     await clock.run();
     expect(t.maxBusy).toBe(2);
     expect([...t.startedAt.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s)).toEqual([0, 1, 100, 101, 200]);
@@ -88,7 +93,15 @@ describe('executor: autoscaler', () => {
     const t = trace();
     const ex = new Executor(clock, autoscale({ min: 1, max: 2, coldStartS: 30, intervalS: 1 }), t);
     const ended = new Map<number, number>();
-    submitAll(clock, ex, [{ atMs: 0, durationMs: 100_000 }, { atMs: 500, durationMs: 1_000 }], ended);
+    submitAll(
+      clock,
+      ex,
+      [
+        { atMs: 0, durationMs: 100_000 },
+        { atMs: 500, durationMs: 1_000 },
+      ],
+      ended,
+    );
     clock.schedule(200_000, () => ex.stop());
     await clock.run();
     // the first tick (1 s) sees a backlog and launches one worker, ready 30 s later
@@ -128,7 +141,15 @@ describe('executor: autoscaler', () => {
     const clock = new VirtualClock();
     const ex = new Executor(clock, autoscale({ min: 1, max: 2, target: 1, coldStartS: 30, intervalS: 1 }), trace());
     const ended = new Map<number, number>();
-    submitAll(clock, ex, [{ atMs: 0, durationMs: 3_600_000 }, { atMs: 500, durationMs: 1_000 }], ended);
+    submitAll(
+      clock,
+      ex,
+      [
+        { atMs: 0, durationMs: 3_600_000 },
+        { atMs: 500, durationMs: 1_000 },
+      ],
+      ended,
+    );
     clock.schedule(3_600_000, () => ex.stop());
     await clock.run();
     // up at the first tick (backlog); worker 1 is ready at 31 s and runs job 1 until 32 s; the
@@ -145,7 +166,15 @@ describe('executor: autoscaler', () => {
     const clock = new VirtualClock();
     const ex = new Executor(clock, autoscale({ min: 1, max: 2, target: 1, coldStartS: 30, intervalS: 1 }), trace());
     const ended = new Map<number, number>();
-    submitAll(clock, ex, [{ atMs: 0, durationMs: 3_600_000 }, { atMs: 500, durationMs: 1_000 }], ended);
+    submitAll(
+      clock,
+      ex,
+      [
+        { atMs: 0, durationMs: 3_600_000 },
+        { atMs: 500, durationMs: 1_000 },
+      ],
+      ended,
+    );
     clock.schedule(3_600_000, () => ex.stop());
     await clock.run();
     // worker 0: 0 → 3,600 s; worker 1: launched at 1 s (cold for 30 s), retired at 33 s

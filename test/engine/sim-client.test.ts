@@ -7,11 +7,26 @@ import { SimLlmClient } from '../../src/llm/sim-client.ts';
 
 // a model with no spread and no slowdown: TTFT = 100 + 0 × input, decode = 10 ms × (tokens − 1)
 const catalog = buildCatalog({
-  steady: { extends: 'gpt-4o-mini', latency: { ttftBaseMs: 100, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 10, itlCv: 0, concurrencyCap: 2, slowdownAtCap: 0 } },
+  steady: {
+    extends: 'gpt-4o-mini',
+    latency: { ttftBaseMs: 100, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 10, itlCv: 0, concurrencyCap: 2, slowdownAtCap: 0 },
+  },
 });
 
 function call(jobId: number, extra: Partial<ChatCall> = {}): ChatCall {
-  return { model: 'steady', step: 's', jobId, jobSeed: jobId, callIndex: 0, inputTokens: 10, prefixTokens: 0, outputTokens: 11, difficulty: 0, stream: false, ...extra };
+  return {
+    model: 'steady',
+    step: 's',
+    jobId,
+    jobSeed: jobId,
+    callIndex: 0,
+    inputTokens: 10,
+    prefixTokens: 0,
+    outputTokens: 11,
+    difficulty: 0,
+    stream: false,
+    ...extra,
+  };
 }
 
 async function callsAt(client: SimLlmClient, clock: VirtualClock, calls: Array<{ atMs: number; call: ChatCall }>): Promise<ChatResult[]> {
@@ -32,7 +47,11 @@ describe('SimLlmClient', () => {
   it('runs at most concurrencyCap calls at once; the rest wait in FIFO order', async () => {
     const clock = new VirtualClock();
     const client = new SimLlmClient({ catalog, clock, promptCaching: false });
-    const results = await callsAt(client, clock, [0, 1, 2, 3, 4].map((i) => ({ atMs: i, call: call(i) })));
+    const results = await callsAt(
+      client,
+      clock,
+      [0, 1, 2, 3, 4].map((i) => ({ atMs: i, call: call(i) })),
+    );
     // two run at 0 and 1, the third starts at 200 (when the first ends), the fourth at 201, the fifth at 400
     expect(results.map((r) => r.latencyMs)).toEqual([200, 200, 398, 398, 596]);
     expect(results.map((r) => r.ttftMs)).toEqual([100, 100, 298, 298, 496]);

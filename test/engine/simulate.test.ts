@@ -66,11 +66,7 @@ describe('determinism', () => {
 
 describe('direction of effect over a day (scenarios/cascade.ts at 20,000 requests/day)', () => {
   it('a cascade is cheaper than always-gpt-4o and better than always-mini', async () => {
-    const [large, small, casc] = await Promise.all([
-      run('large', 16),
-      run('small', 16),
-      run('cascade', 16),
-    ]);
+    const [large, small, casc] = await Promise.all([run('large', 16), run('small', 16), run('cascade', 16)]);
     expect(casc.cost.perDayUsd).toBeLessThan(large.cost.perDayUsd);
     expect(casc.quality.share).toBeGreaterThan(small.quality.share);
     expect(small.cost.perDayUsd).toBeLessThan(casc.cost.perDayUsd);

@@ -9,18 +9,23 @@ import { measureFalseAlarmRate } from '../../src/gate/false-alarm.ts';
 const TRIALS = process.env.BENCH_SOAK === '1' ? 100 : 25;
 
 describe('measureFalseAlarmRate', () => {
-  it('flags at most 5% of A/A comparisons with the default thresholds', async () => {
-    const result = await measureFalseAlarmRate({
-      scenario: 'test/gate/fixtures/gate-scenario.ts',
-      only: 'cascade',
-      trials: TRIALS,
-      replications: 5,
-      requestsPerDay: 2500,
-      threads: 0,
-    });
-    expect(result.trials).toBe(TRIALS);
-    expect(result.checksPerTrial).toBe(8);
-    if (process.env.BENCH_SOAK === '1') console.log(`soak A/A: ${result.trials} trials × ${result.checksPerTrial} checks, false-alarm rate ${(result.rate * 100).toFixed(1)}%`);
-    expect(result.rate).toBeLessThanOrEqual(0.05);
-  }, TRIALS * 4000);
+  it(
+    'flags at most 5% of A/A comparisons with the default thresholds',
+    async () => {
+      const result = await measureFalseAlarmRate({
+        scenario: 'test/gate/fixtures/gate-scenario.ts',
+        only: 'cascade',
+        trials: TRIALS,
+        replications: 5,
+        requestsPerDay: 2500,
+        threads: 0,
+      });
+      expect(result.trials).toBe(TRIALS);
+      expect(result.checksPerTrial).toBe(8);
+      if (process.env.BENCH_SOAK === '1')
+        console.log(`soak A/A: ${result.trials} trials × ${result.checksPerTrial} checks, false-alarm rate ${(result.rate * 100).toFixed(1)}%`);
+      expect(result.rate).toBeLessThanOrEqual(0.05);
+    },
+    TRIALS * 4000,
+  );
 });

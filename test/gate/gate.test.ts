@@ -132,7 +132,11 @@ describe('gate verdicts', () => {
 describe('incomparable runs', () => {
   it('refuses different scenarios', () => {
     expectBenchError(
-      () => gate(replicatedRun(SEEDS, () => ({}), { scenarioName: 'other' }), noisy()),
+      () =>
+        gate(
+          replicatedRun(SEEDS, () => ({}), { scenarioName: 'other' }),
+          noisy(),
+        ),
       'INCOMPARABLE',
       'Cannot gate: the baseline is of scenario "cascade-fixture" and the candidate of "other". Gate a scenario against its own baseline.',
     );
@@ -161,7 +165,11 @@ describe('incomparable runs', () => {
   });
   it('refuses runs with no configuration in common', () => {
     expectBenchError(
-      () => gate(replicatedRun(SEEDS, () => ({}), { routings: ['cascade'] }), replicatedRun(SEEDS, () => ({}), { routings: ['strong'] })),
+      () =>
+        gate(
+          replicatedRun(SEEDS, () => ({}), { routings: ['cascade'] }),
+          replicatedRun(SEEDS, () => ({}), { routings: ['strong'] }),
+        ),
       'INCOMPARABLE',
       'Cannot gate: no configuration is in both runs (baseline: "routing=strong cache=none"; candidate: "routing=cascade cache=none").',
     );

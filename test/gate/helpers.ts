@@ -82,7 +82,12 @@ export function checkWellFormedXml(xml: string): { root: string; elements: Array
     for (const a of m[2]!.matchAll(/([A-Za-z_][\w.-]*)="([^"]*)"/g)) {
       if (a[1]! in attrs) throw new Error(`duplicate attribute ${a[1]}`);
       checkText(a[2]!);
-      attrs[a[1]!] = a[2]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+      attrs[a[1]!] = a[2]!
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'")
+        .replace(/&amp;/g, '&');
     }
     if (stack.length === 0) {
       if (root !== null) throw new Error('more than one root element');

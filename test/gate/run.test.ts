@@ -34,7 +34,9 @@ function capture() {
   return { out, io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) } };
 }
 
-const regressedMetrics = (report: Awaited<ReturnType<typeof runGate>>) => [...new Set(report.rows.filter((r) => r.verdict.kind === 'regressed').map((r) => r.metric))];
+const regressedMetrics = (report: Awaited<ReturnType<typeof runGate>>) => [
+  ...new Set(report.rows.filter((r) => r.verdict.kind === 'regressed').map((r) => r.metric)),
+];
 
 describe('writeBaseline', () => {
   it('records how it ran, and stays a valid results file', async () => {

@@ -39,7 +39,10 @@ describe('resolveThresholds', () => {
     expect(gated.every((g) => g.source === 'default')).toBe(true);
   });
   it('lets the scenario replace a metric and add one, and options override both', () => {
-    const gated = resolveThresholds({ costPerDayUsd: { relative: 0.1 }, queueWaitP95Ms: { relative: 0.2 } }, { costPerDayUsd: { relative: 0.02 }, e2eP99Ms: null });
+    const gated = resolveThresholds(
+      { costPerDayUsd: { relative: 0.1 }, queueWaitP95Ms: { relative: 0.2 } },
+      { costPerDayUsd: { relative: 0.02 }, e2eP99Ms: null },
+    );
     const byMetric = Object.fromEntries(gated.map((g) => [g.metric, g]));
     expect(byMetric.costPerDayUsd).toMatchObject({ threshold: { relative: 0.02 }, source: 'option', direction: 'lower' });
     expect(byMetric.queueWaitP95Ms).toMatchObject({ threshold: { relative: 0.2 }, source: 'scenario' });
@@ -47,7 +50,11 @@ describe('resolveThresholds', () => {
     expect(byMetric.quality).toMatchObject({ threshold: { absolute: 0.02 }, direction: 'higher' });
   });
   it('rejects a scenario threshold with neither part', () => {
-    expectBenchError(() => resolveThresholds({ quality: {} }), 'USAGE', "gate.thresholds.quality: give `relative` (0.05 = 5%) and/or `absolute` (in the metric's unit).");
+    expectBenchError(
+      () => resolveThresholds({ quality: {} }),
+      'USAGE',
+      "gate.thresholds.quality: give `relative` (0.05 = 5%) and/or `absolute` (in the metric's unit).",
+    );
   });
   it('rejects a metric given twice on the command line', () => {
     expectBenchError(() => thresholdOverrides(['quality=0.01', 'quality=0.03']), 'USAGE', '--threshold: quality is given twice; give each metric once.');

@@ -20,7 +20,14 @@ const { scenario, catalog } = resolveScenario({
   traffic: { requestsPerDay: 1_000_000, durationHours: (WALL_SECONDS * TIME_SCALE) / 3600 },
   models: { 'steady-mini': { extends: 'gpt-4o-mini', latency: { ttftCv: 0.1, itlCv: 0.1 } } },
   requestMix: [
-    { name: 'q', share: 1, inputTokens: { dist: 'lognormal', mean: 300, cv: 0.4 }, outputTokens: { dist: 'lognormal', mean: 120, cv: 0.3 }, difficulty: 0.3, intents: 500 },
+    {
+      name: 'q',
+      share: 1,
+      inputTokens: { dist: 'lognormal', mean: 300, cv: 0.4 },
+      outputTokens: { dist: 'lognormal', mean: 120, cv: 0.3 },
+      difficulty: 0.3,
+      intents: 500,
+    },
   ],
   // a system prompt past 1,024 tokens, so the provider prompt cache (the mock's and the simulator's) is exercised too
   workflow: [{ type: 'llm', name: 'answer', model: 'steady-mini', systemPromptTokens: 1200 }],

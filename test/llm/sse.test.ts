@@ -7,7 +7,12 @@ import type { ChatCall } from '../../src/llm/client.ts';
 import { HttpLlmClient } from '../../src/llm/http-client.ts';
 
 const chunk = (content: string | null, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: content === null ? { role: 'assistant', content: '' } : { content }, finish_reason: null }], ...extra });
+  JSON.stringify({
+    id: 'c',
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta: content === null ? { role: 'assistant', content: '' } : { content }, finish_reason: null }],
+    ...extra,
+  });
 const finish = JSON.stringify({ id: 'c', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
 const usage = JSON.stringify({ id: 'c', choices: [], usage: { prompt_tokens: 12, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 0 } } });
 /** The same JSON with a space after every colon and comma, as Python's json.dumps writes it. */
@@ -22,7 +27,13 @@ const VARIANTS: Record<string, string> = {
   comments: `: hello\n\n${[chunk(null), chunk('a'), chunk('b'), chunk('c'), finish, usage, '[DONE]'].map((d) => `: keep-alive\ndata: ${d}\n\n`).join('')}`,
   'keep-alive': [chunk(null), chunk('a'), chunk('b'), chunk('c'), finish, usage, '[DONE]'].map((d) => `:\n\n\n\ndata: ${d}\n\n`).join(''),
   'multi-line': [chunk(null), chunk('a'), chunk('b'), chunk('c'), finish, usage, '[DONE]']
-    .map((d) => `${(d === '[DONE]' ? d : JSON.stringify(JSON.parse(d), null, 1)).split('\n').map((l) => `data: ${l}`).join('\n')}\n\n`)
+    .map(
+      (d) =>
+        `${(d === '[DONE]' ? d : JSON.stringify(JSON.parse(d), null, 1))
+          .split('\n')
+          .map((l) => `data: ${l}`)
+          .join('\n')}\n\n`,
+    )
     .join(''),
   'spaced-json': [chunk(null), chunk('a'), chunk('b'), chunk('c'), finish, usage, '[DONE]'].map((d) => `data: ${spaced(d)}\n\n`).join(''),
   'event-field': [chunk(null), chunk('a'), chunk('b'), chunk('c'), finish, usage, '[DONE]'].map((d) => `event: message\ndata: ${d}\nid: 1\n\n`).join(''),
@@ -56,7 +67,18 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const call: ChatCall = { model: 'gpt-4o-mini', step: 'answer', jobId: 1, jobSeed: 1, callIndex: 0, inputTokens: 12, prefixTokens: 0, outputTokens: 3, difficulty: 0.5, stream: true };
+const call: ChatCall = {
+  model: 'gpt-4o-mini',
+  step: 'answer',
+  jobId: 1,
+  jobSeed: 1,
+  callIndex: 0,
+  inputTokens: 12,
+  prefixTokens: 0,
+  outputTokens: 3,
+  difficulty: 0.5,
+  stream: true,
+};
 
 describe('SSE through eventsource-parser', () => {
   it.each(Object.keys(VARIANTS))('reads the %s variant: three tokens, usage, TTFT at the first content token', async (variant) => {

@@ -34,8 +34,20 @@ describe('ledger CSV', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ledger-')), 'ledger.csv');
     const ledger = csvLedger(path);
     const row: LedgerRow = {
-      tMs: 1234.5678901, job: 1, step: 'embed', model: 'text-embedding-3-small', kind: 'embedding', inputTokens: 60, cachedInputTokens: 0,
-      outputTokens: 0, costUsd: 0.0000012, latencyMs: 41.123456789, ttftMs: 41.123456789, cache: null, retries: 0, outcome: 'ok',
+      tMs: 1234.5678901,
+      job: 1,
+      step: 'embed',
+      model: 'text-embedding-3-small',
+      kind: 'embedding',
+      inputTokens: 60,
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0.0000012,
+      latencyMs: 41.123456789,
+      ttftMs: 41.123456789,
+      cache: null,
+      retries: 0,
+      outcome: 'ok',
     };
     ledger.sink(row);
     ledger.close();

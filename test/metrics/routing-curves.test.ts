@@ -22,6 +22,14 @@ describe('RouteLLM metrics', () => {
     expect(cpt(pts, 0.8)).toBeCloseTo(0.2 + 0.3 * ((0.8 - 0.6) / 0.3), 12);
   });
   it('has no CPT when the curve never reaches the target', () => {
-    expect(cpt([{ strongCallShare: 0, pgr: 0 }, { strongCallShare: 1, pgr: 0.7 }], 0.8)).toBeNull();
+    expect(
+      cpt(
+        [
+          { strongCallShare: 0, pgr: 0 },
+          { strongCallShare: 1, pgr: 0.7 },
+        ],
+        0.8,
+      ),
+    ).toBeNull();
   });
 });

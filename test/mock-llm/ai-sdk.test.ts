@@ -8,7 +8,11 @@ import { buildCatalog, startMockServer, type LedgerSnapshot, type MockServer } f
 /** zod's JSON Schemas are draft 2020-12. */
 const ajv = new Ajv2020({ strict: false });
 const models = buildCatalog({
-  quick: { extends: 'gpt-4o-mini', latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 1, itlCv: 0, slowdownAtCap: 0 }, defaultOutputTokens: 10 },
+  quick: {
+    extends: 'gpt-4o-mini',
+    latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 1, itlCv: 0, slowdownAtCap: 0 },
+    defaultOutputTokens: 10,
+  },
 });
 
 let server: MockServer;
@@ -57,7 +61,12 @@ describe.each(variants)('Vercel AI SDK through %s', (_name, model) => {
   });
 
   it('generateObject returns an object valid against the zod schema', async () => {
-    const schema = z.object({ title: z.string(), tags: z.array(z.string()).min(1).max(3), score: z.number().min(0).max(1), status: z.enum(['draft', 'final']) });
+    const schema = z.object({
+      title: z.string(),
+      tags: z.array(z.string()).min(1).max(3),
+      score: z.number().min(0).max(1),
+      status: z.enum(['draft', 'final']),
+    });
     const { object } = await generateObject({ model: model(), schema, prompt: 'Describe the report.' });
     expect(schema.parse(object)).toEqual(object);
     expect(ajv.validate(z.toJSONSchema(schema), object)).toBe(true);

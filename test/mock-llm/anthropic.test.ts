@@ -7,7 +7,11 @@ import { callCostUsd } from '../../src/provider/pricing.ts';
 
 const ajv = new Ajv({ strict: false });
 const models = buildCatalog({
-  haiku: { extends: 'claude-3-5-haiku', latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 1, itlCv: 0, slowdownAtCap: 0 }, defaultOutputTokens: 15 },
+  haiku: {
+    extends: 'claude-3-5-haiku',
+    latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 1, itlCv: 0, slowdownAtCap: 0 },
+    defaultOutputTokens: 15,
+  },
 });
 const EXTRACT = {
   name: 'record_invoice',
@@ -17,7 +21,11 @@ const EXTRACT = {
     properties: {
       vendor: { type: 'string', minLength: 2 },
       total: { type: 'number', minimum: 0, maximum: 10_000 },
-      lines: { type: 'array', items: { type: 'object', properties: { item: { type: 'string' }, qty: { type: 'integer', minimum: 1 } }, required: ['item', 'qty'] }, minItems: 1 },
+      lines: {
+        type: 'array',
+        items: { type: 'object', properties: { item: { type: 'string' }, qty: { type: 'integer', minimum: 1 } }, required: ['item', 'qty'] },
+        minItems: 1,
+      },
       currency: { enum: ['EUR', 'USD'] },
     },
     required: ['vendor', 'total', 'lines', 'currency'],
@@ -63,7 +71,13 @@ describe('Anthropic messages through @anthropic-ai/sdk', () => {
   });
 
   it('messages.stream with a forced tool gives tool_use input valid against the schema (tool use as structured output)', async () => {
-    const stream = client.messages.stream({ model: 'haiku', max_tokens: 500, messages: question, tools: [EXTRACT], tool_choice: { type: 'tool', name: 'record_invoice' } });
+    const stream = client.messages.stream({
+      model: 'haiku',
+      max_tokens: 500,
+      messages: question,
+      tools: [EXTRACT],
+      tool_choice: { type: 'tool', name: 'record_invoice' },
+    });
     const events: string[] = [];
     stream.on('streamEvent', (e) => events.push(e.type));
     const final = await stream.finalMessage();
@@ -91,16 +105,29 @@ describe('Anthropic messages through @anthropic-ai/sdk', () => {
       model: 'haiku',
       max_tokens: 300,
       tools: [EXTRACT],
-      messages: [...question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'recorded' }] }],
+      messages: [
+        ...question,
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'recorded' }] },
+      ],
     });
     expect(second.stop_reason).toBe('end_turn');
     const bad = client.messages.create({
       model: 'haiku',
       max_tokens: 10,
-      messages: [...question, { role: 'assistant', content: 'ok' }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_nope', content: 'x' }] }],
+      messages: [
+        ...question,
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_nope', content: 'x' }] },
+      ],
     });
     await expect(bad).rejects.toBeInstanceOf(Anthropic.BadRequestError);
-    await expect(bad).rejects.toMatchObject({ error: { type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('unexpected `tool_use_id` found in `tool_result` blocks: toolu_nope') } } });
+    await expect(bad).rejects.toMatchObject({
+      error: {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: expect.stringContaining('unexpected `tool_use_id` found in `tool_result` blocks: toolu_nope') },
+      },
+    });
   });
 
   it('writes a cache_control prefix once, then reads it; both priced with the cache-write premium and read discount', async () => {
@@ -130,13 +157,24 @@ describe('Anthropic messages through @anthropic-ai/sdk', () => {
   });
 
   it('answers Anthropic-shaped errors: 401 without x-api-key, 404 model, 400 malformed block', async () => {
-    const res = await fetch(`${server.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: '{}' });
+    const res = await fetch(`${server.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: '{}',
+    });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'x-api-key header is required' } });
     await expect(client.messages.create({ model: 'nope', max_tokens: 5, messages: question })).rejects.toBeInstanceOf(Anthropic.NotFoundError);
     const bad = client.messages.create({ model: 'haiku', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'txt', text: 'x' } as never] }] });
-    await expect(bad).rejects.toMatchObject({ status: 400, error: { error: { message: expect.stringContaining("messages.0.content.0.type: Input tag 'txt'") } } });
-    const missing = await fetch(`${server.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'sk-ant-test' }, body: JSON.stringify({ model: 'haiku', messages: question }) });
+    await expect(bad).rejects.toMatchObject({
+      status: 400,
+      error: { error: { message: expect.stringContaining("messages.0.content.0.type: Input tag 'txt'") } },
+    });
+    const missing = await fetch(`${server.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'sk-ant-test' },
+      body: JSON.stringify({ model: 'haiku', messages: question }),
+    });
     expect(((await missing.json()) as { error: { message: string } }).error.message).toBe('max_tokens: Field required');
   });
 });

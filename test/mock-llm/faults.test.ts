@@ -107,10 +107,12 @@ describe('injected fault rates', () => {
       const outcome = await fetch(`${server.url}/v1/chat/completions`, {
         method: 'POST',
         body: JSON.stringify({ model: 'flaky', messages, max_tokens: 2 }),
-      }).then(
-        (res) => res.text().then(() => String(res.status)),
-        () => 'cut',
-      ).catch(() => 'cut');
+      })
+        .then(
+          (res) => res.text().then(() => String(res.status)),
+          () => 'cut',
+        )
+        .catch(() => 'cut');
       outcomes.push(outcome);
     }
     const count = (o: string): number => outcomes.filter((x) => x === o).length;
@@ -145,7 +147,12 @@ describe('bad input', () => {
 
   it('names the missing field', async () => {
     const r = await raw('POST', '/v1/chat/completions', JSON.stringify({ model: 'quick' }));
-    expect(r.json.error).toEqual({ message: "Missing required parameter: 'messages'.", type: 'invalid_request_error', param: 'messages', code: 'missing_required_parameter' });
+    expect(r.json.error).toEqual({
+      message: "Missing required parameter: 'messages'.",
+      type: 'invalid_request_error',
+      param: 'messages',
+      code: 'missing_required_parameter',
+    });
   });
 
   it('answers 405 with Allow for a wrong method and 404 for an unknown path', async () => {

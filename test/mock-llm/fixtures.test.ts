@@ -17,16 +17,26 @@ import {
 } from '../../mock-llm/index.ts';
 
 const models = buildCatalog({
-  quick: { extends: 'gpt-4o-mini', latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 1, itlCv: 0, slowdownAtCap: 0 }, defaultOutputTokens: 8 },
+  quick: {
+    extends: 'gpt-4o-mini',
+    latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 1, itlCv: 0, slowdownAtCap: 0 },
+    defaultOutputTokens: 8,
+  },
   slow: { extends: 'quick', latency: { ttftBaseMs: 120 } },
 });
 const WEATHER = {
   type: 'function' as const,
-  function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1, maximum: 3 } }, required: ['city', 'days'] } },
+  function: {
+    name: 'get_weather',
+    parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1, maximum: 3 } }, required: ['city', 'days'] },
+  },
 };
 
 const fixtures = defineFixtures([
-  { match: { lastUser: { regex: 'weather in (\\w+)', flags: 'i' }, toolResult: false }, reply: { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo', days: 2 } }] } },
+  {
+    match: { lastUser: { regex: 'weather in (\\w+)', flags: 'i' }, toolResult: false },
+    reply: { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo', days: 2 } }] },
+  },
   { match: { lastUser: 'weather', toolResult: true }, reply: { text: 'It is 4 degrees in Oslo.' } },
   { match: { lastUser: 'generate args' }, reply: { toolCalls: [{ name: 'get_weather' }] } },
   { match: { lastUser: 'json please' }, reply: { json: { ok: true, items: [1, 2] } } },
@@ -62,7 +72,10 @@ describe('scripted fixtures', () => {
 
   it('generate the arguments of a scripted call from the tool schema when none are given, and reply JSON', async () => {
     const res = await client.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'generate args' }], tools: [WEATHER] });
-    const args = JSON.parse((res.choices[0]!.message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall).function.arguments) as { city: string; days: number };
+    const args = JSON.parse((res.choices[0]!.message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall).function.arguments) as {
+      city: string;
+      days: number;
+    };
     expect(typeof args.city).toBe('string');
     expect(args.days).toBeGreaterThanOrEqual(1);
     const json = await client.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'json please' }] });
@@ -70,7 +83,10 @@ describe('scripted fixtures', () => {
   });
 
   it('script errors and faults in the provider shape; other requests are generated', async () => {
-    await expect(client.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'break it' }] })).rejects.toMatchObject({ status: 503, message: expect.stringContaining('scripted outage') });
+    await expect(client.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'break it' }] })).rejects.toMatchObject({
+      status: 503,
+      message: expect.stringContaining('scripted outage'),
+    });
     await expect(client.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'cut me' }] })).rejects.toMatchObject({ status: 500 });
     const generated = await client.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'anything else' }] });
     expect(generated.choices[0]!.message.content!.split(' ')).toHaveLength(8);
@@ -101,7 +117,8 @@ describe('scripted fixtures', () => {
     try {
       const c = new OpenAI({ baseURL: `${mock.baseUrl}/v1`, apiKey: 'x', maxRetries: 0 });
       const answers: string[] = [];
-      for (let i = 0; i < 3; i++) answers.push((await c.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'hello' }] })).choices[0]!.message.content!);
+      for (let i = 0; i < 3; i++)
+        answers.push((await c.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'hello' }] })).choices[0]!.message.content!);
       expect(answers[1]).toBe('second');
       expect(answers[0]).not.toBe('second');
       expect(answers[2]).toBe(answers[0]);
@@ -115,6 +132,8 @@ describe('scripted fixtures', () => {
     const file = join(tmpdir(), `fixtures-${process.pid}.json`);
     writeFileSync(file, JSON.stringify([{ match: { lastUser: 'x' }, reply: { txt: 'typo' } }]));
     await expect(startMockServer({ port: 0, models, fixturesFile: file })).rejects.toThrow(MockConfigError);
-    await expect(startMockServer({ port: 0, models, fixturesFile: file })).rejects.toThrow(`Fixtures file "${file}": [0].reply: expected one of { text }, { toolCalls: [{ name, arguments? }] }, { json }, { error: { status, message } }, { fault }.`);
+    await expect(startMockServer({ port: 0, models, fixturesFile: file })).rejects.toThrow(
+      `Fixtures file "${file}": [0].reply: expected one of { text }, { toolCalls: [{ name, arguments? }] }, { json }, { error: { status, message } }, { fault }.`,
+    );
   });
 });

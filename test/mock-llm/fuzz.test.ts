@@ -75,7 +75,10 @@ function mutate(rng: Rng): unknown {
   return body;
 }
 
-const TOOL = { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'integer', minimum: 1, maximum: 3 } }, required: ['a'] } } };
+const TOOL = {
+  type: 'function',
+  function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'integer', minimum: 1, maximum: 3 } }, required: ['a'] } },
+};
 /** A valid body of each model API, and the keys a mutation may spoil. */
 const PROTOCOL_BODIES: { path: string; body: Record<string, unknown>; keys: string[] }[] = [
   {
@@ -85,13 +88,25 @@ const PROTOCOL_BODIES: { path: string; body: Record<string, unknown>; keys: stri
   },
   {
     path: '/v1/responses',
-    body: { model: 'quick', input: [{ role: 'user', content: 'hi' }], instructions: 'x', max_output_tokens: 4, tools: [{ type: 'function', name: 'f', parameters: TOOL.function.parameters }] },
+    body: {
+      model: 'quick',
+      input: [{ role: 'user', content: 'hi' }],
+      instructions: 'x',
+      max_output_tokens: 4,
+      tools: [{ type: 'function', name: 'f', parameters: TOOL.function.parameters }],
+    },
     keys: ['input', 'instructions', 'tools', 'tool_choice', 'text', 'max_output_tokens', 'stream'],
   },
   { path: '/v1/completions', body: { model: 'quick', prompt: 'hi', max_tokens: 4 }, keys: ['prompt', 'max_tokens', 'logprobs', 'stop', 'stream', 'n'] },
   {
     path: '/v1/messages',
-    body: { model: 'quick', max_tokens: 4, system: 's', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], tools: [{ name: 'f', input_schema: TOOL.function.parameters }] },
+    body: {
+      model: 'quick',
+      max_tokens: 4,
+      system: 's',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      tools: [{ name: 'f', input_schema: TOOL.function.parameters }],
+    },
     keys: ['messages', 'system', 'tools', 'tool_choice', 'max_tokens', 'stop_sequences', 'stream'],
   },
 ];
@@ -144,7 +159,16 @@ function fuzzCase(rng: Rng): Promise<string> {
     case 5: {
       // random method and path
       const methods = ['GET', 'PUT', 'PATCH', 'DELETE', 'POST', 'OPTIONS'];
-      const paths = ['/', '/v1', '/v1/chat', '/v1/chat/completions/', '/%zz', '/v1/models/%E0%A4%A', '/v1/models/nope', `/${randomBytes(rng, 4).toString('hex')}`];
+      const paths = [
+        '/',
+        '/v1',
+        '/v1/chat',
+        '/v1/chat/completions/',
+        '/%zz',
+        '/v1/models/%E0%A4%A',
+        '/v1/models/nope',
+        `/${randomBytes(rng, 4).toString('hex')}`,
+      ];
       return sendRaw(httpRequest(methods[rng.int(methods.length)]!, paths[rng.int(paths.length)]!, ''));
     }
     case 6: {
@@ -203,7 +227,9 @@ describe('fuzz', () => {
     expect(resourceCount()).toBeLessThanOrEqual(resourcesBefore + 2);
     const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
     if (process.env.BENCH_SOAK === '1') {
-      console.log(`soak fuzz: ${REQUESTS} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}, heap growth ${heapGrowthMb.toFixed(1)} MB, handles ${resourcesBefore} -> ${resourceCount()}`);
+      console.log(
+        `soak fuzz: ${REQUESTS} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}, heap growth ${heapGrowthMb.toFixed(1)} MB, handles ${resourcesBefore} -> ${resourceCount()}`,
+      );
     }
     expect(heapGrowthMb).toBeLessThan(64);
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`, { headers: { connection: 'close' } })).json()) as { status: string };

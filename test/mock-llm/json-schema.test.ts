@@ -34,7 +34,11 @@ const SCHEMAS: Record<string, JsonSchema> = {
             maxItems: 4,
             items: {
               type: 'object',
-              properties: { sku: { type: 'string' }, qty: { type: 'integer', exclusiveMinimum: 0, maximum: 9 }, price: { type: 'number', minimum: 0.5, maximum: 2, multipleOf: 0.25 } },
+              properties: {
+                sku: { type: 'string' },
+                qty: { type: 'integer', exclusiveMinimum: 0, maximum: 9 },
+                price: { type: 'number', minimum: 0.5, maximum: 2, multipleOf: 0.25 },
+              },
               required: ['sku', 'qty', 'price'],
             },
           },
@@ -50,8 +54,22 @@ const SCHEMAS: Record<string, JsonSchema> = {
   },
   refs: {
     type: 'object',
-    $defs: { node: { type: 'object', properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/node' } } }, required: ['name', 'children'] } },
-    properties: { root: { $ref: '#/$defs/node' }, choice: { anyOf: [{ type: 'string', maxLength: 5 }, { type: 'number', maximum: -3 }] } },
+    $defs: {
+      node: {
+        type: 'object',
+        properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/node' } } },
+        required: ['name', 'children'],
+      },
+    },
+    properties: {
+      root: { $ref: '#/$defs/node' },
+      choice: {
+        anyOf: [
+          { type: 'string', maxLength: 5 },
+          { type: 'number', maximum: -3 },
+        ],
+      },
+    },
     required: ['root', 'choice'],
   },
   allOf: {
@@ -100,20 +118,29 @@ describe('schema checks', () => {
   });
 
   it('reject a schema that is not JSON Schema, naming the place', () => {
-    expect(schemaProblem({ type: 'objekt' }, "function 'f'", false)).toMatch(/^Invalid schema for function 'f': \/type must be equal to one of the allowed values|^Invalid schema for function 'f': \/type/);
+    expect(schemaProblem({ type: 'objekt' }, "function 'f'", false)).toMatch(
+      /^Invalid schema for function 'f': \/type must be equal to one of the allowed values|^Invalid schema for function 'f': \/type/,
+    );
     expect(schemaProblem({ type: 'object', required: 'city' }, "function 'f'", false)).toBe("Invalid schema for function 'f': /required must be array.");
     expect(schemaProblem('object', "function 'f'", false)).toBe("Invalid schema for function 'f': expected a JSON Schema object, got string.");
   });
 
   it('reject a root that is not an object', () => {
-    expect(schemaProblem({ type: 'array', items: {} }, "response_format 'r'", false)).toBe(`Invalid schema for response_format 'r': schema must be a JSON Schema of 'type: "object"', got 'type: "array"'.`);
+    expect(schemaProblem({ type: 'array', items: {} }, "response_format 'r'", false)).toBe(
+      `Invalid schema for response_format 'r': schema must be a JSON Schema of 'type: "object"', got 'type: "array"'.`,
+    );
   });
 
   it('apply the strict rules: additionalProperties false and every property required, nested too', () => {
     expect(schemaProblem(SCHEMAS['weather'], "function 'w'", true)).toBe(
       "Invalid schema for function 'w': In context=(root), 'required' is required to be supplied and to be an array including every key in properties. Missing 'days' (strict mode).",
     );
-    const nested = { type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'string' } }, required: ['b'] } }, required: ['a'], additionalProperties: false };
+    const nested = {
+      type: 'object',
+      properties: { a: { type: 'object', properties: { b: { type: 'string' } }, required: ['b'] } },
+      required: ['a'],
+      additionalProperties: false,
+    };
     expect(schemaProblem(nested, "function 'n'", true)).toBe(
       "Invalid schema for function 'n': In context=properties.a, 'additionalProperties' is required to be supplied and to be false (strict mode).",
     );

@@ -45,7 +45,16 @@ describe('ledger endpoint', () => {
     const snap = (await (await fetch(`${server.url}/v1/ledger`)).json()) as LedgerSnapshot;
     const row = snap.rows[0]!;
     const inputTokens = encodeChat(messages as never, 'gpt-4o').length;
-    expect(row).toMatchObject({ endpoint: 'chat', model: 'quick', stream: false, inputTokens, cachedInputTokens: 0, outputTokens: 10, outcome: 'ok', status: 200 });
+    expect(row).toMatchObject({
+      endpoint: 'chat',
+      model: 'quick',
+      stream: false,
+      inputTokens,
+      cachedInputTokens: 0,
+      outputTokens: 10,
+      outcome: 'ok',
+      status: 200,
+    });
     expect(row.costUsd).toBeCloseTo(callCostUsd(models['quick']!.pricing, { inputTokens, cachedInputTokens: 0, outputTokens: 10 }), 15);
     expect(row.costUsd).toBeCloseTo((inputTokens * 2.5 + 10 * 10) / 1e6, 15);
     expect(row.ttftMs).toBeGreaterThanOrEqual(1);
@@ -77,7 +86,10 @@ describe('ledger endpoint', () => {
   });
 
   it('bills a repeated long prompt prefix at the cached price', async () => {
-    const long = [{ role: 'system', content: 'policy '.repeat(1500) }, { role: 'user', content: 'first' }];
+    const long = [
+      { role: 'system', content: 'policy '.repeat(1500) },
+      { role: 'user', content: 'first' },
+    ];
     const first = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'quick', messages: long }) });
     const a = (await first.json()) as { usage: { prompt_tokens_details: { cached_tokens: number } } };
     const second = await fetch(`${server.url}/v1/chat/completions`, {
@@ -136,7 +148,9 @@ describe('metrics endpoint', () => {
     await fetch(`${server.url}/v1/ledger`, { method: 'DELETE' });
     // the server runs in this process: once the call is admitted (its 3 tokens due 40 ms after
     // arrival), keep the event loop busy for 80 ms, so they go out at least 40 ms late
-    const answer = fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'late-start', messages, stream: true }) }).then((r) => r.text());
+    const answer = fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'late-start', messages, stream: true }) }).then(
+      (r) => r.text(),
+    );
     const waitUntil = performance.now() + 5_000;
     while (server.stats().inFlight === 0 && performance.now() < waitUntil) await new Promise((r) => setTimeout(r, 1));
     const busyUntil = performance.now() + 80;
@@ -185,8 +199,21 @@ describe('process health in /metrics', () => {
 });
 
 const baseEntry: LedgerEntry = {
-  seq: 0, wallMs: 0, endpoint: 'chat', model: 'm', stream: false, inputTokens: 0, cachedInputTokens: 0, cacheWriteInputTokens: 0,
-  outputTokens: 0, costUsd: 0, latencyMs: 0, ttftMs: null, queueMs: 0, outcome: 'ok', status: 200,
+  seq: 0,
+  wallMs: 0,
+  endpoint: 'chat',
+  model: 'm',
+  stream: false,
+  inputTokens: 0,
+  cachedInputTokens: 0,
+  cacheWriteInputTokens: 0,
+  outputTokens: 0,
+  costUsd: 0,
+  latencyMs: 0,
+  ttftMs: null,
+  queueMs: 0,
+  outcome: 'ok',
+  status: 200,
 };
 
 describe('Ledger (unit)', () => {
@@ -206,8 +233,21 @@ describe('Ledger (unit)', () => {
   it('gives back every field of a row as recorded', () => {
     const ledger = new Ledger(10);
     const entry: LedgerEntry = {
-      seq: 7, wallMs: 1_700_000_000_123, endpoint: 'messages', model: 'e', stream: true, inputTokens: 11, cachedInputTokens: 3, cacheWriteInputTokens: 2,
-      outputTokens: 5, costUsd: 0.25, latencyMs: 12.5, ttftMs: 4.25, queueMs: 1.5, outcome: 'client_disconnect', status: 499,
+      seq: 7,
+      wallMs: 1_700_000_000_123,
+      endpoint: 'messages',
+      model: 'e',
+      stream: true,
+      inputTokens: 11,
+      cachedInputTokens: 3,
+      cacheWriteInputTokens: 2,
+      outputTokens: 5,
+      costUsd: 0.25,
+      latencyMs: 12.5,
+      ttftMs: 4.25,
+      queueMs: 1.5,
+      outcome: 'client_disconnect',
+      status: 499,
     };
     ledger.add(entry);
     const { seq, wallMs, ...rest } = entry;

@@ -6,7 +6,11 @@ import { buildCatalog, startMockServer, type LedgerSnapshot, type MockServer } f
 
 const ajv = new Ajv({ strict: false });
 const models = buildCatalog({
-  quick: { extends: 'gpt-4o-mini', latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 1, itlCv: 0, slowdownAtCap: 0 }, defaultOutputTokens: 12 },
+  quick: {
+    extends: 'gpt-4o-mini',
+    latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 1, itlCv: 0, slowdownAtCap: 0 },
+    defaultOutputTokens: 12,
+  },
   chatty: { extends: 'quick', defaultOutputTokens: 40 },
 });
 const LOOKUP = {
@@ -82,12 +86,19 @@ describe('responses through the openai SDK', () => {
     });
     expect(second.output_text.length).toBeGreaterThan(0);
     const bad = client.responses.create({ model: 'quick', input: [{ type: 'function_call_output', call_id: 'call_nope', output: 'x' }] });
-    await expect(bad).rejects.toMatchObject({ status: 400, message: expect.stringContaining('No tool call found for function call output with call_id call_nope.') });
+    await expect(bad).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('No tool call found for function call output with call_id call_nope.'),
+    });
   });
 
   it('returns structured output for text.format json_schema, and stops at max_output_tokens as incomplete', async () => {
     const schema = { type: 'object', properties: { score: { type: 'integer', minimum: 1, maximum: 5 } }, required: ['score'], additionalProperties: false };
-    const res = await client.responses.create({ model: 'quick', input: 'Rate it.', text: { format: { type: 'json_schema', name: 'rating', schema, strict: true } } });
+    const res = await client.responses.create({
+      model: 'quick',
+      input: 'Rate it.',
+      text: { format: { type: 'json_schema', name: 'rating', schema, strict: true } },
+    });
     expect(ajv.validate(schema, JSON.parse(res.output_text))).toBe(true);
     const cut = await client.responses.create({ model: 'quick', input: 'Tell me a story.', max_output_tokens: 4 });
     expect(cut.status).toBe('incomplete');

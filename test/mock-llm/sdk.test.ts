@@ -110,9 +110,7 @@ describe('chat completions through the openai SDK', () => {
   });
 
   it('attaches the quality judgement when the request carries a difficulty', async () => {
-    const { data, response } = await client.chat.completions
-      .create({ model: 'quick', messages, metadata: { difficulty: '0.4' } })
-      .withResponse();
+    const { data, response } = await client.chat.completions.create({ model: 'quick', messages, metadata: { difficulty: '0.4' } }).withResponse();
     const mock = (data as unknown as { mock: { correct: boolean; confidence: number; difficulty: number } }).mock;
     expect(mock.difficulty).toBe(0.4);
     expect(typeof mock.correct).toBe('boolean');
@@ -200,11 +198,7 @@ describe('embeddings through the openai SDK', () => {
   it('puts paraphrases close and unrelated texts apart', async () => {
     const res = await client.embeddings.create({
       model: 'emb-fast',
-      input: [
-        'how do I reset my account password',
-        'how can I reset the password of my account',
-        'best hiking trails near the alps in summer',
-      ],
+      input: ['how do I reset my account password', 'how can I reset the password of my account', 'best hiking trails near the alps in summer'],
     });
     const [a, b, c] = res.data.map((d) => d.embedding) as [number[], number[], number[]];
     expect(cosineSimilarity(a, b)).toBeGreaterThan(0.7);
@@ -223,9 +217,7 @@ describe('timing follows the configured model', { retry: 2 }, () => {
   it('streams with TTFT and inter-token gaps within tolerance of the exact latencies', async () => {
     const TOLERANCE_MS = 12;
     const start = performance.now();
-    const { data: stream, response } = await client.chat.completions
-      .create({ model: 'exact', messages, stream: true })
-      .withResponse();
+    const { data: stream, response } = await client.chat.completions.create({ model: 'exact', messages, stream: true }).withResponse();
     const arrivals: number[] = [];
     for await (const chunk of stream) if (chunk.choices[0]?.delta.content) arrivals.push(performance.now() - start);
     const ttftMs = 80 + 0.1 * expectedPromptTokens;

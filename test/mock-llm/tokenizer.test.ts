@@ -67,7 +67,9 @@ describe('the server with the tokenizer off its event loop', () => {
   beforeAll(async () => {
     server = await startMockServer({
       port: 0,
-      models: buildCatalog({ quick: { extends: 'gpt-4o-mini', latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 0, itlCv: 0 }, defaultOutputTokens: 3 } }),
+      models: buildCatalog({
+        quick: { extends: 'gpt-4o-mini', latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 0, itlCv: 0 }, defaultOutputTokens: 3 },
+      }),
     });
     client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'k', maxRetries: 0 });
   });

@@ -10,7 +10,11 @@ import { callCostUsd } from '../../src/provider/pricing.ts';
 
 const ajv = new Ajv({ strict: false });
 const models = buildCatalog({
-  quick: { extends: 'gpt-4o-mini', latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 0, itlCv: 0, slowdownAtCap: 0 }, defaultOutputTokens: 20 },
+  quick: {
+    extends: 'gpt-4o-mini',
+    latency: { ttftBaseMs: 1, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 0, itlCv: 0, slowdownAtCap: 0 },
+    defaultOutputTokens: 20,
+  },
 });
 
 /** Tools as an agent declares them: nested objects and arrays, enums, bounds, strict. */
@@ -39,7 +43,11 @@ const SEARCH = {
     parameters: {
       type: 'object',
       properties: {
-        filter: { type: 'object', properties: { status: { enum: ['open', 'shipped'] }, minTotal: { type: 'number', minimum: 0, maximum: 500 } }, required: ['status'] },
+        filter: {
+          type: 'object',
+          properties: { status: { enum: ['open', 'shipped'] }, minTotal: { type: 'number', minimum: 0, maximum: 500 } },
+          required: ['status'],
+        },
         ids: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 3 },
       },
       required: ['filter', 'ids'],
@@ -88,7 +96,10 @@ describe('chat tool calls through the openai SDK', () => {
     const ledger = (await (await fetch(`${server.url}/v1/ledger`)).json()) as LedgerSnapshot;
     const row = ledger.rows[0]!;
     expect(row.outputTokens).toBe(res.usage!.completion_tokens);
-    expect(row.costUsd).toBeCloseTo(callCostUsd(models['quick']!.pricing, { inputTokens: row.inputTokens, cachedInputTokens: 0, outputTokens: row.outputTokens }), 15);
+    expect(row.costUsd).toBeCloseTo(
+      callCostUsd(models['quick']!.pricing, { inputTokens: row.inputTokens, cachedInputTokens: 0, outputTokens: row.outputTokens }),
+      15,
+    );
   });
 
   it('gives the same call for the same seed and request', async () => {
@@ -98,7 +109,14 @@ describe('chat tool calls through the openai SDK', () => {
   });
 
   it('streams a call as OpenAI does: index, id and name first, then argument fragments that join to valid JSON', async () => {
-    const stream = await client.chat.completions.create({ model: 'quick', messages: ask, tools: TOOLS, tool_choice: { type: 'function', function: { name: 'search_orders' } }, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'quick',
+      messages: ask,
+      tools: TOOLS,
+      tool_choice: { type: 'function', function: { name: 'search_orders' } },
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const deltas: OpenAI.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
     let finish: string | null = null;
     let usage: OpenAI.CompletionUsage | null | undefined;
@@ -195,27 +213,47 @@ describe('structured output through the openai SDK', () => {
   it('returns a JSON object for json_object, non-strict json_schema too', async () => {
     const obj = await client.chat.completions.create({ model: 'quick', messages: ask, response_format: { type: 'json_object' } });
     expect(typeof JSON.parse(obj.choices[0]!.message.content!)).toBe('object');
-    const loose = { type: 'object', properties: { total: { type: 'number', minimum: 5, maximum: 6 }, tags: { type: 'array', items: { type: 'string' } } }, required: ['total'] };
-    const res = await client.chat.completions.create({ model: 'quick', messages: ask, response_format: { type: 'json_schema', json_schema: { name: 'loose', schema: loose } } });
+    const loose = {
+      type: 'object',
+      properties: { total: { type: 'number', minimum: 5, maximum: 6 }, tags: { type: 'array', items: { type: 'string' } } },
+      required: ['total'],
+    };
+    const res = await client.chat.completions.create({
+      model: 'quick',
+      messages: ask,
+      response_format: { type: 'json_schema', json_schema: { name: 'loose', schema: loose } },
+    });
     expect(ajv.validate(loose, JSON.parse(res.choices[0]!.message.content!))).toBe(true);
   });
 });
 
 describe('bad tool requests get OpenAI 400s and the server keeps serving', () => {
   async function post(body: unknown): Promise<{ status: number; error: { message: string; param: string | null; code: string | null; type: string } }> {
-    const res = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, error: ((await res.json()) as { error: never }).error };
   }
 
   it('rejects an invalid tool schema, naming the tool', async () => {
-    const r = await post({ model: 'quick', messages: ask, tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', required: 'x' } } }] });
+    const r = await post({
+      model: 'quick',
+      messages: ask,
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', required: 'x' } } }],
+    });
     expect(r.status).toBe(400);
     expect(r.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_function_parameters', param: 'tools[0].function.parameters' });
     expect(r.error.message).toBe("Invalid schema for function 'f': /required must be array. (param: tools[0].function.parameters)");
   });
 
   it('rejects a strict tool that breaks the strict rules', async () => {
-    const r = await post({ model: 'quick', messages: ask, tools: [{ type: 'function', function: { name: 'f', strict: true, parameters: { type: 'object', properties: { a: { type: 'string' } } } } }] });
+    const r = await post({
+      model: 'quick',
+      messages: ask,
+      tools: [{ type: 'function', function: { name: 'f', strict: true, parameters: { type: 'object', properties: { a: { type: 'string' } } } } }],
+    });
     expect(r.status).toBe(400);
     expect(r.error.message).toContain("'additionalProperties' is required to be supplied and to be false");
   });

@@ -19,13 +19,33 @@ describe('mock-llm: wrong types are type errors, in the OpenAI error shape', () 
   const cases: Array<[string, Record<string, unknown>, string, string]> = [
     ['/v1/chat/completions', { ...CHAT, model: 123 }, 'model', "Invalid type for 'model': expected a string, but got an integer (123) instead."],
     ['/v1/chat/completions', { ...CHAT, max_tokens: '10' }, 'max_tokens', `Invalid type for 'max_tokens': expected a number, but got a string ("10") instead.`],
-    ['/v1/chat/completions', { ...CHAT, max_tokens: 1.5 }, 'max_tokens', "Invalid type for 'max_tokens': expected an integer, but got a decimal number (1.5) instead."],
+    [
+      '/v1/chat/completions',
+      { ...CHAT, max_tokens: 1.5 },
+      'max_tokens',
+      "Invalid type for 'max_tokens': expected an integer, but got a decimal number (1.5) instead.",
+    ],
     ['/v1/chat/completions', { ...CHAT, stream: 'yes' }, 'stream', `Invalid type for 'stream': expected a boolean, but got a string ("yes") instead.`],
-    ['/v1/chat/completions', { ...CHAT, temperature: 'hot' }, 'temperature', `Invalid type for 'temperature': expected a number, but got a string ("hot") instead.`],
+    [
+      '/v1/chat/completions',
+      { ...CHAT, temperature: 'hot' },
+      'temperature',
+      `Invalid type for 'temperature': expected a number, but got a string ("hot") instead.`,
+    ],
     ['/v1/chat/completions', { ...CHAT, messages: 'hi' }, 'messages', `Invalid type for 'messages': expected an array, but got a string ("hi") instead.`],
     ['/v1/chat/completions', { ...CHAT, stop: 3 }, 'stop', "Invalid type for 'stop': expected a string or an array, but got an integer (3) instead."],
-    ['/v1/chat/completions', { ...CHAT, messages: [{ role: 'user', content: 7 }] }, 'messages.0.content', "Invalid type for 'messages.0.content': expected a string or an array or null, but got an integer (7) instead."],
-    ['/v1/embeddings', { model: 'text-embedding-3-small', input: 'x', dimensions: '8' }, 'dimensions', `Invalid type for 'dimensions': expected a number, but got a string ("8") instead.`],
+    [
+      '/v1/chat/completions',
+      { ...CHAT, messages: [{ role: 'user', content: 7 }] },
+      'messages.0.content',
+      "Invalid type for 'messages.0.content': expected a string or an array or null, but got an integer (7) instead.",
+    ],
+    [
+      '/v1/embeddings',
+      { model: 'text-embedding-3-small', input: 'x', dimensions: '8' },
+      'dimensions',
+      `Invalid type for 'dimensions': expected a number, but got a string ("8") instead.`,
+    ],
     ['/v1/embeddings', { model: ['text-embedding-3-small'], input: 'x' }, 'model', "Invalid type for 'model': expected a string, but got an array instead."],
   ];
   for (const [path, body, param, message] of cases) {
@@ -38,7 +58,12 @@ describe('mock-llm: wrong types are type errors, in the OpenAI error shape', () 
 
   it('an absent required field is still "Missing required parameter"', async () => {
     const r = await post('/v1/chat/completions', { messages: CHAT.messages });
-    expect(r.body.error).toEqual({ message: "Missing required parameter: 'model'.", type: 'invalid_request_error', param: 'model', code: 'missing_required_parameter' });
+    expect(r.body.error).toEqual({
+      message: "Missing required parameter: 'model'.",
+      type: 'invalid_request_error',
+      param: 'model',
+      code: 'missing_required_parameter',
+    });
   });
 
   it('a value of the right type out of range is an invalid value', async () => {

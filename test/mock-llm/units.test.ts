@@ -15,7 +15,15 @@ import { Rng } from '../../src/core/random.ts';
 describe('generated text', () => {
   it('has exactly the requested number of tokens, whole or token by token', () => {
     // 300_000 is longer than the text ring: it wraps around
-    for (const [n, key] of [[0, 1], [1, 2], [2, 3], [17, 4], [300, 5], [4000, 0xffffffff], [300_000, 7]] as const) {
+    for (const [n, key] of [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [17, 4],
+      [300, 5],
+      [4000, 0xffffffff],
+      [300_000, 7],
+    ] as const) {
       const g = generateText(n, key);
       const text = g.text();
       expect(countTokens(text)).toBe(n);
@@ -264,7 +272,7 @@ describe('options', () => {
 
 describe('fast chat-request acceptance', () => {
   // acceptsChatRequest lets a body skip zod: it must accept only what the schema accepts, unchanged
-  const pick = <T,>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)]!;
+  const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)]!;
   const ANY = [undefined, null, true, 0, 1, -1, 1.5, 2, 3, 2 ** 53, -(2 ** 53), 'x', '', [], ['a'], {}, { a: 1 }] as const;
   const parts = [{ type: 'text', text: 'hi' }, { type: 'text' }, { type: 1 }, { text: 'no type' }, 'str', null];
   const message = (rng: Rng): unknown =>
@@ -275,7 +283,9 @@ describe('fast chat-request acceptance', () => {
           ...(rng.chance(0.7) ? { content: rng.chance(0.6) ? 'hello' : rng.chance(0.5) ? [pick(rng, parts), pick(rng, parts)] : pick(rng, ANY) } : {}),
           ...(rng.chance(0.2) ? { name: pick(rng, ['n', 1, null]) } : {}),
           ...(rng.chance(0.2)
-            ? { tool_calls: rng.chance(0.7) ? [{ function: pick(rng, [{ name: 'f', arguments: '{}' }, { name: 'f' }, null, undefined, 'x']) }] : pick(rng, ANY) }
+            ? {
+                tool_calls: rng.chance(0.7) ? [{ function: pick(rng, [{ name: 'f', arguments: '{}' }, { name: 'f' }, null, undefined, 'x']) }] : pick(rng, ANY),
+              }
             : {}),
         };
   const FIELDS: Record<string, readonly unknown[]> = {
@@ -300,7 +310,8 @@ describe('fast chat-request acceptance', () => {
     for (let i = 0; i < 20_000; i++) {
       const body: Record<string, unknown> = {};
       if (rng.chance(0.95)) body['model'] = rng.chance(0.9) ? 'gpt-4o' : pick(rng, ['', 1, null]);
-      if (rng.chance(0.95)) body['messages'] = rng.chance(0.9) ? Array.from({ length: rng.int(3) + (rng.chance(0.9) ? 1 : 0) }, () => message(rng)) : pick(rng, ANY);
+      if (rng.chance(0.95))
+        body['messages'] = rng.chance(0.9) ? Array.from({ length: rng.int(3) + (rng.chance(0.9) ? 1 : 0) }, () => message(rng)) : pick(rng, ANY);
       for (const [k, values] of Object.entries(FIELDS)) if (rng.chance(0.15)) body[k] = pick(rng, values);
       let text = JSON.stringify(body);
       if (rng.chance(0.02)) text = text.replace(/^\{/, '{"temperature":1e400,');

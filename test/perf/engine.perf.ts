@@ -65,7 +65,8 @@ export default async function run(): Promise<Record<string, unknown>> {
     encoding: 'utf8',
     timeout: 300_000,
   });
-  const millionFigures = million.status === 0 ? (JSON.parse(million.stdout.trim().split('\n').pop()!) as Record<string, number>) : { error: million.stderr.slice(-500) };
+  const millionFigures =
+    million.status === 0 ? (JSON.parse(million.stdout.trim().split('\n').pop()!) as Record<string, number>) : { error: million.stderr.slice(-500) };
   const strategies: Record<string, unknown> = {};
   for (const name of ['agent', 'caching']) {
     const p = await prepareScenario(fileURLToPath(new URL(`../../scenarios/${name}.ts`, import.meta.url)), {});

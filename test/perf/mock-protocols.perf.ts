@@ -32,7 +32,17 @@ const ORDER_SCHEMA = {
   properties: {
     id: { type: 'string' },
     status: { type: 'string', enum: ['open', 'shipped', 'lost'] },
-    lines: { type: 'array', minItems: 2, maxItems: 4, items: { type: 'object', properties: { sku: { type: 'string' }, qty: { type: 'integer', minimum: 1, maximum: 9 } }, required: ['sku', 'qty'], additionalProperties: false } },
+    lines: {
+      type: 'array',
+      minItems: 2,
+      maxItems: 4,
+      items: {
+        type: 'object',
+        properties: { sku: { type: 'string' }, qty: { type: 'integer', minimum: 1, maximum: 9 } },
+        required: ['sku', 'qty'],
+        additionalProperties: false,
+      },
+    },
   },
   required: ['id', 'status', 'lines'],
   additionalProperties: false,
@@ -42,15 +52,34 @@ const ORDER_SCHEMA = {
 const KINDS: Record<string, { path: string; body: unknown; headers?: Record<string, string> }> = {
   chat: { path: '/v1/chat/completions', body: { model: ZERO_MODEL, messages: MESSAGES } },
   chatToolCall: { path: '/v1/chat/completions', body: { model: ZERO_MODEL, messages: MESSAGES, tools: [WEATHER_TOOL], tool_choice: 'required' } },
-  chatJsonSchema: { path: '/v1/chat/completions', body: { model: ZERO_MODEL, messages: MESSAGES, response_format: { type: 'json_schema', json_schema: { name: 'order', schema: ORDER_SCHEMA, strict: true } } } },
+  chatJsonSchema: {
+    path: '/v1/chat/completions',
+    body: {
+      model: ZERO_MODEL,
+      messages: MESSAGES,
+      response_format: { type: 'json_schema', json_schema: { name: 'order', schema: ORDER_SCHEMA, strict: true } },
+    },
+  },
   chatStreamed: { path: '/v1/chat/completions', body: { model: ZERO_MODEL, messages: MESSAGES, stream: true } },
-  chatToolCallStreamed: { path: '/v1/chat/completions', body: { model: ZERO_MODEL, messages: MESSAGES, tools: [WEATHER_TOOL], tool_choice: 'required', stream: true } },
+  chatToolCallStreamed: {
+    path: '/v1/chat/completions',
+    body: { model: ZERO_MODEL, messages: MESSAGES, tools: [WEATHER_TOOL], tool_choice: 'required', stream: true },
+  },
   chatJsonSchemaStreamed: {
     path: '/v1/chat/completions',
-    body: { model: ZERO_MODEL, messages: MESSAGES, stream: true, response_format: { type: 'json_schema', json_schema: { name: 'order', schema: ORDER_SCHEMA, strict: true } } },
+    body: {
+      model: ZERO_MODEL,
+      messages: MESSAGES,
+      stream: true,
+      response_format: { type: 'json_schema', json_schema: { name: 'order', schema: ORDER_SCHEMA, strict: true } },
+    },
   },
   responses: { path: '/v1/responses', body: { model: ZERO_MODEL, instructions: MESSAGES[0]!.content, input: MESSAGES[1]!.content } },
-  anthropicMessages: { path: '/v1/messages', body: { model: ZERO_MODEL, max_tokens: 1000, system: MESSAGES[0]!.content, messages: [MESSAGES[1]] }, headers: { 'anthropic-version': '2023-06-01' } },
+  anthropicMessages: {
+    path: '/v1/messages',
+    body: { model: ZERO_MODEL, max_tokens: 1000, system: MESSAGES[0]!.content, messages: [MESSAGES[1]] },
+    headers: { 'anthropic-version': '2023-06-01' },
+  },
 };
 
 /** Runs the benchmark and returns its figures. */
@@ -70,7 +99,11 @@ export default async function run(): Promise<Record<string, unknown>> {
     const names = Object.keys(KINDS);
     const sizes: Record<string, number> = {};
     for (const kind of names) {
-      const res = await fetch(`${mock.url}${KINDS[kind]!.path}`, { method: 'POST', body: JSON.stringify(KINDS[kind]!.body), headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`${mock.url}${KINDS[kind]!.path}`, {
+        method: 'POST',
+        body: JSON.stringify(KINDS[kind]!.body),
+        headers: { 'content-type': 'application/json' },
+      });
       if (res.status !== 200) throw new Error(`${kind}: status ${res.status}: ${await res.text()}`);
       sizes[kind] = (await res.text()).length;
       await cannon(kind, 1); // warm-up

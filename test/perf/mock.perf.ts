@@ -340,7 +340,10 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
   sample.headers.forEach((v, k) => {
     if (k !== 'transfer-encoding' && k !== 'connection' && k !== 'keep-alive' && k !== 'date') sampleHeaders[k] = v;
   });
-  const events = (await sample.text()).split('\n\n').filter((e) => e !== '').map((e) => `${e}\n\n`);
+  const events = (await sample.text())
+    .split('\n\n')
+    .filter((e) => e !== '')
+    .map((e) => `${e}\n\n`);
   const lastToken = events.findLastIndex((e) => e.includes('"content"'));
   const bare = await startChild('bare-stream', {
     headers: sampleHeaders,
@@ -514,11 +517,19 @@ class Target {
   static async open(url: string, pid: number | undefined, kind: 'raw' | 'http'): Promise<Target> {
     if (kind === 'http') {
       const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: STREAMS });
-      return new Target((b, ttft) => oneStream(url, b, agent, ttft), () => agent.destroy(), pid);
+      return new Target(
+        (b, ttft) => oneStream(url, b, agent, ttft),
+        () => agent.destroy(),
+        pid,
+      );
     }
     const pool = await RawConnection.open(url, STREAMS);
     return new Target(
-      (b, ttft) => pool.pop()!.request(b, ttft).then((r) => (pool.push(r.connection), r.result)),
+      (b, ttft) =>
+        pool
+          .pop()!
+          .request(b, ttft)
+          .then((r) => (pool.push(r.connection), r.result)),
       () => {
         for (const c of pool) c.socket.destroy();
       },
@@ -785,7 +796,15 @@ class RawConnection {
     const n = chunk.length;
     if (n >= 7) {
       // bytes compared in place: no string per read
-      if (chunk[n - 1] === 10 && chunk[n - 2] === 13 && chunk[n - 3] === 10 && chunk[n - 4] === 13 && chunk[n - 5] === 48 && chunk[n - 6] === 10 && chunk[n - 7] === 13) {
+      if (
+        chunk[n - 1] === 10 &&
+        chunk[n - 2] === 13 &&
+        chunk[n - 3] === 10 &&
+        chunk[n - 4] === 13 &&
+        chunk[n - 5] === 48 &&
+        chunk[n - 6] === 10 &&
+        chunk[n - 7] === 13
+      ) {
         this.finish(true);
       }
       this.tail = '';

@@ -12,7 +12,9 @@ const DIR = fileURLToPath(new URL('.', import.meta.url));
 const OUT = fileURLToPath(new URL('../../results/perf', import.meta.url));
 const only = process.argv[2];
 
-for (const file of readdirSync(DIR).filter((f) => f.endsWith('.perf.ts')).sort()) {
+for (const file of readdirSync(DIR)
+  .filter((f) => f.endsWith('.perf.ts'))
+  .sort()) {
   const name = file.replace(/\.perf\.ts$/, '');
   if (only !== undefined && name !== only) continue;
   process.stderr.write(`perf: ${name} …\n`);

@@ -15,10 +15,12 @@ const read = (name: string): Json | null => {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Json) : null;
 };
 const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v as Json | undefined)?.[k], o);
-const num = (v: unknown, digits = 0): string => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+const num = (v: unknown, digits = 0): string =>
+  typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a';
 const pct = (v: unknown): string => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : 'n/a');
 const yes = (v: unknown): string => (v === true ? 'met' : v === false ? '**not met**' : 'n/a');
-const when = (r: Json): string => `measured ${String(r.measuredAt).slice(0, 16).replace('T', ' ')} UTC on ${get(r, 'machine.cpus')} × ${get(r, 'machine.cpuModel')}, Node ${get(r, 'machine.node')}`;
+const when = (r: Json): string =>
+  `measured ${String(r.measuredAt).slice(0, 16).replace('T', ' ')} UTC on ${get(r, 'machine.cpus')} × ${get(r, 'machine.cpuModel')}, Node ${get(r, 'machine.node')}`;
 
 function engineTable(r: Json): string {
   const f = r.figures as Json;

@@ -18,7 +18,8 @@ out.write('TIMESTAMP,ContextTokens,GeneratedTokens\n');
 for (let i = 0; i < ROWS; i++) {
   t += rng.exponential(86.4);
   const d = new Date(t).toISOString().replace('T', ' ').replace('Z', '0000');
-  if (!out.write(`${d},${Math.round(rng.lognormal(1000, 1))},${Math.round(rng.lognormal(200, 1))}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+  if (!out.write(`${d},${Math.round(rng.lognormal(1000, 1))},${Math.round(rng.lognormal(200, 1))}\n`))
+    await new Promise<void>((r) => out.once('drain', () => r()));
 }
 await new Promise<void>((r) => out.end(() => r()));
 global.gc?.();
@@ -30,7 +31,15 @@ const trace = await readTrace(file);
 const readMs = performance.now() - start;
 clearInterval(timer);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
-const result = { rows: trace.count, readMs: Math.round(readMs), peakRssMB: Math.round(peakRss / 2 ** 20), rssBeforeMB: Math.round(rssBefore / 2 ** 20), goals: { readMs: 5000, peakRssMB: 300 }, node: process.version, at: new Date().toISOString() };
+const result = {
+  rows: trace.count,
+  readMs: Math.round(readMs),
+  peakRssMB: Math.round(peakRss / 2 ** 20),
+  rssBeforeMB: Math.round(rssBefore / 2 ** 20),
+  goals: { readMs: 5000, peakRssMB: 300 },
+  node: process.version,
+  at: new Date().toISOString(),
+};
 console.log(JSON.stringify(result));
 mkdirSync(join(import.meta.dirname, '..', '..', 'results', 'perf'), { recursive: true });
 writeFileSync(join(import.meta.dirname, '..', '..', 'results', 'perf', 'trace-read.json'), `${JSON.stringify(result, null, 1)}\n`);

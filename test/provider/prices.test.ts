@@ -19,7 +19,7 @@ describe('price tables', () => {
     }
   });
 
-  it('a --prices file replaces a model\'s prices, and the table records the file, the source and the date', () => {
+  it("a --prices file replaces a model's prices, and the table records the file, the source and the date", () => {
     const f = file({ 'gpt-4o': { inputPer1M: 2, outputPer1M: 8, source: 'our contract', asOf: '2026-11-01' } });
     const catalog = applyPrices(buildCatalog(), f);
     expect(catalog['gpt-4o']!.pricing).toEqual({ inputPer1M: 2, cachedInputPer1M: 1.25, outputPer1M: 8, source: 'our contract', asOf: '2026-11-01' });

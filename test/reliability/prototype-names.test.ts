@@ -15,7 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function post(path: string, body: unknown): Promise<{ status: number; json: { error?: { code: string | null; param: string | null; message: string; type: string } } }> {
+async function post(
+  path: string,
+  body: unknown,
+): Promise<{ status: number; json: { error?: { code: string | null; param: string | null; message: string; type: string } } }> {
   const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as never };
 }
@@ -92,7 +95,15 @@ describe('scenario files: prototype property names as user-chosen names', () => 
       const input = {
         name: 'p',
         traffic: { requestsPerDay: 10 },
-        requestMix: [{ name: 'a', share: 1, inputTokens: { dist: 'constant', value: 10 }, outputTokens: { dist: 'constant', value: 10 }, difficulty: { dist: 'constant', value: 0.5 } }],
+        requestMix: [
+          {
+            name: 'a',
+            share: 1,
+            inputTokens: { dist: 'constant', value: 10 },
+            outputTokens: { dist: 'constant', value: 10 },
+            difficulty: { dist: 'constant', value: 0.5 },
+          },
+        ],
         workflow: [{ type: 'llm', name: 's', model: name }],
         faults: {},
       };

@@ -91,7 +91,9 @@ describe.skipIf(!(await redisUp()))('Redis dropping mid-run', () => {
     await expect(run).rejects.toMatchObject({
       code: 'DEPENDENCY_FAILED',
       message: expect.stringMatching(
-        new RegExp(`^cache backend ${url}: Redis stopped answering during the run \\(.+\\); the run stops rather than continue without its cache\\. Start Redis again and rerun$`),
+        new RegExp(
+          `^cache backend ${url}: Redis stopped answering during the run \\(.+\\); the run stops rather than continue without its cache\\. Start Redis again and rerun$`,
+        ),
       ),
     });
     expect(cut).toBe(true);

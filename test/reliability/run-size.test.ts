@@ -42,7 +42,9 @@ describe('run size limits', () => {
       const r = await bench(argv());
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/requests per configuration \(about .+ of memory and .+ per configuration\); the limit is 10,000,000: .*raise the limit with --max-requests <n>/);
+      expect(r.stderr).toMatch(
+        /requests per configuration \(about .+ of memory and .+ per configuration\); the limit is 10,000,000: .*raise the limit with --max-requests <n>/,
+      );
       expect(r.stderr).not.toContain('RangeError');
     });
   }

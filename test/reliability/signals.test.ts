@@ -66,7 +66,10 @@ describe.concurrent('bench run (simulated), interrupted', () => {
       await p.waitFor(/done: /, STARTUP_MS);
       const { exit } = await stop(p, target, signal, out);
       expectExit(exit, target, signal);
-      const line = /bench run: interrupted by (SIGINT|SIGTERM); kept (\d+) of 6 configurations in (\S+) and (\S+) \(marked partial: (\d+) did not finish\)/.exec(p.output());
+      const line =
+        /bench run: interrupted by (SIGINT|SIGTERM); kept (\d+) of 6 configurations in (\S+) and (\S+) \(marked partial: (\d+) did not finish\)/.exec(
+          p.output(),
+        );
       expect(line, p.output()).not.toBeNull();
       expect(line![1]).toBe(signal);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { configurations: unknown[]; missing: string[] };
@@ -83,7 +86,13 @@ describe.concurrent('bench mock, interrupted', () => {
   for (const [target, signal] of [
     ['npx', 'SIGINT'],
     ['node', 'SIGTERM'],
-    ...(SOAK ? ([['node', 'SIGINT'], ['npx', 'SIGTERM'], ['group', 'SIGTERM']] as const) : []),
+    ...(SOAK
+      ? ([
+          ['node', 'SIGINT'],
+          ['npx', 'SIGTERM'],
+          ['group', 'SIGTERM'],
+        ] as const)
+      : []),
   ] as const) {
     it(`${signal} to ${target}: stops listening, says so, no process left`, async () => {
       const p = startBench(target === 'node' ? 'node' : 'npx', ['mock', '--port', '0']);
@@ -116,7 +125,13 @@ const redisReachable = await redisUp();
 describe.skipIf(!redisReachable).concurrent('bench worker, interrupted', () => {
   for (const [target, signal] of [
     ['npx', 'SIGTERM'],
-    ...(SOAK ? ([['node', 'SIGTERM'], ['npx', 'SIGINT'], ['group', 'SIGINT']] as const) : []),
+    ...(SOAK
+      ? ([
+          ['node', 'SIGTERM'],
+          ['npx', 'SIGINT'],
+          ['group', 'SIGINT'],
+        ] as const)
+      : []),
   ] as const) {
     it(`${signal} to ${target}: leaves at once, says so, no process left`, async () => {
       const queue = `bench-signal-test-${process.pid}-${target}-${signal}`;
@@ -130,13 +145,22 @@ describe.skipIf(!redisReachable).concurrent('bench worker, interrupted', () => {
 });
 
 describe.concurrent('bench run --live, interrupted', () => {
-  for (const [target, signal] of [
-    ['node', 'SIGINT'],
-    ...(SOAK ? ([['npx', 'SIGTERM']] as const) : []),
-  ] as const) {
+  for (const [target, signal] of [['node', 'SIGINT'], ...(SOAK ? ([['npx', 'SIGTERM']] as const) : [])] as const) {
     it(`${signal} to ${target}: the run and the mock-llm it started stop; the run says what it kept`, async () => {
       const out = tempDir();
-      const p = startBench(target, ['run', 'test/reliability/fixtures/six-configs.ts', '--live', '--time-scale', '200', '--duration', '3s', '--only', 'mini', '--out', out]);
+      const p = startBench(target, [
+        'run',
+        'test/reliability/fixtures/six-configs.ts',
+        '--live',
+        '--time-scale',
+        '200',
+        '--duration',
+        '3s',
+        '--only',
+        'mini',
+        '--out',
+        out,
+      ]);
       await p.waitFor(/done: /, STARTUP_MS);
       const { exit } = await stop(p, target, signal, out);
       expectExit(exit, target, signal);

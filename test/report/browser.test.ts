@@ -20,7 +20,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasBrowser = existsSync(CHROMIUM);
 const required = process.env.REQUIRE_BROWSER === '1';
 if (!hasBrowser && !required) {
-  console.warn(`browser.test.ts: ${CHROMIUM} not found, skipping the browser tests (install it with \`apt-get install -y chromium\`, or set REQUIRE_BROWSER=1 to fail instead).`);
+  console.warn(
+    `browser.test.ts: ${CHROMIUM} not found, skipping the browser tests (install it with \`apt-get install -y chromium\`, or set REQUIRE_BROWSER=1 to fail instead).`,
+  );
 }
 const run = hasBrowser || required ? it : it.skip;
 
@@ -102,7 +104,18 @@ describe('report page in chromium', () => {
     async () => {
       const { page, consoleErrors, blocked, dialogs } = await open(join(dir, 'report.html'));
       const charts = await drawnCharts(page);
-      expect(charts.map((c) => c.id)).toEqual(['frontier', 'heatmap', 'latency-percentiles', 'latency-cdf', 'time-series', 'cost-by-model', 'cost-by-step', 'caches', 'routing', 'quality-vs-strong']);
+      expect(charts.map((c) => c.id)).toEqual([
+        'frontier',
+        'heatmap',
+        'latency-percentiles',
+        'latency-cdf',
+        'time-series',
+        'cost-by-model',
+        'cost-by-step',
+        'caches',
+        'routing',
+        'quality-vs-strong',
+      ]);
       for (const c of charts) {
         expect(c.svgChildren, `chart ${c.id} is empty`).toBeGreaterThan(10);
         expect(c.width, `chart ${c.id} has no width`).toBeGreaterThan(100);
@@ -117,9 +130,12 @@ describe('report page in chromium', () => {
       expect(await page.$$eval('#findings li', (lis) => lis.map((li) => li.getAttribute('data-id')))).toEqual(findingsOf(report).map((f) => f.id));
 
       // The latency chart draws the numbers of results.json: one bar per config × kind × percentile.
-      const items = (await page.evaluate(() =>
-        (window as unknown as { __chartItems(id: string): unknown[] }).__chartItems('latency-percentiles'),
-      )) as Array<{ config: string; kind: string; percentile: 'p50' | 'p95' | 'p99'; ms: number }>;
+      const items = (await page.evaluate(() => (window as unknown as { __chartItems(id: string): unknown[] }).__chartItems('latency-percentiles'))) as Array<{
+        config: string;
+        kind: string;
+        percentile: 'p50' | 'p95' | 'p99';
+        ms: number;
+      }>;
       const e2e = items.filter((d) => d.kind === 'end-to-end');
       expect(e2e).toHaveLength(report.configurations.length * 3);
       for (const d of e2e) {
@@ -176,16 +192,18 @@ describe('compare page in chromium', () => {
 
       expect(await page.textContent('#unmatched')).toContain('only in a: routing=small cache=none');
       const costRow = await page.$$eval('#deltas tbody tr', (trs) =>
-        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => ({ text: td.textContent, cls: td.className }))).find((cells) => cells[1].text === 'cost/day'),
+        trs
+          .map((tr) => [...tr.querySelectorAll('td')].map((td) => ({ text: td.textContent, cls: td.className })))
+          .find((cells) => cells[1].text === 'cost/day'),
       );
       expect(costRow?.[6]).toEqual({ text: 'worse', cls: 'text worse' });
       const color = await page.$eval('#deltas td.worse', (td) => getComputedStyle(td).color);
       expect(color).toBe('rgb(207, 34, 46)');
 
       // Run b's cost bars carry run b's numbers.
-      const items = (await page.evaluate(() =>
-        (window as unknown as { __chartItems(id: string): unknown[] }).__chartItems('cmp-cost'),
-      )) as Array<Record<string, unknown>>;
+      const items = (await page.evaluate(() => (window as unknown as { __chartItems(id: string): unknown[] }).__chartItems('cmp-cost'))) as Array<
+        Record<string, unknown>
+      >;
       const strongB = items.filter((d) => d.config === 'strong · none' && d.run === 'b');
       const total = strongB.reduce((s, d) => s + (d.sum_costPerDayUsd as number), 0);
       expect(total).toBeCloseTo(compareB.configurations[0].cost.perDayUsd, 6);

@@ -34,7 +34,14 @@ describe('chart helpers', () => {
   });
 
   it('gives 4 to 8 log ticks whatever the range', () => {
-    for (const [lo, hi] of [[120, 35_000], [900, 4000], [5, 60_000_000], [1, 10], [3000, 3500], [0.4, 200_000]]) {
+    for (const [lo, hi] of [
+      [120, 35_000],
+      [900, 4000],
+      [5, 60_000_000],
+      [1, 10],
+      [3000, 3500],
+      [0.4, 200_000],
+    ]) {
       const ticks = logTicks(lo!, hi!);
       expect(ticks.length, `${lo}–${hi}: ${ticks}`).toBeGreaterThanOrEqual(4);
       expect(ticks.length, `${lo}–${hi}: ${ticks}`).toBeLessThanOrEqual(8);
@@ -56,7 +63,11 @@ describe('chart helpers', () => {
   it('colours at most 8 configurations, the Pareto-optimal ones meeting the SLOs first', () => {
     const configs = buildResults({ intervals: 24 }).configurations;
     expect(highlighted(configs).size).toBe(6);
-    const many = Array.from({ length: 60 }, (_, i) => ({ ...configs[i % 6]!, name: `c${i}`, cost: { ...configs[i % 6]!.cost, perDayUsd: configs[i % 6]!.cost.perDayUsd + i } }));
+    const many = Array.from({ length: 60 }, (_, i) => ({
+      ...configs[i % 6]!,
+      name: `c${i}`,
+      cost: { ...configs[i % 6]!.cost, perDayUsd: configs[i % 6]!.cost.perDayUsd + i },
+    }));
     const top = highlighted(many);
     expect(top.size).toBe(8);
     expect([...top][0]).toBe('c5');
@@ -79,7 +90,7 @@ describe('chart helpers', () => {
     const c = buildResults({ intervals: 1440 }).configurations[0]!;
     const rows = timeSeriesRows([c], () => 'x');
     expect(rows).toHaveLength(MAX_SERIES_POINTS);
-    const mean = (c.timeSeries.arrivalRps.slice(0, 5).reduce((s, v) => s + v, 0)) / 5;
+    const mean = c.timeSeries.arrivalRps.slice(0, 5).reduce((s, v) => s + v, 0) / 5;
     expect(rows[0]!.arrivalRps).toBeCloseTo(mean, 3);
   });
 
@@ -90,7 +101,9 @@ describe('chart helpers', () => {
     expect(cost.find((r) => r.config === 'routing=cascade cache=exact')).toMatchObject({ row: 'cascade', col: 'exact', text: '$339.00' });
     expect(cost.find((r) => r.config === 'routing=small cache=none')).toMatchObject({ text: '$201.00 ✗' });
     results.configurations.forEach((c) => (c.axes = { routing: c.axes.routing! }));
-    expect(heatmapChart(results).note).toBe('No heat map: it needs a sweep over exactly two axes, and this one varies 1 (routing); the table above lists every configuration.');
+    expect(heatmapChart(results).note).toBe(
+      'No heat map: it needs a sweep over exactly two axes, and this one varies 1 (routing); the table above lists every configuration.',
+    );
   });
 
   it('compiles every report and compare chart to vega without error', () => {

@@ -68,14 +68,20 @@ describe('compareTable', () => {
     const b = buildResults({ seed: 43 });
     b.code = { version: '0.2.0', gitCommit: 'abcdef1234567890' };
     b.scenario.config = { ...(a.scenario.config as object), strategies: { promptCaching: false } };
-    expect(runChanges(a, b)).toEqual(['seed: 42 → 43', 'code: 0.1.0 (abc1234) → 0.2.0 (abcdef123456)', 'scenario strategies: (absent) → {"promptCaching":false}']);
+    expect(runChanges(a, b)).toEqual([
+      'seed: 42 → 43',
+      'code: 0.1.0 (abc1234) → 0.2.0 (abcdef123456)',
+      'scenario strategies: (absent) → {"promptCaching":false}',
+    ]);
     expect(runChanges(a, a)).toEqual([]);
   });
 
   it('says which run wins on cost at equal SLOs', () => {
     const a = buildResults();
     const b = buildResults({ priceFactor: 0.8 });
-    expect(costVerdict(a, b)).toMatch(/^Run b wins on cost at equal SLOs: run a's cheapest configuration meeting every SLO is routing=cascade cache=exact at \$339\.00 a day, run b's is routing=cascade cache=exact at \$[\d.]+ \(−\$[\d.]+ a day, −\$[\d,.]+ a month\)\.$/);
+    expect(costVerdict(a, b)).toMatch(
+      /^Run b wins on cost at equal SLOs: run a's cheapest configuration meeting every SLO is routing=cascade cache=exact at \$339\.00 a day, run b's is routing=cascade cache=exact at \$[\d.]+ \(−\$[\d.]+ a day, −\$[\d,.]+ a month\)\.$/,
+    );
     expect(costVerdict(a, a)).toBe(
       "Neither run wins on cost at equal SLOs: run a's cheapest configuration meeting every SLO is routing=cascade cache=exact at $339.00 a day, run b's is routing=cascade cache=exact at $339.00 (the same within noise).",
     );
@@ -113,7 +119,9 @@ describe('compareTable', () => {
 describe('formatCompareTable', () => {
   it('prints aligned columns with units, deltas and directions', () => {
     const { a, b } = pair();
-    const rows = compareTable(a, b).filter((r) => r.config === 'routing=strong cache=none' && ['costPerDayUsd', 'e2eP95Ms', 'quality', 'errorRate'].includes(r.metric));
+    const rows = compareTable(a, b).filter(
+      (r) => r.config === 'routing=strong cache=none' && ['costPerDayUsd', 'e2eP95Ms', 'quality', 'errorRate'].includes(r.metric),
+    );
     expect(formatCompareTable(rows)).toBe(
       [
         'configuration              metric             a         b    delta  delta %',

@@ -28,17 +28,41 @@ const N = 100_000;
 function config(shape: Shape, slo: SloResult['targets']): ConfigResult {
   const c: ConfigResult = structuredClone(BASE);
   c.axes = shape.axes;
-  c.name = Object.entries(shape.axes).map(([k, v]) => `${k}=${v}`).join(' ');
-  c.cost = { ...c.cost, perDayUsd: shape.costPerDayUsd, perMonthUsd: shape.costPerDayUsd * 30, topStep: { step: 'answer', share: 0.9, costPerDayUsd: shape.costPerDayUsd * 0.9 } };
+  c.name = Object.entries(shape.axes)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  c.cost = {
+    ...c.cost,
+    perDayUsd: shape.costPerDayUsd,
+    perMonthUsd: shape.costPerDayUsd * 30,
+    topStep: { step: 'answer', share: 0.9, costPerDayUsd: shape.costPerDayUsd * 0.9 },
+  };
   c.quality = { share: shape.quality, correct: Math.round(shape.quality * N), total: N };
   c.requests = { total: N, completed: N, failed: 0, correct: Math.round(shape.quality * N) };
-  c.latencyMs = { ...c.latencyMs, e2e: { ...c.latencyMs.e2e, count: N, p95: shape.p95Ms, p99: shape.p95Ms * 1.05 }, queueWait: { ...c.latencyMs.queueWait, count: N, p95: shape.queueP95Ms ?? 0 } };
-  c.cdf = { ...c.cdf, e2e: [[0, 0], [shape.p95Ms * 0.9, 0.9], [shape.p95Ms, 0.95], [shape.p95Ms * 1.05, 0.99], [shape.p95Ms * 1.1, 1]] };
+  c.latencyMs = {
+    ...c.latencyMs,
+    e2e: { ...c.latencyMs.e2e, count: N, p95: shape.p95Ms, p99: shape.p95Ms * 1.05 },
+    queueWait: { ...c.latencyMs.queueWait, count: N, p95: shape.queueP95Ms ?? 0 },
+  };
+  c.cdf = {
+    ...c.cdf,
+    e2e: [
+      [0, 0],
+      [shape.p95Ms * 0.9, 0.9],
+      [shape.p95Ms, 0.95],
+      [shape.p95Ms * 1.05, 0.99],
+      [shape.p95Ms * 1.1, 1],
+    ],
+  };
   c.workers = { ...c.workers, utilization: shape.utilization ?? 0.5, max: shape.workers ?? 8, mean: shape.workers ?? 8 };
   c.caches = {};
   if (shape.promptCache) c.caches['prompt:gpt-4o'] = { ...BASE.caches['answer-exact'], kind: 'prompt', step: '(all steps)' };
   if (shape.ownCache) c.caches['answer-exact'] = BASE.caches['answer-exact'];
-  c.slo = sloResult({ maxErrorRate: 1, ...slo } as Parameters<typeof sloResult>[0], { e2eP95: shape.p95Ms, ttftP95: 0, quality: shape.quality, perDayUsd: shape.costPerDayUsd, errorRate: 0 }, 1);
+  c.slo = sloResult(
+    { maxErrorRate: 1, ...slo } as Parameters<typeof sloResult>[0],
+    { e2eP95: shape.p95Ms, ttftP95: 0, quality: shape.quality, perDayUsd: shape.costPerDayUsd, errorRate: 0 },
+    1,
+  );
   if (shape.replicates) {
     c.replicates = shape.replicates.map((r) => ({ seed: r.seed, metrics: { ...headlineOf(c), costPerDayUsd: r.costPerDayUsd } }));
   } else delete c.replicates;
@@ -46,11 +70,28 @@ function config(shape: Shape, slo: SloResult['targets']): ConfigResult {
 }
 
 function headlineOf(c: ConfigResult) {
-  return { costPerDayUsd: c.cost.perDayUsd, costPerRequestUsd: 0, e2eP50Ms: 0, e2eP95Ms: c.latencyMs.e2e.p95, e2eP99Ms: 0, ttftP50Ms: 0, ttftP95Ms: 0, queueWaitP95Ms: 0, quality: c.quality.share, errorRate: 0, peakRps: 1 };
+  return {
+    costPerDayUsd: c.cost.perDayUsd,
+    costPerRequestUsd: 0,
+    e2eP50Ms: 0,
+    e2eP95Ms: c.latencyMs.e2e.p95,
+    e2eP99Ms: 0,
+    ttftP50Ms: 0,
+    ttftP95Ms: 0,
+    queueWaitP95Ms: 0,
+    quality: c.quality.share,
+    errorRate: 0,
+    peakRps: 1,
+  };
 }
 
 /** A run of these configurations; `sweep` is the resolved scenario's sweep (settings in words come from it). */
-function run(shapes: Shape[], slo: SloResult['targets'], sweep: Record<string, Record<string, unknown>> = {}, strategies: Record<string, unknown> = { promptCaching: true }): ResultsFile {
+function run(
+  shapes: Shape[],
+  slo: SloResult['targets'],
+  sweep: Record<string, Record<string, unknown>> = {},
+  strategies: Record<string, unknown> = { promptCaching: true },
+): ResultsFile {
   const r = buildResults();
   r.slo = slo;
   r.scenario.config = { sweep, strategies };
@@ -86,7 +127,10 @@ describe('findings: the headline', () => {
       kind: 'headline',
       severity: 'recommendation',
       text: 'The cheapest configuration that meets every SLO is routing=cascade@0.6: $300.00 a day ($9,000 a month), e2e p95 5,000 ms, quality 86%. 2 of 3 configurations meet every SLO.',
-      evidence: { configs: ['routing=cascade@0.6'], figures: { costPerDayUsd: 300, costPerMonthUsd: 9000, e2eP95Ms: 5000, quality: 0.86, meeting: 2, configurations: 3 } },
+      evidence: {
+        configs: ['routing=cascade@0.6'],
+        figures: { costPerDayUsd: 300, costPerMonthUsd: 9000, e2eP95Ms: 5000, quality: 0.86, meeting: 2, configurations: 3 },
+      },
       recommend: { config: 'routing=cascade@0.6' },
     });
   });
@@ -262,14 +306,37 @@ describe('findings: noise', () => {
   it("uses the replications' interval when there is one: a 5% saving that swings with the seed is not a finding", () => {
     const r = run(
       [
-        { axes: { workers: '8' }, costPerDayUsd: 100, quality: 0.9, p95Ms: 5000, replicates: [{ seed: 1, costPerDayUsd: 100 }, { seed: 2, costPerDayUsd: 80 }, { seed: 3, costPerDayUsd: 120 }] },
-        { axes: { workers: '16' }, costPerDayUsd: 105, quality: 0.9, p95Ms: 4000, replicates: [{ seed: 1, costPerDayUsd: 105 }, { seed: 2, costPerDayUsd: 120 }, { seed: 3, costPerDayUsd: 90 }] },
+        {
+          axes: { workers: '8' },
+          costPerDayUsd: 100,
+          quality: 0.9,
+          p95Ms: 5000,
+          replicates: [
+            { seed: 1, costPerDayUsd: 100 },
+            { seed: 2, costPerDayUsd: 80 },
+            { seed: 3, costPerDayUsd: 120 },
+          ],
+        },
+        {
+          axes: { workers: '16' },
+          costPerDayUsd: 105,
+          quality: 0.9,
+          p95Ms: 4000,
+          replicates: [
+            { seed: 1, costPerDayUsd: 105 },
+            { seed: 2, costPerDayUsd: 120 },
+            { seed: 3, costPerDayUsd: 90 },
+          ],
+        },
       ],
       SLO,
       { workers: WORKERS },
     );
     expect(byId(computeFindings(r), 'choice:workers')).toBeUndefined();
-    r.configurations[1].replicates = [1, 2, 3].map((seed, i) => ({ seed, metrics: { ...r.configurations[1].replicates![0].metrics, costPerDayUsd: [105, 85, 125][i] } }));
+    r.configurations[1].replicates = [1, 2, 3].map((seed, i) => ({
+      seed,
+      metrics: { ...r.configurations[1].replicates![0].metrics, costPerDayUsd: [105, 85, 125][i] },
+    }));
     expect(byId(computeFindings(r), 'choice:workers')?.evidence.figures.savedPerDayUsd).toBe(5);
   });
 
@@ -294,7 +361,11 @@ describe('findings: never propose what is already on', () => {
 
   it('hints at a cache axis only when no cache ran, and at prompt caching only when it is off', () => {
     const r = run([{ axes: { x: 'a' }, costPerDayUsd: 100, quality: 0.9, p95Ms: 5000 }], SLO, {}, { promptCaching: false });
-    expect(computeFindings(r).filter((f) => f.kind === 'hint').map((f) => f.text)).toEqual([
+    expect(
+      computeFindings(r)
+        .filter((f) => f.kind === 'hint')
+        .map((f) => f.text),
+    ).toEqual([
       'Provider prompt caching is off in x=a; sweep promptCaching on and off to measure what cached-input prices would save.',
       'No cache of ours ran in this sweep; add a cache axis on answer (90% of call spend) to measure what it saves and what its false hits cost in quality.',
     ]);
@@ -303,7 +374,14 @@ describe('findings: never propose what is already on', () => {
 
 describe('findings: order and repeats', () => {
   it('puts the headline first, then by impact, and drops a finding said twice', () => {
-    const f = (id: string, impact?: number, text = id): Finding => ({ id, kind: 'choice', severity: impact ? 'recommendation' : 'info', text, evidence: { configs: [], figures: {} }, ...(impact ? { impactPerMonthUsd: impact } : {}) });
+    const f = (id: string, impact?: number, text = id): Finding => ({
+      id,
+      kind: 'choice',
+      severity: impact ? 'recommendation' : 'info',
+      text,
+      evidence: { configs: [], figures: {} },
+      ...(impact ? { impactPerMonthUsd: impact } : {}),
+    });
     const ordered = orderFindings([f('a', 100), f('top-step'), f('b', 900), { ...f('headline'), kind: 'headline' }, f('c', 100, 'b')]);
     expect(ordered.map((x) => x.id)).toEqual(['headline', 'b', 'a', 'top-step']);
   });

@@ -23,7 +23,16 @@ describe('sig3', () => {
 
 describe('formatUsd', () => {
   it('suits the magnitude', () => {
-    expect([21387.93, 1234.5, 433.26, 1, 0.5, 0.0433, 0.00123456, 0].map(formatUsd)).toEqual(['$21,388', '$1,235', '$433.26', '$1.00', '$0.50', '$0.0433', '$0.00123', '$0']);
+    expect([21387.93, 1234.5, 433.26, 1, 0.5, 0.0433, 0.00123456, 0].map(formatUsd)).toEqual([
+      '$21,388',
+      '$1,235',
+      '$433.26',
+      '$1.00',
+      '$0.50',
+      '$0.0433',
+      '$0.00123',
+      '$0',
+    ]);
   });
   it('signs negatives with a minus and refuses non-finite values', () => {
     expect(formatUsd(-12.5)).toBe('−$12.50');

@@ -21,7 +21,6 @@ async function write(name: string, content: unknown): Promise<string> {
   return path;
 }
 
-
 describe('readResultsFile', () => {
   it('reads a valid file back unchanged', async () => {
     const results = buildResults({ intervals: 24 });
@@ -29,7 +28,7 @@ describe('readResultsFile', () => {
     expect(await readResultsFile(path)).toEqual(results);
   });
 
-  it('keeps a live run\'s record and the engine\'s event count (every field of the schema is read, none dropped)', async () => {
+  it("keeps a live run's record and the engine's event count (every field of the schema is read, none dropped)", async () => {
     const results = buildResults({ intervals: 4 });
     const config = results.configurations[0]!;
     config.engine.events = 1234;
@@ -54,7 +53,9 @@ describe('readResultsFile', () => {
     const path = await write('bad.json', '{"kind": ');
     const error = await readResultsFile(path).catch((e: BenchError) => e);
     expect((error as BenchError).code).toBe('INVALID_RESULTS');
-    expect((error as BenchError).message).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a valid results file: it is not JSON \\(`));
+    expect((error as BenchError).message).toMatch(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a valid results file: it is not JSON \\(`),
+    );
   });
 
   it('rejects a file of another kind', async () => {

@@ -19,7 +19,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasBrowser = existsSync(CHROMIUM);
 const required = process.env.REQUIRE_BROWSER === '1';
 if (!hasBrowser && !required) {
-  console.warn(`readability.test.ts: ${CHROMIUM} not found, skipping the browser tests (install it with \`apt-get install -y chromium\`, or set REQUIRE_BROWSER=1 to fail instead).`);
+  console.warn(
+    `readability.test.ts: ${CHROMIUM} not found, skipping the browser tests (install it with \`apt-get install -y chromium\`, or set REQUIRE_BROWSER=1 to fail instead).`,
+  );
 }
 const run = hasBrowser || required ? it : it.skip;
 
@@ -91,7 +93,8 @@ function findTextProblems(): TextProblems {
     const boxes = visible.map((t) => ({ text: t.textContent ?? '', box: t.getBoundingClientRect() }));
     for (const { text, box } of boxes) {
       if (/…/.test(text)) problems.push(`${id}: "${text}" is truncated`);
-      if (box.left < frame.left - 1 || box.right > frame.right + 1 || box.top < frame.top - 1 || box.bottom > frame.bottom + 1) problems.push(`${id}: "${text}" is clipped by the chart`);
+      if (box.left < frame.left - 1 || box.right > frame.right + 1 || box.top < frame.top - 1 || box.bottom > frame.bottom + 1)
+        problems.push(`${id}: "${text}" is clipped by the chart`);
     }
     for (let i = 0; i < boxes.length; i++) {
       for (let j = i + 1; j < boxes.length; j++) {

@@ -53,18 +53,27 @@ describe('scenario validation', () => {
 
   it('names the nearest field of the union member the input chose (a cascade, a diurnal arrival, a tool step in a loop)', () => {
     const cascade = { ...base(), strategies: { routing: { type: 'cascade', models: ['gpt-4o-mini', 'gpt-4o'], minConfidance: 0.5 } } };
-    expect(messageOf(cascade)).toBe('scenarios/x.ts: strategies.routing: unknown field "minConfidance" (did you mean "minConfidence"?); known fields: type, models, minConfidence');
+    expect(messageOf(cascade)).toBe(
+      'scenarios/x.ts: strategies.routing: unknown field "minConfidance" (did you mean "minConfidence"?); known fields: type, models, minConfidence',
+    );
     const diurnal = { ...base(), traffic: { requestsPerDay: 10, arrivals: { shape: 'diurnal', peakhour: 3 } } };
-    expect(messageOf(diurnal)).toBe('scenarios/x.ts: traffic.arrivals: unknown field "peakhour" (did you mean "peakHour"?); known fields: shape, peakToTrough, peakHour');
+    expect(messageOf(diurnal)).toBe(
+      'scenarios/x.ts: traffic.arrivals: unknown field "peakhour" (did you mean "peakHour"?); known fields: shape, peakToTrough, peakHour',
+    );
     const loop = { ...base(), workflow: [{ type: 'loop', name: 'l', repeatProbability: 0.5, steps: [{ type: 'tool', name: 't', latencyMs: 3, keyby: 'x' }] }] };
-    expect(messageOf(loop)).toMatch(/^scenarios\/x\.ts: workflow\[0\]\.steps\[0\]: unknown field "keyby" \(did you mean "keyBy"\?\); known fields: type, name, latencyMs,/);
+    expect(messageOf(loop)).toMatch(
+      /^scenarios\/x\.ts: workflow\[0\]\.steps\[0\]: unknown field "keyby" \(did you mean "keyBy"\?\); known fields: type, name, latencyMs,/,
+    );
     const far = { ...base(), sweep: { colour: {} } };
     expect(messageOf(far)).toBe('scenarios/x.ts: sweep: unknown field "colour"; known fields: routing, workers, caches, streaming, compression, promptCaching');
   });
 
   it('refuses shares that do not sum to 1 instead of normalising them', () => {
     const s = base();
-    s.requestMix = [{ ...s.requestMix[0]!, share: 0.7 }, { ...s.requestMix[0]!, name: 'r', share: 0.5 }];
+    s.requestMix = [
+      { ...s.requestMix[0]!, share: 0.7 },
+      { ...s.requestMix[0]!, name: 'r', share: 0.5 },
+    ];
     expect(messageOf(s)).toBe('scenarios/x.ts: requestMix: the shares sum to 1.2 (q 0.7, r 0.5); they must sum to 1');
     // floating-point sums within 1e-6 of 1 are fine (0.6 + 0.3 + 0.1 = 0.9999999999999999)
     const thirds = base();
@@ -85,7 +94,10 @@ describe('scenario validation', () => {
   it('rejects a cache on a step of the wrong kind', () => {
     const s = {
       ...base(),
-      workflow: [{ type: 'tool', name: 'search', latencyMs: 100 }, { type: 'llm', name: 'answer' }],
+      workflow: [
+        { type: 'tool', name: 'search', latencyMs: 100 },
+        { type: 'llm', name: 'answer' },
+      ],
       strategies: { caches: [{ type: 'exact', step: 'search' }] },
     };
     expect(messageOf(s)).toBe('scenarios/x.ts: strategies.caches[0].step: cache type "exact" needs a step of type "llm"; "search" is of type "tool"');

@@ -128,7 +128,7 @@ describe('RedisStore', () => {
     const mem = new MemoryStore<number>(limits);
     const red = new RedisStore<number>(redis, `${namespace}:random`, limits);
     let x = 12345;
-    const rand = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n);
+    const rand = (n: number) => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n;
     const tally = { hits: 0, misses: 0, evictions: 0 };
     for (let i = 0; i < 400; i++) {
       const key = `k${rand(40)}`;

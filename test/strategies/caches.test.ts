@@ -30,9 +30,13 @@ describe('exact cache', () => {
 
   it('an entry expires ttlS after it was written: the next request misses', async () => {
     // written at ~1 s (when the first call ends); 50 s: hit; 200 s: expired → miss, rewritten; 250 s: hit
-    const run = await drive(tinyScenario(), [0, 50_000, 200_000, 250_000].map((atMs) => ({ atMs })), {
-      strategies: { caches: [cache({ type: 'exact', step: 'answer', ttlS: 100 })] },
-    });
+    const run = await drive(
+      tinyScenario(),
+      [0, 50_000, 200_000, 250_000].map((atMs) => ({ atMs })),
+      {
+        strategies: { caches: [cache({ type: 'exact', step: 'answer', ttlS: 100 })] },
+      },
+    );
     expect(run.rows.map((r) => r.cache ?? 'call')).toEqual(['call', 'exact', 'call', 'exact']);
     expect(run.agent.cacheStats()['exact:answer']).toMatchObject({ hits: 2, misses: 2 });
   });
@@ -61,9 +65,17 @@ describe('semantic cache', () => {
 
   it('serves another intent’s answer below a low threshold: a false hit, counted, and the answer is wrong', async () => {
     // intents 0 and 1 share topic 0; the first answer is correct (difficulty 0 on gpt-4o-mini)
-    const run = await drive(tinyScenario(), [{ atMs: 0, intent: 0 }, { atMs: 60_000, intent: 1 }, { atMs: 120_000, intent: 0, paraphrase: 1 }], {
-      strategies: { caches: semantic(0.3) },
-    });
+    const run = await drive(
+      tinyScenario(),
+      [
+        { atMs: 0, intent: 0 },
+        { atMs: 60_000, intent: 1 },
+        { atMs: 120_000, intent: 0, paraphrase: 1 },
+      ],
+      {
+        strategies: { caches: semantic(0.3) },
+      },
+    );
     const stats = run.agent.cacheStats()['semantic:answer']!;
     expect(stats).toMatchObject({ lookups: 3, hits: 2, misses: 1, falseHits: 1, precision: 0.5 });
     expect(run.outcomes.map((o) => o.correct)).toEqual([true, false, true]);

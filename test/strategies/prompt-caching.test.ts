@@ -9,8 +9,7 @@ import { callCostUsd } from '../../src/provider/pricing.ts';
 import { drive, tinyScenario } from './harness.ts';
 
 const gpt4o = PRESET_MODELS['gpt-4o']!;
-const withSystemPrompt = (systemPromptTokens: number) =>
-  tinyScenario({ workflow: [{ type: 'llm', name: 'answer', model: 'gpt-4o', systemPromptTokens }] });
+const withSystemPrompt = (systemPromptTokens: number) => tinyScenario({ workflow: [{ type: 'llm', name: 'answer', model: 'gpt-4o', systemPromptTokens }] });
 
 describe('provider prompt caching', () => {
   it('bills the second request within the TTL at the cached price for the prefix; the first request pays full price', async () => {

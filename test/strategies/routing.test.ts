@@ -32,7 +32,10 @@ describe('cascade', () => {
       expect(large!.tMs).toBe(small!.tMs + small!.latencyMs);
       expect(run.endMs[job]! - job * 60_000).toBeGreaterThanOrEqual(small!.latencyMs + large!.latencyMs);
     }
-    expect(run.ledger.total.costUsd).toBeCloseTo(run.rows.reduce((s, r) => s + r.costUsd, 0), 15);
+    expect(run.ledger.total.costUsd).toBeCloseTo(
+      run.rows.reduce((s, r) => s + r.costUsd, 0),
+      15,
+    );
   });
 
   it('minConfidence 0 never escalates: one call to the small model', async () => {
@@ -79,16 +82,24 @@ describe('router', () => {
 
   it('by difficulty with accuracy 1 routes exactly by threshold (difficulty > threshold → large)', async () => {
     const difficulties = [0.1, 0.49, 0.5, 0.51, 0.9];
-    const run = await drive(tinyScenario(), difficulties.map((difficulty, i) => ({ atMs: i * 1000, intent: i, difficulty })), {
-      strategies: { routing: routing({ type: 'router', by: 'difficulty', small: 'gpt-4o-mini', large: 'gpt-4o', threshold: 0.5, accuracy: 1 }) },
-    });
+    const run = await drive(
+      tinyScenario(),
+      difficulties.map((difficulty, i) => ({ atMs: i * 1000, intent: i, difficulty })),
+      {
+        strategies: { routing: routing({ type: 'router', by: 'difficulty', small: 'gpt-4o-mini', large: 'gpt-4o', threshold: 0.5, accuracy: 1 }) },
+      },
+    );
     expect(run.rows.map((r) => r.model)).toEqual(['gpt-4o-mini', 'gpt-4o-mini', 'gpt-4o-mini', 'gpt-4o', 'gpt-4o']);
   });
 
   it('with accuracy 0 every prediction is wrong', async () => {
-    const run = await drive(tinyScenario(), [0.1, 0.9].map((difficulty, i) => ({ atMs: i * 1000, intent: i, difficulty })), {
-      strategies: { routing: routing({ type: 'router', by: 'difficulty', small: 'gpt-4o-mini', large: 'gpt-4o', threshold: 0.5, accuracy: 0 }) },
-    });
+    const run = await drive(
+      tinyScenario(),
+      [0.1, 0.9].map((difficulty, i) => ({ atMs: i * 1000, intent: i, difficulty })),
+      {
+        strategies: { routing: routing({ type: 'router', by: 'difficulty', small: 'gpt-4o-mini', large: 'gpt-4o', threshold: 0.5, accuracy: 0 }) },
+      },
+    );
     expect(run.rows.map((r) => r.model)).toEqual(['gpt-4o', 'gpt-4o-mini']);
   });
 
@@ -109,7 +120,10 @@ describe('router', () => {
     for (let job = 0; job < 4; job++) {
       const [classify, answer] = rowsOf(run, job);
       expect(classify).toMatchObject({ model: 'gemini-2.0-flash', outputTokens: 3, outcome: 'ok' });
-      expect(classify!.costUsd).toBeCloseTo(callCostUsd(PRESET_MODELS['gemini-2.0-flash']!.pricing, { inputTokens: 100, cachedInputTokens: 0, outputTokens: 3 }), 15);
+      expect(classify!.costUsd).toBeCloseTo(
+        callCostUsd(PRESET_MODELS['gemini-2.0-flash']!.pricing, { inputTokens: 100, cachedInputTokens: 0, outputTokens: 3 }),
+        15,
+      );
       expect(answer!.model).toBe('gpt-4o-mini');
       expect(answer!.tMs).toBe(classify!.tMs + classify!.latencyMs);
     }

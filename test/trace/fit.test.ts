@@ -93,7 +93,7 @@ describe('bench trace fit', () => {
     expect(stats.modelMix['gpt-4o']).toBeCloseTo(0.7, 1);
     const catalog = buildCatalog();
     const source = fittedScenarioSource(trace, (id) => catalog[id]?.kind === 'chat');
-    expect(source).toContain("arrivals: {shape: \"diurnal\"");
+    expect(source).toContain('arrivals: {shape: "diurnal"');
     expect(source).toMatch(/burstiness: \{process: "(gamma|mmpp)"/);
     expect(source).toContain('logged model "ChatGPT" is not in the catalog');
     expect(source).toContain('model: "gpt-4o"');

@@ -85,7 +85,9 @@ describe('CSV with a column mapping', () => {
   });
 
   it('rejects a mapping that is not field=column', () => {
-    expect(() => parseColumns('timestamp=a,tokens=b')).toThrow('--columns "timestamp=a,tokens=b": "tokens=b" is not field=column; fields are timestamp, input, output, model, session');
+    expect(() => parseColumns('timestamp=a,tokens=b')).toThrow(
+      '--columns "timestamp=a,tokens=b": "tokens=b" is not field=column; fields are timestamp, input, output, model, session',
+    );
   });
 
   it('splits quoted fields with doubled quotes', () => {
@@ -154,7 +156,10 @@ describe('unusable files', () => {
 
   it('--trace-format overrides detection', async () => {
     // a BurstGPT file read as plain CSV with a mapping: same rows, no preset needed
-    const t = await readTrace(fx('burstgpt.csv'), { format: 'csv', columns: parseColumns('timestamp=Timestamp:ms,input=Request tokens,output=Response tokens') });
+    const t = await readTrace(fx('burstgpt.csv'), {
+      format: 'csv',
+      columns: parseColumns('timestamp=Timestamp:ms,input=Request tokens,output=Response tokens'),
+    });
     expect(t.format).toBe('csv');
     expect(t.timeMs[1]).toBe(40);
   });

@@ -6,7 +6,8 @@ import { arrivalTimes, gamma } from '../../src/workload/arrivals.ts';
 const traffic = (t: unknown) => TrafficSchema.parse(t);
 
 function gapCv(times: Float64Array): number {
-  let s = 0, s2 = 0;
+  let s = 0,
+    s2 = 0;
   for (let i = 1; i < times.length; i++) {
     const g = times[i]! - times[i - 1]!;
     s += g;

@@ -38,7 +38,15 @@ const { scenario } = resolveScenario({
   name: 'mix',
   traffic: { requestsPerDay: 1000 },
   requestMix: [
-    { name: 'faq', share: 0.75, inputTokens: { dist: 'lognormal', mean: 100, cv: 0.5 }, outputTokens: 50, difficulty: { dist: 'uniform', min: 0, max: 1 }, intents: 50, paraphrases: 3 },
+    {
+      name: 'faq',
+      share: 0.75,
+      inputTokens: { dist: 'lognormal', mean: 100, cv: 0.5 },
+      outputTokens: 50,
+      difficulty: { dist: 'uniform', min: 0, max: 1 },
+      intents: 50,
+      paraphrases: 3,
+    },
     { name: 'hard', share: 0.25, inputTokens: 300, outputTokens: 50, difficulty: 0.9, intents: 10 },
   ],
   workflow: [{ type: 'llm', name: 'answer', model: 'gpt-4o-mini' }],
