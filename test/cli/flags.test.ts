@@ -48,7 +48,7 @@ describe('command-line values are checked in one place', () => {
   it('suggests the nearest command', async () => {
     expect(await cli(['rnu', 'scenarios/streaming.ts'])).toEqual({
       code: 2,
-      stderr: 'bench: unknown command "rnu" (did you mean run?); commands: run, report, compare, mock, worker, probe, gate, baseline, trace\n',
+      stderr: 'bench: unknown command "rnu" (did you mean run?); commands: run, report, compare, mock, worker, probe, gate, baseline, trace, calibrate\n',
     });
   });
 

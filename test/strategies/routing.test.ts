@@ -13,8 +13,8 @@ const cascade = (minConfidence: number) => routing({ type: 'cascade', models: ['
 const mixed = () =>
   tinyScenario({
     requestMix: [
-      { name: 'faq', share: 1, inputTokens: 100, outputTokens: 50, difficulty: 0.3 },
-      { name: 'hard', share: 1, inputTokens: 100, outputTokens: 50, difficulty: 0.7 },
+      { name: 'faq', share: 0.5, inputTokens: 100, outputTokens: 50, difficulty: 0.3 },
+      { name: 'hard', share: 0.5, inputTokens: 100, outputTokens: 50, difficulty: 0.7 },
     ],
   });
 
