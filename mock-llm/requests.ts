@@ -18,14 +18,10 @@ const message = z.looseObject({
 const metadataValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const maxTokens = z.number().int().min(1).nullable().optional();
 
-/** POST /v1/chat/completions. */
-export const ChatRequestSchema = z.looseObject({
-  model: z.string().min(1),
-  messages: z.array(message).min(1),
+/** The streaming and sampling fields OpenAI's chat and legacy completions share, with OpenAI's types and ranges. */
+export const OPENAI_SAMPLING_FIELDS = {
   stream: z.boolean().nullable().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-  max_tokens: maxTokens,
-  max_completion_tokens: maxTokens,
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
   n: z.literal(1).nullable().optional(),
@@ -33,6 +29,15 @@ export const ChatRequestSchema = z.looseObject({
     .union([z.string(), z.array(z.string()).max(4)])
     .nullable()
     .optional(),
+};
+
+/** POST /v1/chat/completions. */
+export const ChatRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(message).min(1),
+  ...OPENAI_SAMPLING_FIELDS,
+  max_tokens: maxTokens,
+  max_completion_tokens: maxTokens,
   tools: z.array(z.unknown()).optional(),
   user: z.string().optional(),
   seed: z.number().int().nullable().optional(),

@@ -8,7 +8,7 @@ import { ApiError, invalidRequest } from '../errors.ts';
 import { tokenLogprob } from '../logprobs.ts';
 import { RAW_TEXT_ROLE, type ModelRequest } from '../model-request.ts';
 import { bearerAuthorized, type CallView, type Protocol, type StreamSink, type StreamWriter } from '../protocol.ts';
-import { parseBody } from '../requests.ts';
+import { OPENAI_SAMPLING_FIELDS, parseBody } from '../requests.ts';
 import { TokenEvents } from '../token-events.ts';
 import { chatUsageJson, openaiUnauthorized } from './openai-common.ts';
 
@@ -18,16 +18,8 @@ const DEFAULT_MAX_TOKENS = 16;
 const CompletionsRequestSchema = z.looseObject({
   model: z.string().min(1),
   prompt: z.union([z.string(), z.array(z.string()).length(1)]),
-  stream: z.boolean().nullable().optional(),
-  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  ...OPENAI_SAMPLING_FIELDS,
   max_tokens: z.number().int().min(1).nullable().optional(),
-  temperature: z.number().min(0).max(2).nullable().optional(),
-  top_p: z.number().min(0).max(1).nullable().optional(),
-  n: z.literal(1).nullable().optional(),
-  stop: z
-    .union([z.string(), z.array(z.string()).max(4)])
-    .nullable()
-    .optional(),
   logprobs: z.number().int().min(0).max(5).nullable().optional(),
   seed: z.number().int().nullable().optional(),
   user: z.string().optional(),
