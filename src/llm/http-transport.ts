@@ -23,6 +23,8 @@ export interface ChatWire {
   difficulty: number;
   /** Abort the request after this many wall milliseconds. */
   timeoutWallMs?: number;
+  /** Hold the request until this epoch time (a request's first call, made before its arrival time). */
+  notBeforeEpoch?: number;
 }
 
 interface Usage {
@@ -65,6 +67,8 @@ export interface EmbedWire {
   inputTokens: number;
   /** Fixes the texts' words. */
   key: string;
+  /** Hold the request until this epoch time (see ChatWire). */
+  notBeforeEpoch?: number;
 }
 
 /** What came back for an embedding request. */
@@ -169,15 +173,18 @@ export class UndiciTransport implements HttpTransport {
     };
     return new Promise((resolve) => {
       // undici's handler interface, not `request()`: no stream object or async iterator per answer
-      this.agent.dispatch(
-        { origin: this.origin, path: `${this.prefix}/chat/completions`, method: 'POST', headers, body },
-        new ChatExchange(resolve, w.timeoutWallMs),
+      whenDue(w.notBeforeEpoch, () =>
+        this.agent.dispatch(
+          { origin: this.origin, path: `${this.prefix}/chat/completions`, method: 'POST', headers, body },
+          new ChatExchange(resolve, w.timeoutWallMs),
+        ),
       );
     });
   }
 
   async embed(w: EmbedWire): Promise<EmbedFacts> {
     const body = JSON.stringify({ model: w.model, input: embeddingTexts(w.texts, w.inputTokens, w.key), encoding_format: 'float' });
+    if (w.notBeforeEpoch !== undefined) await new Promise<void>((r) => whenDue(w.notBeforeEpoch, r));
     const f: EmbedFacts = { kind: 'response', status: 0, sentAt: epochNow(), endAt: -1 };
     try {
       const res = await this.agent.request({
@@ -211,6 +218,13 @@ export class UndiciTransport implements HttpTransport {
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/** Runs `fn` at `epoch` (on this thread's timer: at once if due or unset). */
+function whenDue(epoch: number | undefined, fn: () => void): void {
+  const wait = epoch === undefined ? 0 : epoch - epochNow();
+  if (wait <= 0) fn();
+  else setTimeout(fn, wait);
 }
 
 /** One chat request's life on the wire: its response read event by event into its facts. */
