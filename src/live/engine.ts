@@ -46,7 +46,7 @@ const PROGRESS_EVERY_MS = 1_000;
 const ARRIVAL_LEAD_WALL_MS = 10;
 
 /** Keep-alive connections opened before the clock starts. */
-const WARM_CONNECTIONS = 8;
+const WARM_CONNECTIONS = 64;
 
 /** Send lag p99 above which the run warns that the load generator fell behind (scenario ms). */
 const SEND_LAG_WARN_MS = 50;
