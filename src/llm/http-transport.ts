@@ -220,11 +220,15 @@ export class UndiciTransport implements HttpTransport {
   }
 }
 
-/** Runs `fn` at `epoch` (on this thread's timer: at once if due or unset). */
+/**
+ * Runs `fn` at `epoch` (at once if due or unset), never before: node's timers count from the
+ * loop's cached time, so on a busy loop one can fire milliseconds early; it is then re-armed for
+ * what remains (at least 1 ms, so a request goes out at most about a millisecond late).
+ */
 function whenDue(epoch: number | undefined, fn: () => void): void {
   const wait = epoch === undefined ? 0 : epoch - epochNow();
   if (wait <= 0) fn();
-  else setTimeout(fn, wait);
+  else setTimeout(() => whenDue(epoch, fn), Math.max(1, wait));
 }
 
 /** One chat request's life on the wire: its response read event by event into its facts. */
