@@ -118,7 +118,7 @@ export interface EmbeddingsPlan {
 }
 
 /** A call's answer before it has one (errors, embeddings). */
-export const NO_ANSWER = generatedAnswer(generateText(0, 0), 0, null);
+const NO_ANSWER = generatedAnswer(generateText(0, 0), 0, null);
 
 /** The request an embeddings call carries (it renders no model answer). */
 export const EMBEDDINGS_REQUEST: ModelRequest = Object.freeze<ModelRequest>({

@@ -73,7 +73,7 @@ export function readExtras(req: CoreRequest, metadata: Readonly<Record<string, u
 }
 
 /** An own field of the metadata (never one inherited from Object.prototype). */
-export function ownField(meta: Readonly<Record<string, unknown>> | undefined, key: string): unknown {
+function ownField(meta: Readonly<Record<string, unknown>> | undefined, key: string): unknown {
   return meta !== undefined && Object.hasOwn(meta, key) ? meta[key] : undefined;
 }
 
