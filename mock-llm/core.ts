@@ -13,7 +13,7 @@ import { ConcurrencyGate, RateLimiter, type SlotWaiter } from '../src/provider/l
 import { MOCK_REQUEST_HEADERS } from '../src/provider/mock-headers.ts';
 import { callCostUsd } from '../src/provider/pricing.ts';
 import { PromptCache } from '../src/provider/prompt-cache.ts';
-import { judge, type Judgement } from '../src/provider/quality.ts';
+import { judge, judgeAnswer, type Judgement } from '../src/provider/quality.ts';
 import { countTexts, tokenizeMessages, warmTokenizer } from '../src/provider/tokenizer.ts';
 import { cachedMessageTokens, generateText, REPLY_PRIMER_IDS, REPLY_PRIMER_TOKENS, rememberMessageTokens, type TokenIds } from '../src/provider/tokens.ts';
 import { draftAnswer, fixedAnswer, generatedAnswer, textsToCount, type Answer } from './answer.ts';
@@ -441,10 +441,16 @@ export class MockCore {
     this.readPromptCache(call, c, promptTokens);
     const difficulty = c.extras.difficulty;
     if (difficulty !== undefined) {
-      const verdict = judge(spec.capability, difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
+      // seeded by the caller (the live client sends the simulator's answer seed) or by the body
+      const seed = c.extras.qualitySeed;
+      const verdict =
+        seed !== undefined
+          ? judgeAnswer(spec.capability, difficulty, seed)
+          : judge(spec.capability, difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
       call.mock = { ...verdict, difficulty };
       call.headers['x-mock-correct'] = String(verdict.correct);
-      call.headers['x-mock-confidence'] = verdict.confidence.toFixed(4);
+      // full precision: a cascade compares it with its threshold exactly as the simulator does
+      call.headers['x-mock-confidence'] = String(verdict.confidence);
       call.headers['x-mock-difficulty'] = String(difficulty);
     }
     call.cut = fault === 'cut';
@@ -1008,6 +1014,7 @@ interface EmbeddingsPlan {
 interface Extras {
   outputTokens: number | undefined;
   difficulty: number | undefined;
+  qualitySeed: number | undefined;
   fault: string | undefined;
   faultOnce: string | undefined;
 }
@@ -1039,7 +1046,19 @@ function readExtras(req: CoreRequest, metadata: Readonly<Record<string, unknown>
       );
     }
   }
-  return { outputTokens, difficulty, fault: req.header(MOCK_REQUEST_HEADERS.fault), faultOnce: req.header(MOCK_REQUEST_HEADERS.faultOnce) };
+  const rawSeed = req.header(MOCK_REQUEST_HEADERS.qualitySeed);
+  let qualitySeed: number | undefined;
+  if (rawSeed !== undefined) {
+    qualitySeed = Number(rawSeed);
+    if (!/^\d+$/.test(rawSeed) || qualitySeed > 0xffff_ffff) {
+      return invalidRequest(
+        `Invalid quality seed "${rawSeed}" (${MOCK_REQUEST_HEADERS.qualitySeed}): expected an integer in [0, 4294967295].`,
+        MOCK_REQUEST_HEADERS.qualitySeed,
+        'invalid_mock_header',
+      );
+    }
+  }
+  return { outputTokens, difficulty, qualitySeed, fault: req.header(MOCK_REQUEST_HEADERS.fault), faultOnce: req.header(MOCK_REQUEST_HEADERS.faultOnce) };
 }
 
 /** An own field of the metadata (never one inherited from Object.prototype). */

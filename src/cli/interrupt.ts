@@ -13,6 +13,9 @@ const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = Object.freeze({ 
 /** How long a command may spend saving its work after a signal before the process exits anyway (the whole tree must be gone within 2 s). */
 const INTERRUPT_GRACE_MS = 1_500;
 
+/** What is left of the grace period for the last synchronous steps (writing a file, printing the line). */
+const SAVE_MARGIN_MS = 400;
+
 /** The reason an interrupted command's AbortSignal carries. */
 class InterruptedError extends Error {
   override name = 'InterruptedError';
@@ -26,6 +29,11 @@ export interface Interruption {
   readonly signal: AbortSignal;
   /** The signal received, or null. */
   received(): StopSignal | null;
+  /**
+   * Until when (a `performance.now()` time) the command may keep saving: a margin before the
+   * grace period ends, so what it saves is whole before the process exits. Infinity before a signal.
+   */
+  saveUntilMs(): number;
   /** 130 or 143 once a signal was received, else `otherwise`. */
   exitCode(otherwise: number): number;
   dispose(): void;
@@ -35,9 +43,11 @@ export interface Interruption {
 export function watchInterrupts(graceMs = INTERRUPT_GRACE_MS): Interruption {
   const controller = new AbortController();
   let got: StopSignal | null = null;
+  let receivedAtMs = Infinity;
   const on = (sig: StopSignal) => {
     if (got !== null) process.exit(SIGNAL_EXIT_CODES[got]);
     got = sig;
+    receivedAtMs = performance.now();
     const code = SIGNAL_EXIT_CODES[sig];
     setTimeout(() => {
       process.stderr.write(`bench: still saving ${graceMs} ms after ${sig}; exiting now\n`);
@@ -52,6 +62,7 @@ export function watchInterrupts(graceMs = INTERRUPT_GRACE_MS): Interruption {
   return {
     signal: controller.signal,
     received: () => got,
+    saveUntilMs: () => receivedAtMs + graceMs - SAVE_MARGIN_MS,
     exitCode: (otherwise) => (got === null ? otherwise : SIGNAL_EXIT_CODES[got]),
     dispose() {
       process.off('SIGINT', onInt);

@@ -7,6 +7,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { liveValidity } from '../results/validity.ts';
+import { OWN_MOCK_TARGET } from '../results/fidelity.ts';
 import type { Catalog } from '../provider/catalog.ts';
 import type { RateLimits } from '../provider/limits.ts';
 import { spawnBenchChild } from './bench-child.ts';
@@ -113,7 +114,7 @@ export async function runLiveConfiguration(
       errorRate: total === 0 ? 0 : result.requests.failed / total,
       maxErrorRate: scenario.slo.maxErrorRate ?? 0,
     });
-    const live: NonNullable<ConfigResult['live']> = { target: options.target ?? 'mock-llm (started by bench)', timeScale, sendLagMs: lag, warnings };
+    const live: NonNullable<ConfigResult['live']> = { target: options.target ?? OWN_MOCK_TARGET, timeScale, sendLagMs: lag, warnings };
     if (queueRun !== undefined) {
       const facts = queueRun.facts();
       warnings.push(...facts.warnings);

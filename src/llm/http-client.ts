@@ -9,6 +9,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { getModel, type Catalog } from '../provider/catalog.ts';
 import { MOCK_REQUEST_HEADERS } from '../provider/mock-headers.ts';
 import { callCostUsd } from '../provider/pricing.ts';
+import { answerSeed } from '../provider/quality.ts';
 import type { Clock } from '../core/clock.ts';
 import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient, type TokenGapSink } from './client.ts';
 import { embeddingTexts, promptMessages } from './prompt-text.ts';
@@ -122,7 +123,9 @@ export class HttpLlmClient implements LlmClient {
         method: 'POST',
         headers: this.headers({
           [MOCK_REQUEST_HEADERS.outputTokens]: String(call.outputTokens),
-          [MOCK_REQUEST_HEADERS.difficulty]: call.difficulty.toFixed(6),
+          // full precision (String round-trips a double), so the mock judges the simulator's difficulty
+          [MOCK_REQUEST_HEADERS.difficulty]: String(call.difficulty),
+          [MOCK_REQUEST_HEADERS.qualitySeed]: String(answerSeed(call.stepSeed, call.model)),
         }),
         body: JSON.stringify(body),
         signal: controller.signal,

@@ -72,6 +72,7 @@ const call: ChatCall = {
   step: 'answer',
   jobId: 1,
   jobSeed: 1,
+  stepSeed: 1,
   callIndex: 0,
   inputTokens: 12,
   prefixTokens: 0,
