@@ -47,18 +47,20 @@ function selects(selector: string, c: Configuration): boolean {
 }
 
 /**
- * The configurations `--only` names, in sweep order. Several selectors are separated by commas
+ * The configurations `--only` names, in sweep order, and the selectors that named none (a typo
+ * in one of several should not quietly run the others). Several selectors are separated by commas
  * (`--only draft,off`); the whole text is first tried as one selector, so a label holding a comma
  * still works.
  */
-export function selectConfigurations(all: readonly Configuration[], only: string): Configuration[] {
+export function selectConfigurations(all: readonly Configuration[], only: string): { configurations: Configuration[]; unmatched: string[] } {
   const whole = all.filter((c) => selects(only.trim(), c));
-  if (whole.length > 0) return whole;
+  if (whole.length > 0) return { configurations: whole, unmatched: [] };
   const selectors = only
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  return all.filter((c) => selectors.some((s) => selects(s, c)));
+  const unmatched = selectors.length === 0 ? [only] : selectors.filter((s) => !all.some((c) => selects(s, c)));
+  return { configurations: all.filter((c) => selectors.some((s) => selects(s, c))), unmatched };
 }
 
 /** What an `--only` selector may name: every configuration's name and axis choices (for nearest-match suggestions). */

@@ -87,19 +87,15 @@ async function finishPrepare(file: string, scenario: Scenario, catalog: Catalog,
   let configurations = expandSweep(scenario);
   if (overrides.only !== undefined) {
     const all = configurations;
-    configurations = selectConfigurations(all, overrides.only);
-    if (configurations.length === 0) {
-      // suggest for the selector that matched nothing (`drfat` in `off,drfat`)
-      const unmatched =
-        overrides.only
-          .split(',')
-          .find((s) => s.trim() !== '' && selectConfigurations(all, s).length === 0)
-          ?.trim() ?? overrides.only;
+    const selected = selectConfigurations(all, overrides.only);
+    const unmatched = selected.unmatched[0];
+    if (unmatched !== undefined) {
       throw new BenchError(
         'USAGE',
         `--only "${overrides.only}" matches no configuration of ${file}${didYouMean(unmatched, selectorNames(all), (n) => `"${n}"`)}; they are: ${all.map((c) => c.name).join(', ')}`,
       );
     }
+    configurations = selected.configurations;
   }
   return {
     file,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { expandSweep, selectConfigurations } from '../../src/scenario/configurations.ts';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 
-const names = (cs: ReadonlyArray<{ name: string }>) => cs.map((c) => c.name);
+const names = (s: { configurations: ReadonlyArray<{ name: string }> }) => s.configurations.map((c) => c.name);
 
 describe('selectConfigurations', async () => {
   const streaming = expandSweep((await loadScenarioFile('scenarios/streaming.ts')).scenario);
@@ -27,5 +27,11 @@ describe('selectConfigurations', async () => {
   it('several selectors separated by commas, in sweep order', () => {
     expect(names(selectConfigurations(streaming, 'plan+draft, off'))).toEqual(['streaming=off', 'streaming=plan+draft']);
     expect(names(selectConfigurations(fixture, 'routing=large workers=2,mini 8'))).toEqual(['routing=mini workers=8', 'routing=large workers=2']);
+  });
+
+  it('names the selectors that matched nothing, even when others matched', () => {
+    expect(selectConfigurations(streaming, 'off,plan+drfat').unmatched).toEqual(['plan+drfat']);
+    expect(selectConfigurations(streaming, 'off, draft').unmatched).toEqual([]);
+    expect(selectConfigurations(streaming, ' , ').unmatched).toEqual([' , ']);
   });
 });
