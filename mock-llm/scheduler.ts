@@ -1,11 +1,13 @@
 /**
  * A precise timer for many concurrent streams. Callers give absolute due times (on
- * `performance.now()`), so a late wake-up never shifts the tokens after it. One min-heap, one
+ * `performance.now()`), so a late wake-up never shifts the tokens after it. One min-heap (the
+ * codebase's one, src/core/min-heap.ts), one
  * armed `setTimeout` for the earliest due time. setTimeout has 1 ms granularity, so a wake-up
  * runs every task due within the next `EARLY_TOLERANCE_MS` too: tasks run at most that much
  * early and about as much late, without busy polling (which would starve a loaded machine).
  */
 import { performance } from 'node:perf_hooks';
+import { MinHeap } from '../src/core/min-heap.ts';
 
 /** A scheduled callback; `cancel()` is idempotent. */
 export interface ScheduledTask {
@@ -23,7 +25,8 @@ class Entry implements ScheduledTask {
 
   constructor(
     readonly owner: Scheduler,
-    public due: number,
+    /** Due time (performance.now() time base). */
+    public at: number,
     public order: number,
     public fn: ((arg: unknown) => void) | undefined,
     public arg: unknown,
@@ -42,7 +45,7 @@ export const EARLY_TOLERANCE_MS = 0.5;
 
 /** The heap-backed scheduler; `clear()` drops everything (used by close()). */
 export class Scheduler {
-  private heap: Entry[] = [];
+  private readonly heap = new MinHeap<Entry>();
   private order = 0;
   private live = 0;
   private timeout: NodeJS.Timeout | undefined;
@@ -62,7 +65,7 @@ export class Scheduler {
     if (reuse instanceof Entry && reuse.owner === this && !reuse.inHeap && reuse.fn === undefined) {
       // a task that has run: its object serves again (a stream schedules one task per token)
       entry = reuse;
-      entry.due = dueMs;
+      entry.at = dueMs;
       entry.order = this.order++;
       entry.fn = fn as (arg: unknown) => void;
       entry.arg = arg;
@@ -71,7 +74,7 @@ export class Scheduler {
     }
     this.live++;
     this.push(entry);
-    if (this.heap[0] === entry) this.arm();
+    if (this.heap.peek() === entry) this.arm();
     return entry;
   }
 
@@ -88,11 +91,10 @@ export class Scheduler {
 
   /** Cancels every task and timer. */
   clear(): void {
-    for (const e of this.heap) {
+    for (const e of this.heap.clear()) {
       e.fn = undefined;
       e.inHeap = false;
     }
-    this.heap = [];
     this.live = 0;
     this.disarm();
   }
@@ -101,15 +103,14 @@ export class Scheduler {
     this.timeout = undefined;
     this.armedFor = Infinity;
     let now = performance.now();
-    while (this.heap.length > 0) {
-      const top = this.heap[0]!;
+    for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
       if (top.fn === undefined) {
         this.pop();
         continue;
       }
-      if (top.due > now + EARLY_TOLERANCE_MS) {
+      if (top.at > now + EARLY_TOLERANCE_MS) {
         now = performance.now();
-        if (top.due > now + EARLY_TOLERANCE_MS) break;
+        if (top.at > now + EARLY_TOLERANCE_MS) break;
       }
       this.pop();
       const fn = top.fn;
@@ -126,9 +127,10 @@ export class Scheduler {
   }
 
   private arm(): void {
-    while (this.heap.length > 0 && this.heap[0]!.fn === undefined) this.pop();
-    if (this.heap.length === 0) return this.disarm();
-    const due = this.heap[0]!.due;
+    while (this.heap.peek()?.fn === undefined && this.heap.size > 0) this.pop();
+    const top = this.heap.peek();
+    if (top === undefined) return this.disarm();
+    const due = top.at;
     if (this.timeout !== undefined && this.armedFor <= due) return; // already armed early enough
     if (this.timeout !== undefined) clearTimeout(this.timeout);
     this.armedFor = due;
@@ -141,43 +143,12 @@ export class Scheduler {
     this.armedFor = Infinity;
   }
 
-  /** Sifts up by moving parents down into the hole (no swap temporaries: they allocated per step). */
   private push(e: Entry): void {
     e.inHeap = true;
-    const h = this.heap;
-    let i = h.length;
-    h.push(e);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const parent = h[p]!;
-      if (!less(e, parent)) break;
-      h[i] = parent;
-      i = p;
-    }
-    h[i] = e;
+    this.heap.push(e);
   }
 
   private pop(): void {
-    const h = this.heap;
-    h[0]!.inHeap = false;
-    const last = h.pop()!;
-    const n = h.length;
-    if (n === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && less(h[r]!, h[l]!) ? r : l;
-      const child = h[c]!;
-      if (!less(child, last)) break;
-      h[i] = child;
-      i = c;
-    }
-    h[i] = last;
+    this.heap.pop()!.inHeap = false;
   }
-}
-
-function less(a: Entry, b: Entry): boolean {
-  return a.due < b.due || (a.due === b.due && a.order < b.order);
 }

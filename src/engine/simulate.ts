@@ -63,8 +63,10 @@ export interface RunEnvironment {
   /** Runs the clock until every request has finished (`allDone` resolves then). */
   drive: (allDone: Promise<void>) => Promise<void>;
   events?: () => number;
-  /** Live mode: records how late each request was sent (actual − intended). */
-  onSend?: (lagMs: number) => void;
+  /** Live mode: records how late each request arrived on the run's loop (actual − intended), by request id. */
+  onSend?: (lagMs: number, jobId: number) => void;
+  /** Live mode: each request's end (its end-to-end latency counts from `arrivalMs`), for running progress. */
+  onFinished?: (jobId: number, arrivalMs: number, ok: boolean, endMs: number) => void;
   /**
    * Runs the jobs somewhere else than the in-process executor and agent (BullMQ workers):
    * given the run's ledger and observer, returns the executor to submit to and how a request
@@ -146,13 +148,25 @@ export async function executeConfiguration(
   const progressEvery = Math.max(1, Math.min(2_000, Math.floor(total / 100)));
   let allDone!: () => void;
   const done = new Promise<void>((r) => (allDone = r));
-  const state: SimState = { agent, remote, recorder, executor, clock, finished: 0, total, progressEvery, onProgress: options.onProgress, allDone };
+  const state: SimState = {
+    agent,
+    remote,
+    recorder,
+    executor,
+    clock,
+    finished: 0,
+    total,
+    progressEvery,
+    onProgress: options.onProgress,
+    onFinished: env.onFinished,
+    allDone,
+  };
   const onSend = env.onSend;
   // open loop: each request is submitted at its scheduled time, whatever the earlier ones are doing
   const arrive = (i: number): void => {
     const req = make(i);
     sampler?.request(i, req.arrivalMs, req.inputTokens);
-    if (onSend !== undefined) onSend(clock.now() - req.arrivalMs);
+    if (onSend !== undefined) onSend(clock.now() - req.arrivalMs, req.id);
     recorder.arrived(req.arrivalMs);
     executor.submit(new SimJob(req, state));
     if (i + 1 < total) clock.schedule(arrivals[i + 1]!, () => arrive(i + 1));
@@ -213,6 +227,7 @@ interface SimState {
   total: number;
   progressEvery: number;
   onProgress: SimulateOptions['onProgress'];
+  onFinished: RunEnvironment['onFinished'];
   allDone: () => void;
 }
 
@@ -233,11 +248,14 @@ class SimJob implements Job {
     const s = this.state;
     if (s.remote === undefined) {
       const outcome = await s.agent!.run(this.req);
-      s.recorder.finished(this.req, outcome, s.clock.now());
+      const endMs = s.clock.now();
+      s.recorder.finished(this.req, outcome, endMs);
+      s.onFinished?.(this.id, this.arrivalMs, outcome.ok, endMs);
     } else {
       // the worker's end time, not when the news reached this process
       const { outcome, endMs } = await s.remote.run(this.req);
       s.recorder.finished(this.req, outcome, endMs);
+      s.onFinished?.(this.id, this.arrivalMs, outcome.ok, endMs);
     }
     s.finished++;
     if (s.onProgress && s.finished % s.progressEvery === 0) s.onProgress(s.finished, s.total);

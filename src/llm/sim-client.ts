@@ -62,6 +62,8 @@ class ModelServer {
   private windowTokenSum = 0;
   /** Provider prompt cache: per step and system-message length, expiries (scenario ms) of each 128-token boundary. */
   private readonly prefixTable = new Map<string, Map<number, PrefixExpiries>>();
+  /** This model's prompt-cache statistics (also in the client's `promptCache` map, once it has some). */
+  promptStats: PromptCacheStats | undefined;
   readonly modelHash: number;
 
   constructor(
@@ -284,25 +286,30 @@ export class SimLlmClient implements LlmClient {
   private providerCache(server: ModelServer, call: ChatCall, now: number): number {
     const pc = server.spec.promptCaching;
     if (!this.options.promptCaching || pc === null || call.inputTokens < pc.minPrefixTokens) return 0;
-    let stats = this.promptCache.get(call.model);
-    if (stats === undefined) this.promptCache.set(call.model, (stats = { lookups: 0, hits: 0, cachedTokens: 0, savedUsd: 0 }));
+    let stats = server.promptStats;
+    if (stats === undefined) this.promptCache.set(call.model, (stats = server.promptStats = { lookups: 0, hits: 0, cachedTokens: 0, savedUsd: 0 }));
     stats.lookups++;
     const layout = promptLayout(call.prefixTokens, call.inputTokens);
-    const ttlMs = pc.ttlS * 1000;
+    const expires = now + pc.ttlS * 1000;
+    const input = call.inputTokens;
     // Each boundary b = min + 128·k is a prefix whose identity depends on how far it reaches:
     // into the system message and the user header (shared by the step), into the user's text
     // (shared by the wording), or past it (the whole prompt, so its length too). One expiry list
     // per identity, indexed by k, rather than one map entry per boundary: the hot path stays cheap.
     const prefixes = server.prefixes(call.step, layout.systemTokens);
+    let cached = 0;
+    let k = 0;
+    let b = pc.minPrefixTokens;
+    for (; b <= input && b <= layout.userContentStart; k++, b += PROMPT_CACHE_STEP_TOKENS) {
+      if (touch(prefixes.shared, k, now, expires)) cached = b;
+    }
     const wording = call.wordingId ?? -1 - call.jobId;
     let wordingList: number[] | undefined;
-    let cached = 0;
-    for (let k = 0, b = pc.minPrefixTokens; b <= call.inputTokens; k++, b += PROMPT_CACHE_STEP_TOKENS) {
+    for (; b <= input; k++, b += PROMPT_CACHE_STEP_TOKENS) {
       let list: number[];
       let slot = k;
       const block = blockAt(call, b - layout.userContentStart);
-      if (b <= layout.userContentStart) list = prefixes.shared;
-      else if (block !== undefined) {
+      if (block !== undefined) {
         list = prefixes.byBlock.get(block) ?? [];
         prefixes.byBlock.set(block, list);
       } else if (b <= layout.userContentEnd) {
@@ -318,10 +325,7 @@ export class SimLlmClient implements LlmClient {
         tails.set(layout.userContentEnd, list);
         slot = 0;
       }
-      const expiry = list[slot];
-      if (expiry !== undefined && expiry > now) cached = b;
-      while (list.length < slot) list.push(0);
-      list[slot] = now + ttlMs;
+      if (touch(list, slot, now, expires)) cached = b;
     }
     if (cached === 0) return 0;
     stats.hits++;
@@ -329,6 +333,14 @@ export class SimLlmClient implements LlmClient {
     stats.savedUsd += (cached * (server.spec.pricing.inputPer1M - server.spec.pricing.cachedInputPer1M)) / 1_000_000;
     return cached;
   }
+}
+
+/** Whether a cached prefix's expiry in `list[slot]` is still ahead of `now`; it is renewed to `expires` either way. */
+function touch(list: number[], slot: number, now: number, expires: number): boolean {
+  const hit = slot < list.length && list[slot]! > now;
+  while (list.length < slot) list.push(0);
+  list[slot] = expires;
+  return hit;
 }
 
 /** A model's fault spec: only the scenario's own entry (a model may be named like an Object.prototype property). */

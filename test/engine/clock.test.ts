@@ -1,26 +1,6 @@
 /** The virtual clock: event order, async tasks, signals, partial runs, failures. */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/engine/virtual-clock.ts';
-import { EventQueue } from '../../src/engine/event-queue.ts';
-import { Rng } from '../../src/core/random.ts';
-
-describe('EventQueue', () => {
-  it('pops in time order, ties in insertion order', () => {
-    const q = new EventQueue();
-    const rng = new Rng(7);
-    const pushed: Array<{ t: number; i: number }> = [];
-    for (let i = 0; i < 2000; i++) {
-      const t = rng.int(50);
-      pushed.push({ t, i });
-      q.push(t, () => i);
-    }
-    const order: number[] = [];
-    for (let ev = q.pop(); ev !== undefined; ev = q.pop()) order.push(ev.fn() as unknown as number);
-    const expected = [...pushed].sort((a, b) => a.t - b.t || a.i - b.i).map((p) => p.i);
-    expect(order).toEqual(expected);
-    expect(q.size).toBe(0);
-  });
-});
 
 describe('VirtualClock', () => {
   it('jumps from event to event: sleeps end at exactly start + ms', async () => {
@@ -75,5 +55,62 @@ describe('VirtualClock', () => {
       throw new Error('boom');
     });
     await expect(clock.run()).rejects.toThrow('boom');
+  });
+
+  it('rejects run() with the error a scheduled callback threw', async () => {
+    const clock = new VirtualClock();
+    clock.schedule(5, () => {
+      throw new Error('callback boom');
+    });
+    await expect(clock.run()).rejects.toThrow('callback boom');
+  });
+
+  it('waits for every task an event woke, and for tasks spawned inside an event, before the next event', async () => {
+    const clock = new VirtualClock();
+    const log: string[] = [];
+    clock.schedule(10, () => {
+      // a task spawned by an event that blocks at once must not let a later event run early
+      clock.spawn(async () => {
+        await clock.sleep(5);
+        log.push(`spawned@${clock.now()}`);
+        await Promise.resolve();
+        await Promise.resolve();
+        log.push(`spawned-after-ticks@${clock.now()}`);
+      });
+      clock.schedule(15, () => log.push(`later-callback@${clock.now()}`));
+    });
+    clock.schedule(15, () => log.push(`earlier-callback@${clock.now()}`));
+    await clock.run();
+    expect(log).toEqual(['earlier-callback@15', 'spawned@15', 'spawned-after-ticks@15', 'later-callback@15']);
+  });
+
+  it('many tasks ping-ponging through signals and sleeps end at the same virtual times on every run', async () => {
+    const once = async () => {
+      const clock = new VirtualClock();
+      const ends: number[] = [];
+      let waiter: ReturnType<typeof clock.signal<number>> | undefined;
+      for (let i = 0; i < 50; i++) {
+        clock.spawn(async () => {
+          for (let k = 0; k < 20; k++) {
+            await clock.sleep(1 + ((i * 7 + k) % 5));
+            if (waiter === undefined) {
+              waiter = clock.signal<number>();
+              await waiter.wait;
+            } else {
+              const w = waiter;
+              waiter = undefined;
+              w.wake(i);
+            }
+          }
+          ends.push(clock.now() * 1000 + i);
+        });
+      }
+      clock.schedule(10_000, () => waiter?.wake(-1));
+      await clock.run();
+      return ends;
+    };
+    const a = await once();
+    expect(a).toHaveLength(50);
+    expect(await once()).toEqual(a);
   });
 });
