@@ -1,7 +1,9 @@
 /**
  * SIGINT and SIGTERM as an AbortSignal for the commands that keep work (run, mock, worker): the
- * first signal asks the command to save what it has and leave; a second one, or the grace period
- * running out, ends the process at once. Either way the exit code is 128 + the signal's number.
+ * first signal asks the command to save what it has and leave, and the grace period running out
+ * ends the process at once; later signals change nothing (a process group's signal arrives twice,
+ * directly and forwarded by npm, and a timer is all a second Ctrl-C could trigger anyway). The exit
+ * code is 128 + the signal's number.
  */
 
 /** The signals a command is stopped with. */
@@ -19,6 +21,9 @@ const INTERRUPT_GRACE_MS = 1_000;
 
 /** What is left of the grace period for the last synchronous steps (writing a file, printing the line). */
 const SAVE_MARGIN_MS = 300;
+
+/** What bin/bench.js emits on `process` when the process that started bench is gone. */
+const PARENT_GONE_EVENT = 'bench:parent-gone';
 
 /** The reason an interrupted command's AbortSignal carries. */
 class InterruptedError extends Error {
@@ -49,7 +54,9 @@ export function watchInterrupts(graceMs = INTERRUPT_GRACE_MS): Interruption {
   let got: StopSignal | null = null;
   let receivedAtMs = Infinity;
   const on = (sig: StopSignal) => {
-    if (got !== null) process.exit(SIGNAL_EXIT_CODES[got]);
+    // a signal sent to the process group reaches this process twice (directly, and forwarded by
+    // npm, late on a busy machine): one request to stop; the grace period bounds the save anyway
+    if (got !== null) return;
     got = sig;
     receivedAtMs = performance.now();
     const code = SIGNAL_EXIT_CODES[sig];
@@ -61,8 +68,14 @@ export function watchInterrupts(graceMs = INTERRUPT_GRACE_MS): Interruption {
   };
   const onInt = () => on('SIGINT');
   const onTerm = () => on('SIGTERM');
+  // bin/bench.js: the npm or bench process that started this one is gone; stop as on SIGTERM,
+  // unless already stopping (not a second signal that would cut the save short)
+  const onParentGone = () => {
+    if (got === null) on('SIGTERM');
+  };
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  process.on(PARENT_GONE_EVENT, onParentGone);
   return {
     signal: controller.signal,
     received: () => got,
@@ -71,6 +84,7 @@ export function watchInterrupts(graceMs = INTERRUPT_GRACE_MS): Interruption {
     dispose() {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      process.off(PARENT_GONE_EVENT, onParentGone);
     },
   };
 }
