@@ -191,6 +191,25 @@ function protocolsTable(r: Json): string {
   ].join('\n');
 }
 
+/** The 1M-row CSV trace read against the bare line splitting of the same file, same run. */
+function traceTable(r: Json): string {
+  const f = r.figures as Json;
+  const load = `load average ${num(get(f, 'loadAverage1m.before'), 2)} before, ${num(get(f, 'loadAverage1m.after'), 2)} after`;
+  const valid = get(f, 'valid') === true ? '' : ' — **invalid: the machine was busy**';
+  const rounds = (k: string) => (get(f, k) as number[]).map((x) => num(x)).join(', ');
+  return [
+    `_${when(r)}; ${load}; ${get(f, 'rounds')} interleaved rounds, one fresh process per measurement${valid}_`,
+    '',
+    '| figure (median of rounds) | value | each round | goal |',
+    '|---|---:|---|---|',
+    `| \`readTrace\`: ${num(get(f, 'rows'))} rows parsed into columns | ${num(get(f, 'readMs'))} ms | ${rounds('readMsPerRound')} | ≤ 5,000 ms: ${yes(get(f, 'goalReadMet'))} |`,
+    `| bare baseline: the same file split into lines and fields (\`forEachLine\` + \`split(',')\`) | ${num(get(f, 'splitMs'))} ms | ${rounds('splitMsPerRound')} | |`,
+    `| bare baseline: the same file streamed as text, nothing else | ${num(get(f, 'bytesMs'))} ms | | |`,
+    `| read ÷ line splitting | ${num(get(f, 'ratioReadToSplit'), 2)}× | | |`,
+    `| peak RSS of the read (max of rounds) | ${num(get(f, 'peakRssMb'))} MB | | ≤ 300 MB: ${yes(get(f, 'goalRssMet'))} |`,
+  ].join('\n');
+}
+
 /** Every run kept in results/perf/history/<name>.jsonl, oldest first. */
 const history = (name: string): Json[] => {
   const path = `${ROOT}results/perf/history/${name}.jsonl`;
@@ -233,6 +252,11 @@ const HISTORY: Record<string, { title: string; columns: string[]; row: (f: Json)
     columns: ['200/s: ours / bare', '1,000/s: ours / bare'],
     row: (f) => [liveCell(f, '200'), liveCell(f, '1000')],
   },
+  trace: {
+    title: '1M-row CSV trace read',
+    columns: ['read (ms, median)', 'read ÷ line splitting', 'peak RSS (MB)', 'valid'],
+    row: (f) => [num(get(f, 'readMs')), num(get(f, 'ratioReadToSplit'), 2), num(get(f, 'peakRssMb')), String(get(f, 'valid'))],
+  },
   engine: {
     title: 'simulator, one cascade configuration',
     columns: ['wall (ms)', 'simulation ÷ bare async', 'simulated calls/s'],
@@ -262,6 +286,7 @@ function historyTables(): string {
 }
 
 const TABLES: Record<string, (r: Json) => string> = {
+  trace: traceTable,
   report: reportTable,
   engine: engineTable,
   'mock-overhead': mockOverheadTable,
