@@ -120,7 +120,7 @@ describe('the send thread (live requests off the run thread)', () => {
 
   it('a request past its timeout is aborted and reported as a timeout, and a dead endpoint as a network failure', async () => {
     const transport = new UndiciTransport({ baseUrl });
-    const wire = { model: 'gpt-4o-mini', step: 'answer', prefixTokens: 0, inputTokens: 10, wording: 'w', outputTokens: 999, difficulty: 0.5 };
+    const wire = { model: 'gpt-4o-mini', step: 'answer', prefixTokens: 0, inputTokens: 10, wording: 'w', outputTokens: 999, difficulty: 0.5, qualitySeed: 1 };
     const before = epochNow();
     const f = await transport.chat({ ...wire, timeoutWallMs: 50 });
     expect(f.kind).toBe('timeout');
