@@ -18,6 +18,8 @@ import type { ScheduledTask } from './scheduler.ts';
 export interface Extras {
   outputTokens: number | undefined;
   difficulty: number | undefined;
+  /** `x-mock-quality-seed`: the caller's answer seed (`answerSeed`), so the verdict matches the simulator's. */
+  qualitySeed: number | undefined;
   fault: string | undefined;
   faultOnce: string | undefined;
 }
@@ -31,6 +33,8 @@ export interface ModelState {
 
 /** Context shared by every step of one call (a model call is also what its protocol renders). */
 export interface Call extends CallView {
+  /** Every choice's answer when the request asked for several (`answer` is the first); undefined for one. */
+  choices: readonly Answer[] | undefined;
   id: string;
   seq: number;
   arrivalMs: number;
@@ -140,6 +144,7 @@ export const EMBEDDINGS_REQUEST: ModelRequest = Object.freeze<ModelRequest>({
   seed: null,
   topLogprobs: null,
   cachePrefixMessages: 0,
+  choices: 1,
 });
 
 /** A new call (no answer yet: `NO_ANSWER`), its id from its endpoint and sequence number. */
@@ -173,6 +178,7 @@ export function newCall(
     request,
     requestKey,
     answer: NO_ANSWER,
+    choices: undefined,
     mock: undefined,
     stream,
     inputTokens,
@@ -201,4 +207,31 @@ export function newCall(
     waiter: undefined,
     task: undefined,
   };
+}
+
+/** Stream units of a call: its answer's, or the most of any choice's (each choice sends its unit k at the same time). */
+export function unitsOf(call: Call): number {
+  const choices = call.choices;
+  if (choices === undefined) return call.answer.units;
+  let units = 0;
+  for (const a of choices) if (a.units > units) units = a.units;
+  return units;
+}
+
+/** Output tokens billed for the first `k` units of every choice. */
+export function tokensThroughOf(call: Call, k: number): number {
+  const choices = call.choices;
+  if (choices === undefined) return call.answer.tokensThrough(k);
+  let tokens = 0;
+  for (const a of choices) tokens += a.tokensThrough(Math.min(k, a.units));
+  return tokens;
+}
+
+/** Output tokens of the whole answer, every choice's together. */
+export function outputTokensOf(call: Call): number {
+  const choices = call.choices;
+  if (choices === undefined) return call.answer.outputTokens;
+  let tokens = 0;
+  for (const a of choices) tokens += a.outputTokens;
+  return tokens;
 }

@@ -9,16 +9,16 @@ import { Rng } from '../src/core/random.ts';
 import { findModel } from '../src/provider/catalog.ts';
 import { ConcurrencyGate, RateLimiter } from '../src/provider/limits.ts';
 import { PromptCache } from '../src/provider/prompt-cache.ts';
-import { judge } from '../src/provider/quality.ts';
+import { judge, judgeAnswer } from '../src/provider/quality.ts';
 import { countTexts, tokenizeMessages, warmTokenizer } from '../src/provider/tokenizer.ts';
 import { cachedMessageTokens, generateText, REPLY_PRIMER_IDS, REPLY_PRIMER_TOKENS, rememberMessageTokens, type TokenIds } from '../src/provider/tokens.ts';
-import { draftAnswer, fixedAnswer, generatedAnswer, textsToCount, type Answer } from './answer.ts';
+import { draftAnswer, fixedAnswer, generatedAnswer, textsToCount, type Answer, type AnswerDraft } from './answer.ts';
 import { ApiError, invalidRequest } from './errors.ts';
 import type { CoreRequest, ResponseSink } from './exchange.ts';
 import { FixtureSet, type FixtureOutcome } from './fixtures.ts';
 import { callId, type Ledger } from './ledger.ts';
 import type { Metrics, ModelGauges } from './metrics.ts';
-import { answerKey } from './model-request.ts';
+import { answerKey, choiceKey } from './model-request.ts';
 import { limitsFor, type ResolvedMockOptions } from './options.ts';
 import type { Protocol } from './protocol.ts';
 import { openaiChat } from './protocols/openai-chat.ts';
@@ -215,7 +215,7 @@ export class MockCore {
     const arrivalMs = performance.now();
     const endpoint = protocol.endpoint;
     const known = this.fixedRequests.size === 0 ? undefined : this.fixedRequests.get(protocol)?.get(req.body);
-    const request = known?.request ?? protocol.parse(req.body, req);
+    const request = known?.request ?? protocol.parse(req.body, req, this.runner.conversations);
     if (request instanceof ApiError) return this.reject(sink, protocol, request, NO_MODEL, endpoint);
     const model = this.modelState(request.model);
     if (model === undefined) return this.reject(sink, protocol, modelNotFound(request.model), NO_MODEL, endpoint);
@@ -288,12 +288,26 @@ export class MockCore {
     const fixture = this.fixtures?.match(c.request, c.protocol.endpoint, index, c.requestKey, c.protocol.toolCallIdPrefix);
     if (fixture !== undefined && fixture.kind !== 'draft') return this.callFor(req, sink, c, undefined, fixture);
     const target = c.extras.outputTokens ?? c.model.spec.defaultOutputTokens;
-    const draft = fixture?.draft ?? draftAnswer(c.request, this.options.seed, c.requestKey, this.options.tools, c.protocol.toolCallIdPrefix, target);
+    const draftOf = (key: number) => fixture?.draft ?? draftAnswer(c.request, this.options.seed, key, this.options.tools, c.protocol.toolCallIdPrefix, target);
+    const draft = draftOf(c.requestKey);
     if (draft.generateTokens !== undefined) return this.callFor(req, sink, c, draft.generateTokens, undefined);
-    const texts = textsToCount(draft);
+    // n > 1: each further choice is drafted with its own key (it may call other tools, or none)
+    const more: AnswerDraft[] = [];
+    for (let k = 1; k < c.request.choices; k++) more.push(draftOf(choiceKey(c.requestKey, k)));
+    const texts = [draft, ...more].flatMap(textsToCount);
     const counts = texts.map((t) => this.textTokens.get(t) ?? -1);
     const fixed = (): void => {
-      const answer = fixedAnswer(draft, counts, c.request.maxOutputTokens, c.request.stop);
+      const { maxOutputTokens, stop } = c.request;
+      const answer = fixedAnswer(draft, counts, maxOutputTokens, stop);
+      if (more.length > 0) {
+        let at = textsToCount(draft).length;
+        const others = more.map((d) => {
+          const n = textsToCount(d).length;
+          at += n;
+          return d.generateTokens ?? fixedAnswer(d, counts.slice(at - n, at), maxOutputTokens, stop);
+        });
+        return this.callFor(req, sink, c, answer, undefined, others);
+      }
       if (this.fixtures === undefined && req.body.length <= ANSWER_MEMO_MAX_BODY) {
         let byBody = this.fixedRequests.get(c.protocol);
         if (byBody === undefined) this.fixedRequests.set(c.protocol, (byBody = new Map()));
@@ -322,7 +336,15 @@ export class MockCore {
    * The rest of a model request: context, faults and limits, the answer (`answer`: a fixed one,
    * or the number of words to generate), the prompt cache, admission.
    */
-  private callFor(req: CoreRequest, sink: ResponseSink, c: Counted, answer: Answer | number | undefined, fixture: FixtureOutcome | undefined): void {
+  private callFor(
+    req: CoreRequest,
+    sink: ResponseSink,
+    c: Counted,
+    answer: Answer | number | undefined,
+    fixture: FixtureOutcome | undefined,
+    /** Choices 1… of a request for several: an answer, or words to generate (a generated choice 0 makes them all generated). */
+    others?: ReadonlyArray<Answer | number>,
+  ): void {
     const { request, model, protocol } = c;
     let promptTokens = request.rawPrompt ? 0 : REPLY_PRIMER_TOKENS;
     for (const ids of c.promptParts) promptTokens += ids.length;
@@ -339,19 +361,29 @@ export class MockCore {
     if (fault === '500' || fault === '503') return this.runner.fail(call, sink, serverError(fault), 'error');
     if (fault === 'hang') return this.runner.hang(call, req);
 
-    if (typeof answer === 'number') {
-      const n = Math.max(0, Math.min(answer, maxTokens ?? Infinity, spec.contextWindow - promptTokens));
-      call.answer = generatedAnswer(generateText(n, c.requestKey), answer, request.stop);
-    } else {
-      call.answer = answer!;
+    const answerOf = (a: Answer | number, key: number): Answer => {
+      if (typeof a !== 'number') return a;
+      const n = Math.max(0, Math.min(a, maxTokens ?? Infinity, spec.contextWindow - promptTokens));
+      return generatedAnswer(generateText(n, key), a, request.stop);
+    };
+    call.answer = answerOf(answer!, c.requestKey);
+    if (request.choices > 1) {
+      const rest = others ?? new Array<Answer | number>(request.choices - 1).fill(answer!);
+      call.choices = [call.answer, ...rest.map((a, k) => answerOf(a, choiceKey(c.requestKey, k + 1)))];
     }
     this.readPromptCache(call, c, promptTokens);
     const difficulty = c.extras.difficulty;
     if (difficulty !== undefined) {
-      const verdict = judge(spec.capability, difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
+      // seeded by the caller (the live client sends the simulator's answer seed) or by the body
+      const seed = c.extras.qualitySeed;
+      const verdict =
+        seed !== undefined
+          ? judgeAnswer(spec.capability, difficulty, seed)
+          : judge(spec.capability, difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
       call.mock = { ...verdict, difficulty };
       call.headers['x-mock-correct'] = String(verdict.correct);
-      call.headers['x-mock-confidence'] = verdict.confidence.toFixed(4);
+      // full precision: a cascade compares it with its threshold exactly as the simulator does
+      call.headers['x-mock-confidence'] = String(verdict.confidence);
       call.headers['x-mock-difficulty'] = String(difficulty);
     }
     call.cut = fault === 'cut';

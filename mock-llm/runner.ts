@@ -13,11 +13,12 @@ import { callCostUsd } from '../src/provider/pricing.ts';
 import { ApiError } from './errors.ts';
 import type { CoreRequest, ForcedFault, ResponseSink } from './exchange.ts';
 import { Ledger, type CallOutcome } from './ledger.ts';
+import { ConversationStore } from './conversations.ts';
 import { Metrics } from './metrics.ts';
 import type { ResolvedMockOptions } from './options.ts';
 import type { StreamWriter } from './protocol.ts';
 import { EARLY_TOLERANCE_MS, Scheduler } from './scheduler.ts';
-import type { Call, EmbeddingsPlan } from './call.ts';
+import { outputTokensOf, tokensThroughOf, unitsOf, type Call, type EmbeddingsPlan } from './call.ts';
 import { JSON_TYPE, sendError } from './routes.ts';
 
 /** Retry-After of a forced 429 (a real 429 says when its bucket refills). */
@@ -44,6 +45,8 @@ export class CallRunner {
   readonly scheduler = new Scheduler();
   /** Calls not finished (running, queued or hanging). */
   readonly active = new Set<Call>();
+  /** Stored responses (Responses API `previous_response_id`). */
+  readonly conversations = new ConversationStore();
   private readonly embedder: Embedder;
 
   constructor(private readonly options: ResolvedMockOptions) {
@@ -127,7 +130,7 @@ export class CallRunner {
     const rng = exact ? UNUSED_DRAWS : Rng.derive(this.options.seed, `timing|${call.seq}`);
     const scale = this.options.timeScale;
     const isEmbeddings = call.embeddings !== undefined;
-    const n = isEmbeddings ? 0 : call.answer.units;
+    const n = isEmbeddings ? 0 : unitsOf(call);
     const streamed = !isEmbeddings && call.stream;
     const uncached = call.inputTokens - call.cachedInputTokens;
     let t = startMs + sampleTtftMs(lat, uncached, inFlight, rng) / scale;
@@ -152,7 +155,7 @@ export class CallRunner {
     h['x-mock-total-ms'] = fixed3(t - call.arrivalMs);
     h['x-mock-input-tokens'] = String(call.inputTokens);
     h['x-mock-cached-tokens'] = String(call.cachedInputTokens);
-    if (!isEmbeddings) h['x-mock-output-tokens'] = String(call.answer.outputTokens);
+    if (!isEmbeddings) h['x-mock-output-tokens'] = String(outputTokensOf(call));
     h['openai-processing-ms'] = String(Math.round(t - call.arrivalMs));
     if (streamed) {
       this.startStream(call);
@@ -181,7 +184,7 @@ export class CallRunner {
 
   private sendWhole(call: Call): void {
     call.ttftMs = call.firstDueMs - call.arrivalMs;
-    call.outputTokens = call.answer.outputTokens;
+    call.outputTokens = outputTokensOf(call);
     const protocol = call.protocol;
     const body = protocol.whole(call);
     call.headers['content-type'] = JSON_TYPE;
@@ -206,8 +209,7 @@ export class CallRunner {
    */
   private emitStream(call: Call, writer: StreamWriter): void {
     const now = performance.now();
-    const answer = call.answer;
-    const n = answer.units;
+    const n = unitsOf(call);
     const cutAt = call.cut ? Math.floor(n / 2) : -1;
     let sent = call.sent;
     if (sent === cutAt) return this.cutStream(call);
@@ -220,7 +222,7 @@ export class CallRunner {
       if (sent < n) call.nextDueMs += this.nextGapMs(call);
     }
     call.sent = sent;
-    call.outputTokens = answer.tokensThrough(sent);
+    call.outputTokens = tokensThroughOf(call, sent);
     if (sent === cutAt || sent < n) {
       if (sent > first) writer.write(call.sink, first, sent);
       return sent === cutAt ? this.cutStream(call) : this.schedule(call, call.nextDueMs);
@@ -283,6 +285,7 @@ export class CallRunner {
       outcome,
       status,
     });
+    if (outcome === 'ok') call.protocol.remember?.(call, this.conversations);
     this.metrics.request(spec.id, call.endpoint, status);
     if (outcome === 'hang' || outcome === 'client_disconnect' || outcome === 'shutdown') this.metrics.error(outcome);
   }
