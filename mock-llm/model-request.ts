@@ -49,6 +49,8 @@ export interface ModelRequest {
    * `cache_control` (their prefix is written to / read from the cache); 0 when nothing is marked.
    */
   cachePrefixMessages: number;
+  /** Choices to answer (OpenAI chat and legacy completions `n`); 1 for the other APIs. */
+  choices: number;
 }
 
 /** The role of a message counted as plain text (see tokenize.mjs). */
@@ -60,6 +62,11 @@ export function turnRole(role: string): TurnState['lastRole'] {
   if (role === 'assistant') return 'assistant';
   if (role === 'tool' || role === 'function') return 'tool';
   return 'system';
+}
+
+/** The answer key of choice `index` of a request keyed `key` (choice 0 is the request's own answer). */
+export function choiceKey(key: number, index: number): number {
+  return index === 0 ? key : hashString(`choice|${index}`, key);
 }
 
 /**

@@ -26,6 +26,8 @@ export interface CallView {
   readonly modelJson: string;
   readonly request: ModelRequest;
   readonly answer: Answer;
+  /** Every choice's answer when the request asked for several (`answer` is choice 0); undefined for one. */
+  readonly choices: readonly Answer[] | undefined;
   /** Prompt tokens in all (cached and cache-written included). */
   readonly inputTokens: number;
   /** Of those, read from the prompt cache. */

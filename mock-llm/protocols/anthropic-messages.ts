@@ -106,6 +106,7 @@ function parseMessages(text: string): ModelRequest | ApiError {
     seed: null,
     topLogprobs: null,
     cachePrefixMessages: Math.max(cachePrefix, history.cachePrefix),
+    choices: 1,
   };
 }
 

@@ -77,6 +77,7 @@ function parseResponses(text: string): ModelRequest | ApiError {
     seed: null,
     topLogprobs: null,
     cachePrefixMessages: 0,
+    choices: 1,
   };
 }
 

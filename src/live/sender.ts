@@ -14,6 +14,13 @@ export interface SendRequest {
   wire: ChatWire | EmbedWire | number | null;
 }
 
+/** One answer from the send thread (they come in batches). */
+export interface SendAnswer {
+  id: number;
+  facts?: unknown;
+  error?: string;
+}
+
 interface Pending {
   resolve: (facts: never) => void;
   reject: (err: Error) => void;
@@ -23,14 +30,18 @@ interface Pending {
 export class SendThread implements HttpTransport {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  /** Requests made in this turn of the event loop, posted together (one wake-up of the send thread). */
+  private outbox: SendRequest[] = [];
 
   private constructor(private readonly worker: Worker) {
-    worker.on('message', (msg: { id: number; facts?: unknown; error?: string }) => {
-      const p = this.pending.get(msg.id);
-      if (p === undefined) return;
-      this.pending.delete(msg.id);
-      if (msg.error !== undefined) p.reject(new Error(`send thread: ${msg.error}`));
-      else p.resolve(msg.facts as never);
+    worker.on('message', (answers: SendAnswer[]) => {
+      for (const msg of answers) {
+        const p = this.pending.get(msg.id);
+        if (p === undefined) continue;
+        this.pending.delete(msg.id);
+        if (msg.error !== undefined) p.reject(new Error(`send thread: ${msg.error}`));
+        else p.resolve(msg.facts as never);
+      }
     });
     const failAll = (err: Error) => {
       for (const p of this.pending.values()) p.reject(err);
@@ -54,8 +65,15 @@ export class SendThread implements HttpTransport {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (facts: never) => void, reject });
-      this.worker.postMessage({ id, op, wire } satisfies SendRequest);
+      if (this.outbox.length === 0) queueMicrotask(() => this.flush());
+      this.outbox.push({ id, op, wire });
     });
+  }
+
+  private flush(): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    this.worker.postMessage(batch);
   }
 
   chat(wire: ChatWire): Promise<ChatFacts> {

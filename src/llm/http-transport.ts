@@ -5,8 +5,8 @@
  * transport can run in this thread or on a send thread of its own (src/live/send-thread.ts), and
  * `HttpLlmClient` turns its facts into results on the run's clock.
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { Agent } from 'undici';
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+import { Agent, type Dispatcher } from 'undici';
 import { MOCK_REQUEST_HEADERS } from '../provider/mock-headers.ts';
 import { embeddingTexts, promptMessages } from './prompt-text.ts';
 
@@ -152,7 +152,7 @@ export class UndiciTransport implements HttpTransport {
     this.agent = new Agent({ connections: options.connections ?? 512, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
   }
 
-  async chat(w: ChatWire): Promise<ChatFacts> {
+  chat(w: ChatWire): Promise<ChatFacts> {
     const body = JSON.stringify({
       model: w.model,
       messages: promptMessages(w.step, w.prefixTokens, w.inputTokens, w.wording),
@@ -161,48 +161,19 @@ export class UndiciTransport implements HttpTransport {
       max_completion_tokens: w.outputTokens,
       metadata: { step: w.step },
     });
-    const signal = w.timeoutWallMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, w.timeoutWallMs));
     const headers = {
       'content-type': 'application/json',
       ...this.auth,
       [MOCK_REQUEST_HEADERS.outputTokens]: String(w.outputTokens),
       [MOCK_REQUEST_HEADERS.difficulty]: w.difficulty.toFixed(6),
     };
-    const f: ChatFacts = {
-      kind: 'response',
-      status: 0,
-      sentAt: epochNow(),
-      firstTokenAt: -1,
-      endAt: -1,
-      gaps: [],
-      contentChunks: 0,
-      finished: false,
-      failed: false,
-    };
-    try {
-      const res = await this.agent.request({ origin: this.origin, path: `${this.prefix}/chat/completions`, method: 'POST', headers, body, signal });
-      f.status = res.statusCode;
-      if (res.statusCode === 200) {
-        const correct = res.headers['x-mock-correct'];
-        const confidence = res.headers['x-mock-confidence'];
-        if (typeof correct === 'string') f.correct = correct;
-        if (typeof confidence === 'string') f.confidence = confidence;
-        await readStream(res.body, f);
-      } else if (res.statusCode === 429) {
-        await res.body.dump();
-        const ms = res.headers['retry-after-ms'];
-        const s = res.headers['retry-after'];
-        f.retryAfterWallMs = typeof ms === 'string' ? Number(ms) : (typeof s === 'string' ? Number(s) : 1) * 1000;
-      } else if (res.statusCode === 400) {
-        f.contextLength = (await res.body.text()).includes('context_length');
-      } else {
-        await res.body.dump();
-      }
-    } catch (err) {
-      f.kind = signal?.aborted === true || (err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError' ? 'timeout' : 'network';
-    }
-    f.endAt = epochNow();
-    return f;
+    return new Promise((resolve) => {
+      // undici's handler interface, not `request()`: no stream object or async iterator per answer
+      this.agent.dispatch(
+        { origin: this.origin, path: `${this.prefix}/chat/completions`, method: 'POST', headers, body },
+        new ChatExchange(resolve, w.timeoutWallMs),
+      );
+    });
   }
 
   async embed(w: EmbedWire): Promise<EmbedFacts> {
@@ -242,10 +213,84 @@ export class UndiciTransport implements HttpTransport {
   }
 }
 
-/** Feeds a response body through the SSE parser; an event not closed by a blank line before the end still counts. */
-async function readStream(body: AsyncIterable<Buffer>, f: ChatFacts): Promise<void> {
-  const parser = createParser({ onEvent: (event) => onEvent(event, f) });
-  const decoder = new TextDecoder();
-  for await (const chunk of body) parser.feed(decoder.decode(chunk, { stream: true }));
-  parser.feed(`${decoder.decode()}\n\n`);
+/** One chat request's life on the wire: its response read event by event into its facts. */
+class ChatExchange implements Dispatcher.DispatchHandler {
+  private readonly f: ChatFacts = {
+    kind: 'response',
+    status: 0,
+    sentAt: epochNow(),
+    firstTokenAt: -1,
+    endAt: -1,
+    gaps: [],
+    contentChunks: 0,
+    finished: false,
+    failed: false,
+  };
+  private parser: EventSourceParser | undefined;
+  private readonly decoder = new TextDecoder();
+  /** A non-200 body, read for its error (400: context length). */
+  private errorText = '';
+  private controller: Dispatcher.DispatchController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timedOut = false;
+
+  constructor(
+    private readonly resolve: (f: ChatFacts) => void,
+    timeoutWallMs: number | undefined,
+  ) {
+    if (timeoutWallMs !== undefined) {
+      this.timer = setTimeout(
+        () => {
+          this.timedOut = true;
+          this.controller?.abort(new Error('timeout'));
+        },
+        Math.max(1, timeoutWallMs),
+      );
+    }
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.timedOut) return controller.abort(new Error('timeout'));
+    this.f.sentAt = epochNow(); // on a connection now (it may have waited for one)
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    const f = this.f;
+    f.status = statusCode;
+    if (statusCode === 200) {
+      const correct = headers['x-mock-correct'];
+      const confidence = headers['x-mock-confidence'];
+      if (typeof correct === 'string') f.correct = correct;
+      if (typeof confidence === 'string') f.confidence = confidence;
+      this.parser = createParser({ onEvent: (event) => onEvent(event, f) });
+    } else if (statusCode === 429) {
+      const ms = headers['retry-after-ms'];
+      const s = headers['retry-after'];
+      f.retryAfterWallMs = typeof ms === 'string' ? Number(ms) : (typeof s === 'string' ? Number(s) : 1) * 1000;
+    }
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.parser !== undefined) this.parser.feed(this.decoder.decode(chunk, { stream: true }));
+    else if (this.f.status === 400) this.errorText += chunk.toString();
+  }
+
+  onResponseEnd(): void {
+    // an event not closed by a blank line before the body ended still counts
+    if (this.parser !== undefined) this.parser.feed(`${this.decoder.decode()}\n\n`);
+    if (this.f.status === 400) this.f.contextLength = this.errorText.includes('context_length');
+    this.finish();
+  }
+
+  onResponseError(): void {
+    this.f.kind = this.timedOut ? 'timeout' : 'network';
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.f.endAt = epochNow();
+    this.resolve(this.f);
+  }
 }

@@ -167,13 +167,20 @@ async function bareRound(baseUrl: string, scenario: Awaited<ReturnType<typeof pr
         .finally(() => {
           if (++done === n) resolve();
         });
-      if (i + 1 < n) setTimeout(() => send(i + 1), Math.max(0, start + arrivals[i + 1]! / TIME_SCALE - performance.now()));
+      if (i + 1 < n) at(start + arrivals[i + 1]! / TIME_SCALE, () => send(i + 1));
     };
-    setTimeout(() => send(0), Math.max(0, start + arrivals[0]! / TIME_SCALE - performance.now()));
+    at(start + arrivals[0]! / TIME_SCALE, () => send(0));
   });
   const wallS = (performance.now() - start) / 1000;
   await agent.close();
   return { sendLagMs: summarize(lags.map((l) => Math.max(0, l))), requests: n, failed, achievedPerS: round3(n / wallS), loadAverage1mAtStart };
+}
+
+/** Runs `fn` at `wallMs` (performance.now()) as RealClock.schedule does: at once (next turn) when due, else a timer. */
+function at(wallMs: number, fn: () => void): void {
+  const wait = wallMs - performance.now();
+  if (wait <= 0) setImmediate(fn);
+  else setTimeout(fn, wait);
 }
 
 /** mock-llm in its own process (`bench mock`), at the benchmark's time scale. */

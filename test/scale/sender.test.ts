@@ -6,6 +6,7 @@ import { SendThread } from '../../src/live/sender.ts';
 import type { ChatCall } from '../../src/llm/client.ts';
 import { HttpLlmClient } from '../../src/llm/http-client.ts';
 import { buildCatalog } from '../../src/provider/catalog.ts';
+import { epochNow, UndiciTransport } from '../../src/llm/http-transport.ts';
 
 /** A server streaming three content tokens 5 ms apart (role chunk first, usage last), or a 429. */
 let server: Server;
@@ -19,6 +20,7 @@ beforeAll(async () => {
     req.on('end', () => {
       if (req.url?.endsWith('/models')) return void res.end('{"data":[]}');
       seen.push({ path: req.url ?? '', body: JSON.parse(text) as Record<string, unknown> });
+      if (req.headers['x-mock-output-tokens'] === '999') return; // never answers
       if (req.headers['x-mock-output-tokens'] === '429') {
         res.writeHead(429, { 'retry-after-ms': '250' });
         return void res.end('{"error":{"message":"slow down"}}');
@@ -104,5 +106,18 @@ describe('the send thread (live requests off the run thread)', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('a request past its timeout is aborted and reported as a timeout, and a dead endpoint as a network failure', async () => {
+    const transport = new UndiciTransport({ baseUrl });
+    const wire = { model: 'gpt-4o-mini', step: 'answer', prefixTokens: 0, inputTokens: 10, wording: 'w', outputTokens: 999, difficulty: 0.5 };
+    const before = epochNow();
+    const f = await transport.chat({ ...wire, timeoutWallMs: 50 });
+    expect(f.kind).toBe('timeout');
+    expect(f.endAt - before).toBeGreaterThanOrEqual(49);
+    await transport.close();
+    const dead = new UndiciTransport({ baseUrl: 'http://127.0.0.1:1/v1' });
+    expect((await dead.chat({ ...wire, outputTokens: 3 })).kind).toBe('network');
+    await dead.close();
   });
 });

@@ -122,4 +122,6 @@ function listenAndReport(server: http.Server): void {
   });
 }
 
+// a normal exit on SIGTERM, so that --cpu-prof (MOCK_PERF_NODE_ARGS) writes its profile
+process.on('SIGTERM', () => process.exit(0));
 await childMain(process.argv[2] ?? '');
