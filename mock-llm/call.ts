@@ -18,6 +18,8 @@ import type { ScheduledTask } from './scheduler.ts';
 export interface Extras {
   outputTokens: number | undefined;
   difficulty: number | undefined;
+  /** `x-mock-quality-seed`: the caller's answer seed (`answerSeed`), so the verdict matches the simulator's. */
+  qualitySeed: number | undefined;
   fault: string | undefined;
   faultOnce: string | undefined;
 }

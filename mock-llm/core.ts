@@ -9,7 +9,7 @@ import { Rng } from '../src/core/random.ts';
 import { findModel } from '../src/provider/catalog.ts';
 import { ConcurrencyGate, RateLimiter } from '../src/provider/limits.ts';
 import { PromptCache } from '../src/provider/prompt-cache.ts';
-import { judge } from '../src/provider/quality.ts';
+import { judge, judgeAnswer } from '../src/provider/quality.ts';
 import { countTexts, tokenizeMessages, warmTokenizer } from '../src/provider/tokenizer.ts';
 import { cachedMessageTokens, generateText, REPLY_PRIMER_IDS, REPLY_PRIMER_TOKENS, rememberMessageTokens, type TokenIds } from '../src/provider/tokens.ts';
 import { draftAnswer, fixedAnswer, generatedAnswer, textsToCount, type Answer, type AnswerDraft } from './answer.ts';
@@ -215,7 +215,7 @@ export class MockCore {
     const arrivalMs = performance.now();
     const endpoint = protocol.endpoint;
     const known = this.fixedRequests.size === 0 ? undefined : this.fixedRequests.get(protocol)?.get(req.body);
-    const request = known?.request ?? protocol.parse(req.body, req);
+    const request = known?.request ?? protocol.parse(req.body, req, this.runner.conversations);
     if (request instanceof ApiError) return this.reject(sink, protocol, request, NO_MODEL, endpoint);
     const model = this.modelState(request.model);
     if (model === undefined) return this.reject(sink, protocol, modelNotFound(request.model), NO_MODEL, endpoint);
@@ -374,10 +374,16 @@ export class MockCore {
     this.readPromptCache(call, c, promptTokens);
     const difficulty = c.extras.difficulty;
     if (difficulty !== undefined) {
-      const verdict = judge(spec.capability, difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
+      // seeded by the caller (the live client sends the simulator's answer seed) or by the body
+      const seed = c.extras.qualitySeed;
+      const verdict =
+        seed !== undefined
+          ? judgeAnswer(spec.capability, difficulty, seed)
+          : judge(spec.capability, difficulty, Rng.derive(this.options.seed, `judge|${req.body}`));
       call.mock = { ...verdict, difficulty };
       call.headers['x-mock-correct'] = String(verdict.correct);
-      call.headers['x-mock-confidence'] = verdict.confidence.toFixed(4);
+      // full precision: a cascade compares it with its threshold exactly as the simulator does
+      call.headers['x-mock-confidence'] = String(verdict.confidence);
       call.headers['x-mock-difficulty'] = String(difficulty);
     }
     call.cut = fault === 'cut';

@@ -69,7 +69,19 @@ export function readExtras(req: CoreRequest, metadata: Readonly<Record<string, u
       );
     }
   }
-  return { outputTokens, difficulty, fault: req.header(MOCK_REQUEST_HEADERS.fault), faultOnce: req.header(MOCK_REQUEST_HEADERS.faultOnce) };
+  const rawSeed = req.header(MOCK_REQUEST_HEADERS.qualitySeed);
+  let qualitySeed: number | undefined;
+  if (rawSeed !== undefined) {
+    qualitySeed = Number(rawSeed);
+    if (!/^\d+$/.test(rawSeed) || qualitySeed > 0xffff_ffff) {
+      return invalidRequest(
+        `Invalid quality seed "${rawSeed}" (${MOCK_REQUEST_HEADERS.qualitySeed}): expected an integer in [0, 4294967295].`,
+        MOCK_REQUEST_HEADERS.qualitySeed,
+        'invalid_mock_header',
+      );
+    }
+  }
+  return { outputTokens, difficulty, qualitySeed, fault: req.header(MOCK_REQUEST_HEADERS.fault), faultOnce: req.header(MOCK_REQUEST_HEADERS.faultOnce) };
 }
 
 /** An own field of the metadata (never one inherited from Object.prototype). */

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { BenchError } from '../core/errors.ts';
-import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
+import { fidelityMarkdown, fidelityRows, recordSimDivergence } from '../results/fidelity.ts';
+import { writeJsonAtomic } from '../results/write.ts';
 import type { ResultsFile } from '../results/schema.ts';
 import { formatDuration, formatPct } from '../report/numbers.ts';
 import { runScenarioFile, type RunOptions } from '../sweep/run.ts';
@@ -14,6 +15,7 @@ import { type LiveProgress, progressLine } from '../live/meter.ts';
 import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
 import { quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
+import { ReportThread } from './report-thread.ts';
 import { TRACE_FORMATS, type TraceFormat } from '../trace/trace.ts';
 import type { TraceSpec } from '../trace/replay.ts';
 import { columnsText } from '../trace/csv.ts';
@@ -25,7 +27,11 @@ export const RUN_FLAGS = {
   seed: { type: 'number', range: SEED_RULE, describe: "Random seed [default: the scenario's seed]" },
   'requests-per-day': { type: 'number', range: { above: 0 }, describe: "Override the scenario's traffic (requests per day)" },
   'duration-hours': { type: 'number', range: { above: 0 }, describe: 'Override the simulated duration (hours)' },
-  only: { type: 'string', describe: 'Run only configurations whose name contains this text' },
+  only: {
+    type: 'string',
+    describe:
+      'Run only the configurations named: a whole name, or axis choices (draft, streaming=draft, "routing=mini workers=8"), each matched exactly; several separated by commas (draft,off)',
+  },
   replications: { type: 'number', range: REPLICATIONS_RULE, describe: 'Seeds per configuration (noise estimate) [default: 1]' },
   threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
   'max-requests': {
@@ -127,13 +133,14 @@ export async function runCommand(args: RunArgs): Promise<number> {
         onLiveProgress: (p: LiveProgress) => liveView.show?.(p),
       }
     : undefined;
-  // loaded now: once interrupted, the TypeScript loader's helper process may be gone already
-  const report = import('../report/index.ts');
+  // started now: its modules load while the run runs, and an interrupted run can wait for the page with a deadline
+  const report = new ReportThread();
   const interruption = watchInterrupts();
   try {
     return await runAndReport(args, { durationHours, live, liveView, trace, tty, report, signal: interruption.signal }, interruption);
   } finally {
     interruption.dispose();
+    void report.close();
   }
 }
 
@@ -148,7 +155,7 @@ interface RunPlan {
   liveView: LiveView;
   trace: RunOptions['trace'];
   tty: boolean;
-  report: Promise<typeof import('../report/index.ts')>;
+  report: ReportThread;
   signal: AbortSignal;
 }
 
@@ -175,10 +182,16 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
   const stoppedBy = interruption.received();
   if (stoppedBy !== null) {
     const kept = `${results.configurations.length} of ${results.configurations.length + results.missing.length} configurations`;
-    const where =
-      outDir === null
-        ? 'nothing written'
-        : `in ${join(outDir, 'results.json')} and ${await writeReport(plan.report, results, outDir)} (marked partial: ${results.missing.length} did not finish)`;
+    let where = 'nothing written';
+    if (outDir !== null) {
+      const resultsPath = join(outDir, 'results.json');
+      // results.json is on disk already; the page only if it is drawn within the stop bound
+      const reportPath = await writeReport(plan.report, results, outDir, interruption.saveUntilMs());
+      where =
+        reportPath === null
+          ? `in ${resultsPath} (marked partial: ${results.missing.length} did not finish); report.html was not drawn within the stop bound: \`bench report ${resultsPath}\` draws it`
+          : `in ${resultsPath} and ${reportPath} (marked partial: ${results.missing.length} did not finish)`;
+    }
     process.stderr.write(`bench run: interrupted by ${stoppedBy}; kept ${kept} ${where}\n`);
     return interruption.exitCode(0);
   }
@@ -258,7 +271,12 @@ async function compareWithSimulation(args: RunArgs, plan: RunPlan, live: Results
     ...(trace !== undefined ? { trace } : {}),
   });
   const fidelity = fidelityMarkdown(fidelityRows(sim.results, live));
-  if (outDir !== null) writeFileSync(join(outDir, 'fidelity.md'), `${fidelity}\n`);
+  // live figures far from the simulation of the same configuration: a validity record, so results.json says so too
+  recordSimDivergence(sim.results, live);
+  if (outDir !== null) {
+    writeFileSync(join(outDir, 'fidelity.md'), `${fidelity}\n`);
+    writeJsonAtomic(join(outDir, 'results.json'), live);
+  }
   return fidelity;
 }
 
@@ -315,9 +333,11 @@ function reportProgressEvery(sweep: Sweep, everyMs: number): void {
   });
 }
 
-async function writeReport(report: RunPlan['report'], results: Parameters<typeof summaryTable>[0], outDir: string): Promise<string> {
+/** Writes report.html beside results.json; null (nothing written) when the page was not drawn by `deadlineMs` (a `performance.now()` time). */
+async function writeReport(report: ReportThread, results: Parameters<typeof summaryTable>[0], outDir: string, deadlineMs = Infinity): Promise<string | null> {
+  const html = await report.render(results, deadlineMs);
+  if (html === null) return null;
   const path = join(outDir, 'report.html');
-  const { renderReport } = await report;
-  writeFileSync(path, renderReport(results));
+  writeFileSync(path, html);
   return path;
 }

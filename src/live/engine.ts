@@ -7,6 +7,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { liveValidity } from '../results/validity.ts';
+import { OWN_MOCK_TARGET } from '../results/fidelity.ts';
 import type { Catalog } from '../provider/catalog.ts';
 import { perMinuteLimits, type RateLimits } from '../provider/limits.ts';
 import { spawnBenchChild } from './bench-child.ts';
@@ -142,7 +143,7 @@ function liveFacts(
     errorRate: total === 0 ? 0 : result.requests.failed / total,
     maxErrorRate: scenario.slo.maxErrorRate ?? 0,
   });
-  return { live: { target: target ?? 'mock-llm (started by bench)', timeScale, sendLagMs: lag, warnings }, validity };
+  return { live: { target: target ?? OWN_MOCK_TARGET, timeScale, sendLagMs: lag, warnings }, validity };
 }
 
 /** The mock a live run starts: the scenario's catalog, rate limits and error rates, at its time scale. */

@@ -11,6 +11,7 @@
  */
 import { getModel, type Catalog } from '../provider/catalog.ts';
 import { callCostUsd } from '../provider/pricing.ts';
+import { answerSeed } from '../provider/quality.ts';
 import type { Clock } from '../core/clock.ts';
 import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient, type TokenGapSink } from './client.ts';
 import { type ChatFacts, type ChatWire, epochNow, type HttpTransport, UndiciTransport } from './http-transport.ts';
@@ -79,6 +80,7 @@ export class HttpLlmClient implements LlmClient {
       wording: call.wordingId === undefined ? `job${call.jobId}` : String(call.wordingId),
       outputTokens: call.outputTokens,
       difficulty: call.difficulty,
+      qualitySeed: answerSeed(call.stepSeed, call.model),
     };
     if (call.timeoutMs !== undefined) wire.timeoutWallMs = call.timeoutMs / this.timeScale;
     return wire;

@@ -21,6 +21,8 @@ export interface ChatWire {
   wording: string;
   outputTokens: number;
   difficulty: number;
+  /** The answer's quality seed (`answerSeed`): mock-llm judges the answer as the simulator does. */
+  qualitySeed: number;
   /** Abort the request after this many wall milliseconds. */
   timeoutWallMs?: number;
 }
@@ -165,7 +167,9 @@ export class UndiciTransport implements HttpTransport {
       'content-type': 'application/json',
       ...this.auth,
       [MOCK_REQUEST_HEADERS.outputTokens]: String(w.outputTokens),
-      [MOCK_REQUEST_HEADERS.difficulty]: w.difficulty.toFixed(6),
+      // full precision (String round-trips a double), so the mock judges the simulator's difficulty
+      [MOCK_REQUEST_HEADERS.difficulty]: String(w.difficulty),
+      [MOCK_REQUEST_HEADERS.qualitySeed]: String(w.qualitySeed),
     };
     return new Promise((resolve) => {
       // undici's handler interface, not `request()`: no stream object or async iterator per answer

@@ -42,6 +42,7 @@ function call(i: number, inputTokens: number, outputTokens: number): ChatCall {
     step: 'answer',
     jobId: i,
     jobSeed: 1000 + i,
+    stepSeed: 2000 + i,
     callIndex: 0,
     inputTokens,
     prefixTokens: 0,

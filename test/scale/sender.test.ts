@@ -54,6 +54,7 @@ const call: ChatCall = {
   jobId: 7,
   jobSeed: 1,
   callIndex: 0,
+  stepSeed: 1,
   inputTokens: 30,
   prefixTokens: 10,
   outputTokens: 3,
@@ -66,7 +67,16 @@ describe('the send thread (live requests off the run thread)', () => {
     const sender = await SendThread.start({ baseUrl });
     try {
       await sender.warmUp(2);
-      const f = await sender.chat({ model: 'gpt-4o-mini', step: 'answer', prefixTokens: 10, inputTokens: 30, wording: 'w1', outputTokens: 3, difficulty: 0.5 });
+      const f = await sender.chat({
+        model: 'gpt-4o-mini',
+        step: 'answer',
+        prefixTokens: 10,
+        inputTokens: 30,
+        wording: 'w1',
+        outputTokens: 3,
+        difficulty: 0.5,
+        qualitySeed: 1,
+      });
       expect(f).toMatchObject({ kind: 'response', status: 200, contentChunks: 3, finished: true, failed: false, correct: 'false', confidence: '0.25' });
       expect(f.usage?.completion_tokens).toBe(3);
       expect(f.gaps).toHaveLength(2);
@@ -110,7 +120,7 @@ describe('the send thread (live requests off the run thread)', () => {
 
   it('a request past its timeout is aborted and reported as a timeout, and a dead endpoint as a network failure', async () => {
     const transport = new UndiciTransport({ baseUrl });
-    const wire = { model: 'gpt-4o-mini', step: 'answer', prefixTokens: 0, inputTokens: 10, wording: 'w', outputTokens: 999, difficulty: 0.5 };
+    const wire = { model: 'gpt-4o-mini', step: 'answer', prefixTokens: 0, inputTokens: 10, wording: 'w', outputTokens: 999, difficulty: 0.5, qualitySeed: 1 };
     const before = epochNow();
     const f = await transport.chat({ ...wire, timeoutWallMs: 50 });
     expect(f.kind).toBe('timeout');
