@@ -27,6 +27,8 @@ export interface ChatWire {
   qualitySeed: number;
   /** Abort the request after this many wall milliseconds. */
   timeoutWallMs?: number;
+  /** Hold the request until this epoch time (a request's first call, made before its arrival time). */
+  notBeforeEpoch?: number;
 }
 
 interface Usage {
@@ -69,6 +71,8 @@ export interface EmbedWire {
   inputTokens: number;
   /** Fixes the texts' words. */
   key: string;
+  /** Hold the request until this epoch time (see ChatWire). */
+  notBeforeEpoch?: number;
 }
 
 /** What came back for an embedding request. */
@@ -175,15 +179,18 @@ export class UndiciTransport implements HttpTransport {
     };
     return new Promise((resolve) => {
       // undici's handler interface, not `request()`: no stream object or async iterator per answer
-      this.agent.dispatch(
-        { origin: this.origin, path: `${this.prefix}/chat/completions`, method: 'POST', headers, body },
-        new ChatExchange(resolve, w.timeoutWallMs),
+      whenDue(w.notBeforeEpoch, () =>
+        this.agent.dispatch(
+          { origin: this.origin, path: `${this.prefix}/chat/completions`, method: 'POST', headers, body },
+          new ChatExchange(resolve, w.timeoutWallMs),
+        ),
       );
     });
   }
 
   async embed(w: EmbedWire): Promise<EmbedFacts> {
     const body = JSON.stringify({ model: w.model, input: embeddingTexts(w.texts, w.inputTokens, w.key), encoding_format: 'float' });
+    if (w.notBeforeEpoch !== undefined) await new Promise<void>((r) => whenDue(w.notBeforeEpoch, r));
     const f: EmbedFacts = { kind: 'response', status: 0, sentAt: epochNow(), endAt: -1 };
     try {
       const res = await this.agent.request({
@@ -217,6 +224,17 @@ export class UndiciTransport implements HttpTransport {
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/**
+ * Runs `fn` at `epoch` (at once if due or unset), never before: node's timers count from the
+ * loop's cached time, so on a busy loop one can fire milliseconds early; it is then re-armed for
+ * what remains (at least 1 ms, so a request goes out at most about a millisecond late).
+ */
+function whenDue(epoch: number | undefined, fn: () => void): void {
+  const wait = epoch === undefined ? 0 : epoch - epochNow();
+  if (wait <= 0) fn();
+  else setTimeout(() => whenDue(epoch, fn), Math.max(1, wait));
 }
 
 /** One chat request's life on the wire: its response read event by event into its facts. */
