@@ -16,7 +16,7 @@ const TTL_MS = spec.ttlS * 1000;
 
 /** The live client's text for a call (src/llm/http-client.ts names the wording the same way). */
 const liveIds = (p: PromptShape) =>
-  encodePrompt(promptMessages(p.step, p.prefixTokens, p.inputTokens, p.wordingId === undefined ? `job${p.jobId}` : String(p.wordingId)));
+  encodePrompt(promptMessages(p.step, p.prefixTokens, p.inputTokens, p.wordingId === undefined ? `job${p.jobId}` : String(p.wordingId), p.prefixBlocks));
 
 describe('one prompt-cache model for mock-llm and the simulator', () => {
   it('gives the same cached tokens for the same stream of prompts, TTL expiries included', () => {
@@ -46,6 +46,26 @@ describe('one prompt-cache model for mock-llm and the simulator', () => {
     expect(new Set(got.map(([ids]) => ids)).size).toBeGreaterThan(5);
     expect(byLayout.stats.hits).toBe(got.filter(([, l]) => l > 0).length);
     expect(byLayout.stats.cachedTokens).toBe(got.reduce((s, [, l]) => s + l, 0));
+  });
+
+  it('agrees on traced prompts whose prefix blocks are shared (Mooncake hash_ids, 512-token blocks)', () => {
+    const byIds = new PromptCache(spec, TTL_MS);
+    const byLayout = new LayoutPromptCache(spec, TTL_MS, model.pricing);
+    const rng = new Rng(11);
+    const got: Array<[number, number]> = [];
+    for (let jobId = 0; jobId < 60; jobId++) {
+      // chained ids as Mooncake writes them: a shared head of whole blocks, then the request's own
+      // blocks (a partial last block hashes its own content, so its id is the request's own too)
+      const blocks = 2 + rng.int(5);
+      const head = rng.int(4);
+      const inputTokens = blocks * 512 + 7 - (rng.next() < 0.5 ? 0 : 1 + rng.int(300));
+      const whole = Math.floor((inputTokens - 7) / 512);
+      const ids = Int32Array.from({ length: blocks }, (_, k) => (k < head && k < whole ? k : 1000 + jobId * 10 + k));
+      const prompt: PromptShape = { step: 'answer', prefixTokens: 0, inputTokens, jobId, prefixBlocks: { ids, blockTokens: 512 } };
+      got.push([byIds.lookup([liveIds(prompt)], jobId * 1000), byLayout.lookup(prompt, jobId * 1000)]);
+    }
+    expect(got.map(([ids]) => ids)).toEqual(got.map(([, layout]) => layout));
+    expect(got.filter(([ids]) => ids > 0).length).toBeGreaterThan(10);
   });
 
   it('caches nothing below the minimum prefix and does not count the lookup', () => {
