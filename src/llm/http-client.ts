@@ -108,6 +108,7 @@ export class HttpLlmClient implements LlmClient {
       qualitySeed: answerSeed(call.stepSeed, call.model),
     };
     if (call.timeoutMs !== undefined) wire.timeoutWallMs = call.timeoutMs / this.timeScale;
+    if (call.prefixBlocks !== undefined) wire.prefixBlocks = call.prefixBlocks;
     return wire;
   }
 

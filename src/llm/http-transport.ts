@@ -8,7 +8,7 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { Agent, type Dispatcher } from 'undici';
 import { MOCK_REQUEST_HEADERS } from '../provider/mock-headers.ts';
-import { embeddingTexts, promptMessages } from './prompt-text.ts';
+import { embeddingTexts, promptMessages, type PromptBlocks } from './prompt-text.ts';
 
 /** What a chat request needs on the wire (small, so it crosses threads cheaply; the prompt text is built by the transport). */
 export interface ChatWire {
@@ -19,6 +19,8 @@ export interface ChatWire {
   inputTokens: number;
   /** Fixes the user prompt's words (equal wording, equal text). */
   wording: string;
+  /** A traced prompt's prefix blocks: the user text starts with them (see promptMessages). */
+  prefixBlocks?: PromptBlocks;
   outputTokens: number;
   difficulty: number;
   /** The answer's quality seed (`answerSeed`): mock-llm judges the answer as the simulator does. */
@@ -161,7 +163,7 @@ export class UndiciTransport implements HttpTransport {
   chat(w: ChatWire): Promise<ChatFacts> {
     const body = JSON.stringify({
       model: w.model,
-      messages: promptMessages(w.step, w.prefixTokens, w.inputTokens, w.wording),
+      messages: promptMessages(w.step, w.prefixTokens, w.inputTokens, w.wording, w.prefixBlocks),
       stream: true,
       stream_options: { include_usage: true },
       max_completion_tokens: w.outputTokens,
