@@ -226,14 +226,17 @@ export class UndiciTransport implements HttpTransport {
   }
 }
 
+/** How early a held request may go out (ms): re-arming a timer for less would make it up to 1 ms late instead. */
+const EARLY_TOLERANCE_MS = 0.2;
+
 /**
- * Runs `fn` at `epoch` (at once if due or unset), never before: node's timers count from the
- * loop's cached time, so on a busy loop one can fire milliseconds early; it is then re-armed for
- * what remains (at least 1 ms, so a request goes out at most about a millisecond late).
+ * Runs `fn` at `epoch` (at once if due or unset), not before (within EARLY_TOLERANCE_MS): node's
+ * timers count from the loop's cached time, so on a busy loop one can fire milliseconds early;
+ * it is then re-armed for what remains (at least 1 ms).
  */
 function whenDue(epoch: number | undefined, fn: () => void): void {
   const wait = epoch === undefined ? 0 : epoch - epochNow();
-  if (wait <= 0) fn();
+  if (wait <= EARLY_TOLERANCE_MS) fn();
   else setTimeout(() => whenDue(epoch, fn), Math.max(1, wait));
 }
 

@@ -144,7 +144,7 @@ describe('the send thread (live requests off the run thread)', () => {
       client.holdFirstCall(8, due);
       const r = await client.chat({ ...call, jobId: 8 });
       expect(r.outcome).toBe('ok');
-      expect(seen.at(-1)!.atEpoch).toBeGreaterThanOrEqual(dueEpoch - 0.5); // never early (node timers alone can fire early)
+      expect(seen.at(-1)!.atEpoch).toBeGreaterThanOrEqual(dueEpoch - 0.5); // never early beyond 0.2 ms (node timers alone can fire ms early)
       // counted from the due time: the stream itself takes ~25 ms of wall time (50 scenario ms), not the 100 ms wait
       expect(r.latencyMs).toBeLessThan(200);
       expect(r.ttftMs).toBeLessThan(r.latencyMs);
