@@ -215,7 +215,7 @@ export class MockCore {
     const arrivalMs = performance.now();
     const endpoint = protocol.endpoint;
     const known = this.fixedRequests.size === 0 ? undefined : this.fixedRequests.get(protocol)?.get(req.body);
-    const request = known?.request ?? protocol.parse(req.body, req);
+    const request = known?.request ?? protocol.parse(req.body, req, this.runner.conversations);
     if (request instanceof ApiError) return this.reject(sink, protocol, request, NO_MODEL, endpoint);
     const model = this.modelState(request.model);
     if (model === undefined) return this.reject(sink, protocol, modelNotFound(request.model), NO_MODEL, endpoint);

@@ -3,6 +3,7 @@
  * format once and maps it to this; the core and the answer rules read nothing else.
  */
 import { hashString } from '../src/core/random.ts';
+import type { StoredConversation } from './conversations.ts';
 import type { JsonSchema } from './json-schema.ts';
 import type { CountedMessage } from '../src/provider/tokens.ts';
 import type { ToolChoice, ToolSpec, TurnState } from './tools.ts';
@@ -51,6 +52,12 @@ export interface ModelRequest {
   cachePrefixMessages: number;
   /** Choices to answer (OpenAI chat and legacy completions `n`); 1 for the other APIs. */
   choices: number;
+  /** Responses: the conversation through this request's input, kept with the response unless `store: false`. */
+  conversation?: StoredConversation;
+  /** Legacy completions `echo`: the prompt is sent back before the completion. */
+  echo?: boolean;
+  /** Responses: the `previous_response_id` it continues, or null. */
+  previousResponseId?: string | null;
 }
 
 /** The role of a message counted as plain text (see tokenize.mjs). */

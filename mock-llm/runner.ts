@@ -13,6 +13,7 @@ import { callCostUsd } from '../src/provider/pricing.ts';
 import { ApiError } from './errors.ts';
 import type { CoreRequest, ForcedFault, ResponseSink } from './exchange.ts';
 import { Ledger, type CallOutcome } from './ledger.ts';
+import { ConversationStore } from './conversations.ts';
 import { Metrics } from './metrics.ts';
 import type { ResolvedMockOptions } from './options.ts';
 import type { StreamWriter } from './protocol.ts';
@@ -44,6 +45,8 @@ export class CallRunner {
   readonly scheduler = new Scheduler();
   /** Calls not finished (running, queued or hanging). */
   readonly active = new Set<Call>();
+  /** Stored responses (Responses API `previous_response_id`). */
+  readonly conversations = new ConversationStore();
   private readonly embedder: Embedder;
 
   constructor(private readonly options: ResolvedMockOptions) {
@@ -282,6 +285,7 @@ export class CallRunner {
       outcome,
       status,
     });
+    if (outcome === 'ok') call.protocol.remember?.(call, this.conversations);
     this.metrics.request(spec.id, call.endpoint, status);
     if (outcome === 'hang' || outcome === 'client_disconnect' || outcome === 'shutdown') this.metrics.error(outcome);
   }

@@ -22,6 +22,7 @@ const CompletionsRequestSchema = z.looseObject({
   ...OPENAI_SAMPLING_FIELDS,
   max_tokens: z.number().int().min(1).nullable().optional(),
   logprobs: z.number().int().min(0).max(5).nullable().optional(),
+  echo: z.boolean().nullable().optional(),
   seed: z.number().int().nullable().optional(),
   user: z.string().optional(),
 });
@@ -35,7 +36,7 @@ export const openaiCompletions: Protocol = {
   parse: parseCompletions,
   errorBody: (err) => err.toBody(),
   whole: completionsWhole,
-  asciiWhole: (call) => call.answer.generated !== undefined && call.request.topLogprobs === null,
+  asciiWhole: (call) => call.answer.generated !== undefined && call.request.topLogprobs === null && call.request.echo !== true,
   stream: (call) => new CompletionsStream(call),
 };
 
@@ -72,6 +73,7 @@ function parseCompletions(text: string): ModelRequest | ApiError {
     topLogprobs: body.logprobs ?? null,
     cachePrefixMessages: 0,
     choices: body.n ?? 1,
+    echo: body.echo === true,
   };
 }
 
@@ -94,10 +96,16 @@ function legacyLogprobs(call: CallView, answer: Answer, index: number, from: num
   return { tokens, token_logprobs: tokenLogprobs, top_logprobs: top, text_offset: textOffset };
 }
 
+/** The prompt sent back before the completion (`echo`), or ''. */
+function echoed(call: CallView): string {
+  return call.request.echo === true ? call.request.messages[0]!.content : '';
+}
+
 function completionsWhole(call: CallView): string {
+  const echo = echoed(call);
   const choices = (call.choices ?? [call.answer]).map((answer, index) => {
-    const logprobs = call.request.topLogprobs === null ? 'null' : JSON.stringify(legacyLogprobs(call, answer, index, 0, answer.units, 0));
-    const text = answer.generated !== undefined ? `"${answer.generated.text()}"` : JSON.stringify(answer.text());
+    const logprobs = call.request.topLogprobs === null ? 'null' : JSON.stringify(legacyLogprobs(call, answer, index, 0, answer.units, echo.length));
+    const text = answer.generated !== undefined && echo === '' ? `"${answer.generated.text()}"` : JSON.stringify(echo + answer.text());
     return `{"text":${text},"index":${index},"logprobs":${logprobs},"finish_reason":"${answer.finish}"}`;
   });
   return (
@@ -116,13 +124,14 @@ class CompletionsStream implements StreamWriter {
   constructor(private readonly call: CallView) {
     this.head = `data: {"id":"${call.id}","object":"text_completion","created":${call.createdS},"model":${call.modelJson},"system_fingerprint":"fp_mock","choices":[{`;
     const usage = call.request.includeUsage ? ',"usage":null' : '';
-    this.offsets = new Array<number>(call.choices?.length ?? 1).fill(0);
+    this.offsets = new Array<number>(call.choices?.length ?? 1).fill(echoed(call).length);
     if (call.choices === undefined && call.answer.generated !== undefined && call.request.topLogprobs === null && call.answer.units > 0) {
       this.events = new TokenEvents(this.head, '', '"text":"', `","index":0,"logprobs":null,"finish_reason":null}]${usage}}\n\n`, call.answer.generated);
     }
   }
 
   write(sink: StreamSink, from: number, to: number): void {
+    if (from === 0 && this.call.request.echo === true) sink.write(this.echoChunks());
     const events = this.events;
     if (events === undefined) return sink.write(this.chunks(from, to));
     events.from = from;
@@ -131,13 +140,13 @@ class CompletionsStream implements StreamWriter {
   }
 
   end(from: number, to: number): string {
-    let out = '';
+    let out = from === 0 && this.call.request.echo === true ? this.echoChunks() : '';
     if (to > from) {
-      if (this.events === undefined) out = this.chunks(from, to);
+      if (this.events === undefined) out += this.chunks(from, to);
       else {
         this.events.from = from;
         this.events.to = to;
-        out = this.events.toText();
+        out += this.events.toText();
       }
     }
     const usage = this.call.request.includeUsage ? ',"usage":null' : '';
@@ -146,6 +155,17 @@ class CompletionsStream implements StreamWriter {
     });
     if (this.call.request.includeUsage) out += `${this.head.slice(0, -1)}],"usage":${chatUsageJson(this.call)}}\n\n`;
     return out + 'data: [DONE]\n\n';
+  }
+
+  /** `echo`: the prompt, one chunk per choice, before its first token. */
+  private echoChunks(): string {
+    const usage = this.call.request.includeUsage ? ',"usage":null' : '';
+    const text = JSON.stringify(echoed(this.call));
+    let out = '';
+    for (let index = 0; index < (this.call.choices?.length ?? 1); index++) {
+      out += `${this.head}"text":${text},"index":${index},"logprobs":null,"finish_reason":null}]${usage}}\n\n`;
+    }
+    return out;
   }
 
   private chunks(from: number, to: number): string {

@@ -181,7 +181,7 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
         process.stderr.write(
           `${live === undefined ? describeRunSize(sweep.size(), sweep.threads()) : `playing ${sweep.size().configurations} configuration(s) live`}\n`,
         );
-        if (!tty) reportProgressEvery(sweep, PROGRESS_EVERY_MS);
+        if (!tty) reportProgressEvery(sweep, PROGRESS_EVERY_MS, live === undefined ? 'simulated' : 'played');
         // without a terminal: one line of live figures every PROGRESS_EVERY_MS, not every second
         if (!tty && live !== undefined)
           plan.liveView.show = everyMs(PROGRESS_EVERY_MS, (p) => process.stderr.write(`live: ${p.configuration}: ${progressLine(p)}\n`));
@@ -293,8 +293,8 @@ function everyMs<T>(ms: number, fn: (v: T) => void): (v: T) => void {
   };
 }
 
-/** Without a progress bar: one line 2 s into the run, then every `everyMs`, with the share of requests simulated so far. */
-function reportProgressEvery(sweep: Sweep, everyMs: number): void {
+/** Without a progress bar: one line 2 s into the run, then every `everyMs`, with the share of requests simulated (or played live) so far. */
+function reportProgressEvery(sweep: Sweep, everyMs: number, verb: 'simulated' | 'played'): void {
   const done = new Map<string, { done: number; total: number }>();
   let last = performance.now() - everyMs + 2_000;
   sweep.addEventListener('progress', (e) => {
@@ -307,7 +307,7 @@ function reportProgressEvery(sweep: Sweep, everyMs: number): void {
     const all = size.configurations * size.replications * size.requestsPerConfiguration;
     const sum = [...done.values()].reduce((a, d) => a + d.done, 0);
     process.stderr.write(
-      `progress: ${formatPct(all === 0 ? 1 : sum / all)} of requests simulated (${done.size} of ${size.configurations} configurations started)\n`,
+      `progress: ${formatPct(all === 0 ? 1 : sum / all)} of requests ${verb} (${done.size} of ${size.configurations} configurations started)\n`,
     );
   });
 }

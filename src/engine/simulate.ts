@@ -63,8 +63,13 @@ export interface RunEnvironment {
   /** Runs the clock until every request has finished (`allDone` resolves then). */
   drive: (allDone: Promise<void>) => Promise<void>;
   events?: () => number;
-  /** Live mode: records how late each request arrived on the run's loop (actual − intended), by request id. */
+  /** Live mode: records how late each request arrived on the run's loop (actual − intended; negative: early), by request id. */
   onSend?: (lagMs: number, jobId: number) => void;
+  /**
+   * Live mode: start each request this much before its arrival time (its first call is then held
+   * by the client until the arrival time), so that a late turn of the run's loop does not delay the send.
+   */
+  arrivalLeadMs?: number;
   /** Live mode: each request's end (its end-to-end latency counts from `arrivalMs`), for running progress. */
   onFinished?: (jobId: number, arrivalMs: number, ok: boolean, endMs: number) => void;
   /**
@@ -162,6 +167,7 @@ export async function executeConfiguration(
     allDone,
   };
   const onSend = env.onSend;
+  const lead = env.arrivalLeadMs ?? 0;
   // open loop: each request is submitted at its scheduled time, whatever the earlier ones are doing
   const arrive = (i: number): void => {
     const req = make(i);
@@ -169,9 +175,9 @@ export async function executeConfiguration(
     if (onSend !== undefined) onSend(clock.now() - req.arrivalMs, req.id);
     recorder.arrived(req.arrivalMs);
     executor.submit(new SimJob(req, state));
-    if (i + 1 < total) clock.schedule(arrivals[i + 1]!, () => arrive(i + 1));
+    if (i + 1 < total) clock.schedule(arrivals[i + 1]! - lead, () => arrive(i + 1));
   };
-  if (total > 0) clock.schedule(arrivals[0]!, () => arrive(0));
+  if (total > 0) clock.schedule(arrivals[0]! - lead, () => arrive(0));
   else {
     executor.stop();
     allDone();
