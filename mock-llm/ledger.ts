@@ -5,38 +5,31 @@
  * already exist), and builds the row objects only when they are read: a busy server keeps up to `maxRows` rows,
  * and as objects they would all outlive the young generation and burden the garbage collector.
  */
+import type { CallRecord } from '../src/provider/call-record.ts';
 
-/** How a call ended. */
-export type CallOutcome = 'ok' | 'rate_limited' | 'error' | 'hang' | 'cut' | 'context_length' | 'client_disconnect' | 'shutdown';
-
-/** The API a call came in through (chat: OpenAI chat completions; messages: Anthropic). */
-export type LedgerEndpoint = 'chat' | 'embeddings' | 'responses' | 'completions' | 'messages';
-
-/** One call as the ledger records it. */
-export interface LedgerRow {
+/** One call as mock-llm's ledger records it: the server's side (the shared fields: `CallRecord`). */
+export interface LedgerRow extends CallRecord<'error' | 'hang' | 'cut' | 'client_disconnect' | 'shutdown'> {
   /** Request id, also sent as the `x-request-id` response header. */
   id: string;
   /** Wall-clock arrival time, ISO 8601. */
   time: string;
   endpoint: LedgerEndpoint;
-  model: string;
   stream: boolean;
-  inputTokens: number;
-  cachedInputTokens: number;
   /** Of `inputTokens`, written to the provider's prompt cache (Anthropic cache_control; 0 elsewhere). */
   cacheWriteInputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  /** From arrival to the last byte (or to the end of the call for faults). */
-  latencyMs: number;
   /** From arrival to the first token, or null when none was sent. */
   ttftMs: number | null;
   /** Time spent waiting for a concurrency slot. */
   queueMs: number;
-  outcome: CallOutcome;
   /** HTTP status sent (0 when no status line was ever sent: hang, disconnect while queued). */
   status: number;
 }
+
+/** How a call ended. */
+export type CallOutcome = LedgerRow['outcome'];
+
+/** The API a call came in through (chat: OpenAI chat completions; messages: Anthropic). */
+export type LedgerEndpoint = 'chat' | 'embeddings' | 'responses' | 'completions' | 'messages';
 
 /** Sums over one group of rows. */
 export interface LedgerSums {
