@@ -5,7 +5,7 @@
  * already exist), and builds the row objects only when they are read: a busy server keeps up to `maxRows` rows,
  * and as objects they would all outlive the young generation and burden the garbage collector.
  */
-import type { CallRecord } from '../src/provider/call-record.ts';
+import { addCall, type CallRecord, type CallSums } from '../src/provider/call-record.ts';
 
 /** One call as mock-llm's ledger records it: the server's side (the shared fields: `CallRecord`). */
 export interface LedgerRow extends CallRecord<'error' | 'hang' | 'cut' | 'client_disconnect' | 'shutdown'> {
@@ -32,13 +32,7 @@ export type CallOutcome = LedgerRow['outcome'];
 export type LedgerEndpoint = 'chat' | 'embeddings' | 'responses' | 'completions' | 'messages';
 
 /** Sums over one group of rows. */
-export interface LedgerSums {
-  calls: number;
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-}
+export type LedgerSums = CallSums;
 
 /** Exact totals over every call since the last reset. */
 export interface LedgerTotals extends LedgerSums {
@@ -73,14 +67,6 @@ export function isoTime(ms: number): string {
 
 function emptySums(): LedgerSums {
   return { calls: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costUsd: 0 };
-}
-
-function addTo(s: LedgerSums, row: LedgerEntry): void {
-  s.calls++;
-  s.inputTokens += row.inputTokens;
-  s.cachedInputTokens += row.cachedInputTokens;
-  s.outputTokens += row.outputTokens;
-  s.costUsd += row.costUsd;
 }
 
 /** A finished call as the core records it; the row's `id` and `time` are derived when read. */
@@ -199,9 +185,9 @@ export class Ledger {
 
   /** Records a finished call. */
   add(entry: LedgerEntry): void {
-    addTo(this.totals, entry);
+    addCall(this.totals, entry);
     this.totals.byOutcome[entry.outcome] = (this.totals.byOutcome[entry.outcome] ?? 0) + 1;
-    addTo((this.totals.byModel[entry.model] ??= emptySums()), entry);
+    addCall((this.totals.byModel[entry.model] ??= emptySums()), entry);
     if (this.maxRows === 0) {
       this.dropped++;
       return;

@@ -2,7 +2,7 @@
  * The ledger: one row per call (LLM, embedding, tool, cache hit), aggregated as it is written.
  * Rows are kept only when a sink asks for them, so a million-request day stays small in memory.
  */
-import type { CallRecord } from '../provider/call-record.ts';
+import { addCall, type CallRecord } from '../provider/call-record.ts';
 import type { UsageTotals } from '../results/schema.ts';
 
 /** One row of the harness's ledger: a call as the client saw it (the shared fields: `CallRecord`). */
@@ -50,11 +50,7 @@ export function emptyUsage(): UsageTotals {
 }
 
 function add(u: UsageTotals, row: LedgerRow): void {
-  u.calls++;
-  u.inputTokens += row.inputTokens;
-  u.cachedInputTokens += row.cachedInputTokens;
-  u.outputTokens += row.outputTokens;
-  u.costUsd += row.costUsd;
+  addCall(u, row);
   if (row.cache !== null) u.cacheHits++;
 }
 

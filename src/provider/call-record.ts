@@ -23,3 +23,21 @@ export interface CallRecord<SideOutcome extends string> {
   latencyMs: number;
   outcome: SharedOutcome | SideOutcome;
 }
+
+/** Sums over a group of call records (the harness's usage totals add its cache hits). */
+export interface CallSums {
+  calls: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+/** Adds one call to `sums`. */
+export function addCall(sums: CallSums, call: Pick<CallRecord<string>, 'inputTokens' | 'cachedInputTokens' | 'outputTokens' | 'costUsd'>): void {
+  sums.calls++;
+  sums.inputTokens += call.inputTokens;
+  sums.cachedInputTokens += call.cachedInputTokens;
+  sums.outputTokens += call.outputTokens;
+  sums.costUsd += call.costUsd;
+}
