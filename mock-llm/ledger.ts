@@ -10,7 +10,7 @@
 export type CallOutcome = 'ok' | 'rate_limited' | 'error' | 'hang' | 'cut' | 'context_length' | 'client_disconnect' | 'shutdown';
 
 /** The API a call came in through (chat: OpenAI chat completions; messages: Anthropic). */
-export type LedgerEndpoint = 'chat' | 'embeddings' | 'responses' | 'completions' | 'messages';
+export type LedgerEndpoint = 'chat' | 'embeddings' | 'responses' | 'completions' | 'messages' | 'generateContent';
 
 /** One call as the ledger records it. */
 export interface LedgerRow {
@@ -109,11 +109,12 @@ const ID_PREFIXES: Readonly<Record<LedgerEndpoint, string>> = Object.freeze({
   responses: 'resp_mock',
   completions: 'cmpl-mock',
   messages: 'msg_mock',
+  generateContent: 'gen-mock',
 });
 
 const OUTCOMES: readonly CallOutcome[] = ['ok', 'rate_limited', 'error', 'hang', 'cut', 'context_length', 'client_disconnect', 'shutdown'];
 const OUTCOME_INDEX = new Map(OUTCOMES.map((o, i) => [o, i]));
-const ENDPOINTS: readonly LedgerEndpoint[] = ['chat', 'embeddings', 'responses', 'completions', 'messages'];
+const ENDPOINTS: readonly LedgerEndpoint[] = ['chat', 'embeddings', 'responses', 'completions', 'messages', 'generateContent'];
 const ENDPOINT_INDEX = new Map(ENDPOINTS.map((e, i) => [e, i]));
 const FIRST_CAPACITY = 1024;
 
