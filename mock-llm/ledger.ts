@@ -29,7 +29,7 @@ export interface LedgerRow extends CallRecord<'error' | 'hang' | 'cut' | 'client
 export type CallOutcome = LedgerRow['outcome'];
 
 /** The API a call came in through (chat: OpenAI chat completions; messages: Anthropic). */
-export type LedgerEndpoint = 'chat' | 'embeddings' | 'responses' | 'completions' | 'messages';
+export type LedgerEndpoint = 'chat' | 'embeddings' | 'responses' | 'completions' | 'messages' | 'generateContent';
 
 /** Sums over one group of rows. */
 export type LedgerSums = CallSums;
@@ -88,11 +88,12 @@ const ID_PREFIXES: Readonly<Record<LedgerEndpoint, string>> = Object.freeze({
   responses: 'resp_mock',
   completions: 'cmpl-mock',
   messages: 'msg_mock',
+  generateContent: 'gen-mock',
 });
 
 const OUTCOMES: readonly CallOutcome[] = ['ok', 'rate_limited', 'error', 'hang', 'cut', 'context_length', 'client_disconnect', 'shutdown'];
 const OUTCOME_INDEX = new Map(OUTCOMES.map((o, i) => [o, i]));
-const ENDPOINTS: readonly LedgerEndpoint[] = ['chat', 'embeddings', 'responses', 'completions', 'messages'];
+const ENDPOINTS: readonly LedgerEndpoint[] = ['chat', 'embeddings', 'responses', 'completions', 'messages', 'generateContent'];
 const ENDPOINT_INDEX = new Map(ENDPOINTS.map((e, i) => [e, i]));
 const FIRST_CAPACITY = 1024;
 

@@ -4,7 +4,7 @@
  */
 import { http, type HttpHandler } from 'msw';
 import { MockCore, type MockStats } from './core.ts';
-import type { CoreRequest, ResponseSink } from './exchange.ts';
+import type { ByteSource, CoreRequest, ResponseSink } from './exchange.ts';
 import { resolveMockOptions, type MockServerOptions } from './options.ts';
 
 /** Options of `createMockHandlers`: the server options (port and host unused) plus the base URL. */
@@ -38,25 +38,32 @@ export function createMockHandlers(options: MockHandlersOptions = {}): MockHandl
   const handler = http.all(`${baseUrl}/*`, async ({ request }) => {
     const bytes = request.body === null ? new Uint8Array(0) : new Uint8Array(await request.arrayBuffer());
     return new Promise<Response>((resolve) => {
-      const exchange = new MswExchange(request, resolve);
-      core.handle(exchange.coreRequest(bytes, maxBody), exchange.sink);
+      const exchange = new MswExchange(request, bytes, bytes.byteLength > maxBody, resolve);
+      core.handle(exchange.request, exchange);
     });
   });
   return { handlers: [handler], baseUrl, stats: () => core.stats(), close: () => core.close() };
 }
 
-/** One request through msw: the core's view of it, and the sink whose writes become msw's Response. */
-class MswExchange {
-  private readonly abortCallbacks: (() => void)[] = [];
+const encoder = new TextEncoder();
+
+/**
+ * One msw request as the core sees it: its `CoreRequest`, and the sink whose response resolves
+ * the handler's promise (at once for a whole body, at the head for a stream that then flows).
+ */
+class MswExchange implements ResponseSink {
+  readonly request: CoreRequest;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private readonly stream: ReadableStream<Uint8Array>;
-  private readonly encoder = new TextEncoder();
+  private readonly abortCallbacks: (() => void)[] = [];
   private headed = false;
   private closed = false;
   private finished = false;
 
   constructor(
-    private readonly request: Request,
+    private readonly raw: Request,
+    bytes: Uint8Array,
+    tooLarge: boolean,
     private readonly resolve: (response: Response) => void,
   ) {
     this.stream = new ReadableStream<Uint8Array>({
@@ -68,25 +75,16 @@ class MswExchange {
         this.closed = true;
       },
     });
-    request.signal.addEventListener('abort', this.aborted, { once: true });
-  }
-
-  private readonly aborted = (): void => {
-    for (const cb of this.abortCallbacks.splice(0)) cb();
-  };
-
-  coreRequest(bytes: Uint8Array, maxBody: number): CoreRequest {
-    const { request } = this;
-    const url = new URL(request.url);
-    const tooLarge = bytes.byteLength > maxBody;
-    return {
-      method: request.method,
+    raw.signal.addEventListener('abort', this.aborted, { once: true });
+    const url = new URL(raw.url);
+    this.request = {
+      method: raw.method,
       path: url.pathname,
       query: url.search.slice(1),
-      header: (name) => request.headers.get(name) ?? undefined,
+      header: (name) => raw.headers.get(name) ?? undefined,
       body: tooLarge ? '' : new TextDecoder().decode(bytes),
       bodyTooLarge: tooLarge,
-      gone: () => this.closed || request.signal.aborted,
+      gone: () => this.closed || raw.signal.aborted,
       onAbort: (cb) => {
         this.abortCallbacks.push(() => {
           if (!this.finished) cb();
@@ -95,45 +93,48 @@ class MswExchange {
     };
   }
 
-  private done(): void {
-    this.request.signal.removeEventListener('abort', this.aborted);
+  private readonly aborted = (): void => {
+    for (const cb of this.abortCallbacks.splice(0)) cb();
+  };
+
+  send(status: number, headers: Record<string, string>, text: string): void {
+    this.finished = true;
+    this.closed = true;
+    this.raw.signal.removeEventListener('abort', this.aborted);
+    this.resolve(new Response(text, { status, headers }));
   }
 
-  readonly sink: ResponseSink = {
-    send: (status, headers, text) => {
-      this.finished = true;
-      this.closed = true;
-      this.done();
-      this.resolve(new Response(text, { status, headers }));
-    },
-    head: (status, headers) => {
-      this.headed = true;
-      this.resolve(new Response(this.stream, { status, headers }));
-    },
-    write: (chunk) => {
-      if (!this.closed) this.controller.enqueue(this.encoder.encode(chunk));
-    },
-    writeBytes: (source, byteLength) => {
-      if (this.closed) return;
-      const bytes = new Uint8Array(byteLength);
-      source.encodeInto(bytes, 0);
-      this.controller.enqueue(bytes);
-    },
-    end: (chunk) => {
-      this.finished = true;
-      if (this.closed) return;
-      if (chunk !== undefined && chunk !== '') this.controller.enqueue(this.encoder.encode(chunk));
-      this.closed = true;
-      this.controller.close();
-      this.done();
-    },
-    destroy: () => {
-      this.finished = true;
-      if (!this.headed) this.resolve(Response.error());
-      if (this.closed) return;
-      this.closed = true;
-      this.controller.error(new TypeError('mock-llm: connection cut'));
-      this.done();
-    },
-  };
+  head(status: number, headers: Record<string, string>): void {
+    this.headed = true;
+    this.resolve(new Response(this.stream, { status, headers }));
+  }
+
+  write(chunk: string): void {
+    if (!this.closed) this.controller.enqueue(encoder.encode(chunk));
+  }
+
+  writeBytes(source: ByteSource, byteLength: number): void {
+    if (this.closed) return;
+    const bytes = new Uint8Array(byteLength);
+    source.encodeInto(bytes, 0);
+    this.controller.enqueue(bytes);
+  }
+
+  end(chunk?: string): void {
+    this.finished = true;
+    if (this.closed) return;
+    if (chunk !== undefined && chunk !== '') this.controller.enqueue(encoder.encode(chunk));
+    this.closed = true;
+    this.controller.close();
+    this.raw.signal.removeEventListener('abort', this.aborted);
+  }
+
+  destroy(): void {
+    this.finished = true;
+    if (!this.headed) this.resolve(Response.error());
+    if (this.closed) return;
+    this.closed = true;
+    this.controller.error(new TypeError('mock-llm: connection cut'));
+    this.raw.signal.removeEventListener('abort', this.aborted);
+  }
 }
