@@ -16,8 +16,8 @@ import { Rng } from '../core/random.ts';
 import type { CacheStats, ConfigResult, RoutingStats } from '../results/schema.ts';
 import type { Configuration } from '../scenario/configurations.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { replayArrivals, replayOverrides, type TraceReplay } from '../trace/replay.ts';
-import { arrivalTimes, requestCount } from '../workload/arrivals.ts';
+import { replayArrival, replayOverrides, type TraceReplay } from '../trace/replay.ts';
+import { arrivalStream, requestCount } from '../workload/arrivals.ts';
 import { RequestFactory, type AgentRequest } from '../workload/requests.ts';
 import type { Clock } from '../core/clock.ts';
 import { VirtualClock } from './virtual-clock.ts';
@@ -123,10 +123,12 @@ export async function executeConfiguration(
   const sampler = replay !== undefined || scenario.fittedFrom !== undefined ? new WorkloadSampler(total, firstLlmStep(scenario.workflow)) : undefined;
   const sinks = [(row: LedgerRow) => recorder.row(row), ...(userSink ? [userSink] : []), ...(sampler ? [(row: LedgerRow) => sampler.row(row)] : [])];
   const ledger = new Ledger(sinks.length === 1 ? sinks[0]! : (row) => sinks.forEach((sink) => sink(row)));
-  const arrivals = replay !== undefined ? replayArrivals(replay) : arrivalTimes(scenario.traffic, total, Rng.derive(seed, 'arrivals'));
+  // arrival times one at a time, in order: memory does not grow with the requests of the period
+  const nextArrival = replay !== undefined ? undefined : arrivalStream(scenario.traffic, total, Rng.derive(seed, 'arrivals'));
+  const arrivalOf = (i: number): number => (nextArrival === undefined ? replayArrival(replay!, i) : nextArrival());
   const factory = new RequestFactory(scenario, seed);
-  const make = (i: number): AgentRequest =>
-    replay === undefined ? factory.make(i, arrivals[i]!) : factory.make(i, arrivals[i]!, replayOverrides(replay, i, catalog));
+  const make = (i: number, arrivalMs: number): AgentRequest =>
+    replay === undefined ? factory.make(i, arrivalMs) : factory.make(i, arrivalMs, replayOverrides(replay, i, catalog));
   const remote = env.remote?.({ ledger, observer: recorder });
   const agent =
     remote === undefined
@@ -149,16 +151,21 @@ export async function executeConfiguration(
   const state: SimState = { agent, remote, recorder, executor, clock, finished: 0, total, progressEvery, onProgress: options.onProgress, allDone };
   const onSend = env.onSend;
   // open loop: each request is submitted at its scheduled time, whatever the earlier ones are doing
-  const arrive = (i: number): void => {
-    const req = make(i);
+  const arrive = (i: number, arrivalMs: number): void => {
+    const req = make(i, arrivalMs);
     sampler?.request(i, req.arrivalMs, req.inputTokens);
     if (onSend !== undefined) onSend(clock.now() - req.arrivalMs);
     recorder.arrived(req.arrivalMs);
     executor.submit(new SimJob(req, state));
-    if (i + 1 < total) clock.schedule(arrivals[i + 1]!, () => arrive(i + 1));
+    if (i + 1 < total) {
+      const next = arrivalOf(i + 1);
+      clock.schedule(next, () => arrive(i + 1, next));
+    }
   };
-  if (total > 0) clock.schedule(arrivals[0]!, () => arrive(0));
-  else {
+  if (total > 0) {
+    const first = arrivalOf(0);
+    clock.schedule(first, () => arrive(0, first));
+  } else {
     executor.stop();
     allDone();
   }
