@@ -112,29 +112,16 @@ export async function executeConfiguration(
   env: RunEnvironment,
 ): Promise<ConfigResult> {
   const wallStart = performance.now();
-  const seed = options.seed;
-  const { clock, client } = env;
-  const recorder = new Recorder({ scenario, slo: scenario.slo });
-  const userSink = options.ledgerSink;
-  client.observeTokenGaps?.((gapMs, count) => recorder.tokenGap(gapMs, count));
-  const replay = options.replay;
+  const { seed, replay } = options;
+  const { clock } = env;
   const total = replay?.count ?? requestCount(scenario.traffic);
-  // a traced or fitted run measures the workload it generated, to set beside the trace
-  const sampler = replay !== undefined || scenario.fittedFrom !== undefined ? new WorkloadSampler(total, firstLlmStep(scenario.workflow)) : undefined;
-  const sinks = [(row: LedgerRow) => recorder.row(row), ...(userSink ? [userSink] : []), ...(sampler ? [(row: LedgerRow) => sampler.row(row)] : [])];
-  const ledger = new Ledger(sinks.length === 1 ? sinks[0]! : (row) => sinks.forEach((sink) => sink(row)));
-  // arrival times one at a time, in order: memory does not grow with the requests of the period
-  const nextArrival = replay !== undefined ? undefined : arrivalStream(scenario.traffic, total, Rng.derive(seed, 'arrivals'));
-  const arrivalOf = (i: number): number => (nextArrival === undefined ? replayArrival(replay!, i) : nextArrival());
-  const factory = new RequestFactory(scenario, seed);
-  const make = (i: number, arrivalMs: number): AgentRequest =>
-    replay === undefined ? factory.make(i, arrivalMs) : factory.make(i, arrivalMs, replayOverrides(replay, i, catalog));
+  const { recorder, ledger, sampler } = measurement(scenario, options, env, total);
   const remote = env.remote?.({ ledger, observer: recorder });
   const agent =
     remote === undefined
       ? new Agent({
           clock,
-          client,
+          client: env.client,
           ledger,
           catalog,
           scenario,
@@ -144,31 +131,12 @@ export async function executeConfiguration(
         })
       : undefined;
   const executor: JobExecutor = remote ?? new Executor(clock, config.strategies.workers, recorder);
-  // every 1% of the requests, and at least every 2,000 (a long run reports within a second or two)
-  const progressEvery = Math.max(1, Math.min(2_000, Math.floor(total / 100)));
-  let allDone!: () => void;
-  const done = new Promise<void>((r) => (allDone = r));
-  const state: SimState = { agent, remote, recorder, executor, clock, finished: 0, total, progressEvery, onProgress: options.onProgress, allDone };
-  const onSend = env.onSend;
-  // open loop: each request is submitted at its scheduled time, whatever the earlier ones are doing
-  const arrive = (i: number, arrivalMs: number): void => {
-    const req = make(i, arrivalMs);
-    sampler?.request(i, req.arrivalMs, req.inputTokens);
-    if (onSend !== undefined) onSend(clock.now() - req.arrivalMs);
-    recorder.arrived(req.arrivalMs);
-    executor.submit(new SimJob(req, state));
-    if (i + 1 < total) {
-      const next = arrivalOf(i + 1);
-      clock.schedule(next, () => arrive(i + 1, next));
-    }
-  };
-  if (total > 0) {
-    const first = arrivalOf(0);
-    clock.schedule(first, () => arrive(0, first));
-  } else {
-    executor.stop();
-    allDone();
-  }
+  const done = openLoop(
+    { agent, remote, recorder, executor, clock, total, onProgress: options.onProgress },
+    requestSource(scenario, catalog, options, total),
+    sampler,
+    env.onSend,
+  );
   try {
     await env.drive(done);
   } finally {
@@ -197,6 +165,79 @@ export async function executeConfiguration(
   return sampler === undefined ? result : { ...result, workload: sampler.figures(scenario.traffic.durationHours) };
 }
 
+/** The run's measurement: the recorder, the ledger feeding it (and the user's sink), the workload sampler of traced runs. */
+function measurement(scenario: Scenario, options: SimulateOptions, env: RunEnvironment, total: number) {
+  const recorder = new Recorder({ scenario, slo: scenario.slo });
+  env.client.observeTokenGaps?.((gapMs, count) => recorder.tokenGap(gapMs, count));
+  // a traced or fitted run measures the workload it generated, to set beside the trace
+  const sampler = options.replay !== undefined || scenario.fittedFrom !== undefined ? new WorkloadSampler(total, firstLlmStep(scenario.workflow)) : undefined;
+  const userSink = options.ledgerSink;
+  const sinks = [(row: LedgerRow) => recorder.row(row), ...(userSink ? [userSink] : []), ...(sampler ? [(row: LedgerRow) => sampler.row(row)] : [])];
+  const ledger = new Ledger(sinks.length === 1 ? sinks[0]! : (row) => sinks.forEach((sink) => sink(row)));
+  return { recorder, ledger, sampler };
+}
+
+/** Where the requests come from: their arrival times, in order, and the request made at each. */
+interface RequestSource {
+  /** Arrival time of request `i`; called once per request, in order. */
+  arrivalOf(i: number): number;
+  make(i: number, arrivalMs: number): AgentRequest;
+}
+
+/** The scenario's requests (arrival times drawn one at a time: memory does not grow with the period's requests), or a trace's. */
+function requestSource(scenario: Scenario, catalog: Catalog, options: SimulateOptions, total: number): RequestSource {
+  const factory = new RequestFactory(scenario, options.seed);
+  const replay = options.replay;
+  if (replay !== undefined) {
+    return { arrivalOf: (i) => replayArrival(replay, i), make: (i, arrivalMs) => factory.make(i, arrivalMs, replayOverrides(replay, i, catalog)) };
+  }
+  const next = arrivalStream(scenario.traffic, total, Rng.derive(options.seed, 'arrivals'));
+  return { arrivalOf: () => next(), make: (i, arrivalMs) => factory.make(i, arrivalMs) };
+}
+
+/**
+ * Open loop: each request is submitted at its scheduled time, whatever the earlier ones are
+ * doing; the next arrival is scheduled as each one arrives. Resolves once every request has finished.
+ */
+function openLoop(
+  run: Omit<SimState, 'make' | 'finished' | 'progressEvery' | 'allDone'>,
+  source: RequestSource,
+  sampler: WorkloadSampler | undefined,
+  onSend: RunEnvironment['onSend'],
+): Promise<void> {
+  const { clock, total, recorder, executor } = run;
+  let allDone!: () => void;
+  const done = new Promise<void>((r) => (allDone = r));
+  // every 1% of the requests, and at least every 2,000 (a long run reports within a second or two)
+  const state: SimState = {
+    ...run,
+    make: (i, arrivalMs) => source.make(i, arrivalMs),
+    finished: 0,
+    progressEvery: Math.max(1, Math.min(2_000, Math.floor(total / 100))),
+    allDone,
+  };
+  const arrive = (i: number, arrivalMs: number): void => {
+    // a traced run samples the request as it arrives; otherwise it is made when a worker takes it
+    const req = sampler === undefined ? undefined : source.make(i, arrivalMs);
+    if (req !== undefined) sampler!.request(i, arrivalMs, req.inputTokens);
+    if (onSend !== undefined) onSend(clock.now() - arrivalMs);
+    recorder.arrived(arrivalMs);
+    executor.submit(new SimJob(i, arrivalMs, state, req));
+    if (i + 1 < total) {
+      const next = source.arrivalOf(i + 1);
+      clock.schedule(next, () => arrive(i + 1, next));
+    }
+  };
+  if (total > 0) {
+    const first = source.arrivalOf(0);
+    clock.schedule(first, () => arrive(0, first));
+  } else {
+    executor.stop();
+    allDone();
+  }
+  return done;
+}
+
 /** The name of the workflow's first LLM step (loops searched), or '' when it has none. */
 function firstLlmStep(steps: Scenario['workflow']): string {
   for (const s of steps) {
@@ -210,6 +251,8 @@ function firstLlmStep(steps: Scenario['workflow']): string {
 }
 
 interface SimState {
+  /** Makes request `i` (arriving at `arrivalMs`). */
+  make: (i: number, arrivalMs: number) => AgentRequest;
   /** Runs the requests, unless `remote` does. */
   agent: Agent | undefined;
   remote: RemoteJobs | undefined;
@@ -225,26 +268,24 @@ interface SimState {
 
 /** One request as an executor job (a class, so the hot path allocates no closures). */
 class SimJob implements Job {
-  readonly id: number;
-  readonly arrivalMs: number;
-
   constructor(
-    private readonly req: AgentRequest,
+    readonly id: number,
+    readonly arrivalMs: number,
     private readonly state: SimState,
-  ) {
-    this.id = req.id;
-    this.arrivalMs = req.arrivalMs;
-  }
+    /** The request, when it was needed at arrival; otherwise it is made when the job starts (a queued job stays small). */
+    private readonly req?: AgentRequest,
+  ) {}
 
   async run(): Promise<void> {
     const s = this.state;
+    const req = this.req ?? s.make(this.id, this.arrivalMs);
     if (s.remote === undefined) {
-      const outcome = await s.agent!.run(this.req);
-      s.recorder.finished(this.req, outcome, s.clock.now());
+      const outcome = await s.agent!.run(req);
+      s.recorder.finished(req, outcome, s.clock.now());
     } else {
       // the worker's end time, not when the news reached this process
-      const { outcome, endMs } = await s.remote.run(this.req);
-      s.recorder.finished(this.req, outcome, endMs);
+      const { outcome, endMs } = await s.remote.run(req);
+      s.recorder.finished(req, outcome, endMs);
     }
     s.finished++;
     if (s.onProgress && s.finished % s.progressEvery === 0) s.onProgress(s.finished, s.total);
