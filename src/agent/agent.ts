@@ -15,6 +15,7 @@ import type { EmbeddingStep, LlmStep, Scenario, Step, Strategies, ToolStep } fro
 import { nearestAnswer, StepCache, StoreFactory, type AnswerValue, type EmbeddingValue, type ToolValue } from '../strategies/caches.ts';
 import { effectiveRag, ragRecall } from '../strategies/compression.ts';
 import { createRouter, type RouteContext, type Router } from '../strategies/routing.ts';
+import { countRoute, newRoutingCounters, routingStats } from '../strategies/run-stats.ts';
 import { sample, sampleTokens } from '../workload/distribution.ts';
 import { PromptSpace } from '../workload/prompt-space.ts';
 import type { AgentRequest } from '../workload/requests.ts';
@@ -57,7 +58,7 @@ export class Agent {
   private readonly stepHash = new Map<string, number>();
   private readonly chunkZipf = new Map<string, Zipf>();
   private readonly promptSpace: PromptSpace;
-  readonly routing = { callsByModel: {} as Record<string, number>, routed: 0, strong: 0, escalated: 0, retries: 0, fallbacks: 0 };
+  readonly routing = newRoutingCounters();
 
   readonly clock: Clock;
 
@@ -87,17 +88,7 @@ export class Agent {
 
   /** Routing statistics so far. */
   routingStats(): RoutingStats | null {
-    const r = this.routing;
-    if (r.routed === 0) return null;
-    return {
-      strategy: this.router.label,
-      callsByModel: r.callsByModel,
-      strongCallShare: r.strong / r.routed,
-      strongModel: this.router.strongModel,
-      escalationRate: this.ctx.strategies.routing.type === 'cascade' ? r.escalated / r.routed : 0,
-      retries: r.retries,
-      fallbacks: r.fallbacks,
-    };
+    return routingStats(this.routing, this.ctx.strategies.routing, this.router);
   }
 
   /** Every cache's statistics, by cache name. */
@@ -230,13 +221,7 @@ export class Agent {
       answer = await run.call(fixedModel);
     } else {
       const routed = await this.router.route(run);
-      const r = this.routing;
-      r.routed++;
-      r.callsByModel[routed.answer.model] = (r.callsByModel[routed.answer.model] ?? 0) + 1;
-      if (routed.escalated) r.escalated++;
-      if (routed.strong) r.strong++;
-      r.retries += routed.retries;
-      r.fallbacks += routed.fallbacks;
+      countRoute(this.routing, routed.answer.model, routed);
       answer = routed.answer;
       releasedAtEnd = routed.releasedAtEnd === true;
     }

@@ -9,6 +9,7 @@ import { formatDuration, formatPct } from '../report/numbers.ts';
 import { runScenarioFile, type RunOptions } from '../sweep/run.ts';
 import { DEFAULT_MAX_REQUESTS, describeRunSize } from '../sweep/run-size.ts';
 import type { ConfigDoneEvent, Sweep, SweepProgressEvent } from '../sweep/sweep.ts';
+import { type LiveProgress, progressLine } from '../live/meter.ts';
 import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
 import { quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
@@ -114,27 +115,36 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const apiKey = process.env.BENCH_API_KEY ?? process.env.OPENAI_API_KEY;
   const redis = redisRunOptions(args);
   const trace = traceSpec(args);
+  const liveView: LiveView = {};
   const live = args.live
     ? {
         timeScale: args['time-scale'],
         ...(args.target !== undefined ? { target: args.target } : {}),
         ...(args.target !== undefined && apiKey ? { apiKey } : {}),
         ...(redis !== undefined ? { redis } : {}),
+        // running req/s, p95 e2e, errors and send lag; shown once the display exists (runAndReport)
+        onLiveProgress: (p: LiveProgress) => liveView.show?.(p),
       }
     : undefined;
   // loaded now: once interrupted, the TypeScript loader's helper process may be gone already
   const report = import('../report/index.ts');
   const interruption = watchInterrupts();
   try {
-    return await runAndReport(args, { durationHours, live, trace, tty, report, signal: interruption.signal }, interruption);
+    return await runAndReport(args, { durationHours, live, liveView, trace, tty, report, signal: interruption.signal }, interruption);
   } finally {
     interruption.dispose();
   }
 }
 
+/** Where a live run's running figures go (set once the progress display exists). */
+interface LiveView {
+  show?: (p: LiveProgress) => void;
+}
+
 interface RunPlan {
   durationHours: number | undefined;
   live: RunOptions['live'];
+  liveView: LiveView;
   trace: RunOptions['trace'];
   tty: boolean;
   report: Promise<typeof import('../report/index.ts')>;
@@ -165,18 +175,27 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
           `${live === undefined ? describeRunSize(sweep.size(), sweep.threads()) : `playing ${sweep.size().configurations} configuration(s) live`}\n`,
         );
         if (!tty) reportProgressEvery(sweep, PROGRESS_EVERY_MS);
+        // without a terminal: one line of live figures every PROGRESS_EVERY_MS, not every second
+        if (!tty && live !== undefined)
+          plan.liveView.show = everyMs(PROGRESS_EVERY_MS, (p) => process.stderr.write(`live: ${p.configuration}: ${progressLine(p)}\n`));
       }
       if (tty) {
-        bar = new cliProgress.MultiBar(
-          { format: ' {bar} {percentage}% | {config}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
+        const multi = new cliProgress.MultiBar(
+          { format: ' {bar} {percentage}% | {config} {live}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
           cliProgress.Presets.shades_classic,
         );
+        bar = multi;
+        plan.liveView.show = (p) => {
+          let b = bars.get(p.configuration);
+          if (b === undefined) bars.set(p.configuration, (b = multi.create(p.total, 0, { config: p.configuration, live: '' })));
+          b.update(p.done, { config: p.configuration, live: `| ${progressLine(p)}` });
+        };
       }
       sweep.addEventListener('progress', (e) => {
         if (bar === undefined) return;
         const ev = e as SweepProgressEvent;
         let b = bars.get(ev.config);
-        if (b === undefined) bars.set(ev.config, (b = bar.create(ev.total, 0, { config: ev.config })));
+        if (b === undefined) bars.set(ev.config, (b = bar.create(ev.total, 0, { config: ev.config, live: '' })));
         b.update(ev.done, { config: ev.config });
       });
       sweep.addEventListener('config-done', (e) => {
@@ -244,6 +263,17 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
 
 /** How often a run without a terminal (CI, a log file) prints how far it got. */
 const PROGRESS_EVERY_MS = 5_000;
+
+/** Calls `fn` at most once every `ms` (the first call 2 s in, as the other progress lines). */
+function everyMs<T>(ms: number, fn: (v: T) => void): (v: T) => void {
+  let last = performance.now() - ms + 2_000;
+  return (v) => {
+    const now = performance.now();
+    if (now - last < ms) return;
+    last = now;
+    fn(v);
+  };
+}
 
 /** Without a progress bar: one line 2 s into the run, then every `everyMs`, with the share of requests simulated so far. */
 function reportProgressEvery(sweep: Sweep, everyMs: number): void {

@@ -63,8 +63,10 @@ export interface RunEnvironment {
   /** Runs the clock until every request has finished (`allDone` resolves then). */
   drive: (allDone: Promise<void>) => Promise<void>;
   events?: () => number;
-  /** Live mode: records how late each request was sent (actual − intended). */
-  onSend?: (lagMs: number) => void;
+  /** Live mode: records how late each request arrived on the run's loop (actual − intended), by request id. */
+  onSend?: (lagMs: number, jobId: number) => void;
+  /** Live mode: each request's end (its end-to-end latency counts from `arrivalMs`), for running progress. */
+  onFinished?: (jobId: number, arrivalMs: number, ok: boolean, endMs: number) => void;
   /**
    * Runs the jobs somewhere else than the in-process executor and agent (BullMQ workers):
    * given the run's ledger and observer, returns the executor to submit to and how a request
@@ -132,7 +134,7 @@ export async function executeConfiguration(
       : undefined;
   const executor: JobExecutor = remote ?? new Executor(clock, config.strategies.workers, recorder);
   const done = openLoop(
-    { agent, remote, recorder, executor, clock, total, onProgress: options.onProgress },
+    { agent, remote, recorder, executor, clock, total, onProgress: options.onProgress, onFinished: env.onFinished },
     requestSource(scenario, catalog, options, total),
     sampler,
     env.onSend,
@@ -220,7 +222,7 @@ function openLoop(
     // a traced run samples the request as it arrives; otherwise it is made when a worker takes it
     const req = sampler === undefined ? undefined : source.make(i, arrivalMs);
     if (req !== undefined) sampler!.request(i, arrivalMs, req.inputTokens);
-    if (onSend !== undefined) onSend(clock.now() - arrivalMs);
+    if (onSend !== undefined) onSend(clock.now() - arrivalMs, i);
     recorder.arrived(arrivalMs);
     executor.submit(new SimJob(i, arrivalMs, state, req));
     if (i + 1 < total) {
@@ -263,6 +265,7 @@ interface SimState {
   total: number;
   progressEvery: number;
   onProgress: SimulateOptions['onProgress'];
+  onFinished: RunEnvironment['onFinished'];
   allDone: () => void;
 }
 
@@ -281,11 +284,14 @@ class SimJob implements Job {
     const req = this.req ?? s.make(this.id, this.arrivalMs);
     if (s.remote === undefined) {
       const outcome = await s.agent!.run(req);
-      s.recorder.finished(req, outcome, s.clock.now());
+      const endMs = s.clock.now();
+      s.recorder.finished(req, outcome, endMs);
+      s.onFinished?.(this.id, this.arrivalMs, outcome.ok, endMs);
     } else {
       // the worker's end time, not when the news reached this process
       const { outcome, endMs } = await s.remote.run(req);
       s.recorder.finished(req, outcome, endMs);
+      s.onFinished?.(this.id, this.arrivalMs, outcome.ok, endMs);
     }
     s.finished++;
     if (s.onProgress && s.finished % s.progressEvery === 0) s.onProgress(s.finished, s.total);

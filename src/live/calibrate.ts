@@ -169,13 +169,11 @@ async function readStream(res: Response, t0: number, requestedInput: number, c: 
     }
   }
   const n = usage?.completion_tokens ?? times.length;
-  const gaps = times.slice(1).map((t, i) => (t - times[i]!) * timeScale);
   return {
     inputTokens: usage?.prompt_tokens ?? requestedInput,
     outputTokens: n,
     concurrency: c,
     ttftMs: ((times[0] ?? performance.now()) - t0) * timeScale,
     itlMs: n > 1 && times.length > 1 ? ((times[times.length - 1]! - times[0]!) * timeScale) / (n - 1) : NaN,
-    gapsMs: gaps,
   };
 }

@@ -14,12 +14,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpLlmClient } from '../llm/http-client.ts';
-import { LatencyHistogram } from '../metrics/histogram.ts';
 import type { ConfigResult } from '../results/schema.ts';
 import { checkRedis, epochNowMs } from './protocol.ts';
 import { QueueRun, type RedisRunOptions } from './queue-run.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { requestCount } from '../workload/arrivals.ts';
 import { RealClock } from './real-clock.ts';
+import { LiveMeter, type LiveProgress } from './meter.ts';
+import { SendThread } from './sender.ts';
 import { executeConfiguration, type SimulateOptions } from '../engine/simulate.ts';
 import type { Configuration } from '../scenario/configurations.ts';
 
@@ -33,7 +35,15 @@ export interface LiveOptions {
   apiKey?: string;
   /** Run the jobs on BullMQ workers through Redis instead of the in-process executor. */
   redis?: RedisRunOptions;
+  /** Called about once a wall second with the running figures (req/s, p95 e2e, errors, send lag). */
+  onLiveProgress?: (progress: LiveProgress) => void;
 }
+
+/** How often the running figures go to `onLiveProgress` (wall ms). */
+const PROGRESS_EVERY_MS = 1_000;
+
+/** Keep-alive connections opened before the clock starts. */
+const WARM_CONNECTIONS = 8;
 
 /** Send lag p99 above which the run warns that the load generator fell behind (scenario ms). */
 const SEND_LAG_WARN_MS = 50;
@@ -48,35 +58,31 @@ export async function runLiveConfiguration(
   const timeScale = options.timeScale ?? 1;
   // before anything starts: a wrong --redis fails in a second, not after the mock is up
   if (options.redis !== undefined) await checkRedis(options.redis.url, '--redis');
-  let mock: ChildMock | undefined;
-  let baseUrl = options.target;
-  if (baseUrl === undefined) {
-    mock = await startChildMock({
-      models: catalog,
-      seed: options.seed,
-      timeScale,
-      limits: Object.fromEntries(
-        Object.entries(scenario.faults).map(([model, f]) => [
-          model,
-          { requestsPerMinute: f.requestsPerMinute, tokensPerMinute: f.tokensPerMinute, windowMs: 60_000 / timeScale },
-        ]),
-      ),
-      faults: Object.fromEntries(Object.entries(scenario.faults).map(([model, f]) => [model, { error500: f.errorRate }])),
-    });
-    baseUrl = `${mock.url}/v1`;
-  }
-  await warmUp(baseUrl, options.apiKey);
+  const mock = options.target === undefined ? await startChildMock(childMockOptions(scenario, catalog, options.seed, timeScale)) : undefined;
+  const baseUrl = mock === undefined ? options.target! : `${mock.url}/v1`;
+  let sender: SendThread | undefined;
   let queueRun: QueueRun | undefined;
+  let ticker: NodeJS.Timeout | undefined;
   try {
+    // requests go out from a send thread with its own event loop and connection pool, started
+    // and warmed (connections open, JIT warm) before the clock starts
+    sender = await SendThread.start(options.apiKey ? { baseUrl, apiKey: options.apiKey } : { baseUrl });
+    await sender.warmUp(WARM_CONNECTIONS);
     // workers start and load the scenario before the clock starts: neither is measured
     if (options.redis !== undefined) {
       queueRun = await QueueRun.start({ options: options.redis, scenario, config, seed: options.seed, baseUrl, timeScale });
     }
     const clock = new RealClock(timeScale);
     const originEpochMs = epochNowMs() - clock.now() / timeScale;
-    const client = new HttpLlmClient({ baseUrl, catalog, clock, timeScale, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
-    const sendLag = new LatencyHistogram();
-    const lags: number[] = [];
+    const client = new HttpLlmClient({ baseUrl, catalog, clock, timeScale, transport: sender });
+    const meter = new LiveMeter(timeScale);
+    client.observeDispatches((jobId, lagMs) => meter.dispatch(jobId, lagMs));
+    const onLiveProgress = options.onLiveProgress;
+    if (onLiveProgress !== undefined) {
+      const planned = options.replay?.count ?? requestCount(scenario.traffic);
+      ticker = setInterval(() => onLiveProgress(meter.progress(config.name, planned)), PROGRESS_EVERY_MS);
+      ticker.unref();
+    }
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
     const failed = queueRun?.failed;
@@ -88,42 +94,71 @@ export async function runLiveConfiguration(
         // a job that throws ends the run with its error instead of leaving it waiting
         await Promise.race(failed === undefined ? [allDone, clock.failed] : [allDone, failed, clock.failed]);
       },
-      onSend: (lagMs) => {
-        sendLag.record(Math.max(0, lagMs));
-        lags.push(lagMs);
-      },
+      onSend: (lagMs, jobId) => meter.arrival(lagMs, jobId),
+      onFinished: (jobId, arrivalMs, ok, endMs) => meter.finished(jobId, arrivalMs, ok, endMs),
       ...(queueRun !== undefined ? { remote: queueRun.executor(clock, originEpochMs) } : {}),
     });
-    const lag = sendLag.percentiles();
-    const warnings: string[] = [];
-    if (lag.p99 > SEND_LAG_WARN_MS) {
-      warnings.push(
-        `the load generator fell behind: send lag p99 ${lag.p99.toFixed(1)} ms (scenario time) exceeds ${SEND_LAG_WARN_MS} ms; ` +
-          'latencies still count from the intended send times',
-      );
-    }
     loopDelay.disable();
-    const total = result.requests.total;
-    const validity = liveValidity({
-      timeScale,
-      sendLagP99Ms: lag.p99,
-      lateShare: (limitMs) => (lags.length === 0 ? 0 : lags.filter((l) => l > limitMs).length / lags.length),
-      ttftP50Ms: result.latencyMs.ttft.p50,
-      eventLoopDelayP99WallMs: loopDelay.count === 0 ? 0 : loopDelay.percentile(99) / 1e6,
-      errorRate: total === 0 ? 0 : result.requests.failed / total,
-      maxErrorRate: scenario.slo.maxErrorRate ?? 0,
-    });
-    const live: NonNullable<ConfigResult['live']> = { target: options.target ?? 'mock-llm (started by bench)', timeScale, sendLagMs: lag, warnings };
+    const live = liveFacts(result, meter, loopDelay.count === 0 ? 0 : loopDelay.percentile(99) / 1e6, timeScale, scenario, options.target);
     if (queueRun !== undefined) {
       const facts = queueRun.facts();
-      warnings.push(...facts.warnings);
-      live.queue = { name: facts.queue, retriedJobs: facts.retriedJobs };
+      live.live.warnings.push(...facts.warnings);
+      live.live.queue = { name: facts.queue, retriedJobs: facts.retriedJobs };
     }
-    return { ...result, live, validity };
+    return { ...result, ...live };
   } finally {
+    if (ticker !== undefined) clearInterval(ticker);
     await queueRun?.shutdown();
+    await sender?.close();
     mock?.close();
   }
+}
+
+/** A finished live configuration's `live` facts and validity records. */
+function liveFacts(
+  result: ConfigResult,
+  meter: LiveMeter,
+  eventLoopDelayP99WallMs: number,
+  timeScale: number,
+  scenario: Scenario,
+  target: string | undefined,
+): { live: NonNullable<ConfigResult['live']>; validity: ConfigResult['validity'] } {
+  const lag = meter.sendLagPercentiles();
+  const lags = meter.lags;
+  const warnings: string[] = [];
+  if (lag.p99 > SEND_LAG_WARN_MS) {
+    warnings.push(
+      `the load generator fell behind: send lag p99 ${lag.p99.toFixed(1)} ms (scenario time) exceeds ${SEND_LAG_WARN_MS} ms; ` +
+        'latencies still count from the intended send times',
+    );
+  }
+  const total = result.requests.total;
+  const validity = liveValidity({
+    timeScale,
+    sendLagP99Ms: lag.p99,
+    lateShare: (limitMs) => (lags.length === 0 ? 0 : lags.filter((l) => l > limitMs).length / lags.length),
+    ttftP50Ms: result.latencyMs.ttft.p50,
+    eventLoopDelayP99WallMs,
+    errorRate: total === 0 ? 0 : result.requests.failed / total,
+    maxErrorRate: scenario.slo.maxErrorRate ?? 0,
+  });
+  return { live: { target: target ?? 'mock-llm (started by bench)', timeScale, sendLagMs: lag, warnings }, validity };
+}
+
+/** The mock a live run starts: the scenario's catalog, rate limits and error rates, at its time scale. */
+function childMockOptions(scenario: Scenario, catalog: Catalog, seed: number, timeScale: number): ChildMockOptions {
+  return {
+    models: catalog,
+    seed,
+    timeScale,
+    limits: Object.fromEntries(
+      Object.entries(scenario.faults).map(([model, f]) => [
+        model,
+        { requestsPerMinute: f.requestsPerMinute, tokensPerMinute: f.tokensPerMinute, windowMs: 60_000 / timeScale },
+      ]),
+    ),
+    faults: Object.fromEntries(Object.entries(scenario.faults).map(([model, f]) => [model, { error500: f.errorRate }])),
+  };
 }
 
 /**
@@ -171,18 +206,4 @@ async function startChildMock(options: ChildMockOptions): Promise<ChildMock> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A few requests before the clock starts, so connection set-up and JIT warm-up are not measured. */
-async function warmUp(baseUrl: string, apiKey: string | undefined): Promise<void> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-  await Promise.all(
-    Array.from({ length: 4 }, () =>
-      fetch(`${baseUrl}/models`, { headers }).then(
-        (r) => r.arrayBuffer(),
-        () => undefined,
-      ),
-    ),
-  );
 }

@@ -6,7 +6,7 @@
 import type { JobOutcome } from '../metrics/recorder.ts';
 import { BenchError } from '../core/errors.ts';
 import type { LedgerRow } from '../metrics/ledger.ts';
-import type { CacheStats } from '../results/schema.ts';
+import type { JobStats } from './job-stats.ts';
 
 /** Queue a run and its workers use unless told otherwise. */
 export const DEFAULT_QUEUE = 'bench';
@@ -64,27 +64,13 @@ export interface JobData {
   originEpochMs: number;
 }
 
-/** Routing counters of one job (the agent's cumulative counters, differenced). */
-export interface RoutingDelta {
-  label: string;
-  callsByModel: Record<string, number>;
-  routed: number;
-  strong: number;
-  escalated: number;
-  retries: number;
-  fallbacks: number;
-}
-
-/** What a worker returns for a job. */
-export interface JobResult {
+/** What a worker returns for a job (with the routing and cache counters the job moved). */
+export interface JobResult extends JobStats {
   outcome: JobOutcome;
   /** Scenario ms on the run's clock: when the worker took the job and when it finished. */
   pickedUpMs: number;
   endMs: number;
   rows: LedgerRow[];
-  routing: RoutingDelta | null;
-  /** Cache counters moved by this job, by cache name (rates are left to the run). */
-  caches: Record<string, CacheStats>;
   /** BullMQ's count of starts: above 1 when the job was re-queued after its worker died. */
   attemptsStarted: number;
   /** `host:pid` of the worker. */

@@ -14,12 +14,12 @@ import { Redis } from 'ioredis';
 import { Agent } from '../agent/agent.ts';
 import { HttpLlmClient } from '../llm/http-client.ts';
 import { Ledger, type LedgerRow } from '../metrics/ledger.ts';
-import type { CacheStats } from '../results/schema.ts';
 import type { Catalog } from '../provider/catalog.ts';
 import type { Configuration } from '../scenario/configurations.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { RequestFactory } from '../workload/requests.ts';
 import { EpochClock } from './epoch-clock.ts';
+import { meterJob } from './job-stats.ts';
 import {
   DEFAULT_LOCK_MS,
   DEFAULT_MAX_STALLED,
@@ -29,7 +29,6 @@ import {
   runMetaKey,
   type JobData,
   type JobResult,
-  type RoutingDelta,
   type RunMeta,
 } from './protocol.ts';
 
@@ -118,8 +117,7 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
       run.clock.originEpochMs = job.data.originEpochMs;
       const pickedUpMs = run.clock.now();
       const req = run.factory.make(job.data.id, job.data.arrivalMs);
-      const routingBefore = { ...run.agent.routing, callsByModel: { ...run.agent.routing.callsByModel } };
-      const cachesBefore = snapshotCaches(run.agent.cacheStats());
+      const moved = meterJob(run.agent);
       run.rows = [];
       const outcome = await run.agent.run(req);
       const endMs = run.clock.now();
@@ -129,8 +127,7 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
         pickedUpMs,
         endMs,
         rows: run.rows,
-        routing: routingDelta(run.agent, routingBefore),
-        caches: cacheDelta(run.agent.cacheStats(), cachesBefore),
+        ...moved(),
         attemptsStarted: job.attemptsStarted,
         worker: name,
       };
@@ -200,43 +197,4 @@ async function loadRun(redis: Redis, queue: string, runId: string, options: Benc
     cacheNamespace: `bench:${prepared.scenario.name}:${config.name}:${meta.seed}:${runId}`,
   });
   return loaded;
-}
-
-type RoutingCounters = Agent['routing'];
-
-function routingDelta(agent: Agent, before: RoutingCounters): RoutingDelta | null {
-  const now = agent.routing;
-  const label = agent.routingStats()?.strategy;
-  if (label === undefined || now.routed === before.routed) return null;
-  const callsByModel: Record<string, number> = {};
-  for (const [m, n] of Object.entries(now.callsByModel)) {
-    const d = n - (before.callsByModel[m] ?? 0);
-    if (d !== 0) callsByModel[m] = d;
-  }
-  return {
-    label,
-    callsByModel,
-    routed: now.routed - before.routed,
-    strong: now.strong - before.strong,
-    escalated: now.escalated - before.escalated,
-    retries: now.retries - before.retries,
-    fallbacks: now.fallbacks - before.fallbacks,
-  };
-}
-
-const CACHE_COUNTERS = ['lookups', 'hits', 'misses', 'falseHits', 'staleHits', 'evictions', 'savedUsd'] as const;
-
-function snapshotCaches(stats: Record<string, CacheStats>): Record<string, CacheStats> {
-  return Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, { ...v }]));
-}
-
-function cacheDelta(now: Record<string, CacheStats>, before: Record<string, CacheStats>): Record<string, CacheStats> {
-  const out: Record<string, CacheStats> = {};
-  for (const [k, v] of Object.entries(now)) {
-    const b = before[k];
-    const d = { ...v };
-    for (const c of CACHE_COUNTERS) d[c] = v[c] - (b?.[c] ?? 0);
-    if (d.lookups !== 0 || d.evictions !== 0) out[k] = d;
-  }
-  return out;
 }

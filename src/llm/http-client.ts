@@ -4,14 +4,16 @@
  * simulated client, measures TTFT and latency on the run's clock, and prices usage with the
  * catalog. Against mock-llm it asks for the simulated output length and passes the difficulty,
  * and reads the mock's correctness verdict; other endpoints answer as they will.
+ *
+ * The wire work (building the prompt text, HTTP, SSE parsing, token timestamps) is the
+ * transport's (`http-transport.ts`): in this thread by default, or on a send thread of its own
+ * (live mode), so that sends keep time whatever the agent and strategy code is doing.
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { getModel, type Catalog } from '../provider/catalog.ts';
-import { MOCK_REQUEST_HEADERS } from '../provider/mock-headers.ts';
 import { callCostUsd } from '../provider/pricing.ts';
 import type { Clock } from '../core/clock.ts';
 import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient, type TokenGapSink } from './client.ts';
-import { embeddingTexts, promptMessages } from './prompt-text.ts';
+import { type ChatFacts, type ChatWire, epochNow, type HttpTransport, UndiciTransport } from './http-transport.ts';
 
 /** Options of the HTTP client. */
 export interface HttpClientOptions {
@@ -25,182 +27,116 @@ export interface HttpClientOptions {
   timeScale?: number;
   /** Maps the scenario's model ids to the endpoint's (default: the same). */
   modelMap?: Record<string, string>;
+  /** Who sends the requests (default: undici in this thread, to `baseUrl`). */
+  transport?: HttpTransport;
 }
 
-interface Usage {
-  prompt_tokens: number;
-  completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number };
-}
-
-/** What one streamed answer's events told so far. */
-interface StreamState {
-  start: number;
-  /** First content token (not the role-only first chunk), on the run's clock; -1 before it. */
-  ttftMs: number;
-  lastTokenMs: number;
-  contentChunks: number;
-  usage: Usage | undefined;
-  /** `[DONE]` or a choice's finish_reason arrived: the answer is whole. */
-  finished: boolean;
-  /** The server reported an error inside the stream. */
-  failed: boolean;
-}
-
-/** The part of an OpenAI chat-completion chunk this client reads. */
-interface ChatChunk {
-  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
-  usage?: Usage | null;
-  error?: unknown;
-}
+/**
+ * Told when each call went on the wire: the call's job and how long after `chat`/`embed` was
+ * called the transport handed it to a connection (scenario ms).
+ */
+export type DispatchSink = (jobId: number, dispatchLagMs: number) => void;
 
 /** An `LlmClient` over HTTP. */
 export class HttpLlmClient implements LlmClient {
   private tokenGaps: TokenGapSink | undefined;
+  private dispatches: DispatchSink | undefined;
+  private readonly transport: HttpTransport;
+  private readonly timeScale: number;
 
-  constructor(private readonly options: HttpClientOptions) {}
+  constructor(private readonly options: HttpClientOptions) {
+    this.transport =
+      options.transport ?? new UndiciTransport(options.apiKey ? { baseUrl: options.baseUrl, apiKey: options.apiKey } : { baseUrl: options.baseUrl });
+    this.timeScale = options.timeScale ?? 1;
+  }
 
   /** Receives the gap before every content token after a stream's first (inter-token latency). */
   observeTokenGaps(sink: TokenGapSink): void {
     this.tokenGaps = sink;
   }
 
-  /** One server-sent event of a chat stream (parsed by eventsource-parser: any line ending, comments, multi-line data). */
-  private onEvent(event: EventSourceMessage, st: StreamState): void {
-    if (event.event === 'error') {
-      st.failed = true;
-      return;
-    }
-    const data = event.data.trim();
-    if (data === '[DONE]') {
-      st.finished = true;
-      return;
-    }
-    let chunk: ChatChunk;
-    try {
-      chunk = JSON.parse(data) as ChatChunk;
-    } catch {
-      return; // not JSON (a keep-alive with data): nothing to count
-    }
-    if (chunk.error !== undefined && chunk.error !== null) st.failed = true;
-    if (chunk.usage) st.usage = chunk.usage;
-    for (const choice of chunk.choices ?? []) {
-      if (typeof choice.delta?.content === 'string' && choice.delta.content !== '') {
-        const now = this.options.clock.now();
-        st.contentChunks++;
-        if (st.ttftMs < 0) st.ttftMs = now - st.start;
-        else this.tokenGaps?.(now - st.lastTokenMs, 1);
-        st.lastTokenMs = now;
-      }
-      if (choice.finish_reason) st.finished = true;
-    }
-  }
-
-  private headers(extra: Record<string, string> = {}): Record<string, string> {
-    const h: Record<string, string> = { 'content-type': 'application/json', ...extra };
-    if (this.options.apiKey) h.authorization = `Bearer ${this.options.apiKey}`;
-    return h;
+  /** Receives every call's dispatch lag (live mode's send-lag measurement). */
+  observeDispatches(sink: DispatchSink): void {
+    this.dispatches = sink;
   }
 
   async chat(call: ChatCall): Promise<ChatResult> {
-    const { clock, catalog } = this.options;
-    const spec = getModel(catalog, call.model);
-    const start = clock.now();
-    const body = {
+    const start = this.options.clock.now();
+    const startEpoch = epochNow();
+    const facts = await this.transport.chat(this.chatWire(call));
+    this.dispatches?.(call.jobId, (facts.sentAt - startEpoch) * this.timeScale);
+    const at = (epoch: number): number => start + (epoch - startEpoch) * this.timeScale;
+    return this.chatResult(call, facts, start, at);
+  }
+
+  /** The call as the transport sends it. */
+  private chatWire(call: ChatCall): ChatWire {
+    const wire: ChatWire = {
       model: this.options.modelMap?.[call.model] ?? call.model,
-      messages: promptMessages(call.step, call.prefixTokens, call.inputTokens, call.wordingId === undefined ? `job${call.jobId}` : String(call.wordingId)),
-      stream: true,
-      stream_options: { include_usage: true },
-      max_completion_tokens: call.outputTokens,
-      metadata: { step: call.step },
+      step: call.step,
+      prefixTokens: call.prefixTokens,
+      inputTokens: call.inputTokens,
+      wording: call.wordingId === undefined ? `job${call.jobId}` : String(call.wordingId),
+      outputTokens: call.outputTokens,
+      difficulty: call.difficulty,
     };
-    const controller = new AbortController();
-    const timer = call.timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), call.timeoutMs / (this.options.timeScale ?? 1));
-    const failed = (outcome: ChatResult['outcome'], retryAfterMs?: number): ChatResult => failedChat(call, outcome, clock.now() - start, retryAfterMs);
-    try {
-      const res = await fetch(`${this.options.baseUrl}/chat/completions`, {
-        method: 'POST',
-        headers: this.headers({
-          [MOCK_REQUEST_HEADERS.outputTokens]: String(call.outputTokens),
-          [MOCK_REQUEST_HEADERS.difficulty]: call.difficulty.toFixed(6),
-        }),
-        body: JSON.stringify(body),
-        signal: controller.signal,
-      });
-      if (res.status === 429) {
-        await res.body?.cancel();
-        const ms = Number(res.headers.get('retry-after-ms') ?? Number(res.headers.get('retry-after') ?? 1) * 1000);
-        return failed('rate_limited', ms * (this.options.timeScale ?? 1));
-      }
-      if (res.status === 400) {
-        const text = await res.text();
-        return failed(text.includes('context_length') ? 'context_length' : 'server_error');
-      }
-      if (!res.ok || res.body === null) {
-        await res.body?.cancel();
-        return failed('server_error');
-      }
-      const correctHeader = res.headers.get('x-mock-correct');
-      const confidenceHeader = res.headers.get('x-mock-confidence');
-      const st: StreamState = { start, ttftMs: -1, lastTokenMs: -1, contentChunks: 0, usage: undefined, finished: false, failed: false };
-      const parser = createParser({ onEvent: (event) => this.onEvent(event, st) });
-      const decoder = new TextDecoder();
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
-      // an event not closed by a blank line before the body ended still counts
-      parser.feed(`${decoder.decode()}\n\n`);
-      if (!st.finished || st.failed) return failed('server_error');
-      const { usage, ttftMs, contentChunks } = st;
-      const inputTokens = usage?.prompt_tokens ?? call.inputTokens;
-      const cachedInputTokens = usage?.prompt_tokens_details?.cached_tokens ?? 0;
-      const out = usage?.completion_tokens ?? contentChunks;
-      return {
-        outcome: 'ok',
-        model: call.model,
-        inputTokens,
-        cachedInputTokens,
-        outputTokens: out,
-        costUsd: callCostUsd(spec.pricing, { inputTokens, cachedInputTokens, outputTokens: out }),
-        latencyMs: clock.now() - start,
-        ttftMs: ttftMs < 0 ? clock.now() - start : ttftMs,
-        // an endpoint without the mock's quality signal: count the answer as correct and confident
-        correct: correctHeader === null ? true : correctHeader === 'true',
-        confidence: confidenceHeader === null ? 1 : Number(confidenceHeader),
-      };
-    } catch (err) {
-      if ((err as Error).name === 'AbortError') return failed('timeout');
-      return failed('server_error');
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-    }
+    if (call.timeoutMs !== undefined) wire.timeoutWallMs = call.timeoutMs / this.timeScale;
+    return wire;
+  }
+
+  /** What the response tells, on the run's clock (`at` converts the transport's epoch times). */
+  private chatResult(call: ChatCall, f: ChatFacts, start: number, at: (epoch: number) => number): ChatResult {
+    const latencyMs = at(f.endAt) - start;
+    if (f.kind === 'timeout') return failedChat(call, 'timeout', latencyMs);
+    if (f.kind === 'network') return failedChat(call, 'server_error', latencyMs);
+    if (f.status === 429) return failedChat(call, 'rate_limited', latencyMs, (f.retryAfterWallMs ?? 1000) * this.timeScale);
+    if (f.status === 400) return failedChat(call, f.contextLength === true ? 'context_length' : 'server_error', latencyMs);
+    if (f.status !== 200 || !f.finished || f.failed) return failedChat(call, 'server_error', latencyMs);
+    if (this.tokenGaps !== undefined) for (const gap of f.gaps) this.tokenGaps(gap * this.timeScale, 1);
+    const inputTokens = f.usage?.prompt_tokens ?? call.inputTokens;
+    const cachedInputTokens = f.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    const outputTokens = f.usage?.completion_tokens ?? f.contentChunks;
+    const spec = getModel(this.options.catalog, call.model);
+    return {
+      outcome: 'ok',
+      model: call.model,
+      inputTokens,
+      cachedInputTokens,
+      outputTokens,
+      costUsd: callCostUsd(spec.pricing, { inputTokens, cachedInputTokens, outputTokens }),
+      latencyMs,
+      ttftMs: f.firstTokenAt < 0 ? latencyMs : at(f.firstTokenAt) - start,
+      // an endpoint without the mock's quality signal: count the answer as correct and confident
+      correct: f.correct === undefined ? true : f.correct === 'true',
+      confidence: f.confidence === undefined ? 1 : Number(f.confidence),
+    };
   }
 
   async embed(call: EmbedCall): Promise<EmbedResult> {
-    const { clock, catalog } = this.options;
-    const spec = getModel(catalog, call.model);
-    const start = clock.now();
-    try {
-      const res = await fetch(`${this.options.baseUrl}/embeddings`, {
-        method: 'POST',
-        headers: this.headers(),
-        body: JSON.stringify({
-          model: this.options.modelMap?.[call.model] ?? call.model,
-          input: embeddingTexts(call.texts, call.inputTokens, `${call.step}|${call.jobId}|${call.callIndex}`),
-          encoding_format: 'float',
-        }),
-      });
-      const json = (await res.json()) as { usage?: { prompt_tokens: number } };
-      if (!res.ok)
-        return { outcome: res.status === 429 ? 'rate_limited' : 'server_error', model: call.model, inputTokens: 0, costUsd: 0, latencyMs: clock.now() - start };
-      const inputTokens = json.usage?.prompt_tokens ?? call.inputTokens;
-      return {
-        outcome: 'ok',
-        model: call.model,
-        inputTokens,
-        costUsd: callCostUsd(spec.pricing, { inputTokens, cachedInputTokens: 0, outputTokens: 0 }),
-        latencyMs: clock.now() - start,
-      };
-    } catch {
-      return { outcome: 'server_error', model: call.model, inputTokens: 0, costUsd: 0, latencyMs: clock.now() - start };
-    }
+    const startEpoch = epochNow();
+    const f = await this.transport.embed({
+      model: this.options.modelMap?.[call.model] ?? call.model,
+      texts: call.texts,
+      inputTokens: call.inputTokens,
+      key: `${call.step}|${call.jobId}|${call.callIndex}`,
+    });
+    this.dispatches?.(call.jobId, (f.sentAt - startEpoch) * this.timeScale);
+    const latencyMs = (f.endAt - startEpoch) * this.timeScale;
+    if (f.kind === 'network') return { outcome: 'server_error', model: call.model, inputTokens: 0, costUsd: 0, latencyMs };
+    if (f.status !== 200) return { outcome: f.status === 429 ? 'rate_limited' : 'server_error', model: call.model, inputTokens: 0, costUsd: 0, latencyMs };
+    const inputTokens = f.promptTokens ?? call.inputTokens;
+    const spec = getModel(this.options.catalog, call.model);
+    return {
+      outcome: 'ok',
+      model: call.model,
+      inputTokens,
+      costUsd: callCostUsd(spec.pricing, { inputTokens, cachedInputTokens: 0, outputTokens: 0 }),
+      latencyMs,
+    };
+  }
+
+  /** Closes the transport's connections. */
+  close(): Promise<void> {
+    return this.transport.close();
   }
 }

@@ -2,7 +2,7 @@
  * Fitting the catalog's latency parameters to measurements of a real endpoint, by regression:
  * the slowdown with concurrency from inter-token latency against requests in flight, then TTFT
  * (divided by that slowdown) against prompt length for the base and the prefill per token, and
- * the spreads from what is left. The result is an overlay in the catalog's own shape.
+ * the spreads from what is left (see itlSpread for the gaps'). The result is an overlay in the catalog's own shape.
  */
 import { linearRegression, linearRegressionLine, rSquared } from 'simple-statistics';
 import { round } from '../core/round.ts';
@@ -19,8 +19,6 @@ export interface CalibrationSample {
   ttftMs: number;
   /** Mean gap between tokens after the first ((last − first) / (n − 1)); NaN with one token. */
   itlMs: number;
-  /** Every gap between streamed chunks (for the ITL spread). */
-  gapsMs: number[];
 }
 
 /** How well one regression fits. */
@@ -64,14 +62,13 @@ export function fitLatency(samples: CalibrationSample[], base: ModelSpec): { lat
   const ttftLine = linearRegression(ttftPoints);
   const ttftFit = linearRegressionLine(ttftLine);
   const ttftRatios = samples.map((s) => s.ttftMs / (load(s.concurrency) * ttftFit(s.inputTokens)));
-  const gaps = withItl.flatMap((s) => s.gapsMs.map((g) => g / load(s.concurrency)));
   const latency: ModelLatency = {
     ...base.latency,
     ttftBaseMs: round(Math.max(0, ttftLine.b), 2),
     prefillMsPerInputToken: round(Math.max(0, ttftLine.m), 5),
-    ttftCv: round(sd(ttftRatios), 4),
+    ttftCv: round(lognormalCv(ttftRatios), 4),
     itlMs: round(itlMs, 3),
-    itlCv: round(gaps.length > 1 ? sd(gaps) / mean(gaps) : 0, 4),
+    itlCv: round(itlSpread(withItl, itlMs, load), 4),
     slowdownAtCap: round(slowdownAtCap, 4),
   };
   return {
@@ -79,6 +76,35 @@ export function fitLatency(samples: CalibrationSample[], base: ModelSpec): { lat
     ttft: quality(ttftPoints, ttftFit),
     itl: quality(itlPoints, linearRegressionLine(itlLine)),
   };
+}
+
+/**
+ * The cv of a lognormal from draws of it (here measured ÷ fitted TTFT): the sd σ of their logs
+ * (the maximum-likelihood estimate, steadier than the draws' own sd, which the lognormal's
+ * long right tail makes noisy), as the cv √(e^σ² − 1) that `Rng.lognormal` takes.
+ */
+function lognormalCv(ratios: number[]): number {
+  const logs = ratios.filter((r) => r > 0).map(Math.log);
+  if (logs.length < 2) return 0;
+  return Math.sqrt(Math.expm1(sd(logs) ** 2));
+}
+
+/**
+ * The ITL spread (cv of one gap) from each request's whole decode time rather than from the
+ * gaps between chunks: n − 1 independent gaps of sd σ sum to a time of sd √(n − 1)·σ, so
+ * σ² is the mean of (decode − (n − 1)·itl)² / (n − 1) over the requests. Chunk gaps would read
+ * as 0 wherever the endpoint (or a late client) delivers several tokens in one chunk, and every
+ * late wake-up of the client would add to two gaps; a whole decode time is touched only at its
+ * two ends.
+ */
+function itlSpread(samples: CalibrationSample[], itlMs: number, load: (c: number) => number): number {
+  let sum = 0;
+  for (const s of samples) {
+    const gaps = s.outputTokens - 1;
+    const decodeMs = (s.itlMs * gaps) / load(s.concurrency);
+    sum += (decodeMs - gaps * itlMs) ** 2 / gaps;
+  }
+  return itlMs > 0 && samples.length > 1 ? Math.sqrt(sum / (samples.length - 1)) / itlMs : 0;
 }
 
 function quality(points: Array<[number, number]>, line: (x: number) => number): FitQuality {

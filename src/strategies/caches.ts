@@ -7,6 +7,7 @@ import { BenchError } from '../core/errors.ts';
 import type { CacheStats } from '../results/schema.ts';
 import type { CacheSpec } from '../scenario/schema.ts';
 import { cosine } from '../workload/prompt-space.ts';
+import { withCacheRates } from './run-stats.ts';
 import { MemoryStore, RedisStore, type CacheEntry, type CacheStore } from './cache-store.ts';
 
 /** A stored LLM answer. */
@@ -82,11 +83,7 @@ export class CacheCounter {
 
   /** The final figures (rates filled in). */
   finish(): CacheStats {
-    const s = this.stats;
-    s.hitRate = s.lookups === 0 ? 0 : s.hits / s.lookups;
-    s.precision = s.hits === 0 ? 1 : (s.hits - s.falseHits) / s.hits;
-    s.staleRate = s.hits === 0 ? 0 : s.staleHits / s.hits;
-    return s;
+    return withCacheRates(this.stats);
   }
 }
 

@@ -93,9 +93,11 @@ export function presetOfHeader(header: string): 'azure' | 'burstgpt' | null {
 export async function readCsvTrace(file: string, format: TraceFormat, columns: Partial<ColumnMap>): Promise<Trace> {
   const preset: Partial<ColumnMap> = format === 'azure' || format === 'burstgpt' ? CSV_PRESETS[format] : {};
   const map = { ...preset, ...columns };
-  let index: { t: number; in: number; out: number; model: number; session: number } | null = null;
+  let index: ReturnType<typeof headerIndex> | null = null;
   let unit: TimeUnit = map.timestampUnit ?? 's';
   let builder: TraceBuilder | null = null;
+  /** Where each field of the current line ends (see fieldsOf), reused line after line. */
+  let ends = new Int32Array(0);
   await forEachLine(file, (line, lineNo) => {
     if (index === null) {
       if (line.trim() === '') return;
@@ -104,29 +106,32 @@ export async function readCsvTrace(file: string, format: TraceFormat, columns: P
         splitCsvLine(line.replace(/^\uFEFF/, '')).map((c) => c.trim()),
         map,
       );
+      ends = new Int32Array(index.last + 2).fill(-1);
       return;
     }
     if (line.length === 0) return;
-    const f = splitCsvLine(line);
-    const t = f[index.t] ?? '';
     if (builder === null) {
       // a date-time column needs no unit; decide once, from the first data row
+      const t = splitCsvLine(line)[index.t] ?? '';
       if (map.timestampUnit === undefined && /^\d{4}-\d{2}-\d{2}/.test(t.trim())) unit = 'datetime';
       builder = new TraceBuilder(file, format, unit === 'datetime');
     }
+    const fields = line.includes('"') ? splitCsvLine(line) : fieldsOf(line, index.last, ends);
+    const f = (k: number): string | undefined => (fields !== null ? fields[k] : fieldAt(line, ends, k));
+    const t = f(index.t) ?? '';
     const timeMs = parseTimeMs(t, unit);
-    const inputTokens = toCount(f[index.in]);
-    const outputTokens = toCount(f[index.out]);
     if (!Number.isFinite(timeMs)) return builder.reject(lineNo, `timestamp "${t}" is not a ${unit === 'datetime' ? 'date-time' : `number (${unit})`}`);
-    if (!isCount(inputTokens)) return builder.reject(lineNo, `input tokens "${f[index.in] ?? ''}" is not a whole number ≥ 0`);
-    if (!isCount(outputTokens)) return builder.reject(lineNo, `output tokens "${f[index.out] ?? ''}" is not a whole number ≥ 0`);
-    builder.add({
+    const inputTokens = fields !== null ? toCount(fields[index.in]) : countAt(line, ends, index.in);
+    if (!isCount(inputTokens)) return builder.reject(lineNo, `input tokens "${f(index.in) ?? ''}" is not a whole number ≥ 0`);
+    const outputTokens = fields !== null ? toCount(fields[index.out]) : countAt(line, ends, index.out);
+    if (!isCount(outputTokens)) return builder.reject(lineNo, `output tokens "${f(index.out) ?? ''}" is not a whole number ≥ 0`);
+    builder.addCounts(
       timeMs,
       inputTokens,
       outputTokens,
-      ...(index.model >= 0 ? { model: f[index.model]!.trim() } : {}),
-      ...(index.session >= 0 ? { session: f[index.session]!.trim() } : {}),
-    });
+      index.model >= 0 ? f(index.model)?.trim() : undefined,
+      index.session >= 0 ? f(index.session)?.trim() : undefined,
+    );
   });
   if (index === null) throw new BenchError('INVALID_TRACE', `${file}: empty file (expected a CSV header row)`);
   return (builder ?? new TraceBuilder(file, format, false)).finish();
@@ -147,13 +152,49 @@ function headerIndex(file: string, cols: string[], map: Partial<ColumnMap>) {
   };
   const optional = (name: string | undefined, guesses: string[]): number =>
     name !== undefined ? cols.indexOf(name) : cols.findIndex((c) => guesses.includes(c.toLowerCase()));
-  return {
+  const index = {
     t: find('timestamp', ['timestamp', 'time', 'ts', 'created', 'created_at', 'start_time']),
     in: find('input', ['input_tokens', 'prompt_tokens', 'input_length', 'contexttokens', 'request tokens']),
     out: find('output', ['output_tokens', 'completion_tokens', 'output_length', 'generatedtokens', 'response tokens']),
     model: optional(map.model, ['model']),
     session: optional(map.session, ['session', 'session_id', 'conversation_id']),
   };
+  return { ...index, last: Math.max(index.t, index.in, index.out, index.model, index.session) };
+}
+
+/**
+ * The fast path for a line without quotes: records in `ends` where fields 0…last end (field k
+ * is `line.slice(ends[k] + 1, ends[k + 1])`, `ends[0]` being -1) and returns null, so no field string is made for
+ * the numbers; a line with fewer fields falls back to the split (its missing field reads as
+ * undefined there).
+ */
+function fieldsOf(line: string, last: number, ends: Int32Array): string[] | null {
+  let at = -1;
+  for (let k = 0; k <= last; k++) {
+    if (at === line.length) return splitCsvLine(line);
+    const comma = line.indexOf(',', at + 1);
+    at = comma === -1 ? line.length : comma;
+    ends[k + 1] = at;
+  }
+  return null;
+}
+
+/** Field `k` of a line measured by `fieldsOf`. */
+function fieldAt(line: string, ends: Int32Array, k: number): string {
+  return line.slice(ends[k]! + 1, ends[k + 1]);
+}
+
+/** Field `k` of a line measured by `fieldsOf` as a count: plain digits read in place, anything else through `toCount`. */
+function countAt(line: string, ends: Int32Array, k: number): number {
+  const from = ends[k]! + 1;
+  const to = ends[k + 1]!;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = line.charCodeAt(i) - 48;
+    if (d < 0 || d > 9 || i - from > 9) return toCount(line.slice(from, to));
+    v = v * 10 + d;
+  }
+  return to > from ? v : NaN;
 }
 
 /** A CSV field as a number (NaN when empty: `Number('')` would be 0). */

@@ -110,19 +110,31 @@ export class TraceBuilder {
 
   /** Adds one request. */
   add(row: TraceRow): void {
-    if (this.n === this.time.length) this.grow();
-    const i = this.n++;
-    if (i > 0 && row.timeMs < this.time[i - 1]!) this.sorted = false;
-    this.time[i] = row.timeMs;
-    this.input[i] = row.inputTokens;
-    this.output[i] = row.outputTokens;
-    this.model[i] = row.model === undefined || row.model === '' ? -1 : intern(this.modelIds, row.model);
-    this.session[i] = row.session === undefined || row.session === '' ? -1 : intern(this.sessionIds, row.session);
+    const i = this.put(row.timeMs, row.inputTokens, row.outputTokens, row.model, row.session);
     if (row.durationMs !== undefined) {
       this.duration ??= new Float64Array(this.time.length).fill(NaN, 0, i);
       this.duration[i] = row.durationMs;
     } else if (this.duration !== null) this.duration[i] = NaN;
     if (row.blocks !== undefined || this.blockStart !== null) this.addBlocks(i, row.blocks ?? []);
+  }
+
+  /** Adds one request with no duration and no prefix blocks (a CSV row: no row object made). */
+  addCounts(timeMs: number, inputTokens: number, outputTokens: number, model: string | undefined, session: string | undefined): void {
+    const i = this.put(timeMs, inputTokens, outputTokens, model, session);
+    if (this.duration !== null) this.duration[i] = NaN;
+    if (this.blockStart !== null) this.addBlocks(i, []);
+  }
+
+  private put(timeMs: number, inputTokens: number, outputTokens: number, model: string | undefined, session: string | undefined): number {
+    if (this.n === this.time.length) this.grow();
+    const i = this.n++;
+    if (i > 0 && timeMs < this.time[i - 1]!) this.sorted = false;
+    this.time[i] = timeMs;
+    this.input[i] = inputTokens;
+    this.output[i] = outputTokens;
+    this.model[i] = model === undefined || model === '' ? -1 : intern(this.modelIds, model);
+    this.session[i] = session === undefined || session === '' ? -1 : intern(this.sessionIds, session);
+    return i;
   }
 
   private addBlocks(i: number, blocks: ArrayLike<number>): void {

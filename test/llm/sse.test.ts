@@ -40,11 +40,12 @@ const VARIANTS: Record<string, string> = {
 };
 
 let server: Server;
-let baseUrl: string;
+let origin: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const variant = req.headers['x-variant'] as string;
+    // the variant is the first path segment: /<variant>/v1/chat/completions
+    const variant = decodeURIComponent((req.url ?? '').split('/')[1] ?? '');
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -62,7 +63,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
@@ -82,12 +83,9 @@ const call: ChatCall = {
 
 describe('SSE through eventsource-parser', () => {
   it.each(Object.keys(VARIANTS))('reads the %s variant: three tokens, usage, TTFT at the first content token', async (variant) => {
-    const client = new HttpLlmClient({ baseUrl, catalog: buildCatalog(), clock: new RealClock() });
+    const client = new HttpLlmClient({ baseUrl: `${origin}/${variant}/v1`, catalog: buildCatalog(), clock: new RealClock() });
     const gaps: number[] = [];
     client.observeTokenGaps?.((g, n) => gaps.push(...Array<number>(n).fill(g)));
-    // the fixture server picks the variant from a header the client does not send: wrap fetch
-    const realFetch = globalThis.fetch;
-    globalThis.fetch = (url, init) => realFetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-variant': variant } });
     try {
       const r = await client.chat(call);
       expect(r.outcome).toBe('ok');
@@ -98,7 +96,7 @@ describe('SSE through eventsource-parser', () => {
       // two gaps between three content tokens; the role chunk is not a token
       expect(gaps).toHaveLength(2);
     } finally {
-      globalThis.fetch = realFetch;
+      await client.close();
     }
   });
 });

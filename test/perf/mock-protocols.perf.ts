@@ -8,7 +8,9 @@
  * output tokens of text; a tool call or a JSON object is as long as its schema makes it).
  */
 import type autocannon from 'autocannon';
-import { MESSAGES, median, processCpuMs, round3, startChild, ZERO_MODEL } from './mock.perf.ts';
+import { MESSAGES, ZERO_MODEL } from './harness/mock-setup.ts';
+import { startChild } from './harness/servers.ts';
+import { median, processCpuMs, round3 } from './harness/stats.ts';
 
 const CANNON_SECONDS = 2;
 const CANNON_CONNECTIONS = 50;

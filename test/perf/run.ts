@@ -1,9 +1,12 @@
 /**
- * `npm run perf`: runs every `*.perf.ts` in this folder, writes each one's figures to
- * results/perf/<name>.json and prints them. Figures, not assertions: compare ratios measured in
- * one run, never absolute times on a shared machine.
+ * `npm run perf`: runs every `*.perf.ts` in this folder (its default export returns the figures),
+ * writes each one's figures to results/perf/<name>.json, appends the same record to
+ * results/perf/history/<name>.jsonl (so the trend over runs is kept), prints them, and regenerates
+ * BENCHMARKS.md (summarize.ts). Figures, not assertions: compare ratios measured in one run, never
+ * absolute times on a shared machine. `npx tsx test/perf/run.ts NAME` runs one.
  */
-import { readdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machineFacts, writeJsonAtomic } from '../../src/results/write.ts';
@@ -18,11 +21,27 @@ for (const file of readdirSync(DIR)
   const name = file.replace(/\.perf\.ts$/, '');
   if (only !== undefined && name !== only) continue;
   process.stderr.write(`perf: ${name} …\n`);
-  const mod = (await import(pathToFileURL(join(DIR, file)).href)) as { default: () => Promise<Record<string, unknown>> };
+  const mod = (await import(pathToFileURL(join(DIR, file)).href)) as { default?: () => Promise<Record<string, unknown>> };
+  if (typeof mod.default !== 'function') {
+    process.stderr.write(`perf: ${file} has no default export returning its figures; nothing recorded\n`);
+    continue;
+  }
+  const loadAtStart = loadavg()[0]!;
   const figures = await mod.default();
-  const record = { name, measuredAt: new Date().toISOString(), machine: machineFacts(), figures };
+  const record = {
+    name,
+    measuredAt: new Date().toISOString(),
+    machine: { ...machineFacts(), loadAverage1m: { atStart: round2(loadAtStart), atEnd: round2(loadavg()[0]!) } },
+    figures,
+  };
   writeJsonAtomic(join(OUT, `${name}.json`), record);
+  mkdirSync(join(OUT, 'history'), { recursive: true });
+  appendFileSync(join(OUT, 'history', `${name}.jsonl`), `${JSON.stringify(record)}\n`);
   console.log(JSON.stringify(record, null, 2));
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }
 
 await import('./summarize.ts');

@@ -19,6 +19,10 @@ const num = (v: unknown, digits = 0): string =>
   typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a';
 const pct = (v: unknown): string => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : 'n/a');
 const yes = (v: unknown): string => (v === true ? 'met' : v === false ? '**not met**' : 'n/a');
+/** `a / b` of two figures, or undefined when either is missing. */
+const ratioOf = (a: unknown, b: unknown): number | undefined => (typeof a === 'number' && typeof b === 'number' && b !== 0 ? a / b : undefined);
+/** A goal's verdict; a run its benchmark marked invalid (a saturated box) gives none. */
+const verdict = (v: boolean | undefined, r: Json): string => (get(r, 'figures.valid') === false ? '**invalid**' : yes(v));
 const when = (r: Json): string =>
   `measured ${String(r.measuredAt).slice(0, 16).replace('T', ' ')} UTC on ${get(r, 'machine.cpus')} × ${get(r, 'machine.cpuModel')}, Node ${get(r, 'machine.node')}`;
 
@@ -45,48 +49,95 @@ function engineTable(r: Json): string {
   ].join('\n');
 }
 
-function mockTable(r: Json): string {
+/** Bytes per unit, mock / bare, and each one's collector pauses over the window. */
+function garbage(f: Json, path: string): string {
+  const side = (who: string): string => `${num(get(f, `${path}.${who}.bytesPerUnit`))} B`;
+  const pauses = (who: string): string =>
+    `${num(get(f, `${path}.${who}.collections`))} collections, ${num(get(f, `${path}.${who}.pauseMsTotal`), 0)} ms paused, longest ${num(get(f, `${path}.${who}.pauseMsMax`), 1)} ms`;
+  return `${side('mock')} / ${side('bare')} (${pauses('mock')} / ${pauses('bare')})`;
+}
+
+/** The load average a benchmark recorded at its start (and end, when known). */
+function load(r: Json): string {
+  const start = get(r, 'machine.loadAverage1m.atStart') ?? get(r, 'figures.machine.loadAverage1m');
+  const end = get(r, 'machine.loadAverage1m.atEnd');
+  return `load average ${num(start, 2)} at the start${end === undefined ? '' : `, ${num(end, 2)} at the end`}`;
+}
+
+function mockOverheadTable(r: Json): string {
   const f = r.figures as Json;
   const ratio = get(f, 'overhead.ratio') as number | undefined;
-  const ttft = get(f, 'timing.ttftAbsErrorMs.p99') as number | undefined;
-  const gap = get(f, 'timing.gapAbsErrorMs.p99') as number | undefined;
-  type Rounds = { ttftAbsErrorP99Ms: number; gapAbsErrorP99Ms: number }[];
-  const perRound = (path: string): string =>
-    ((get(f, path) ?? []) as Rounds).map((x) => `${num(x.ttftAbsErrorP99Ms, 2)} / ${num(x.gapAbsErrorP99Ms, 2)}`).join('; ');
   const pairRatios = (get(f, 'overhead.perRound.ratio') ?? []) as number[];
-  /** Bytes per unit, mock / bare, and each one's collector pauses over the window. */
-  const garbage = (path: string): string => {
-    const side = (who: string): string => `${num(get(f, `${path}.${who}.bytesPerUnit`))} B`;
-    const pauses = (who: string): string =>
-      `${num(get(f, `${path}.${who}.collections`))} collections, ${num(get(f, `${path}.${who}.pauseMsTotal`), 0)} ms paused, longest ${num(get(f, `${path}.${who}.pauseMsMax`), 1)} ms`;
-    return `${side('mock')} / ${side('bare')} (${pauses('mock')} / ${pauses('bare')})`;
-  };
   return [
-    `_${when(r)}; load average ${num(get(f, 'machine.loadAverage1m'), 2)} at the start_`,
+    `_${when(r)}; ${load(r)}_`,
     '',
     '| figure | value | goal |',
     '|---|---:|---|',
     `| zero latency: mock requests/s (autocannon, ${get(f, 'overhead.connections')} connections) | ${num(get(f, 'overhead.mockRequestsPerSec'))} | |`,
     `| bare node:http server returning the same bytes, same run | ${num(get(f, 'overhead.bareRequestsPerSec'))} | |`,
-    `| ratio mock ÷ bare: median of ${pairRatios.length} back-to-back pairs | ${num(ratio, 2)} | ≥ 0.70: ${ratio === undefined ? 'n/a' : yes(ratio >= 0.7)} |`,
-    `| each pair's ratio; ratio of the means | ${pairRatios.map((x) => num(x, 2)).join(', ')}; ${num(get(f, 'overhead.ratioOfMeans'), 2)} | |`,
+    `| ratio mock ÷ bare: median of ${pairRatios.length} interleaved rounds (back-to-back pairs) | ${num(ratio, 2)} | ≥ 0.70: ${verdict(ratio === undefined ? undefined : ratio >= 0.7, r)} |`,
+    `| each round's ratio; ratio of the means | ${pairRatios.map((x) => num(x, 2)).join(', ')}; ${num(get(f, 'overhead.ratioOfMeans'), 2)} | |`,
     `| server CPU per request: mock / bare | ${num(get(f, 'overhead.microsecondsOfServerCpuPerRequest.mock'), 1)} / ${num(get(f, 'overhead.microsecondsOfServerCpuPerRequest.bare'), 1)} µs | |`,
-    `| server heap allocation per request (garbage included): mock / bare | ${garbage('overhead.garbage')} | |`,
-    `| ${get(f, 'timing.streams')} concurrent streams × ${get(f, 'timing.rounds') ?? 1} rounds: p99 \\|TTFT − configured\\| (client, rounds pooled) | ${num(ttft, 2)} ms | ≤ 2 ms: ${ttft === undefined ? 'n/a' : yes(ttft <= 2)} |`,
-    `| p99 \\|inter-token gap − configured\\| (client, rounds pooled) | ${num(gap, 2)} ms | ≤ 2 ms: ${gap === undefined ? 'n/a' : yes(gap <= 2)} |`,
-    `| each round's p99 TTFT / gap error (client) | ${perRound('timing.perRound')} ms | |`,
+    `| cores used: mock / autocannon against it; bare / autocannon against it | ${num(get(f, 'overhead.cpuCores.mockServer'), 2)} / ${num(get(f, 'overhead.cpuCores.autocannonAgainstMock'), 2)}; ${num(get(f, 'overhead.cpuCores.bareServer'), 2)} / ${num(get(f, 'overhead.cpuCores.autocannonAgainstBare'), 2)} | |`,
+    `| server heap allocation per request (garbage included): mock / bare | ${garbage(f, 'overhead.garbage')} | |`,
+  ].join('\n');
+}
+
+function mockTimingTable(r: Json): string {
+  const f = r.figures as Json;
+  type Rounds = { ttftAbsErrorP99Ms: number; gapAbsErrorP99Ms: number }[];
+  const perRound = (path: string): string =>
+    ((get(f, path) ?? []) as Rounds).map((x) => `${num(x.ttftAbsErrorP99Ms, 2)} / ${num(x.gapAbsErrorP99Ms, 2)}`).join('; ');
+  // (records from before the goal was a ratio: computed from their pooled p99s)
+  const ttftRatio = ratioOf(get(f, 'timing.ttftAbsErrorMs.p99'), get(f, 'timing.bareBaseline.ttftAbsErrorMs.p99'));
+  const gapRatio = ratioOf(get(f, 'timing.gapAbsErrorMs.p99'), get(f, 'timing.bareBaseline.gapAbsErrorMs.p99'));
+  const goal = (get(f, 'timing.ratioToBare.goal') as number | undefined) ?? 1.2;
+  return [
+    `_${when(r)}; ${load(r)}_`,
+    '',
+    '| figure | value | goal |',
+    '|---|---:|---|',
+    `| ${get(f, 'timing.streams')} concurrent streams × ${get(f, 'timing.rounds') ?? 1} rounds: p99 \\|TTFT − configured\\| / p99 \\|inter-token gap − configured\\| (client, rounds pooled) | ${num(get(f, 'timing.ttftAbsErrorMs.p99'), 2)} / ${num(get(f, 'timing.gapAbsErrorMs.p99'), 2)} ms | |`,
     `| bare baseline: node:http replaying the same bytes with a setTimeout per token, rounds interleaved: p99 TTFT / gap error (client, pooled) | ` +
       `${num(get(f, 'timing.bareBaseline.ttftAbsErrorMs.p99'), 2)} / ${num(get(f, 'timing.bareBaseline.gapAbsErrorMs.p99'), 2)} ms | |`,
-    `| bare baseline, each round | ${perRound('timing.bareBaseline.perRound')} ms | |`,
+    `| ratio mock ÷ bare, TTFT error p99 | ${num(ttftRatio, 2)}× | ≤ ${goal}×: ${verdict(ttftRatio === undefined ? undefined : ttftRatio <= goal, r)} |`,
+    `| ratio mock ÷ bare, gap error p99 | ${num(gapRatio, 2)}× | ≤ ${goal}×: ${verdict(gapRatio === undefined ? undefined : gapRatio <= goal, r)} |`,
+    `| each round's p99 TTFT / gap error: mock; bare | ${perRound('timing.perRound')} ms; ${perRound('timing.bareBaseline.perRound')} ms | |`,
     `| p99 \\|TTFT − configured\\| measured by the server | ${num(get(f, 'timing.serverSideTtftAbsErrorMs.p99'), 2)} ms | |`,
     `| the server's own count (\`mock_llm_send_lateness_seconds\`): tokens sent more than 2 ms late; p99 lateness within | ` +
       `${pct(get(f, 'timing.serverSendLateness.laterThan2msShare'))} of ${num(get(f, 'timing.serverSendLateness.sends'))}; ≤ ${num(get(f, 'timing.serverSendLateness.p99AtMostMs'), 1)} ms | |`,
     `| one more round while ${get(f, 'timing.withNewLongPrompts.newPrompts')} new ${num(get(f, 'timing.withNewLongPrompts.wordsEach'))}-word prompts arrive: p99 TTFT / gap error (client) | ` +
       `${num(get(f, 'timing.withNewLongPrompts.ttftAbsErrorMs.p99'), 2)} / ${num(get(f, 'timing.withNewLongPrompts.gapAbsErrorMs.p99'), 2)} ms; ` +
-      `server: ${pct(get(f, 'timing.withNewLongPrompts.serverSendLateness.laterThan2msShare'))} of sends (tokens and the new prompts' answers) more than 2 ms late; ` +
+      `server: ${pct(get(f, 'timing.withNewLongPrompts.serverSendLateness.laterThan2msShare'))} of sends more than 2 ms late; ` +
       `${get(f, 'timing.withNewLongPrompts.newPromptFailures') ?? 'n/a'} new prompts failed | |`,
-    `| server heap allocation per streamed token (its request's share included): mock / bare baseline | ${garbage('timing.garbage')} | |`,
+    `| server heap allocation per streamed token (its request's share included): mock / bare baseline | ${garbage(f, 'timing.garbage')} | |`,
     `| cores used while streaming: mock / bare baseline / timing client | ${num(get(f, 'timing.serverCpuCores'), 2)} / ${num(get(f, 'timing.bareBaseline.serverCpuCores'), 2)} / ${num(get(f, 'timing.clientCpuCores'), 2)} | |`,
+  ].join('\n');
+}
+
+/** The live generator's send lag at each rate, against bare undici at the same rate. */
+function liveTable(r: Json): string {
+  const f = r.figures as Json;
+  const rates = (get(f, 'rates') ?? {}) as Record<string, Json>;
+  type Run = { sendLagMs: { p50: number; p99: number }; achievedPerS: number; loadAverage1mAtStart: number; cores: { generator: number; mock: number } };
+  const rounds = (x: Json, who: string): string =>
+    ((get(x, `${who}.perRound`) ?? []) as Run[])
+      .map((p) => `${num(p.sendLagMs.p99, 2)} (load ${num(p.loadAverage1mAtStart, 1)}, ${num(p.achievedPerS)}/s, ${num(p.cores?.generator, 2)} cores)`)
+      .join('; ');
+  const rows = Object.entries(rates).map(([rate, x]) => {
+    const met = x['met'] as boolean | null;
+    const status = x['valid'] === false ? `**invalid**: ${(x['invalidReasons'] as string[]).join('; ')}` : yes(met);
+    return (
+      `| ${num(Number(rate))}/s | ${num(get(x, 'ours.sendLagP99Ms'), 2)} ms | ${num(get(x, 'bare.sendLagP99Ms'), 2)} ms | ` +
+      `${rounds(x, 'ours')} | ${rounds(x, 'bare')} | ≤ ${get(x, 'goalP99Ms')} ms: ${status} |`
+    );
+  });
+  return [
+    `_${when(r)}; ${load(r)}; ${get(f, 'rounds')} rounds of ${get(f, 'secondsPerRun')} s per rate and side, time scale ×${get(f, 'timeScale')}_`,
+    '',
+    '| rate | send lag p99, ours (median of rounds) | bare undici, same rate | ours, each round | bare, each round | goal |',
+    '|---:|---:|---:|---|---|---|',
+    ...rows,
   ].join('\n');
 }
 
@@ -140,10 +191,107 @@ function protocolsTable(r: Json): string {
   ].join('\n');
 }
 
+/** The 1M-row CSV trace read against the bare line splitting of the same file, same run. */
+function traceTable(r: Json): string {
+  const f = r.figures as Json;
+  const load = `load average ${num(get(f, 'loadAverage1m.before'), 2)} before, ${num(get(f, 'loadAverage1m.after'), 2)} after`;
+  const valid = get(f, 'valid') === true ? '' : ' — **invalid: the machine was busy**';
+  const rounds = (k: string) => (get(f, k) as number[]).map((x) => num(x)).join(', ');
+  return [
+    `_${when(r)}; ${load}; ${get(f, 'rounds')} interleaved rounds, one fresh process per measurement${valid}_`,
+    '',
+    '| figure (median of rounds) | value | each round | goal |',
+    '|---|---:|---|---|',
+    `| \`readTrace\`: ${num(get(f, 'rows'))} rows parsed into columns | ${num(get(f, 'readMs'))} ms | ${rounds('readMsPerRound')} | ≤ 5,000 ms: ${yes(get(f, 'goalReadMet'))} |`,
+    `| bare baseline: the same file split into lines and fields (\`forEachLine\` + \`split(',')\`) | ${num(get(f, 'splitMs'))} ms | ${rounds('splitMsPerRound')} | |`,
+    `| bare baseline: the same file streamed as text, nothing else | ${num(get(f, 'bytesMs'))} ms | | |`,
+    `| read ÷ line splitting | ${num(get(f, 'ratioReadToSplit'), 2)}× | | |`,
+    `| peak RSS of the read (max of rounds) | ${num(get(f, 'peakRssMb'))} MB | | ≤ 300 MB: ${yes(get(f, 'goalRssMet'))} |`,
+  ].join('\n');
+}
+
+/** Every run kept in results/perf/history/<name>.jsonl, oldest first. */
+const history = (name: string): Json[] => {
+  const path = `${ROOT}results/perf/history/${name}.jsonl`;
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Json);
+};
+
+/** One live rate's history cell: ours / bare p99 (ms), and a mark when the run was invalid. */
+const liveCell = (f: Json, rate: string): string => {
+  const x = get(f, `rates.${rate}`) as Json | undefined;
+  if (x === undefined) return 'n/a';
+  return `${num(get(x, 'ours.sendLagP99Ms'), 2)} / ${num(get(x, 'bare.sendLagP99Ms'), 2)}${x['valid'] === false ? ' (invalid)' : ''}`;
+};
+
+/** What each benchmark's history table shows per run: the ratios its goals are judged on. */
+const HISTORY: Record<string, { title: string; columns: string[]; row: (f: Json) => string[] }> = {
+  'mock-overhead': {
+    title: 'mock-llm overhead',
+    columns: ['mock ÷ bare req/s (median of rounds)', 'rounds', 'mock / bare req/s'],
+    row: (f) => [
+      num(get(f, 'overhead.ratio'), 2),
+      String(get(f, 'overhead.rounds') ?? ((get(f, 'overhead.perRound.ratio') ?? []) as unknown[]).length),
+      `${num(get(f, 'overhead.mockRequestsPerSec'))} / ${num(get(f, 'overhead.bareRequestsPerSec'))}`,
+    ],
+  },
+  'mock-timing': {
+    title: 'mock-llm streaming timing (500 streams)',
+    columns: ['TTFT error p99, mock / bare (ms)', 'gap error p99, mock / bare (ms)', 'mock ÷ bare, TTFT / gap'],
+    row: (f) => [
+      `${num(get(f, 'timing.ttftAbsErrorMs.p99'), 2)} / ${num(get(f, 'timing.bareBaseline.ttftAbsErrorMs.p99'), 2)}`,
+      `${num(get(f, 'timing.gapAbsErrorMs.p99'), 2)} / ${num(get(f, 'timing.bareBaseline.gapAbsErrorMs.p99'), 2)}`,
+      `${num(ratioOf(get(f, 'timing.ttftAbsErrorMs.p99'), get(f, 'timing.bareBaseline.ttftAbsErrorMs.p99')), 2)} / ${num(ratioOf(get(f, 'timing.gapAbsErrorMs.p99'), get(f, 'timing.bareBaseline.gapAbsErrorMs.p99')), 2)}`,
+    ],
+  },
+  live: {
+    title: 'live generator send lag p99 (wall ms)',
+    columns: ['200/s: ours / bare', '1,000/s: ours / bare'],
+    row: (f) => [liveCell(f, '200'), liveCell(f, '1000')],
+  },
+  trace: {
+    title: '1M-row CSV trace read',
+    columns: ['read (ms, median)', 'read ÷ line splitting', 'peak RSS (MB)', 'valid'],
+    row: (f) => [num(get(f, 'readMs')), num(get(f, 'ratioReadToSplit'), 2), num(get(f, 'peakRssMb')), String(get(f, 'valid'))],
+  },
+  engine: {
+    title: 'simulator, one cascade configuration',
+    columns: ['wall (ms)', 'simulation ÷ bare async', 'simulated calls/s'],
+    row: (f) => [num(get(f, 'simulateMsMean')), num(get(f, 'ratioSimToBareAsync'), 2), num(get(f, 'simulatedCallsPerS'))],
+  },
+};
+
+/** One table per benchmark, a row per recorded run (results/perf/history/). */
+function historyTables(): string {
+  const out: string[] = [];
+  for (const [name, h] of Object.entries(HISTORY)) {
+    const runs = history(name);
+    if (runs.length === 0) continue;
+    out.push(
+      `**${h.title}** (\`${name}\`)`,
+      '',
+      `| measured (UTC) | load average at start | ${h.columns.join(' | ')} |`,
+      `|---|---:|${h.columns.map(() => '---:|').join('')}`,
+    );
+    for (const r of runs) {
+      const start = get(r, 'machine.loadAverage1m.atStart') ?? get(r, 'figures.machine.loadAverage1m');
+      out.push(`| ${String(r.measuredAt).slice(0, 16).replace('T', ' ')} | ${num(start, 2)} | ${h.row(r.figures as Json).join(' | ')} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n').trim();
+}
+
 const TABLES: Record<string, (r: Json) => string> = {
+  trace: traceTable,
   report: reportTable,
   engine: engineTable,
-  mock: mockTable,
+  'mock-overhead': mockOverheadTable,
+  'mock-timing': mockTimingTable,
+  live: liveTable,
   'mock-protocols': protocolsTable,
   'fidelity-100k-run1': fidelityTable,
   'fidelity-100k-run2': fidelityTable,
@@ -151,10 +299,12 @@ const TABLES: Record<string, (r: Json) => string> = {
 
 let doc = readFileSync(DOC, 'utf8');
 for (const [name, table] of Object.entries(TABLES)) {
-  const r = read(name);
+  // the latest figures; before a benchmark's first run under its name, its last kept record
+  const r = read(name) ?? history(name).at(-1) ?? null;
   if (r === null) continue;
   const re = new RegExp(`<!-- perf:${name} -->[\\s\\S]*?<!-- /perf:${name} -->`);
   doc = doc.replace(re, `<!-- perf:${name} -->\n${table(r)}\n<!-- /perf:${name} -->`);
 }
+doc = doc.replace(/<!-- perf:history -->[\s\S]*?<!-- \/perf:history -->/, `<!-- perf:history -->\n${historyTables()}\n<!-- /perf:history -->`);
 writeFileSync(DOC, doc);
 console.log(`BENCHMARKS.md updated from results/perf/`);

@@ -54,7 +54,13 @@ export interface DrivenRun {
 export async function drive(
   loaded: { scenario: Scenario; catalog: Catalog },
   plans: RequestPlan[],
-  options: { strategies?: Partial<Strategies>; seed?: number; cacheNamespace?: string } = {},
+  options: {
+    strategies?: Partial<Strategies>;
+    seed?: number;
+    cacheNamespace?: string;
+    /** Called as each request starts; what it returns, as it ends (a BullMQ worker's per-job accounting). */
+    perJob?: (agent: Agent) => () => void;
+  } = {},
 ): Promise<DrivenRun> {
   const { scenario, catalog } = loaded;
   const strategies: Strategies = { ...scenario.strategies, ...options.strategies };
@@ -84,7 +90,9 @@ export async function drive(
     );
     clock.schedule(p.atMs, () =>
       clock.spawn(async () => {
+        const ended = options.perJob?.(agent);
         outcomes[id] = await agent.run(req);
+        ended?.();
         endMs[id] = clock.now();
       }),
     );

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BenchError } from '../../src/core/errors.ts';
@@ -52,6 +54,33 @@ describe('Azure LLM inference traces', () => {
     expect(parseDateTimeMs('2024-05-09T19:30:00-0430')).toBe(Date.UTC(2024, 4, 10));
     expect(parseDateTimeMs('10/05/2024')).toBeNaN();
   });
+
+  it('reads date-times by hand as Date.UTC does, and refuses what is not one', () => {
+    // every day of four years (leap years and century rules by Date.UTC), with a fraction
+    for (let day = 0; day < 4 * 366; day += 1) {
+      const ms = Date.UTC(1999, 11, 1 + day, day % 24, day % 60, (day * 7) % 60, day % 1000);
+      const text = new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+      expect(parseDateTimeMs(text)).toBe(ms);
+    }
+    expect(parseDateTimeMs('2100-03-01T00:00:00Z')).toBe(Date.UTC(2100, 2, 1));
+    expect(parseDateTimeMs('1969-12-31 23:59:59.5')).toBe(-500);
+    expect(parseDateTimeMs('2023-11-16 18:15:46.6805900')).toBeCloseTo(Date.UTC(2023, 10, 16, 18, 15, 46, 680) + 0.59, 6);
+    expect(parseDateTimeMs('2024-05-10 00:00:00.123456789123')).toBeCloseTo(Date.UTC(2024, 4, 10) + 123.456789, 6);
+    expect(parseDateTimeMs('2024-05-10 00:00:00 Z')).toBe(Date.UTC(2024, 4, 10));
+    for (const bad of [
+      '2024-13-10 00:00:00',
+      '2024-05-00 00:00:00',
+      '2024-05-10 24:00:00',
+      '2024-05-10 00:60:00',
+      '2024-05-10',
+      '2024-05-10 00:00:00.',
+      '2024-05-10 00:00:00x',
+      '2024-05-10 00:00:00+2',
+      '2024/05/10 00:00:00',
+      '2024-05-10 00:00:0a',
+    ])
+      expect(parseDateTimeMs(bad), bad).toBeNaN();
+  });
 });
 
 describe('BurstGPT', () => {
@@ -88,6 +117,17 @@ describe('CSV with a column mapping', () => {
     expect(() => parseColumns('timestamp=a,tokens=b')).toThrow(
       '--columns "timestamp=a,tokens=b": "tokens=b" is not field=column; fields are timestamp, input, output, model, session',
     );
+  });
+
+  it('reads counts written other ways than plain digits as Number does, and short rows as bad rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trace-csv-'));
+    const file = join(dir, 'odd.csv');
+    writeFileSync(file, 't,in,out\n1, 12 ,3\n2,12.0,1e2\n3,"4",5\n4,5\n5,-1,2\n');
+    const t = await readTrace(file, { columns: { timestamp: 't', input: 'in', output: 'out' } });
+    expect(Array.from(t.inputTokens)).toEqual([12, 12, 4]);
+    expect(Array.from(t.outputTokens)).toEqual([3, 100, 5]);
+    expect(t.badRows.examples).toEqual(['line 5: output tokens "" is not a whole number ≥ 0', 'line 6: input tokens "-1" is not a whole number ≥ 0']);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('splits quoted fields with doubled quotes', () => {
