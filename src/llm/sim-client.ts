@@ -44,11 +44,18 @@ interface PrefixExpiries {
   /** Boundaries within the system message and the user header: the same for every request of the step. */
   shared: number[];
   /** Boundaries within the user's text: the same for the same wording. */
-  byWording: Map<number, number[]>;
-  /** A boundary past the user's text: the same for the same wording and length. */
-  whole: Map<number, Map<number, number[]>>;
+  byWording: Map<number, WordingExpiries>;
   /** Boundaries within a traced prompt's prefix block: the same for the same block id (ids are chained). */
   byBlock: Map<number, number[]>;
+}
+
+/** The cached prefixes of one wording: boundaries within its text, and whole prompts of each length. */
+interface WordingExpiries {
+  /** Expiry of each boundary within the user's text, by boundary index. */
+  text: number[];
+  /** Where the user's text ends, for each whole prompt seen, and that prompt's expiry. */
+  ends: number[];
+  endExpiries: number[];
 }
 
 class ModelServer {
@@ -78,7 +85,7 @@ class ModelServer {
     let bySystem = this.prefixTable.get(step);
     if (bySystem === undefined) this.prefixTable.set(step, (bySystem = new Map()));
     let p = bySystem.get(systemTokens);
-    if (p === undefined) bySystem.set(systemTokens, (p = { shared: [], byWording: new Map(), whole: new Map(), byBlock: new Map() }));
+    if (p === undefined) bySystem.set(systemTokens, (p = { shared: [], byWording: new Map(), byBlock: new Map() }));
     return p;
   }
 
@@ -149,6 +156,7 @@ export class SimLlmClient implements LlmClient {
   private readonly servers = new Map<string, ModelServer>();
   readonly promptCache = new Map<string, PromptCacheStats>();
   private tokenGaps: TokenGapSink | undefined;
+  private readonly gapScratch = new Float64Array(ITL_SAMPLES_PER_CALL);
 
   constructor(private readonly options: SimClientOptions) {}
 
@@ -169,9 +177,9 @@ export class SimLlmClient implements LlmClient {
     if (gaps <= 0) return;
     const k = Math.min(gaps, ITL_SAMPLES_PER_CALL);
     const rng = new Rng(mix32(seed ^ 0x17a5_0001));
-    const drawn: number[] = [];
+    const drawn = this.gapScratch;
     let sum = 0;
-    for (let i = 0; i < k; i++) sum += drawn[drawn.push(sampleGapMs(spec.latency, inFlight, rng)) - 1]!;
+    for (let i = 0; i < k; i++) sum += drawn[i] = sampleGapMs(spec.latency, inFlight, rng);
     const scale = sum > 0 ? decodeMs / gaps / (sum / k) : 0;
     const each = Math.floor(gaps / k);
     for (let i = 0; i < k; i++) sink(drawn[i]! * scale, each + (i < gaps - each * k ? 1 : 0));
@@ -303,29 +311,30 @@ export class SimLlmClient implements LlmClient {
     for (; b <= input && b <= layout.userContentStart; k++, b += PROMPT_CACHE_STEP_TOKENS) {
       if (touch(prefixes.shared, k, now, expires)) cached = b;
     }
-    const wording = call.wordingId ?? -1 - call.jobId;
-    let wordingList: number[] | undefined;
+    const wordingId = call.wordingId ?? -1 - call.jobId;
+    let wording: WordingExpiries | undefined;
     for (; b <= input; k++, b += PROMPT_CACHE_STEP_TOKENS) {
-      let list: number[];
-      let slot = k;
       const block = blockAt(call, b - layout.userContentStart);
       if (block !== undefined) {
-        list = prefixes.byBlock.get(block) ?? [];
+        const list = prefixes.byBlock.get(block) ?? [];
         prefixes.byBlock.set(block, list);
-      } else if (b <= layout.userContentEnd) {
-        if (wordingList === undefined) {
-          wordingList = prefixes.byWording.get(wording);
-          if (wordingList === undefined) prefixes.byWording.set(wording, (wordingList = []));
-        }
-        list = wordingList;
-      } else {
-        let tails = prefixes.whole.get(wording);
-        if (tails === undefined) prefixes.whole.set(wording, (tails = new Map()));
-        list = tails.get(layout.userContentEnd) ?? [];
-        tails.set(layout.userContentEnd, list);
-        slot = 0;
+        if (touch(list, k, now, expires)) cached = b;
+        continue;
       }
-      if (touch(list, slot, now, expires)) cached = b;
+      if (wording === undefined) {
+        wording = prefixes.byWording.get(wordingId);
+        if (wording === undefined) prefixes.byWording.set(wordingId, (wording = { text: [], ends: [], endExpiries: [] }));
+      }
+      if (b <= layout.userContentEnd) {
+        if (touch(wording.text, k, now, expires)) cached = b;
+      } else {
+        // past the user's text: the whole prompt, one expiry per length of the text
+        const at = wording.ends.indexOf(layout.userContentEnd);
+        if (at < 0) {
+          wording.ends.push(layout.userContentEnd);
+          wording.endExpiries.push(expires);
+        } else if (touch(wording.endExpiries, at, now, expires)) cached = b;
+      }
     }
     if (cached === 0) return 0;
     stats.hits++;
