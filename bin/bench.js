@@ -21,13 +21,18 @@ process.exitCode = code;
  * if the SIGTERM had come here, rather than run on as an orphan.
  */
 function exitWithParent() {
+  const PARENT_GONE_EVENT = 'bench:parent-gone';
   if (process.env.npm_lifecycle_event === undefined && process.env.BENCH_EXIT_WITH_PARENT !== '1') return;
   const parent = parentPid();
   if (parent === null || parent === 1) return;
   const timer = setInterval(() => {
     if (parentPid() === parent) return;
     clearInterval(timer);
-    process.kill(process.pid, 'SIGTERM');
+    // a command that saves its work on a signal (watchInterrupts) stops as on SIGTERM, or keeps
+    // stopping if a signal came first (the group's SIGINT kills npm too: a second signal would
+    // cut the save short); any other command ends as SIGTERM would end it
+    if (process.listenerCount(PARENT_GONE_EVENT) > 0) process.emit(PARENT_GONE_EVENT);
+    else process.kill(process.pid, 'SIGTERM');
   }, 200);
   timer.unref();
 }

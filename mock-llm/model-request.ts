@@ -3,6 +3,7 @@
  * format once and maps it to this; the core and the answer rules read nothing else.
  */
 import { hashString } from '../src/core/random.ts';
+import type { StoredConversation } from './conversations.ts';
 import type { JsonSchema } from './json-schema.ts';
 import type { CountedMessage } from '../src/provider/tokens.ts';
 import type { ToolChoice, ToolSpec, TurnState } from './tools.ts';
@@ -49,6 +50,14 @@ export interface ModelRequest {
    * `cache_control` (their prefix is written to / read from the cache); 0 when nothing is marked.
    */
   cachePrefixMessages: number;
+  /** Choices to answer (OpenAI chat and legacy completions `n`); 1 for the other APIs. */
+  choices: number;
+  /** Responses: the conversation through this request's input, kept with the response unless `store: false`. */
+  conversation?: StoredConversation;
+  /** Legacy completions `echo`: the prompt is sent back before the completion. */
+  echo?: boolean;
+  /** Responses: the `previous_response_id` it continues, or null. */
+  previousResponseId?: string | null;
 }
 
 /** The role of a message counted as plain text (see tokenize.mjs). */
@@ -60,6 +69,11 @@ export function turnRole(role: string): TurnState['lastRole'] {
   if (role === 'assistant') return 'assistant';
   if (role === 'tool' || role === 'function') return 'tool';
   return 'system';
+}
+
+/** The answer key of choice `index` of a request keyed `key` (choice 0 is the request's own answer). */
+export function choiceKey(key: number, index: number): number {
+  return index === 0 ? key : hashString(`choice|${index}`, key);
 }
 
 /**

@@ -5,6 +5,7 @@
  * limits, faults, pricing, the ledger.
  */
 import type { Answer } from './answer.ts';
+import type { ConversationStore } from './conversations.ts';
 import type { ApiError } from './errors.ts';
 import type { LedgerEndpoint } from './ledger.ts';
 import type { ModelRequest } from './model-request.ts';
@@ -26,6 +27,8 @@ export interface CallView {
   readonly modelJson: string;
   readonly request: ModelRequest;
   readonly answer: Answer;
+  /** Every choice's answer when the request asked for several (`answer` is choice 0); undefined for one. */
+  readonly choices: readonly Answer[] | undefined;
   /** Prompt tokens in all (cached and cache-written included). */
   readonly inputTokens: number;
   /** Of those, read from the prompt cache. */
@@ -64,8 +67,8 @@ export interface Protocol {
   authorized(header: HeaderReader, apiKey: string): boolean;
   /** The 401 for a request without them. */
   unauthorized(header: HeaderReader): ApiError;
-  /** Validates the body once; every problem is a 400 naming the field. */
-  parse(body: string, header: HeaderReader): ModelRequest | ApiError;
+  /** Validates the body once; every problem is a 400 naming the field. `conversations`: the stored responses (Responses API). */
+  parse(body: string, header: HeaderReader, conversations?: ConversationStore): ModelRequest | ApiError;
   /** The provider's error body. */
   errorBody(err: ApiError): string;
   /** A whole (not streamed) response body. */
@@ -77,6 +80,8 @@ export interface Protocol {
   asciiWhole?(call: CallView): boolean;
   /** The stream writer of a call. */
   stream(call: CallView): StreamWriter;
+  /** Keeps what a later request may refer to, once the call has answered in full (Responses: its conversation). */
+  remember?(call: CallView, conversations: ConversationStore): void;
 }
 
 /** `Authorization: Bearer <key>`, as OpenAI clients send it. */

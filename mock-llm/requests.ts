@@ -17,6 +17,8 @@ const message = z.looseObject({
 
 const metadataValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const maxTokens = z.number().int().min(1).nullable().optional();
+/** The most choices (`n`) one request may ask for, as OpenAI allows. */
+const MAX_CHOICES = 128;
 
 /** The streaming and sampling fields OpenAI's chat and legacy completions share, with OpenAI's types and ranges. */
 export const OPENAI_SAMPLING_FIELDS = {
@@ -24,7 +26,7 @@ export const OPENAI_SAMPLING_FIELDS = {
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
-  n: z.literal(1).nullable().optional(),
+  n: z.number().int().min(1).max(MAX_CHOICES).nullable().optional(),
   stop: z
     .union([z.string(), z.array(z.string()).max(4)])
     .nullable()
@@ -82,9 +84,6 @@ export function parseBody<T>(schema: z.ZodType<T>, body: string, accepts?: (json
   const issue = result.error.issues[0]!;
   if (issue.path[0] === 'input' && Array.isArray((json as { input?: unknown }).input)) {
     return invalidRequest("Invalid 'input': the mock accepts a string or an array of strings (token arrays are not supported).", 'input');
-  }
-  if (issue.path[0] === 'n') {
-    return invalidRequest("Invalid 'n': the mock returns one choice only; please send n=1 or leave it out.", 'n');
   }
   const problem = fieldProblem(issue, json);
   return invalidRequest(problem.message, problem.param, problem.code);
@@ -241,7 +240,7 @@ export function acceptsChatRequest(v: Record<string, unknown>): boolean {
   if (!optionalInt(v['max_tokens'], 1) || !optionalInt(v['max_completion_tokens'], 1)) return false;
   if (!optionalRange(v['temperature'], 0, 2) || !optionalRange(v['top_p'], 0, 1)) return false;
   const n = v['n'];
-  if (n !== undefined && n !== null && n !== 1) return false;
+  if (!optionalInt(n, 1) || (typeof n === 'number' && n > MAX_CHOICES)) return false;
   const stop = v['stop'];
   if (stop !== undefined && stop !== null && typeof stop !== 'string') {
     if (!Array.isArray(stop) || stop.length > 4) return false;

@@ -106,6 +106,7 @@ function parseMessages(text: string): ModelRequest | ApiError {
     seed: null,
     topLogprobs: null,
     cachePrefixMessages: Math.max(cachePrefix, history.cachePrefix),
+    choices: 1,
   };
 }
 
@@ -214,37 +215,11 @@ function readMessages(raw: readonly unknown[], counted: CountedMessage[]): Histo
     if (typeof content === 'string') {
       text = userText = content;
     } else if (Array.isArray(content)) {
-      for (const [j, b] of content.entries()) {
-        const at = `${param}.content.${j}`;
-        if (!isRecord(b) || typeof b['type'] !== 'string') return invalidRequest(`${at}: Input should be a content block object with a 'type'`, at);
-        if (b['cache_control'] !== undefined) cachePrefix = counted.length + 1;
-        const type = b['type'];
-        if (type === 'text') {
-          if (typeof b['text'] !== 'string') return invalidRequest(`${at}.text: Field required`, `${at}.text`);
-          text += b['text'];
-          userText += b['text'];
-        } else if (type === 'tool_use') {
-          if (role !== 'assistant') return invalidRequest(`${at}: tool_use blocks are only allowed in assistant messages`, at);
-          if (typeof b['id'] !== 'string' || typeof b['name'] !== 'string' || !isRecord(b['input']))
-            return invalidRequest(`${at}: a tool_use block needs a string 'id' and 'name' and an object 'input'`, at);
-          toolUses.add(b['id']);
-          text += `${b['name']}(${JSON.stringify(b['input'])})`;
-        } else if (type === 'tool_result') {
-          const id = b['tool_use_id'];
-          if (typeof id !== 'string' || !previousToolUses.has(id)) {
-            return invalidRequest(
-              `${param}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
-              at,
-            );
-          }
-          const result = typeof b['content'] === 'string' ? b['content'] : blocksText(b['content'] ?? [], `${at}.content`);
-          if (result instanceof ApiError) return result;
-          text += typeof result === 'string' ? result : result.text;
-          hasToolResult = true;
-        } else if (!BLOCK_TYPES.includes(`'${type}'`)) {
-          return invalidRequest(`${at}.type: Input tag '${type}' found using 'type' does not match any of the expected tags: ${BLOCK_TYPES}`, `${at}.type`);
-        }
-      }
+      const read = readBlocks(content, param, role, previousToolUses, toolUses);
+      if (read instanceof ApiError) return read;
+      ({ text, userText } = read);
+      if (read.cacheMarked) cachePrefix = counted.length + 1;
+      if (read.toolResult) hasToolResult = true;
     } else {
       return invalidRequest(`${param}.content: Input should be a valid string or a list of content blocks, got ${typeName(content)}`, `${param}.content`);
     }
@@ -262,6 +237,52 @@ function readMessages(raw: readonly unknown[], counted: CountedMessage[]): Histo
   const lastIsResults =
     Array.isArray(last['content']) && last['content'].length > 0 && last['content'].every((b) => isRecord(b) && b['type'] === 'tool_result');
   return { turn: { lastRole: lastIsResults ? 'tool' : lastRole, toolRounds }, lastUserText, hasToolResult, cachePrefix };
+}
+
+/** One message's content blocks: its text as counted, its user text, and its tool uses (added to `toolUses`). */
+function readBlocks(
+  content: readonly unknown[],
+  param: string,
+  role: 'user' | 'assistant',
+  previousToolUses: ReadonlySet<string>,
+  toolUses: Set<string>,
+): { text: string; userText: string; cacheMarked: boolean; toolResult: boolean } | ApiError {
+  let text = '';
+  let userText = '';
+  let cacheMarked = false;
+  let toolResult = false;
+  for (const [j, b] of content.entries()) {
+    const at = `${param}.content.${j}`;
+    if (!isRecord(b) || typeof b['type'] !== 'string') return invalidRequest(`${at}: Input should be a content block object with a 'type'`, at);
+    if (b['cache_control'] !== undefined) cacheMarked = true;
+    const type = b['type'];
+    if (type === 'text') {
+      if (typeof b['text'] !== 'string') return invalidRequest(`${at}.text: Field required`, `${at}.text`);
+      text += b['text'];
+      userText += b['text'];
+    } else if (type === 'tool_use') {
+      if (role !== 'assistant') return invalidRequest(`${at}: tool_use blocks are only allowed in assistant messages`, at);
+      if (typeof b['id'] !== 'string' || typeof b['name'] !== 'string' || !isRecord(b['input']))
+        return invalidRequest(`${at}: a tool_use block needs a string 'id' and 'name' and an object 'input'`, at);
+      toolUses.add(b['id']);
+      text += `${b['name']}(${JSON.stringify(b['input'])})`;
+    } else if (type === 'tool_result') {
+      const id = b['tool_use_id'];
+      if (typeof id !== 'string' || !previousToolUses.has(id)) {
+        return invalidRequest(
+          `${at}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
+          at,
+        );
+      }
+      const result = typeof b['content'] === 'string' ? b['content'] : blocksText(b['content'] ?? [], `${at}.content`);
+      if (result instanceof ApiError) return result;
+      text += typeof result === 'string' ? result : result.text;
+      toolResult = true;
+    } else if (!BLOCK_TYPES.includes(`'${type}'`)) {
+      return invalidRequest(`${at}.type: Input tag '${type}' found using 'type' does not match any of the expected tags: ${BLOCK_TYPES}`, `${at}.type`);
+    }
+  }
+  return { text, userText, cacheMarked, toolResult };
 }
 
 // ---- rendering ----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 import type { Answer } from '../answer.ts';
 import { ApiError, invalidRequest } from '../errors.ts';
 import { tokenLogprob } from '../logprobs.ts';
-import { turnRole, type ModelRequest, type OutputFormat } from '../model-request.ts';
+import { choiceKey, turnRole, type ModelRequest, type OutputFormat } from '../model-request.ts';
 import { bearerAuthorized, type CallView, type Protocol, type StreamSink, type StreamWriter } from '../protocol.ts';
 import { acceptsChatRequest, ChatRequestSchema, messageText, parseBody, type ChatRequest } from '../requests.ts';
 import { TokenEvents } from '../token-events.ts';
@@ -101,6 +101,7 @@ function parseChat(text: string): ModelRequest | ApiError {
     seed: body.seed ?? null,
     topLogprobs,
     cachePrefixMessages: 0,
+    choices: body.n ?? 1,
   };
 }
 
@@ -209,7 +210,7 @@ function logprobsOption(logprobs: unknown, top: unknown): number | null | ApiErr
 
 /** The plain text path: generated words, no tool calls, no log probabilities. */
 function isPlainText(call: CallView): boolean {
-  return call.answer.generated !== undefined && call.answer.toolCalls.length === 0 && call.request.topLogprobs === null;
+  return call.choices === undefined && call.answer.generated !== undefined && call.answer.toolCalls.length === 0 && call.request.topLogprobs === null;
 }
 
 function mockField(call: CallView): string {
@@ -225,6 +226,20 @@ function chatWhole(call: CallView): string {
     // run; the generated text needs no escaping (the vocabulary is lower-case ASCII words)
     return `${head}{"role":"assistant","content":"${answer.generated!.text()}","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"${answer.finish}"}]${tail}`;
   }
+  if (call.choices !== undefined) {
+    const choices = call.choices.map((a, index) => JSON.stringify(choiceObject(call, a, index)));
+    return `${head.slice(0, head.length - '[{"index":0,"message":'.length)}[${choices.join(',')}]${tail}`;
+  }
+  const choice = choiceObject(call, answer, 0);
+  return `${head}${JSON.stringify(choice.message)},"logprobs":${JSON.stringify(choice.logprobs)},"finish_reason":"${answer.finish}"}]${tail}`;
+}
+
+/** One choice of a whole answer: its message, log probabilities and finish reason. */
+function choiceObject(
+  call: CallView,
+  answer: Answer,
+  index: number,
+): { index: number; message: Record<string, unknown>; logprobs: unknown; finish_reason: string } {
   const message: Record<string, unknown> = {
     role: 'assistant',
     content: answer.toolCalls.length > 0 && answer.textUnits === 0 ? null : answer.text(),
@@ -234,16 +249,18 @@ function chatWhole(call: CallView): string {
   if (answer.toolCalls.length > 0) {
     message['tool_calls'] = answer.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   }
-  const logprobs = call.request.topLogprobs === null ? null : { content: textLogprobs(call, 0, answer.textUnits), refusal: null };
-  return `${head}${JSON.stringify(message)},"logprobs":${JSON.stringify(logprobs)},"finish_reason":"${answer.finish}"}]${tail}`;
+  const logprobs = call.request.topLogprobs === null ? null : { content: textLogprobs(call, answer, index, 0, answer.textUnits), refusal: null };
+  return { index, message, logprobs, finish_reason: answer.finish };
 }
 
-function textLogprobs(call: CallView, from: number, to: number): ReturnType<typeof tokenLogprob>[] {
+/** Log probabilities of choice `index`'s text units [from, to). */
+function textLogprobs(call: CallView, answer: Answer, index: number, from: number, to: number): ReturnType<typeof tokenLogprob>[] {
   const out = [];
   const top = call.request.topLogprobs ?? 0;
-  for (let i = from; i < Math.min(to, call.answer.textUnits); i++) {
-    const u = call.answer.unit(i);
-    if (u.kind === 'text') out.push(tokenLogprob(call.requestKey, i, u.text, top));
+  const key = choiceKey(call.requestKey, index);
+  for (let i = from; i < Math.min(to, answer.textUnits); i++) {
+    const u = answer.unit(i);
+    if (u.kind === 'text') out.push(tokenLogprob(key, i, u.text, top));
   }
   return out;
 }
@@ -259,10 +276,15 @@ function deltaClose(call: CallView): string {
 const ROLE_FIELD = '"role":"assistant",';
 const CONTENT_FIELD = '"content":"';
 
-/** The finish chunk, the usage chunk when asked for, and [DONE]. */
+/** The finish chunk (one per choice), the usage chunk when asked for, and [DONE]. */
 function streamEnd(call: CallView, head: string): string {
   const usageNull = call.request.includeUsage ? ',"usage":null' : '';
-  let out = `${head}"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${call.answer.finish}"}]${usageNull}${mockField(call)}}\n\n`;
+  let out = '';
+  const answers = call.choices ?? [call.answer];
+  for (let index = 0; index < answers.length; index++) {
+    const mock = index === answers.length - 1 ? mockField(call) : '';
+    out += `${head}"choices":[{"index":${index},"delta":{},"logprobs":null,"finish_reason":"${answers[index]!.finish}"}]${usageNull}${mock}}\n\n`;
+  }
   if (call.request.includeUsage) out += `${head}"choices":[],"usage":${chatUsageJson(call)}}\n\n`;
   return out + 'data: [DONE]\n\n';
 }
@@ -316,35 +338,46 @@ class ObjectStream implements StreamWriter {
 
   end(from: number, to: number): string {
     let out = this.chunks(from, to);
-    if (this.call.answer.units === 0) out += this.chunk({ role: 'assistant', content: '' }, null);
+    const answers = this.call.choices ?? [this.call.answer];
+    answers.forEach((a, index) => {
+      if (a.units === 0) out += this.chunk({ role: 'assistant', content: '' }, null, index);
+    });
     return out + streamEnd(this.call, this.head);
   }
 
+  /** Units [from, to): unit i of every choice that has one, in choice order (n > 1 interleaves them as OpenAI does). */
   private chunks(from: number, to: number): string {
-    const answer: Answer = this.call.answer;
+    const answers = this.call.choices ?? [this.call.answer];
     let out = '';
     for (let i = from; i < to; i++) {
-      const u = answer.unit(i);
-      let delta: Record<string, unknown>;
-      let logprobs: unknown = null;
-      if (u.kind === 'text') {
-        delta = { content: u.text };
-        if (this.call.request.topLogprobs !== null) logprobs = { content: textLogprobs(this.call, i, i + 1), refusal: null };
-      } else if (u.kind === 'call') {
-        const c = answer.toolCalls[u.call]!;
-        delta = { tool_calls: [{ index: u.call, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] };
-        if (i === 0) delta['content'] = null;
-      } else {
-        delta = { tool_calls: [{ index: u.call, function: { arguments: u.text } }] };
+      for (let index = 0; index < answers.length; index++) {
+        const answer = answers[index]!;
+        if (i < answer.units) out += this.unitChunk(answer, index, i);
       }
-      if (i === 0) delta = { role: 'assistant', ...delta };
-      out += this.chunk(delta, logprobs);
     }
     return out;
   }
 
-  private chunk(delta: Record<string, unknown>, logprobs: unknown): string {
+  private unitChunk(answer: Answer, index: number, i: number): string {
+    const u = answer.unit(i);
+    let delta: Record<string, unknown>;
+    let logprobs: unknown = null;
+    if (u.kind === 'text') {
+      delta = { content: u.text };
+      if (this.call.request.topLogprobs !== null) logprobs = { content: textLogprobs(this.call, answer, index, i, i + 1), refusal: null };
+    } else if (u.kind === 'call') {
+      const c = answer.toolCalls[u.call]!;
+      delta = { tool_calls: [{ index: u.call, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] };
+      if (i === 0) delta['content'] = null;
+    } else {
+      delta = { tool_calls: [{ index: u.call, function: { arguments: u.text } }] };
+    }
+    if (i === 0) delta = { role: 'assistant', ...delta };
+    return this.chunk(delta, logprobs, index);
+  }
+
+  private chunk(delta: Record<string, unknown>, logprobs: unknown, index: number): string {
     const usage = this.call.request.includeUsage ? ',"usage":null' : '';
-    return `${this.head}"choices":[{"index":0,"delta":${JSON.stringify(delta)},"logprobs":${JSON.stringify(logprobs)},"finish_reason":null}]${usage}}\n\n`;
+    return `${this.head}"choices":[{"index":${index},"delta":${JSON.stringify(delta)},"logprobs":${JSON.stringify(logprobs)},"finish_reason":null}]${usage}}\n\n`;
   }
 }

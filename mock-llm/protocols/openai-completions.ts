@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { ApiError, invalidRequest } from '../errors.ts';
 import { tokenLogprob } from '../logprobs.ts';
-import { RAW_TEXT_ROLE, type ModelRequest } from '../model-request.ts';
+import type { Answer } from '../answer.ts';
+import { choiceKey, RAW_TEXT_ROLE, type ModelRequest } from '../model-request.ts';
 import { bearerAuthorized, type CallView, type Protocol, type StreamSink, type StreamWriter } from '../protocol.ts';
 import { OPENAI_SAMPLING_FIELDS, parseBody } from '../requests.ts';
 import { TokenEvents } from '../token-events.ts';
@@ -21,6 +22,7 @@ const CompletionsRequestSchema = z.looseObject({
   ...OPENAI_SAMPLING_FIELDS,
   max_tokens: z.number().int().min(1).nullable().optional(),
   logprobs: z.number().int().min(0).max(5).nullable().optional(),
+  echo: z.boolean().nullable().optional(),
   seed: z.number().int().nullable().optional(),
   user: z.string().optional(),
 });
@@ -34,7 +36,7 @@ export const openaiCompletions: Protocol = {
   parse: parseCompletions,
   errorBody: (err) => err.toBody(),
   whole: completionsWhole,
-  asciiWhole: (call) => call.answer.generated !== undefined && call.request.topLogprobs === null,
+  asciiWhole: (call) => call.answer.generated !== undefined && call.request.topLogprobs === null && call.request.echo !== true,
   stream: (call) => new CompletionsStream(call),
 };
 
@@ -70,19 +72,21 @@ function parseCompletions(text: string): ModelRequest | ApiError {
     seed: body.seed ?? null,
     topLogprobs: body.logprobs ?? null,
     cachePrefixMessages: 0,
+    choices: body.n ?? 1,
+    echo: body.echo === true,
   };
 }
 
 /** The legacy logprobs object of text units [from, to). */
-function legacyLogprobs(call: CallView, from: number, to: number, offset: number): Record<string, unknown> {
+function legacyLogprobs(call: CallView, answer: Answer, index: number, from: number, to: number, offset: number): Record<string, unknown> {
   const tokens: string[] = [];
   const tokenLogprobs: number[] = [];
   const top: Record<string, number>[] = [];
   const textOffset: number[] = [];
   for (let i = from; i < to; i++) {
-    const u = call.answer.unit(i);
+    const u = answer.unit(i);
     if (u.kind !== 'text') continue;
-    const lp = tokenLogprob(call.requestKey, i, u.text, call.request.topLogprobs ?? 0);
+    const lp = tokenLogprob(choiceKey(call.requestKey, index), i, u.text, call.request.topLogprobs ?? 0);
     tokens.push(lp.token);
     tokenLogprobs.push(lp.logprob);
     top.push(Object.fromEntries(lp.top_logprobs.map((t) => [t.token, t.logprob])));
@@ -92,13 +96,21 @@ function legacyLogprobs(call: CallView, from: number, to: number, offset: number
   return { tokens, token_logprobs: tokenLogprobs, top_logprobs: top, text_offset: textOffset };
 }
 
+/** The prompt sent back before the completion (`echo`), or ''. */
+function echoed(call: CallView): string {
+  return call.request.echo === true ? call.request.messages[0]!.content : '';
+}
+
 function completionsWhole(call: CallView): string {
-  const answer = call.answer;
-  const logprobs = call.request.topLogprobs === null ? 'null' : JSON.stringify(legacyLogprobs(call, 0, answer.units, 0));
-  const text = answer.generated !== undefined ? `"${answer.generated.text()}"` : JSON.stringify(answer.text());
+  const echo = echoed(call);
+  const choices = (call.choices ?? [call.answer]).map((answer, index) => {
+    const logprobs = call.request.topLogprobs === null ? 'null' : JSON.stringify(legacyLogprobs(call, answer, index, 0, answer.units, echo.length));
+    const text = answer.generated !== undefined && echo === '' ? `"${answer.generated.text()}"` : JSON.stringify(echo + answer.text());
+    return `{"text":${text},"index":${index},"logprobs":${logprobs},"finish_reason":"${answer.finish}"}`;
+  });
   return (
     `{"id":"${call.id}","object":"text_completion","created":${call.createdS},"model":${call.modelJson},` +
-    `"choices":[{"text":${text},"index":0,"logprobs":${logprobs},"finish_reason":"${answer.finish}"}],"usage":${chatUsageJson(call)},"system_fingerprint":"fp_mock"}`
+    `"choices":[${choices.join(',')}],"usage":${chatUsageJson(call)},"system_fingerprint":"fp_mock"}`
   );
 }
 
@@ -106,17 +118,20 @@ function completionsWhole(call: CallView): string {
 class CompletionsStream implements StreamWriter {
   private readonly head: string;
   private readonly events: TokenEvents | undefined;
-  private offset = 0;
+  /** Characters sent so far, per choice (the legacy logprobs' text_offset). */
+  private readonly offsets: number[];
 
   constructor(private readonly call: CallView) {
     this.head = `data: {"id":"${call.id}","object":"text_completion","created":${call.createdS},"model":${call.modelJson},"system_fingerprint":"fp_mock","choices":[{`;
     const usage = call.request.includeUsage ? ',"usage":null' : '';
-    if (call.answer.generated !== undefined && call.request.topLogprobs === null && call.answer.units > 0) {
+    this.offsets = new Array<number>(call.choices?.length ?? 1).fill(echoed(call).length);
+    if (call.choices === undefined && call.answer.generated !== undefined && call.request.topLogprobs === null && call.answer.units > 0) {
       this.events = new TokenEvents(this.head, '', '"text":"', `","index":0,"logprobs":null,"finish_reason":null}]${usage}}\n\n`, call.answer.generated);
     }
   }
 
   write(sink: StreamSink, from: number, to: number): void {
+    if (from === 0 && this.call.request.echo === true) sink.write(this.echoChunks());
     const events = this.events;
     if (events === undefined) return sink.write(this.chunks(from, to));
     events.from = from;
@@ -125,30 +140,49 @@ class CompletionsStream implements StreamWriter {
   }
 
   end(from: number, to: number): string {
-    let out = '';
+    let out = from === 0 && this.call.request.echo === true ? this.echoChunks() : '';
     if (to > from) {
-      if (this.events === undefined) out = this.chunks(from, to);
+      if (this.events === undefined) out += this.chunks(from, to);
       else {
         this.events.from = from;
         this.events.to = to;
-        out = this.events.toText();
+        out += this.events.toText();
       }
     }
     const usage = this.call.request.includeUsage ? ',"usage":null' : '';
-    out += `${this.head}"text":"","index":0,"logprobs":null,"finish_reason":"${this.call.answer.finish}"}]${usage}}\n\n`;
+    (this.call.choices ?? [this.call.answer]).forEach((a, index) => {
+      out += `${this.head}"text":"","index":${index},"logprobs":null,"finish_reason":"${a.finish}"}]${usage}}\n\n`;
+    });
     if (this.call.request.includeUsage) out += `${this.head.slice(0, -1)}],"usage":${chatUsageJson(this.call)}}\n\n`;
     return out + 'data: [DONE]\n\n';
+  }
+
+  /** `echo`: the prompt, one chunk per choice, before its first token. */
+  private echoChunks(): string {
+    const usage = this.call.request.includeUsage ? ',"usage":null' : '';
+    const text = JSON.stringify(echoed(this.call));
+    let out = '';
+    for (let index = 0; index < (this.call.choices?.length ?? 1); index++) {
+      out += `${this.head}"text":${text},"index":${index},"logprobs":null,"finish_reason":null}]${usage}}\n\n`;
+    }
+    return out;
   }
 
   private chunks(from: number, to: number): string {
     let out = '';
     const usage = this.call.request.includeUsage ? ',"usage":null' : '';
+    const answers = this.call.choices ?? [this.call.answer];
     for (let i = from; i < to; i++) {
-      const u = this.call.answer.unit(i);
-      if (u.kind !== 'text') continue;
-      const logprobs = this.call.request.topLogprobs === null ? 'null' : JSON.stringify(legacyLogprobs(this.call, i, i + 1, this.offset));
-      this.offset += u.text.length;
-      out += `${this.head}"text":${JSON.stringify(u.text)},"index":0,"logprobs":${logprobs},"finish_reason":null}]${usage}}\n\n`;
+      for (let index = 0; index < answers.length; index++) {
+        const answer = answers[index]!;
+        if (i >= answer.units) continue;
+        const u = answer.unit(i);
+        if (u.kind !== 'text') continue;
+        const logprobs =
+          this.call.request.topLogprobs === null ? 'null' : JSON.stringify(legacyLogprobs(this.call, answer, index, i, i + 1, this.offsets[index]!));
+        this.offsets[index]! += u.text.length;
+        out += `${this.head}"text":${JSON.stringify(u.text)},"index":${index},"logprobs":${logprobs},"finish_reason":null}]${usage}}\n\n`;
+      }
     }
     return out;
   }

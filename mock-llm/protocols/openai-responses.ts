@@ -9,6 +9,7 @@ import { turnRole, type ModelRequest, type OutputFormat } from '../model-request
 import { bearerAuthorized, type CallView, type Protocol, type StreamSink, type StreamWriter } from '../protocol.ts';
 import { parseBody } from '../requests.ts';
 import type { CountedMessage } from '../../src/provider/tokens.ts';
+import type { ConversationStore, StoredConversation } from '../conversations.ts';
 import { answerRng, randomId, type ToolSpec } from '../tools.ts';
 import { z } from 'zod';
 import { CheckCache, duplicateTool, functionTool, isRecord, jsonSchemaFormat, openaiUnauthorized, toolChoice, typeName } from './openai-common.ts';
@@ -30,6 +31,8 @@ const ResponsesRequestSchema = z.looseObject({
   parallel_tool_calls: z.boolean().nullable().optional(),
   metadata: z.record(z.string(), z.string()).nullable().optional(),
   top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
+  previous_response_id: z.string().min(1).nullable().optional(),
+  store: z.boolean().nullable().optional(),
 });
 
 /** The OpenAI responses adapter. */
@@ -42,11 +45,24 @@ export const openaiResponses: Protocol = {
   errorBody: (err) => err.toBody(),
   whole: (call) => JSON.stringify(responseObject(call, 'final')),
   stream: (call) => new ResponsesStream(call),
+  remember: rememberResponse,
 };
 
-function parseResponses(text: string): ModelRequest | ApiError {
+function parseResponses(text: string, _header: unknown, conversations?: ConversationStore): ModelRequest | ApiError {
   const body = parseBody(ResponsesRequestSchema, text);
   if (body instanceof ApiError) return body;
+  let prior: StoredConversation | undefined;
+  const previousId = body.previous_response_id ?? undefined;
+  if (previousId !== undefined) {
+    prior = conversations?.get(previousId);
+    if (prior === undefined) {
+      return invalidRequest(
+        `Previous response with id '${previousId}' not found. (mock-llm keeps the most recent stored responses in memory, a bounded number, and none from before a restart.)`,
+        'previous_response_id',
+        'previous_response_not_found',
+      );
+    }
+  }
   const raw = body as Record<string, unknown>;
   const toolsJson = body.tools === undefined || body.tools.length === 0 ? '' : JSON.stringify(body.tools);
   const tools = toolsJson === '' ? [] : toolsCache.get(toolsJson, () => parseTools(body.tools!));
@@ -55,12 +71,14 @@ function parseResponses(text: string): ModelRequest | ApiError {
   if (choice instanceof ApiError) return choice;
   const format = raw['text'] === undefined || raw['text'] === null ? TEXT_FORMAT : formatCache.get(JSON.stringify(raw['text']), () => textFormat(raw['text']));
   if (format instanceof ApiError) return format;
-  const history = readInput(body.input, body.instructions ?? undefined);
+  const history = readInput(body.input, prior);
   if (history instanceof ApiError) return history;
-  if (tools.length > 0) history.messages.unshift({ role: 'system', content: toolsJson });
+  const messages = [...history.messages];
+  if (body.instructions != null) messages.unshift({ role: 'developer', content: body.instructions });
+  if (tools.length > 0) messages.unshift({ role: 'system', content: toolsJson });
   return {
     model: body.model,
-    messages: history.messages,
+    messages,
     rawPrompt: false,
     stream: body.stream === true,
     maxOutputTokens: body.max_output_tokens ?? null,
@@ -77,6 +95,9 @@ function parseResponses(text: string): ModelRequest | ApiError {
     seed: null,
     topLogprobs: null,
     cachePrefixMessages: 0,
+    choices: 1,
+    conversation: body.store === false ? undefined : history,
+    previousResponseId: previousId ?? null,
   };
 }
 
@@ -114,81 +135,122 @@ function textFormat(raw: unknown): OutputFormat | ApiError {
   );
 }
 
-interface History {
-  messages: CountedMessage[];
-  turn: ModelRequest['turn'];
-  lastUserText: string;
-  hasToolResult: boolean;
-}
-
 const MESSAGE_ROLES = new Set(['user', 'assistant', 'system', 'developer']);
 
-/** The input items as counted messages; every function_call_output must answer an earlier function_call. */
-function readInput(input: string | unknown[], instructions: string | undefined): History | ApiError {
-  const messages: CountedMessage[] = instructions === undefined ? [] : [{ role: 'developer', content: instructions }];
+/** The conversation being read: what came before (a previous response's), then the input items. */
+interface Reading {
+  messages: CountedMessage[];
+  callIds: Set<string>;
+  toolRounds: number;
+  lastUserText: string;
+  hasToolResult: boolean;
+  lastRole: string;
+  previousWasCall: boolean;
+}
+
+/**
+ * The conversation through the input items, after `prior` (the previous response's, without its
+ * instructions); every function_call_output must answer an earlier function_call.
+ */
+function readInput(input: string | unknown[], prior: StoredConversation | undefined): StoredConversation | ApiError {
+  const r: Reading = {
+    messages: prior === undefined ? [] : [...prior.messages],
+    callIds: new Set(prior?.callIds),
+    toolRounds: prior?.turn.toolRounds ?? 0,
+    lastUserText: prior?.lastUserText ?? '',
+    hasToolResult: prior?.hasToolResult ?? false,
+    lastRole: prior?.turn.lastRole ?? 'user',
+    previousWasCall: false,
+  };
   if (typeof input === 'string') {
-    messages.push({ role: 'user', content: input });
-    return { messages, turn: { lastRole: 'user', toolRounds: 0 }, lastUserText: input, hasToolResult: false };
+    r.messages.push({ role: 'user', content: input });
+    return { messages: r.messages, callIds: [...r.callIds], turn: { lastRole: 'user', toolRounds: 0 }, lastUserText: input, hasToolResult: r.hasToolResult };
   }
   if (input.length === 0) return invalidRequest("Invalid 'input': expected a string or a non-empty array of input items.", 'input', 'invalid_value');
-  const callIds = new Set<string>();
-  let toolRounds = 0;
-  let lastUserText = '';
-  let hasToolResult = false;
-  let lastRole = 'user';
-  let previousWasCall = false;
   for (let i = 0; i < input.length; i++) {
-    const item = input[i];
-    const param = `input[${i}]`;
-    if (!isRecord(item)) return invalidRequest(`Invalid type for '${param}': expected an object, but got ${typeName(item)} instead.`, param, 'invalid_type');
-    const type = item['type'] ?? 'message';
-    let isCall = false;
-    if (type === 'message') {
-      const role = item['role'];
-      if (typeof role !== 'string' || !MESSAGE_ROLES.has(role)) {
-        return invalidRequest(
-          `Invalid value for '${param}.role': ${JSON.stringify(role)}; supported: 'user', 'assistant', 'system', 'developer'.`,
-          `${param}.role`,
-          'invalid_value',
-        );
-      }
-      const content = contentText(item['content'], `${param}.content`);
-      if (content instanceof ApiError) return content;
-      messages.push({ role, content });
-      if (role === 'user') {
-        toolRounds = 0;
-        lastUserText = content;
-      }
-      lastRole = role;
-    } else if (type === 'function_call') {
-      const { call_id: id, name, arguments: args } = item;
-      if (typeof id !== 'string' || typeof name !== 'string' || typeof args !== 'string') {
-        return invalidRequest(`Invalid '${param}': a function_call item needs string 'call_id', 'name' and 'arguments'.`, param, 'invalid_value');
-      }
-      callIds.add(id);
-      messages.push({ role: 'assistant', content: `${name}(${args})` });
-      if (!previousWasCall) toolRounds++;
-      isCall = true;
-      lastRole = 'assistant';
-    } else if (type === 'function_call_output') {
-      const id = item['call_id'];
-      if (typeof id !== 'string' || !callIds.has(id)) {
-        return invalidRequest(`No tool call found for function call output with call_id ${String(id)}.`, `${param}.call_id`, 'invalid_tool_output');
-      }
-      const output = typeof item['output'] === 'string' ? item['output'] : JSON.stringify(item['output'] ?? '');
-      messages.push({ role: 'tool', content: output });
-      hasToolResult = true;
-      lastRole = 'tool';
-    } else if (type !== 'reasoning' && type !== 'item_reference') {
+    const problem = readItem(input[i], `input[${i}]`, r);
+    if (problem !== undefined) return problem;
+  }
+  return {
+    messages: r.messages,
+    callIds: [...r.callIds],
+    turn: { lastRole: turnRole(r.lastRole), toolRounds: r.toolRounds },
+    lastUserText: r.lastUserText,
+    hasToolResult: r.hasToolResult,
+  };
+}
+
+/** Reads one input item into `r`; an error when it is not a valid item. */
+function readItem(item: unknown, param: string, r: Reading): ApiError | undefined {
+  if (!isRecord(item)) return invalidRequest(`Invalid type for '${param}': expected an object, but got ${typeName(item)} instead.`, param, 'invalid_type');
+  const type = item['type'] ?? 'message';
+  let isCall = false;
+  if (type === 'message') {
+    const role = item['role'];
+    if (typeof role !== 'string' || !MESSAGE_ROLES.has(role)) {
       return invalidRequest(
-        `Invalid value for '${param}.type': ${JSON.stringify(type)}; the mock supports 'message', 'function_call', 'function_call_output'.`,
-        `${param}.type`,
+        `Invalid value for '${param}.role': ${JSON.stringify(role)}; supported: 'user', 'assistant', 'system', 'developer'.`,
+        `${param}.role`,
         'invalid_value',
       );
     }
-    previousWasCall = isCall;
+    const content = contentText(item['content'], `${param}.content`);
+    if (content instanceof ApiError) return content;
+    r.messages.push({ role, content });
+    if (role === 'user') {
+      r.toolRounds = 0;
+      r.lastUserText = content;
+    }
+    r.lastRole = role;
+  } else if (type === 'function_call') {
+    const { call_id: id, name, arguments: args } = item;
+    if (typeof id !== 'string' || typeof name !== 'string' || typeof args !== 'string') {
+      return invalidRequest(`Invalid '${param}': a function_call item needs string 'call_id', 'name' and 'arguments'.`, param, 'invalid_value');
+    }
+    r.callIds.add(id);
+    r.messages.push(callMessage(name, args));
+    if (!r.previousWasCall) r.toolRounds++;
+    isCall = true;
+    r.lastRole = 'assistant';
+  } else if (type === 'function_call_output') {
+    const id = item['call_id'];
+    if (typeof id !== 'string' || !r.callIds.has(id)) {
+      return invalidRequest(`No tool call found for function call output with call_id ${String(id)}.`, `${param}.call_id`, 'invalid_tool_output');
+    }
+    const output = typeof item['output'] === 'string' ? item['output'] : JSON.stringify(item['output'] ?? '');
+    r.messages.push({ role: 'tool', content: output });
+    r.hasToolResult = true;
+    r.lastRole = 'tool';
+  } else if (type !== 'reasoning' && type !== 'item_reference') {
+    return invalidRequest(
+      `Invalid value for '${param}.type': ${JSON.stringify(type)}; the mock supports 'message', 'function_call', 'function_call_output'.`,
+      `${param}.type`,
+      'invalid_value',
+    );
   }
-  return { messages, turn: { lastRole: turnRole(lastRole), toolRounds }, lastUserText, hasToolResult };
+  r.previousWasCall = isCall;
+  return undefined;
+}
+
+/** A function call as the prompt counts it. */
+function callMessage(name: string, args: string): CountedMessage {
+  return { role: 'assistant', content: `${name}(${args})` };
+}
+
+/** Keeps a finished response's conversation (its input, then its output) for a later previous_response_id. */
+function rememberResponse(call: CallView, conversations: ConversationStore): void {
+  const before = call.request.conversation;
+  if (before === undefined) return; // store: false
+  const answer = call.answer;
+  const messages = [...before.messages];
+  const callIds = [...before.callIds];
+  if (answer.textUnits > 0 || answer.toolCalls.length === 0) messages.push({ role: 'assistant', content: answer.text() });
+  for (const c of answer.toolCalls) {
+    messages.push(callMessage(c.name, c.arguments));
+    callIds.push(c.id);
+  }
+  const toolRounds = before.turn.toolRounds + (answer.toolCalls.length > 0 ? 1 : 0);
+  conversations.put(call.id, { ...before, messages, callIds, turn: { lastRole: 'assistant', toolRounds } });
 }
 
 /** A message's text: a string, or its text parts (input_text, output_text; images and files count nothing). */
@@ -255,9 +317,9 @@ function responseObject(call: CallView, stage: Stage): Record<string, unknown> {
     model: call.modelId,
     output,
     parallel_tool_calls: req.parallelToolCalls,
-    previous_response_id: null,
+    previous_response_id: req.previousResponseId ?? null,
     reasoning: { effort: null, summary: null },
-    store: false,
+    store: req.conversation !== undefined,
     temperature: 1,
     text: { format },
     tool_choice: req.toolChoice.kind === 'named' ? { type: 'function', name: req.toolChoice.name } : req.toolChoice.kind,

@@ -4,7 +4,8 @@
  * to the ledger. It sees a clock, a client and the ledger — nothing of the simulator — so the
  * same code runs on the virtual clock and live.
  */
-import type { Catalog } from '../provider/catalog.ts';
+import { getModel, type Catalog } from '../provider/catalog.ts';
+import { answerSeed } from '../provider/quality.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ChatCall, ChatResult, LlmClient } from '../llm/client.ts';
 import type { Ledger, LedgerRow } from '../metrics/ledger.ts';
@@ -12,7 +13,16 @@ import type { JobOutcome } from '../metrics/recorder.ts';
 import { hashString, mix32, Rng } from '../core/random.ts';
 import type { RoutingStats } from '../results/schema.ts';
 import type { EmbeddingStep, LlmStep, Scenario, Step, Strategies, ToolStep } from '../scenario/schema.ts';
-import { nearestAnswer, StepCache, StoreFactory, type AnswerValue, type EmbeddingValue, type ToolValue } from '../strategies/caches.ts';
+import {
+  cachedAnswerCorrect,
+  nearestAnswer,
+  StepCache,
+  StoreFactory,
+  ToolData,
+  type AnswerValue,
+  type EmbeddingValue,
+  type ToolValue,
+} from '../strategies/caches.ts';
 import { effectiveRag, ragRecall } from '../strategies/compression.ts';
 import { createRouter, type RouteContext, type Router } from '../strategies/routing.ts';
 import { countRoute, newRoutingCounters, routingStats } from '../strategies/run-stats.ts';
@@ -37,6 +47,8 @@ export interface AgentContext {
 
 interface JobState {
   req: AgentRequest;
+  /** The tool data the job's answers are written from. */
+  data: ToolData;
   callIndex: number;
   outputs: Map<string, number>;
   correct: boolean;
@@ -81,9 +93,14 @@ export class Agent {
 
   /** Runs one request to its end. */
   async run(req: AgentRequest): Promise<JobOutcome> {
-    const job: JobState = { req, callIndex: 0, outputs: new Map(), correct: true, failed: false, firstTokenAtMs: null, calls: 0 };
+    const job: JobState = { req, data: new ToolData(), callIndex: 0, outputs: new Map(), correct: true, failed: false, firstTokenAtMs: null, calls: 0 };
     await this.steps(this.ctx.scenario.workflow, job, 0);
     return { ok: !job.failed, correct: !job.failed && job.correct, firstTokenAtMs: job.firstTokenAtMs, calls: job.calls };
+  }
+
+  /** The router's label (part of an exact-cache key: another router may answer differently). */
+  get routerLabel(): string {
+    return this.router.label;
   }
 
   /** Routing statistics so far. */
@@ -131,9 +148,14 @@ export class Agent {
   }
 
   private rng(job: JobState, stepName: string, iteration: number): Rng {
+    return new Rng(this.stepSeed(job, stepName, iteration));
+  }
+
+  /** The seed of one step of one request (its draws, and the quality verdict's `answerSeed`). */
+  private stepSeed(job: JobState, stepName: string, iteration: number): number {
     let h = this.stepHash.get(stepName);
     if (h === undefined) this.stepHash.set(stepName, (h = hashString(stepName)));
-    return new Rng(mix32(job.req.seed ^ mix32(h + iteration * 0x632be5ab)));
+    return mix32(job.req.seed ^ mix32(h + iteration * 0x632be5ab));
   }
 
   private record(job: JobState, row: LedgerRow): void {
@@ -142,8 +164,34 @@ export class Agent {
     this.ctx.ledger.record(row);
   }
 
+  /**
+   * One LLM step: its call's shape, then the exact cache, the semantic cache, and otherwise a real
+   * call (routed or to the step's model), whose answer the caches then keep.
+   */
   private async llm(step: LlmStep, job: JobState, iteration: number): Promise<void> {
-    const { clock, strategies, scenario } = this.ctx;
+    const run = this.llmCall(step, job, iteration);
+    const exact = this.exact.get(step.name);
+    const exactKey = exact === undefined ? '' : `${step.name}|${run.modelSig}|${job.req.promptKey}|${iteration}|${run.shape.inputTokens}`;
+    if (exact !== undefined && (await this.fromExactCache(run, exact, exactKey))) return;
+    const semantic = this.semantic.get(step.name);
+    const bucket = `${job.req.kind}/topic/${job.req.topic}`;
+    let vector: Float64Array | undefined;
+    if (semantic !== undefined) {
+      vector = await this.embedPrompt(run, semantic);
+      if (await this.fromSemanticCache(run, semantic, vector, bucket)) return;
+    }
+    const value = await this.answer(run);
+    if (value === undefined) return;
+    const now = this.ctx.clock.now();
+    if (exact !== undefined) await exact.set(exactKey, value, now);
+    if (semantic !== undefined && vector !== undefined) {
+      await semantic.set(`${step.name}|${job.req.promptKey}|${iteration}`, { ...value, vector: Array.from(vector) }, now, bucket);
+    }
+  }
+
+  /** The step's call for this request: prompt length (system, user, context, RAG), answer length, difficulty, model. */
+  private llmCall(step: LlmStep, job: JobState, iteration: number): LlmCall {
+    const { strategies, scenario } = this.ctx;
     const req = job.req;
     const comp = strategies.compression;
     const ft = comp.fineTuned?.steps.includes(step.name) ? comp.fineTuned : null;
@@ -161,64 +209,68 @@ export class Agent {
     const kind = scenario.requestMix[req.kindIndex]!;
     const logged = req.logged?.outputTokens;
     const outputTokens = step.outputTokens === undefined && logged !== undefined ? logged : sampleTokens(step.outputTokens ?? kind.outputTokens, rng);
-    const countsQuality = step.quality ?? step.name === this.qualityStep;
-    const streamed = this.streamed.has(step.name);
     // a model the trace (or the task kind) names answers routed steps without the router
     const fixedModel = ft !== null ? ft.model : step.model !== 'routed' ? step.model : req.logged?.model;
-    const modelSig = fixedModel ?? this.router.label;
-    const run = new LlmCall(this, job, step.name, {
+    return new LlmCall(this, job, step.name, fixedModel, {
       inputTokens,
       prefixTokens: systemTokens,
       outputTokens,
       difficulty,
-      streamed,
-      countsQuality,
+      streamed: this.streamed.has(step.name),
+      countsQuality: step.quality ?? step.name === this.qualityStep,
       kind: req.kind,
       rng,
+      seed: this.stepSeed(job, step.name, iteration),
     });
+  }
 
-    // exact request cache
-    const exact = this.exact.get(step.name);
-    const exactKey = exact === undefined ? '' : `${step.name}|${modelSig}|${req.promptKey}|${iteration}|${inputTokens}`;
-    if (exact !== undefined) {
-      const hit = await exact.get(exactKey, clock.now());
-      if (hit !== undefined) {
-        await this.serveFromCache(run, 'exact', exact, hit.value, hit.value.correct);
-        return;
-      }
+  /** Serves the step from the exact cache when it holds this prompt; false on a miss. */
+  private async fromExactCache(run: LlmCall, exact: StepCache<AnswerValue>, key: string): Promise<boolean> {
+    const hit = await exact.get(key, this.ctx.clock.now());
+    if (hit === undefined) {
       exact.counter.miss();
+      return false;
     }
-    // semantic cache: embed the prompt (paid), then look for a similar stored prompt
-    const semantic = this.semantic.get(step.name);
-    let vector: Float64Array | undefined;
-    const bucket = semantic === undefined ? '' : `${req.kind}/topic/${req.topic}`;
-    if (semantic !== undefined && semantic.spec.type === 'semantic') {
-      const t0 = clock.now();
-      const e = await this.ctx.client.embed({
-        model: semantic.spec.embeddingModel,
-        step: step.name,
-        jobId: req.id,
-        jobSeed: req.seed,
-        callIndex: job.callIndex++,
-        inputTokens: req.inputTokens,
-        texts: 1,
-      });
-      this.record(job, embedRow(t0, step.name, e));
-      vector = this.promptSpace.vector(req);
-      const near = await nearestAnswer(semantic, vector, bucket, clock.now());
-      if (near !== undefined) {
-        const falseHit = near.entry.value.intentKey !== req.intentKey;
-        await this.serveFromCache(run, 'semantic', semantic, near.entry.value, near.entry.value.correct && !falseHit, falseHit);
-        return;
-      }
-      semantic.counter.miss();
-    }
+    await this.serveFromCache(run, 'exact', exact, hit.value, false);
+    return true;
+  }
 
-    // a real call, routed or to the step's model
+  /** The semantic cache's lookup embeds the prompt first (a paid call). */
+  private async embedPrompt(run: LlmCall, semantic: StepCache<AnswerValue>): Promise<Float64Array> {
+    const { clock, client } = this.ctx;
+    const req = run.job.req;
+    const spec = semantic.spec;
+    const t0 = clock.now();
+    const e = await client.embed({
+      model: spec.type === 'semantic' ? spec.embeddingModel : '',
+      step: run.step,
+      jobId: req.id,
+      jobSeed: req.seed,
+      callIndex: run.job.callIndex++,
+      inputTokens: req.inputTokens,
+      texts: 1,
+    });
+    this.record(run.job, embedRow(t0, run.step, e));
+    return this.promptSpace.vector(req);
+  }
+
+  /** Serves the step with the most similar stored answer above the threshold; false on a miss. */
+  private async fromSemanticCache(run: LlmCall, semantic: StepCache<AnswerValue>, vector: Float64Array, bucket: string): Promise<boolean> {
+    const near = await nearestAnswer(semantic, vector, bucket, this.ctx.clock.now());
+    if (near === undefined) {
+      semantic.counter.miss();
+      return false;
+    }
+    await this.serveFromCache(run, 'semantic', semantic, near.entry.value, near.entry.value.intentKey !== run.job.req.intentKey);
+    return true;
+  }
+
+  /** A real call, routed or to the step's model; the answer to keep in the caches, or undefined when it failed. */
+  private async answer(run: LlmCall): Promise<AnswerValue | undefined> {
     let answer: ChatResult;
     let releasedAtEnd = false;
-    if (fixedModel !== undefined) {
-      answer = await run.call(fixedModel);
+    if (run.fixedModel !== undefined) {
+      answer = await run.call(run.fixedModel);
     } else {
       const routed = await this.router.route(run);
       countRoute(this.routing, routed.answer.model, routed);
@@ -226,37 +278,46 @@ export class Agent {
       releasedAtEnd = routed.releasedAtEnd === true;
     }
     if (answer.outcome !== 'ok') {
-      job.failed = true;
-      return;
+      run.job.failed = true;
+      return undefined;
     }
     run.served(answer.correct, answer.outputTokens, run.answerStartMs + (releasedAtEnd ? answer.latencyMs : answer.ttftMs));
-    const value: AnswerValue = {
+    const data = run.job.data;
+    return {
       model: answer.model,
       outputTokens: answer.outputTokens,
       correct: answer.correct,
-      intentKey: req.intentKey,
+      intentKey: run.job.req.intentKey,
       // every call the step made (a cascade's escalation pays two): what a later hit saves
       costUsd: run.spentUsd,
+      // the tool data the answer was written from: when it changes, the answer is stale
+      dataChangesAtMs: data.changesAtMs === Infinity ? null : data.changesAtMs,
+      staleImpact: data.staleImpact,
     };
-    if (exact !== undefined) await exact.set(exactKey, value, clock.now());
-    if (semantic !== undefined && vector !== undefined) {
-      await semantic.set(`${step.name}|${req.promptKey}|${iteration}`, { ...value, vector: Array.from(vector) }, clock.now(), bucket);
-    }
   }
 
-  private async serveFromCache(
-    run: LlmCall,
-    kind: 'exact' | 'semantic',
-    cache: StepCache<AnswerValue>,
-    value: AnswerValue,
-    correct: boolean,
-    falseHit = false,
-  ): Promise<void> {
-    const t0 = this.ctx.clock.now();
-    await this.ctx.clock.sleep(cache.spec.latencyMs);
-    cache.counter.hit(value.costUsd, { false: falseHit });
-    this.record(run.job, cacheRow(t0, run.step, value.model, 'llm', kind, this.ctx.clock.now() - t0, value.outputTokens));
-    run.served(correct, value.outputTokens, this.ctx.clock.now());
+  /**
+   * Serves a stored answer (see `cachedAnswerCorrect` for its quality): waits the cache's
+   * latency, counts the hit (false, stale) and writes the hit's ledger row.
+   */
+  private async serveFromCache(run: LlmCall, kind: 'exact' | 'semantic', cache: StepCache<AnswerValue>, value: AnswerValue, falseHit: boolean): Promise<void> {
+    const { clock, catalog } = this.ctx;
+    const t0 = clock.now();
+    await clock.sleep(cache.spec.latencyMs);
+    const now = clock.now();
+    const stale = value.dataChangesAtMs !== null && now >= value.dataChangesAtMs;
+    const correct = cachedAnswerCorrect({
+      falseHit,
+      stale,
+      staleImpact: value.staleImpact,
+      capability: getModel(catalog, value.model).capability,
+      difficulty: run.shape.difficulty,
+      seed: answerSeed(run.shape.seed, value.model),
+      rng: run.rng,
+    });
+    cache.counter.hit(value.costUsd, { false: falseHit, stale });
+    this.record(run.job, cacheRow(t0, run.step, value.model, 'llm', kind, now - t0, value.outputTokens));
+    run.served(correct, value.outputTokens, now);
   }
 
   /** Makes one chat call for a step and writes its ledger row. */
@@ -271,6 +332,7 @@ export class Agent {
       jobId: job.req.id,
       jobSeed: job.req.seed,
       callIndex: job.callIndex++,
+      stepSeed: run.shape.seed,
       inputTokens: run.shape.inputTokens,
       prefixTokens: run.shape.prefixTokens,
       outputTokens,
@@ -365,6 +427,11 @@ export class Agent {
     }
   }
 
+  /**
+   * A tool step: a cached result (stale once its source has changed: the answer built on it is
+   * wrong with the step's `staleImpact`) or a paid call. Either way the job remembers when the
+   * data it now holds next changes, so an answer cached from it can go stale too.
+   */
   private async tool(step: ToolStep, job: JobState, iteration: number): Promise<void> {
     const { clock } = this.ctx;
     const req = job.req;
@@ -377,9 +444,12 @@ export class Agent {
       if (hit !== undefined) {
         await clock.sleep(cache.spec.latencyMs);
         // stale: the source changed after the value was fetched
-        const stale = clock.now() >= hit.value.changesAtMs;
+        const changesAtMs = hit.value.changesAtMs;
+        const stale = changesAtMs !== null && clock.now() >= changesAtMs;
         cache.counter.hit(hit.value.costUsd, { stale });
         if (stale && rng.next() < step.staleImpact) job.correct = false;
+        // an answer written from this value is stale once the source changes (already, if stale)
+        job.data.uses(changesAtMs, step.staleImpact);
         this.record(job, cacheRow(t0, step.name, `tool:${step.name}`, 'tool', 'tool', clock.now() - t0, 0));
         return;
       }
@@ -402,10 +472,10 @@ export class Agent {
       retries: 0,
       outcome: 'ok',
     });
-    if (cache !== undefined) {
-      const changesAtMs = step.changesPerHour > 0 ? clock.now() + rng.exponential(3_600_000 / step.changesPerHour) : Infinity;
-      await cache.set(key, { costUsd: step.costUsd, changesAtMs }, clock.now());
-    }
+    // the source's next change: a Poisson process of `changesPerHour` (memoryless, so drawn from now)
+    const changesAtMs = step.changesPerHour > 0 ? clock.now() + rng.exponential(3_600_000 / step.changesPerHour) : null;
+    job.data.uses(changesAtMs, step.staleImpact);
+    if (cache !== undefined) await cache.set(key, { costUsd: step.costUsd, changesAtMs }, clock.now());
   }
 }
 
@@ -469,6 +539,8 @@ interface CallShape {
   countsQuality: boolean;
   kind: string;
   rng: Rng;
+  /** The step's seed: with the model, it fixes the answer's quality verdict. */
+  seed: number;
 }
 
 /** One LLM step of one request: what routers see (`RouteContext`) and where its answer lands. */
@@ -485,12 +557,19 @@ class LlmCall implements RouteContext {
     private readonly agent: Agent,
     readonly job: JobState,
     readonly step: string,
+    /** The model the step always uses (its own, the trace's, a fine-tune); undefined: routed. */
+    readonly fixedModel: string | undefined,
     readonly shape: CallShape,
   ) {
     this.clock = agent.clock;
     this.kind = shape.kind;
     this.difficulty = shape.difficulty;
     this.rng = shape.rng;
+  }
+
+  /** Names the model choice in exact-cache keys: the fixed model, or the router. */
+  get modelSig(): string {
+    return this.fixedModel ?? this.agent.routerLabel;
   }
 
   call(model: string, options?: { outputTokens?: number; timeoutMs?: number }): Promise<ChatResult> {

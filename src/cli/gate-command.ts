@@ -68,7 +68,7 @@ export const BASELINE_FLAGS = {
   },
   seed: { type: 'number', range: SEED_RULE, describe: "First seed [default: the scenario's seed]" },
   'duration-hours': { type: 'number', range: { above: 0 }, describe: 'Override the simulated duration (hours)' },
-  only: { type: 'string', describe: 'Record only configurations whose name contains this text' },
+  only: { type: 'string', describe: 'Record only the configurations named (as bench run --only: exact names or axis choices, several separated by commas)' },
   threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
 } as const satisfies Record<string, FlagSpec>;
 

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { BenchError } from '../core/errors.ts';
-import { fidelityMarkdown, fidelityRows } from '../results/fidelity.ts';
+import { fidelityMarkdown, fidelityRows, recordSimDivergence } from '../results/fidelity.ts';
+import { writeJsonAtomic } from '../results/write.ts';
 import { formatDuration, formatPct } from '../report/numbers.ts';
 import { runScenarioFile, type RunOptions } from '../sweep/run.ts';
 import { DEFAULT_MAX_REQUESTS, describeRunSize } from '../sweep/run-size.ts';
@@ -13,6 +14,7 @@ import { type LiveProgress, progressLine } from '../live/meter.ts';
 import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
 import { quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
+import { ReportThread } from './report-thread.ts';
 import { TRACE_FORMATS, type TraceFormat } from '../trace/trace.ts';
 import type { TraceSpec } from '../trace/replay.ts';
 import { columnsText } from '../trace/csv.ts';
@@ -24,7 +26,11 @@ export const RUN_FLAGS = {
   seed: { type: 'number', range: SEED_RULE, describe: "Random seed [default: the scenario's seed]" },
   'requests-per-day': { type: 'number', range: { above: 0 }, describe: "Override the scenario's traffic (requests per day)" },
   'duration-hours': { type: 'number', range: { above: 0 }, describe: 'Override the simulated duration (hours)' },
-  only: { type: 'string', describe: 'Run only configurations whose name contains this text' },
+  only: {
+    type: 'string',
+    describe:
+      'Run only the configurations named: a whole name, or axis choices (draft, streaming=draft, "routing=mini workers=8"), each matched exactly; several separated by commas (draft,off)',
+  },
   replications: { type: 'number', range: REPLICATIONS_RULE, describe: 'Seeds per configuration (noise estimate) [default: 1]' },
   threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
   'max-requests': {
@@ -126,13 +132,14 @@ export async function runCommand(args: RunArgs): Promise<number> {
         onLiveProgress: (p: LiveProgress) => liveView.show?.(p),
       }
     : undefined;
-  // loaded now: once interrupted, the TypeScript loader's helper process may be gone already
-  const report = import('../report/index.ts');
+  // started now: its modules load while the run runs, and an interrupted run can wait for the page with a deadline
+  const report = new ReportThread();
   const interruption = watchInterrupts();
   try {
     return await runAndReport(args, { durationHours, live, liveView, trace, tty, report, signal: interruption.signal }, interruption);
   } finally {
     interruption.dispose();
+    void report.close();
   }
 }
 
@@ -147,7 +154,7 @@ interface RunPlan {
   liveView: LiveView;
   trace: RunOptions['trace'];
   tty: boolean;
-  report: Promise<typeof import('../report/index.ts')>;
+  report: ReportThread;
   signal: AbortSignal;
 }
 
@@ -174,7 +181,7 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
         process.stderr.write(
           `${live === undefined ? describeRunSize(sweep.size(), sweep.threads()) : `playing ${sweep.size().configurations} configuration(s) live`}\n`,
         );
-        if (!tty) reportProgressEvery(sweep, PROGRESS_EVERY_MS);
+        if (!tty) reportProgressEvery(sweep, PROGRESS_EVERY_MS, live === undefined ? 'simulated' : 'played');
         // without a terminal: one line of live figures every PROGRESS_EVERY_MS, not every second
         if (!tty && live !== undefined)
           plan.liveView.show = everyMs(PROGRESS_EVERY_MS, (p) => process.stderr.write(`live: ${p.configuration}: ${progressLine(p)}\n`));
@@ -212,10 +219,16 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
   const stoppedBy = interruption.received();
   if (stoppedBy !== null) {
     const kept = `${results.configurations.length} of ${results.configurations.length + results.missing.length} configurations`;
-    const where =
-      outDir === null
-        ? 'nothing written'
-        : `in ${join(outDir, 'results.json')} and ${await writeReport(plan.report, results, outDir)} (marked partial: ${results.missing.length} did not finish)`;
+    let where = 'nothing written';
+    if (outDir !== null) {
+      const resultsPath = join(outDir, 'results.json');
+      // results.json is on disk already; the page only if it is drawn within the stop bound
+      const reportPath = await writeReport(plan.report, results, outDir, interruption.saveUntilMs());
+      where =
+        reportPath === null
+          ? `in ${resultsPath} (marked partial: ${results.missing.length} did not finish); report.html was not drawn within the stop bound: \`bench report ${resultsPath}\` draws it`
+          : `in ${resultsPath} and ${reportPath} (marked partial: ${results.missing.length} did not finish)`;
+    }
     process.stderr.write(`bench run: interrupted by ${stoppedBy}; kept ${kept} ${where}\n`);
     return interruption.exitCode(0);
   }
@@ -230,7 +243,12 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
       ...(trace !== undefined ? { trace } : {}),
     });
     fidelity = fidelityMarkdown(fidelityRows(sim.results, results));
-    if (outDir !== null) writeFileSync(join(outDir, 'fidelity.md'), `${fidelity}\n`);
+    // live figures far from the simulation of the same configuration: a validity record, so results.json says so too
+    recordSimDivergence(sim.results, results);
+    if (outDir !== null) {
+      writeFileSync(join(outDir, 'fidelity.md'), `${fidelity}\n`);
+      writeJsonAtomic(join(outDir, 'results.json'), results);
+    }
   }
   const reportPath = outDir === null ? null : await writeReport(plan.report, results, outDir);
   const paths = { results: outDir === null ? null : join(outDir, 'results.json'), report: reportPath };
@@ -275,8 +293,8 @@ function everyMs<T>(ms: number, fn: (v: T) => void): (v: T) => void {
   };
 }
 
-/** Without a progress bar: one line 2 s into the run, then every `everyMs`, with the share of requests simulated so far. */
-function reportProgressEvery(sweep: Sweep, everyMs: number): void {
+/** Without a progress bar: one line 2 s into the run, then every `everyMs`, with the share of requests simulated (or played live) so far. */
+function reportProgressEvery(sweep: Sweep, everyMs: number, verb: 'simulated' | 'played'): void {
   const done = new Map<string, { done: number; total: number }>();
   let last = performance.now() - everyMs + 2_000;
   sweep.addEventListener('progress', (e) => {
@@ -289,14 +307,16 @@ function reportProgressEvery(sweep: Sweep, everyMs: number): void {
     const all = size.configurations * size.replications * size.requestsPerConfiguration;
     const sum = [...done.values()].reduce((a, d) => a + d.done, 0);
     process.stderr.write(
-      `progress: ${formatPct(all === 0 ? 1 : sum / all)} of requests simulated (${done.size} of ${size.configurations} configurations started)\n`,
+      `progress: ${formatPct(all === 0 ? 1 : sum / all)} of requests ${verb} (${done.size} of ${size.configurations} configurations started)\n`,
     );
   });
 }
 
-async function writeReport(report: RunPlan['report'], results: Parameters<typeof summaryTable>[0], outDir: string): Promise<string> {
+/** Writes report.html beside results.json; null (nothing written) when the page was not drawn by `deadlineMs` (a `performance.now()` time). */
+async function writeReport(report: ReportThread, results: Parameters<typeof summaryTable>[0], outDir: string, deadlineMs = Infinity): Promise<string | null> {
+  const html = await report.render(results, deadlineMs);
+  if (html === null) return null;
   const path = join(outDir, 'report.html');
-  const { renderReport } = await report;
-  writeFileSync(path, renderReport(results));
+  writeFileSync(path, html);
   return path;
 }

@@ -63,8 +63,13 @@ export interface RunEnvironment {
   /** Runs the clock until every request has finished (`allDone` resolves then). */
   drive: (allDone: Promise<void>) => Promise<void>;
   events?: () => number;
-  /** Live mode: records how late each request arrived on the run's loop (actual − intended), by request id. */
+  /** Live mode: records how late each request arrived on the run's loop (actual − intended; negative: early), by request id. */
   onSend?: (lagMs: number, jobId: number) => void;
+  /**
+   * Live mode: start each request this much before its arrival time (its first call is then held
+   * by the client until the arrival time), so that a late turn of the run's loop does not delay the send.
+   */
+  arrivalLeadMs?: number;
   /** Live mode: each request's end (its end-to-end latency counts from `arrivalMs`), for running progress. */
   onFinished?: (jobId: number, arrivalMs: number, ok: boolean, endMs: number) => void;
   /**
@@ -138,6 +143,7 @@ export async function executeConfiguration(
     requestSource(scenario, catalog, options, total),
     sampler,
     env.onSend,
+    env.arrivalLeadMs ?? 0,
   );
   try {
     await env.drive(done);
@@ -206,6 +212,8 @@ function openLoop(
   source: RequestSource,
   sampler: WorkloadSampler | undefined,
   onSend: RunEnvironment['onSend'],
+  /** Live mode: each arrival is scheduled this much early (the send happens at its time on another thread). */
+  lead: number,
 ): Promise<void> {
   const { clock, total, recorder, executor } = run;
   let allDone!: () => void;
@@ -227,12 +235,12 @@ function openLoop(
     executor.submit(new SimJob(i, arrivalMs, state, req));
     if (i + 1 < total) {
       const next = source.arrivalOf(i + 1);
-      clock.schedule(next, () => arrive(i + 1, next));
+      clock.schedule(next - lead, () => arrive(i + 1, next));
     }
   };
   if (total > 0) {
     const first = source.arrivalOf(0);
-    clock.schedule(first, () => arrive(0, first));
+    clock.schedule(first - lead, () => arrive(0, first));
   } else {
     executor.stop();
     allDone();

@@ -57,7 +57,7 @@ export interface BaselineOptions {
   /** First seed. @default the scenario's seed */
   seed?: number;
   durationHours?: number;
-  /** Record only configurations whose name contains this. */
+  /** Record only the configurations this names (as `bench run --only`). */
   only?: string;
   threads?: number;
   /** Keep the run's per-minute time series. @default false: hourly, so a committed baseline stays small (~10 kB a configuration, not ~120 kB) */

@@ -22,7 +22,7 @@ export interface RunGateOptions extends GateOptions {
   /** Traffic of the candidate run. @default the baseline's override, scaled by any change to the scenario's own traffic */
   requestsPerDay?: number;
   durationHours?: number;
-  /** Run only configurations whose name contains this. @default the baseline's filter */
+  /** Run only the configurations this names (as `bench run --only`). @default the baseline's filter */
   only?: string;
   threads?: number;
   /** Also write the candidate's results.json into this folder. @default nothing written */

@@ -7,6 +7,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { liveValidity } from '../results/validity.ts';
+import { OWN_MOCK_TARGET } from '../results/fidelity.ts';
 import type { Catalog } from '../provider/catalog.ts';
 import type { RateLimits } from '../provider/limits.ts';
 import { spawnBenchChild } from './bench-child.ts';
@@ -42,8 +43,11 @@ export interface LiveOptions {
 /** How often the running figures go to `onLiveProgress` (wall ms). */
 const PROGRESS_EVERY_MS = 1_000;
 
+/** How long before its arrival time a request starts on the run's loop (wall ms); its first call is held until then. */
+const ARRIVAL_LEAD_WALL_MS = 10;
+
 /** Keep-alive connections opened before the clock starts. */
-const WARM_CONNECTIONS = 8;
+const WARM_CONNECTIONS = 64;
 
 /** Send lag p99 above which the run warns that the load generator fell behind (scenario ms). */
 const SEND_LAG_WARN_MS = 50;
@@ -76,6 +80,7 @@ export async function runLiveConfiguration(
     const originEpochMs = epochNowMs() - clock.now() / timeScale;
     const client = new HttpLlmClient({ baseUrl, catalog, clock, timeScale, transport: sender });
     const meter = new LiveMeter(timeScale);
+    const lead = canLead(scenario, config, queueRun !== undefined) ? ARRIVAL_LEAD_WALL_MS * timeScale : 0;
     client.observeDispatches((jobId, lagMs) => meter.dispatch(jobId, lagMs));
     const onLiveProgress = options.onLiveProgress;
     if (onLiveProgress !== undefined) {
@@ -94,7 +99,11 @@ export async function runLiveConfiguration(
         // a job that throws ends the run with its error instead of leaving it waiting
         await Promise.race(failed === undefined ? [allDone, clock.failed] : [allDone, failed, clock.failed]);
       },
-      onSend: (lagMs, jobId) => meter.arrival(lagMs, jobId),
+      onSend: (lagMs, jobId) => {
+        meter.arrival(lagMs, jobId);
+        if (lead > 0) client.holdFirstCall(jobId, clock.now() - lagMs);
+      },
+      arrivalLeadMs: lead,
       onFinished: (jobId, arrivalMs, ok, endMs) => meter.finished(jobId, arrivalMs, ok, endMs),
       ...(queueRun !== undefined ? { remote: queueRun.executor(clock, originEpochMs) } : {}),
     });
@@ -112,6 +121,17 @@ export async function runLiveConfiguration(
     await sender?.close();
     mock?.close();
   }
+}
+
+/**
+ * Whether requests may start ARRIVAL_LEAD_WALL_MS early, with their first call held on the send
+ * thread's timer until the arrival time: only when that first call is the request's first act —
+ * the workflow starts with an LLM step and no cache answers before it (a cache lookup or a tool
+ * step takes modelled time that must count from the arrival) — and not with BullMQ workers,
+ * which would run the request early.
+ */
+function canLead(scenario: Scenario, config: Configuration, remote: boolean): boolean {
+  return !remote && scenario.workflow[0]?.type === 'llm' && config.strategies.caches.length === 0;
 }
 
 /** A finished live configuration's `live` facts and validity records. */
@@ -142,7 +162,7 @@ function liveFacts(
     errorRate: total === 0 ? 0 : result.requests.failed / total,
     maxErrorRate: scenario.slo.maxErrorRate ?? 0,
   });
-  return { live: { target: target ?? 'mock-llm (started by bench)', timeScale, sendLagMs: lag, warnings }, validity };
+  return { live: { target: target ?? OWN_MOCK_TARGET, timeScale, sendLagMs: lag, warnings }, validity };
 }
 
 /** The mock a live run starts: the scenario's catalog, rate limits and error rates, at its time scale. */

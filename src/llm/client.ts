@@ -13,6 +13,11 @@ export interface ChatCall {
   /** Seed of the request; with `callIndex`, fixes every random draw of the call. */
   jobSeed: number;
   callIndex: number;
+  /**
+   * Seed of the request's step (request seed, step, loop iteration): with the model, it fixes the
+   * quality verdict (`answerSeed`), identically in the simulator and live.
+   */
+  stepSeed: number;
   /** Prompt length: system prompt + user prompt + context. */
   inputTokens: number;
   /** The leading part of the prompt that is the same for every request of this step (system prompt). */

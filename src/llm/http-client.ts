@@ -11,6 +11,7 @@
  */
 import { getModel, type Catalog } from '../provider/catalog.ts';
 import { callCostUsd } from '../provider/pricing.ts';
+import { answerSeed } from '../provider/quality.ts';
 import type { Clock } from '../core/clock.ts';
 import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient, type TokenGapSink } from './client.ts';
 import { type ChatFacts, type ChatWire, epochNow, type HttpTransport, UndiciTransport } from './http-transport.ts';
@@ -32,8 +33,9 @@ export interface HttpClientOptions {
 }
 
 /**
- * Told when each call went on the wire: the call's job and how long after `chat`/`embed` was
- * called the transport handed it to a connection (scenario ms).
+ * Told when each call went on the wire: the call's job and how long after it was due (when
+ * `chat`/`embed` was called, or the job's arrival time for a first call made ahead of it) the
+ * transport handed it to a connection (scenario ms).
  */
 export type DispatchSink = (jobId: number, dispatchLagMs: number) => void;
 
@@ -41,6 +43,8 @@ export type DispatchSink = (jobId: number, dispatchLagMs: number) => void;
 export class HttpLlmClient implements LlmClient {
   private tokenGaps: TokenGapSink | undefined;
   private dispatches: DispatchSink | undefined;
+  /** Run-clock time before which a job's first call must not go out, by job id (see `holdFirstCall`). */
+  private readonly firstCallDue = new Map<number, number>();
   private readonly transport: HttpTransport;
   private readonly timeScale: number;
 
@@ -60,10 +64,32 @@ export class HttpLlmClient implements LlmClient {
     this.dispatches = sink;
   }
 
+  /**
+   * The job's first call, if made before `atMs` (run clock), is held until then by the transport;
+   * its latency counts from `atMs`. Live mode starts each request a little before its arrival
+   * time, so that the send keeps time even when the run's loop is late.
+   */
+  holdFirstCall(jobId: number, atMs: number): void {
+    this.firstCallDue.set(jobId, atMs);
+  }
+
+  /** When the call is due: now, or its job's arrival time if that is later (first call only); as run-clock and epoch ms. */
+  private due(jobId: number): { start: number; startEpoch: number; notBeforeEpoch?: number } {
+    const now = this.options.clock.now();
+    const nowEpoch = epochNow();
+    const at = this.firstCallDue.get(jobId);
+    if (at === undefined) return { start: now, startEpoch: nowEpoch };
+    this.firstCallDue.delete(jobId);
+    if (at <= now) return { start: now, startEpoch: nowEpoch };
+    const notBeforeEpoch = nowEpoch + (at - now) / this.timeScale;
+    return { start: at, startEpoch: notBeforeEpoch, notBeforeEpoch };
+  }
+
   async chat(call: ChatCall): Promise<ChatResult> {
-    const start = this.options.clock.now();
-    const startEpoch = epochNow();
-    const facts = await this.transport.chat(this.chatWire(call));
+    const { start, startEpoch, notBeforeEpoch } = this.due(call.jobId);
+    const wire = this.chatWire(call);
+    if (notBeforeEpoch !== undefined) wire.notBeforeEpoch = notBeforeEpoch;
+    const facts = await this.transport.chat(wire);
     this.dispatches?.(call.jobId, (facts.sentAt - startEpoch) * this.timeScale);
     const at = (epoch: number): number => start + (epoch - startEpoch) * this.timeScale;
     return this.chatResult(call, facts, start, at);
@@ -79,8 +105,10 @@ export class HttpLlmClient implements LlmClient {
       wording: call.wordingId === undefined ? `job${call.jobId}` : String(call.wordingId),
       outputTokens: call.outputTokens,
       difficulty: call.difficulty,
+      qualitySeed: answerSeed(call.stepSeed, call.model),
     };
     if (call.timeoutMs !== undefined) wire.timeoutWallMs = call.timeoutMs / this.timeScale;
+    if (call.prefixBlocks !== undefined) wire.prefixBlocks = call.prefixBlocks;
     return wire;
   }
 
@@ -113,12 +141,13 @@ export class HttpLlmClient implements LlmClient {
   }
 
   async embed(call: EmbedCall): Promise<EmbedResult> {
-    const startEpoch = epochNow();
+    const { startEpoch, notBeforeEpoch } = this.due(call.jobId);
     const f = await this.transport.embed({
       model: this.options.modelMap?.[call.model] ?? call.model,
       texts: call.texts,
       inputTokens: call.inputTokens,
       key: `${call.step}|${call.jobId}|${call.callIndex}`,
+      ...(notBeforeEpoch !== undefined ? { notBeforeEpoch } : {}),
     });
     this.dispatches?.(call.jobId, (f.sentAt - startEpoch) * this.timeScale);
     const latencyMs = (f.endAt - startEpoch) * this.timeScale;

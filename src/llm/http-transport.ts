@@ -8,7 +8,7 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { Agent, type Dispatcher } from 'undici';
 import { MOCK_REQUEST_HEADERS } from '../provider/mock-headers.ts';
-import { embeddingTexts, promptMessages } from './prompt-text.ts';
+import { embeddingTexts, promptMessages, type PromptBlocks } from './prompt-text.ts';
 
 /** What a chat request needs on the wire (small, so it crosses threads cheaply; the prompt text is built by the transport). */
 export interface ChatWire {
@@ -19,10 +19,16 @@ export interface ChatWire {
   inputTokens: number;
   /** Fixes the user prompt's words (equal wording, equal text). */
   wording: string;
+  /** A traced prompt's prefix blocks: the user text starts with them (see promptMessages). */
+  prefixBlocks?: PromptBlocks;
   outputTokens: number;
   difficulty: number;
+  /** The answer's quality seed (`answerSeed`): mock-llm judges the answer as the simulator does. */
+  qualitySeed: number;
   /** Abort the request after this many wall milliseconds. */
   timeoutWallMs?: number;
+  /** Hold the request until this epoch time (a request's first call, made before its arrival time). */
+  notBeforeEpoch?: number;
 }
 
 interface Usage {
@@ -65,6 +71,8 @@ export interface EmbedWire {
   inputTokens: number;
   /** Fixes the texts' words. */
   key: string;
+  /** Hold the request until this epoch time (see ChatWire). */
+  notBeforeEpoch?: number;
 }
 
 /** What came back for an embedding request. */
@@ -155,7 +163,7 @@ export class UndiciTransport implements HttpTransport {
   chat(w: ChatWire): Promise<ChatFacts> {
     const body = JSON.stringify({
       model: w.model,
-      messages: promptMessages(w.step, w.prefixTokens, w.inputTokens, w.wording),
+      messages: promptMessages(w.step, w.prefixTokens, w.inputTokens, w.wording, w.prefixBlocks),
       stream: true,
       stream_options: { include_usage: true },
       max_completion_tokens: w.outputTokens,
@@ -165,19 +173,24 @@ export class UndiciTransport implements HttpTransport {
       'content-type': 'application/json',
       ...this.auth,
       [MOCK_REQUEST_HEADERS.outputTokens]: String(w.outputTokens),
-      [MOCK_REQUEST_HEADERS.difficulty]: w.difficulty.toFixed(6),
+      // full precision (String round-trips a double), so the mock judges the simulator's difficulty
+      [MOCK_REQUEST_HEADERS.difficulty]: String(w.difficulty),
+      [MOCK_REQUEST_HEADERS.qualitySeed]: String(w.qualitySeed),
     };
     return new Promise((resolve) => {
       // undici's handler interface, not `request()`: no stream object or async iterator per answer
-      this.agent.dispatch(
-        { origin: this.origin, path: `${this.prefix}/chat/completions`, method: 'POST', headers, body },
-        new ChatExchange(resolve, w.timeoutWallMs),
+      whenDue(w.notBeforeEpoch, () =>
+        this.agent.dispatch(
+          { origin: this.origin, path: `${this.prefix}/chat/completions`, method: 'POST', headers, body },
+          new ChatExchange(resolve, w.timeoutWallMs),
+        ),
       );
     });
   }
 
   async embed(w: EmbedWire): Promise<EmbedFacts> {
     const body = JSON.stringify({ model: w.model, input: embeddingTexts(w.texts, w.inputTokens, w.key), encoding_format: 'float' });
+    if (w.notBeforeEpoch !== undefined) await new Promise<void>((r) => whenDue(w.notBeforeEpoch, r));
     const f: EmbedFacts = { kind: 'response', status: 0, sentAt: epochNow(), endAt: -1 };
     try {
       const res = await this.agent.request({
@@ -211,6 +224,17 @@ export class UndiciTransport implements HttpTransport {
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/**
+ * Runs `fn` at `epoch` (at once if due or unset), never before: node's timers count from the
+ * loop's cached time, so on a busy loop one can fire milliseconds early; it is then re-armed for
+ * what remains (at least 1 ms, so a request goes out at most about a millisecond late).
+ */
+function whenDue(epoch: number | undefined, fn: () => void): void {
+  const wait = epoch === undefined ? 0 : epoch - epochNow();
+  if (wait <= 0) fn();
+  else setTimeout(() => whenDue(epoch, fn), Math.max(1, wait));
 }
 
 /** One chat request's life on the wire: its response read event by event into its facts. */

@@ -17,15 +17,35 @@ function words(count: number, seedText: string): string {
   return out;
 }
 
+/** A traced prompt's prefix blocks (a Mooncake trace's `hash_ids`): equal leading ids, equal leading text. */
+export interface PromptBlocks {
+  ids: ArrayLike<number>;
+  blockTokens: number;
+}
+
 /**
  * Messages totalling `inputTokens` prompt tokens: a system message of `prefixTokens` (same text for
- * the same step), then the user message (text fixed by `wording`).
+ * the same step), then the user message (text fixed by `wording`). With `blocks`, the user text
+ * starts with one run of `blockTokens` words per whole block that fits, its words fixed by the
+ * block's id alone (ids are chained, so an equal id is an equal prefix), then the rest from
+ * `wording`: two traced requests sharing leading blocks share that prompt prefix token for token,
+ * and the endpoint's prompt cache sees the trace's reuse (the simulator's cache reads the same
+ * blocks at the same offsets).
  */
-export function promptMessages(step: string, prefixTokens: number, inputTokens: number, wording: string): CountedMessage[] {
+export function promptMessages(step: string, prefixTokens: number, inputTokens: number, wording: string, blocks?: PromptBlocks): CountedMessage[] {
   const layout = promptLayout(prefixTokens, inputTokens);
   const messages: CountedMessage[] = [];
   if (layout.systemTokens > 0) messages.push({ role: 'system', content: words(layout.systemContentTokens, `system|${step}`) });
-  messages.push({ role: 'user', content: words(layout.userContentTokens, `user|${step}|${wording}`) });
+  let user = '';
+  let left = layout.userContentTokens;
+  if (blocks !== undefined && blocks.blockTokens > 0) {
+    for (let k = 0; k < blocks.ids.length && left >= blocks.blockTokens; k++) {
+      user += (user === '' ? '' : ' ') + words(blocks.blockTokens, `block|${blocks.ids[k]}`);
+      left -= blocks.blockTokens;
+    }
+  }
+  if (left > 0) user += (user === '' ? '' : ' ') + words(left, `user|${step}|${wording}`);
+  messages.push({ role: 'user', content: user });
   return messages;
 }
 

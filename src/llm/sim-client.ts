@@ -7,7 +7,7 @@ import { getModel, type Catalog, type ModelSpec } from '../provider/catalog.ts';
 import { sampleDecodeMs, sampleGapMs, sampleTtftMs } from '../provider/latency.ts';
 import { callCostUsd } from '../provider/pricing.ts';
 import type { PromptCacheStats } from '../provider/prompt-cache.ts';
-import { judge } from '../provider/quality.ts';
+import { answerSeed, judgeAnswer } from '../provider/quality.ts';
 import { hashString, mix32, Rng } from '../core/random.ts';
 import type { Clock, Signal } from '../core/clock.ts';
 import type { FaultsSpec } from '../scenario/schema.ts';
@@ -216,7 +216,7 @@ export class SimLlmClient implements LlmClient {
       return this.refused(call, 'server_error', start);
     }
     const cachedInputTokens = this.providerCache(server, call, start);
-    const judgement = judge(spec.capability, call.difficulty, rng);
+    const judgement = judgeAnswer(spec.capability, call.difficulty, answerSeed(call.stepSeed, call.model));
     // wait for a slot on the model's server (a timeout also bounds the time spent queued)
     const timeout = call.timeoutMs;
     if (server.inFlight >= spec.latency.concurrencyCap) {

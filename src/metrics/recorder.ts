@@ -113,7 +113,8 @@ export class Recorder {
   }
 
   finished(req: AgentRequest, outcome: JobOutcome, endMs: number): void {
-    const started = this.startedAt.get(req.id) ?? req.arrivalMs;
+    // (a live run may pick a request up just before its arrival time and hold its first call until then)
+    const started = Math.max(req.arrivalMs, this.startedAt.get(req.id) ?? req.arrivalMs);
     this.startedAt.delete(req.id);
     this.completions.add(endMs);
     if (!outcome.ok) {

@@ -8,6 +8,8 @@
 export const MOCK_REQUEST_HEADERS = Object.freeze({
   outputTokens: 'x-mock-output-tokens',
   difficulty: 'x-mock-difficulty',
+  /** Seeds the quality verdict (`answerSeed`), so live and simulated runs judge an answer alike. */
+  qualitySeed: 'x-mock-quality-seed',
   fault: 'x-mock-fault',
   faultOnce: 'x-mock-fault-once',
 });

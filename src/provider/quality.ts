@@ -2,7 +2,7 @@
  * The quality model: whether a model answers a request of a given difficulty correctly, and the
  * confidence it reports (the signal a cascade escalates on). Shared by simulator and mock server.
  */
-import type { Rng } from '../core/random.ts';
+import { hashString, mix32, Rng } from '../core/random.ts';
 
 /** Constants of the quality model, defined once. */
 export const QUALITY_MODEL = Object.freeze({
@@ -35,4 +35,21 @@ export function judge(capability: number, difficulty: number, rng: Rng): Judgeme
   const shift = (correct ? 0.5 : -0.5) * QUALITY_MODEL.confidenceSignal;
   const confidence = 1 / (1 + Math.exp(-(logit + shift + QUALITY_MODEL.confidenceNoise * rng.normal())));
   return { correct, confidence };
+}
+
+/**
+ * The seed of one answer's verdict: the request's step seed (request seed, step, loop iteration)
+ * and the model asked. It does not depend on when the call ran, which calls came before it, or
+ * whether it was a retry: the same model asked the same step of the same request answers the
+ * same way, in the simulator and live (the live client sends it to mock-llm as
+ * `x-mock-quality-seed`). A cache's decision (hit, false hit, stale hit) is applied on top by the
+ * agent (see `cacheHitCorrect`).
+ */
+export function answerSeed(stepSeed: number, model: string): number {
+  return mix32(stepSeed ^ mix32(hashString(model) + 0x51ed_270b));
+}
+
+/** The verdict on one answer: `judge` with its own generator seeded by `answerSeed`. */
+export function judgeAnswer(capability: number, difficulty: number, seed: number): Judgement {
+  return judge(capability, difficulty, new Rng(seed >>> 0));
 }

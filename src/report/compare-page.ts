@@ -8,7 +8,7 @@ import { findingsOf } from './findings.ts';
 import { escapeHtml } from './format.ts';
 import { columnDurationUnit, formatMetric, formatMetricDelta, METRIC_LABEL, METRIC_UNIT } from './numbers.ts';
 import { chartSection, htmlDocument } from './page.ts';
-import { codeText, factsList, findingsBlock } from './report-page.ts';
+import { codeText, factsList, findingsBlock, invalidBanner, invalidConfigurations } from './report-page.ts';
 
 /** Counts, per metric, how many matched configurations got better or worse beyond the noise. */
 function compareSummary(rows: readonly CompareRow[], configs: number): string {
@@ -23,7 +23,16 @@ function compareSummary(rows: readonly CompareRow[], configs: number): string {
   return `Across ${configs} matched configuration${configs === 1 ? '' : 's'} (b against a, beyond the noise): ${parts.join('; ')}.`;
 }
 
-function deltaTable(rows: readonly CompareRow[], labels: Map<string, string>): string {
+/** Per configuration name: which run ('a', 'b' or 'a and b') failed a validity check on it. */
+function invalidRuns(a: ResultsFile, b: ResultsFile): Map<string, string> {
+  const inA = new Set(invalidConfigurations(a).map((x) => x.config.name));
+  const inB = new Set(invalidConfigurations(b).map((x) => x.config.name));
+  const out = new Map<string, string>();
+  for (const n of new Set([...inA, ...inB])) out.set(n, inA.has(n) && inB.has(n) ? 'a and b' : inA.has(n) ? 'a' : 'b');
+  return out;
+}
+
+function deltaTable(rows: readonly CompareRow[], labels: Map<string, string>, invalid: Map<string, string>): string {
   if (rows.length === 0) return '<p class="note">No configuration appears in both runs.</p>';
   const head = ['configuration', 'metric', 'a', 'b', 'delta', 'delta %', 'verdict'];
   // one duration unit per metric, across every configuration
@@ -36,15 +45,17 @@ function deltaTable(rows: readonly CompareRow[], labels: Map<string, string>): s
   const body = rows.map((r) => {
     const cls = r.direction === 'same' ? '' : r.direction;
     const unit = units.get(r.metric);
+    const bad = invalid.get(r.config);
     return (
-      `<tr data-direction="${r.direction}">` +
-      `<td data-sort="${escapeHtml(r.config)}" title="${escapeHtml(r.config)}">${escapeHtml(labels.get(r.config) ?? r.config)}</td>` +
+      `<tr data-direction="${r.direction}"${bad === undefined ? '' : ` class="invalid" data-invalid="${bad}"`}>` +
+      `<td data-sort="${escapeHtml(r.config)}" title="${escapeHtml(r.config)}">${escapeHtml(labels.get(r.config) ?? r.config)}` +
+      `${bad === undefined ? '' : ` <span class="tag invalid">invalid in ${bad}</span>`}</td>` +
       `<td class="text" data-sort="${r.metric}">${escapeHtml(METRIC_LABEL[r.metric])}</td>` +
       `<td data-sort="${r.a}">${escapeHtml(formatMetric(r.metric, r.a, unit))}</td>` +
       `<td data-sort="${r.b}">${escapeHtml(formatMetric(r.metric, r.b, unit))}</td>` +
       `<td class="${cls}" data-sort="${r.delta}">${escapeHtml(formatMetricDelta(r.metric, r.delta, unit))}</td>` +
       `<td class="${cls}" data-sort="${r.deltaPct ?? ''}">${escapeHtml(formatDeltaPct(r.deltaPct))}</td>` +
-      `<td class="text ${cls}" data-sort="${r.direction}">${directionText(r.direction)}</td></tr>`
+      `<td class="text ${cls}" data-sort="${r.direction}">${directionText(r.direction)}${bad === undefined ? '' : ' (invalid run: not evidence)'}</td></tr>`
     );
   });
   return (
@@ -66,6 +77,7 @@ export function renderCompare(a: ResultsFile, b: ResultsFile): string {
   const charts = compareCharts(match);
   const changes = runChanges(a, b);
   const labels = shortLabels(match.matched.map((m) => m.a));
+  const invalid = invalidRuns(a, b);
   const unmatched =
     match.onlyInA.length + match.onlyInB.length === 0
       ? '<p class="lede">Every configuration appears in both runs.</p>'
@@ -75,9 +87,15 @@ export function renderCompare(a: ResultsFile, b: ResultsFile): string {
         `</ul></div>`;
   const body = [
     `<header><h1 id="scenario-name">Compare: ${escapeHtml(a.scenario.name)}</h1>`,
-    `<p class="lede" id="scenario-description">${escapeHtml(a.scenario.description)}</p></header>`,
+    `<p class="lede" id="scenario-description">${escapeHtml(a.scenario.description)}</p>`,
+    invalidBanner(a, 'invalid-banner-a', 'Run a'),
+    `${invalidBanner(b, 'invalid-banner-b', 'Run b')}</header>`,
     `<div class="summary" id="summary"><h3>Which run wins</h3><p id="verdict">${escapeHtml(costVerdict(a, b))}</p>` +
-      `<p>${escapeHtml(compareSummary(rows, match.matched.length))}</p></div>`,
+      `<p>${escapeHtml(compareSummary(rows, match.matched.length))}</p>` +
+      (invalid.size === 0
+        ? ''
+        : `<p class="warn" id="invalid-note">${escapeHtml(`${invalid.size} compared configuration${invalid.size === 1 ? ' is' : 's are'} invalid in one run or both (marked in the deltas): their deltas are not evidence of a change.`)}</p>`) +
+      `</div>`,
     `<h2>What changed between the runs</h2>`,
     changes.length === 0
       ? '<p class="lede" id="changes">Nothing: same scenario, traffic, seed, code and machine.</p>'
@@ -85,7 +103,7 @@ export function renderCompare(a: ResultsFile, b: ResultsFile): string {
     `<div class="side">${runColumn('a', a)}${runColumn('b', b)}</div>`,
     unmatched,
     `<h2>Deltas</h2>`,
-    deltaTable(rows, labels),
+    deltaTable(rows, labels, invalid),
     `<h2>Charts</h2>`,
     charts.length === 0 ? '<p class="note">No configuration appears in both runs, so there is nothing to overlay.</p>' : charts.map(chartSection).join('\n'),
     `<h2>Findings of each run</h2>`,

@@ -4,7 +4,6 @@
  */
 export { renderCompare } from './compare-page.ts';
 export { checkComparable, compareTable, costVerdict, formatCompareTable, matchConfigurations, runChanges } from './compare.ts';
-export type { CompareRow, ConfigMatch, DeltaDirection, FormatCompareOptions } from './compare.ts';
-export { computeFindings, findingsOf, pickHeadline } from './findings.ts';
+export { findingsOf } from './findings.ts';
 export { paretoOptimal } from './frontier.ts';
 export { renderReport } from './report-page.ts';

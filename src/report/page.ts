@@ -75,6 +75,11 @@ td.text { text-align: left; }
 .side > div { min-width: 0; }
 .tag { display: inline-block; font-size: 12px; padding: 0 6px; border-radius: 3px; background: #eef; color: #334; }
 .warn { color: var(--worse); }
+.banner.invalid { background: #fff1f0; border: 1px solid #f5b3ae; border-left: 6px solid var(--worse); padding: 10px 16px; margin: 12px 0 16px; overflow-wrap: anywhere; }
+.banner.invalid p { margin: 0; }
+.banner.invalid ul { margin: 6px 0 0; padding-left: 20px; }
+.tag.invalid { background: var(--worse); color: #fff; }
+tr.invalid td { background: #fff7f6; }
 footer { margin-top: 48px; color: var(--muted); font-size: 12px; }
 `;
 

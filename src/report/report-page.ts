@@ -1,6 +1,7 @@
 /** The report page of one run: facts, findings, the configurations table and the charts. */
 import { routingCurves } from '../metrics/routing-curves.ts';
-import type { Finding, ResultsFile } from '../results/schema.ts';
+import type { ConfigResult, Finding, ResultsFile } from '../results/schema.ts';
+import { invalidRecords } from '../results/validity.ts';
 import { shortLabels } from './axes.ts';
 import { reportCharts } from './charts.ts';
 import { requestsPerDay } from './compare.ts';
@@ -40,6 +41,28 @@ export function factsList(results: ResultsFile): string {
   return `<dl class="facts">${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
 }
 
+/** The configurations whose validity records failed, each with its failed records. */
+export function invalidConfigurations(results: ResultsFile): Array<{ config: ConfigResult; records: ReturnType<typeof invalidRecords> }> {
+  return results.configurations.map((config) => ({ config, records: invalidRecords(config.validity) })).filter((x) => x.records.length > 0);
+}
+
+/**
+ * The banner over an invalid run (empty for a valid one): which configurations failed which
+ * validity check. Their figures were measured, but not under the conditions they claim (the load
+ * generator fell behind, the target failed, live left the simulation far behind), so they are
+ * not evidence about the system.
+ */
+export function invalidBanner(results: ResultsFile, id = 'invalid-banner', runName = 'This run'): string {
+  const invalid = invalidConfigurations(results);
+  if (invalid.length === 0) return '';
+  const items = invalid.flatMap(({ config, records }) => records.map((r) => `<li><strong>${escapeHtml(config.name)}</strong>: ${escapeHtml(r.message)}</li>`));
+  return (
+    `<div class="banner invalid" role="alert" id="${id}"><p><strong>${escapeHtml(runName)} is invalid</strong>: ` +
+    `${invalid.length} of ${results.configurations.length} configuration${results.configurations.length === 1 ? '' : 's'} failed a validity check, ` +
+    `so their figures do not describe the system; rerun on an idle machine or at a lower time scale.</p><ul>${items.join('')}</ul></div>`
+  );
+}
+
 const SEVERITY_TAG: Record<Finding['severity'], string> = { critical: 'act', warning: 'warning', recommendation: 'recommended', info: 'note' };
 
 /** The findings as one ordered list, each said once, most important first. */
@@ -61,6 +84,7 @@ function configurationsTable(results: ResultsFile): string {
   const configs = results.configurations;
   if (configs.length === 0) return '<p class="note">No configuration finished.</p>';
   const optimal = paretoOptimal(configs);
+  const invalid = new Set(invalidConfigurations(results).map((x) => x.config.name));
   const labels = shortLabels(configs);
   const cells = METRIC_COLUMNS.map((col) => formatColumn(col, configs));
   const head = ['configuration', ...METRIC_COLUMNS.map((c) => c.label), 'SLOs', 'frontier'];
@@ -68,7 +92,8 @@ function configurationsTable(results: ResultsFile): string {
     const slo = sloStatus(c);
     const cls = slo === '–' ? '' : slo === 'met' ? 'better' : 'worse';
     return (
-      `<tr><td data-sort="${escapeHtml(c.name)}" title="${escapeHtml(c.name)}">${escapeHtml(labels.get(c.name)!)}</td>` +
+      `<tr${invalid.has(c.name) ? ' class="invalid"' : ''}><td data-sort="${escapeHtml(c.name)}" title="${escapeHtml(c.name)}">${escapeHtml(labels.get(c.name)!)}` +
+      `${invalid.has(c.name) ? ' <span class="tag invalid">invalid</span>' : ''}</td>` +
       METRIC_COLUMNS.map((col, k) => `<td data-sort="${col.value(c) ?? ''}">${escapeHtml(cells[k][i])}</td>`).join('') +
       `<td class="text ${cls}" data-sort="${c.slo.meetsAll ? 1 : 0}">${escapeHtml(slo)}</td>` +
       `<td class="text" data-sort="${optimal.has(c.name) ? 1 : 0}">${optimal.has(c.name) ? 'Pareto-optimal' : ''}</td></tr>`
@@ -100,6 +125,7 @@ export function renderReport(results: ResultsFile): string {
   const body = [
     `<header><h1 id="scenario-name">${escapeHtml(results.scenario.name)}</h1>`,
     `<p class="lede" id="scenario-description">${escapeHtml(results.scenario.description)}</p>`,
+    invalidBanner(results),
     factsList(results),
     `<p class="lede">${escapeHtml(sloTargetsText(results))}</p></header>`,
     findingsBlock(findingsOf(results)),

@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 /** One check of a run's measurement conditions. */
 export const validityRecordSchema = z.object({
-  kind: z.enum(['send-lag', 'late-starts', 'event-loop-delay', 'target-errors']),
+  kind: z.enum(['send-lag', 'late-starts', 'event-loop-delay', 'target-errors', 'sim-divergence']),
   valid: z.boolean(),
   observed: z.number(),
   threshold: z.number(),

@@ -15,8 +15,20 @@ import { RESULTS_KIND, RESULTS_SCHEMA_VERSION, type ConfigResult, type MachineFa
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The harness's version and git commit (null outside a git checkout). */
+let codeVersionCache: ResultsFile['code'] | undefined;
+
+/**
+ * The harness's version and git commit (null outside a git checkout), read once per process:
+ * results.json is rewritten after every configuration and once more when a run is interrupted,
+ * and a `git` child process per write cost hundreds of milliseconds of the 2 s stop bound on a
+ * loaded machine.
+ */
 function codeVersion(): ResultsFile['code'] {
+  codeVersionCache ??= readCodeVersion();
+  return { ...codeVersionCache };
+}
+
+function readCodeVersion(): ResultsFile['code'] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   let gitCommit: string | null = null;
   try {

@@ -4,6 +4,8 @@
  */
 import { Redis } from 'ioredis';
 import { BenchError } from '../core/errors.ts';
+import type { Rng } from '../core/random.ts';
+import { judgeAnswer } from '../provider/quality.ts';
 import type { CacheStats } from '../results/schema.ts';
 import type { CacheSpec } from '../scenario/schema.ts';
 import { cosine } from '../workload/prompt-space.ts';
@@ -19,6 +21,13 @@ export interface AnswerValue {
   intentKey: string;
   /** What producing the answer cost (what a hit saves). */
   costUsd: number;
+  /**
+   * When the earliest-changing tool data the answer was written from changes at its source (null:
+   * never): from then on the stored answer is stale.
+   */
+  dataChangesAtMs: number | null;
+  /** That tool step's `staleImpact`: the probability that a stale answer is wrong. */
+  staleImpact: number;
   /** Semantic cache: the prompt's embedding. */
   vector?: number[];
 }
@@ -26,7 +35,55 @@ export interface AnswerValue {
 /** A stored tool result: when it was fetched and when the source next changes. */
 export interface ToolValue {
   costUsd: number;
-  changesAtMs: number;
+  /** When the source next changes (null: never; JSON has no Infinity for the Redis store). */
+  changesAtMs: number | null;
+}
+
+/** The tool data one request holds: the earliest moment any of it changes at its source, and that tool's staleImpact. */
+export class ToolData {
+  changesAtMs = Infinity;
+  staleImpact = 0;
+
+  uses(changesAtMs: number | null, staleImpact: number): void {
+    if (changesAtMs === null || changesAtMs >= this.changesAtMs) return;
+    this.changesAtMs = changesAtMs;
+    this.staleImpact = staleImpact;
+  }
+}
+
+/** What decides whether a cached answer served to a request is correct. */
+export interface CachedAnswerFacts {
+  /** Semantic cache: the stored answer was written for another intent (question). */
+  falseHit: boolean;
+  /** The tool data the answer was written from has changed since. */
+  stale: boolean;
+  staleImpact: number;
+  /** Capability of the model that wrote the stored answer. */
+  capability: number;
+  /** This request's difficulty (after its RAG draw). */
+  difficulty: number;
+  /** `answerSeed(this request's step seed, the stored answer's model)`. */
+  seed: number;
+  /** The step's generator: draws whether a stale answer is wrong. */
+  rng: Rng;
+}
+
+/**
+ * The quality model of a cache hit (README "Quality"):
+ * - a false hit (another question's answer) is wrong;
+ * - otherwise the answer is judged as the stored answer's model answering this request
+ *   (`judgeAnswer` with this request's difficulty and answer seed): a true hit has exactly the
+ *   quality of asking that model again, so a cache never raises quality by freezing a lucky
+ *   draw for every later request of a popular question (which would add variance, not change
+ *   the expectation);
+ * - a stale answer (its tool data changed since it was written) is then wrong with the tool
+ *   step's `staleImpact`.
+ */
+export function cachedAnswerCorrect(f: CachedAnswerFacts): boolean {
+  if (f.falseHit) return false;
+  const correct = judgeAnswer(f.capability, f.difficulty, f.seed).correct;
+  if (f.stale && f.rng.next() < f.staleImpact) return false;
+  return correct;
 }
 
 /** A stored embedding (the vector itself is not needed by the simulation; its price is). */

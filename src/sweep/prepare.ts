@@ -7,7 +7,7 @@ import { didYouMean } from '../core/suggest.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { prepareReplay, type TraceReplay, type TraceSpec } from '../trace/replay.ts';
-import { expandSweep, type Configuration } from '../scenario/configurations.ts';
+import { expandSweep, selectConfigurations, selectorNames, type Configuration } from '../scenario/configurations.ts';
 import { checkRunSize } from './run-size.ts';
 
 /** Command-line overrides of a scenario. */
@@ -17,7 +17,7 @@ export interface RunOverrides {
   durationHours?: number;
   /** Seeds run per configuration (the first is the headline). */
   replications?: number;
-  /** Run only configurations whose name contains this. */
+  /** Run only the configurations this names: exact names or axis choices, several separated by commas (`selectConfigurations`). */
   only?: string;
   /** Write every configuration's ledger (one row per call) to `<ledgerDir>/ledger-<configuration>.csv`. */
   ledgerDir?: string;
@@ -87,15 +87,15 @@ async function finishPrepare(file: string, scenario: Scenario, catalog: Catalog,
   let configurations = expandSweep(scenario);
   if (overrides.only !== undefined) {
     const all = configurations;
-    configurations = all.filter((c) => c.name.includes(overrides.only!));
-    if (configurations.length === 0) {
-      // a typo is likelier in one axis choice (`draft`, `streaming=draft`) than in a whole name
-      const parts = new Set(all.flatMap((c) => [c.name, ...Object.entries(c.axes).flatMap(([slot, label]) => [label, `${slot}=${label}`])]));
+    const selected = selectConfigurations(all, overrides.only);
+    const unmatched = selected.unmatched[0];
+    if (unmatched !== undefined) {
       throw new BenchError(
         'USAGE',
-        `--only "${overrides.only}" matches no configuration of ${file}${didYouMean(overrides.only, parts, (n) => `"${n}"`)}; they are: ${all.map((c) => c.name).join(', ')}`,
+        `--only "${overrides.only}" matches no configuration of ${file}${didYouMean(unmatched, selectorNames(all), (n) => `"${n}"`)}; they are: ${all.map((c) => c.name).join(', ')}`,
       );
     }
+    configurations = selected.configurations;
   }
   return {
     file,

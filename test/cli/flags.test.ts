@@ -70,6 +70,12 @@ describe('command-line values are checked in one place', () => {
     });
   });
 
+  it('with several --only selectors, suggests for the one that matched nothing (and runs nothing)', async () => {
+    const r = await cli(['run', 'scenarios/streaming.ts', '--only', 'off,plan+drfat', '--duration-hours', '0.01']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bench: --only "off,plan+drfat" matches no configuration of scenarios/streaming.ts (did you mean "plan+draft"?)');
+  });
+
   it('describes ranges in words and parses durations', () => {
     expect(describeRule({ integer: true, min: 0, max: 65535 })).toBe('a whole number ≥ 0 and ≤ 65535');
     expect(describeRule({ above: 0, below: 1 })).toBe('a number > 0 and < 1');

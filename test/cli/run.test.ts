@@ -156,6 +156,28 @@ describe('sweep on disk', () => {
       { configurations: 4, missing: 0 },
     ]);
   });
+
+  it('a live run without a terminal prints its running figures (req/s, p95 e2e, errors, send lag) every few seconds, not every second', async () => {
+    const file = scenarioFile(`import { defineScenario, fixed } from 'llm-scale-bench';
+export default defineScenario({
+  name: 'live-progress',
+  traffic: { requestsPerDay: 864000 },
+  requestMix: [{ name: 'q', share: 1, inputTokens: 40, outputTokens: 8, difficulty: 0.3 }],
+  workflow: [{ type: 'llm', name: 'answer', model: 'gpt-4o-mini' }],
+  strategies: { workers: fixed(1000) },
+  slo: { e2eP95Ms: 20000 },
+});
+`);
+    const out = mkdtempSync(join(tmpdir(), 'live-progress-'));
+    const r = await bench(['run', file, '--live', '--time-scale', '10', '--duration', '5s', '--out', out]);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('live: '));
+    // first line 2 s in, then every 5 s: one or two in a 5 s run, never one a second
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(lines[0]).toMatch(/^live: baseline: \d+ req\/s · p95 e2e (\d|–).* \(scenario\) · errors 0 \(0\.0%\) · send lag p99 .* wall$/);
+    expect(r.stderr).toMatch(/progress: .* of requests played/);
+  });
 });
 
 describe('sweep on threads', () => {

@@ -19,6 +19,7 @@ function call(jobId: number, extra: Partial<ChatCall> = {}): ChatCall {
     step: 's',
     jobId,
     jobSeed: jobId,
+    stepSeed: jobId,
     callIndex: 0,
     inputTokens: 10,
     prefixTokens: 0,

@@ -73,6 +73,7 @@ const call: ChatCall = {
   step: 'answer',
   jobId: 1,
   jobSeed: 1,
+  stepSeed: 1,
   callIndex: 0,
   inputTokens: 12,
   prefixTokens: 0,

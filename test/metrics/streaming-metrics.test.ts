@@ -81,6 +81,7 @@ describe('streaming metrics', () => {
       step: 's',
       jobId: 1,
       jobSeed: 1,
+      stepSeed: 1,
       callIndex: 0,
       inputTokens: 10,
       prefixTokens: 0,

@@ -133,7 +133,7 @@ describe('bad input', () => {
     ['malformed JSON', 'POST', '{"model": "quick", "messages": [', 400, 'invalid_request_error'],
     ['missing messages', 'POST', JSON.stringify({ model: 'quick' }), 400, 'invalid_request_error'],
     ['wrong type', 'POST', JSON.stringify({ model: 'quick', messages, temperature: 'hot' }), 400, 'invalid_request_error'],
-    ['n > 1', 'POST', JSON.stringify({ model: 'quick', messages, n: 2 }), 400, 'invalid_request_error'],
+    ['n above 128', 'POST', JSON.stringify({ model: 'quick', messages, n: 129 }), 400, 'invalid_request_error'],
     ['unknown model', 'POST', JSON.stringify({ model: 'nope', messages }), 404, 'invalid_request_error'],
   ];
   for (const [name, method, body, status, type] of cases) {

@@ -146,7 +146,7 @@ async function bareRound(baseUrl: string, scenario: Awaited<ReturnType<typeof pr
   });
   const agent = new Agent({ connections: 512, keepAliveTimeout: 30_000 });
   await Promise.all(
-    Array.from({ length: 8 }, () => agent.request({ origin: url.origin, path: `${url.pathname}/models`, method: 'GET' }).then((r) => r.body.dump())),
+    Array.from({ length: 64 }, () => agent.request({ origin: url.origin, path: `${url.pathname}/models`, method: 'GET' }).then((r) => r.body.dump())),
   );
   const n = arrivals.length;
   const lags = new Float64Array(n);

@@ -5,7 +5,7 @@
  * and rewriting results.json; SIGINT to npx was ignored.) Loopback only; every process is found
  * by its process group and killed if it outlives the bound.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -66,8 +66,9 @@ describe.concurrent('bench run (simulated), interrupted', () => {
       await p.waitFor(/done: /, STARTUP_MS);
       const { exit } = await stop(p, target, signal, out);
       expectExit(exit, target, signal);
+      // report.html is drawn on a thread while the process keeps its stop bound: on a machine too busy to draw it in time, the line says so
       const line =
-        /bench run: interrupted by (SIGINT|SIGTERM); kept (\d+) of 6 configurations in (\S+) and (\S+) \(marked partial: (\d+) did not finish\)/.exec(
+        /bench run: interrupted by (SIGINT|SIGTERM); kept (\d+) of 6 configurations in (\S+)(?: and (\S+))? \(marked partial: (\d+) did not finish\)(; report\.html was not drawn within the stop bound)?/.exec(
           p.output(),
         );
       expect(line, p.output()).not.toBeNull();
@@ -77,7 +78,9 @@ describe.concurrent('bench run (simulated), interrupted', () => {
       expect(results.configurations.length).toBeGreaterThanOrEqual(1);
       expect(results.missing.length).toBe(Number(line![5]));
       expect(results.configurations.length + results.missing.length).toBe(6);
-      expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('did not finish');
+      if (line![6] === undefined) expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('did not finish');
+      else expect(existsSync(join(out, 'report.html'))).toBe(false);
+      if (SOAK) console.log(`soak signals: ${signal} to ${target}: report.html ${line![6] === undefined ? 'written' : 'not drawn in time'}`);
     });
   }
 });

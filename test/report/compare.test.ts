@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { BenchError } from '../../src/core/errors.ts';
-import { checkComparable, compareTable, costVerdict, formatCompareTable, matchConfigurations, renderCompare, runChanges } from '../../src/report/index.ts';
+import {
+  checkComparable,
+  compareTable,
+  costVerdict,
+  formatCompareTable,
+  matchConfigurations,
+  renderCompare,
+  renderReport,
+  runChanges,
+} from '../../src/report/index.ts';
 import type { ResultsFile } from '../../src/results/schema.ts';
 import { buildResults } from '../fixtures/results.ts';
 
@@ -181,5 +190,51 @@ describe('checkComparable', () => {
 
   it('is applied by renderCompare', () => {
     expect(() => renderCompare(buildResults({ scenarioName: 'cascade' }), buildResults({ scenarioName: 'caching' }))).toThrow(/different scenarios/);
+  });
+});
+
+describe('invalid runs in the report and in compare', () => {
+  const invalidate = (r: ResultsFile, index: number) => {
+    r.configurations[index]!.validity = [
+      {
+        kind: 'send-lag',
+        valid: false,
+        observed: 29_000,
+        threshold: 100,
+        unit: 'ms',
+        message: 'send lag p99 29000.0 ms (scenario time) against at most 100.0 ms',
+      },
+      { kind: 'target-errors', valid: true, observed: 0, threshold: 0, unit: 'share', message: '0.00% of requests failed' },
+    ];
+  };
+
+  it('the report of an invalid run opens with a banner naming each failed check, and tags the row', () => {
+    const a = buildResults();
+    expect(renderReport(a)).not.toContain('id="invalid-banner"');
+    invalidate(a, 1);
+    const html = renderReport(a);
+    const banner = /<div class="banner invalid" role="alert" id="invalid-banner">(.*?)<\/div>/s.exec(html)![1]!;
+    expect(banner).toContain('This run is invalid</strong>: 1 of 6 configurations failed a validity check');
+    expect(banner).toContain(`<strong>${a.configurations[1]!.name}</strong>: send lag p99 29000.0 ms`);
+    // a check that held is not listed
+    expect(banner).not.toContain('requests failed');
+    // before the facts: the first thing read after the title
+    expect(html.indexOf('id="invalid-banner"')).toBeLessThan(html.indexOf('<dl class="facts">'));
+    expect(html.match(/<tr class="invalid">/g)).toHaveLength(1);
+  });
+
+  it('compare marks the deltas of a configuration invalid in either run, and says so in the summary', () => {
+    const { a, b } = pair();
+    invalidate(b, 0);
+    const html = renderCompare(a, b);
+    expect(html).toContain('id="invalid-banner-b"');
+    expect(html).not.toContain('id="invalid-banner-a"');
+    expect(html).toContain('1 compared configuration is invalid in one run or both');
+    const marked = html.match(/<tr data-direction="\w+" class="invalid" data-invalid="b">/g) ?? [];
+    expect(marked).toHaveLength(10); // every metric row of that configuration
+    expect(html).toContain('invalid in b</span>');
+    expect(html).toContain('(invalid run: not evidence)');
+    invalidate(a, 0);
+    expect(renderCompare(a, b)).toContain('data-invalid="a and b"');
   });
 });

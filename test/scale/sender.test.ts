@@ -11,7 +11,7 @@ import { epochNow, UndiciTransport } from '../../src/llm/http-transport.ts';
 /** A server streaming three content tokens 5 ms apart (role chunk first, usage last), or a 429. */
 let server: Server;
 let baseUrl: string;
-const seen: { path: string; body: Record<string, unknown> }[] = [];
+const seen: { path: string; body: Record<string, unknown>; atEpoch: number }[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -19,7 +19,7 @@ beforeAll(async () => {
     req.on('data', (d: Buffer) => (text += d.toString()));
     req.on('end', () => {
       if (req.url?.endsWith('/models')) return void res.end('{"data":[]}');
-      seen.push({ path: req.url ?? '', body: JSON.parse(text) as Record<string, unknown> });
+      seen.push({ path: req.url ?? '', body: JSON.parse(text) as Record<string, unknown>, atEpoch: epochNow() });
       if (req.headers['x-mock-output-tokens'] === '999') return; // never answers
       if (req.headers['x-mock-output-tokens'] === '429') {
         res.writeHead(429, { 'retry-after-ms': '250' });
@@ -54,6 +54,7 @@ const call: ChatCall = {
   jobId: 7,
   jobSeed: 1,
   callIndex: 0,
+  stepSeed: 1,
   inputTokens: 30,
   prefixTokens: 10,
   outputTokens: 3,
@@ -66,7 +67,16 @@ describe('the send thread (live requests off the run thread)', () => {
     const sender = await SendThread.start({ baseUrl });
     try {
       await sender.warmUp(2);
-      const f = await sender.chat({ model: 'gpt-4o-mini', step: 'answer', prefixTokens: 10, inputTokens: 30, wording: 'w1', outputTokens: 3, difficulty: 0.5 });
+      const f = await sender.chat({
+        model: 'gpt-4o-mini',
+        step: 'answer',
+        prefixTokens: 10,
+        inputTokens: 30,
+        wording: 'w1',
+        outputTokens: 3,
+        difficulty: 0.5,
+        qualitySeed: 1,
+      });
       expect(f).toMatchObject({ kind: 'response', status: 200, contentChunks: 3, finished: true, failed: false, correct: 'false', confidence: '0.25' });
       expect(f.usage?.completion_tokens).toBe(3);
       expect(f.gaps).toHaveLength(2);
@@ -110,7 +120,7 @@ describe('the send thread (live requests off the run thread)', () => {
 
   it('a request past its timeout is aborted and reported as a timeout, and a dead endpoint as a network failure', async () => {
     const transport = new UndiciTransport({ baseUrl });
-    const wire = { model: 'gpt-4o-mini', step: 'answer', prefixTokens: 0, inputTokens: 10, wording: 'w', outputTokens: 999, difficulty: 0.5 };
+    const wire = { model: 'gpt-4o-mini', step: 'answer', prefixTokens: 0, inputTokens: 10, wording: 'w', outputTokens: 999, difficulty: 0.5, qualitySeed: 1 };
     const before = epochNow();
     const f = await transport.chat({ ...wire, timeoutWallMs: 50 });
     expect(f.kind).toBe('timeout');
@@ -119,5 +129,32 @@ describe('the send thread (live requests off the run thread)', () => {
     const dead = new UndiciTransport({ baseUrl: 'http://127.0.0.1:1/v1' });
     expect((await dead.chat({ ...wire, outputTokens: 3 })).kind).toBe('network');
     await dead.close();
+  });
+
+  it("a job's first call made before its arrival time waits on the send thread until then, and its latency counts from then", async () => {
+    const sender = await SendThread.start({ baseUrl });
+    const clock = new RealClock(2);
+    const client = new HttpLlmClient({ baseUrl, catalog: buildCatalog(), clock, timeScale: 2, transport: sender });
+    const dispatches: number[] = [];
+    client.observeDispatches((_, lag) => dispatches.push(lag));
+    try {
+      await sender.warmUp(1);
+      const due = clock.now() + 200; // 100 ms of wall time ahead at ×2
+      const dueEpoch = epochNow() + 100;
+      client.holdFirstCall(8, due);
+      const r = await client.chat({ ...call, jobId: 8 });
+      expect(r.outcome).toBe('ok');
+      expect(seen.at(-1)!.atEpoch).toBeGreaterThanOrEqual(dueEpoch - 0.5); // never early (node timers alone can fire early)
+      // counted from the due time: the stream itself takes ~25 ms of wall time (50 scenario ms), not the 100 ms wait
+      expect(r.latencyMs).toBeLessThan(200);
+      expect(r.ttftMs).toBeLessThan(r.latencyMs);
+      expect(dispatches[0]!).toBeLessThan(100);
+      // only the first call is held
+      const second = epochNow();
+      await client.chat({ ...call, jobId: 8 });
+      expect(seen.at(-1)!.atEpoch - second).toBeLessThan(100);
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -4,6 +4,9 @@ import { callCostUsd } from '../../src/provider/pricing.ts';
 import { PRESET_MODELS } from '../../src/provider/catalog.ts';
 import type { CacheInput } from '../../src/scenario/schema.ts';
 import { CacheSchema } from '../../src/scenario/schema.ts';
+import { Rng } from '../../src/core/random.ts';
+import { judgeAnswer } from '../../src/provider/quality.ts';
+import { cachedAnswerCorrect } from '../../src/strategies/caches.ts';
 import { drive, sequential, simulate, tinyScenario } from './harness.ts';
 
 const mini = PRESET_MODELS['gpt-4o-mini']!.pricing;
@@ -145,5 +148,88 @@ describe('embedding cache', () => {
     expect(embedded.reduce((s, r) => s + r.inputTokens, 0)).toBe(500);
     const price = PRESET_MODELS['text-embedding-3-small']!.pricing.inputPer1M;
     expect(run.ledger.byStep.get('embed-chunks')!.costUsd).toBeCloseTo((500 * price) / 1e6, 15);
+  });
+});
+
+describe('the quality of a cache hit (cachedAnswerCorrect)', () => {
+  const facts = { falseHit: false, stale: false, staleImpact: 0.5, capability: 0.5, difficulty: 0.5, seed: 12345, rng: new Rng(1) };
+  // P(correct) = σ(10 · (0.5 − 0.5)) = 0.5: the verdict is the first draw of Rng(seed) against 0.5
+  const fresh = new Rng(12345).next() < 0.5;
+
+  it('a true, fresh hit is judged as its model answering this request: exactly judgeAnswer', () => {
+    expect(judgeAnswer(0.5, 0.5, 12345).correct).toBe(fresh);
+    expect(cachedAnswerCorrect({ ...facts, rng: new Rng(1) })).toBe(fresh);
+    // a sure answer stays sure, a hopeless one hopeless
+    expect(cachedAnswerCorrect({ ...facts, capability: 1, difficulty: 0, rng: new Rng(1) })).toBe(true);
+    expect(cachedAnswerCorrect({ ...facts, capability: 0, difficulty: 1, rng: new Rng(1) })).toBe(false);
+  });
+
+  it('a false hit is wrong, whatever the model', () => {
+    expect(cachedAnswerCorrect({ ...facts, falseHit: true, capability: 1, difficulty: 0, rng: new Rng(1) })).toBe(false);
+  });
+
+  it('a stale hit is wrong with probability staleImpact (one draw of the step generator)', () => {
+    const sure = { ...facts, capability: 1, difficulty: 0, stale: true };
+    expect(cachedAnswerCorrect({ ...sure, staleImpact: 1, rng: new Rng(1) })).toBe(false);
+    expect(cachedAnswerCorrect({ ...sure, staleImpact: 0, rng: new Rng(1) })).toBe(true);
+    // impact 0.3: wrong exactly when the step generator's next draw is below 0.3
+    let wrong = 0;
+    for (let s = 0; s < 1000; s++) {
+      const expected = new Rng(s).next() < 0.3;
+      const got = !cachedAnswerCorrect({ ...sure, staleImpact: 0.3, rng: new Rng(s) });
+      expect(got).toBe(expected);
+      if (got) wrong++;
+    }
+    expect(wrong / 1000).toBeGreaterThan(0.25);
+    expect(wrong / 1000).toBeLessThan(0.35);
+  });
+});
+
+describe('caches in front of changing tool data', () => {
+  // difficulty 0 on gpt-4o-mini: every fresh answer is right, so any wrong one is the cache's doing
+  const changing = (changesPerHour: number, staleImpact: number) =>
+    tinyScenario({
+      workflow: [
+        { type: 'tool', name: 'lookup', latencyMs: 100, costUsd: 0.001, changesPerHour, staleImpact },
+        { type: 'llm', name: 'answer', model: 'routed' },
+      ],
+    });
+  const exactDay = [cache({ type: 'exact', step: 'answer', ttlS: 86_400 })];
+
+  it('an exact answer cached for a day over data that changes 60 times an hour: every later hit is stale, and wrong at staleImpact 1', async () => {
+    // hits 10 minutes apart: the data (changing every minute on average) changed long before each
+    const run = await drive(changing(60, 1), sequential(5, 600_000), { strategies: { caches: exactDay } });
+    expect(run.agent.cacheStats()['exact:answer']).toMatchObject({ hits: 4, misses: 1, staleHits: 4, staleRate: 1 });
+    // hand-computed: 1 right (the fresh answer), 4 wrong (stale, impact 1): quality 1/5
+    expect(run.outcomes.map((o) => o.correct)).toEqual([true, false, false, false, false]);
+  });
+
+  it('the same cache over data that never changes: no stale hits, quality untouched', async () => {
+    const run = await drive(changing(0, 1), sequential(5, 600_000), { strategies: { caches: exactDay } });
+    expect(run.agent.cacheStats()['exact:answer']).toMatchObject({ hits: 4, staleHits: 0 });
+    expect(run.outcomes.every((o) => o.correct)).toBe(true);
+  });
+
+  it('stale at impact 0 is counted but costs nothing', async () => {
+    const run = await drive(changing(60, 0), sequential(5, 600_000), { strategies: { caches: exactDay } });
+    expect(run.agent.cacheStats()['exact:answer']).toMatchObject({ hits: 4, staleHits: 4 });
+    expect(run.outcomes.every((o) => o.correct)).toBe(true);
+  });
+
+  it('a semantic cache without false or stale hits gives exactly the quality of no cache, request by request', async () => {
+    // a day of a popular FAQ at difficulty where gpt-4o-mini is right about half the time
+    const loaded = tinyScenario({
+      traffic: { requestsPerDay: 3000 },
+      requestMix: [{ name: 'faq', share: 1, inputTokens: 100, outputTokens: 50, difficulty: 0.55, intents: 50, paraphrases: 4, intentsPerTopic: 1, zipf: 1.1 }],
+    });
+    const none = await simulate(loaded, { caches: [] });
+    const semantic = await simulate(loaded, { caches: [cache({ type: 'semantic', step: 'answer', threshold: 0.9 })] });
+    const stats = semantic.caches['semantic:answer']!;
+    expect(stats.hits).toBeGreaterThan(1000);
+    expect(stats.falseHits).toBe(0);
+    expect(stats.staleHits).toBe(0);
+    expect(semantic.quality).toEqual(none.quality);
+    expect(none.quality.share).toBeGreaterThan(0.2);
+    expect(none.quality.share).toBeLessThan(0.8);
   });
 });
