@@ -227,8 +227,9 @@ function openLoop(
     allDone,
   };
   const arrive = (i: number, arrivalMs: number): void => {
-    // a traced run samples the request as it arrives; otherwise it is made when a worker takes it
-    const req = sampler === undefined ? undefined : source.make(i, arrivalMs);
+    // a traced run samples the request as it arrives, and a live run makes it then (its send is
+    // due at once); a simulated one makes it when a worker takes it (a queued job stays small)
+    const req = sampler === undefined && onSend === undefined ? undefined : source.make(i, arrivalMs);
     if (req !== undefined) sampler!.request(i, arrivalMs, req.inputTokens);
     if (onSend !== undefined) onSend(clock.now() - arrivalMs, i);
     recorder.arrived(arrivalMs);
