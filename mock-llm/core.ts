@@ -28,7 +28,7 @@ import { FaultPicker } from './faults.ts';
 import {
   modelNotFound,
   modelObject,
-  PROTOCOLS,
+  protocolAt,
   GET_ONLY,
   POST_ONLY,
   readExtras,
@@ -92,7 +92,7 @@ export class MockCore {
     try {
       this.route(req, sink);
     } catch (err) {
-      this.internalError(sink, err as Error, PROTOCOLS.get(req.path) ?? openaiChat);
+      this.internalError(sink, err as Error, protocolAt(req.path) ?? openaiChat);
     }
   }
 
@@ -121,7 +121,7 @@ export class MockCore {
 
   private route(req: CoreRequest, sink: ResponseSink): void {
     const { method, path } = req;
-    const protocol = PROTOCOLS.get(path);
+    const protocol = protocolAt(path);
     const shape = protocol ?? openaiChat; // errors outside the model APIs are OpenAI-shaped
     if (this.closed) return sendError(sink, shape, new ApiError(503, 'The mock server is shutting down.', 'server_error', 'shutting_down'));
     const allow = protocol !== undefined ? 'POST' : (ROUTES[path] ?? (path.startsWith('/v1/models/') ? 'GET' : undefined));
@@ -138,7 +138,7 @@ export class MockCore {
       );
     }
     const key = this.options.apiKey;
-    if (path.startsWith('/v1/') && key !== undefined && !shape.authorized(req, key)) {
+    if ((path.startsWith('/v1/') || protocol !== undefined) && key !== undefined && !shape.authorized(req, key)) {
       this.metrics.error('invalid_api_key');
       return sendError(sink, shape, shape.unauthorized(req));
     }
@@ -214,7 +214,7 @@ export class MockCore {
   private modelCall(protocol: Protocol, req: CoreRequest, sink: ResponseSink): void {
     const arrivalMs = performance.now();
     const endpoint = protocol.endpoint;
-    const known = this.fixedRequests.size === 0 ? undefined : this.fixedRequests.get(protocol)?.get(req.body);
+    const known = this.fixedRequests.size === 0 || protocol.requestInPath === true ? undefined : this.fixedRequests.get(protocol)?.get(req.body);
     const request = known?.request ?? protocol.parse(req.body, req, this.runner.conversations);
     if (request instanceof ApiError) return this.reject(sink, protocol, request, NO_MODEL, endpoint);
     const model = this.modelState(request.model);
@@ -308,7 +308,7 @@ export class MockCore {
         });
         return this.callFor(req, sink, c, answer, undefined, others);
       }
-      if (this.fixtures === undefined && req.body.length <= ANSWER_MEMO_MAX_BODY) {
+      if (this.fixtures === undefined && req.body.length <= ANSWER_MEMO_MAX_BODY && c.protocol.requestInPath !== true) {
         let byBody = this.fixedRequests.get(c.protocol);
         if (byBody === undefined) this.fixedRequests.set(c.protocol, (byBody = new Map()));
         remember(byBody, req.body, { request: c.request, requestKey: c.requestKey, promptParts: c.promptParts, answer }, ANSWER_MEMO_MAX);

@@ -69,7 +69,7 @@ const FixtureSchema = z.strictObject({
       lastUser: textMatcher.optional(),
       toolResult: z.boolean().optional(),
       requestIndex: z.number().int().min(0).optional(),
-      endpoint: z.enum(['chat', 'responses', 'completions', 'messages']).optional(),
+      endpoint: z.enum(['chat', 'responses', 'completions', 'messages', 'generateContent']).optional(),
     })
     .optional(),
   reply: z.union([

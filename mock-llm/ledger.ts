@@ -5,47 +5,34 @@
  * already exist), and builds the row objects only when they are read: a busy server keeps up to `maxRows` rows,
  * and as objects they would all outlive the young generation and burden the garbage collector.
  */
+import { addCall, type CallRecord, type CallSums } from '../src/provider/call-record.ts';
 
-/** How a call ended. */
-export type CallOutcome = 'ok' | 'rate_limited' | 'error' | 'hang' | 'cut' | 'context_length' | 'client_disconnect' | 'shutdown';
-
-/** The API a call came in through (chat: OpenAI chat completions; messages: Anthropic). */
-export type LedgerEndpoint = 'chat' | 'embeddings' | 'responses' | 'completions' | 'messages';
-
-/** One call as the ledger records it. */
-export interface LedgerRow {
+/** One call as mock-llm's ledger records it: the server's side (the shared fields: `CallRecord`). */
+export interface LedgerRow extends CallRecord<'error' | 'hang' | 'cut' | 'client_disconnect' | 'shutdown'> {
   /** Request id, also sent as the `x-request-id` response header. */
   id: string;
   /** Wall-clock arrival time, ISO 8601. */
   time: string;
   endpoint: LedgerEndpoint;
-  model: string;
   stream: boolean;
-  inputTokens: number;
-  cachedInputTokens: number;
   /** Of `inputTokens`, written to the provider's prompt cache (Anthropic cache_control; 0 elsewhere). */
   cacheWriteInputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  /** From arrival to the last byte (or to the end of the call for faults). */
-  latencyMs: number;
   /** From arrival to the first token, or null when none was sent. */
   ttftMs: number | null;
   /** Time spent waiting for a concurrency slot. */
   queueMs: number;
-  outcome: CallOutcome;
   /** HTTP status sent (0 when no status line was ever sent: hang, disconnect while queued). */
   status: number;
 }
 
+/** How a call ended. */
+export type CallOutcome = LedgerRow['outcome'];
+
+/** The API a call came in through (chat: OpenAI chat completions; messages: Anthropic). */
+export type LedgerEndpoint = 'chat' | 'embeddings' | 'responses' | 'completions' | 'messages' | 'generateContent';
+
 /** Sums over one group of rows. */
-export interface LedgerSums {
-  calls: number;
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-}
+export type LedgerSums = CallSums;
 
 /** Exact totals over every call since the last reset. */
 export interface LedgerTotals extends LedgerSums {
@@ -82,14 +69,6 @@ function emptySums(): LedgerSums {
   return { calls: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costUsd: 0 };
 }
 
-function addTo(s: LedgerSums, row: LedgerEntry): void {
-  s.calls++;
-  s.inputTokens += row.inputTokens;
-  s.cachedInputTokens += row.cachedInputTokens;
-  s.outputTokens += row.outputTokens;
-  s.costUsd += row.costUsd;
-}
-
 /** A finished call as the core records it; the row's `id` and `time` are derived when read. */
 export interface LedgerEntry extends Omit<LedgerRow, 'id' | 'time'> {
   /** The call's sequence number (its id is `callId(endpoint, seq)`). */
@@ -109,11 +88,12 @@ const ID_PREFIXES: Readonly<Record<LedgerEndpoint, string>> = Object.freeze({
   responses: 'resp_mock',
   completions: 'cmpl-mock',
   messages: 'msg_mock',
+  generateContent: 'gen-mock',
 });
 
 const OUTCOMES: readonly CallOutcome[] = ['ok', 'rate_limited', 'error', 'hang', 'cut', 'context_length', 'client_disconnect', 'shutdown'];
 const OUTCOME_INDEX = new Map(OUTCOMES.map((o, i) => [o, i]));
-const ENDPOINTS: readonly LedgerEndpoint[] = ['chat', 'embeddings', 'responses', 'completions', 'messages'];
+const ENDPOINTS: readonly LedgerEndpoint[] = ['chat', 'embeddings', 'responses', 'completions', 'messages', 'generateContent'];
 const ENDPOINT_INDEX = new Map(ENDPOINTS.map((e, i) => [e, i]));
 const FIRST_CAPACITY = 1024;
 
@@ -206,9 +186,9 @@ export class Ledger {
 
   /** Records a finished call. */
   add(entry: LedgerEntry): void {
-    addTo(this.totals, entry);
+    addCall(this.totals, entry);
     this.totals.byOutcome[entry.outcome] = (this.totals.byOutcome[entry.outcome] ?? 0) + 1;
-    addTo((this.totals.byModel[entry.model] ??= emptySums()), entry);
+    addCall((this.totals.byModel[entry.model] ??= emptySums()), entry);
     if (this.maxRows === 0) {
       this.dropped++;
       return;

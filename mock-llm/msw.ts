@@ -4,7 +4,7 @@
  */
 import { http, type HttpHandler } from 'msw';
 import { MockCore, type MockStats } from './core.ts';
-import type { CoreRequest, ResponseSink } from './exchange.ts';
+import type { ByteSource, CoreRequest, ResponseSink } from './exchange.ts';
 import { resolveMockOptions, type MockServerOptions } from './options.ts';
 
 /** Options of `createMockHandlers`: the server options (port and host unused) plus the base URL. */
@@ -36,82 +36,105 @@ export function createMockHandlers(options: MockHandlersOptions = {}): MockHandl
   const baseUrl = (options.baseUrl ?? DEFAULT_MSW_BASE_URL).replace(/\/+$/, '');
   const maxBody = core.options.maxBodyBytes;
   const handler = http.all(`${baseUrl}/*`, async ({ request }) => {
-    const url = new URL(request.url);
     const bytes = request.body === null ? new Uint8Array(0) : new Uint8Array(await request.arrayBuffer());
-    const tooLarge = bytes.byteLength > maxBody;
     return new Promise<Response>((resolve) => {
-      const abortCallbacks: (() => void)[] = [];
-      const aborted = (): void => {
-        for (const cb of abortCallbacks.splice(0)) cb();
-      };
-      let controller!: ReadableStreamDefaultController<Uint8Array>;
-      let headed = false;
-      let closed = false;
-      let finished = false;
-      const stream = new ReadableStream<Uint8Array>({
-        start: (c) => {
-          controller = c;
-        },
-        cancel: () => {
-          aborted();
-          closed = true;
-        },
-      });
-      const encoder = new TextEncoder();
-      request.signal.addEventListener('abort', aborted, { once: true });
-      const coreRequest: CoreRequest = {
-        method: request.method,
-        path: url.pathname,
-        query: url.search.slice(1),
-        header: (name) => request.headers.get(name) ?? undefined,
-        body: tooLarge ? '' : new TextDecoder().decode(bytes),
-        bodyTooLarge: tooLarge,
-        gone: () => closed || request.signal.aborted,
-        onAbort: (cb) => {
-          abortCallbacks.push(() => {
-            if (!finished) cb();
-          });
-        },
-      };
-      const sink: ResponseSink = {
-        send: (status, headers, text) => {
-          finished = true;
-          closed = true;
-          request.signal.removeEventListener('abort', aborted);
-          resolve(new Response(text, { status, headers }));
-        },
-        head: (status, headers) => {
-          headed = true;
-          resolve(new Response(stream, { status, headers }));
-        },
-        write: (chunk) => {
-          if (!closed) controller.enqueue(encoder.encode(chunk));
-        },
-        writeBytes: (source, byteLength) => {
-          if (closed) return;
-          const bytes = new Uint8Array(byteLength);
-          source.encodeInto(bytes, 0);
-          controller.enqueue(bytes);
-        },
-        end: (chunk) => {
-          finished = true;
-          if (closed) return;
-          if (chunk !== undefined && chunk !== '') controller.enqueue(encoder.encode(chunk));
-          closed = true;
-          controller.close();
-          request.signal.removeEventListener('abort', aborted);
-        },
-        destroy: () => {
-          finished = true;
-          if (!headed) resolve(Response.error());
-          if (closed) return;
-          closed = true;
-          controller.error(new TypeError('mock-llm: connection cut'));
-          request.signal.removeEventListener('abort', aborted);
-        },
-      };
-      core.handle(coreRequest, sink);
+      const exchange = new MswExchange(request, bytes, bytes.byteLength > maxBody, resolve);
+      core.handle(exchange.request, exchange);
     });
   });
   return { handlers: [handler], baseUrl, stats: () => core.stats(), close: () => core.close() };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * One msw request as the core sees it: its `CoreRequest`, and the sink whose response resolves
+ * the handler's promise (at once for a whole body, at the head for a stream that then flows).
+ */
+class MswExchange implements ResponseSink {
+  readonly request: CoreRequest;
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private readonly stream: ReadableStream<Uint8Array>;
+  private readonly abortCallbacks: (() => void)[] = [];
+  private headed = false;
+  private closed = false;
+  private finished = false;
+
+  constructor(
+    private readonly raw: Request,
+    bytes: Uint8Array,
+    tooLarge: boolean,
+    private readonly resolve: (response: Response) => void,
+  ) {
+    this.stream = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        this.controller = c;
+      },
+      cancel: () => {
+        this.aborted();
+        this.closed = true;
+      },
+    });
+    raw.signal.addEventListener('abort', this.aborted, { once: true });
+    const url = new URL(raw.url);
+    this.request = {
+      method: raw.method,
+      path: url.pathname,
+      query: url.search.slice(1),
+      header: (name) => raw.headers.get(name) ?? undefined,
+      body: tooLarge ? '' : new TextDecoder().decode(bytes),
+      bodyTooLarge: tooLarge,
+      gone: () => this.closed || raw.signal.aborted,
+      onAbort: (cb) => {
+        this.abortCallbacks.push(() => {
+          if (!this.finished) cb();
+        });
+      },
+    };
+  }
+
+  private readonly aborted = (): void => {
+    for (const cb of this.abortCallbacks.splice(0)) cb();
+  };
+
+  send(status: number, headers: Record<string, string>, text: string): void {
+    this.finished = true;
+    this.closed = true;
+    this.raw.signal.removeEventListener('abort', this.aborted);
+    this.resolve(new Response(text, { status, headers }));
+  }
+
+  head(status: number, headers: Record<string, string>): void {
+    this.headed = true;
+    this.resolve(new Response(this.stream, { status, headers }));
+  }
+
+  write(chunk: string): void {
+    if (!this.closed) this.controller.enqueue(encoder.encode(chunk));
+  }
+
+  writeBytes(source: ByteSource, byteLength: number): void {
+    if (this.closed) return;
+    const bytes = new Uint8Array(byteLength);
+    source.encodeInto(bytes, 0);
+    this.controller.enqueue(bytes);
+  }
+
+  end(chunk?: string): void {
+    this.finished = true;
+    if (this.closed) return;
+    if (chunk !== undefined && chunk !== '') this.controller.enqueue(encoder.encode(chunk));
+    this.closed = true;
+    this.controller.close();
+    this.raw.signal.removeEventListener('abort', this.aborted);
+  }
+
+  destroy(): void {
+    this.finished = true;
+    if (!this.headed) this.resolve(Response.error());
+    if (this.closed) return;
+    this.closed = true;
+    this.controller.error(new TypeError('mock-llm: connection cut'));
+    this.raw.signal.removeEventListener('abort', this.aborted);
+  }
 }

@@ -14,6 +14,9 @@ import type { Judgement } from '../src/provider/quality.ts';
 /** Reads request headers by lower-case name (the core's request). */
 export interface HeaderReader {
   header(name: string): string | undefined;
+  /** The path and query string (Gemini names the model and the method in the path, the key in the query). */
+  readonly path?: string;
+  readonly query?: string;
 }
 
 /** What a renderer reads of a call. */
@@ -63,6 +66,8 @@ export interface Protocol {
   readonly endpoint: LedgerEndpoint;
   /** Prefix of the tool-call ids it generates (`call_`, `toolu_`). */
   readonly toolCallIdPrefix: string;
+  /** Part of the request is in its path (Gemini's model): the core keeps no answer by body alone. */
+  readonly requestInPath?: boolean;
   /** True when the request carries this protocol's credentials for `apiKey`. */
   authorized(header: HeaderReader, apiKey: string): boolean;
   /** The 401 for a request without them. */

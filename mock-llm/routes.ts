@@ -13,16 +13,22 @@ import { anthropicMessages } from './protocols/anthropic-messages.ts';
 import { openaiChat } from './protocols/openai-chat.ts';
 import { openaiCompletions } from './protocols/openai-completions.ts';
 import { openaiResponses } from './protocols/openai-responses.ts';
+import { geminiFor } from './protocols/gemini.ts';
 
 export const JSON_TYPE = 'application/json';
 
 /** The model APIs, by path. */
-export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map([
+const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map([
   ['/v1/chat/completions', openaiChat],
   ['/v1/responses', openaiResponses],
   ['/v1/completions', openaiCompletions],
   ['/v1/messages', anthropicMessages],
 ]);
+
+/** The model API at `path`: one of PROTOCOLS, or Gemini (whose paths name the model). */
+export function protocolAt(path: string): Protocol | undefined {
+  return PROTOCOLS.get(path) ?? (path.startsWith('/v1beta/') || path.includes(':') ? geminiFor(path) : undefined);
+}
 
 /** Allowed methods per path (the model APIs, all POST, are in PROTOCOLS). */
 export const ROUTES: Readonly<Record<string, string>> = Object.freeze({

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Rng } from '../src/core/random.ts';
 import { Embedder, toBase64 } from '../src/provider/embeddings.ts';
 import { sampleGapMs, sampleTtftMs } from '../src/provider/latency.ts';
-import type { SlotWaiter } from '../src/provider/limits.ts';
+import { TOO_LARGE_RETRY_AFTER_MS, type SlotWaiter } from '../src/provider/limits.ts';
 import { MOCK_REQUEST_HEADERS } from '../src/provider/mock-headers.ts';
 import { callCostUsd } from '../src/provider/pricing.ts';
 import { ApiError } from './errors.ts';
@@ -308,7 +308,7 @@ export class CallRunner {
     } else if (fault !== '429') {
       return false;
     }
-    const wait = Number.isFinite(retryAfterMs) ? retryAfterMs : 60_000;
+    const wait = Number.isFinite(retryAfterMs) ? retryAfterMs : TOO_LARGE_RETRY_AFTER_MS;
     call.headers['retry-after'] = String(Math.max(1, Math.ceil(wait / 1000)));
     call.headers['retry-after-ms'] = String(Math.ceil(wait));
     this.metrics.rateLimit(call.model.spec.id);

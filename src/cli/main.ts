@@ -2,7 +2,7 @@
  * The `bench` command line. Flags are described once, in the tables below; their defaults live
  * with the code that uses them. User mistakes print one message and exit 2, never a stack.
  */
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type PositionalOptions } from 'yargs';
 import { BenchError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { type FlagSpec, unknownFlagMessage, yargsOptions } from './flags.ts';
@@ -15,19 +15,89 @@ import { traceCommand, TRACE_FLAGS } from './trace-command.ts';
 import { calibrateCommand, CALIBRATE_FLAGS } from './calibrate-command.ts';
 import { workerCommand, WORKER_FLAGS } from './worker-command.ts';
 
-/** Each command's flag table (commands are checked, and flags suggested, from it). */
-const COMMAND_FLAGS = {
-  run: RUN_FLAGS,
-  report: REPORT_FLAGS,
-  compare: COMPARE_FLAGS,
-  mock: MOCK_FLAGS,
-  worker: WORKER_FLAGS,
-  probe: PROBE_FLAGS,
-  gate: GATE_FLAGS,
-  baseline: BASELINE_FLAGS,
-  trace: TRACE_FLAGS,
-  calibrate: CALIBRATE_FLAGS,
-} as const satisfies Record<string, Record<string, FlagSpec>>;
+/** One command: its yargs usage, description, positionals and flag table, and what runs it. */
+interface CommandDef {
+  usage: string;
+  describe: string;
+  positionals?: Record<string, PositionalOptions & { describe: string }>;
+  flags: Record<string, FlagSpec>;
+  handler: (args: never) => Promise<number>;
+}
+
+const file = (describe: string, choices?: string[]) => ({ type: 'string' as const, describe, demandOption: true, ...(choices ? { choices } : {}) });
+
+/** Every command, in the order help and the typo hint list them (commands are checked, and flags suggested, from it). */
+const COMMANDS: Record<string, CommandDef> = {
+  run: {
+    usage: 'run <scenario>',
+    describe: 'Simulate a scenario (every configuration of its sweep) and write results.json',
+    positionals: { scenario: file('Scenario file (.ts), e.g. scenarios/cascade.ts') },
+    flags: RUN_FLAGS,
+    handler: runCommand,
+  },
+  report: {
+    usage: 'report <results>',
+    describe: 'Rebuild the self-contained HTML report of a run',
+    positionals: { results: file('A results.json') },
+    flags: REPORT_FLAGS,
+    handler: reportCommand,
+  },
+  compare: {
+    usage: 'compare <a> <b>',
+    describe: 'Compare two runs of the same scenario: deltas on the terminal and compare.html',
+    positionals: { a: file('results.json of the first run (before)'), b: file('results.json of the second run (after)') },
+    flags: COMPARE_FLAGS,
+    handler: compareCommand,
+  },
+  mock: {
+    usage: 'mock',
+    describe: 'Start the OpenAI-compatible mock LLM server (streaming, latency, pricing, ledger, faults)',
+    flags: MOCK_FLAGS,
+    handler: mockCommand,
+  },
+  worker: {
+    usage: 'worker',
+    describe: 'Run agent jobs of live runs started with `bench run --live --redis <url>` (BullMQ), until interrupted',
+    flags: WORKER_FLAGS,
+    handler: workerCommand,
+  },
+  probe: {
+    usage: 'probe <url>',
+    describe: 'Closed-loop capacity probe of an HTTP endpoint (autocannon): max requests/s and latency at N connections',
+    positionals: { url: file('Endpoint URL, e.g. http://127.0.0.1:8080/agent') },
+    flags: PROBE_FLAGS,
+    handler: probeCommand,
+  },
+  gate: {
+    usage: 'gate <target>',
+    describe: 'Fail CI when a change makes the agent slower, costlier or worse: rerun (or read) and compare with a baseline',
+    positionals: { target: file('A scenario (.ts) to run, or a results.json') },
+    flags: GATE_FLAGS,
+    handler: gateCommand,
+  },
+  baseline: {
+    usage: 'baseline <scenario>',
+    describe: 'Write or update a baseline for `bench gate` (results/baselines/<scenario>.json by default)',
+    positionals: { scenario: file('Scenario file (.ts)') },
+    flags: BASELINE_FLAGS,
+    handler: baselineCommand,
+  },
+  trace: {
+    usage: 'trace <action> <file>',
+    describe:
+      'Read a trace (CSV, Azure, BurstGPT, Mooncake, OTLP JSON, OpenAI log): `stats` prints its workload figures, `fit` writes a scenario that reproduces it',
+    positionals: { action: file('stats | fit', ['stats', 'fit']), file: file('The trace file') },
+    flags: TRACE_FLAGS,
+    handler: traceCommand,
+  },
+  calibrate: {
+    usage: 'calibrate',
+    describe:
+      "Measure an OpenAI-compatible endpoint over a grid of prompt × output lengths × concurrency and fit the catalog's latency parameters (an overlay file)",
+    flags: CALIBRATE_FLAGS,
+    handler: calibrateCommand,
+  },
+};
 
 /** yargs' "Unknown argument(s): …" with the nearest flag suggested; an extra positional is named as such. */
 function unknownArgumentMessage(msg: string, argv: readonly string[], table: Record<string, FlagSpec> | undefined): string {
@@ -45,107 +115,24 @@ function unknownArgumentMessage(msg: string, argv: readonly string[], table: Rec
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const commandName = argv[0];
-  const flagTable: Record<string, FlagSpec> | undefined = commandName === undefined ? undefined : COMMAND_FLAGS[commandName as keyof typeof COMMAND_FLAGS];
-  const cli: Argv = yargs(argv)
+  const known = commandName !== undefined && Object.hasOwn(COMMANDS, commandName);
+  let cli: Argv = yargs(argv)
     .scriptName('bench')
-    .usage('$0 <command> [options]\n\nBenchmark and load-simulate an LLM agent: latency, throughput and cost at 100k requests/day.')
-    .command(
-      'run <scenario>',
-      'Simulate a scenario (every configuration of its sweep) and write results.json',
+    .usage('$0 <command> [options]\n\nBenchmark and load-simulate an LLM agent: latency, throughput and cost at 100k requests/day.');
+  for (const def of Object.values(COMMANDS)) {
+    cli = cli.command(
+      def.usage,
+      def.describe,
       (y) =>
-        y
-          .positional('scenario', { type: 'string', describe: 'Scenario file (.ts), e.g. scenarios/cascade.ts', demandOption: true })
-          .options(yargsOptions(RUN_FLAGS)),
+        Object.entries(def.positionals ?? {})
+          .reduce((acc, [name, p]) => acc.positional(name, p), y)
+          .options(yargsOptions(def.flags)),
       async (args) => {
-        exitCode = await runCommand(args as never);
+        exitCode = await def.handler(args as never);
       },
-    )
-    .command(
-      'trace <action> <file>',
-      'Read a trace (CSV, Azure, BurstGPT, Mooncake, OTLP JSON, OpenAI log): `stats` prints its workload figures, `fit` writes a scenario that reproduces it',
-      (y) =>
-        y
-          .positional('action', { type: 'string', choices: ['stats', 'fit'], describe: 'stats | fit', demandOption: true })
-          .positional('file', { type: 'string', describe: 'The trace file', demandOption: true })
-          .options(yargsOptions(TRACE_FLAGS)),
-      async (args) => {
-        exitCode = await traceCommand(args as never);
-      },
-    )
-    .command(
-      'calibrate',
-      "Measure an OpenAI-compatible endpoint over a grid of prompt × output lengths × concurrency and fit the catalog's latency parameters (an overlay file)",
-      (y) => y.options(yargsOptions(CALIBRATE_FLAGS)),
-      async (args) => {
-        exitCode = await calibrateCommand(args as never);
-      },
-    )
-    .command(
-      'report <results>',
-      'Rebuild the self-contained HTML report of a run',
-      (y) => y.positional('results', { type: 'string', describe: 'A results.json', demandOption: true }).options(yargsOptions(REPORT_FLAGS)),
-      async (args) => {
-        exitCode = await reportCommand(args as never);
-      },
-    )
-    .command(
-      'compare <a> <b>',
-      'Compare two runs of the same scenario: deltas on the terminal and compare.html',
-      (y) =>
-        y
-          .positional('a', { type: 'string', describe: 'results.json of the first run (before)', demandOption: true })
-          .positional('b', { type: 'string', describe: 'results.json of the second run (after)', demandOption: true })
-          .options(yargsOptions(COMPARE_FLAGS)),
-      async (args) => {
-        exitCode = await compareCommand(args as never);
-      },
-    )
-    .command(
-      'mock',
-      'Start the OpenAI-compatible mock LLM server (streaming, latency, pricing, ledger, faults)',
-      (y) => y.options(yargsOptions(MOCK_FLAGS)),
-      async (args) => {
-        exitCode = await mockCommand(args as never);
-      },
-    )
-    .command(
-      'worker',
-      'Run agent jobs of live runs started with `bench run --live --redis <url>` (BullMQ), until interrupted',
-      (y) => y.options(yargsOptions(WORKER_FLAGS)),
-      async (args) => {
-        exitCode = await workerCommand(args as never);
-      },
-    )
-    .command(
-      'probe <url>',
-      'Closed-loop capacity probe of an HTTP endpoint (autocannon): max requests/s and latency at N connections',
-      (y) =>
-        y
-          .positional('url', { type: 'string', describe: 'Endpoint URL, e.g. http://127.0.0.1:8080/agent', demandOption: true })
-          .options(yargsOptions(PROBE_FLAGS)),
-      async (args) => {
-        exitCode = await probeCommand(args as never);
-      },
-    )
-    .command(
-      'gate <target>',
-      'Fail CI when a change makes the agent slower, costlier or worse: rerun (or read) and compare with a baseline',
-      (y) =>
-        y
-          .positional('target', { type: 'string', describe: 'A scenario (.ts) to run, or a results.json', demandOption: true })
-          .options(yargsOptions(GATE_FLAGS)),
-      async (args) => {
-        exitCode = await gateCommand(args as never);
-      },
-    )
-    .command(
-      'baseline <scenario>',
-      'Write or update a baseline for `bench gate` (results/baselines/<scenario>.json by default)',
-      (y) => y.positional('scenario', { type: 'string', describe: 'Scenario file (.ts)', demandOption: true }).options(yargsOptions(BASELINE_FLAGS)),
-      async (args) => {
-        exitCode = await baselineCommand(args as never);
-      },
-    )
+    );
+  }
+  cli = cli
     .demandCommand(1, 'Name a command; `bench --help` lists them.')
     .strict()
     .help()
@@ -156,11 +143,11 @@ export async function main(argv: string[]): Promise<number> {
       // yargs wraps what a flag's `coerce` throws (our range checks) in its own YError
       if (err?.name === 'YError') throw new BenchError('USAGE', err.message);
       if (err) throw err;
-      throw new BenchError('USAGE', unknownArgumentMessage(msg, argv, flagTable));
+      throw new BenchError('USAGE', unknownArgumentMessage(msg, argv, known ? COMMANDS[commandName]!.flags : undefined));
     });
   try {
-    if (commandName !== undefined && !commandName.startsWith('-') && !(commandName in COMMAND_FLAGS)) {
-      const names = Object.keys(COMMAND_FLAGS);
+    if (commandName !== undefined && !commandName.startsWith('-') && !known) {
+      const names = Object.keys(COMMANDS);
       throw new BenchError('USAGE', `unknown command "${commandName}"${didYouMean(commandName, names)}; commands: ${names.join(', ')}`);
     }
     await cli.parseAsync();

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FlagSpec } from './flags.ts';
-import { compareTable, costVerdict, formatCompareTable, renderCompare, renderReport, runChanges } from '../report/index.ts';
+import { compareTable, costVerdict, formatCompareTable, invalidRuns, renderCompare, renderReport, runChanges } from '../report/index.ts';
 import { readResultsFile } from '../results/read.ts';
 import type { ResultsFile } from '../results/schema.ts';
 import { invalidRecords } from '../results/validity.ts';
@@ -46,7 +46,7 @@ export async function compareCommand(args: { a: string; b: string; out?: string 
     '',
     costVerdict(a, b),
     '',
-    formatCompareTable(compareTable(a, b), { color: process.stdout.isTTY === true }),
+    formatCompareTable(compareTable(a, b), { color: process.stdout.isTTY === true, invalid: invalidRuns(a, b) }),
     ...[...invalidLines('a', a), ...invalidLines('b', b)].flatMap((l, i) => (i === 0 ? ['', l] : [l])),
     '',
     `compare: ${out}`,

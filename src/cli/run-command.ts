@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import { BenchError } from '../core/errors.ts';
 import { fidelityMarkdown, fidelityRows, recordSimDivergence } from '../results/fidelity.ts';
 import { writeJsonAtomic } from '../results/write.ts';
+import type { ResultsFile } from '../results/schema.ts';
 import { formatDuration, formatPct } from '../report/numbers.ts';
 import { runScenarioFile, type RunOptions } from '../sweep/run.ts';
 import { DEFAULT_MAX_REQUESTS, describeRunSize } from '../sweep/run-size.ts';
@@ -159,9 +160,8 @@ interface RunPlan {
 }
 
 async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interruption): Promise<number> {
-  const { durationHours, live, trace, tty } = plan;
-  let bar: cliProgress.MultiBar | undefined;
-  const bars = new Map<string, cliProgress.SingleBar>();
+  const { durationHours, live, trace } = plan;
+  const progress = new RunProgress(args, plan);
   const { results, outDir } = await runScenarioFile(args.scenario, {
     signal: plan.signal,
     ...(args.out !== undefined ? { outDir: args.out } : {}),
@@ -176,46 +176,9 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
     ...(args.replications !== undefined ? { replications: args.replications } : {}),
     ...(args.threads !== undefined ? { threads: args.threads } : {}),
     ...(args['max-requests'] !== undefined ? { maxRequests: args['max-requests'] } : {}),
-    listen(sweep) {
-      if (!args.quiet) {
-        process.stderr.write(
-          `${live === undefined ? describeRunSize(sweep.size(), sweep.threads()) : `playing ${sweep.size().configurations} configuration(s) live`}\n`,
-        );
-        if (!tty) reportProgressEvery(sweep, PROGRESS_EVERY_MS, live === undefined ? 'simulated' : 'played');
-        // without a terminal: one line of live figures every PROGRESS_EVERY_MS, not every second
-        if (!tty && live !== undefined)
-          plan.liveView.show = everyMs(PROGRESS_EVERY_MS, (p) => process.stderr.write(`live: ${p.configuration}: ${progressLine(p)}\n`));
-      }
-      if (tty) {
-        const multi = new cliProgress.MultiBar(
-          { format: ' {bar} {percentage}% | {config} {live}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
-          cliProgress.Presets.shades_classic,
-        );
-        bar = multi;
-        plan.liveView.show = (p) => {
-          let b = bars.get(p.configuration);
-          if (b === undefined) bars.set(p.configuration, (b = multi.create(p.total, 0, { config: p.configuration, live: '' })));
-          b.update(p.done, { config: p.configuration, live: `| ${progressLine(p)}` });
-        };
-      }
-      sweep.addEventListener('progress', (e) => {
-        if (bar === undefined) return;
-        const ev = e as SweepProgressEvent;
-        let b = bars.get(ev.config);
-        if (b === undefined) bars.set(ev.config, (b = bar.create(ev.total, 0, { config: ev.config, live: '' })));
-        b.update(ev.done, { config: ev.config });
-      });
-      sweep.addEventListener('config-done', (e) => {
-        const r = (e as ConfigDoneEvent).result;
-        if (bar !== undefined) {
-          bars.get(r.name)?.update(r.requests.total, { config: `${r.name} ✓` });
-        } else if (!args.json && !args.quiet) {
-          process.stderr.write(`done: ${r.name} (${Math.round(r.engine.wallMs)} ms)\n`);
-        }
-      });
-    },
+    listen: (sweep) => progress.listen(sweep),
   });
-  bar?.stop();
+  progress.stop();
   const stoppedBy = interruption.received();
   if (stoppedBy !== null) {
     const kept = `${results.configurations.length} of ${results.configurations.length + results.missing.length} configurations`;
@@ -232,36 +195,96 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
     process.stderr.write(`bench run: interrupted by ${stoppedBy}; kept ${kept} ${where}\n`);
     return interruption.exitCode(0);
   }
-  let fidelity: string | null = null;
-  if (args['compare-sim']) {
-    const sim = await runScenarioFile(args.scenario, {
-      noWrite: true,
-      ...(args.seed !== undefined ? { seed: args.seed } : {}),
-      ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
-      ...(durationHours !== undefined ? { durationHours } : {}),
-      ...(args.only !== undefined ? { only: args.only } : {}),
-      ...(trace !== undefined ? { trace } : {}),
-    });
-    fidelity = fidelityMarkdown(fidelityRows(sim.results, results));
-    // live figures far from the simulation of the same configuration: a validity record, so results.json says so too
-    recordSimDivergence(sim.results, results);
-    if (outDir !== null) {
-      writeFileSync(join(outDir, 'fidelity.md'), `${fidelity}\n`);
-      writeJsonAtomic(join(outDir, 'results.json'), results);
-    }
-  }
+  const fidelity = args['compare-sim'] ? await compareWithSimulation(args, plan, results, outDir) : null;
   const reportPath = outDir === null ? null : await writeReport(plan.report, results, outDir);
   const paths = { results: outDir === null ? null : join(outDir, 'results.json'), report: reportPath };
-  if (args.json) {
-    process.stdout.write(`${JSON.stringify(summaryJson(results, paths))}\n`);
-    return 0;
+  if (args.json) process.stdout.write(`${JSON.stringify(summaryJson(results, paths))}\n`);
+  else if (args.quiet) process.stdout.write(`${quietLines(results, paths).join('\n')}\n`);
+  else process.stdout.write(`${summaryLines(results, fidelity, paths).join('\n')}\n`);
+  return 0;
+}
+
+/** What a run prints while it runs: its size, then a bar per configuration on a terminal, or a line every few seconds. */
+class RunProgress {
+  private bar: cliProgress.MultiBar | undefined;
+  private readonly bars = new Map<string, cliProgress.SingleBar>();
+
+  constructor(
+    private readonly args: RunArgs,
+    private readonly plan: RunPlan,
+  ) {}
+
+  listen(sweep: Sweep): void {
+    const { args, plan } = this;
+    if (!args.quiet) {
+      process.stderr.write(
+        `${plan.live === undefined ? describeRunSize(sweep.size(), sweep.threads()) : `playing ${sweep.size().configurations} configuration(s) live`}\n`,
+      );
+      if (!plan.tty) reportProgressEvery(sweep, PROGRESS_EVERY_MS, plan.live === undefined ? 'simulated' : 'played');
+      // without a terminal: one line of live figures every PROGRESS_EVERY_MS, not every second
+      if (!plan.tty && plan.live !== undefined)
+        plan.liveView.show = everyMs(PROGRESS_EVERY_MS, (p) => process.stderr.write(`live: ${p.configuration}: ${progressLine(p)}\n`));
+    }
+    if (plan.tty) {
+      const multi = new cliProgress.MultiBar(
+        { format: ' {bar} {percentage}% | {config} {live}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar = multi;
+      plan.liveView.show = (p) => {
+        let b = this.bars.get(p.configuration);
+        if (b === undefined) this.bars.set(p.configuration, (b = multi.create(p.total, 0, { config: p.configuration, live: '' })));
+        b.update(p.done, { config: p.configuration, live: `| ${progressLine(p)}` });
+      };
+    }
+    sweep.addEventListener('progress', (e) => {
+      if (this.bar === undefined) return;
+      const ev = e as SweepProgressEvent;
+      let b = this.bars.get(ev.config);
+      if (b === undefined) this.bars.set(ev.config, (b = this.bar.create(ev.total, 0, { config: ev.config, live: '' })));
+      b.update(ev.done, { config: ev.config });
+    });
+    sweep.addEventListener('config-done', (e) => {
+      const r = (e as ConfigDoneEvent).result;
+      if (this.bar !== undefined) {
+        this.bars.get(r.name)?.update(r.requests.total, { config: `${r.name} ✓` });
+      } else if (!args.json && !args.quiet) {
+        process.stderr.write(`done: ${r.name} (${Math.round(r.engine.wallMs)} ms)\n`);
+      }
+    });
   }
-  if (args.quiet) {
-    process.stdout.write(`${quietLines(results, paths).join('\n')}\n`);
-    return 0;
+
+  stop(): void {
+    this.bar?.stop();
   }
+}
+
+/** `--compare-sim`: simulates the same run and sets it beside the live one; the table (also written as fidelity.md). */
+async function compareWithSimulation(args: RunArgs, plan: RunPlan, live: ResultsFile, outDir: string | null): Promise<string> {
+  const { durationHours, trace } = plan;
+  const sim = await runScenarioFile(args.scenario, {
+    noWrite: true,
+    ...(args.seed !== undefined ? { seed: args.seed } : {}),
+    ...(args['requests-per-day'] !== undefined ? { requestsPerDay: args['requests-per-day'] } : {}),
+    ...(durationHours !== undefined ? { durationHours } : {}),
+    ...(args.only !== undefined ? { only: args.only } : {}),
+    ...(trace !== undefined ? { trace } : {}),
+  });
+  const fidelity = fidelityMarkdown(fidelityRows(sim.results, live));
+  // live figures far from the simulation of the same configuration: a validity record, so results.json says so too
+  recordSimDivergence(sim.results, live);
+  if (outDir !== null) {
+    writeFileSync(join(outDir, 'fidelity.md'), `${fidelity}\n`);
+    writeJsonAtomic(join(outDir, 'results.json'), live);
+  }
+  return fidelity;
+}
+
+/** The terminal summary of a finished run: the table, notes, live facts and where the files are. */
+function summaryLines(results: ResultsFile, fidelity: string | null, paths: { results: string | null; report: string | null }): string[] {
   const lines = [`\n${results.scenario.name}: ${results.scenario.description}`, '', summaryTable(results), '', ...summaryNotes(results)];
   if (results.trace !== undefined) lines.push(results.trace.note);
+  const red = (t: string) => (process.stdout.isTTY === true ? `\x1b[31m${t}\x1b[39m` : t);
   for (const c of results.configurations) {
     if (c.live === undefined) continue;
     if (c.live.queue !== undefined) lines.push(`${c.name}: BullMQ queue ${c.live.queue.name}, ${c.live.queue.retriedJobs} job(s) retried after a worker died`);
@@ -269,14 +292,12 @@ async function runAndReport(args: RunArgs, plan: RunPlan, interruption: Interrup
       `${c.name}: send lag p50 ${formatDuration(c.live.sendLagMs.p50)}, p99 ${formatDuration(c.live.sendLagMs.p99)} (scenario time, ×${c.live.timeScale})`,
     );
     for (const w of c.live.warnings) lines.push(`warning: ${w}`);
-    const red = (t: string) => (process.stdout.isTTY === true ? `\x1b[31m${t}\x1b[39m` : t);
     for (const r of invalidRecords(c.validity)) lines.push(red(`INVALID ${c.name}: ${r.message}`));
   }
   if (fidelity !== null) lines.push('', 'Simulated vs live:', fidelity);
   if (paths.results !== null) lines.push('', `results: ${paths.results}`);
   if (paths.report !== null) lines.push(`report:  ${paths.report}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
+  return lines;
 }
 
 /** How often a run without a terminal (CI, a log file) prints how far it got. */

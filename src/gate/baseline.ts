@@ -2,6 +2,7 @@
  * Baselines: the results.json of a replicated run, committed under results/baselines/, plus a
  * top-level `gateRun` record of how it was run so `bench gate` reruns the candidate the same way.
  */
+import { fileSafe } from '../core/file-name.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -69,7 +70,7 @@ const BASELINE_TIME_SERIES_INTERVAL_S = 3600;
 
 /** Default path of a scenario's baseline. */
 function defaultBaselinePath(scenarioName: string): string {
-  return join('results', 'baselines', `${scenarioName.replace(/[^\w.-]+/g, '_')}.json`);
+  return join('results', 'baselines', `${fileSafe(scenarioName)}.json`);
 }
 
 /** Runs `scenarioFile` replicated and writes it as a baseline; resolves with the path written. */

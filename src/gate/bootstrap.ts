@@ -2,7 +2,11 @@
  * The noise model of the gate: a seeded percentile bootstrap of the change in the mean between
  * the baseline's replicates and the candidate's, as a ratio of means and as a difference.
  * Seeded by the caller's `Rng`, so a gate report is the same every time it is computed.
+ * Means and the normal CDF come from simple-statistics; the type-7 quantile (which it lacks) from
+ * core/quantile.ts; Student's t quantile (which it lacks too) is below.
  */
+import { errorFunction } from 'simple-statistics';
+import { quantileSorted } from '../core/quantile.ts';
 import type { Rng } from '../core/random.ts';
 
 /** A closed interval `[lo, hi]`. */
@@ -19,13 +23,6 @@ export interface ChangeIntervals {
   absolute: Interval;
 }
 
-/** Arithmetic mean; NaN for no values. */
-export function mean(values: readonly number[]): number {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
-
 /**
  * Relative change `candidate / baseline − 1`. A zero baseline gives 0 when the candidate is zero
  * too and ±Infinity otherwise (any rise from nothing is unboundedly large in relative terms).
@@ -33,20 +30,6 @@ export function mean(values: readonly number[]): number {
 export function relativeChange(baselineMean: number, candidateMean: number): number {
   if (baselineMean === 0) return candidateMean === 0 ? 0 : candidateMean > 0 ? Infinity : -Infinity;
   return candidateMean / baselineMean - 1;
-}
-
-/**
- * The q-quantile (0 ≤ q ≤ 1) of ascending `sorted` values, interpolating linearly between
- * order statistics (Hyndman & Fan type 7, the default of R and NumPy).
- */
-export function quantileSorted(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = (sorted.length - 1) * q;
-  const i = Math.floor(h);
-  const lo = sorted[i]!;
-  const hi = sorted[Math.min(i + 1, sorted.length - 1)]!;
-  // equal neighbours (including two infinities) need no interpolation, and Inf − Inf would be NaN
-  return lo === hi ? lo : lo + (hi - lo) * (h - i);
 }
 
 /** Options of one bootstrap. */
@@ -97,11 +80,9 @@ export function bootstrapChange(baseline: readonly number[], candidate: readonly
   ratios.sort();
   diffs.sort();
   const alpha = expandedTailProbability(options.confidence, Math.min(nb, nc));
-  const sortedRatios = Array.from(ratios);
-  const sortedDiffs = Array.from(diffs);
   return {
-    relative: { lo: quantileSorted(sortedRatios, alpha), hi: quantileSorted(sortedRatios, 1 - alpha) },
-    absolute: { lo: quantileSorted(sortedDiffs, alpha), hi: quantileSorted(sortedDiffs, 1 - alpha) },
+    relative: { lo: quantileSorted(ratios, alpha), hi: quantileSorted(ratios, 1 - alpha) },
+    absolute: { lo: quantileSorted(diffs, alpha), hi: quantileSorted(diffs, 1 - alpha) },
   };
 }
 
@@ -120,26 +101,12 @@ export function expandedTailProbability(confidence: number, n: number): number {
   return normalCdf(-z);
 }
 
-/** Standard normal CDF Φ(x), via erfc (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
+/**
+ * Standard normal CDF Φ(x), from simple-statistics' error function (Numerical Recipes' Chebyshev
+ * fit of erfc, relative error < 1.2e-7: the same fit this file carried by hand before).
+ */
 export function normalCdf(x: number): number {
-  return 0.5 * erfc(-x / Math.SQRT2);
-}
-
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
+  return 0.5 * (1 - errorFunction(-x / Math.SQRT2));
 }
 
 /**

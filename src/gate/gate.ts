@@ -9,7 +9,8 @@ import { BenchError } from '../core/errors.ts';
 import { headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult, Finding, ResultsFile } from '../results/schema.ts';
 import { hashString, Rng } from '../core/random.ts';
-import { bootstrapChange, mean, relativeChange, type ChangeIntervals } from './bootstrap.ts';
+import { mean } from 'simple-statistics';
+import { bootstrapChange, relativeChange, type ChangeIntervals } from './bootstrap.ts';
 import {
   DEFAULT_BOOTSTRAP_RESAMPLES,
   DEFAULT_GATE_CONFIDENCE,
@@ -216,6 +217,34 @@ function sameSeeds(a: Sample, b: Sample): boolean {
   return a.seeds.length === b.seeds.length && a.seeds.every((s, i) => s === b.seeds[i]);
 }
 
+/** A change's size: relative (ratio of means − 1) and absolute (in the metric's unit). */
+interface Change {
+  relative: number;
+  absolute: number;
+}
+
+/** How a metric's changes are judged: as worsenings (positive = worse) against its threshold. */
+interface WorseningRule {
+  /** +1 when lower is better, −1 when higher is. */
+  sign: number;
+  /** The worsening of a change. */
+  worse(relative: number, absolute: number): Change;
+  /** Whether a worsening exceeds every threshold set. */
+  beyond(w: Change): boolean;
+  allowedText: string;
+}
+
+function worseningRule(gated: Pick<GatedMetric, 'metric' | 'direction' | 'threshold'>): WorseningRule {
+  const sign = gated.direction === 'lower' ? 1 : -1;
+  const { relative: relAllowed, absolute: absAllowed } = gated.threshold;
+  return {
+    sign,
+    worse: (relative, absolute) => ({ relative: sign * relative, absolute: sign * absolute }),
+    beyond: (w) => (relAllowed === undefined || w.relative > relAllowed) && (absAllowed === undefined || w.absolute > absAllowed),
+    allowedText: describeAllowed(gated.threshold, gated.metric),
+  };
+}
+
 /**
  * The verdict of one metric. Changes are turned into "worsening" (positive = worse) so one rule
  * serves lower-is-better and higher-is-better metrics. With thresholds both relative and
@@ -236,38 +265,14 @@ function decide(
   if (sameValues(baseline.values, candidate.values)) {
     return { kind: 'no-change', reason: baseline.values.length > 1 ? 'identical values for every seed' : 'identical value' };
   }
-  const sign = gated.direction === 'lower' ? 1 : -1;
-  const { relative: relAllowed, absolute: absAllowed } = gated.threshold;
+  const rule = worseningRule(gated);
   const paired = sameSeeds(baseline, candidate);
   const point = { relative: relativeChange(baseline.mean, candidate.mean), absolute: candidate.mean - baseline.mean };
-  // worsening of a change: positive = worse, whichever way the metric is better
-  const worse = (relative: number, absolute: number) => ({ relative: sign * relative, absolute: sign * absolute });
-  const beyond = (w: { relative: number; absolute: number }) =>
-    (relAllowed === undefined || w.relative > relAllowed) && (absAllowed === undefined || w.absolute > absAllowed);
-  const allowedText = describeAllowed(gated.threshold, gated.metric);
-
-  if (baseline.values.length < 2 || candidate.values.length < 2) {
-    // One replicate: no noise estimate. The sim is deterministic per seed and gate() only gets
-    // here with equal seeds, so a difference beyond the threshold is a real effect of the change
-    // at that seed; within it, we cannot tell noise from a small effect.
-    const estimate: ChangeEstimate = { ...point, interval: null, paired };
-    const change = describeChange(point, gated.metric);
-    if (beyond(worse(point.relative, point.absolute))) {
-      return {
-        kind: 'regressed',
-        basis: 'single-run',
-        estimate,
-        reason: `${change} on one seed, beyond the allowed ${allowedText} (no noise estimate: run with --replications ≥ 2)`,
-      };
-    }
-    if (beyond(worse(-point.relative, -point.absolute))) {
-      return { kind: 'improved', basis: 'single-run', estimate, reason: `${change} on one seed, better by more than ${allowedText}` };
-    }
-    return { kind: 'insufficient-data', estimate, reason: `${change} on one seed, within ${allowedText}; one replicate a side gives no noise estimate` };
-  }
+  if (baseline.values.length < 2 || candidate.values.length < 2) return singleRunVerdict(point, paired, gated.metric, rule);
 
   const interval = bootstrapChange(baseline.values, candidate.values, { ...options, paired });
   const estimate: ChangeEstimate = { ...point, interval, paired };
+  const { sign, worse, beyond, allowedText } = rule;
   // the interval of the worsening: the worst end is `hi` for lower-is-better, `lo` for higher-is-better
   const best = worse(sign > 0 ? interval.relative.lo : interval.relative.hi, sign > 0 ? interval.absolute.lo : interval.absolute.hi);
   const worst = worse(sign > 0 ? interval.relative.hi : interval.relative.lo, sign > 0 ? interval.absolute.hi : interval.absolute.lo);
@@ -285,6 +290,29 @@ function decide(
     return { kind: 'improved', basis: 'interval', estimate, reason: `${change} (${ci}): better by more than ${allowedText} across the whole interval` };
   }
   return { kind: 'within-noise', estimate, reason: `${change} (${ci}): the interval reaches within ${allowedText}` };
+}
+
+/**
+ * One replicate a side: no noise estimate. The sim is deterministic per seed and gate() only gets
+ * here with equal seeds, so a difference beyond the threshold is a real effect of the change at
+ * that seed; within it, we cannot tell noise from a small effect.
+ */
+function singleRunVerdict(point: Change, paired: boolean, metric: GateMetric, rule: WorseningRule): Verdict {
+  const estimate: ChangeEstimate = { ...point, interval: null, paired };
+  const change = describeChange(point, metric);
+  const { worse, beyond, allowedText } = rule;
+  if (beyond(worse(point.relative, point.absolute))) {
+    return {
+      kind: 'regressed',
+      basis: 'single-run',
+      estimate,
+      reason: `${change} on one seed, beyond the allowed ${allowedText} (no noise estimate: run with --replications ≥ 2)`,
+    };
+  }
+  if (beyond(worse(-point.relative, -point.absolute))) {
+    return { kind: 'improved', basis: 'single-run', estimate, reason: `${change} on one seed, better by more than ${allowedText}` };
+  }
+  return { kind: 'insufficient-data', estimate, reason: `${change} on one seed, within ${allowedText}; one replicate a side gives no noise estimate` };
 }
 
 /** `+5%`, `+0.02`, `+5% and +0.02` — the allowed worsening in words. */

@@ -9,7 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { liveValidity } from '../results/validity.ts';
 import { OWN_MOCK_TARGET } from '../results/fidelity.ts';
 import type { Catalog } from '../provider/catalog.ts';
-import type { RateLimits } from '../provider/limits.ts';
+import { perMinuteLimits, type RateLimits } from '../provider/limits.ts';
 import { spawnBenchChild } from './bench-child.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -171,11 +171,12 @@ function childMockOptions(scenario: Scenario, catalog: Catalog, seed: number, ti
     models: catalog,
     seed,
     timeScale,
+    // the simulator's limits (one model, src/provider/limits.ts), on the played-faster clock
     limits: Object.fromEntries(
-      Object.entries(scenario.faults).map(([model, f]) => [
-        model,
-        { requestsPerMinute: f.requestsPerMinute, tokensPerMinute: f.tokensPerMinute, windowMs: 60_000 / timeScale },
-      ]),
+      Object.entries(scenario.faults).flatMap(([model, f]) => {
+        const limits = perMinuteLimits(f, timeScale);
+        return limits === undefined ? [] : [[model, limits]];
+      }),
     ),
     faults: Object.fromEntries(Object.entries(scenario.faults).map(([model, f]) => [model, { error500: f.errorRate }])),
   };

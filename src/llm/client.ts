@@ -3,6 +3,7 @@
  * HTTP client (live mode) both satisfy it; strategies call only this.
  */
 import type { CallOutcome } from '../metrics/ledger.ts';
+import type { CallRecord } from '../provider/call-record.ts';
 
 /** One chat completion as the agent asks for it. */
 export interface ChatCall {
@@ -35,15 +36,9 @@ export interface ChatCall {
   prefixBlocks?: { ids: Int32Array; blockTokens: number };
 }
 
-/** What a chat call returned. */
-export interface ChatResult {
+/** What a chat call returned: the ledger's row of it (`CallRecord`) and what the agent reads from the answer. */
+export interface ChatResult extends CallRecord<Exclude<CallOutcome, 'cache_hit'>> {
   outcome: Exclude<CallOutcome, 'cache_hit'>;
-  model: string;
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  latencyMs: number;
   ttftMs: number;
   /** The quality model's verdict on this answer. */
   correct: boolean;

@@ -5,7 +5,7 @@
  * sees the same prefix the simulator assumes).
  */
 import { GENERATION_VOCABULARY, type CountedMessage } from '../provider/tokens.ts';
-import { promptLayout } from './prompt-layout.ts';
+import { promptLayout } from '../provider/prompt-layout.ts';
 import { hashString, Rng } from '../core/random.ts';
 
 function words(count: number, seedText: string): string {

@@ -2,13 +2,11 @@
  * The ledger: one row per call (LLM, embedding, tool, cache hit), aggregated as it is written.
  * Rows are kept only when a sink asks for them, so a million-request day stays small in memory.
  */
+import { addCall, type CallRecord } from '../provider/call-record.ts';
 import type { UsageTotals } from '../results/schema.ts';
 
-/** What happened to one call. */
-export type CallOutcome = 'ok' | 'rate_limited' | 'server_error' | 'timeout' | 'context_length' | 'cache_hit';
-
-/** One row of the ledger. */
-export interface LedgerRow {
+/** One row of the harness's ledger: a call as the client saw it (the shared fields: `CallRecord`). */
+export interface LedgerRow extends CallRecord<'server_error' | 'timeout' | 'cache_hit'> {
   /** Call start, ms since the start of the run. */
   tMs: number;
   job: number;
@@ -16,17 +14,14 @@ export interface LedgerRow {
   /** Model id, `tool:<step>` for a tool, or the model the cached answer came from. */
   model: string;
   kind: 'llm' | 'embedding' | 'tool';
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  latencyMs: number;
   ttftMs: number;
   /** Which cache answered, when one did. */
   cache: 'exact' | 'semantic' | 'embedding' | 'tool' | null;
   retries: number;
-  outcome: CallOutcome;
 }
+
+/** What happened to one call. */
+export type CallOutcome = LedgerRow['outcome'];
 
 /** Receives every row (e.g. a CSV writer); optional. */
 export type LedgerSink = (row: LedgerRow) => void;
@@ -55,11 +50,7 @@ export function emptyUsage(): UsageTotals {
 }
 
 function add(u: UsageTotals, row: LedgerRow): void {
-  u.calls++;
-  u.inputTokens += row.inputTokens;
-  u.cachedInputTokens += row.cachedInputTokens;
-  u.outputTokens += row.outputTokens;
-  u.costUsd += row.costUsd;
+  addCall(u, row);
   if (row.cache !== null) u.cacheHits++;
 }
 

@@ -1,6 +1,8 @@
 /**
  * Capacity of one model's endpoint: rate limits (requests and tokens per window, as token
  * buckets that refill continuously, like OpenAI's) and the concurrency cap with its FIFO queue.
+ * The one rate-limit model of the provider: mock-llm answers 429 with it on the real clock, and
+ * the simulator refuses calls with it on the virtual clock.
  */
 
 /** Rate limits of one model, enforced with token buckets that refill continuously over `windowMs`. */
@@ -15,6 +17,24 @@ export interface RateLimits {
    */
   windowMs?: number;
 }
+
+/**
+ * The limits of a scenario's per-model faults (per minute of scenario time; a run played
+ * `timeScale`× faster refills that much faster), or undefined when it sets none.
+ */
+export function perMinuteLimits(
+  f: { requestsPerMinute?: number | undefined; tokensPerMinute?: number | undefined } | undefined,
+  timeScale = 1,
+): Required<RateLimits> | undefined {
+  if (f === undefined || (f.requestsPerMinute === undefined && f.tokensPerMinute === undefined)) return undefined;
+  return { requestsPerMinute: f.requestsPerMinute ?? Infinity, tokensPerMinute: f.tokensPerMinute ?? Infinity, windowMs: 60_000 / timeScale };
+}
+
+/** Shortfall (as a share of the capacity) below which a bucket counts as refilled: float rounding, not a wait. */
+const REFILL_EPSILON = 1e-9;
+
+/** What to tell a request that can never fit (larger than the token limit) to wait: the retry-after it gets. */
+export const TOO_LARGE_RETRY_AFTER_MS = 60_000;
 
 /** A bucket of `capacity` units refilled at `capacity / windowMs` per millisecond. */
 class Bucket {
@@ -42,7 +62,8 @@ class Bucket {
   waitMs(units: number, nowMs: number): number {
     if (units > this.capacity) return Infinity;
     const missing = units - this.available(nowMs);
-    return missing <= 0 ? 0 : (missing * this.windowMs) / this.capacity;
+    // refilled exactly at the instant a wait ended: rounding must not leave it 1e-16 short
+    return missing <= REFILL_EPSILON * this.capacity ? 0 : (missing * this.windowMs) / this.capacity;
   }
 
   take(units: number): void {
@@ -75,17 +96,27 @@ export class RateLimiter {
     this.tokens = new Bucket(limits.tokensPerMinute, limits.windowMs, nowMs);
   }
 
-  /** Takes one request and `tokens` tokens when both are available; otherwise says how long to wait. */
-  check(tokens: number, nowMs: number): RateDecision {
+  /**
+   * Takes one request and `tokens` tokens when both are available and returns 0; otherwise takes
+   * nothing and returns the milliseconds until both will be (Infinity: the tokens never fit).
+   * Allocates nothing: the simulator calls it on every LLM call.
+   */
+  tryTake(tokens: number, nowMs: number): number {
     const reqWait = this.requests.waitMs(1, nowMs);
     const tokWait = this.tokens.waitMs(tokens, nowMs);
     if (reqWait === 0 && tokWait === 0) {
       this.requests.take(1);
       this.tokens.take(tokens);
-      return { allowed: true, headers: this.headers(nowMs) };
+      return 0;
     }
-    const limit = reqWait >= tokWait ? 'requests' : 'tokens';
-    const retryAfterMs = Math.max(reqWait, tokWait);
+    return Math.max(reqWait, tokWait);
+  }
+
+  /** As `tryTake`, with the verdict spelled out as OpenAI does: headers, which limit, a message. */
+  check(tokens: number, nowMs: number): RateDecision {
+    const retryAfterMs = this.tryTake(tokens, nowMs);
+    if (retryAfterMs === 0) return { allowed: true, headers: this.headers(nowMs) };
+    const limit = this.requests.waitMs(1, nowMs) >= this.tokens.waitMs(tokens, nowMs) ? 'requests' : 'tokens';
     const bucket = limit === 'requests' ? this.requests : this.tokens;
     const used = limit === 'requests' ? 1 : tokens;
     const message =

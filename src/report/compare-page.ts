@@ -24,7 +24,7 @@ function compareSummary(rows: readonly CompareRow[], configs: number): string {
 }
 
 /** Per configuration name: which run ('a', 'b' or 'a and b') failed a validity check on it. */
-function invalidRuns(a: ResultsFile, b: ResultsFile): Map<string, string> {
+export function invalidRuns(a: ResultsFile, b: ResultsFile): Map<string, string> {
   const inA = new Set(invalidConfigurations(a).map((x) => x.config.name));
   const inB = new Set(invalidConfigurations(b).map((x) => x.config.name));
   const out = new Map<string, string>();

@@ -114,6 +114,8 @@ export function directionText(direction: DeltaDirection): string {
 export interface FormatCompareOptions {
   /** Colour better green and worse red with ANSI escapes. @default false */
   color?: boolean;
+  /** Configurations invalid in run a, b or both (their verdicts read "(invalid in a)" and so on). */
+  invalid?: ReadonlyMap<string, string>;
 }
 
 const ANSI = { better: '\u001b[32m', worse: '\u001b[31m', same: '', reset: '\u001b[0m' } as const;
@@ -129,7 +131,7 @@ export function formatCompareTable(rows: readonly CompareRow[], options: FormatC
     formatMetric(r.metric, r.b),
     formatMetricDelta(r.metric, r.delta),
     formatDeltaPct(r.deltaPct),
-    directionText(r.direction),
+    options.invalid?.has(r.config) === true ? `${directionText(r.direction)} (invalid in ${options.invalid.get(r.config)})` : directionText(r.direction),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const rightAligned = new Set([2, 3, 4, 5]);

@@ -153,6 +153,9 @@ export function flattenSteps(steps: Step[], prefix = 'workflow'): Array<{ step: 
 /** How far from 1 the task kinds' shares may sum (floating-point slack, not a silent renormalisation). */
 const SHARE_SUM_TOLERANCE = 1e-6;
 
+/** Checks a chat model id: null when the catalog has it as a chat model, else the problem at `where`. */
+type ChatCheck = (id: string, where: string) => string | null;
+
 function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
   const steps = flattenSteps(s.workflow);
   const names = new Map<string, Step>();
@@ -160,12 +163,36 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
     if (names.has(step.name)) return `${path}.name: step name "${step.name}" is used twice; step names must be unique`;
     names.set(step.name, step);
   }
-  const chat = (id: string, where: string): string | null => {
+  const chat: ChatCheck = (id, where) => {
     const m = findModel(catalog, id);
     if (m === undefined) return `${where}: unknown model "${id}"; known models: ${Object.keys(catalog).join(', ')}`;
     if (m.kind !== 'chat') return `${where}: model "${id}" is an embedding model; a chat model is needed here`;
     return null;
   };
+  const problem = workflowProblem(steps, names, catalog, chat) ?? requestMixProblem(s, chat);
+  if (problem !== null) return problem;
+  for (const [slot, choices] of Object.entries(s.sweep)) {
+    if (choices !== undefined && Object.keys(choices).length === 0) return `sweep.${slot}: an empty axis; give it at least one choice, or remove it`;
+  }
+  const strategyChoices: Array<[string, Scenario['strategies']]> = [['strategies', s.strategies]];
+  for (const [slot, choices] of Object.entries(s.sweep)) {
+    for (const [label, value] of Object.entries(choices ?? {})) {
+      strategyChoices.push([`sweep.${slot}.${label}`, { ...s.strategies, [slot]: value }]);
+    }
+  }
+  const kinds = new Set(s.requestMix.map((k) => k.name));
+  for (const [where, st] of strategyChoices) {
+    const p = strategiesProblem(where, st, names, kinds, chat);
+    if (p !== null) return p;
+  }
+  for (const id of Object.keys(s.faults)) {
+    if (findModel(catalog, id) === undefined) return `faults.${id}: unknown model "${id}"`;
+  }
+  return null;
+}
+
+/** The steps' models exist and fit, and their contextFrom and chunks are there. */
+function workflowProblem(steps: ReturnType<typeof flattenSteps>, names: Map<string, Step>, catalog: Catalog, chat: ChatCheck): string | null {
   for (const { step, path } of steps) {
     if (step.type === 'llm') {
       if (step.model !== 'routed') {
@@ -182,6 +209,11 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
       if (step.input === 'chunks' && step.chunks === undefined) return `${path}.chunks: required when input is "chunks"`;
     }
   }
+  return null;
+}
+
+/** Task kinds are unique, their models exist, their shares sum to 1. */
+function requestMixProblem(s: Scenario, chat: ChatCheck): string | null {
   const kinds = new Set(s.requestMix.map((k) => k.name));
   if (kinds.size !== s.requestMix.length) return `requestMix: task kind names must be unique`;
   for (const [i, k] of s.requestMix.entries()) {
@@ -192,59 +224,43 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
   if (Math.abs(shareSum - 1) > SHARE_SUM_TOLERANCE) {
     return `requestMix: the shares sum to ${Number(shareSum.toPrecision(12))} (${s.requestMix.map((k) => `${k.name} ${k.share}`).join(', ')}); they must sum to 1`;
   }
-  for (const [slot, choices] of Object.entries(s.sweep)) {
-    if (choices !== undefined && Object.keys(choices).length === 0) return `sweep.${slot}: an empty axis; give it at least one choice, or remove it`;
-  }
+  return null;
+}
 
-  const strategyChoices: Array<[string, Scenario['strategies']]> = [['strategies', s.strategies]];
-  for (const [slot, choices] of Object.entries(s.sweep)) {
-    for (const [label, value] of Object.entries(choices ?? {})) {
-      strategyChoices.push([`sweep.${slot}.${label}`, { ...s.strategies, [slot]: value }]);
-    }
+/** One set of strategies (the base, or one sweep choice applied to it) names models, steps and kinds that exist. */
+function strategiesProblem(where: string, st: Scenario['strategies'], names: Map<string, Step>, kinds: Set<string>, chat: ChatCheck): string | null {
+  const r = st.routing;
+  const routingModels =
+    r.type === 'single' ? [r.model] : r.type === 'router' ? [r.small, r.large, ...(r.classifierModel ? [r.classifierModel] : [])] : r.models;
+  for (const m of routingModels) {
+    const p = chat(m, `${where}${where === 'strategies' ? '.routing' : ''}`);
+    if (p) return p;
   }
-  for (const [where, st] of strategyChoices) {
-    const r = st.routing;
-    const routingModels =
-      r.type === 'single'
-        ? [r.model]
-        : r.type === 'cascade'
-          ? r.models
-          : r.type === 'router'
-            ? [r.small, r.large, ...(r.classifierModel ? [r.classifierModel] : [])]
-            : r.models;
-    for (const m of routingModels) {
-      const p = chat(m, `${where}${where === 'strategies' ? '.routing' : ''}`);
-      if (p) return p;
-    }
-    if (r.type === 'router' && r.by === 'task') {
-      for (const k of r.largeKinds) if (!kinds.has(k)) return `${where}: router largeKinds names unknown task kind "${k}"`;
-    }
-    if (r.type === 'router' && r.by === 'classifier' && r.classifierModel === undefined) {
-      return `${where}: a router by 'classifier' needs classifierModel`;
-    }
-    for (const [i, c] of st.caches.entries()) {
-      const step = names.get(c.step);
-      const at = `${where}${where === 'strategies' ? '.caches' : ''}[${i}].step`;
-      if (step === undefined) return `${at}: no step named "${c.step}"`;
-      const need = c.type === 'exact' || c.type === 'semantic' ? 'llm' : c.type === 'embedding' ? 'embedding' : 'tool';
-      if (step.type !== need) return `${at}: cache type "${c.type}" needs a step of type "${need}"; "${c.step}" is of type "${step.type}"`;
-    }
-    for (const name of st.streaming.steps) {
-      const step = names.get(name);
-      if (step === undefined || step.type !== 'llm') return `${where}: streaming names "${name}", which is not an LLM step`;
-    }
-    if (st.workers.type === 'autoscale' && st.workers.min > st.workers.max) {
-      return `${where}: autoscale min (${st.workers.min}) is above max (${st.workers.max})`;
-    }
-    const ft = st.compression.fineTuned;
-    if (ft) {
-      const p = chat(ft.model, `${where}: compression.fineTuned.model`);
-      if (p) return p;
-      for (const n of ft.steps) if (names.get(n)?.type !== 'llm') return `${where}: compression.fineTuned.steps names "${n}", which is not an LLM step`;
-    }
+  if (r.type === 'router' && r.by === 'task') {
+    for (const k of r.largeKinds) if (!kinds.has(k)) return `${where}: router largeKinds names unknown task kind "${k}"`;
   }
-  for (const id of Object.keys(s.faults)) {
-    if (findModel(catalog, id) === undefined) return `faults.${id}: unknown model "${id}"`;
+  if (r.type === 'router' && r.by === 'classifier' && r.classifierModel === undefined) {
+    return `${where}: a router by 'classifier' needs classifierModel`;
+  }
+  for (const [i, c] of st.caches.entries()) {
+    const step = names.get(c.step);
+    const at = `${where}${where === 'strategies' ? '.caches' : ''}[${i}].step`;
+    if (step === undefined) return `${at}: no step named "${c.step}"`;
+    const need = c.type === 'exact' || c.type === 'semantic' ? 'llm' : c.type === 'embedding' ? 'embedding' : 'tool';
+    if (step.type !== need) return `${at}: cache type "${c.type}" needs a step of type "${need}"; "${c.step}" is of type "${step.type}"`;
+  }
+  for (const name of st.streaming.steps) {
+    const step = names.get(name);
+    if (step === undefined || step.type !== 'llm') return `${where}: streaming names "${name}", which is not an LLM step`;
+  }
+  if (st.workers.type === 'autoscale' && st.workers.min > st.workers.max) {
+    return `${where}: autoscale min (${st.workers.min}) is above max (${st.workers.max})`;
+  }
+  const ft = st.compression.fineTuned;
+  if (ft) {
+    const p = chat(ft.model, `${where}: compression.fineTuned.model`);
+    if (p) return p;
+    for (const n of ft.steps) if (names.get(n)?.type !== 'llm') return `${where}: compression.fineTuned.steps names "${n}", which is not an LLM step`;
   }
   return null;
 }

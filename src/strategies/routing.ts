@@ -72,69 +72,85 @@ export function createRouter(spec: RoutingSpec): Router {
           return { answer: await ctx.call(spec.model), strong: false, escalated: false, retries: 0, fallbacks: 0 };
         },
       };
-    case 'cascade': {
-      const [small, large] = spec.models;
-      return {
-        label,
-        models: [small, large],
-        strongModel: large,
-        async route(ctx) {
-          const first = await ctx.call(small);
-          if (first.outcome === 'ok' && first.confidence >= spec.minConfidence) {
-            return { answer: first, strong: false, escalated: false, retries: 0, fallbacks: 0, releasedAtEnd: true };
-          }
-          // low confidence (or a failed small call): escalate; both calls are paid, in sequence
-          const second = await ctx.call(large);
-          return { answer: second, strong: true, escalated: true, retries: 0, fallbacks: 0 };
-        },
-      };
-    }
+    case 'cascade':
+      return cascadeRouter(spec, label);
     case 'router':
-      return {
-        label,
-        models: spec.by === 'classifier' ? [spec.classifierModel!, spec.small, spec.large] : [spec.small, spec.large],
-        strongModel: spec.large,
-        async route(ctx) {
-          let hard: boolean;
-          if (spec.by === 'task') {
-            hard = spec.largeKinds.includes(ctx.kind);
-          } else {
-            if (spec.by === 'classifier') {
-              const verdict = await ctx.call(spec.classifierModel!, { outputTokens: spec.classifierOutputTokens, purpose: 'classify' });
-              if (verdict.outcome !== 'ok') {
-                return { answer: verdict, strong: false, escalated: false, retries: 0, fallbacks: 0 };
-              }
-            }
-            // the prediction of "harder than the threshold" is right with probability `accuracy`
-            const truth = ctx.difficulty > spec.threshold;
-            hard = ctx.rng.next() < spec.accuracy ? truth : !truth;
-          }
-          const answer = await ctx.call(hard ? spec.large : spec.small);
-          return { answer, strong: hard, escalated: false, retries: 0, fallbacks: 0 };
-        },
-      };
+      return predictingRouter(spec, label);
     case 'fallback':
-      return {
-        label,
-        models: spec.models,
-        strongModel: null,
-        async route(ctx) {
-          let retries = 0;
-          let last: ChatResult | undefined;
-          for (const [i, model] of spec.models.entries()) {
-            for (let attempt = 0; attempt <= spec.retries; attempt++) {
-              last = await ctx.call(model, { timeoutMs: spec.timeoutMs });
-              if (last.outcome === 'ok') return { answer: last, strong: false, escalated: false, retries, fallbacks: i };
-              if (last.outcome === 'context_length') break;
-              if (attempt < spec.retries) {
-                retries++;
-                const backoff = spec.backoffMs * 2 ** attempt * (0.5 + ctx.rng.next());
-                await ctx.clock.sleep(Math.max(backoff, last.retryAfterMs ?? 0));
-              }
-            }
-          }
-          return { answer: last!, strong: false, escalated: false, retries, fallbacks: spec.models.length - 1 };
-        },
-      };
+      return fallbackRouter(spec, label);
   }
+}
+
+type SpecOf<T extends RoutingSpec['type']> = Extract<RoutingSpec, { type: T }>;
+
+/** Small model first; on low confidence (or a failed call) the large one too, both paid in sequence. */
+function cascadeRouter(spec: SpecOf<'cascade'>, label: string): Router {
+  const [small, large] = spec.models;
+  return {
+    label,
+    models: [small, large],
+    strongModel: large,
+    async route(ctx) {
+      const first = await ctx.call(small);
+      if (first.outcome === 'ok' && first.confidence >= spec.minConfidence) {
+        return { answer: first, strong: false, escalated: false, retries: 0, fallbacks: 0, releasedAtEnd: true };
+      }
+      // low confidence (or a failed small call): escalate; both calls are paid, in sequence
+      const second = await ctx.call(large);
+      return { answer: second, strong: true, escalated: true, retries: 0, fallbacks: 0 };
+    },
+  };
+}
+
+/** Small or large model by task kind, or by predicted difficulty (optionally from a paid classifier call). */
+function predictingRouter(spec: SpecOf<'router'>, label: string): Router {
+  return {
+    label,
+    models: spec.by === 'classifier' ? [spec.classifierModel!, spec.small, spec.large] : [spec.small, spec.large],
+    strongModel: spec.large,
+    async route(ctx) {
+      let hard: boolean;
+      if (spec.by === 'task') {
+        hard = spec.largeKinds.includes(ctx.kind);
+      } else {
+        if (spec.by === 'classifier') {
+          const verdict = await ctx.call(spec.classifierModel!, { outputTokens: spec.classifierOutputTokens, purpose: 'classify' });
+          if (verdict.outcome !== 'ok') {
+            return { answer: verdict, strong: false, escalated: false, retries: 0, fallbacks: 0 };
+          }
+        }
+        // the prediction of "harder than the threshold" is right with probability `accuracy`
+        const truth = ctx.difficulty > spec.threshold;
+        hard = ctx.rng.next() < spec.accuracy ? truth : !truth;
+      }
+      const answer = await ctx.call(hard ? spec.large : spec.small);
+      return { answer, strong: hard, escalated: false, retries: 0, fallbacks: 0 };
+    },
+  };
+}
+
+/** Each model in turn, with retries and backoff (at least the provider's retry-after) before moving on. */
+function fallbackRouter(spec: SpecOf<'fallback'>, label: string): Router {
+  return {
+    label,
+    models: spec.models,
+    strongModel: null,
+    async route(ctx) {
+      let retries = 0;
+      let last: ChatResult | undefined;
+      for (const [i, model] of spec.models.entries()) {
+        for (let attempt = 0; attempt <= spec.retries; attempt++) {
+          last = await ctx.call(model, { timeoutMs: spec.timeoutMs });
+          if (last.outcome === 'ok') return { answer: last, strong: false, escalated: false, retries, fallbacks: i };
+          if (last.outcome === 'context_length') break;
+          if (attempt < spec.retries) {
+            retries++;
+            const backoff = spec.backoffMs * 2 ** attempt * (0.5 + ctx.rng.next());
+            await ctx.clock.sleep(Math.max(backoff, last.retryAfterMs ?? 0));
+          }
+        }
+      }
+      return { answer: last!, strong: false, escalated: false, retries, fallbacks: spec.models.length - 1 };
+    },
+  };
 }

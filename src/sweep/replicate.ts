@@ -7,11 +7,7 @@ import type { ConfigResult } from '../results/schema.ts';
 import type { PreparedScenario } from './prepare.ts';
 import { join } from 'node:path';
 import { csvLedger } from '../metrics/ledger-file.ts';
-
-/** A configuration name as a file name. */
-function fileSafe(name: string): string {
-  return name.replace(/[^\w.@=-]+/g, '_');
-}
+import { fileSafe } from '../core/file-name.ts';
 
 /** Simulates `config` for `prepared.replications` consecutive seeds, one after the other. */
 export async function simulateReplicated(

@@ -1,4 +1,5 @@
 /** `bench run` as a function: prepare the scenario, sweep it, write results.json. */
+import { fileSafe } from '../core/file-name.ts';
 import { join, resolve } from 'node:path';
 import { computeFindings } from '../report/findings.ts';
 import type { ResultsFile } from '../results/schema.ts';
@@ -25,7 +26,7 @@ export interface RunOptions extends RunOverrides {
 /** Default output folder of a run. */
 function defaultOutDir(scenarioName: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\..+$/, '');
-  return join('results', scenarioName.replace(/[^\w.-]+/g, '_'), stamp);
+  return join('results', fileSafe(scenarioName), stamp);
 }
 
 /** Runs a scenario file's sweep; returns the results and where they were written. */

@@ -4,6 +4,7 @@
  * so the mean is kept), the better of the two by Kolmogorov–Smirnov distance against the data.
  */
 import { errorFunction } from 'simple-statistics';
+import { quantileSorted } from '../core/quantile.ts';
 import { round } from '../core/round.ts';
 
 /**
@@ -29,25 +30,15 @@ export interface TokenFit {
   chosen: 'lognormal' | 'empirical';
 }
 
-/** The value at probability `p` of sorted data (linear between order statistics). */
-function quantileOf(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const h = (n - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
-
 /** Mean, median, p90, p99, max of sorted data. */
 export function summarize(sorted: ArrayLike<number>): TokenSummary {
   let sum = 0;
   for (let i = 0; i < sorted.length; i++) sum += sorted[i]!;
   return {
     mean: sum / sorted.length,
-    p50: round(quantileOf(sorted, 0.5), 2),
-    p90: round(quantileOf(sorted, 0.9), 2),
-    p99: round(quantileOf(sorted, 0.99), 2),
+    p50: round(quantileSorted(sorted, 0.5), 2),
+    p90: round(quantileSorted(sorted, 0.9), 2),
+    p99: round(quantileSorted(sorted, 0.99), 2),
     max: sorted[sorted.length - 1]!,
   };
 }
@@ -90,7 +81,7 @@ function fitLognormal(sorted: Int32Array, mean: number): { mu: number; sigma: nu
 /** Quantile knots at `QUANTILE_PROBS`; the top knot keeps the piecewise-linear mean equal to the data's. */
 function empiricalKnots(sorted: Int32Array, mean: number): { p: readonly number[]; values: number[] } {
   const p = QUANTILE_PROBS;
-  const values = p.map((q) => quantileOf(sorted, q));
+  const values = p.map((q) => quantileSorted(sorted, q));
   const last = p.length - 1;
   let inner = 0;
   for (let s = 0; s < last - 1; s++) inner += (p[s + 1]! - p[s]!) * ((values[s]! + values[s + 1]!) / 2);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, startMockServer, type MockServer } from '../../mock-llm/index.ts';
-import { promptLayout } from '../../src/llm/prompt-layout.ts';
+import { promptLayout } from '../../src/provider/prompt-layout.ts';
 import { promptMessages } from '../../src/llm/prompt-text.ts';
 import { encodePrompt } from '../../src/provider/tokenize.mjs';
 

@@ -109,6 +109,16 @@ const PROTOCOL_BODIES: { path: string; body: Record<string, unknown>; keys: stri
     },
     keys: ['messages', 'system', 'tools', 'tool_choice', 'max_tokens', 'stop_sequences', 'stream'],
   },
+  {
+    path: '/v1beta/models/quick:generateContent',
+    body: {
+      contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
+      systemInstruction: { parts: [{ text: 's' }] },
+      tools: [{ functionDeclarations: [{ name: 'f', parameters: TOOL.function.parameters }] }],
+      generationConfig: { maxOutputTokens: 4 },
+    },
+    keys: ['contents', 'systemInstruction', 'tools', 'toolConfig', 'generationConfig'],
+  },
 ];
 const WEIRD_PARTS: unknown[] = [
   { type: 'tool_result', tool_use_id: 'toolu_x', content: 'r' },
@@ -118,6 +128,9 @@ const WEIRD_PARTS: unknown[] = [
   { role: 'tool', tool_call_id: 'call_x', content: 'r' },
   { type: 'tool', name: 'nope' },
   { type: 'json_schema', json_schema: { name: 'r', schema: { type: 'array' } } },
+  { role: 'user', parts: [{ functionResponse: { name: 'f', response: {} } }] },
+  { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['nope'] } },
+  { responseMimeType: 'application/json', responseSchema: { type: 'OBJEKT' } },
 ];
 
 /** A valid body of one of the model APIs with one field spoiled (a weird value, a stray block, or removed). */

@@ -21,8 +21,15 @@ const pct = (v: unknown): string => (typeof v === 'number' ? `${(v * 100).toFixe
 const yes = (v: unknown): string => (v === true ? 'met' : v === false ? '**not met**' : 'n/a');
 /** `a / b` of two figures, or undefined when either is missing. */
 const ratioOf = (a: unknown, b: unknown): number | undefined => (typeof a === 'number' && typeof b === 'number' && b !== 0 ? a / b : undefined);
-/** A goal's verdict; a run its benchmark marked invalid (a saturated box) gives none. */
-const verdict = (v: boolean | undefined, r: Json): string => (get(r, 'figures.valid') === false ? '**invalid**' : yes(v));
+/** The load average at a run's start was at or above the core count: the box was saturated, the run gives no verdict. */
+const saturated = (r: Json): boolean => {
+  const load = get(r, 'machine.loadAverage1m.atStart') ?? get(r, 'figures.machine.loadAverage1m');
+  const cpus = get(r, 'machine.cpus');
+  return typeof load === 'number' && typeof cpus === 'number' && load >= cpus;
+};
+/** A goal's verdict; a run its benchmark marked invalid, or taken on a saturated box, gives none. */
+const verdict = (v: boolean | undefined, r: Json): string =>
+  get(r, 'figures.valid') === false || saturated(r) ? '**invalid** (saturated box or generator behind)' : yes(v);
 const when = (r: Json): string =>
   `measured ${String(r.measuredAt).slice(0, 16).replace('T', ' ')} UTC on ${get(r, 'machine.cpus')} × ${get(r, 'machine.cpuModel')}, Node ${get(r, 'machine.node')}`;
 
@@ -293,6 +300,48 @@ const HISTORY: Record<string, { title: string; columns: string[]; row: (f: Json)
   },
 };
 
+/** The latest figure of each goal this file's benchmarks judge (live generator, mock-llm), with its baseline and load. */
+function goalsTable(): string {
+  const latest = (name: string): Json | null => read(name) ?? history(name).at(-1) ?? null;
+  const rows: string[] = [];
+  const stamp = (r: Json): string =>
+    `${String(r.measuredAt).slice(0, 16).replace('T', ' ')}, load ${num(get(r, 'machine.loadAverage1m.atStart') ?? get(r, 'figures.machine.loadAverage1m'), 2)}`;
+  const live = latest('live');
+  for (const rate of ['200', '1000']) {
+    const x = live === null ? undefined : (get(live, `figures.rates.${rate}`) as Json | undefined);
+    if (live === null || x === undefined) continue;
+    const status = x['valid'] === false ? '**invalid** (see the live table)' : yes(x['met']);
+    rows.push(
+      `| live generator send lag p99 at ${num(Number(rate))} requests/s | ${num(get(x, 'ours.sendLagP99Ms'), 2)} ms | bare undici ${num(get(x, 'bare.sendLagP99Ms'), 2)} ms | ≤ ${get(x, 'goalP99Ms')} ms | ${status} | ${stamp(live)} |`,
+    );
+  }
+  const over = latest('mock-overhead');
+  if (over !== null) {
+    const ratio = get(over, 'figures.overhead.ratio') as number | undefined;
+    const rounds = ((get(over, 'figures.overhead.perRound.ratio') ?? []) as unknown[]).length;
+    rows.push(
+      `| mock-llm req/s ÷ bare node:http, median of ${rounds} interleaved rounds | ${num(ratio, 2)} | bare ${num(get(over, 'figures.overhead.bareRequestsPerSec'))} req/s | ≥ 0.70 | ${verdict(ratio === undefined ? undefined : ratio >= 0.7, over)} | ${stamp(over)} |`,
+    );
+  }
+  const timing = latest('mock-timing');
+  if (timing !== null) {
+    for (const [what, path] of [
+      ['TTFT', 'ttftAbsErrorMs'],
+      ['inter-token gap', 'gapAbsErrorMs'],
+    ] as const) {
+      const ratio = ratioOf(get(timing, `figures.timing.${path}.p99`), get(timing, `figures.timing.bareBaseline.${path}.p99`));
+      rows.push(
+        `| mock-llm ${what} timing error p99 at ${get(timing, 'figures.timing.streams')} streams ÷ bare server's | ${num(ratio, 2)}× (${num(get(timing, `figures.timing.${path}.p99`), 2)} ms) | bare ${num(get(timing, `figures.timing.bareBaseline.${path}.p99`), 2)} ms | ≤ 1.2× | ${verdict(ratio === undefined ? undefined : ratio <= 1.2, timing)} | ${stamp(timing)} |`,
+      );
+    }
+  }
+  return [
+    '| goal (issue 19) | ours | baseline, same run | goal | verdict | measured (UTC), load average at start |',
+    '|---|---:|---:|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
 /** One table per benchmark, a row per recorded run (results/perf/history/). */
 function historyTables(): string {
   const out: string[] = [];
@@ -334,6 +383,7 @@ for (const [name, table] of Object.entries(TABLES)) {
   const re = new RegExp(`<!-- perf:${name} -->[\\s\\S]*?<!-- /perf:${name} -->`);
   doc = doc.replace(re, `<!-- perf:${name} -->\n${table(r)}\n<!-- /perf:${name} -->`);
 }
+doc = doc.replace(/<!-- perf:goals -->[\s\S]*?<!-- \/perf:goals -->/, `<!-- perf:goals -->\n${goalsTable()}\n<!-- /perf:goals -->`);
 doc = doc.replace(/<!-- perf:history -->[\s\S]*?<!-- \/perf:history -->/, `<!-- perf:history -->\n${historyTables()}\n<!-- /perf:history -->`);
 writeFileSync(DOC, doc);
 console.log(`BENCHMARKS.md updated from results/perf/`);

@@ -238,3 +238,14 @@ describe('invalid runs in the report and in compare', () => {
     expect(renderCompare(a, b)).toContain('data-invalid="a and b"');
   });
 });
+
+describe('formatCompareTable with invalid configurations', () => {
+  it('says which run was invalid beside the verdict of each of its rows', () => {
+    const { a, b } = pair();
+    const name = a.configurations[0]!.name;
+    const text = formatCompareTable(compareTable(a, b), { invalid: new Map([[name, 'b']]) });
+    const rows = text.split('\n').filter((l) => l.includes('(invalid in b)'));
+    expect(rows).toHaveLength(10);
+    expect(text).toMatch(/worse \(invalid in b\)/);
+  });
+});

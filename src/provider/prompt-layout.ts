@@ -6,7 +6,7 @@
  * The constants are checked against gpt-tokenizer in the tests; this module stays light so the
  * simulator never loads the tokenizer.
  */
-import { REPLY_PRIMER_TOKENS } from '../provider/tokens.ts';
+import { REPLY_PRIMER_TOKENS } from './tokens.ts';
 
 /** Tokens before a message's content: `<|im_start|>`, the role, `<|im_sep|>`. */
 export const MESSAGE_HEADER_TOKENS = 3;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodePrompt } from '../../src/provider/tokenize.mjs';
-import { MESSAGE_END_TOKENS, MESSAGE_HEADER_TOKENS, promptLayout, REPLY_PRIMER_TOKENS } from '../../src/llm/prompt-layout.ts';
+import { MESSAGE_END_TOKENS, MESSAGE_HEADER_TOKENS, promptLayout, REPLY_PRIMER_TOKENS } from '../../src/provider/prompt-layout.ts';
 import { promptMessages } from '../../src/llm/prompt-text.ts';
 
 describe('prompt layout', () => {
