@@ -26,9 +26,9 @@ export interface PromptBlocks {
 /**
  * Messages totalling `inputTokens` prompt tokens: a system message of `prefixTokens` (same text for
  * the same step), then the user message (text fixed by `wording`). With `blocks`, the user text
- * starts with one run of `blockTokens` words per whole block that fits, its words fixed by the
- * block's id alone (ids are chained, so an equal id is an equal prefix), then the rest from
- * `wording`: two traced requests sharing leading blocks share that prompt prefix token for token,
+ * starts with one run of `blockTokens` words per block (the last one cut to what is left), its
+ * words fixed by the block's id alone (ids are chained, so an equal id is an equal prefix), then
+ * the rest, past the trace's blocks, from `wording`: two traced requests sharing leading blocks share that prompt prefix token for token,
  * and the endpoint's prompt cache sees the trace's reuse (the simulator's cache reads the same
  * blocks at the same offsets).
  */
@@ -39,9 +39,12 @@ export function promptMessages(step: string, prefixTokens: number, inputTokens: 
   let user = '';
   let left = layout.userContentTokens;
   if (blocks !== undefined && blocks.blockTokens > 0) {
-    for (let k = 0; k < blocks.ids.length && left >= blocks.blockTokens; k++) {
-      user += (user === '' ? '' : ' ') + words(blocks.blockTokens, `block|${blocks.ids[k]}`);
-      left -= blocks.blockTokens;
+    // the last block may be partial: its words are still its id's (a shorter run of the same words),
+    // as the simulator's cache reads every boundary inside a block by the block's id
+    for (let k = 0; k < blocks.ids.length && left > 0; k++) {
+      const n = Math.min(left, blocks.blockTokens);
+      user += (user === '' ? '' : ' ') + words(n, `block|${blocks.ids[k]}`);
+      left -= n;
     }
   }
   if (left > 0) user += (user === '' ? '' : ' ') + words(left, `user|${step}|${wording}`);

@@ -22,8 +22,32 @@ const CONFIGURED: ModelLatency = {
  */
 const TIME_SCALE = 1;
 
-/** Event-loop delay (p99) above which the spread round trip is not judged (see that test). */
+/** Event-loop delay (p99, and the longest) above which a calibration round trip is not judged (see onTimeCheck). */
 const MAX_LOOP_DELAY_P99_MS = 20;
+const MAX_LOOP_DELAY_MS = 150;
+
+/**
+ * Watches this event loop (the mock and the client share it, so its delay is how late both
+ * were) from now; `onTime` stops watching and says whether the run kept time, warning with what
+ * it read when it did not (a timing round trip on a saturated machine is not a measurement).
+ */
+function onTimeCheck(): { onTime(read: string): boolean } {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  return {
+    onTime(read: string): boolean {
+      delay.disable();
+      const p99 = delay.percentile(99) / 1e6;
+      const max = delay.max / 1e6;
+      // one stall of seconds (the process starved of CPU) spoils the requests it hits, and shows only in the max
+      if (p99 <= MAX_LOOP_DELAY_P99_MS && max <= MAX_LOOP_DELAY_MS) return true;
+      console.warn(
+        `calibration not judged: event loop late by ${p99.toFixed(1)} ms at p99, ${max.toFixed(0)} ms at most (limits ${MAX_LOOP_DELAY_P99_MS}, ${MAX_LOOP_DELAY_MS}); read ${read}`,
+      );
+      return false;
+    },
+  };
+}
 
 describe('bench calibrate against mock-llm', () => {
   const catalog = buildCatalog({ 'cal-model': { extends: 'gpt-4o-mini', latency: CONFIGURED } });
@@ -35,7 +59,8 @@ describe('bench calibrate against mock-llm', () => {
     await server.close();
   });
 
-  it('recovers the configured TTFT base, prefill per token, ITL and slowdown within 10%', async () => {
+  it('recovers the configured TTFT base, prefill per token, ITL and slowdown within 10%', async (ctx) => {
+    const loopDelay = onTimeCheck();
     const run = await measureEndpoint({
       target: `${server.url}/v1`,
       model: 'cal-model',
@@ -51,17 +76,19 @@ describe('bench calibrate against mock-llm', () => {
     // the cap is not identifiable below saturation: it comes from the base model
     const fit = fitLatency(run.samples, catalog['cal-model']!);
     const l = fit.latency;
+    expect(l.concurrencyCap).toBe(32);
+    const overlay = calibrationOverlay('cal-model', catalog['cal-model']!, fit, { target: 'x', at: 't', requests: 48 });
+    // the overlay's entry is in the catalog's shape (here over the preset the test model extends)
+    expect(buildCatalog({ 'cal-model': { extends: 'gpt-4o-mini', ...overlay['cal-model']! } })['cal-model']!.latency).toEqual(l);
+    expect(overlay['cal-model']!.calibration.ttft.samples).toBe(48);
+    // under load (2 cores at load average 10+) the client's lateness read slowdown 0.79–0.88: not judged, saying so
+    if (!loopDelay.onTime(`TTFT base ${l.ttftBaseMs}, prefill ${l.prefillMsPerInputToken}, ITL ${l.itlMs}, slowdown ${l.slowdownAtCap}`)) return ctx.skip();
     const within = (got: number, want: number) => expect(Math.abs(got / want - 1), `${got} against ${want}`).toBeLessThan(0.1);
     within(l.ttftBaseMs, CONFIGURED.ttftBaseMs);
     within(l.prefillMsPerInputToken, CONFIGURED.prefillMsPerInputToken);
     within(l.itlMs, CONFIGURED.itlMs);
     within(l.slowdownAtCap, CONFIGURED.slowdownAtCap);
-    expect(l.concurrencyCap).toBe(32);
     expect(fit.ttft.r2).toBeGreaterThan(0.6);
-    const overlay = calibrationOverlay('cal-model', catalog['cal-model']!, fit, { target: 'x', at: 't', requests: 48 });
-    // the overlay's entry is in the catalog's shape (here over the preset the test model extends)
-    expect(buildCatalog({ 'cal-model': { extends: 'gpt-4o-mini', ...overlay['cal-model']! } })['cal-model']!.latency).toEqual(l);
-    expect(overlay['cal-model']!.calibration.ttft.samples).toBe(48);
   }, 120_000);
 
   it('recovers the configured spreads (ttftCv, itlCv) within 10%', async (ctx) => {
@@ -87,9 +114,7 @@ describe('bench calibrate against mock-llm', () => {
     };
     const spreadCatalog = buildCatalog({ 'spread-model': { extends: 'gpt-4o-mini', latency: spreads } });
     const mock = await startMockServer({ port: 0, host: '127.0.0.1', models: spreadCatalog, timeScale: 2, seed: 7 });
-    // the mock and the client share this event loop: its delay is how late both of them were
-    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
-    loopDelay.enable();
+    const loopDelay = onTimeCheck();
     try {
       const run = await measureEndpoint({
         target: `${mock.url}/v1`,
@@ -102,18 +127,11 @@ describe('bench calibrate against mock-llm', () => {
         maxDurationS: 100,
       });
       expect(run.stoppedBecause).toBeNull();
-      loopDelay.disable();
       const l = fitLatency(run.samples, spreadCatalog['spread-model']!).latency;
       // a box too busy to keep time (other jobs on its cores) cannot measure a spread: the
-      // lateness adds its own. On one at load average 10–20 (2 cores) the event loop was late by
-      // 50+ ms at p99 and itlCv read 0.31–0.59; such a run is skipped, saying so, not passed.
-      const lateP99Ms = loopDelay.percentile(99) / 1e6;
-      if (lateP99Ms > MAX_LOOP_DELAY_P99_MS) {
-        console.warn(
-          `spread calibration not judged: event loop late by ${lateP99Ms.toFixed(1)} ms at p99 (limit ${MAX_LOOP_DELAY_P99_MS}); read ttftCv ${l.ttftCv}, itlCv ${l.itlCv}`,
-        );
-        ctx.skip();
-      }
+      // lateness adds its own. At load average 10–20 (2 cores) the event loop was late by
+      // 30–50 ms at p99 and itlCv read 0.31–0.59; idle (load 1.8), 0.287 and 0.288
+      if (!loopDelay.onTime(`ttftCv ${l.ttftCv}, itlCv ${l.itlCv}`)) return ctx.skip();
       const within = (got: number, want: number) => expect(Math.abs(got / want - 1), `${got} against ${want}`).toBeLessThan(0.1);
       within(l.ttftCv, spreads.ttftCv);
       within(l.itlCv, spreads.itlCv);
