@@ -230,7 +230,7 @@ function openLoop(
     // a traced run samples the request as it arrives, and a live run makes it then (its send is
     // due at once); a simulated one makes it when a worker takes it (a queued job stays small)
     const req = sampler === undefined && onSend === undefined ? undefined : source.make(i, arrivalMs);
-    if (req !== undefined) sampler!.request(i, arrivalMs, req.inputTokens);
+    if (req !== undefined) sampler?.request(i, arrivalMs, req.inputTokens);
     if (onSend !== undefined) onSend(clock.now() - arrivalMs, i);
     recorder.arrived(arrivalMs);
     executor.submit(new SimJob(i, arrivalMs, state, req));
