@@ -45,6 +45,17 @@ export class Rng {
     return new Rng(hashString(label, seed));
   }
 
+  /** A generator in this one's state: it draws the same numbers this one will draw next. */
+  clone(): Rng {
+    const r = new Rng(0);
+    r.a = this.a;
+    r.b = this.b;
+    r.c = this.c;
+    r.d = this.d;
+    r.spareNormal = this.spareNormal;
+    return r;
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;

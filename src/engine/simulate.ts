@@ -16,8 +16,8 @@ import { Rng } from '../core/random.ts';
 import type { CacheStats, ConfigResult, RoutingStats } from '../results/schema.ts';
 import type { Configuration } from '../scenario/configurations.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { replayArrivals, replayOverrides, type TraceReplay } from '../trace/replay.ts';
-import { arrivalTimes, requestCount } from '../workload/arrivals.ts';
+import { replayArrival, replayOverrides, type TraceReplay } from '../trace/replay.ts';
+import { arrivalStream, requestCount } from '../workload/arrivals.ts';
 import { RequestFactory, type AgentRequest } from '../workload/requests.ts';
 import type { Clock } from '../core/clock.ts';
 import { VirtualClock } from './virtual-clock.ts';
@@ -119,27 +119,16 @@ export async function executeConfiguration(
   env: RunEnvironment,
 ): Promise<ConfigResult> {
   const wallStart = performance.now();
-  const seed = options.seed;
-  const { clock, client } = env;
-  const recorder = new Recorder({ scenario, slo: scenario.slo });
-  const userSink = options.ledgerSink;
-  client.observeTokenGaps?.((gapMs, count) => recorder.tokenGap(gapMs, count));
-  const replay = options.replay;
+  const { seed, replay } = options;
+  const { clock } = env;
   const total = replay?.count ?? requestCount(scenario.traffic);
-  // a traced or fitted run measures the workload it generated, to set beside the trace
-  const sampler = replay !== undefined || scenario.fittedFrom !== undefined ? new WorkloadSampler(total, firstLlmStep(scenario.workflow)) : undefined;
-  const sinks = [(row: LedgerRow) => recorder.row(row), ...(userSink ? [userSink] : []), ...(sampler ? [(row: LedgerRow) => sampler.row(row)] : [])];
-  const ledger = new Ledger(sinks.length === 1 ? sinks[0]! : (row) => sinks.forEach((sink) => sink(row)));
-  const arrivals = replay !== undefined ? replayArrivals(replay) : arrivalTimes(scenario.traffic, total, Rng.derive(seed, 'arrivals'));
-  const factory = new RequestFactory(scenario, seed);
-  const make = (i: number): AgentRequest =>
-    replay === undefined ? factory.make(i, arrivals[i]!) : factory.make(i, arrivals[i]!, replayOverrides(replay, i, catalog));
+  const { recorder, ledger, sampler } = measurement(scenario, options, env, total);
   const remote = env.remote?.({ ledger, observer: recorder });
   const agent =
     remote === undefined
       ? new Agent({
           clock,
-          client,
+          client: env.client,
           ledger,
           catalog,
           scenario,
@@ -149,39 +138,13 @@ export async function executeConfiguration(
         })
       : undefined;
   const executor: JobExecutor = remote ?? new Executor(clock, config.strategies.workers, recorder);
-  // every 1% of the requests, and at least every 2,000 (a long run reports within a second or two)
-  const progressEvery = Math.max(1, Math.min(2_000, Math.floor(total / 100)));
-  let allDone!: () => void;
-  const done = new Promise<void>((r) => (allDone = r));
-  const state: SimState = {
-    agent,
-    remote,
-    recorder,
-    executor,
-    clock,
-    finished: 0,
-    total,
-    progressEvery,
-    onProgress: options.onProgress,
-    onFinished: env.onFinished,
-    allDone,
-  };
-  const onSend = env.onSend;
-  const lead = env.arrivalLeadMs ?? 0;
-  // open loop: each request is submitted at its scheduled time, whatever the earlier ones are doing
-  const arrive = (i: number): void => {
-    const req = make(i);
-    sampler?.request(i, req.arrivalMs, req.inputTokens);
-    if (onSend !== undefined) onSend(clock.now() - req.arrivalMs, req.id);
-    recorder.arrived(req.arrivalMs);
-    executor.submit(new SimJob(req, state));
-    if (i + 1 < total) clock.schedule(arrivals[i + 1]! - lead, () => arrive(i + 1));
-  };
-  if (total > 0) clock.schedule(arrivals[0]! - lead, () => arrive(0));
-  else {
-    executor.stop();
-    allDone();
-  }
+  const done = openLoop(
+    { agent, remote, recorder, executor, clock, total, onProgress: options.onProgress, onFinished: env.onFinished },
+    requestSource(scenario, catalog, options, total),
+    sampler,
+    env.onSend,
+    env.arrivalLeadMs ?? 0,
+  );
   try {
     await env.drive(done);
   } finally {
@@ -210,6 +173,82 @@ export async function executeConfiguration(
   return sampler === undefined ? result : { ...result, workload: sampler.figures(scenario.traffic.durationHours) };
 }
 
+/** The run's measurement: the recorder, the ledger feeding it (and the user's sink), the workload sampler of traced runs. */
+function measurement(scenario: Scenario, options: SimulateOptions, env: RunEnvironment, total: number) {
+  const recorder = new Recorder({ scenario, slo: scenario.slo });
+  env.client.observeTokenGaps?.((gapMs, count) => recorder.tokenGap(gapMs, count));
+  // a traced or fitted run measures the workload it generated, to set beside the trace
+  const sampler = options.replay !== undefined || scenario.fittedFrom !== undefined ? new WorkloadSampler(total, firstLlmStep(scenario.workflow)) : undefined;
+  const userSink = options.ledgerSink;
+  const sinks = [(row: LedgerRow) => recorder.row(row), ...(userSink ? [userSink] : []), ...(sampler ? [(row: LedgerRow) => sampler.row(row)] : [])];
+  const ledger = new Ledger(sinks.length === 1 ? sinks[0]! : (row) => sinks.forEach((sink) => sink(row)));
+  return { recorder, ledger, sampler };
+}
+
+/** Where the requests come from: their arrival times, in order, and the request made at each. */
+interface RequestSource {
+  /** Arrival time of request `i`; called once per request, in order. */
+  arrivalOf(i: number): number;
+  make(i: number, arrivalMs: number): AgentRequest;
+}
+
+/** The scenario's requests (arrival times drawn one at a time: memory does not grow with the period's requests), or a trace's. */
+function requestSource(scenario: Scenario, catalog: Catalog, options: SimulateOptions, total: number): RequestSource {
+  const factory = new RequestFactory(scenario, options.seed);
+  const replay = options.replay;
+  if (replay !== undefined) {
+    return { arrivalOf: (i) => replayArrival(replay, i), make: (i, arrivalMs) => factory.make(i, arrivalMs, replayOverrides(replay, i, catalog)) };
+  }
+  const next = arrivalStream(scenario.traffic, total, Rng.derive(options.seed, 'arrivals'));
+  return { arrivalOf: () => next(), make: (i, arrivalMs) => factory.make(i, arrivalMs) };
+}
+
+/**
+ * Open loop: each request is submitted at its scheduled time, whatever the earlier ones are
+ * doing; the next arrival is scheduled as each one arrives. Resolves once every request has finished.
+ */
+function openLoop(
+  run: Omit<SimState, 'make' | 'finished' | 'progressEvery' | 'allDone'>,
+  source: RequestSource,
+  sampler: WorkloadSampler | undefined,
+  onSend: RunEnvironment['onSend'],
+  /** Live mode: each arrival is scheduled this much early (the send happens at its time on another thread). */
+  lead: number,
+): Promise<void> {
+  const { clock, total, recorder, executor } = run;
+  let allDone!: () => void;
+  const done = new Promise<void>((r) => (allDone = r));
+  // every 1% of the requests, and at least every 2,000 (a long run reports within a second or two)
+  const state: SimState = {
+    ...run,
+    make: (i, arrivalMs) => source.make(i, arrivalMs),
+    finished: 0,
+    progressEvery: Math.max(1, Math.min(2_000, Math.floor(total / 100))),
+    allDone,
+  };
+  const arrive = (i: number, arrivalMs: number): void => {
+    // a traced run samples the request as it arrives, and a live run makes it then (its send is
+    // due at once); a simulated one makes it when a worker takes it (a queued job stays small)
+    const req = sampler === undefined && onSend === undefined ? undefined : source.make(i, arrivalMs);
+    if (req !== undefined) sampler?.request(i, arrivalMs, req.inputTokens);
+    if (onSend !== undefined) onSend(clock.now() - arrivalMs, i);
+    recorder.arrived(arrivalMs);
+    executor.submit(new SimJob(i, arrivalMs, state, req));
+    if (i + 1 < total) {
+      const next = source.arrivalOf(i + 1);
+      clock.schedule(next - lead, () => arrive(i + 1, next));
+    }
+  };
+  if (total > 0) {
+    const first = source.arrivalOf(0);
+    clock.schedule(first - lead, () => arrive(0, first));
+  } else {
+    executor.stop();
+    allDone();
+  }
+  return done;
+}
+
 /** The name of the workflow's first LLM step (loops searched), or '' when it has none. */
 function firstLlmStep(steps: Scenario['workflow']): string {
   for (const s of steps) {
@@ -223,6 +262,8 @@ function firstLlmStep(steps: Scenario['workflow']): string {
 }
 
 interface SimState {
+  /** Makes request `i` (arriving at `arrivalMs`). */
+  make: (i: number, arrivalMs: number) => AgentRequest;
   /** Runs the requests, unless `remote` does. */
   agent: Agent | undefined;
   remote: RemoteJobs | undefined;
@@ -239,28 +280,26 @@ interface SimState {
 
 /** One request as an executor job (a class, so the hot path allocates no closures). */
 class SimJob implements Job {
-  readonly id: number;
-  readonly arrivalMs: number;
-
   constructor(
-    private readonly req: AgentRequest,
+    readonly id: number,
+    readonly arrivalMs: number,
     private readonly state: SimState,
-  ) {
-    this.id = req.id;
-    this.arrivalMs = req.arrivalMs;
-  }
+    /** The request, when it was needed at arrival; otherwise it is made when the job starts (a queued job stays small). */
+    private readonly req?: AgentRequest,
+  ) {}
 
   async run(): Promise<void> {
     const s = this.state;
+    const req = this.req ?? s.make(this.id, this.arrivalMs);
     if (s.remote === undefined) {
-      const outcome = await s.agent!.run(this.req);
+      const outcome = await s.agent!.run(req);
       const endMs = s.clock.now();
-      s.recorder.finished(this.req, outcome, endMs);
+      s.recorder.finished(req, outcome, endMs);
       s.onFinished?.(this.id, this.arrivalMs, outcome.ok, endMs);
     } else {
       // the worker's end time, not when the news reached this process
-      const { outcome, endMs } = await s.remote.run(this.req);
-      s.recorder.finished(this.req, outcome, endMs);
+      const { outcome, endMs } = await s.remote.run(req);
+      s.recorder.finished(req, outcome, endMs);
       s.onFinished?.(this.id, this.arrivalMs, outcome.ok, endMs);
     }
     s.finished++;

@@ -86,6 +86,7 @@ export class SimLlmClient implements LlmClient {
   private readonly servers = new Map<string, ModelServer>();
   readonly promptCache = new Map<string, PromptCacheStats>();
   private tokenGaps: TokenGapSink | undefined;
+  private readonly gapScratch = new Float64Array(ITL_SAMPLES_PER_CALL);
 
   constructor(private readonly options: SimClientOptions) {}
 
@@ -106,9 +107,9 @@ export class SimLlmClient implements LlmClient {
     if (gaps <= 0) return;
     const k = Math.min(gaps, ITL_SAMPLES_PER_CALL);
     const rng = new Rng(mix32(seed ^ 0x17a5_0001));
-    const drawn: number[] = [];
+    const drawn = this.gapScratch;
     let sum = 0;
-    for (let i = 0; i < k; i++) sum += drawn[drawn.push(sampleGapMs(spec.latency, inFlight, rng)) - 1]!;
+    for (let i = 0; i < k; i++) sum += drawn[i] = sampleGapMs(spec.latency, inFlight, rng);
     const scale = sum > 0 ? decodeMs / gaps / (sum / k) : 0;
     const each = Math.floor(gaps / k);
     for (let i = 0; i < k; i++) sink(drawn[i]! * scale, each + (i < gaps - each * k ? 1 : 0));

@@ -137,55 +137,12 @@ export class Recorder {
     const { endMs } = run;
     for (const l of [this.depth, this.serving, this.busy]) l.flush(endMs);
     const total = this.completed + this.failed;
-    const perDay = 24 / run.durationHours;
-    // calls and tokens stay the period's; costUsd is per day like every cost table, and the period's dollars sit beside it, labelled
-    const dayScale = (u: UsageTotals): UsageTotals => ({ ...u, costUsd: u.costUsd * perDay, periodCostUsd: u.costUsd });
-    const byModel = Object.fromEntries([...run.ledger.byModel].map(([k, v]) => [k, dayScale(v)]));
-    const byStep = Object.fromEntries([...run.ledger.byStep].map(([k, v]) => [k, dayScale(v)]));
-    const callsPerDay = run.ledger.total.costUsd * perDay;
-    const workersPerDayUsd = run.workerHours * run.workers.costPerHourUsd * perDay;
-    const perDayUsd = callsPerDay + workersPerDayUsd;
-    const top = Object.entries(byStep).sort((a, b) => b[1].costUsd - a[1].costUsd)[0];
-    const quality = this.completed + this.failed === 0 ? 0 : this.correct / total;
-
-    const steps: Record<string, StepStats> = {};
-    for (const [name, s] of this.stepLatency) {
-      steps[name] = { kind: s.kind, calls: s.h.count, latencyMs: s.h.percentiles(), usage: run.ledger.byStep.get(name) ?? emptyUsage() };
-    }
-    const caches: Record<string, CacheStats> = { ...run.caches };
-    for (const [model, pc] of run.promptCache) {
-      caches[`prompt:${model}`] = {
-        kind: 'prompt',
-        step: '(all steps)',
-        key: `${model}: the longest prompt prefix sent before (the system prompt; the whole prompt for a repeated question), at least ${findModel(run.catalog, model)?.promptCaching?.minPrefixTokens ?? 0} tokens`,
-        value: 'the provider-side KV cache (billed at the cached-input price)',
-        lookups: pc.lookups,
-        hits: pc.hits,
-        misses: pc.lookups - pc.hits,
-        hitRate: pc.lookups === 0 ? 0 : pc.hits / pc.lookups,
-        falseHits: 0,
-        precision: 1,
-        staleHits: 0,
-        staleRate: 0,
-        evictions: 0,
-        savedUsd: pc.savedUsd * perDay,
-      };
-    }
-    for (const c of Object.values(caches)) if (c.kind !== 'prompt') c.savedUsd *= perDay;
-
-    const n = Math.max(this.arrivals.values.length, Math.ceil(endMs / this.iv), 1);
-    const series = (arr: number[], f = (v: number) => v) => Array.from({ length: n }, (_, i) => f(arr[i] ?? 0));
-    const ivS = SERIES_INTERVAL_S;
-    const level = (l: Level) => series(l.integral, (v) => v / this.iv);
-    const servingMean = level(this.serving);
-    const busyMean = level(this.busy);
-    const arrivalRps = series(this.arrivals.values, (v) => v / ivS);
+    const quality = total === 0 ? 0 : this.correct / total;
+    const cost = costFigures(run, total);
     const e2e = this.e2e.percentiles();
     const ttft = this.ttft.percentiles();
-    const busyTotal = this.busy.total();
-    const servingTotal = this.serving.total();
-    const servingLevels = servingMean.slice(0, Math.max(1, Math.ceil(endMs / this.iv)));
-
+    const timeSeries = this.timeSeries(endMs);
+    const errorRate = total === 0 ? 0 : this.failed / total;
     return {
       name: run.config.name,
       axes: run.config.axes,
@@ -203,53 +160,121 @@ export class Recorder {
       cdf: { e2e: this.e2e.cdf(), ttft: this.ttft.cdf(), queueWait: this.queueWait.cdf() },
       throughput: {
         meanRps: total / (run.durationHours * 3600),
-        peakRps: Math.max(0, ...arrivalRps),
+        peakRps: Math.max(0, ...timeSeries.arrivalRps),
         tokensPerS: this.outputTokens / Math.max(1, endMs / 1000),
         outputTokensPerS: { aggregate: this.outputTokens / Math.max(1, endMs / 1000), perRequest: this.callTokensPerS.percentiles() },
       },
-      cost: {
-        perRequestUsd: total === 0 ? 0 : perDayUsd / perDay / total,
-        perPeriodUsd: perDayUsd / perDay,
-        periodHours: run.durationHours,
-        perDayUsd,
-        perMonthUsd: perDayUsd * 30,
-        workersPerDayUsd,
-        byModel,
-        byStep,
-        topStep: top === undefined || callsPerDay === 0 ? null : { step: top[0], share: top[1].costUsd / callsPerDay, costPerDayUsd: top[1].costUsd },
-      },
+      cost,
       quality: { share: quality, correct: this.correct, total },
-      workers: {
-        mean: servingTotal / Math.max(1, endMs),
-        max: Math.max(0, ...this.serving.max),
-        min: Math.min(...servingLevels),
-        utilization: servingTotal === 0 ? 0 : busyTotal / servingTotal,
-        workerHours: run.workerHours,
-      },
+      workers: this.workerFigures(run, timeSeries.workers),
       slo: sloResult(
         this.options.slo,
-        { e2eP95: e2e.p95, ttftP95: ttft.p95, quality, perDayUsd, errorRate: total === 0 ? 0 : this.failed / total },
+        { e2eP95: e2e.p95, ttftP95: ttft.p95, quality, perDayUsd: cost.perDayUsd, errorRate },
         total === 0 ? 1 : this.withinLatency / total,
       ),
-      steps,
+      steps: this.stepFigures(run),
       routing: run.routing,
-      caches,
-      timeSeries: {
-        intervalS: ivS,
-        tS: Array.from({ length: n }, (_, i) => i * ivS),
-        arrivals: series(this.arrivals.values),
-        completions: series(this.completions.values),
-        arrivalRps,
-        completionRps: series(this.completions.values, (v) => v / ivS),
-        queueDepthMean: level(this.depth),
-        queueDepthMax: series(this.depth.max),
-        workers: servingMean,
-        utilization: busyMean.map((b, i) => (servingMean[i]! > 0 ? b / servingMean[i]! : 0)),
-        costUsd: series(this.cost.values),
-      },
+      caches: cacheFigures(run),
+      timeSeries,
       engine: run.engine,
     };
   }
+
+  /** Latency and usage of each step. */
+  private stepFigures(run: RunSummary): Record<string, StepStats> {
+    const steps: Record<string, StepStats> = {};
+    for (const [name, s] of this.stepLatency) {
+      steps[name] = { kind: s.kind, calls: s.h.count, latencyMs: s.h.percentiles(), usage: run.ledger.byStep.get(name) ?? emptyUsage() };
+    }
+    return steps;
+  }
+
+  /** The per-interval series, one value per minute of the run (levels time-weighted). */
+  private timeSeries(endMs: number): ConfigResult['timeSeries'] {
+    const n = Math.max(this.arrivals.values.length, Math.ceil(endMs / this.iv), 1);
+    const series = (arr: number[], f = (v: number) => v) => Array.from({ length: n }, (_, i) => f(arr[i] ?? 0));
+    const ivS = SERIES_INTERVAL_S;
+    const level = (l: Level) => series(l.integral, (v) => v / this.iv);
+    const servingMean = level(this.serving);
+    const busyMean = level(this.busy);
+    return {
+      intervalS: ivS,
+      tS: Array.from({ length: n }, (_, i) => i * ivS),
+      arrivals: series(this.arrivals.values),
+      completions: series(this.completions.values),
+      arrivalRps: series(this.arrivals.values, (v) => v / ivS),
+      completionRps: series(this.completions.values, (v) => v / ivS),
+      queueDepthMean: level(this.depth),
+      queueDepthMax: series(this.depth.max),
+      workers: servingMean,
+      utilization: busyMean.map((b, i) => (servingMean[i]! > 0 ? b / servingMean[i]! : 0)),
+      costUsd: series(this.cost.values),
+    };
+  }
+
+  /** Serving workers over the run: mean, max, min (over the run's own minutes), utilization. */
+  private workerFigures(run: RunSummary, servingMean: number[]): ConfigResult['workers'] {
+    const busyTotal = this.busy.total();
+    const servingTotal = this.serving.total();
+    const servingLevels = servingMean.slice(0, Math.max(1, Math.ceil(run.endMs / this.iv)));
+    return {
+      mean: servingTotal / Math.max(1, run.endMs),
+      max: Math.max(0, ...this.serving.max),
+      min: Math.min(...servingLevels),
+      utilization: servingTotal === 0 ? 0 : busyTotal / servingTotal,
+      workerHours: run.workerHours,
+    };
+  }
+}
+
+/** Costs per request, period, day and month; by model and by step (per day, with the period's dollars beside them). */
+function costFigures(run: RunSummary, total: number): ConfigResult['cost'] {
+  const perDay = 24 / run.durationHours;
+  // calls and tokens stay the period's; costUsd is per day like every cost table, and the period's dollars sit beside it, labelled
+  const dayScale = (u: UsageTotals): UsageTotals => ({ ...u, costUsd: u.costUsd * perDay, periodCostUsd: u.costUsd });
+  const byModel = Object.fromEntries([...run.ledger.byModel].map(([k, v]) => [k, dayScale(v)]));
+  const byStep = Object.fromEntries([...run.ledger.byStep].map(([k, v]) => [k, dayScale(v)]));
+  const callsPerDay = run.ledger.total.costUsd * perDay;
+  const workersPerDayUsd = run.workerHours * run.workers.costPerHourUsd * perDay;
+  const perDayUsd = callsPerDay + workersPerDayUsd;
+  const top = Object.entries(byStep).sort((a, b) => b[1].costUsd - a[1].costUsd)[0];
+  return {
+    perRequestUsd: total === 0 ? 0 : perDayUsd / perDay / total,
+    perPeriodUsd: perDayUsd / perDay,
+    periodHours: run.durationHours,
+    perDayUsd,
+    perMonthUsd: perDayUsd * 30,
+    workersPerDayUsd,
+    byModel,
+    byStep,
+    topStep: top === undefined || callsPerDay === 0 ? null : { step: top[0], share: top[1].costUsd / callsPerDay, costPerDayUsd: top[1].costUsd },
+  };
+}
+
+/** The strategies' caches and each model's provider prompt cache, savings per day. */
+function cacheFigures(run: RunSummary): Record<string, CacheStats> {
+  const perDay = 24 / run.durationHours;
+  const caches: Record<string, CacheStats> = { ...run.caches };
+  for (const [model, pc] of run.promptCache) {
+    caches[`prompt:${model}`] = {
+      kind: 'prompt',
+      step: '(all steps)',
+      key: `${model}: the longest prompt prefix sent before (the system prompt; the whole prompt for a repeated question), at least ${findModel(run.catalog, model)?.promptCaching?.minPrefixTokens ?? 0} tokens`,
+      value: 'the provider-side KV cache (billed at the cached-input price)',
+      lookups: pc.lookups,
+      hits: pc.hits,
+      misses: pc.lookups - pc.hits,
+      hitRate: pc.lookups === 0 ? 0 : pc.hits / pc.lookups,
+      falseHits: 0,
+      precision: 1,
+      staleHits: 0,
+      staleRate: 0,
+      evictions: 0,
+      savedUsd: pc.savedUsd * perDay,
+    };
+  }
+  for (const c of Object.values(caches)) if (c.kind !== 'prompt') c.savedUsd *= perDay;
+  return caches;
 }
 
 /** Checks each SLO target against the observed figures. */

@@ -83,11 +83,9 @@ export async function prepareReplay(spec: TraceSpec, catalog: Catalog): Promise<
   };
 }
 
-/** Scenario arrival times (ms) of the replayed requests. */
-export function replayArrivals(r: TraceReplay): Float64Array {
-  const out = new Float64Array(r.count);
-  for (let i = 0; i < r.count; i++) out[i] = r.trace.timeMs[i]! / r.speed;
-  return out;
+/** Scenario arrival time (ms) of replayed request `i`. */
+export function replayArrival(r: TraceReplay, i: number): number {
+  return r.trace.timeMs[i]! / r.speed;
 }
 
 /** What request `i` logged, as overrides of the scenario's draws. */

@@ -1,8 +1,12 @@
 /**
- * Arrival times of one simulated period. Given the count N, the times are N independent draws
- * from the rate curve, sorted: exactly a (non-homogeneous) Poisson process conditioned on N.
- * Burstier traffic (`traffic.burstiness`) replaces the independent draws: Gamma gaps (a renewal
- * process) or a two-state Markov-modulated rate, both following the same daily curve.
+ * Arrival times of one simulated period, drawn one at a time in time order: memory does not grow
+ * with the number of requests. Given the count N, the times are the order statistics of N
+ * independent draws from the rate curve: exactly a (non-homogeneous) Poisson process conditioned
+ * on N. They are drawn in order without sorting: the uniform order statistics one after the
+ * other (each the next of the remaining ones' minimum), mapped through the inverse of the
+ * curve's exact cumulative rate. Burstier traffic (`traffic.burstiness`) replaces the
+ * independent draws: Gamma gaps (a renewal process) or a two-state Markov-modulated rate, both
+ * following the same daily curve.
  */
 import type { Rng } from '../core/random.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -16,26 +20,51 @@ export function requestCount(traffic: Scenario['traffic']): number {
 }
 
 /** The relative arrival rate at time `tMs` (its maximum is returned by `maxRate`). */
-export interface RateCurve {
+interface RateCurve {
   rate(tMs: number): number;
   maxRate: number;
 }
 
 /** The daily curve alone: flat, a cosine (diurnal) or a measured profile per hour (hourly). */
-function dailyCurve(arr: Scenario['traffic']['arrivals']): { base: (t: number) => number; max: number } {
+interface DailyCurve {
+  base: (t: number) => number;
+  max: number;
+  /** Diurnal: the cosine's relative amplitude and peak time (0 for flat and hourly). */
+  amplitude: number;
+  peakMs: number;
+  /** Hourly: the rate changes on the hour. */
+  hourly: boolean;
+}
+
+function dailyCurve(arr: Scenario['traffic']['arrivals']): DailyCurve {
   if (arr.shape === 'hourly') {
     const p = arr.profile;
-    return { base: (t) => p[Math.floor((((t % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY) / MS_PER_HOUR)]!, max: Math.max(...p) };
+    return {
+      base: (t) => p[Math.floor((((t % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY) / MS_PER_HOUR)]!,
+      max: Math.max(...p),
+      amplitude: 0,
+      peakMs: 0,
+      hourly: true,
+    };
   }
   const amplitude = arr.shape === 'diurnal' ? (arr.peakToTrough - 1) / (arr.peakToTrough + 1) : 0;
   const peakMs = arr.shape === 'diurnal' ? arr.peakHour * MS_PER_HOUR : 0;
-  return { base: (t) => 1 + amplitude * Math.cos((2 * Math.PI * (t - peakMs)) / MS_PER_DAY), max: 1 + amplitude };
+  return { base: (t) => 1 + amplitude * Math.cos((2 * Math.PI * (t - peakMs)) / MS_PER_DAY), max: 1 + amplitude, amplitude, peakMs, hourly: false };
+}
+
+/** The relative arrival rate over the period, and the instants where its multipliers or hourly level change. */
+interface Curve extends RateCurve {
+  daily: DailyCurve;
+  /** The multiplier of bursts and busy periods at `t` (constant between breakpoints). */
+  multiplier(t: number): number;
+  /** Sorted instants inside the period where the rate may jump. */
+  breakpoints: number[];
 }
 
 /** Builds the rate curve: the daily curve, times bursts, times an MMPP's busy periods. */
-export function rateCurve(traffic: Scenario['traffic'], rng: Rng): RateCurve {
+export function rateCurve(traffic: Scenario['traffic'], rng: Rng): Curve {
   const durationMs = traffic.durationHours * MS_PER_HOUR;
-  const { base, max } = dailyCurve(traffic.arrivals);
+  const daily = dailyCurve(traffic.arrivals);
   const windows: Array<[number, number]> = [];
   const b = traffic.bursts;
   if (b && b.count > 0) {
@@ -49,32 +78,103 @@ export function rateCurve(traffic: Scenario['traffic'], rng: Rng): RateCurve {
   const mult = b?.multiplier ?? 1;
   const busy = traffic.burstiness?.process === 'mmpp' ? mmppBusyPeriods(traffic.burstiness, durationMs, rng) : null;
   const busyMult = traffic.burstiness?.process === 'mmpp' ? traffic.burstiness.highMultiplier : 1;
+  const multiplier = (t: number): number => {
+    let m = busy !== null && inWindows(busy, t) ? busyMult : 1;
+    for (const [s, e] of windows) {
+      if (t >= s && t < e) {
+        m *= mult;
+        break;
+      }
+    }
+    return m;
+  };
+  const edges = [...windows, ...(busy ?? [])].flat();
+  if (daily.hourly) for (let h = 1; h * MS_PER_HOUR < durationMs; h++) edges.push(h * MS_PER_HOUR);
+  const breakpoints = [...new Set(edges.filter((t) => t > 0 && t < durationMs))].sort((x, y) => x - y);
   return {
-    rate(t) {
-      let r = base(t);
-      if (busy !== null && inWindows(busy, t)) r *= busyMult;
-      for (const [s, e] of windows) if (t >= s && t < e) return r * mult;
-      return r;
-    },
-    maxRate: max * mult * busyMult,
+    rate: (t) => daily.base(t) * multiplier(t),
+    maxRate: daily.max * mult * busyMult,
+    daily,
+    multiplier,
+    breakpoints,
   };
 }
 
-/** `count` sorted arrival times (ms) over `durationHours`. */
-export function arrivalTimes(traffic: Scenario['traffic'], count: number, rng: Rng): Float64Array {
+/** A period's arrival times, ascending, one per call (`count` of them; memory independent of `count`). */
+export type ArrivalStream = () => number;
+
+/** The arrival times of `count` requests over the period, drawn lazily in time order. */
+export function arrivalStream(traffic: Scenario['traffic'], count: number, rng: Rng): ArrivalStream {
   if (traffic.burstiness?.process === 'gamma') return gammaArrivals(traffic, traffic.burstiness.cv, count, rng);
-  const durationMs = traffic.durationHours * MS_PER_HOUR;
-  const curve = rateCurve(traffic, rng);
+  const inverse = inverseCumulativeRate(rateCurve(traffic, rng), traffic.durationHours * MS_PER_HOUR);
+  // the uniform order statistics in order: given k drawn, the next is the minimum of the n − k
+  // remaining ones on [u_k, 1), so 1 − u shrinks by a factor V^(1/(n−k)), V uniform on (0, 1]
+  let left = 1;
+  let k = 0;
+  return () => {
+    left *= Math.pow(1 - rng.next(), 1 / (count - k));
+    k++;
+    return inverse(1 - left);
+  };
+}
+
+/** `count` sorted arrival times (ms) over `durationHours`, all at once (for tests and fits; the simulator streams them). */
+export function arrivalTimes(traffic: Scenario['traffic'], count: number, rng: Rng): Float64Array {
+  const next = arrivalStream(traffic, count, rng);
   const out = new Float64Array(count);
-  const flat = curve.maxRate === 1;
-  for (let i = 0; i < count; i++) {
-    let t: number;
-    // rejection sampling against the curve's maximum: accepted draws follow the curve exactly
-    do t = rng.next() * durationMs;
-    while (!flat && rng.next() * curve.maxRate > curve.rate(t));
-    out[i] = t;
+  for (let i = 0; i < count; i++) out[i] = next();
+  return out;
+}
+
+/**
+ * The inverse of the curve's cumulative rate, normalised: u ∈ [0, 1) → the time by which a share
+ * u of the period's expected arrivals has arrived. Exact: between breakpoints the rate is a
+ * constant times the daily curve, whose integral is closed-form (a line, or a line plus a sine),
+ * inverted by Newton's method where it is a sine. Calls must come with u ascending (a cursor walks
+ * the segments), as the order statistics do.
+ */
+function inverseCumulativeRate(curve: Curve, durationMs: number): (u: number) => number {
+  const edges = [0, ...curve.breakpoints, durationMs];
+  const { daily } = curve;
+  const omega = (2 * Math.PI) / MS_PER_DAY;
+  // ∫ daily.base over [a, t], for a diurnal curve (flat and hourly are constant per segment)
+  const cosIntegral = (a: number, t: number) =>
+    t - a + (daily.amplitude / omega) * (Math.sin(omega * (t - daily.peakMs)) - Math.sin(omega * (a - daily.peakMs)));
+  const segMult: number[] = [];
+  const cum: number[] = [0];
+  for (let k = 0; k + 1 < edges.length; k++) {
+    const a = edges[k]!;
+    const b = edges[k + 1]!;
+    const mid = (a + b) / 2;
+    const m = curve.multiplier(mid) * (daily.hourly ? daily.base(mid) : 1);
+    segMult.push(m);
+    cum.push(cum[k]! + m * (daily.amplitude === 0 ? b - a : cosIntegral(a, b)));
   }
-  return out.sort();
+  const total = cum.at(-1)!;
+  let seg = 0;
+  return (u) => {
+    const target = u * total;
+    while (seg < segMult.length - 1 && cum[seg + 1]! <= target) seg++;
+    const a = edges[seg]!;
+    const b = edges[seg + 1]!;
+    const m = segMult[seg]!;
+    const want = (target - cum[seg]!) / m;
+    if (!(m > 0)) return a;
+    if (daily.amplitude === 0) return Math.min(b, a + want);
+    // solve cosIntegral(a, t) = want on [a, b]: increasing, slope 1 + A·cos ≥ 1 − A > 0
+    let lo = a;
+    let hi = b;
+    let t = Math.min(b, a + want / daily.base(a));
+    for (let i = 0; i < 60; i++) {
+      const f = cosIntegral(a, t) - want;
+      if (Math.abs(f) < 1e-7) break;
+      if (f > 0) hi = t;
+      else lo = t;
+      const next = t - f / daily.base(t);
+      t = next > lo && next < hi ? next : (lo + hi) / 2;
+    }
+    return t;
+  };
 }
 
 /**
@@ -114,40 +214,19 @@ function inWindows(windows: Array<[number, number]>, t: number): boolean {
 /**
  * A Gamma renewal process conditioned on `count` arrivals: count + 1 Gamma gaps, normalised to
  * the period in operational time (for CV 1 these are exactly uniform order statistics), then
- * mapped through the inverse of the cumulative rate curve so the daily shape and bursts hold.
+ * mapped through the inverse of the cumulative rate curve (the Poisson path's, exact) so the
+ * daily shape and bursts hold.
+ * Lazily: a first pass sums the gaps (the normaliser), a second pass redraws the same gaps from
+ * a copy of the generator, one per arrival.
  */
-function gammaArrivals(traffic: Scenario['traffic'], cv: number, count: number, rng: Rng): Float64Array {
+function gammaArrivals(traffic: Scenario['traffic'], cv: number, count: number, rng: Rng): ArrivalStream {
   const shape = 1 / (cv * cv);
-  const out = new Float64Array(count);
+  const replay = rng.clone();
   let sum = 0;
-  for (let i = 0; i < count; i++) out[i] = sum += gamma(shape, rng);
-  sum += gamma(shape, rng);
-  const warp = operationalTime(traffic, rng);
-  for (let i = 0; i < count; i++) out[i] = warp(out[i]! / sum);
-  return out;
-}
-
-/** Maps u ∈ [0, 1) (share of the period's expected arrivals) to a time, through the rate curve. */
-function operationalTime(traffic: Scenario['traffic'], rng: Rng): (u: number) => number {
-  const durationMs = traffic.durationHours * MS_PER_HOUR;
-  const curve = rateCurve(traffic, rng);
-  const steps = Math.max(1, Math.ceil(durationMs / 60_000));
-  const stepMs = durationMs / steps;
-  const cum = new Float64Array(steps + 1);
-  for (let k = 0; k < steps; k++) cum[k + 1] = cum[k]! + curve.rate((k + 0.5) * stepMs);
-  const total = cum[steps]!;
-  return (u) => {
-    const target = u * total;
-    let lo = 0;
-    let hi = steps;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid]! <= target) lo = mid;
-      else hi = mid;
-    }
-    const seg = cum[lo + 1]! - cum[lo]!;
-    return (lo + (seg > 0 ? (target - cum[lo]!) / seg : 0)) * stepMs;
-  };
+  for (let i = 0; i <= count; i++) sum += gamma(shape, rng);
+  const warp = inverseCumulativeRate(rateCurve(traffic, rng), traffic.durationHours * MS_PER_HOUR);
+  let cumulative = 0;
+  return () => warp((cumulative += gamma(shape, replay)) / sum);
 }
 
 /** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */

@@ -179,3 +179,30 @@ export default defineScenario({
     expect(r.stderr).toMatch(/progress: .* of requests played/);
   });
 });
+
+describe('sweep on threads', () => {
+  it('runs replications of one configuration on different threads and gives what one thread gives, seed for seed', async () => {
+    const overrides = { requestsPerDay: 400, replications: 3 };
+    const prepared = await prepareScenario(scenarioFile(SMALL), overrides);
+    const progress: Array<{ config: string; done: number; total: number }> = [];
+    const threaded = new Sweep(prepared, { threads: 2, overrides });
+    threaded.addEventListener('progress', (e) => progress.push(e as unknown as { config: string; done: number; total: number }));
+    expect(threaded.threads()).toBe(2);
+    const [a, b] = [await threaded.run(), await new Sweep(prepared, { threads: 0, overrides }).run()];
+    const strip = (f: ResultsFile) => f.configurations.map((c) => ({ ...c, engine: { ...c.engine, wallMs: 0 } }));
+    expect(strip(a)).toEqual(strip(b));
+    expect(a.configurations.map((c) => c.replicates?.map((r) => r.seed))).toEqual(
+      a.configurations.map(() => [prepared.seed, prepared.seed + 1, prepared.seed + 2]),
+    );
+    // progress counts every seed's requests of a configuration, and never goes past them
+    for (const p of progress) expect(p.done).toBeLessThanOrEqual(p.total);
+    expect(progress.some((p) => p.total === 3 * 400)).toBe(true);
+  }, 60_000);
+
+  it('a single configuration with several seeds uses more than one thread', async () => {
+    const overrides = { requestsPerDay: 400, replications: 4, only: 'routing=large workers=2' };
+    const prepared = await prepareScenario(scenarioFile(SMALL), overrides);
+    expect(prepared.configurations).toHaveLength(1);
+    expect(new Sweep(prepared, { threads: 2, overrides }).threads()).toBe(2);
+  });
+});

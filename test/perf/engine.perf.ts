@@ -1,24 +1,37 @@
 /**
- * Speed and memory of the simulator, against a bare baseline measured in the same run:
- *  (a) one configuration of the cascade day (100k agent runs, several LLM calls each): wall time,
- *      simulated LLM calls per second (goal: under 1 s);
- *  (b) the bare baseline: the same number of events pushed through the same event queue and
- *      virtual clock with no model work, as callbacks and as async tasks awaiting `sleep`;
- *  (c) a 1,000,000-request day of the same configuration in a fresh process: peak RSS (goal < 500 MB);
- *  (d) with the strategies on: every configuration of scenarios/agent.ts and scenarios/caching.ts
- *      (routing, caches, autoscaling at 100k requests/day), one thread: wall time per configuration.
+ * Speed and memory of the simulator, against bare baselines measured in the same run (issue 19):
+ *  (a) one configuration of the cascade day (100k agent runs, several LLM calls each) and
+ *  (b) the bare baselines: the same number of events pushed through the same virtual clock with no
+ *      model work, as callbacks and as async tasks awaiting `sleep` — 5 interleaved rounds, medians;
+ *      goals: ≥ 700k simulated calls/s, and (the stretch goal) at most 1.2× the bare async baseline;
+ *  (c) the same configuration at 100k and at 1,000,000 requests, each in a fresh process: wall
+ *      time (goal: the million at most 11× the 100k day) and peak RSS (goal ≤ 300 MB);
+ *  (d) every configuration of every shipped scenario at its own traffic, one thread: wall time per
+ *      100k requests (goal ≤ 1 s each);
+ *  (e) a sweep (cascade.ts, 15 configurations at 50k requests/day) on one thread and on two worker
+ *      threads (goal: two ≥ 1.8× one), and one configuration × 4 seeds likewise (replications in parallel).
  * `npx tsx test/perf/engine.perf.ts` prints the figures; the perf runner imports `run`.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Bench } from 'tinybench';
 import { VirtualClock } from '../../src/engine/virtual-clock.ts';
 import { simulateConfiguration } from '../../src/engine/simulate.ts';
 import { prepareScenario } from '../../src/sweep/prepare.ts';
+import { Sweep } from '../../src/sweep/sweep.ts';
 
-const SCENARIO = fileURLToPath(new URL('../../scenarios/cascade.ts', import.meta.url));
+const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+const SCENARIO = `${SCENARIOS}cascade.ts`;
 const CONFIG = 'routing=cascade@0.7 workers=16';
-const MILLION_FLAG = '--engine-perf-million';
+const CHILD_FLAG = '--engine-perf-child';
+const ROUNDS = 5;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function cascadeConfig(requestsPerDay?: number) {
   const prepared = await prepareScenario(SCENARIO, { only: CONFIG, ...(requestsPerDay ? { requestsPerDay } : {}) });
@@ -26,95 +39,175 @@ async function cascadeConfig(requestsPerDay?: number) {
   return { prepared, config };
 }
 
-/** Runs the benchmark and returns its figures. */
-export default async function run(): Promise<Record<string, unknown>> {
-  const { prepared, config } = await cascadeConfig();
-  let last: Awaited<ReturnType<typeof simulateConfiguration>> | undefined;
-  const bench = new Bench({ iterations: 5, time: 0, warmup: true, warmupIterations: 1, warmupTime: 0 });
-  bench.add('simulate one cascade configuration (100k requests)', async () => {
-    last = await simulateConfiguration(prepared.scenario, prepared.catalog, config, { seed: prepared.seed });
-  });
-  const events = () => last?.engine.events ?? 0;
-  await bench.run();
-  const eventCount = events();
-  const calls = last!.engine.simulatedCalls;
-  bench.add('bare: same events as callbacks', async () => {
-    const clock = new VirtualClock();
-    let left = eventCount;
-    const tick = () => {
-      if (--left > 0) clock.schedule(clock.now() + 1, tick);
-    };
-    clock.schedule(0, tick);
-    await clock.run();
-  });
-  bench.add('bare: same events as async tasks awaiting sleep', async () => {
-    const clock = new VirtualClock();
-    const tasks = 1000;
-    const per = Math.ceil(eventCount / tasks);
-    for (let t = 0; t < tasks; t++) {
-      clock.spawn(async () => {
-        for (let i = 0; i < per; i++) await clock.sleep(1 + (t % 7));
-      });
-    }
-    await clock.run();
-  });
-  await bench.run();
-  const [sim, bareCallbacks, bareAsync] = bench.tasks.map((t) => t.result as { latency: { mean: number; p50?: number } });
-  const simMs = sim!.latency.mean;
-  const million = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), MILLION_FLAG], {
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  const millionFigures =
-    million.status === 0 ? (JSON.parse(million.stdout.trim().split('\n').pop()!) as Record<string, number>) : { error: million.stderr.slice(-500) };
-  const strategies: Record<string, unknown> = {};
-  for (const name of ['agent', 'caching']) {
-    const p = await prepareScenario(fileURLToPath(new URL(`../../scenarios/${name}.ts`, import.meta.url)), {});
-    const times: Array<{ config: string; ms: number; calls: number }> = [];
-    for (const c of p.configurations) {
-      const t = performance.now();
-      const r = await simulateConfiguration(p.scenario, p.catalog, c, { seed: p.seed });
-      times.push({ config: c.name, ms: Math.round(performance.now() - t), calls: r.engine.simulatedCalls });
-    }
-    const sorted = [...times].sort((a, b) => a.ms - b.ms);
-    strategies[name] = {
-      configurations: times.length,
-      minMs: sorted[0]!.ms,
-      medianMs: sorted[Math.floor(sorted.length / 2)]!.ms,
-      maxMs: sorted.at(-1)!.ms,
-      slowest: sorted.at(-1)!.config,
-      underOneSecond: times.filter((t) => t.ms < 1000).length,
-    };
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+function bareCallbacks(eventCount: number): Promise<void> {
+  const clock = new VirtualClock();
+  let left = eventCount;
+  const tick = () => {
+    if (--left > 0) clock.schedule(clock.now() + 1, tick);
+  };
+  clock.schedule(0, tick);
+  return clock.run();
+}
+
+function bareAsync(eventCount: number): Promise<void> {
+  const clock = new VirtualClock();
+  const tasks = 1000;
+  const per = Math.ceil(eventCount / tasks);
+  for (let t = 0; t < tasks; t++) {
+    clock.spawn(async () => {
+      for (let i = 0; i < per; i++) await clock.sleep(1 + (t % 7));
+    });
   }
+  return clock.run();
+}
+
+/** (a) + (b): the cascade configuration and the bare baselines, interleaved. */
+async function cascadeAgainstBare() {
+  const { prepared, config } = await cascadeConfig();
+  const simulate = () => simulateConfiguration(prepared.scenario, prepared.catalog, config, { seed: prepared.seed });
+  const warm = await simulate();
+  const events = warm.engine.events!;
+  const calls = warm.engine.simulatedCalls;
+  await bareAsync(events);
+  const sim: number[] = [];
+  const callbacks: number[] = [];
+  const async: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    sim.push(await timed(simulate));
+    callbacks.push(await timed(() => bareCallbacks(events)));
+    async.push(await timed(() => bareAsync(events)));
+  }
+  const simMs = median(sim);
   return {
     configuration: CONFIG,
-    requests: last!.engine.simulatedRequests,
+    requests: warm.engine.simulatedRequests,
     llmCalls: calls,
-    events: eventCount,
-    simulateMsMean: simMs,
+    events,
+    rounds: ROUNDS,
+    simulateMsMedian: simMs,
+    simulateMsMean: mean(sim),
+    simulateMsRounds: sim.map(Math.round),
     simulatedCallsPerS: Math.round(calls / (simMs / 1000)),
-    bareCallbacksMsMean: bareCallbacks!.latency.mean,
-    bareAsyncMsMean: bareAsync!.latency.mean,
-    bareEventsPerS: Math.round(eventCount / (bareCallbacks!.latency.mean / 1000)),
-    ratioSimToBareAsync: simMs / bareAsync!.latency.mean,
-    goalUnder1s: simMs < 1000,
-    millionRequestDay: millionFigures,
-    strategies,
+    bareCallbacksMsMean: median(callbacks),
+    bareAsyncMsMean: median(async),
+    bareEventsPerS: Math.round(events / (median(callbacks) / 1000)),
+    ratioSimToBareAsync: simMs / median(async),
+    goalCallsPerS700k: calls / (simMs / 1000) >= 700_000,
+    goalRatio12: simMs / median(async) <= 1.2,
   };
 }
 
-async function millionChild(): Promise<void> {
-  const { prepared, config } = await cascadeConfig(1_000_000);
+/** (c): a fresh process per size, so each peak RSS is its own. */
+function childRun(requestsPerDay: number): Record<string, unknown> {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), CHILD_FLAG, String(requestsPerDay)], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  return r.status === 0 ? (JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>) : { error: r.stderr.slice(-500) };
+}
+
+/** (d): every configuration of every shipped scenario, at its own traffic, per 100k requests. */
+async function everyScenario() {
+  const out: Record<string, unknown> = {};
+  let worst = { scenario: '', config: '', msPer100k: 0 };
+  for (const file of readdirSync(SCENARIOS)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
+    const name = file.replace(/\.ts$/, '');
+    const p = await prepareScenario(`${SCENARIOS}${file}`, {});
+    const per100k: number[] = [];
+    for (const c of p.configurations) {
+      let requests = 0;
+      const ms = await timed(async () => {
+        requests = (await simulateConfiguration(p.scenario, p.catalog, c, { seed: p.seed })).engine.simulatedRequests;
+      });
+      const v = (ms * 100_000) / Math.max(1, requests);
+      per100k.push(v);
+      if (v > worst.msPer100k) worst = { scenario: name, config: c.name, msPer100k: Math.round(v) };
+    }
+    out[name] = {
+      configurations: per100k.length,
+      requests: p.scenario.traffic.requestsPerDay,
+      minMsPer100k: Math.round(Math.min(...per100k)),
+      medianMsPer100k: Math.round(median(per100k)),
+      maxMsPer100k: Math.round(Math.max(...per100k)),
+      underOneSecond: per100k.filter((v) => v <= 1000).length,
+    };
+  }
+  return { byScenario: out, slowest: worst, goalAllUnder1sPer100k: worst.msPer100k <= 1000 };
+}
+
+/** (e): a sweep on one thread and on two. */
+async function sweepScaling() {
+  const run = async (overrides: { requestsPerDay: number; replications?: number; only?: string }, threads: number) => {
+    const prepared = await prepareScenario(SCENARIO, overrides);
+    return timed(() => new Sweep(prepared, { threads, overrides }).run());
+  };
+  const configs = { requestsPerDay: 50_000 };
+  const seeds = { requestsPerDay: 100_000, replications: 4, only: CONFIG };
+  const one = await run(configs, 1);
+  const two = await run(configs, 2);
+  const seedsOne = await run(seeds, 1);
+  const seedsTwo = await run(seeds, 2);
+  return {
+    configurations: {
+      workload: '15 configurations of cascade.ts at 50k requests/day',
+      oneThreadMs: Math.round(one),
+      twoThreadsMs: Math.round(two),
+      speedup: one / two,
+    },
+    replications: {
+      workload: `${CONFIG} × 4 seeds at 100k requests/day`,
+      oneThreadMs: Math.round(seedsOne),
+      twoThreadsMs: Math.round(seedsTwo),
+      speedup: seedsOne / seedsTwo,
+    },
+    goalSpeedup18: one / two >= 1.8 && seedsOne / seedsTwo >= 1.8,
+  };
+}
+
+/** Runs the benchmark and returns its figures. */
+export default async function run(): Promise<Record<string, unknown>> {
+  const loadAtStart = loadavg()[0]!;
+  const cascade = await cascadeAgainstBare();
+  const hundredK = childRun(100_000);
+  const million = childRun(1_000_000);
+  const millionToHundredK = typeof million.wallMs === 'number' && typeof hundredK.wallMs === 'number' ? million.wallMs / hundredK.wallMs : undefined;
+  const scenarios = await everyScenario();
+  const sweep = await sweepScaling();
+  const loadAtEnd = loadavg()[0]!;
+  return {
+    ...cascade,
+    goalUnder1s: cascade.simulateMsMedian < 1000,
+    hundredKRequestDay: hundredK,
+    millionRequestDay: { ...million, ratioTo100kDay: millionToHundredK, goalLinear11x: millionToHundredK !== undefined && millionToHundredK <= 11 },
+    scenarios,
+    sweep,
+    loadAverage1m: { atStart: loadAtStart, atEnd: loadAtEnd },
+    // on 2 cores a load average at or above 2 means the figures were taken on a busy machine
+    valid: loadAtStart < 2 && loadAtEnd < 2,
+  };
+}
+
+async function child(requestsPerDay: number): Promise<void> {
+  const { prepared, config } = await cascadeConfig(requestsPerDay);
   const t = performance.now();
   const r = await simulateConfiguration(prepared.scenario, prepared.catalog, config, { seed: prepared.seed });
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(
-    `${JSON.stringify({ requests: r.engine.simulatedRequests, llmCalls: r.engine.simulatedCalls, wallMs: Math.round(performance.now() - t), maxRssMb: Math.round(maxRssMb), goalUnder500Mb: maxRssMb < 500 })}\n`,
+    `${JSON.stringify({ requests: r.engine.simulatedRequests, llmCalls: r.engine.simulatedCalls, wallMs: Math.round(performance.now() - t), maxRssMb: Math.round(maxRssMb), goalUnder300Mb: maxRssMb <= 300 })}\n`,
   );
 }
 
-if (process.argv.includes(MILLION_FLAG)) {
-  await millionChild();
+const childAt = process.argv.indexOf(CHILD_FLAG);
+if (childAt >= 0) {
+  await child(Number(process.argv[childAt + 1]));
 } else if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) {
   console.log(JSON.stringify(await run(), null, 2));
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/random.ts';
 import { TrafficSchema } from '../../src/scenario/schema.ts';
-import { arrivalTimes, rateCurve, requestCount } from '../../src/workload/arrivals.ts';
+import { arrivalStream, arrivalTimes, rateCurve, requestCount } from '../../src/workload/arrivals.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -58,5 +58,59 @@ describe('arrivals', () => {
     expect(Math.abs(rateRatio - 5) / 5).toBeLessThan(0.03);
     // expected share inside: 5·2 h / (5·2 h + 22 h) = 0.3125
     expect(inside / times.length).toBeCloseTo(0.3125, 2);
+  });
+});
+
+describe('arrivals drawn lazily, in order', () => {
+  /** The distribution they must follow: independent draws from the rate curve by rejection, sorted (the old way). */
+  function byRejection(traffic: ReturnType<typeof TrafficSchema.parse>, count: number, seed: number): Float64Array {
+    const rng = new Rng(seed);
+    const curve = rateCurve(traffic, rng);
+    const out = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      let t: number;
+      do t = rng.next() * traffic.durationHours * HOUR_MS;
+      while (rng.next() * curve.maxRate > curve.rate(t));
+      out[i] = t;
+    }
+    return out.sort();
+  }
+
+  /** Two-sample Kolmogorov–Smirnov distance of two sorted samples. */
+  function ksDistance(a: Float64Array, b: Float64Array): number {
+    let i = 0;
+    let j = 0;
+    let d = 0;
+    while (i < a.length && j < b.length) {
+      if (a[i]! <= b[j]!) i++;
+      else j++;
+      d = Math.max(d, Math.abs(i / a.length - j / b.length));
+    }
+    return d;
+  }
+
+  it('follow the rate curve exactly: diurnal with bursts, MMPP and an hourly profile agree with rejection sampling (KS)', () => {
+    const n = 100_000;
+    // the KS distance of two samples of n from one distribution exceeds 1.63·√(2/n) with probability 1%
+    const critical = 1.63 * Math.sqrt(2 / n);
+    const shapes = [
+      { requestsPerDay: n, arrivals: { shape: 'diurnal', peakToTrough: 5, peakHour: 9 }, bursts: { count: 3, durationMin: 45, multiplier: 4 } },
+      { requestsPerDay: n, burstiness: { process: 'mmpp', highMultiplier: 8, highShare: 0.2, meanHighS: 120 } },
+      { requestsPerDay: n, arrivals: { shape: 'hourly', profile: Array.from({ length: 24 }, (_, h) => (h % 5 === 0 ? 0 : 1 + h)) } },
+    ];
+    for (const [k, shape] of shapes.entries()) {
+      const traffic = TrafficSchema.parse(shape);
+      const lazy = arrivalTimes(traffic, n, new Rng(10 + k));
+      for (let i = 1; i < n; i++) if (lazy[i]! < lazy[i - 1]!) throw new Error(`not in order at ${i}`);
+      // the same seed: the same burst windows and busy periods (the curve is drawn first)
+      expect(ksDistance(lazy, byRejection(traffic, n, 10 + k)), JSON.stringify(shape)).toBeLessThan(critical);
+    }
+  });
+
+  it('the stream gives the same times as the array, one call per request', () => {
+    const traffic = TrafficSchema.parse({ requestsPerDay: 5_000, burstiness: { process: 'gamma', cv: 2 } });
+    const all = arrivalTimes(traffic, 5_000, new Rng(3));
+    const next = arrivalStream(traffic, 5_000, new Rng(3));
+    for (let i = 0; i < 5_000; i++) expect(next()).toBe(all[i]);
   });
 });
