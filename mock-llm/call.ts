@@ -7,7 +7,7 @@ import type { ModelSpec } from '../src/provider/catalog.ts';
 import type { ConcurrencyGate, RateLimiter, SlotWaiter } from '../src/provider/limits.ts';
 import type { PromptCache } from '../src/provider/prompt-cache.ts';
 import type { Judgement } from '../src/provider/quality.ts';
-import { generateText, type TokenIds } from '../src/provider/tokens.ts';
+import { generateText, REPLY_PRIMER_IDS, type TokenIds } from '../src/provider/tokens.ts';
 import { generatedAnswer, type Answer } from './answer.ts';
 import type { ResponseSink } from './exchange.ts';
 import { callId, type LedgerEndpoint } from './ledger.ts';
@@ -234,4 +234,26 @@ export function outputTokensOf(call: Call): number {
   let tokens = 0;
   for (const a of choices) tokens += a.outputTokens;
   return tokens;
+}
+
+/**
+ * The prompt's cached tokens: OpenAI's automatic caching (prefixes from 1,024 tokens in steps
+ * of 128), or, when the request marks a prefix (Anthropic cache_control), that prefix read
+ * from or written to the cache. A prompt below the cache's minimum is neither served nor recorded.
+ */
+export function readPromptCache(call: Call, c: Counted, promptTokens: number): void {
+  const cache = c.model.promptCache;
+  if (cache === undefined || promptTokens < cache.minPrefixTokens) return;
+  const marked = c.request.cachePrefixMessages;
+  if (marked === 0) {
+    if (c.protocol.endpoint !== 'messages')
+      call.cachedInputTokens = cache.lookup(c.request.rawPrompt ? c.promptParts : [...c.promptParts, REPLY_PRIMER_IDS], c.arrivalMs);
+    return;
+  }
+  const prefix = c.promptParts.slice(0, marked);
+  let prefixTokens = 0;
+  for (const p of prefix) prefixTokens += p.length;
+  if (prefixTokens < cache.minPrefixTokens) return;
+  if (cache.readPrefix(prefix, c.arrivalMs)) call.cachedInputTokens = prefixTokens;
+  else call.cacheWriteTokens = prefixTokens;
 }

@@ -11,7 +11,7 @@ import { ConcurrencyGate, RateLimiter } from '../src/provider/limits.ts';
 import { PromptCache } from '../src/provider/prompt-cache.ts';
 import { judge, judgeAnswer } from '../src/provider/quality.ts';
 import { countTexts, tokenizeMessages, warmTokenizer } from '../src/provider/tokenizer.ts';
-import { cachedMessageTokens, generateText, REPLY_PRIMER_IDS, REPLY_PRIMER_TOKENS, rememberMessageTokens, type TokenIds } from '../src/provider/tokens.ts';
+import { cachedMessageTokens, generateText, REPLY_PRIMER_TOKENS, rememberMessageTokens, type TokenIds } from '../src/provider/tokens.ts';
 import { draftAnswer, fixedAnswer, generatedAnswer, textsToCount, type Answer, type AnswerDraft } from './answer.ts';
 import { ApiError, invalidRequest } from './errors.ts';
 import type { CoreRequest, ResponseSink } from './exchange.ts';
@@ -23,7 +23,7 @@ import { limitsFor, type ResolvedMockOptions } from './options.ts';
 import type { Protocol } from './protocol.ts';
 import { openaiChat } from './protocols/openai-chat.ts';
 import { EmbeddingsRequestSchema, parseBody, type EmbeddingsRequest } from './requests.ts';
-import { EMBEDDINGS_REQUEST, type Extras, newCall, type Call, type Counted, type KnownRequest, type ModelState } from './call.ts';
+import { EMBEDDINGS_REQUEST, type Extras, newCall, type Call, type Counted, type KnownRequest, type ModelState, readPromptCache } from './call.ts';
 import { FaultPicker } from './faults.ts';
 import {
   modelNotFound,
@@ -371,7 +371,7 @@ export class MockCore {
       const rest = others ?? new Array<Answer | number>(request.choices - 1).fill(answer!);
       call.choices = [call.answer, ...rest.map((a, k) => answerOf(a, choiceKey(c.requestKey, k + 1)))];
     }
-    this.readPromptCache(call, c, promptTokens);
+    readPromptCache(call, c, promptTokens);
     const difficulty = c.extras.difficulty;
     if (difficulty !== undefined) {
       // seeded by the caller (the live client sends the simulator's answer seed) or by the body
@@ -400,28 +400,6 @@ export class MockCore {
       'context_length_exceeded',
     );
     this.runner.fail(call, sink, err, 'context_length');
-  }
-
-  /**
-   * The prompt's cached tokens: OpenAI's automatic caching (prefixes from 1,024 tokens in steps
-   * of 128), or, when the request marks a prefix (Anthropic cache_control), that prefix read
-   * from or written to the cache. A prompt below the cache's minimum is neither served nor recorded.
-   */
-  private readPromptCache(call: Call, c: Counted, promptTokens: number): void {
-    const cache = c.model.promptCache;
-    if (cache === undefined || promptTokens < cache.minPrefixTokens) return;
-    const marked = c.request.cachePrefixMessages;
-    if (marked === 0) {
-      if (c.protocol.endpoint !== 'messages')
-        call.cachedInputTokens = cache.lookup(c.request.rawPrompt ? c.promptParts : [...c.promptParts, REPLY_PRIMER_IDS], c.arrivalMs);
-      return;
-    }
-    const prefix = c.promptParts.slice(0, marked);
-    let prefixTokens = 0;
-    for (const p of prefix) prefixTokens += p.length;
-    if (prefixTokens < cache.minPrefixTokens) return;
-    if (cache.readPrefix(prefix, c.arrivalMs)) call.cachedInputTokens = prefixTokens;
-    else call.cacheWriteTokens = prefixTokens;
   }
 
   // ---- embeddings ---------------------------------------------------------------------------
