@@ -6,6 +6,7 @@
  * numbers it rests on; differences inside the run's noise are not findings (see noise.ts).
  */
 import { headlineMetrics } from '../results/headline.ts';
+import { invalidRecords } from '../results/validity.ts';
 import type { ConfigResult, Finding, HeadlineMetrics, ResultsFile, SloResult } from '../results/schema.ts';
 import { axisSetting, axisValueText, varyingAxes } from './axes.ts';
 import { difference, withinNoise } from './noise.ts';
@@ -131,7 +132,8 @@ function closingChange(results: ResultsFile, c: ConfigResult, check: Check): str
     case 'e2eP95Ms':
     case 'ttftP95Ms':
       if (queue >= 0.5 * check.observed) {
-        return `more workers: queue wait p95 is ${formatDuration(queue)} of the ${formatDuration(check.observed)}, with ${Math.round(c.workers.max)} workers ${formatPct(c.workers.utilization)} busy`;
+        // against e2e p95 for either check (queue wait is part of both), so a failed e2e and TTFT check give the same words, said once
+        return `more workers: queue wait p95 is ${formatDuration(queue)} of the ${formatDuration(c.latencyMs.e2e.p95)} e2e p95, with ${Math.round(c.workers.max)} workers ${formatPct(c.workers.utilization)} busy`;
       }
       return key === 'ttftP95Ms'
         ? 'streaming the answer step, or a faster model on the slowest step'
@@ -156,7 +158,8 @@ function gapFinding(results: ResultsFile): Finding {
     return fa - fb || sa - sb || a.cost.perDayUsd - b.cost.perDayUsd;
   })[0];
   const failed = failedChecks(closest);
-  const changes = failed.map((x) => closingChange(results, closest, x));
+  // two failed checks can point to the same change (e2e and TTFT p95 both waiting in the queue): say it once
+  const changes = [...new Set(failed.map((x) => closingChange(results, closest, x)))];
   const figures: Record<string, number> = { costPerDayUsd: closest.cost.perDayUsd };
   for (const x of failed) {
     const key = checkMetric(x.metric) ?? x.metric;
@@ -326,6 +329,38 @@ export function computeFindings(results: ResultsFile): Finding[] {
     });
     return orderFindings(out);
   }
+  const invalid = configs.filter((c) => invalidRecords(c.validity).length > 0);
+  if (invalid.length > 0) {
+    const valid = configs.filter((c) => !invalid.includes(c));
+    out.push(invalidFinding(invalid, configs.length, valid.length === 0));
+    // advice is drawn from valid figures only: an invalid configuration's numbers describe the load generator, not the system
+    if (valid.length === 0) return orderFindings(out);
+    return orderFindings([...out, ...adviceFindings({ ...results, configurations: valid })]);
+  }
+  return orderFindings([...out, ...adviceFindings(results)]);
+}
+
+/** One critical finding naming the configurations that failed a validity check; with no valid one left, it is the headline. */
+function invalidFinding(invalid: readonly ConfigResult[], total: number, headline: boolean): Finding {
+  const names = invalid.map((c) => c.name);
+  const first = invalidRecords(invalid[0].validity)[0];
+  return {
+    id: headline ? 'headline' : 'invalid',
+    kind: 'invalid',
+    severity: 'critical',
+    text:
+      `${invalid.length} of ${total} configuration${total === 1 ? '' : 's'} failed a validity check (${names.join(', ')}; first: ${first.message}), ` +
+      `so ${invalid.length === 1 ? 'its' : 'their'} figures do not describe the system and no advice is drawn from them` +
+      `${headline ? '' : `; the findings below cover the ${total - invalid.length} valid one${total - invalid.length === 1 ? '' : 's'}`}. ` +
+      'Rerun on an idle machine or at a lower time scale.',
+    evidence: { configs: names, figures: { invalid: invalid.length, configurations: total } },
+  };
+}
+
+/** The headline, the per-axis choices, the top step and the hints of the configurations given. */
+function adviceFindings(results: ResultsFile): Finding[] {
+  const configs = results.configurations;
+  const out: Finding[] = [];
   const meeting = configs.filter((c) => c.slo.meetsAll);
   const h = pickHeadline(meeting);
   const axes = varyingAxes(configs);
@@ -342,7 +377,7 @@ export function computeFindings(results: ResultsFile): Finding[] {
   const top = topStepFinding(reference);
   if (top) out.push(top);
   out.push(...hintFindings(results, reference));
-  return orderFindings(out);
+  return out;
 }
 
 /** The findings a results file carries, or (files written before findings were data) computed now. */

@@ -268,7 +268,7 @@ const machineFactsSchema = z.object({
 export type MachineFacts = z.infer<typeof machineFactsSchema>;
 
 /** What a finding is about. */
-const findingKindSchema = z.enum(['headline', 'slo-gap', 'choice', 'top-step', 'hint', 'interrupted', 'empty']);
+const findingKindSchema = z.enum(['headline', 'slo-gap', 'choice', 'top-step', 'hint', 'interrupted', 'empty', 'invalid']);
 /** How much a finding asks of the reader: act now, a recommendation, or context. */
 const findingSeveritySchema = z.enum(['critical', 'warning', 'recommendation', 'info']);
 

@@ -43,7 +43,8 @@ export interface LiveConditions {
 export function liveValidity(c: LiveConditions): ValidityRecord[] {
   const lagLimit = Math.max(SEND_LAG_P99_LIMIT_WALL_MS * c.timeScale, SEND_LAG_TTFT_SHARE * c.ttftP50Ms);
   const late = c.lateShare(lagLimit);
-  const fmt = (v: number) => v.toFixed(1);
+  // one decimal below 100 ms, whole ms with thousands separators above: '4.2 ms', '404,750 ms'
+  const fmt = (v: number) => (Math.abs(v) < 100 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US'));
   return [
     {
       kind: 'send-lag',

@@ -192,8 +192,63 @@ describe('findings: the headline', () => {
     );
     expect(computeFindings(r)[0].text).toBe(
       'No configuration meets every SLO. The closest, routing=cascade@0.6, misses e2e p95 by 6 s (15 s against a target of 9 s) and quality by 2 pp (83% against a target of 85%). ' +
-        'To close the gap: more workers: queue wait p95 is 10 s of the 15 s, with 8 workers 98% busy; ' +
+        'To close the gap: more workers: queue wait p95 is 10 s of the 15 s e2e p95, with 8 workers 98% busy; ' +
         'a stronger model or a higher cascade threshold on the routed step (the best quality measured is 83%, by routing=cascade@0.6).',
+    );
+  });
+});
+
+describe('findings: one change said once, and no advice from invalid figures', () => {
+  it('names a change once when two failed checks point to it (e2e and TTFT p95 both waiting in the queue)', () => {
+    const slo = { e2eP95Ms: 9000, ttftP95Ms: 2000 };
+    const r = run([{ axes: { routing: 'mini' }, costPerDayUsd: 100, quality: 0.9, p95Ms: 15_000, queueP95Ms: 12_000, utilization: 0.99, workers: 8 }], slo);
+    const c = r.configurations[0]!;
+    c.slo = sloResult({ maxErrorRate: 1, ...slo }, { e2eP95: 15_000, ttftP95: 14_000, quality: 0.9, perDayUsd: 100, errorRate: 0 }, 1);
+    expect(computeFindings(r)[0].text).toBe(
+      'No configuration meets every SLO. The closest, routing=mini, misses e2e p95 by 6 s (15 s against a target of 9 s) and TTFT p95 by 12 s (14 s against a target of 2 s). ' +
+        'To close the gap: more workers: queue wait p95 is 12 s of the 15 s e2e p95, with 8 workers 99% busy.',
+    );
+  });
+
+  const invalidRecord = {
+    kind: 'send-lag',
+    valid: false,
+    observed: 29_000,
+    threshold: 100,
+    unit: 'ms',
+    message: 'send lag p99 29,000 ms (scenario time) against at most 100 ms',
+  };
+
+  it('draws no advice from a configuration that failed a validity check, and says why', () => {
+    const r = run(
+      [
+        { axes: { routing: 'gpt-4o' }, costPerDayUsd: 700, quality: 0.9, p95Ms: 6000 },
+        { axes: { routing: 'mini' }, costPerDayUsd: 50, quality: 0.9, p95Ms: 5000 },
+      ],
+      SLO,
+      { routing: ROUTING },
+    );
+    // the cheap one meets every SLO only because its figures are not real
+    r.configurations[1]!.validity = [invalidRecord as NonNullable<ConfigResult['validity']>[number]];
+    const list = computeFindings(r);
+    expect(list[0].id).toBe('headline');
+    expect(list[0].evidence.configs).toEqual(['routing=gpt-4o']);
+    expect(byId(list, 'invalid')?.text).toBe(
+      '1 of 2 configurations failed a validity check (routing=mini; first: send lag p99 29,000 ms (scenario time) against at most 100 ms), ' +
+        'so its figures do not describe the system and no advice is drawn from them; the findings below cover the 1 valid one. Rerun on an idle machine or at a lower time scale.',
+    );
+    expect(list.some((f) => f.id !== 'invalid' && f.text.includes('routing=mini'))).toBe(false);
+    expect(recommended(list)).not.toContain('routing=mini');
+  });
+
+  it('with every configuration invalid, the headline says so and nothing else is advised', () => {
+    const r = run([{ axes: { routing: 'mini' }, costPerDayUsd: 50, quality: 0.5, p95Ms: 50_000, queueP95Ms: 49_000, workers: 32, utilization: 0.18 }], SLO);
+    r.configurations[0]!.validity = [invalidRecord as NonNullable<ConfigResult['validity']>[number]];
+    const list = computeFindings(r);
+    expect(list.map((f) => f.id)).toEqual(['headline']);
+    expect(list[0].kind).toBe('invalid');
+    expect(list[0].text).toMatch(
+      /^1 of 1 configuration failed a validity check \(routing=mini; first: send lag p99 29,000 ms .*no advice is drawn from them\. Rerun/,
     );
   });
 });

@@ -25,7 +25,7 @@ describe('validity records', () => {
   it('bench gate refuses an invalid run (exit 2 through BenchError) unless allowed', () => {
     const run = (validity: ReturnType<typeof liveValidity>) => ({ configurations: [{ name: 'c', validity }] }) as unknown as ResultsFile;
     expect(() => refuseInvalid([['candidate', run(liveValidity({ ...conditions, sendLagP99Ms: 29_000 }))]])).toThrow(
-      /^the candidate run is invalid \(c: send lag p99 29000\.0 ms .*pass --allow-invalid to gate it anyway$/,
+      /^the candidate run is invalid \(c: send lag p99 29,000 ms .*pass --allow-invalid to gate it anyway$/,
     );
     expect(() => refuseInvalid([['candidate', run(liveValidity(conditions))]])).not.toThrow();
     // results written before validity existed are not refused
