@@ -107,6 +107,11 @@ export class MockCore {
     return { inFlight, queued, active: this.runner.active.size + this.tokenizing.size, scheduledTasks: this.runner.scheduler.pending() };
   }
 
+  /** Resolves once the core can keep time (its scheduler's wake-up thread runs). */
+  ready(): Promise<void> {
+    return this.runner.scheduler.ready();
+  }
+
   /** Ends every call in progress (connections broken, ledger outcome "shutdown") and clears timers. */
   close(): void {
     this.closed = true;
@@ -115,7 +120,7 @@ export class MockCore {
     runner.active.clear();
     for (const sink of this.tokenizing) sink.destroy();
     this.tokenizing.clear();
-    runner.scheduler.clear();
+    runner.scheduler.close();
     this.metrics.health.close();
   }
 

@@ -27,8 +27,8 @@ const BAD_HTTP_RESPONSE =
   `Content-Length: ${Buffer.byteLength(BAD_HTTP_BODY)}\r\n\r\n${BAD_HTTP_BODY}`;
 
 /**
- * Starts the mock LLM server; resolves once it listens and its tokenizer thread is loaded (so
- * the first new prompts of a load test are not delayed by the thread's start). Throws
+ * Starts the mock LLM server; resolves once it listens and its tokenizer and timer threads run (so
+ * the first new prompts and tokens of a load test are not delayed by a thread's start). Throws
  * MockConfigError on bad options.
  */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
@@ -46,7 +46,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     else socket.destroy();
   });
 
-  const ready = tokenizerReady();
+  const ready = Promise.all([tokenizerReady(), core.ready()]);
   await listen(server, resolved.port, resolved.host);
   await ready;
   const address = server.address();

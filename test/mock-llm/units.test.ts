@@ -8,7 +8,7 @@ import { LATENESS_BUCKETS_S, LatenessHistogram } from '../../mock-llm/metrics.ts
 import { MOCK_DEFAULTS, resolveMockOptions } from '../../mock-llm/options.ts';
 import { PromptCache } from '../../src/provider/prompt-cache.ts';
 import { acceptsChatRequest, ChatRequestSchema } from '../../mock-llm/requests.ts';
-import { EARLY_TOLERANCE_MS, Scheduler } from '../../mock-llm/scheduler.ts';
+import { EARLY_TOLERANCE_MS, Scheduler } from '../../src/core/scheduler.ts';
 import { GENERATION_VOCABULARY, applyStop, generateText } from '../../src/provider/tokens.ts';
 import { Rng } from '../../src/core/random.ts';
 

@@ -1,18 +1,18 @@
 /**
- * A precise timer for many concurrent streams. Callers give absolute due times (on
+ * A precise timer for many tasks: mock-llm's streamed tokens, and the live send thread's requests
+ * held until their arrival time (src/llm/http-transport.ts). Callers give absolute due times (on
  * `performance.now()`), so a late wake-up never shifts the tokens after it. One min-heap (the
- * codebase's one, src/core/min-heap.ts) and one wake-up at a time for the earliest due time.
+ * codebase's one, src/core/min-heap.ts) and one wake-up at a time, for the earliest due time.
  *
- * setTimeout has 1 ms granularity, so a timer alone cannot space tokens less than a millisecond
- * apart (a stream at `--time-scale 20` has 0.6 ms gaps: a timer sent them in pairs). The last
- * stretch before a due time is therefore slept precisely: a timer wakes the loop about
- * `TIMER_MARGIN_MS` early, then the scheduler sleeps (`Atomics.wait`, sub-millisecond, no CPU
- * spent) in slices of at most `SLICE_MS`, and between slices lets the loop poll its sockets once
- * (`setImmediate`), so new requests and the client's reads wait at most one slice. Tasks run at
+ * node's timers have 1 ms granularity, so they cannot space tokens less than a millisecond apart
+ * (a stream at `--time-scale 20` has 0.6 ms gaps: a 1 ms timer sent them in pairs). The wake-up
+ * is src/core/precise-wake.ts instead: a helper thread sleeps until the due time and wakes this
+ * loop with a message (about 0.1 ms late, no CPU spent, the loop never blocked). Tasks run at
  * most `EARLY_TOLERANCE_MS` early.
  */
 import { performance } from 'node:perf_hooks';
-import { MinHeap } from '../src/core/min-heap.ts';
+import { MinHeap } from './min-heap.ts';
+import { PreciseWake } from './precise-wake.ts';
 
 /** A scheduled callback; `cancel()` is idempotent. */
 export interface ScheduledTask {
@@ -48,32 +48,17 @@ class Entry implements ScheduledTask {
 /** Tasks due within this margin run at the current wake-up rather than at the next one. */
 export const EARLY_TOLERANCE_MS = 0.02;
 
-/** A due time at least this far off is waited for with a timer (the rest precisely; see the top). */
-const TIMER_MARGIN_MS = 2;
-
-/** The longest the precise sleep blocks the loop before its sockets are polled again (ms). */
-const SLICE_MS = 0.2;
-
-/** What `Atomics.wait` sleeps on (nothing ever notifies it: the wait always times out). */
-const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
-
-/** Blocks this thread for `ms` (sub-millisecond precision, no CPU spent). */
-function sleepMs(ms: number): void {
-  Atomics.wait(SLEEP_CELL, 0, 0, ms);
-}
-
 /** The heap-backed scheduler; `clear()` drops everything (used by close()). */
 export class Scheduler {
   private readonly heap = new MinHeap<Entry>();
   private order = 0;
   private live = 0;
-  private timeout: NodeJS.Timeout | undefined;
-  /** Due time the armed timeout was set for. */
-  private armedFor = Infinity;
-  /** The precise phase's next turn (it re-reads the heap's top each turn). */
-  private immediate: NodeJS.Immediate | undefined;
-  private readonly run = (): void => this.fire();
-  private readonly turn = (): void => this.precise();
+  /** Wakes the loop at the earliest due time (`fire`). */
+  private readonly wake = new PreciseWake(() => this.fire());
+
+  constructor() {
+    void this.wake.ready(); // the thread starts now, not at the first token
+  }
 
   /**
    * Runs `fn(arg)` at `dueMs` (performance.now() time base), or as soon as possible if past. Pass
@@ -100,6 +85,11 @@ export class Scheduler {
     return entry;
   }
 
+  /** Resolves once the wake-up's helper thread runs (started with the scheduler; until then a wake-up is late by its start). */
+  ready(): Promise<void> {
+    return this.wake.ready();
+  }
+
   /** Tasks scheduled and not yet run or cancelled. */
   pending(): number {
     return this.live;
@@ -111,19 +101,23 @@ export class Scheduler {
     if (this.live === 0) this.clear();
   }
 
-  /** Cancels every task and timer. */
+  /** Cancels every task and the pending wake-up. */
   clear(): void {
     for (const e of this.heap.clear()) {
       e.fn = undefined;
       e.inHeap = false;
     }
     this.live = 0;
-    this.disarm();
+    this.wake.wakeAt(Infinity);
+  }
+
+  /** Cancels everything and stops the wake-up's helper thread. */
+  close(): void {
+    this.clear();
+    this.wake.close();
   }
 
   private fire(): void {
-    this.timeout = undefined;
-    this.armedFor = Infinity;
     let now = performance.now();
     for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
       if (top.fn === undefined) {
@@ -142,58 +136,18 @@ export class Scheduler {
         fn(top.arg);
       } catch (err) {
         // a task failing must not stop the others; surface it without crashing the server
-        process.emitWarning(`mock-llm scheduler task failed: ${(err as Error).stack ?? String(err)}`);
+        process.emitWarning(`scheduler task failed: ${(err as Error).stack ?? String(err)}`);
       }
     }
     this.arm();
   }
 
-  /** One turn of the precise phase: run what is due, else sleep one slice and poll the loop again. */
-  private precise(): void {
-    this.immediate = undefined;
-    const top = this.top();
-    if (top === undefined) return;
-    let wait = top.at - performance.now();
-    if (wait > TIMER_MARGIN_MS) return this.arm(); // the earliest task was cancelled: a timer again
-    if (wait > EARLY_TOLERANCE_MS) {
-      sleepMs(Math.min(wait - EARLY_TOLERANCE_MS, SLICE_MS));
-      wait = top.at - performance.now();
-    }
-    if (wait <= EARLY_TOLERANCE_MS) return this.fire();
-    this.immediate = setImmediate(this.turn);
-  }
-
+  /** Asks for a wake-up at the earliest task's due time (none: no wake-up). */
   private arm(): void {
-    const top = this.top();
-    if (top === undefined) return this.disarm();
-    if (this.immediate !== undefined) return; // the precise phase reads the top at its next turn
-    const due = top.at;
-    const wait = due - performance.now();
-    if (this.timeout !== undefined && this.armedFor <= due) return; // already armed early enough
-    if (this.timeout !== undefined) clearTimeout(this.timeout);
-    this.timeout = undefined;
-    this.armedFor = Infinity;
-    if (wait <= TIMER_MARGIN_MS) {
-      this.immediate = setImmediate(this.turn);
-      return;
-    }
-    this.armedFor = due;
-    // node's timers count whole milliseconds from the loop's cached time: wake early, sleep the rest
-    this.timeout = setTimeout(this.run, Math.floor(wait - TIMER_MARGIN_MS) + 1);
-  }
-
-  /** The earliest task not cancelled (cancelled ones on top are dropped). */
-  private top(): Entry | undefined {
     while (this.heap.size > 0 && this.heap.peek()!.fn === undefined) this.pop();
-    return this.heap.peek();
-  }
-
-  private disarm(): void {
-    if (this.timeout !== undefined) clearTimeout(this.timeout);
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
-    this.timeout = undefined;
-    this.immediate = undefined;
-    this.armedFor = Infinity;
+    const top = this.heap.peek();
+    const at = top === undefined ? Infinity : performance.timeOrigin + top.at;
+    if (at !== this.wake.pending()) this.wake.wakeAt(at);
   }
 
   private push(e: Entry): void {
