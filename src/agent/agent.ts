@@ -30,6 +30,8 @@ import { sample, sampleTokens } from '../workload/distribution.ts';
 import { PromptSpace } from '../workload/prompt-space.ts';
 import type { AgentRequest } from '../workload/requests.ts';
 import { Zipf } from '../workload/zipf.ts';
+import { ToolCalling, type ToolJobState } from './tool-calling.ts';
+import type { ToolTurn } from '../llm/tool-wire.ts';
 
 /** What an agent run needs. */
 export interface AgentContext {
@@ -55,6 +57,8 @@ interface JobState {
   failed: boolean;
   firstTokenAtMs: number | null;
   calls: number;
+  /** Tool calling's state (tool-calling.ts). */
+  tools?: ToolJobState;
 }
 
 /** Runs agent requests through the workflow and strategies; keeps routing and cache statistics. */
@@ -70,6 +74,7 @@ export class Agent {
   private readonly stepHash = new Map<string, number>();
   private readonly chunkZipf = new Map<string, Zipf>();
   private readonly promptSpace: PromptSpace;
+  private readonly toolCalling: ToolCalling | undefined;
   readonly routing = newRoutingCounters();
 
   readonly clock: Clock;
@@ -89,6 +94,7 @@ export class Agent {
     this.streamed = new Set(st.streaming.steps);
     this.qualityStep = lastLlmStep(ctx.scenario.workflow);
     this.promptSpace = new PromptSpace(ctx.seed);
+    this.toolCalling = ToolCalling.of(ctx.scenario);
   }
 
   /** Runs one request to its end. */
@@ -211,7 +217,7 @@ export class Agent {
     const outputTokens = step.outputTokens === undefined && logged !== undefined ? logged : sampleTokens(step.outputTokens ?? kind.outputTokens, rng);
     // a model the trace (or the task kind) names answers routed steps without the router
     const fixedModel = ft !== null ? ft.model : step.model !== 'routed' ? step.model : req.logged?.model;
-    return new LlmCall(this, job, step.name, fixedModel, {
+    const shape: CallShape = {
       inputTokens,
       prefixTokens: systemTokens,
       outputTokens,
@@ -221,7 +227,9 @@ export class Agent {
       kind: req.kind,
       rng,
       seed: this.stepSeed(job, step.name, iteration),
-    });
+    };
+    this.toolCalling?.shape(step.name, job, shape);
+    return new LlmCall(this, job, step.name, fixedModel, shape);
   }
 
   /** Serves the step from the exact cache when it holds this prompt; false on a miss. */
@@ -343,7 +351,9 @@ export class Agent {
     const blocks = job.req.logged?.prefixBlocks;
     if (blocks !== undefined) call.prefixBlocks = blocks;
     if (timeoutMs !== undefined) call.timeoutMs = timeoutMs;
+    if (run.shape.tools !== undefined) call.tools = run.shape.tools;
     const r = await client.chat(call);
+    if (run.shape.tools !== undefined) this.toolCalling!.answered(job, run.shape.tools, r);
     run.spentUsd += r.costUsd;
     this.record(job, {
       job: -1,
@@ -437,6 +447,7 @@ export class Agent {
     const req = job.req;
     const rng = this.rng(job, step.name, iteration);
     const key = step.keyBy === 'prompt' ? req.promptKey : step.keyBy === 'intent' ? req.intentKey : `${req.kind}/topic/${req.topic}`;
+    this.toolCalling?.ran(step, job, key);
     const cache = this.toolCaches.get(step.name);
     const t0 = clock.now();
     if (cache !== undefined) {
@@ -541,6 +552,8 @@ interface CallShape {
   rng: Rng;
   /** The step's seed: with the model, it fixes the answer's quality verdict. */
   seed: number;
+  /** Tool calling (tool-calling.ts): tools offered, an earlier call and its result sent back. */
+  tools?: ToolTurn;
 }
 
 /** One LLM step of one request: what routers see (`RouteContext`) and where its answer lands. */
