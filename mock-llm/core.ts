@@ -25,20 +25,8 @@ import { openaiChat } from './protocols/openai-chat.ts';
 import { EmbeddingsRequestSchema, parseBody, type EmbeddingsRequest } from './requests.ts';
 import { EMBEDDINGS_REQUEST, type Extras, newCall, type Call, type Counted, type KnownRequest, type ModelState, readPromptCache } from './call.ts';
 import { FaultPicker } from './faults.ts';
-import {
-  modelNotFound,
-  modelObject,
-  protocolAt,
-  GET_ONLY,
-  POST_ONLY,
-  readExtras,
-  ROUTE_METHODS,
-  ROUTES,
-  safeDecode,
-  sendError,
-  sendJson,
-  serverError,
-} from './routes.ts';
+import { modelNotFound, modelObject, protocolAt, GET_ONLY, POST_ONLY, readExtras } from './routes.ts';
+import { ROUTE_METHODS, ROUTES, safeDecode, sendError, sendJson, serverError } from './routes.ts';
 import { CallRunner } from './runner.ts';
 
 export type { CoreRequest, ResponseSink } from './exchange.ts';
