@@ -16,6 +16,7 @@ import type { LlmStep, Scenario, Step, Strategies } from '../scenario/schema.ts'
 import {
   cachedAnswerCorrect,
   nearestAnswer,
+  storedVector,
   StepCache,
   StoreFactory,
   ToolData,
@@ -177,7 +178,7 @@ export class Agent implements StepHost, ChatMaker {
     const now = this.ctx.clock.now();
     if (exact !== undefined) await exact.set(exactKey, value, now);
     if (semantic !== undefined && vector !== undefined) {
-      await semantic.set(`${step.name}|${job.req.promptKey}|${iteration}`, { ...value, vector: Array.from(vector) }, now, bucket);
+      await semantic.set(`${step.name}|${job.req.promptKey}|${iteration}`, { ...value, vector: storedVector(semantic, vector) }, now, bucket);
     }
   }
 
