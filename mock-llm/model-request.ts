@@ -58,6 +58,8 @@ export interface ModelRequest {
   echo?: boolean;
   /** Responses: the `previous_response_id` it continues, or null. */
   previousResponseId?: string | null;
+  /** Gemini streamGenerateContent without `alt=sse`: the stream is one JSON array, not SSE events. */
+  jsonArrayStream?: boolean;
 }
 
 /** The role of a message counted as plain text (see tokenize.mjs). */

@@ -85,6 +85,8 @@ export interface Protocol {
   asciiWhole?(call: CallView): boolean;
   /** The stream writer of a call. */
   stream(call: CallView): StreamWriter;
+  /** A stream's content type when it is not SSE (Gemini's JSON-array stream); undefined: `text/event-stream`. */
+  streamContentType?(call: CallView): string | undefined;
   /** Keeps what a later request may refer to, once the call has answered in full (Responses: its conversation). */
   remember?(call: CallView, conversations: ConversationStore): void;
 }

@@ -195,7 +195,7 @@ export class CallRunner {
 
   private startStream(call: Call): void {
     const headers = call.headers;
-    headers['content-type'] = SSE_HEADERS['content-type'];
+    headers['content-type'] = call.protocol.streamContentType?.(call) ?? SSE_HEADERS['content-type'];
     headers['cache-control'] = SSE_HEADERS['cache-control'];
     call.sink.head(200, headers);
     call.statusSent = 200;

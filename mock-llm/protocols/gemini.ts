@@ -4,8 +4,10 @@
  * `systemInstruction`, function declarations with `toolConfig` (AUTO, ANY, NONE, allowed names),
  * `generationConfig` (maxOutputTokens, stopSequences, JSON output with or without a schema),
  * `usageMetadata`, Google-shaped errors, and the `x-goog-api-key` header or `key` query parameter.
- * The model is named by the path. Streamed text goes one token per event; a function call goes
- * whole in one event, as Gemini sends it.
+ * The model is named by the path. `candidateCount` (1–8) answers that many candidates, each priced.
+ * Streamed text goes one token per event; a function call goes whole in one event, as Gemini sends
+ * it. With `alt=sse` the events are SSE `data:` lines; without it, as Google sends them, one JSON
+ * array written element by element (`[` first, `,` between, `]` last), one GenerateContentResponse each.
  */
 import type { CountedMessage } from '../../src/provider/tokens.ts';
 import type { Answer } from '../answer.ts';
@@ -56,9 +58,19 @@ const gemini: Protocol = {
     ),
   parse: parseGemini,
   errorBody: (err) => JSON.stringify({ error: { code: err.status, message: err.message, status: STATUS_WORDS[err.status] ?? 'UNKNOWN' } }),
-  whole: (call) => JSON.stringify(responseChunk(call, call.answer, 'whole')),
+  whole: (call) =>
+    JSON.stringify(
+      response(
+        call,
+        answersOf(call).map((a, k) => candidate(a, k, 'whole')),
+      ),
+    ),
+  streamContentType: (call) => (call.request.jsonArrayStream === true ? 'application/json; charset=UTF-8' : undefined),
   stream: (call) => new GeminiStream(call),
 };
+
+/** Most candidates one request may ask for (the Gemini API's limit). */
+const MAX_CANDIDATES = 8;
 
 function bad(message: string, param: string | null = null): ApiError {
   return invalidRequest(message, param, 'invalid_argument');
@@ -69,9 +81,8 @@ function parseGemini(text: string, req: HeaderReader): ModelRequest | ApiError {
   if (match === null) return bad('Unknown Gemini method.');
   const model = decodeURIComponent(match[1]!);
   const stream = match[2] === 'streamGenerateContent';
-  if (stream && new URLSearchParams(req.query ?? '').get('alt') !== 'sse') {
-    return bad('streamGenerateContent: mock-llm streams with alt=sse only (add ?alt=sse, as the Google SDKs do).', 'alt');
-  }
+  const alt = new URLSearchParams(req.query ?? '').get('alt');
+  if (stream && alt !== null && alt !== 'sse' && alt !== 'json') return bad(`Invalid value at 'alt': ${JSON.stringify(alt)}; use sse or json.`, 'alt');
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -111,7 +122,8 @@ function parseGemini(text: string, req: HeaderReader): ModelRequest | ApiError {
     seed: config.seed,
     topLogprobs: null,
     cachePrefixMessages: 0,
-    choices: 1,
+    choices: config.candidates,
+    jsonArrayStream: stream && alt !== 'sse',
   };
 }
 
@@ -175,6 +187,7 @@ function readToolConfig(raw: unknown, tools: readonly ToolSpec[]): ToolChoice | 
 }
 
 interface GenerationConfig {
+  candidates: number;
   maxOutputTokens: number | null;
   stop: readonly string[] | null;
   format: OutputFormat;
@@ -182,7 +195,7 @@ interface GenerationConfig {
 }
 
 function readGenerationConfig(raw: unknown): GenerationConfig | ApiError {
-  if (raw === undefined || raw === null) return { maxOutputTokens: null, stop: null, format: TEXT_FORMAT, seed: null };
+  if (raw === undefined || raw === null) return { candidates: 1, maxOutputTokens: null, stop: null, format: TEXT_FORMAT, seed: null };
   if (!isRecord(raw)) return bad(`Invalid value at 'generation_config': expected an object, got ${typeName(raw)}.`, 'generationConfig');
   const max = raw['maxOutputTokens'];
   if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1)) {
@@ -195,9 +208,13 @@ function readGenerationConfig(raw: unknown): GenerationConfig | ApiError {
   if (stop !== undefined && (!Array.isArray(stop) || stop.length > 5 || stop.some((s) => typeof s !== 'string'))) {
     return bad("Invalid value at 'generation_config.stop_sequences': expected at most 5 strings.", 'generationConfig.stopSequences');
   }
-  const count = raw['candidateCount'];
-  if (count !== undefined && count !== 1)
-    return bad('generation_config.candidate_count: mock-llm answers one candidate; send 1 or leave it out.', 'generationConfig.candidateCount');
+  const count = raw['candidateCount'] ?? 1;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_CANDIDATES) {
+    return bad(
+      `Invalid value at 'generation_config.candidate_count': ${JSON.stringify(count)}; only values from 1 to ${MAX_CANDIDATES} are supported.`,
+      'generationConfig.candidateCount',
+    );
+  }
   const seed = raw['seed'];
   let format = TEXT_FORMAT;
   if (raw['responseMimeType'] === 'application/json') {
@@ -210,6 +227,7 @@ function readGenerationConfig(raw: unknown): GenerationConfig | ApiError {
     }
   }
   return {
+    candidates: count,
     maxOutputTokens: typeof max === 'number' ? max : null,
     stop: Array.isArray(stop) ? (stop as string[]) : null,
     format,
@@ -333,22 +351,41 @@ function callParts(answer: Answer, from: number, to: number): Record<string, unk
   return parts;
 }
 
-/** A response (whole), or one streamed chunk with `parts`; the last chunk carries the finish reason. */
-function responseChunk(call: CallView, answer: Answer, stage: 'whole' | 'delta' | 'last', parts?: Record<string, unknown>[]): Record<string, unknown> {
+/** Every candidate's answer, in index order. */
+function answersOf(call: CallView): readonly Answer[] {
+  return call.choices ?? [call.answer];
+}
+
+/** One candidate of a response (whole) or of a streamed chunk with `parts`; the last chunk's carry the finish reason. */
+function candidate(answer: Answer, index: number, stage: 'whole' | 'delta' | 'last', parts?: Record<string, unknown>[]): Record<string, unknown> {
   const content = parts ?? [
     ...(answer.textUnits > 0 || answer.toolCalls.length === 0 ? [{ text: answer.text() }] : []),
     ...callParts(answer, 0, answer.toolCalls.length),
   ];
-  const candidate: Record<string, unknown> = { content: { parts: content, role: 'model' }, index: 0 };
-  if (stage !== 'delta') candidate['finishReason'] = finishReason(answer);
-  const out: Record<string, unknown> = { candidates: [candidate], usageMetadata: usageMetadata(call), modelVersion: call.modelId, responseId: call.id };
+  const out: Record<string, unknown> = { content: { parts: content, role: 'model' }, index };
+  if (stage !== 'delta') out['finishReason'] = finishReason(answer);
+  return out;
+}
+
+/** A GenerateContentResponse with these candidates; usage counts every candidate's output so far. */
+function response(call: CallView, candidates: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { candidates, usageMetadata: usageMetadata(call), modelVersion: call.modelId, responseId: call.id };
   if (call.mock !== undefined) out['mock'] = call.mock;
   return out;
 }
 
-/** `data:` events: one per text token; a function call once its last unit is due; the finish and usage last. */
+/**
+ * The streamed responses: one per unit (a text token of each candidate that has one; a function
+ * call once its last unit is due), then the finish reasons and usage. SSE `data:` events, or the
+ * elements of one JSON array.
+ */
 class GeminiStream implements StreamWriter {
-  constructor(private readonly call: CallView) {}
+  private readonly jsonArray: boolean;
+  private opened = false;
+
+  constructor(private readonly call: CallView) {
+    this.jsonArray = call.request.jsonArrayStream === true;
+  }
 
   write(sink: StreamSink, from: number, to: number): void {
     const out = this.events(from, to);
@@ -356,26 +393,36 @@ class GeminiStream implements StreamWriter {
   }
 
   end(from: number, to: number): string {
-    return this.events(from, to) + this.event(responseChunk(this.call, this.call.answer, 'last', [{ text: '' }]));
+    const last = answersOf(this.call).map((a, k) => candidate(a, k, 'last', [{ text: '' }]));
+    return this.events(from, to) + this.event(response(this.call, last)) + (this.jsonArray ? ']' : '');
   }
 
   private events(from: number, to: number): string {
-    const answer = this.call.answer;
+    const answers = answersOf(this.call);
     let out = '';
     for (let i = from; i < to; i++) {
-      const u = answer.unit(i);
-      if (u.kind === 'text') out += this.event(responseChunk(this.call, answer, 'delta', [{ text: u.text }]));
-      else if (i + 1 === answer.units || answer.unit(i + 1).kind === 'call') {
-        // the call's last unit: send it whole
-        const k = u.call;
-        const parts = callParts(answer, k, k + 1);
-        if (parts.length > 0) out += this.event(responseChunk(this.call, answer, 'delta', parts));
-      }
+      const candidates: Record<string, unknown>[] = [];
+      answers.forEach((answer, k) => {
+        const parts = i < answer.units ? unitParts(answer, i) : [];
+        if (parts.length > 0) candidates.push(candidate(answer, k, 'delta', parts));
+      });
+      if (candidates.length > 0) out += this.event(response(this.call, candidates));
     }
     return out;
   }
 
   private event(chunk: Record<string, unknown>): string {
-    return `data: ${JSON.stringify(chunk)}\r\n\r\n`;
+    if (!this.jsonArray) return `data: ${JSON.stringify(chunk)}\r\n\r\n`;
+    const before = this.opened ? ',\r\n' : '[';
+    this.opened = true;
+    return before + JSON.stringify(chunk);
   }
+}
+
+/** The parts unit `i` of an answer sends: its text token, or a function call whole at its last unit (none before). */
+function unitParts(answer: Answer, i: number): Record<string, unknown>[] {
+  const u = answer.unit(i);
+  if (u.kind === 'text') return [{ text: u.text }];
+  const last = i + 1 === answer.units || answer.unit(i + 1).kind === 'call';
+  return last ? callParts(answer, u.call, u.call + 1) : [];
 }

@@ -31,8 +31,9 @@ import { sampleTokens } from '../workload/distribution.ts';
 import { PromptSpace } from '../workload/prompt-space.ts';
 import type { AgentRequest } from '../workload/requests.ts';
 import { embeddingStep, toolStep, type StepHost } from './data-steps.ts';
-import { lastLlmStep, LlmCall, type ChatMaker, type JobState } from './llm-call.ts';
+import { lastLlmStep, LlmCall, type CallShape, type ChatMaker, type JobState } from './llm-call.ts';
 import { cacheRow, chatRow, embedRow } from './rows.ts';
+import { ToolCalling } from './tool-calling.ts';
 
 /** What an agent run needs. */
 export interface AgentContext {
@@ -60,6 +61,7 @@ export class Agent implements StepHost, ChatMaker {
   private readonly qualityStep: string | null;
   private readonly stepHash = new Map<string, number>();
   private readonly promptSpace: PromptSpace;
+  readonly toolCalling: ToolCalling | undefined;
   readonly routing = newRoutingCounters();
 
   readonly clock: Clock;
@@ -81,6 +83,7 @@ export class Agent implements StepHost, ChatMaker {
     this.streamed = new Set(st.streaming.steps);
     this.qualityStep = lastLlmStep(ctx.scenario.workflow);
     this.promptSpace = new PromptSpace(ctx.seed);
+    this.toolCalling = ToolCalling.of(ctx.scenario);
   }
 
   /** Runs one request to its end. */
@@ -204,7 +207,7 @@ export class Agent implements StepHost, ChatMaker {
     const outputTokens = step.outputTokens === undefined && logged !== undefined ? logged : sampleTokens(step.outputTokens ?? kind.outputTokens, rng);
     // a model the trace (or the task kind) names answers routed steps without the router
     const fixedModel = ft !== null ? ft.model : step.model !== 'routed' ? step.model : req.logged?.model;
-    return new LlmCall(this, job, step.name, fixedModel, {
+    const shape: CallShape = {
       inputTokens,
       prefixTokens: systemTokens,
       outputTokens,
@@ -214,7 +217,9 @@ export class Agent implements StepHost, ChatMaker {
       kind: req.kind,
       rng,
       seed: this.stepSeed(job, step.name, iteration),
-    });
+    };
+    this.toolCalling?.shape(step.name, job, shape);
+    return new LlmCall(this, job, step.name, fixedModel, shape);
   }
 
   /** Serves the step from the exact cache when it holds this prompt; false on a miss. */
@@ -336,7 +341,9 @@ export class Agent implements StepHost, ChatMaker {
     const blocks = job.req.logged?.prefixBlocks;
     if (blocks !== undefined) call.prefixBlocks = blocks;
     if (timeoutMs !== undefined) call.timeoutMs = timeoutMs;
+    if (run.shape.tools !== undefined) call.tools = run.shape.tools;
     const r = await client.chat(call);
+    if (run.shape.tools !== undefined) this.toolCalling!.answered(job, run.shape.tools, r);
     run.spentUsd += r.costUsd;
     this.record(job, chatRow(t0, run.step, model, r));
     return r;

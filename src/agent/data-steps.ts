@@ -11,12 +11,15 @@ import type { EmbeddingValue, StepCache, ToolValue } from '../strategies/caches.
 import { sample } from '../workload/distribution.ts';
 import { Zipf } from '../workload/zipf.ts';
 import type { JobState } from './llm-call.ts';
+import type { ToolCalling } from './tool-calling.ts';
 import { cacheRow, embedRow, toolRow } from './rows.ts';
 
 /** What these steps need from the agent. */
 export interface StepHost {
   readonly clock: Clock;
   readonly client: LlmClient;
+  /** Tool calling, when the scenario uses it (tool-calling.ts). */
+  readonly toolCalling: ToolCalling | undefined;
   /** The generator of one step of one request. */
   rng(job: JobState, stepName: string, iteration: number): Rng;
   /** Writes a call's ledger row for the job. */
@@ -106,6 +109,7 @@ export async function toolStep(host: StepHost, step: ToolStep, cache: StepCache<
   const req = job.req;
   const rng = host.rng(job, step.name, iteration);
   const key = step.keyBy === 'prompt' ? req.promptKey : step.keyBy === 'intent' ? req.intentKey : `${req.kind}/topic/${req.topic}`;
+  host.toolCalling?.ran(step, job, key);
   const t0 = clock.now();
   if (cache !== undefined) {
     const hit = await cache.get(key, t0);

@@ -2,10 +2,12 @@
 import type { Clock } from '../core/clock.ts';
 import type { Rng } from '../core/random.ts';
 import type { ChatResult } from '../llm/client.ts';
+import type { ToolTurn } from '../llm/tool-wire.ts';
 import type { Step } from '../scenario/schema.ts';
 import type { ToolData } from '../strategies/caches.ts';
 import type { RouteContext } from '../strategies/routing.ts';
 import type { AgentRequest } from '../workload/requests.ts';
+import type { ToolJobState } from './tool-calling.ts';
 
 /** One request's run so far. */
 export interface JobState {
@@ -18,6 +20,8 @@ export interface JobState {
   failed: boolean;
   firstTokenAtMs: number | null;
   calls: number;
+  /** Tool calling's state (tool-calling.ts). */
+  tools?: ToolJobState;
 }
 
 /** The shape of one LLM step's call for one request, fixed before any model is chosen. */
@@ -32,6 +36,8 @@ export interface CallShape {
   rng: Rng;
   /** The step's seed: with the model, it fixes the answer's quality verdict. */
   seed: number;
+  /** Tool calling (tool-calling.ts): tools offered, an earlier call and its result sent back. */
+  tools?: ToolTurn;
 }
 
 /** What an `LlmCall` needs from the agent: its clock, the router's label and a recorded chat call. */

@@ -4,6 +4,7 @@
  */
 import type { CallOutcome } from '../metrics/ledger.ts';
 import type { CallRecord } from '../provider/call-record.ts';
+import type { ToolTurn, WireToolCall } from './tool-wire.ts';
 
 /** One chat completion as the agent asks for it. */
 export interface ChatCall {
@@ -34,6 +35,8 @@ export interface ChatCall {
   wordingId?: number;
   /** The user prompt's prefix blocks (a Mooncake trace's `hash_ids`): equal leading ids mean an equal prefix. */
   prefixBlocks?: { ids: Int32Array; blockTokens: number };
+  /** Tool calling (src/agent/tool-calling.ts): tools offered, earlier calls and results sent back; its tokens are in the counts above. */
+  tools?: ToolTurn;
 }
 
 /** What a chat call returned: the ledger's row of it (`CallRecord`) and what the agent reads from the answer. */
@@ -46,6 +49,8 @@ export interface ChatResult extends CallRecord<Exclude<CallOutcome, 'cache_hit'>
   confidence: number;
   /** After a 429: how long the provider asked to wait. */
   retryAfterMs?: number;
+  /** The tool calls the endpoint answered with (live only: the simulator's are the agent's prediction). */
+  toolCalls?: WireToolCall[];
 }
 
 /** One embedding request (one or more texts in one call). */

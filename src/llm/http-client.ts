@@ -109,6 +109,7 @@ export class HttpLlmClient implements LlmClient {
     };
     if (call.timeoutMs !== undefined) wire.timeoutWallMs = call.timeoutMs / this.timeScale;
     if (call.prefixBlocks !== undefined) wire.prefixBlocks = call.prefixBlocks;
+    if (call.tools !== undefined) wire.tools = call.tools;
     return wire;
   }
 
@@ -125,7 +126,7 @@ export class HttpLlmClient implements LlmClient {
     const cachedInputTokens = f.usage?.prompt_tokens_details?.cached_tokens ?? 0;
     const outputTokens = f.usage?.completion_tokens ?? f.contentChunks;
     const spec = getModel(this.options.catalog, call.model);
-    return {
+    const result: ChatResult = {
       outcome: 'ok',
       model: call.model,
       inputTokens,
@@ -138,6 +139,8 @@ export class HttpLlmClient implements LlmClient {
       correct: f.correct === undefined ? true : f.correct === 'true',
       confidence: f.confidence === undefined ? 1 : Number(f.confidence),
     };
+    if (f.toolCalls !== undefined) result.toolCalls = f.toolCalls;
+    return result;
   }
 
   async embed(call: EmbedCall): Promise<EmbedResult> {

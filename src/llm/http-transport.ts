@@ -8,7 +8,8 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { Agent, type Dispatcher } from 'undici';
 import { MOCK_REQUEST_HEADERS } from '../provider/mock-headers.ts';
-import { embeddingTexts, promptMessages, type PromptBlocks } from './prompt-text.ts';
+import { chatMessages, embeddingTexts, type PromptBlocks } from './prompt-text.ts';
+import { readToolCallDeltas, type ToolTurn, type WireToolCall, toolFields } from './tool-wire.ts';
 
 /** What a chat request needs on the wire (small, so it crosses threads cheaply; the prompt text is built by the transport). */
 export interface ChatWire {
@@ -29,6 +30,8 @@ export interface ChatWire {
   timeoutWallMs?: number;
   /** Hold the request until this epoch time (a request's first call, made before its arrival time). */
   notBeforeEpoch?: number;
+  /** Tool calling: tools offered, earlier calls and results sent back (tool-wire.ts). */
+  tools?: ToolTurn;
 }
 
 interface Usage {
@@ -59,6 +62,8 @@ export interface ChatFacts {
   retryAfterWallMs?: number;
   /** A 400 whose body names the context length. */
   contextLength?: boolean;
+  /** The tool calls the answer streamed (their first delta counts as the first token). */
+  toolCalls?: WireToolCall[];
   /** mock-llm's quality verdict headers (absent for other endpoints). */
   correct?: string;
   confidence?: string;
@@ -109,7 +114,7 @@ export function epochNow(): number {
 
 /** The part of an OpenAI chat-completion chunk the client reads. */
 interface ChatChunk {
-  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+  choices?: Array<{ delta?: { content?: string | null; tool_calls?: unknown }; finish_reason?: string | null }>;
   usage?: Usage | null;
   error?: unknown;
 }
@@ -140,6 +145,9 @@ function onEvent(event: EventSourceMessage, f: ChatFacts): void {
       else f.gaps.push(now - f.endAt);
       f.endAt = now; // the last token so far
       f.contentChunks++;
+    } else if (choice.delta?.tool_calls !== undefined) {
+      if (f.firstTokenAt < 0) f.firstTokenAt = epochNow();
+      readToolCallDeltas(choice.delta.tool_calls, (f.toolCalls ??= []));
     }
     if (choice.finish_reason) f.finished = true;
   }
@@ -163,7 +171,8 @@ export class UndiciTransport implements HttpTransport {
   chat(w: ChatWire): Promise<ChatFacts> {
     const body = JSON.stringify({
       model: w.model,
-      messages: promptMessages(w.step, w.prefixTokens, w.inputTokens, w.wording, w.prefixBlocks),
+      messages: chatMessages(w),
+      ...toolFields(w.tools),
       stream: true,
       stream_options: { include_usage: true },
       max_completion_tokens: w.outputTokens,

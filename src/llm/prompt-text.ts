@@ -7,6 +7,7 @@
 import { GENERATION_VOCABULARY, type CountedMessage } from '../provider/tokens.ts';
 import { promptLayout } from '../provider/prompt-layout.ts';
 import { hashString, Rng } from '../core/random.ts';
+import type { ToolTurn } from './tool-wire.ts';
 
 function words(count: number, seedText: string): string {
   if (count <= 0) return '';
@@ -50,6 +51,55 @@ export function promptMessages(step: string, prefixTokens: number, inputTokens: 
   if (left > 0) user += (user === '' ? '' : ' ') + words(left, `user|${step}|${wording}`);
   messages.push({ role: 'user', content: user });
   return messages;
+}
+
+/** A chat message on the wire: counted text, or an assistant's tool calls, or a tool's result. */
+export type WireMessage =
+  | CountedMessage
+  | { role: 'assistant'; content: null; tool_calls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+/** What `chatMessages` reads of a call (the transport's `ChatWire`). */
+export interface ChatPrompt {
+  step: string;
+  prefixTokens: number;
+  inputTokens: number;
+  wording: string;
+  prefixBlocks?: PromptBlocks;
+  tools?: ToolTurn;
+}
+
+/**
+ * The messages of a chat call of `inputTokens` prompt tokens in all: with tool calling, the
+ * offered tools (a message of `offer.tokens` the endpoint adds ahead of the system message) and
+ * the earlier tool calls and their results (after the user message) are part of the count, so
+ * the system and user text are written for what is left.
+ */
+export function chatMessages(w: ChatPrompt): WireMessage[] {
+  const offered = w.tools?.offer?.tokens ?? 0;
+  const exchange = w.tools?.exchange;
+  const messages: WireMessage[] = promptMessages(
+    w.step,
+    w.prefixTokens - offered,
+    w.inputTokens - offered - (exchange?.tokens ?? 0),
+    w.wording,
+    w.prefixBlocks,
+  );
+  if (exchange === undefined) return messages;
+  messages.push({
+    role: 'assistant',
+    content: null,
+    tool_calls: exchange.calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })),
+  });
+  exchange.results.forEach((r, i) => {
+    messages.push({ role: 'tool', tool_call_id: exchange.calls[i]!.id, content: toolResultText(r.tokens, r.key) });
+  });
+  return messages;
+}
+
+/** A tool's result of `tokens` tokens, its words fixed by `key` (the same call, the same result). */
+function toolResultText(tokens: number, key: string): string {
+  return words(tokens, `tool|${key}`);
 }
 
 /** Texts totalling about `inputTokens` tokens for an embedding call. */

@@ -158,9 +158,12 @@ export class SimLlmClient implements LlmClient {
     }
     const admitted = clock.now();
     const ttft = sampleTtftMs(spec.latency, call.inputTokens - cachedInputTokens, server.inFlight, rng);
-    const decode = sampleDecodeMs(spec.latency, call.outputTokens, server.inFlight, rng);
+    // a tool call streams fewer units than its tokens, and no content (no inter-token gaps live): src/agent/tool-calling.ts
+    const units = call.tools?.answerUnits;
+    const decode = sampleDecodeMs(spec.latency, units ?? call.outputTokens, server.inFlight, rng);
     const timedOut = timeout !== undefined && admitted - start + ttft + decode > timeout;
-    if (!timedOut && this.tokenGaps !== undefined) this.sampleTokenGaps(this.tokenGaps, spec, call, decode, server.inFlight, rng.next() * 0x1_0000_0000);
+    if (!timedOut && this.tokenGaps !== undefined && units === undefined)
+      this.sampleTokenGaps(this.tokenGaps, spec, call, decode, server.inFlight, rng.next() * 0x1_0000_0000);
     await clock.sleep(timedOut ? Math.max(0, timeout - (admitted - start)) : ttft + decode);
     server.release();
     if (timedOut) return this.refused(call, 'timeout', start);

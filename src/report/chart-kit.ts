@@ -37,7 +37,7 @@ export const MAX_COLOURED = 8;
 /** Colour of configurations that are not highlighted. */
 export const MUTED = '#c8c8c8';
 /** Ten distinguishable colours (Tableau 10) for the highlighted configurations. */
-export const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#9d755d', '#ff9da6', '#bab0ac'];
+const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#9d755d', '#ff9da6', '#bab0ac'];
 
 const S = 1000;
 const MIN = 60_000;
@@ -89,15 +89,68 @@ export function logTicks(min: number, max: number, maxTicks = 8): number[] {
   return ticks;
 }
 
+/** A round tick step (1, 2 or 5 × a power of ten) giving about `count` ticks between lo and hi (hi > lo). */
+function tickStep(lo: number, hi: number, count = 5): number {
+  const raw = (hi - lo) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
+}
+
+/** Ticks every `step` from lo to hi (both on the step), without float dust. */
+function stepTicks(lo: number, hi: number, step: number): number[] {
+  const out: number[] = [];
+  for (let t = lo; t <= hi + step * 1e-6; t += step) out.push(Number(t.toPrecision(12)));
+  return out;
+}
+
 /** About five round ticks between lo and hi (steps of 1, 2 or 5 × a power of ten). */
 function linearTicks(lo: number, hi: number): number[] {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / 5;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi * 1.0001; t += step) out.push(Number(t.toPrecision(12)));
-  return out;
+  const step = tickStep(lo, hi);
+  return stepTicks(Math.ceil(lo / step) * step, hi, step);
+}
+
+/** What a linear value axis shows: shares (0–1) in percent, US dollars, or milliseconds written in the unit that reads best. */
+export type LinearUnit = 'share' | 'usd' | 'ms';
+
+/** Units of a millisecond axis, largest first (below a second it stays in ms). */
+const MS_UNITS = [
+  [H, 'h'],
+  [MIN, 'min'],
+  [S, 's'],
+] as const;
+
+/** Decimals that tell apart ticks `step` apart. */
+function decimalsFor(step: number): number {
+  return Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+}
+
+/** Tick labels of a linear axis with ticks `step` apart up to `max`: every label with the same unit and decimals. */
+function linearFormat(unit: LinearUnit, step: number, max: number): VlSpec {
+  if (unit === 'share') return { format: `.${decimalsFor(step * 100)}%` };
+  if (unit === 'usd') return { format: `$,.${decimalsFor(step)}f` };
+  const [div, name] = MS_UNITS.find(([d]) => max >= d) ?? [1, 'ms'];
+  return { labelExpr: `format(datum.value / ${div}, ',.${decimalsFor(step / div)}f') + ' ${name}'` };
+}
+
+/**
+ * Scale and axis of a linear channel that need not start at zero: the values' range (pass any
+ * SLO line's value with them), padded to a minimum span when the values are equal or nearly so
+ * (2 points of share; otherwise 10% of the value, at least 1), widened to round ticks, and labelled
+ * with as many decimals as the tick step needs. A run with one configuration used to get a single
+ * tick printed to six decimals ("94.851417%") from vega's default, or ticks that read alike ("15 s", "15 s").
+ */
+export function linearChannel(values: readonly number[], unit: LinearUnit): { scale: VlSpec; axis: VlSpec } {
+  const finite = values.filter(Number.isFinite);
+  let lo = finite.length > 0 ? Math.min(...finite) : 0;
+  let hi = finite.length > 0 ? Math.max(...finite) : 1;
+  const minSpan = unit === 'share' ? 0.02 : Math.max(1, 0.1 * Math.abs(hi));
+  if (hi - lo < minSpan) [lo, hi] = [(lo + hi - minSpan) / 2, (lo + hi + minSpan) / 2];
+  if (lo < 0 && finite.every((v) => v >= 0)) [lo, hi] = [0, hi - lo];
+  if (unit === 'share' && hi > 1) [lo, hi] = [Math.max(0, lo - (hi - 1)), 1];
+  const step = tickStep(lo, hi);
+  const domain = [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step].map((v) => Number(v.toPrecision(12)));
+  return { scale: { domain, nice: false, zero: false }, axis: { values: stepTicks(domain[0], domain[1], step), ...linearFormat(unit, step, domain[1]) } };
 }
 
 /**
@@ -109,6 +162,10 @@ export function latencyChannel(values: readonly number[], scale: VlSpec = {}, ma
   const positive = values.filter((v) => v > 0);
   const max = positive.length ? Math.max(...positive) : 0;
   const min = positive.length ? Math.min(...positive) : 0;
+  if (positive.length > 0 && max / min <= 100 && scale.zero === false) {
+    const linear = linearChannel(values, 'ms');
+    return { scale: { ...scale, ...linear.scale }, axis: { ...linear.axis, labelOverlap: 'greedy' } };
+  }
   if (positive.length === 0 || max / min <= 100)
     return { scale: { ...scale }, axis: { labelExpr: MS_LABEL_EXPR, tickCount: Math.min(5, maxTicks), labelOverlap: 'greedy' } };
   const ticks = logTicks(min, max, maxTicks);
@@ -135,6 +192,17 @@ export function highlighted(configs: readonly ConfigResult[]): Set<string> {
     ...byCost.filter((c) => optimal.has(c.name)),
   ];
   return new Set([...new Set(order.map((c) => c.name))].slice(0, MAX_COLOURED));
+}
+
+/** The sentence saying which configurations a chart draws in colour, when some are muted ('' when none is). */
+export function colourNote(coloured: number, total: number, grey = 'grey'): string {
+  const muted = total - coloured;
+  return muted > 0 ? ` In colour: the ${coloured} Pareto-optimal or cheapest configurations meeting the SLOs; the other ${muted} are ${grey}.` : '';
+}
+
+/** Colours of the highlighted configurations, by label, in highlight order. */
+export function colourScale(highlightedLabels: readonly string[]): VlSpec {
+  return { domain: [...highlightedLabels], range: PALETTE.slice(0, highlightedLabels.length) };
 }
 
 /** Rounds to a number of decimals (display data only; results.json keeps full precision). */
@@ -200,31 +268,35 @@ function latencyPanelX(kind: string, valuesMs: readonly number[], axis: LatencyA
   };
 }
 
+/** Latency kinds drawn in the latency charts of both pages, with their labels. */
+export const LATENCY_KINDS = [
+  ['e2e', 'end-to-end'],
+  ['ttft', 'user-perceived TTFT'],
+  ['queueWait', 'queue wait'],
+] as const;
+/** Percentiles drawn in the latency charts. */
+export const PERCENTILES = ['p50', 'p95', 'p99'] as const;
+/** Width of one panel of a latency chart. */
+export const PANEL_W = 230;
+
 /**
  * Side-by-side panels, one per latency kind (concatenated rather than faceted, so each has ticks
  * of its own range); `panel` builds the marks of one from its x channel. Rows carry `kind` and `ms`.
  */
-export function latencyPanels(
-  data: string,
-  kinds: readonly string[],
-  rows: ReadonlyArray<{ kind: string; ms: number }>,
-  axis: LatencyAxis,
-  widthPx: number,
-  panel: (x: VlSpec, index: number) => VlSpec,
-): VlSpec {
+export function latencyPanels(data: string, rows: readonly ChartRow[], axis: LatencyAxis, panel: (x: VlSpec, index: number) => VlSpec): VlSpec {
   return {
     data: { name: data },
-    hconcat: kinds.map((kind, i) => {
+    hconcat: LATENCY_KINDS.map(([, kind], i) => {
       const { x, title } = latencyPanelX(
         kind,
-        rows.filter((r) => r.kind === kind).map((r) => r.ms),
+        rows.filter((r) => r.kind === kind).map((r) => r.ms as number),
         axis,
-        widthPx,
+        PANEL_W,
       );
       const { transform, ...rest } = panel(x, i);
       return {
         title: { text: title, fontSize: 11, fontWeight: 'normal' },
-        width: widthPx,
+        width: PANEL_W,
         transform: [{ filter: { field: 'kind', equal: kind } }, ...((transform as VlSpec[] | undefined) ?? [])],
         ...rest,
       };

@@ -1,9 +1,10 @@
 /** The compare page's charts: run a and run b overlaid, for configurations present in both, labelled by the values that vary. */
 import type { ConfigResult } from '../results/schema.ts';
 import { shortLabels } from './axes.ts';
-import { configSelect, latencyChannel, latencyPanels } from './chart-kit.ts';
-import type { ChartDef, VlSpec } from './chart-kit.ts';
-import { frontierRows, LATENCY_KINDS, PANEL_W, PERCENTILES, timeSeriesRows } from './charts.ts';
+import { cdfRows, cdfY, configY, COST_SUM_TOOLTIP, COST_SUM_X, costRows, dayX, percentileRows, seriesPanel, timeSeriesRows } from './chart-data.ts';
+import { configSelect, latencyPanels, PERCENTILES } from './chart-kit.ts';
+import type { ChartDef, ChartRow, VlSpec } from './chart-kit.ts';
+import { FRONTIER_TOOLTIP, frontierAxes, frontierRows } from './frontier-chart.ts';
 import type { ConfigMatch } from './compare.ts';
 
 /** Labels of the two runs in legends. */
@@ -17,97 +18,68 @@ function pairs(match: ConfigMatch): Array<[string, ConfigResult, ConfigResult]> 
   return match.matched.map((m) => [labels.get(m.name)!, m.a, m.b]);
 }
 
-const Y_LABEL = (order: readonly string[]): VlSpec => ({ field: 'config', type: 'nominal', title: null, sort: [...order], axis: { labelLimit: 0 } });
+/** Rows of both runs for every matched configuration, named by its short label and run. */
+function bothRuns(match: ConfigMatch, rowsOf: (c: ConfigResult, extra: ChartRow) => ChartRow[]): ChartRow[] {
+  return pairs(match).flatMap(([name, a, b]) => [a, b].flatMap((c, i) => rowsOf(c, { config: name, run: RUN_LABELS[i] })));
+}
 
 /** Latency percentiles of a and b as dots on one line per configuration. */
 function compareLatencyChart(match: ConfigMatch): ChartDef {
-  const values = pairs(match).flatMap(([name, a, b]) =>
-    ([a, b] as const).flatMap((c, i) =>
-      LATENCY_KINDS.flatMap(([key, label]) =>
-        PERCENTILES.map((p) => ({ config: name, run: RUN_LABELS[i], kind: label, percentile: p, ms: c.latencyMs[key][p] })),
-      ),
-    ),
-  );
+  const values = bothRuns(match, percentileRows);
   const order = pairs(match).map(([l]) => l);
   return {
     id: 'cmp-latency',
     title: 'Latency percentiles, a against b',
     description: 'Each dot is a percentile (shape) of run a (blue) or b (orange): dots moving right mean slower.',
     data: { 'cmp-latency': values },
-    spec: latencyPanels(
-      'cmp-latency',
-      LATENCY_KINDS.map(([, l]) => l),
-      values,
-      'auto',
-      PANEL_W,
-      (x, i) => ({
-        height: Math.max(60, match.matched.length * 30),
-        mark: { type: 'point', filled: true, size: 60, opacity: 0.85, tooltip: true },
-        encoding: {
-          y: i === 0 ? Y_LABEL(order) : { ...Y_LABEL(order), axis: { labels: false, ticks: false, domain: false } },
-          yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS] },
-          x,
-          color: runColor,
-          shape: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], title: 'percentile' },
-          tooltip: [
-            { field: 'config', type: 'nominal' },
-            { field: 'run', type: 'nominal' },
-            { field: 'kind', type: 'nominal' },
-            { field: 'percentile', type: 'nominal' },
-            { field: 'ms', type: 'quantitative', format: ',.1f' },
-          ],
-        },
-      }),
-    ),
+    spec: latencyPanels('cmp-latency', values, 'auto', (x, i) => ({
+      height: Math.max(60, match.matched.length * 30),
+      mark: { type: 'point', filled: true, size: 60, opacity: 0.85, tooltip: true },
+      encoding: {
+        y: configY('config', order, i === 0),
+        yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS] },
+        x,
+        color: runColor,
+        shape: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], title: 'percentile' },
+        tooltip: [
+          { field: 'config', type: 'nominal' },
+          { field: 'run', type: 'nominal' },
+          { field: 'kind', type: 'nominal' },
+          { field: 'percentile', type: 'nominal' },
+          { field: 'ms', type: 'quantitative', format: ',.1f' },
+        ],
+      },
+    })),
   };
 }
 
 /** CDFs of a and b overlaid for a chosen configuration. */
 function compareCdfChart(match: ConfigMatch): ChartDef {
-  const values = pairs(match).flatMap(([name, a, b]) =>
-    ([a, b] as const).flatMap((c, i) =>
-      LATENCY_KINDS.flatMap(([key, label]) => c.cdf[key].map(([ms, fraction]) => ({ config: name, run: RUN_LABELS[i], kind: label, ms, fraction }))),
-    ),
-  );
+  const values = bothRuns(match, cdfRows);
   const base = {
     id: 'cmp-cdf',
     title: 'Latency CDF, a against b',
     description: 'Share of requests at or below each latency for the chosen configuration, run a against run b.',
   };
   if (values.length === 0) return { ...base, spec: null, note: 'No CDF points in either run.' };
-  const y = { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%', tickCount: 5 }, title: 'requests at or below' };
   return {
     ...base,
     data: { 'cmp-cdf': values },
     spec: {
       params: [configSelect(pairs(match).map(([l]) => l))],
-      ...latencyPanels(
-        'cmp-cdf',
-        LATENCY_KINDS.map(([, l]) => l),
-        values,
-        'log',
-        PANEL_W,
-        (x, i) => ({
-          height: 200,
-          transform: [{ filter: 'datum.config === cfg' }],
-          mark: { type: 'line', interpolate: 'step-after' },
-          encoding: { x, y: i === 0 ? y : { ...y, title: null }, color: runColor, order: { field: 'fraction', type: 'quantitative' } },
-        }),
-      ),
+      ...latencyPanels('cmp-cdf', values, 'log', (x, i) => ({
+        height: 200,
+        transform: [{ filter: 'datum.config === cfg' }],
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: { x, y: cdfY(i), color: runColor, order: { field: 'fraction', type: 'quantitative' } },
+      })),
     },
   };
 }
 
 /** Cost per day of a and b side by side, stacked by model. */
 function compareCostChart(match: ConfigMatch): ChartDef {
-  const values = pairs(match).flatMap(([name, a, b]) =>
-    ([a, b] as const).flatMap((c, i) => {
-      // cost tables in results.json are already per day
-      const parts = Object.entries(c.cost.byModel).map(([model, u]) => ({ config: name, run: RUN_LABELS[i], model, costPerDayUsd: u.costUsd }));
-      if (c.cost.workersPerDayUsd > 0) parts.push({ config: name, run: RUN_LABELS[i], model: 'workers', costPerDayUsd: c.cost.workersPerDayUsd });
-      return parts;
-    }),
-  );
+  const values = bothRuns(match, (c, extra) => costRows(c, 'byModel', extra));
   const order = pairs(match).map(([l]) => l);
   return {
     id: 'cmp-cost',
@@ -120,15 +92,15 @@ function compareCostChart(match: ConfigMatch): ChartDef {
       height: Math.max(60, match.matched.length * 40),
       mark: { type: 'bar', tooltip: true },
       encoding: {
-        y: Y_LABEL(order),
+        y: configY('config', order),
         yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS] },
-        x: { aggregate: 'sum', field: 'costPerDayUsd', type: 'quantitative', title: 'USD per day', axis: { format: '$,.0f', tickCount: 6 } },
-        color: { field: 'model', type: 'nominal', title: 'model', legend: { labelLimit: 0 } },
+        x: COST_SUM_X,
+        color: { field: 'part', type: 'nominal', title: 'model', legend: { labelLimit: 0 } },
         tooltip: [
           { field: 'config', type: 'nominal' },
           { field: 'run', type: 'nominal' },
-          { field: 'model', type: 'nominal' },
-          { aggregate: 'sum', field: 'costPerDayUsd', type: 'quantitative', format: '$,.2f', title: 'USD per day' },
+          { field: 'part', type: 'nominal', title: 'model' },
+          COST_SUM_TOOLTIP,
         ],
       },
     },
@@ -137,54 +109,26 @@ function compareCostChart(match: ConfigMatch): ChartDef {
 
 /** Cost against quality and against p95 for both runs, each configuration's move drawn as a line. */
 function compareFrontierChart(match: ConfigMatch): ChartDef {
-  const names = new Set(match.matched.map((m) => m.name));
-  const rowsA = frontierRows(
-    match.matched.map((m) => m.a),
-    'a',
-  );
-  const rowsB = frontierRows(
-    match.matched.map((m) => m.b),
-    'b',
-  );
-  const values = [...rowsA, ...rowsB].filter((r) => names.has(r.config as string));
-  const panel = (field: string, title: string, format?: string): VlSpec => ({
+  const values = [
+    ...frontierRows(
+      match.matched.map((m) => m.a),
+      'a',
+    ),
+    ...frontierRows(
+      match.matched.map((m) => m.b),
+      'b',
+    ),
+  ];
+  const axes = frontierAxes(values);
+  const panel = (y: VlSpec): VlSpec => ({
     width: 320,
     height: 240,
     data: { name: 'cmp-frontier' },
     layer: [
-      {
-        mark: { type: 'line', color: '#bbbbbb', strokeWidth: 1 },
-        encoding: {
-          x: { field: 'costPerDayUsd', type: 'quantitative' },
-          y: { field, type: 'quantitative' },
-          detail: { field: 'config', type: 'nominal' },
-        },
-      },
+      { mark: { type: 'line', color: '#bbbbbb', strokeWidth: 1 }, encoding: { x: axes.cost, y, detail: { field: 'config', type: 'nominal' } } },
       {
         mark: { type: 'point', filled: true, size: 80, tooltip: true },
-        encoding: {
-          x: { field: 'costPerDayUsd', type: 'quantitative', title: 'USD per day', axis: { format: '$,.0f', tickCount: 5 }, scale: { zero: false } },
-          y: {
-            field,
-            type: 'quantitative',
-            title,
-            ...(field === 'e2eP95Ms'
-              ? latencyChannel(
-                  values.map((v) => v.e2eP95Ms as number),
-                  { zero: false },
-                )
-              : { scale: { zero: false } }),
-            ...(format ? { axis: { format, tickCount: 5 } } : {}),
-          },
-          color: runColor,
-          tooltip: [
-            { field: 'config', type: 'nominal' },
-            { field: 'run', type: 'nominal' },
-            { field: 'costPerDayUsd', type: 'quantitative', format: '$,.2f', title: 'cost/day' },
-            { field: 'quality', type: 'quantitative', format: '.1%' },
-            { field: 'e2eP95Ms', type: 'quantitative', format: ',.0f', title: 'e2e p95 (ms)' },
-          ],
-        },
+        encoding: { x: axes.cost, y, color: runColor, tooltip: [{ field: 'config', type: 'nominal' }, { field: 'run', type: 'nominal' }, ...FRONTIER_TOOLTIP] },
       },
     ],
   });
@@ -193,7 +137,7 @@ function compareFrontierChart(match: ConfigMatch): ChartDef {
     title: 'Cost, quality and p95, a against b',
     description: 'Each configuration is a grey line from its point in run a (blue) to run b (orange).',
     data: { 'cmp-frontier': values },
-    spec: { hconcat: [panel('quality', 'quality', '%'), panel('e2eP95Ms', 'e2e p95')] },
+    spec: { hconcat: [panel({ ...axes.quality, title: 'quality' }), panel(axes.e2eP95)] },
   };
 }
 
@@ -201,36 +145,26 @@ function compareFrontierChart(match: ConfigMatch): ChartDef {
 function compareTimeSeriesChart(match: ConfigMatch): ChartDef {
   const labels = shortLabels(match.matched.map((m) => m.a));
   const label = (c: ConfigResult) => labels.get(c.name)!;
-  const values = [
-    ...timeSeriesRows(
-      match.matched.map((m) => m.a),
+  const runs = ['a', 'b'] as const;
+  const values = runs.flatMap((run) =>
+    timeSeriesRows(
+      match.matched.map((m) => m[run]),
       label,
-      'a',
+      run,
     ),
-    ...timeSeriesRows(
-      match.matched.map((m) => m.b),
-      label,
-      'b',
-    ),
-  ];
+  );
   const base = {
     id: 'cmp-time-series',
     title: 'Over the day, a against b',
     description: 'Completions per second, mean queue depth and serving workers for the chosen configuration.',
   };
   if (values.length === 0) return { ...base, spec: null, note: 'No time series in either run.' };
-  const endHour = Math.max(
-    24,
-    ...match.matched.flatMap((m) => [m.a, m.b]).map((c) => (c.timeSeries.tS[c.timeSeries.tS.length - 1] ?? 0) / 3600 + c.timeSeries.intervalS / 3600),
-  );
-  const x = { field: 'hour', type: 'quantitative', title: 'hour of the simulated day', scale: { domain: [0, endHour], nice: false }, axis: { tickCount: 8 } };
-  const panel = (field: string, title: string, height: number): VlSpec => ({
-    width: 720,
-    height,
-    transform: [{ filter: 'datum.label === cfg' }],
-    mark: { type: 'line', strokeWidth: 1 },
-    encoding: { x, y: { field, type: 'quantitative', title, axis: { tickCount: 4 } }, color: runColor },
-  });
+  const x = dayX(match.matched.flatMap((m) => [m.a, m.b]));
+  const panel = (field: string, title: string, height: number): VlSpec =>
+    seriesPanel(height, {
+      mark: { type: 'line', strokeWidth: 1 },
+      encoding: { x, y: { field, type: 'quantitative', title, axis: { tickCount: 4 } }, color: runColor },
+    });
   return {
     ...base,
     data: { 'cmp-time-series': values },

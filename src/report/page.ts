@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { ChartDef, ChartRow, VlSpec } from './charts.ts';
+import type { ChartDef, ChartRow, VlSpec } from './chart-kit.ts';
 import { escapeHtml, jsForScript, jsonForScript } from './format.ts';
 
 let vegaSource: string | undefined;

@@ -8,6 +8,7 @@ import { importScenarioModule } from './import.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { reservedKeyPath } from './reserved-keys.ts';
 import { ScenarioSchema, type Scenario, type Step } from './schema.ts';
+import { toolCallProblem } from './tool-calls.ts';
 
 /** A validated scenario with its catalog. */
 export interface LoadedScenario {
@@ -169,7 +170,7 @@ function crossFieldProblem(s: Scenario, catalog: Catalog): string | null {
     if (m.kind !== 'chat') return `${where}: model "${id}" is an embedding model; a chat model is needed here`;
     return null;
   };
-  const problem = workflowProblem(steps, names, catalog, chat) ?? requestMixProblem(s, chat);
+  const problem = workflowProblem(steps, names, catalog, chat) ?? toolCallProblem(s.workflow) ?? requestMixProblem(s, chat);
   if (problem !== null) return problem;
   for (const [slot, choices] of Object.entries(s.sweep)) {
     if (choices !== undefined && Object.keys(choices).length === 0) return `sweep.${slot}: an empty axis; give it at least one choice, or remove it`;

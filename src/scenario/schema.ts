@@ -182,6 +182,21 @@ const ToolStepSchema = z
     keyBy: z.enum(['prompt', 'intent', 'topic']).default('intent'),
     /** Probability that an answer built on a stale tool value is wrong. */
     staleImpact: share.default(0.5),
+    /**
+     * Tool calling: the LLM step before this one (in the same list; it must name its model) offers
+     * this tool and answers with a call to it (its output is the call), this step runs the tool,
+     * and the next LLM call of the request reads the call and the result (`resultTokens` tokens,
+     * the same for the same key). Live, it is a real tools round trip (src/agent/tool-calling.ts).
+     */
+    toolCall: z
+      .object({
+        /** Tokens of the tool's result, as the next LLM step reads it. */
+        resultTokens: DistSchema,
+        /** The function's description in the tool definition. */
+        description: z.string().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

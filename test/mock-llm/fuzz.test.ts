@@ -131,6 +131,7 @@ const WEIRD_PARTS: unknown[] = [
   { role: 'user', parts: [{ functionResponse: { name: 'f', response: {} } }] },
   { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['nope'] } },
   { responseMimeType: 'application/json', responseSchema: { type: 'OBJEKT' } },
+  { candidateCount: 99, maxOutputTokens: 4 },
 ];
 
 /** A valid body of one of the model APIs with one field spoiled (a weird value, a stray block, or removed). */

@@ -97,7 +97,71 @@ describe('Gemini generateContent', () => {
     expect(events.map((e) => e.candidates[0]!.content.parts.map((p) => p.text ?? '').join('')).join('')).toBe(whole.candidates[0]!.content.parts[0]!.text);
     expect(events.at(-1)!.candidates[0]!.finishReason).toBe('STOP');
     expect(events.at(-1)!.usageMetadata.candidatesTokenCount).toBe(10);
-    expect((await generate({ contents: ask }, 'streamGenerateContent')).status).toBe(400); // JSON-array streaming is not served
+  });
+
+  it('streams without alt=sse as Google does: one JSON array written element by element, the same responses as the SSE events', async () => {
+    const sse = (await (await generate({ contents: ask }, 'streamGenerateContent', '?alt=sse')).text())
+      .split(/\r?\n\r?\n/)
+      .filter((e) => e.startsWith('data: '))
+      .map((e) => JSON.parse(e.slice(6)) as GenResponse);
+    const res = await generate({ contents: ask }, 'streamGenerateContent');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    // the array arrives in pieces: the first piece opens it and holds at least one whole element
+    const reader = res.body!.getReader();
+    const pieces: string[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) pieces.push(new TextDecoder().decode(r.value));
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces[0]!.startsWith('[{')).toBe(true);
+    const text = pieces.join('');
+    expect(text.endsWith('}]')).toBe(true);
+    const elements = JSON.parse(text) as GenResponse[];
+    expect(elements.map((e) => e.candidates)).toEqual(sse.map((e) => e.candidates));
+    expect(elements.at(-1)!.usageMetadata).toEqual(sse.at(-1)!.usageMetadata);
+    expect((await generate({ contents: ask }, 'streamGenerateContent', '?alt=json')).status).toBe(200);
+    const badAlt = await generate({ contents: ask }, 'streamGenerateContent', '?alt=xml');
+    expect(badAlt.status).toBe(400);
+    expect(((await badAlt.json()) as { error: { status: string } }).error.status).toBe('INVALID_ARGUMENT');
+  });
+
+  it('answers candidateCount candidates, different and each priced, whole and streamed', async () => {
+    const one = (await (await generate({ contents: ask })).json()) as GenResponse;
+    const res = (await (await generate({ contents: ask, generationConfig: { candidateCount: 3 } })).json()) as GenResponse;
+    expect(res.candidates.map((c) => c.index)).toEqual([0, 1, 2]);
+    expect(res.candidates.every((c) => c.finishReason === 'STOP' && c.content.role === 'model')).toBe(true);
+    expect(res.candidates[0]!.content.parts[0]!.text).toBe(one.candidates[0]!.content.parts[0]!.text);
+    expect(new Set(res.candidates.map((c) => c.content.parts[0]!.text)).size).toBe(3);
+    expect(res.usageMetadata.candidatesTokenCount).toBe(30);
+    expect(res.usageMetadata.promptTokenCount).toBe(one.usageMetadata.promptTokenCount);
+    const row = await ledgerRow(res.responseId);
+    expect(row.outputTokens).toBe(30);
+    expect(row.costUsd).toBeCloseTo(
+      callCostUsd(models['flash']!.pricing, { inputTokens: row.inputTokens, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 30 }),
+      12,
+    );
+    const streamed = JSON.parse(
+      await (await generate({ contents: ask, generationConfig: { candidateCount: 3 } }, 'streamGenerateContent')).text(),
+    ) as GenResponse[];
+    const textOf = (k: number) =>
+      streamed
+        .map((e) =>
+          e.candidates
+            .filter((c) => c.index === k)
+            .flatMap((c) => c.content.parts.map((p) => p.text ?? ''))
+            .join(''),
+        )
+        .join('');
+    expect([0, 1, 2].map(textOf)).toEqual(res.candidates.map((c) => c.content.parts[0]!.text));
+    expect(streamed.at(-1)!.candidates.map((c) => c.finishReason)).toEqual(['STOP', 'STOP', 'STOP']);
+    expect(streamed.at(-1)!.usageMetadata.candidatesTokenCount).toBe(30);
+    for (const count of [0, 9, 1.5, '2']) {
+      const bad = await generate({ contents: ask, generationConfig: { candidateCount: count } });
+      expect(bad.status, String(count)).toBe(400);
+      expect(((await bad.json()) as { error: { message: string; status: string } }).error).toMatchObject({
+        status: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('candidate_count'),
+      });
+    }
   });
 
   it('calls a declared function under mode ANY with args valid against its schema, and takes the functionResponse back', async () => {

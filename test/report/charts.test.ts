@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { shortLabels, varyingAxes } from '../../src/report/axes.ts';
-import { highlighted, logTicks, MAX_SERIES_POINTS, seriesBuckets } from '../../src/report/chart-kit.ts';
-import { latencyChannel, reportCharts, timeSeriesRows } from '../../src/report/charts.ts';
+import { highlighted, latencyChannel, logTicks, MAX_SERIES_POINTS, seriesBuckets } from '../../src/report/chart-kit.ts';
+import { timeSeriesRows } from '../../src/report/chart-data.ts';
+import { reportCharts } from '../../src/report/charts.ts';
 import { heatmapChart } from '../../src/report/heatmap-chart.ts';
 import { compareCharts } from '../../src/report/compare-charts.ts';
 import { matchConfigurations, paretoOptimal, renderCompare, renderReport } from '../../src/report/index.ts';

@@ -1,0 +1,147 @@
+import { Ajv } from 'ajv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../../mock-llm/index.ts';
+import { TOOL_CALL_OVERHEAD_TOKENS } from '../../mock-llm/answer.ts';
+import { messageTokens, textTokens, ToolCalling, type ToolCallShape, type ToolJobState } from '../../src/agent/tool-calling.ts';
+import type { ChatCall } from '../../src/llm/client.ts';
+import { HttpLlmClient } from '../../src/llm/http-client.ts';
+import { RealClock } from '../../src/live/real-clock.ts';
+import { buildCatalog } from '../../src/provider/catalog.ts';
+import { encodePrompt, messageIds } from '../../src/provider/tokenize.mjs';
+import { resolveScenario } from '../../src/scenario/load.ts';
+import type { ToolStep } from '../../src/scenario/schema.ts';
+
+/**
+ * Tool calling in a workflow: the calling step's call and the next step's call carry exactly
+ * the tokens the simulator counts, call for call, against mock-llm over HTTP (the live client,
+ * unchanged wire path), and the call the mock makes is valid against the offered schema.
+ */
+const base = {
+  name: 'tools',
+  traffic: { requestsPerDay: 1000 },
+  requestMix: [{ name: 'q', share: 1, inputTokens: 80, outputTokens: 40, difficulty: 0.3, intents: 50 }],
+};
+const workflow = [
+  { type: 'llm', name: 'plan', model: 'gpt-4o-mini', systemPromptTokens: 300, outputTokens: 6, quality: false },
+  { type: 'tool', name: 'kb-search', latencyMs: 100, keyBy: 'intent', toolCall: { resultTokens: { dist: 'lognormal', mean: 300, cv: 0.4 } } },
+  { type: 'llm', name: 'answer', model: 'gpt-4o-mini', systemPromptTokens: 500 },
+];
+
+describe('tool calling: the scenario rule', () => {
+  it('accepts a tool step called by the LLM step before it and read by one after it', () => {
+    expect(() => resolveScenario({ ...base, workflow })).not.toThrow();
+  });
+
+  it.each([
+    [[workflow[1], workflow[2]], /workflow\[0\]\.toolCall: no LLM step before "kb-search"/],
+    [[workflow[0], workflow[1]], /workflow\[1\]\.toolCall: no LLM step after "kb-search" reads its result/],
+    [[{ ...workflow[0], model: 'routed' }, workflow[1], workflow[2]], /the calling step "plan" is routed/],
+    [[workflow[0], workflow[1], { ...workflow[1], name: 'other' }, workflow[2]], /"plan" already calls "kb-search"; a step calls one tool/],
+  ])('names the field of a bad link (%#)', (steps, message) => {
+    expect(() => resolveScenario({ ...base, workflow: steps })).toThrow(message);
+  });
+});
+
+describe('tool calling: token counts', () => {
+  it('counts as the mock counts (its tokenizer, its call framing)', () => {
+    expect(TOOL_CALL_OVERHEAD_TOKENS).toBe(3);
+    for (const [role, text] of [
+      ['system', '[{"type":"function"}]'],
+      ['assistant', 'kb-search({"intent_id":123})'],
+      ['tool', 'the cost of data'],
+    ] as const) {
+      expect(messageTokens(role, text)).toBe(messageIds(role, text).length);
+    }
+  });
+
+  it('a call costs the same tokens whatever three-digit value the model draws', () => {
+    for (const param of ['query_id', 'intent_id', 'topic_id']) {
+      const args = new Set<number>();
+      const message = new Set<number>();
+      for (let v = 100; v <= 999; v++) {
+        args.add(textTokens(`{"${param}":${v}}`));
+        message.add(messageTokens('assistant', `kb-search({"${param}":${v}})`));
+      }
+      expect([args.size, message.size]).toEqual([1, 1]);
+    }
+  });
+});
+
+describe('tool calling against mock-llm, call for call', () => {
+  const catalog = buildCatalog();
+  let server: MockServer;
+  beforeAll(async () => {
+    server = await startMockServer({ port: 0, host: '127.0.0.1', seed: 3, models: catalog, timeScale: 1000 });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const { scenario } = resolveScenario({ ...base, workflow });
+  const tools = ToolCalling.of(scenario)!;
+  const toolStep = scenario.workflow[1] as ToolStep;
+
+  function call(step: string, shape: ToolCallShape, jobId: number): ChatCall {
+    const c: ChatCall = {
+      model: 'gpt-4o-mini',
+      step,
+      jobId,
+      jobSeed: jobId,
+      callIndex: 0,
+      stepSeed: jobId,
+      inputTokens: shape.inputTokens,
+      prefixTokens: shape.prefixTokens,
+      outputTokens: shape.outputTokens,
+      difficulty: 0.3,
+      stream: false,
+      wordingId: jobId,
+    };
+    if (shape.tools !== undefined) c.tools = shape.tools;
+    return c;
+  }
+
+  it('the calling step offers the tool and gets the call; the next step sends it back with the result', async () => {
+    const client = new HttpLlmClient({ baseUrl: `${server.url}/v1`, catalog, clock: new RealClock(1000), timeScale: 1000 });
+    const ajv = new Ajv({ strict: false });
+    const validate = ajv.compile(tools.offeredBy('plan')!.function.parameters);
+    try {
+      for (let job = 1; job <= 6; job++) {
+        const state: { tools?: ToolJobState } = {};
+        const plan: ToolCallShape = { inputTokens: 300 + 80, prefixTokens: 300, outputTokens: 6 };
+        tools.shape('plan', state, plan);
+        const r = await client.chat(call('plan', plan, job));
+        expect(r.outcome).toBe('ok');
+        expect([r.inputTokens, r.outputTokens]).toEqual([plan.inputTokens, plan.outputTokens]);
+        expect(r.toolCalls).toHaveLength(1);
+        expect(r.toolCalls![0]!.name).toBe('kb-search');
+        expect(r.toolCalls![0]!.id).toMatch(/^call_/);
+        expect(validate(JSON.parse(r.toolCalls![0]!.arguments))).toBe(true);
+        tools.answered(state, plan.tools, r);
+        tools.ran(toolStep, state, `q/intent/${job}`);
+        const answer: ToolCallShape = { inputTokens: 500 + 80, prefixTokens: 500, outputTokens: 30 };
+        tools.shape('answer', state, answer);
+        expect(answer.tools?.exchange?.calls[0]).toEqual(r.toolCalls![0]);
+        const a = await client.chat(call('answer', answer, job));
+        expect(a.outcome).toBe('ok');
+        expect([a.inputTokens, a.outputTokens]).toEqual([answer.inputTokens, 30]);
+        expect(a.toolCalls).toBeUndefined();
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('sends a call of its own, of the same size, when the calling step made none (served from a cache)', async () => {
+    const state: { tools?: ToolJobState } = {};
+    tools.ran(toolStep, state, 'q/intent/7');
+    const answer: ToolCallShape = { inputTokens: 580, prefixTokens: 500, outputTokens: 10 };
+    tools.shape('answer', state, answer);
+    const { chatMessages } = await import('../../src/llm/prompt-text.ts');
+    const messages = chatMessages({ step: 'answer', prefixTokens: 500, inputTokens: answer.inputTokens, wording: 'w', tools: answer.tools! });
+    const counted = messages.map((m) => ({
+      role: m.role,
+      content: 'tool_calls' in m ? m.tool_calls.map((c) => `${c.function.name}(${c.function.arguments})`).join('') : m.content,
+    }));
+    expect(encodePrompt(counted).length).toBe(answer.inputTokens);
+  });
+});
