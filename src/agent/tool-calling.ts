@@ -64,6 +64,7 @@ interface ToolPlan {
   resultOverheadTokens: number;
   /** Tokens of the tool's result (drawn per key). */
   result: NonNullable<ToolStep['toolCall']>['resultTokens'];
+  memo: Map<string, NonNullable<ToolTurn['exchange']>>;
 }
 
 /** The workflow's tool calling; undefined (no cost at all) when no tool step has `toolCall`. */
@@ -122,16 +123,28 @@ export class ToolCalling {
     const plan = this.byTool.get(step.name);
     if (plan === undefined) return;
     const state = (job.tools ??= {});
-    const call = state.calls?.find((c) => c.name === plan.name && c.id !== '') ?? predictedCall(plan, key);
+    const own = ownExchange(plan, key);
+    const live = state.calls?.find((c) => c.name === plan.name && c.id !== '');
     state.calls = undefined;
+    state.exchange = live === undefined ? own : { ...own, calls: [live] };
+  }
+}
+
+/** Most keys whose result and own call are kept per tool step (memory bound; a miss only recomputes). */
+const MEMO_MAX = 100_000;
+
+/** The result for `key` (its size fixed by the key) and the agent's own call for it, memoised per key. */
+function ownExchange(plan: ToolPlan, key: string): NonNullable<ToolTurn['exchange']> {
+  const memo = plan.memo;
+  let e = memo.get(key);
+  if (e === undefined) {
+    if (memo.size >= MEMO_MAX) memo.clear();
     const resultKey = `${plan.step}|${key}`;
     const tokens = sampleTokens(plan.result, Rng.derive(0x7001, resultKey));
-    state.exchange = {
-      calls: [call],
-      results: [{ tokens, key: resultKey }],
-      tokens: plan.callMessageTokens + plan.resultOverheadTokens + tokens,
-    };
+    e = { calls: [predictedCall(plan, key)], results: [{ tokens, key: resultKey }], tokens: plan.callMessageTokens + plan.resultOverheadTokens + tokens };
+    memo.set(key, e);
   }
+  return e;
 }
 
 /** A call of the agent's own, for when the endpoint sent none: the same size as the endpoint's. */
@@ -192,6 +205,7 @@ function toolPlan(link: ToolCallLink): ToolPlan {
     callMessageTokens: messageTokens('assistant', `${name}(${args})`),
     resultOverheadTokens: messageTokens('tool', ''),
     result: link.tool.toolCall.resultTokens,
+    memo: new Map(),
   };
 }
 

@@ -143,7 +143,7 @@ const LlmStepSchema = z
     /** Earlier steps whose outputs are part of this call's input. */
     contextFrom: z.array(z.string()).default([]),
     rag: RagSchema.optional(),
-    /** Output length; defaults to the task kind's. */
+    /** Output length; defaults to the task kind's. A step that calls a tool (see a tool step's `toolCall`) answers with the call instead. */
     outputTokens: DistSchema.optional(),
     /** Whether this step's correctness counts toward the request's quality. */
     quality: z.boolean().optional(),
