@@ -17,7 +17,7 @@ import { ConversationStore } from './conversations.ts';
 import { Metrics } from './metrics.ts';
 import type { ResolvedMockOptions } from './options.ts';
 import type { StreamWriter } from './protocol.ts';
-import { EARLY_TOLERANCE_MS, Scheduler } from './scheduler.ts';
+import { EARLY_TOLERANCE_MS, Scheduler } from '../src/core/scheduler.ts';
 import { outputTokensOf, tokensThroughOf, unitsOf, type Call, type EmbeddingsPlan } from './call.ts';
 import { JSON_TYPE, sendError } from './routes.ts';
 
@@ -42,7 +42,8 @@ const UNUSED_DRAWS = new Rng(0);
 export class CallRunner {
   readonly ledger: Ledger;
   readonly metrics = new Metrics();
-  readonly scheduler = new Scheduler();
+  /** The loop sleeps its last stretch to each token itself: a wake-up per token is the server's main work (see loop-wake.ts). */
+  readonly scheduler = new Scheduler({ wake: 'loop' });
   /** Calls not finished (running, queued or hanging). */
   readonly active = new Set<Call>();
   /** Stored responses (Responses API `previous_response_id`). */

@@ -184,7 +184,7 @@ const ToolStepSchema = z
     staleImpact: share.default(0.5),
     /**
      * Tool calling: the LLM step before this one (in the same list; it must name its model) offers
-     * this tool and answers with a call to it (its output is the call), this step runs the tool,
+     * the workflow's tools, names this one in `tool_choice` and answers with a call to it (its output is the call), this step runs the tool,
      * and the next LLM call of the request reads the call and the result (`resultTokens` tokens,
      * the same for the same key). Live, it is a real tools round trip (src/agent/tool-calling.ts).
      */

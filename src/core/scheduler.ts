@@ -1,13 +1,19 @@
 /**
- * A precise timer for many concurrent streams. Callers give absolute due times (on
+ * A precise timer for many tasks: mock-llm's streamed tokens, and the live send thread's requests
+ * held until their arrival time (src/llm/http-transport.ts). Callers give absolute due times (on
  * `performance.now()`), so a late wake-up never shifts the tokens after it. One min-heap (the
- * codebase's one, src/core/min-heap.ts), one
- * armed `setTimeout` for the earliest due time. setTimeout has 1 ms granularity, so a wake-up
- * runs every task due within the next `EARLY_TOLERANCE_MS` too: tasks run at most that much
- * early and about as much late, without busy polling (which would starve a loaded machine).
+ * codebase's one, src/core/min-heap.ts) and one wake-up at a time, for the earliest due time.
+ *
+ * node's timers have 1 ms granularity, so they cannot space tokens less than a millisecond apart
+ * (a stream at `--time-scale 20` has 0.6 ms gaps: a 1 ms timer sent them in pairs). The wake-up
+ * is precise instead (about 0.1 ms), either from a helper thread (src/core/precise-wake.ts) or
+ * by the loop sleeping the last stretch itself (src/core/loop-wake.ts). Tasks run at most
+ * `EARLY_TOLERANCE_MS` early.
  */
 import { performance } from 'node:perf_hooks';
-import { MinHeap } from '../src/core/min-heap.ts';
+import { MinHeap } from './min-heap.ts';
+import { LoopWake } from './loop-wake.ts';
+import { PreciseWake } from './precise-wake.ts';
 
 /** A scheduled callback; `cancel()` is idempotent. */
 export interface ScheduledTask {
@@ -41,17 +47,30 @@ class Entry implements ScheduledTask {
 }
 
 /** Tasks due within this margin run at the current wake-up rather than at the next one. */
-export const EARLY_TOLERANCE_MS = 0.5;
+export const EARLY_TOLERANCE_MS = 0.02;
 
 /** The heap-backed scheduler; `clear()` drops everything (used by close()). */
 export class Scheduler {
   private readonly heap = new MinHeap<Entry>();
   private order = 0;
   private live = 0;
-  private timeout: NodeJS.Timeout | undefined;
-  /** Due time the armed timeout was set for. */
-  private armedFor = Infinity;
-  private readonly run = (): void => this.fire();
+  /** Running the due tasks (`fire`): the wake-up is set once, at its end. */
+  private firing = false;
+  /** Wakes the loop at the earliest due time (`fire`); its times are on `performance.now()` less `offset`. */
+  private readonly wake: PreciseWake | LoopWake;
+  private readonly offset: number;
+
+  /**
+   * `wake: 'thread'` (default): a helper thread wakes the loop (src/core/precise-wake.ts), which
+   * never blocks it; `'loop'`: the loop sleeps the last stretch itself (src/core/loop-wake.ts),
+   * cheaper per wake-up when wake-ups are the thread's main work (mock-llm's tokens).
+   */
+  constructor(options: { wake?: 'thread' | 'loop' } = {}) {
+    const fire = (): void => this.fire();
+    this.wake = options.wake === 'loop' ? new LoopWake(fire) : new PreciseWake(fire);
+    this.offset = options.wake === 'loop' ? 0 : performance.timeOrigin; // PreciseWake takes epoch ms
+    void this.wake.ready(); // a helper thread starts now, not at the first task
+  }
 
   /**
    * Runs `fn(arg)` at `dueMs` (performance.now() time base), or as soon as possible if past. Pass
@@ -74,8 +93,14 @@ export class Scheduler {
     }
     this.live++;
     this.push(entry);
-    if (this.heap.peek() === entry) this.arm();
+    // a task scheduled by a task (a stream's next token) waits for the end of the wake-up: one arm
+    if (!this.firing && this.heap.peek() === entry) this.arm();
     return entry;
+  }
+
+  /** Resolves once the wake-up's helper thread runs (started with the scheduler; until then a wake-up is late by its start). */
+  ready(): Promise<void> {
+    return this.wake.ready();
   }
 
   /** Tasks scheduled and not yet run or cancelled. */
@@ -89,19 +114,24 @@ export class Scheduler {
     if (this.live === 0) this.clear();
   }
 
-  /** Cancels every task and timer. */
+  /** Cancels every task and the pending wake-up. */
   clear(): void {
     for (const e of this.heap.clear()) {
       e.fn = undefined;
       e.inHeap = false;
     }
     this.live = 0;
-    this.disarm();
+    this.wake.wakeAt(Infinity);
+  }
+
+  /** Cancels everything and stops the wake-up's helper thread. */
+  close(): void {
+    this.clear();
+    this.wake.close();
   }
 
   private fire(): void {
-    this.timeout = undefined;
-    this.armedFor = Infinity;
+    this.firing = true;
     let now = performance.now();
     for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
       if (top.fn === undefined) {
@@ -120,27 +150,19 @@ export class Scheduler {
         fn(top.arg);
       } catch (err) {
         // a task failing must not stop the others; surface it without crashing the server
-        process.emitWarning(`mock-llm scheduler task failed: ${(err as Error).stack ?? String(err)}`);
+        process.emitWarning(`scheduler task failed: ${(err as Error).stack ?? String(err)}`);
       }
     }
+    this.firing = false;
     this.arm();
   }
 
+  /** Asks for a wake-up at the earliest task's due time (none: no wake-up). */
   private arm(): void {
-    while (this.heap.peek()?.fn === undefined && this.heap.size > 0) this.pop();
+    while (this.heap.size > 0 && this.heap.peek()!.fn === undefined) this.pop();
     const top = this.heap.peek();
-    if (top === undefined) return this.disarm();
-    const due = top.at;
-    if (this.timeout !== undefined && this.armedFor <= due) return; // already armed early enough
-    if (this.timeout !== undefined) clearTimeout(this.timeout);
-    this.armedFor = due;
-    this.timeout = setTimeout(this.run, Math.max(0, Math.round(due - performance.now())));
-  }
-
-  private disarm(): void {
-    if (this.timeout !== undefined) clearTimeout(this.timeout);
-    this.timeout = undefined;
-    this.armedFor = Infinity;
+    const at = top === undefined ? Infinity : this.offset + top.at;
+    if (at !== this.wake.pending()) this.wake.wakeAt(at);
   }
 
   private push(e: Entry): void {
