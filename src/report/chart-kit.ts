@@ -25,9 +25,9 @@ export interface ChartDef {
   data?: Record<string, ChartRow[]>;
 }
 
-/** Axis labels for milliseconds in the unit that reads best: 500 ms, 10 s, 1.7 min, 2.8 h. */
+/** Axis labels for milliseconds in the unit that reads best: 500 ms, 10 s, 1.7 min, 2.8 h (0 alone: the other ticks give the unit). */
 const MS_LABEL_EXPR =
-  "datum.value >= 3600000 ? format(datum.value / 3600000, '.2~r') + ' h' : datum.value >= 60000 ? format(datum.value / 60000, '.2~r') + ' min' : datum.value >= 1000 ? format(datum.value / 1000, '.2~r') + ' s' : format(datum.value, '~r') + ' ms'";
+  "datum.value === 0 ? '0' : datum.value >= 3600000 ? format(datum.value / 3600000, '.2~r') + ' h' : datum.value >= 60000 ? format(datum.value / 60000, '.2~r') + ' min' : datum.value >= 1000 ? format(datum.value / 1000, '.2~r') + ' s' : format(datum.value, '~r') + ' ms'";
 
 /** Pixels a latency tick label needs on a horizontal axis: a 220-pixel panel takes 4 labels. */
 const TICK_LABEL_PX = 50;
