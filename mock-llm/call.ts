@@ -13,7 +13,7 @@ import type { ResponseSink } from './exchange.ts';
 import { callId, type LedgerEndpoint } from './ledger.ts';
 import type { ModelRequest } from './model-request.ts';
 import type { CallView, Protocol, StreamWriter } from './protocol.ts';
-import type { ScheduledTask } from './scheduler.ts';
+import type { ScheduledTask } from '../src/core/scheduler.ts';
 
 export interface Extras {
   outputTokens: number | undefined;

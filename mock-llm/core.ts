@@ -25,20 +25,8 @@ import { openaiChat } from './protocols/openai-chat.ts';
 import { EmbeddingsRequestSchema, parseBody, type EmbeddingsRequest } from './requests.ts';
 import { EMBEDDINGS_REQUEST, type Extras, newCall, type Call, type Counted, type KnownRequest, type ModelState, readPromptCache } from './call.ts';
 import { FaultPicker } from './faults.ts';
-import {
-  modelNotFound,
-  modelObject,
-  protocolAt,
-  GET_ONLY,
-  POST_ONLY,
-  readExtras,
-  ROUTE_METHODS,
-  ROUTES,
-  safeDecode,
-  sendError,
-  sendJson,
-  serverError,
-} from './routes.ts';
+import { modelNotFound, modelObject, protocolAt, GET_ONLY, POST_ONLY, readExtras } from './routes.ts';
+import { ROUTE_METHODS, ROUTES, safeDecode, sendError, sendJson, serverError } from './routes.ts';
 import { CallRunner } from './runner.ts';
 
 export type { CoreRequest, ResponseSink } from './exchange.ts';
@@ -107,6 +95,11 @@ export class MockCore {
     return { inFlight, queued, active: this.runner.active.size + this.tokenizing.size, scheduledTasks: this.runner.scheduler.pending() };
   }
 
+  /** Resolves once the core can keep time (its scheduler's wake-up thread runs). */
+  ready(): Promise<void> {
+    return this.runner.scheduler.ready();
+  }
+
   /** Ends every call in progress (connections broken, ledger outcome "shutdown") and clears timers. */
   close(): void {
     this.closed = true;
@@ -115,7 +108,7 @@ export class MockCore {
     runner.active.clear();
     for (const sink of this.tokenizing) sink.destroy();
     this.tokenizing.clear();
-    runner.scheduler.clear();
+    runner.scheduler.close();
     this.metrics.health.close();
   }
 

@@ -29,7 +29,7 @@ export const LATENESS_BUCKETS_S: readonly number[] = Object.freeze([0.0005, 0.00
  * against the due time its latency model gave it (wall time, after the time scale). A mock that
  * keeps up sends within a millisecond or two; a loaded one (an overloaded event loop, a long
  * garbage-collection pause, too few cores) shows here, so a load test can tell its own numbers
- * from the mock's lag. Sends made early (by up to the scheduler's 0.5 ms tolerance) count as 0.
+ * from the mock's lag. Sends made early (by up to the scheduler's 0.02 ms tolerance) count as 0.
  */
 export class LatenessHistogram {
   /** counts[i]: observations ≤ LATENESS_BUCKETS_S[i] and above the previous bound; the last is +Inf. */

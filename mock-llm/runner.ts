@@ -17,7 +17,7 @@ import { ConversationStore } from './conversations.ts';
 import { Metrics } from './metrics.ts';
 import type { ResolvedMockOptions } from './options.ts';
 import type { StreamWriter } from './protocol.ts';
-import { EARLY_TOLERANCE_MS, Scheduler } from './scheduler.ts';
+import { EARLY_TOLERANCE_MS, Scheduler } from '../src/core/scheduler.ts';
 import { outputTokensOf, tokensThroughOf, unitsOf, type Call, type EmbeddingsPlan } from './call.ts';
 import { JSON_TYPE, sendError } from './routes.ts';
 

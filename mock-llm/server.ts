@@ -1,7 +1,7 @@
 /**
  * The node:http adapter of the mock core: a plain, fast HTTP/1.1 server (no framework).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { MockCore, type MockStats } from './core.ts';
 import type { ByteSource, CoreRequest, ResponseSink } from './exchange.ts';
@@ -27,17 +27,50 @@ const BAD_HTTP_RESPONSE =
   `Content-Length: ${Buffer.byteLength(BAD_HTTP_BODY)}\r\n\r\n${BAD_HTTP_BODY}`;
 
 /**
- * Starts the mock LLM server; resolves once it listens and its tokenizer thread is loaded (so
- * the first new prompts of a load test are not delayed by the thread's start). Throws
+ * Starts the mock LLM server; resolves once it listens and its tokenizer and timer threads run (so
+ * the first new prompts and tokens of a load test are not delayed by a thread's start). Throws
  * MockConfigError on bad options.
  */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const resolved = resolveMockOptions(options);
   const core = new MockCore(resolved);
-  const maxBody = resolved.maxBodyBytes;
   const sockets = new Set<Socket>();
 
-  const server = createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, (req, res) => {
+  const server = createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, requestHandler(core, resolved.maxBodyBytes));
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code !== 'ECONNRESET' && socket.writable) socket.end(BAD_HTTP_RESPONSE);
+    else socket.destroy();
+  });
+
+  const ready = Promise.all([tokenizerReady(), core.ready()]);
+  await listen(server, resolved.port, resolved.host);
+  await ready;
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : resolved.port;
+  const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    stats: () => ({ ...core.stats(), connections: sockets.size }),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        core.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+        sockets.clear();
+      })),
+  };
+}
+
+/** The server's request handler: reads the body (at most `maxBody` bytes) and hands the request to the core. */
+function requestHandler(core: MockCore, maxBody: number): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     req.on('error', noop);
     res.on('error', noop);
     const declared = Number(req.headers['content-length']);
@@ -66,42 +99,18 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       if (tooLarge) return;
       dispatch(core, req, res, chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'), false);
     });
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (err.code !== 'ECONNRESET' && socket.writable) socket.end(BAD_HTTP_RESPONSE);
-    else socket.destroy();
-  });
+  };
+}
 
-  const ready = tokenizerReady();
-  await new Promise<void>((resolve, reject) => {
+/** Resolves once the server listens (rejects on a listen error, e.g. the port is taken). */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(resolved.port, resolved.host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  await ready;
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : resolved.port;
-  const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    stats: () => ({ ...core.stats(), connections: sockets.size }),
-    close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        core.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-        for (const s of sockets) s.destroy();
-        sockets.clear();
-      })),
-  };
 }
 
 function dispatch(core: MockCore, req: IncomingMessage, res: ServerResponse, body: string, bodyTooLarge: boolean): void {

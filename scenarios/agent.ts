@@ -2,8 +2,10 @@
  * A whole agent at 100,000 requests a day: where does the money go, what should be cached,
  * what can a small model do, and which configuration is cheapest while meeting the SLOs?
  *
- * The agent classifies the request, searches (a paid tool), embeds the query, answers with
- * retrieved context, and sometimes revises its answer in a self-correction loop. The sweep
+ * The agent classifies the request and calls the knowledge-base search as a tool (tool calling:
+ * the search's definition is input of classify, the call its output, the result input of the
+ * answer), embeds the query, answers with retrieved context, and sometimes revises its answer in
+ * a self-correction loop. The sweep
  * crosses routing (large model, cascades, a difficulty router), caches and workers.
  */
 import {
@@ -60,8 +62,15 @@ export default defineScenario({
     },
   ],
   workflow: [
-    llm('classify', { model: 'gpt-4o-mini', systemPromptTokens: 350, outputTokens: 6, quality: false }),
-    tool('kb-search', { latencyMs: lognormal(350, 0.5), costUsd: 0.001, changesPerHour: 0.1, keyBy: 'intent' }),
+    llm('classify', { model: 'gpt-4o-mini', systemPromptTokens: 350, quality: false }),
+    // classify calls kb-search by tool calling (live: a real tools round trip); answer reads the result
+    tool('kb-search', {
+      latencyMs: lognormal(350, 0.5),
+      costUsd: 0.001,
+      changesPerHour: 0.1,
+      keyBy: 'intent',
+      toolCall: { resultTokens: lognormal(400, 0.5), description: 'Searches the support knowledge base for the articles of an intent.' },
+    }),
     embed('embed-query', { model: 'text-embedding-3-small' }),
     llm('answer', { systemPromptTokens: 1400, rag: { topK: 5, chunkTokens: 350 } }),
     loop('self-correct', { repeatProbability: 0.25, maxIterations: 2 }, [

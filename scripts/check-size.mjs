@@ -12,7 +12,7 @@ const FOLDERS = ['src', 'mock-llm', 'bin', 'scenarios', 'test/perf'];
 const CODE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 const MAX_LINES = 499;
 /** TEMPORARY (issue 18): files still over, each being split by the helper named; remove an entry as its split lands. */
-const PENDING = new Map([['src/agent/agent.ts', 'helper "engine" is splitting it']]);
+const PENDING = new Map(); // file → why it may stay over the limit for now (empty: every file is under it)
 
 /** Lines of a text as `wc -l` counts them, plus a last line with no newline. */
 function lineCount(text) {

@@ -12,10 +12,11 @@ import type { Ledger, LedgerRow } from '../metrics/ledger.ts';
 import type { JobOutcome } from '../metrics/recorder.ts';
 import { hashString, mix32, Rng } from '../core/random.ts';
 import type { RoutingStats } from '../results/schema.ts';
-import type { EmbeddingStep, LlmStep, Scenario, Step, Strategies, ToolStep } from '../scenario/schema.ts';
+import type { LlmStep, Scenario, Step, Strategies } from '../scenario/schema.ts';
 import {
   cachedAnswerCorrect,
   nearestAnswer,
+  storedVector,
   StepCache,
   StoreFactory,
   ToolData,
@@ -24,14 +25,15 @@ import {
   type ToolValue,
 } from '../strategies/caches.ts';
 import { effectiveRag, ragRecall } from '../strategies/compression.ts';
-import { createRouter, type RouteContext, type Router } from '../strategies/routing.ts';
+import { createRouter, type Router } from '../strategies/routing.ts';
 import { countRoute, newRoutingCounters, routingStats } from '../strategies/run-stats.ts';
-import { sample, sampleTokens } from '../workload/distribution.ts';
+import { sampleTokens } from '../workload/distribution.ts';
 import { PromptSpace } from '../workload/prompt-space.ts';
 import type { AgentRequest } from '../workload/requests.ts';
-import { Zipf } from '../workload/zipf.ts';
-import { ToolCalling, type ToolJobState } from './tool-calling.ts';
-import type { ToolTurn } from '../llm/tool-wire.ts';
+import { embeddingStep, toolStep, type StepHost } from './data-steps.ts';
+import { lastLlmStep, LlmCall, type CallShape, type ChatMaker, type JobState } from './llm-call.ts';
+import { cacheRow, chatRow, embedRow } from './rows.ts';
+import { ToolCalling } from './tool-calling.ts';
 
 /** What an agent run needs. */
 export interface AgentContext {
@@ -47,22 +49,8 @@ export interface AgentContext {
   cacheNamespace: string;
 }
 
-interface JobState {
-  req: AgentRequest;
-  /** The tool data the job's answers are written from. */
-  data: ToolData;
-  callIndex: number;
-  outputs: Map<string, number>;
-  correct: boolean;
-  failed: boolean;
-  firstTokenAtMs: number | null;
-  calls: number;
-  /** Tool calling's state (tool-calling.ts). */
-  tools?: ToolJobState;
-}
-
 /** Runs agent requests through the workflow and strategies; keeps routing and cache statistics. */
-export class Agent {
+export class Agent implements StepHost, ChatMaker {
   private readonly router: Router;
   private readonly stores: StoreFactory;
   private readonly exact = new Map<string, StepCache<AnswerValue>>();
@@ -72,15 +60,16 @@ export class Agent {
   private readonly streamed: Set<string>;
   private readonly qualityStep: string | null;
   private readonly stepHash = new Map<string, number>();
-  private readonly chunkZipf = new Map<string, Zipf>();
   private readonly promptSpace: PromptSpace;
-  private readonly toolCalling: ToolCalling | undefined;
+  readonly toolCalling: ToolCalling | undefined;
   readonly routing = newRoutingCounters();
 
   readonly clock: Clock;
+  readonly client: LlmClient;
 
   constructor(private readonly ctx: AgentContext) {
     this.clock = ctx.clock;
+    this.client = ctx.client;
     const st = ctx.strategies;
     this.router = createRouter(st.routing);
     this.stores = new StoreFactory(ctx.cacheNamespace);
@@ -136,10 +125,10 @@ export class Agent {
           await this.llm(step, job, iteration);
           break;
         case 'embedding':
-          await this.embedding(step, job, iteration);
+          await embeddingStep(this, step, this.embeddingCaches.get(step.name), job, iteration);
           break;
         case 'tool':
-          await this.tool(step, job, iteration);
+          await toolStep(this, step, this.toolCaches.get(step.name), job, iteration);
           break;
         case 'loop': {
           const rng = this.rng(job, step.name, iteration);
@@ -153,7 +142,7 @@ export class Agent {
     }
   }
 
-  private rng(job: JobState, stepName: string, iteration: number): Rng {
+  rng(job: JobState, stepName: string, iteration: number): Rng {
     return new Rng(this.stepSeed(job, stepName, iteration));
   }
 
@@ -164,7 +153,8 @@ export class Agent {
     return mix32(job.req.seed ^ mix32(h + iteration * 0x632be5ab));
   }
 
-  private record(job: JobState, row: LedgerRow): void {
+  /** Writes a call's ledger row for the job. */
+  record(job: JobState, row: LedgerRow): void {
     job.calls++;
     row.job = job.req.id;
     this.ctx.ledger.record(row);
@@ -191,7 +181,7 @@ export class Agent {
     const now = this.ctx.clock.now();
     if (exact !== undefined) await exact.set(exactKey, value, now);
     if (semantic !== undefined && vector !== undefined) {
-      await semantic.set(`${step.name}|${job.req.promptKey}|${iteration}`, { ...value, vector: Array.from(vector) }, now, bucket);
+      await semantic.set(`${step.name}|${job.req.promptKey}|${iteration}`, { ...value, vector: storedVector(semantic, vector) }, now, bucket);
     }
   }
 
@@ -355,258 +345,7 @@ export class Agent {
     const r = await client.chat(call);
     if (run.shape.tools !== undefined) this.toolCalling!.answered(job, run.shape.tools, r);
     run.spentUsd += r.costUsd;
-    this.record(job, {
-      job: -1,
-      tMs: t0,
-      step: run.step,
-      model,
-      kind: 'llm',
-      inputTokens: r.inputTokens,
-      cachedInputTokens: r.cachedInputTokens,
-      outputTokens: r.outputTokens,
-      costUsd: r.costUsd,
-      latencyMs: r.latencyMs,
-      ttftMs: r.ttftMs,
-      cache: null,
-      retries: 0,
-      outcome: r.outcome,
-    });
+    this.record(job, chatRow(t0, run.step, model, r));
     return r;
   }
-
-  private async embedding(step: EmbeddingStep, job: JobState, iteration: number): Promise<void> {
-    const { clock, client } = this.ctx;
-    const req = job.req;
-    const cache = this.embeddingCaches.get(step.name);
-    const texts: Array<{ key: string; tokens: number }> = [];
-    if (step.input === 'query' || step.chunks === undefined) {
-      texts.push({ key: req.promptKey, tokens: req.inputTokens });
-    } else {
-      const c = step.chunks;
-      let z = this.chunkZipf.get(step.name);
-      if (z === undefined) this.chunkZipf.set(step.name, (z = new Zipf(c.corpus, c.zipf)));
-      const rng = this.rng(job, step.name, iteration);
-      // the chunks a request needs are distinct (a retrieval returns a set): redraw repeats
-      const chunks = new Set<number>();
-      const want = Math.min(c.perRequest, c.corpus);
-      while (chunks.size < want) chunks.add(z.sample(rng));
-      for (const k of chunks) texts.push({ key: `chunk/${k}`, tokens: c.tokens });
-    }
-    const t0 = clock.now();
-    let missTokens = 0;
-    let misses = 0;
-    const missed: Array<{ key: string; tokens: number }> = [];
-    for (const t of texts) {
-      if (cache === undefined) {
-        missTokens += t.tokens;
-        misses++;
-        continue;
-      }
-      const hit = await cache.get(`${step.model}|${t.key}`, clock.now());
-      if (hit !== undefined) {
-        cache.counter.hit(hit.value.costUsd);
-      } else {
-        cache.counter.miss();
-        missTokens += t.tokens;
-        misses++;
-        missed.push(t);
-      }
-    }
-    if (misses === 0) {
-      await clock.sleep(cache!.spec.latencyMs);
-      this.record(job, cacheRow(t0, step.name, step.model, 'embedding', 'embedding', clock.now() - t0, 0));
-      return;
-    }
-    const e = await client.embed({
-      model: step.model,
-      step: step.name,
-      jobId: req.id,
-      jobSeed: req.seed,
-      callIndex: job.callIndex++,
-      inputTokens: missTokens,
-      texts: misses,
-    });
-    this.record(job, embedRow(t0, step.name, e));
-    if (e.outcome !== 'ok') {
-      job.failed = true;
-      return;
-    }
-    if (cache !== undefined) {
-      const perToken = missTokens === 0 ? 0 : e.costUsd / missTokens;
-      for (const t of missed) await cache.set(`${step.model}|${t.key}`, { costUsd: perToken * t.tokens }, clock.now());
-    }
-  }
-
-  /**
-   * A tool step: a cached result (stale once its source has changed: the answer built on it is
-   * wrong with the step's `staleImpact`) or a paid call. Either way the job remembers when the
-   * data it now holds next changes, so an answer cached from it can go stale too.
-   */
-  private async tool(step: ToolStep, job: JobState, iteration: number): Promise<void> {
-    const { clock } = this.ctx;
-    const req = job.req;
-    const rng = this.rng(job, step.name, iteration);
-    const key = step.keyBy === 'prompt' ? req.promptKey : step.keyBy === 'intent' ? req.intentKey : `${req.kind}/topic/${req.topic}`;
-    this.toolCalling?.ran(step, job, key);
-    const cache = this.toolCaches.get(step.name);
-    const t0 = clock.now();
-    if (cache !== undefined) {
-      const hit = await cache.get(key, t0);
-      if (hit !== undefined) {
-        await clock.sleep(cache.spec.latencyMs);
-        // stale: the source changed after the value was fetched
-        const changesAtMs = hit.value.changesAtMs;
-        const stale = changesAtMs !== null && clock.now() >= changesAtMs;
-        cache.counter.hit(hit.value.costUsd, { stale });
-        if (stale && rng.next() < step.staleImpact) job.correct = false;
-        // an answer written from this value is stale once the source changes (already, if stale)
-        job.data.uses(changesAtMs, step.staleImpact);
-        this.record(job, cacheRow(t0, step.name, `tool:${step.name}`, 'tool', 'tool', clock.now() - t0, 0));
-        return;
-      }
-      cache.counter.miss();
-    }
-    await clock.sleep(sample(step.latencyMs, rng));
-    this.record(job, {
-      job: -1,
-      tMs: t0,
-      step: step.name,
-      model: `tool:${step.name}`,
-      kind: 'tool',
-      inputTokens: 0,
-      cachedInputTokens: 0,
-      outputTokens: 0,
-      costUsd: step.costUsd,
-      latencyMs: clock.now() - t0,
-      ttftMs: 0,
-      cache: null,
-      retries: 0,
-      outcome: 'ok',
-    });
-    // the source's next change: a Poisson process of `changesPerHour` (memoryless, so drawn from now)
-    const changesAtMs = step.changesPerHour > 0 ? clock.now() + rng.exponential(3_600_000 / step.changesPerHour) : null;
-    job.data.uses(changesAtMs, step.staleImpact);
-    if (cache !== undefined) await cache.set(key, { costUsd: step.costUsd, changesAtMs }, clock.now());
-  }
-}
-
-function embedRow(
-  t0: number,
-  step: string,
-  e: { model: string; inputTokens: number; costUsd: number; latencyMs: number; outcome: LedgerRow['outcome'] },
-): LedgerRow {
-  return {
-    job: -1,
-    tMs: t0,
-    step,
-    model: e.model,
-    kind: 'embedding',
-    inputTokens: e.inputTokens,
-    cachedInputTokens: 0,
-    outputTokens: 0,
-    costUsd: e.costUsd,
-    latencyMs: e.latencyMs,
-    ttftMs: e.latencyMs,
-    cache: null,
-    retries: 0,
-    outcome: e.outcome,
-  };
-}
-
-function cacheRow(
-  t0: number,
-  step: string,
-  model: string,
-  kind: LedgerRow['kind'],
-  cache: NonNullable<LedgerRow['cache']>,
-  latencyMs: number,
-  outputTokens: number,
-): LedgerRow {
-  return {
-    job: -1,
-    tMs: t0,
-    step,
-    model,
-    kind,
-    inputTokens: 0,
-    cachedInputTokens: 0,
-    outputTokens,
-    costUsd: 0,
-    latencyMs,
-    ttftMs: latencyMs,
-    cache,
-    retries: 0,
-    outcome: 'cache_hit',
-  };
-}
-
-/** The shape of one LLM step's call for one request, fixed before any model is chosen. */
-interface CallShape {
-  inputTokens: number;
-  prefixTokens: number;
-  outputTokens: number;
-  difficulty: number;
-  streamed: boolean;
-  countsQuality: boolean;
-  kind: string;
-  rng: Rng;
-  /** The step's seed: with the model, it fixes the answer's quality verdict. */
-  seed: number;
-  /** Tool calling (tool-calling.ts): tools offered, an earlier call and its result sent back. */
-  tools?: ToolTurn;
-}
-
-/** One LLM step of one request: what routers see (`RouteContext`) and where its answer lands. */
-class LlmCall implements RouteContext {
-  answerStartMs = 0;
-  /** Dollars spent by this step's calls so far. */
-  spentUsd = 0;
-  readonly clock: Clock;
-  readonly kind: string;
-  readonly difficulty: number;
-  readonly rng: Rng;
-
-  constructor(
-    private readonly agent: Agent,
-    readonly job: JobState,
-    readonly step: string,
-    /** The model the step always uses (its own, the trace's, a fine-tune); undefined: routed. */
-    readonly fixedModel: string | undefined,
-    readonly shape: CallShape,
-  ) {
-    this.clock = agent.clock;
-    this.kind = shape.kind;
-    this.difficulty = shape.difficulty;
-    this.rng = shape.rng;
-  }
-
-  /** Names the model choice in exact-cache keys: the fixed model, or the router. */
-  get modelSig(): string {
-    return this.fixedModel ?? this.agent.routerLabel;
-  }
-
-  call(model: string, options?: { outputTokens?: number; timeoutMs?: number }): Promise<ChatResult> {
-    return this.agent.chat(this, model, options?.outputTokens ?? this.shape.outputTokens, options?.timeoutMs);
-  }
-
-  /** The step's answer reached the agent (and, if streamed, its first token reached the user). */
-  served(correct: boolean, outputTokens: number, firstTokenAtMs: number): void {
-    const job = this.job;
-    job.outputs.set(this.step, outputTokens);
-    if (this.shape.countsQuality && !correct) job.correct = false;
-    if (this.shape.streamed && job.firstTokenAtMs === null) job.firstTokenAtMs = firstTokenAtMs;
-  }
-}
-
-/**
- * The step whose answer is the agent's answer when no step says `quality: true`: the last LLM
- * step (loops included) that does not opt out with `quality: false`.
- */
-function lastLlmStep(steps: Step[]): string | null {
-  let last: string | null = null;
-  for (const s of steps) {
-    if (s.type === 'llm' && s.quality !== false) last = s.name;
-    if (s.type === 'loop') last = lastLlmStep(s.steps) ?? last;
-  }
-  return last;
 }

@@ -1,8 +1,8 @@
 /**
  * Tool calling in a workflow (a tool step's `toolCall`), the same on the virtual clock and live:
  *
- * - The calling LLM step (the one before the tool step) offers the tool, with `tool_choice`
- *   naming it, and its answer is the call: the tool definition is input (a message the
+ * - The calling LLM step (the one before the tool step) offers the workflow's tools, with
+ *   `tool_choice` naming this one, and its answer is the call: the tool definition is input (a message the
  *   endpoint counts ahead of the system prompt, so part of the step's fixed prefix), the call's
  *   name, framing and arguments are its output, streamed as one unit for the call's start and
  *   one per argument token.
@@ -23,7 +23,7 @@ import { hashString, mix32, Rng } from '../core/random.ts';
 import type { ChatResult } from '../llm/client.ts';
 import type { ToolTurn, WireTool, WireToolCall } from '../llm/tool-wire.ts';
 import type { Scenario, ToolStep } from '../scenario/schema.ts';
-import { type ToolCallLink, toolCallLinks } from '../scenario/tool-calls.ts';
+import { type ToolCallLink, toolCallLinks, toolName } from '../scenario/tool-calls.ts';
 import { sampleTokens } from '../workload/distribution.ts';
 
 /** Output tokens a tool call costs beyond its name and arguments (mock-llm's TOOL_CALL_OVERHEAD_TOKENS; tested equal). */
@@ -64,6 +64,7 @@ interface ToolPlan {
   resultOverheadTokens: number;
   /** Tokens of the tool's result (drawn per key). */
   result: NonNullable<ToolStep['toolCall']>['resultTokens'];
+  memo: Map<string, NonNullable<ToolTurn['exchange']>>;
 }
 
 /** The workflow's tool calling; undefined (no cost at all) when no tool step has `toolCall`. */
@@ -77,16 +78,20 @@ export class ToolCalling {
   }
 
   private constructor(links: ToolCallLink[]) {
-    for (const link of links) {
-      const plan = toolPlan(link);
+    // a calling step offers every tool of the workflow (as an agent sends its tool set), naming its own in tool_choice
+    const tools = links.map((l) => toolDefinition(l.tool));
+    const offered = messageTokens('system', JSON.stringify(tools));
+    links.forEach((link, i) => {
+      const plan = toolPlan(link, tools[i]!, { tools, choose: tools[i]!.function.name, tokens: offered });
       if (link.caller !== undefined) this.byCaller.set(link.caller.name, plan);
       this.byTool.set(link.tool.name, plan);
-    }
+    });
   }
 
-  /** The tool definition a step offers (undefined if it calls none). */
-  offeredBy(step: string): WireTool | undefined {
-    return this.byCaller.get(step)?.offer.tools[0];
+  /** The tool definition a step calls (undefined if it calls none). */
+  calledBy(step: string): WireTool | undefined {
+    const plan = this.byCaller.get(step);
+    return plan?.offer.tools.find((t) => t.function.name === plan.name);
   }
 
   /**
@@ -122,16 +127,28 @@ export class ToolCalling {
     const plan = this.byTool.get(step.name);
     if (plan === undefined) return;
     const state = (job.tools ??= {});
-    const call = state.calls?.find((c) => c.name === plan.name && c.id !== '') ?? predictedCall(plan, key);
+    const own = ownExchange(plan, key);
+    const live = state.calls?.find((c) => c.name === plan.name && c.id !== '');
     state.calls = undefined;
+    state.exchange = live === undefined ? own : { ...own, calls: [live] };
+  }
+}
+
+/** Most keys whose result and own call are kept per tool step (memory bound; a miss only recomputes). */
+const MEMO_MAX = 100_000;
+
+/** The result for `key` (its size fixed by the key) and the agent's own call for it, memoised per key. */
+function ownExchange(plan: ToolPlan, key: string): NonNullable<ToolTurn['exchange']> {
+  const memo = plan.memo;
+  let e = memo.get(key);
+  if (e === undefined) {
+    if (memo.size >= MEMO_MAX) memo.clear();
     const resultKey = `${plan.step}|${key}`;
     const tokens = sampleTokens(plan.result, Rng.derive(0x7001, resultKey));
-    state.exchange = {
-      calls: [call],
-      results: [{ tokens, key: resultKey }],
-      tokens: plan.callMessageTokens + plan.resultOverheadTokens + tokens,
-    };
+    e = { calls: [predictedCall(plan, key)], results: [{ tokens, key: resultKey }], tokens: plan.callMessageTokens + plan.resultOverheadTokens + tokens };
+    memo.set(key, e);
   }
+  return e;
 }
 
 /** A call of the agent's own, for when the endpoint sent none: the same size as the endpoint's. */
@@ -147,11 +164,6 @@ function hex(x: number): string {
 
 function argumentsText(param: string, value: number): string {
   return `{"${param}":${value}}`;
-}
-
-/** The tool's wire name: the step's name in the characters a function name may have. */
-function toolName(step: string): string {
-  return step.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
 }
 
 /** The tool definition of a step: one integer argument, named by what the tool is keyed on. */
@@ -173,12 +185,10 @@ function toolDefinition(tool: ToolCallLink['tool']): WireTool {
   };
 }
 
-function toolPlan(link: ToolCallLink): ToolPlan {
-  const definition = toolDefinition(link.tool);
+function toolPlan(link: ToolCallLink, definition: WireTool, offer: NonNullable<ToolTurn['offer']>): ToolPlan {
   const name = definition.function.name;
   const param = PARAMETER[link.tool.keyBy];
   const args = argumentsText(param, ID_MIN);
-  const offer = { tools: [definition], choose: name, tokens: messageTokens('system', JSON.stringify([definition])) };
   const argTokens = textTokens(args);
   return {
     step: link.tool.name,
@@ -192,6 +202,7 @@ function toolPlan(link: ToolCallLink): ToolPlan {
     callMessageTokens: messageTokens('assistant', `${name}(${args})`),
     resultOverheadTokens: messageTokens('tool', ''),
     result: link.tool.toolCall.resultTokens,
+    memo: new Map(),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The one binary min-heap of the codebase: the simulator's future event list (src/engine) and
- * mock-llm's stream timer (mock-llm/scheduler.ts) both keep their entries in it.
+ * the precise timer of mock-llm's streams and the live send thread (src/core/scheduler.ts) keep their entries in it.
  */
 
 /** What the heap orders by: `at` first, ties by `order` (lower first, so insertion order when it counts up). */

@@ -76,51 +76,69 @@ export async function runLiveConfiguration(
     if (options.redis !== undefined) {
       queueRun = await QueueRun.start({ options: options.redis, scenario, config, seed: options.seed, baseUrl, timeScale });
     }
-    const clock = new RealClock(timeScale);
-    const originEpochMs = epochNowMs() - clock.now() / timeScale;
-    const client = new HttpLlmClient({ baseUrl, catalog, clock, timeScale, transport: sender });
     const meter = new LiveMeter(timeScale);
-    const lead = canLead(scenario, config, queueRun !== undefined) ? ARRIVAL_LEAD_WALL_MS * timeScale : 0;
-    client.observeDispatches((jobId, lagMs) => meter.dispatch(jobId, lagMs));
     const onLiveProgress = options.onLiveProgress;
     if (onLiveProgress !== undefined) {
       const planned = options.replay?.count ?? requestCount(scenario.traffic);
       ticker = setInterval(() => onLiveProgress(meter.progress(config.name, planned)), PROGRESS_EVERY_MS);
       ticker.unref();
     }
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-    loopDelay.enable();
-    const failed = queueRun?.failed;
-    const result = await executeConfiguration(scenario, catalog, config, options, {
-      clock,
-      client,
-      promptCache: () => new Map(),
-      drive: async (allDone) => {
-        // a job that throws ends the run with its error instead of leaving it waiting
-        await Promise.race(failed === undefined ? [allDone, clock.failed] : [allDone, failed, clock.failed]);
-      },
-      onSend: (lagMs, jobId) => {
-        meter.arrival(lagMs, jobId);
-        if (lead > 0) client.holdFirstCall(jobId, clock.now() - lagMs);
-      },
-      arrivalLeadMs: lead,
-      onFinished: (jobId, arrivalMs, ok, endMs) => meter.finished(jobId, arrivalMs, ok, endMs),
-      ...(queueRun !== undefined ? { remote: queueRun.executor(clock, originEpochMs) } : {}),
-    });
-    loopDelay.disable();
-    const live = liveFacts(result, meter, loopDelay.count === 0 ? 0 : loopDelay.percentile(99) / 1e6, timeScale, scenario, options.target);
-    if (queueRun !== undefined) {
-      const facts = queueRun.facts();
-      live.live.warnings.push(...facts.warnings);
-      live.live.queue = { name: facts.queue, retriedJobs: facts.retriedJobs };
-    }
-    return { ...result, ...live };
+    return await playLive({ scenario, catalog, config, options, baseUrl, sender, queueRun, meter });
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
     await queueRun?.shutdown();
     await sender?.close();
     mock?.close();
   }
+}
+
+/** What one live configuration plays with, once the send thread (and any workers) are up. */
+interface LivePlay {
+  scenario: Scenario;
+  catalog: Catalog;
+  config: Configuration;
+  options: SimulateOptions & LiveOptions;
+  baseUrl: string;
+  sender: SendThread;
+  queueRun: QueueRun | undefined;
+  meter: LiveMeter;
+}
+
+/** Plays the configuration on the real clock through the send thread and adds the live facts to its results. */
+async function playLive({ scenario, catalog, config, options, baseUrl, sender, queueRun, meter }: LivePlay): Promise<ConfigResult> {
+  const timeScale = options.timeScale ?? 1;
+  const clock = new RealClock(timeScale);
+  const originEpochMs = epochNowMs() - clock.now() / timeScale;
+  const client = new HttpLlmClient({ baseUrl, catalog, clock, timeScale, transport: sender });
+  const lead = canLead(scenario, config, queueRun !== undefined) ? ARRIVAL_LEAD_WALL_MS * timeScale : 0;
+  client.observeDispatches((jobId, lagMs) => meter.dispatch(jobId, lagMs));
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const failed = queueRun?.failed;
+  const result = await executeConfiguration(scenario, catalog, config, options, {
+    clock,
+    client,
+    promptCache: () => new Map(),
+    drive: async (allDone) => {
+      // a job that throws ends the run with its error instead of leaving it waiting
+      await Promise.race(failed === undefined ? [allDone, clock.failed] : [allDone, failed, clock.failed]);
+    },
+    onSend: (lagMs, jobId) => {
+      meter.arrival(lagMs, jobId);
+      if (lead > 0) client.holdFirstCall(jobId, clock.now() - lagMs);
+    },
+    arrivalLeadMs: lead,
+    onFinished: (jobId, arrivalMs, ok, endMs) => meter.finished(jobId, arrivalMs, ok, endMs),
+    ...(queueRun !== undefined ? { remote: queueRun.executor(clock, originEpochMs) } : {}),
+  });
+  loopDelay.disable();
+  const live = liveFacts(result, meter, loopDelay.count === 0 ? 0 : loopDelay.percentile(99) / 1e6, timeScale, scenario, options.target);
+  if (queueRun !== undefined) {
+    const facts = queueRun.facts();
+    live.live.warnings.push(...facts.warnings);
+    live.live.queue = { name: facts.queue, retriedJobs: facts.retriedJobs };
+  }
+  return { ...result, ...live };
 }
 
 /**

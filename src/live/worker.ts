@@ -87,50 +87,16 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
   await checkRedis(options.redisUrl, '--redis');
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
   await redis.connect();
-  const runs = new Map<string, Promise<LoadedRun>>();
+  const runs = new RunCache(redis, queue, options);
+  if (options.preloadRun !== undefined) await runs.load(options.preloadRun);
   const name = `${hostname()}:${process.pid}`;
   let processed = 0;
-
-  const load = (runId: string): Promise<LoadedRun> => {
-    let p = runs.get(runId);
-    if (p === undefined) {
-      p = loadRun(redis, queue, runId, options);
-      runs.set(runId, p);
-      p.catch(() => runs.delete(runId));
-      if (runs.size > MAX_RUNS) {
-        const [oldest, old] = runs.entries().next().value!;
-        runs.delete(oldest);
-        void old.then(
-          (r) => r.agent.close(),
-          () => undefined,
-        );
-      }
-    }
-    return p;
-  };
-  if (options.preloadRun !== undefined) await load(options.preloadRun);
-
   const worker = new Worker<JobData, JobResult>(
     queue,
     async (job: Job<JobData, JobResult>) => {
-      const run = await load(job.data.runId);
-      run.clock.originEpochMs = job.data.originEpochMs;
-      const pickedUpMs = run.clock.now();
-      const req = run.factory.make(job.data.id, job.data.arrivalMs);
-      const moved = meterJob(run.agent);
-      run.rows = [];
-      const outcome = await run.agent.run(req);
-      const endMs = run.clock.now();
+      const result = await runJob(await runs.load(job.data.runId), job, name);
       processed++;
-      return {
-        outcome,
-        pickedUpMs,
-        endMs,
-        rows: run.rows,
-        ...moved(),
-        attemptsStarted: job.attemptsStarted,
-        worker: name,
-      };
+      return result;
     },
     {
       connection: { url: options.redisUrl, maxRetriesPerRequest: null },
@@ -149,14 +115,59 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
     },
     async close(force = false) {
       await worker.close(force);
-      for (const p of runs.values())
-        await p.then(
-          (r) => r.agent.close(),
-          () => undefined,
-        );
+      await runs.closeAll();
       redis.disconnect();
     },
   };
+}
+
+/** Runs one job (one agent run) of a loaded run and returns its outcome and ledger rows. */
+async function runJob(run: LoadedRun, job: Job<JobData, JobResult>, worker: string): Promise<JobResult> {
+  run.clock.originEpochMs = job.data.originEpochMs;
+  const pickedUpMs = run.clock.now();
+  const req = run.factory.make(job.data.id, job.data.arrivalMs);
+  const moved = meterJob(run.agent);
+  run.rows = [];
+  const outcome = await run.agent.run(req);
+  const endMs = run.clock.now();
+  return { outcome, pickedUpMs, endMs, rows: run.rows, ...moved(), attemptsStarted: job.attemptsStarted, worker };
+}
+
+/** The runs this worker has loaded, by run id: the most recent MAX_RUNS, each loaded once. */
+class RunCache {
+  private readonly runs = new Map<string, Promise<LoadedRun>>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly queue: string,
+    private readonly options: BenchWorkerOptions,
+  ) {}
+
+  load(runId: string): Promise<LoadedRun> {
+    let p = this.runs.get(runId);
+    if (p !== undefined) return p;
+    p = loadRun(this.redis, this.queue, runId, this.options);
+    this.runs.set(runId, p);
+    p.catch(() => this.runs.delete(runId));
+    if (this.runs.size > MAX_RUNS) {
+      const [oldest, old] = this.runs.entries().next().value!;
+      this.runs.delete(oldest);
+      void closeRun(old);
+    }
+    return p;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const p of this.runs.values()) await closeRun(p);
+  }
+}
+
+/** Closes a run's agent (its connections), if it loaded. */
+function closeRun(run: Promise<LoadedRun>): Promise<void> {
+  return run.then(
+    (r) => r.agent.close(),
+    () => undefined,
+  );
 }
 
 /** Loads a run's scenario and builds its agent. */

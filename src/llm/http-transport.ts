@@ -7,6 +7,7 @@
  */
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { Agent, type Dispatcher } from 'undici';
+import { EARLY_TOLERANCE_MS, Scheduler } from '../core/scheduler.ts';
 import { MOCK_REQUEST_HEADERS } from '../provider/mock-headers.ts';
 import { chatMessages, embeddingTexts, type PromptBlocks } from './prompt-text.ts';
 import { readToolCallDeltas, type ToolTurn, type WireToolCall, toolFields } from './tool-wire.ts';
@@ -220,6 +221,7 @@ export class UndiciTransport implements HttpTransport {
   }
 
   async warmUp(connections: number): Promise<void> {
+    await heldSends().ready(); // the held requests' timer thread runs before the clock starts
     await Promise.all(
       Array.from({ length: connections }, () =>
         this.agent.request({ origin: this.origin, path: `${this.prefix}/models`, method: 'GET', headers: this.auth }).then(
@@ -235,18 +237,25 @@ export class UndiciTransport implements HttpTransport {
   }
 }
 
-/** How early a held request may go out (ms): re-arming a timer for less would make it up to 1 ms late instead. */
-const EARLY_TOLERANCE_MS = 0.2;
+/** Requests held until their time (see whenDue); made with the first transport (its helper thread with it). */
+let held: Scheduler | undefined;
+
+function heldSends(): Scheduler {
+  held ??= new Scheduler();
+  return held;
+}
+
+const runHeld = (fn: () => void): void => fn();
 
 /**
- * Runs `fn` at `epoch` (at once if due or unset), not before (within EARLY_TOLERANCE_MS): node's
- * timers count from the loop's cached time, so on a busy loop one can fire milliseconds early;
- * it is then re-armed for what remains (at least 1 ms).
+ * Runs `fn` at `epoch` (at once if due or unset), not before (within the scheduler's tolerance,
+ * 0.02 ms). Not a node timer: those count whole milliseconds from the loop's cached time, so one
+ * fires up to a millisecond early, and re-armed for what remains, up to a millisecond late; the
+ * scheduler's helper thread wakes this loop within about 0.1 ms of the time.
  */
 function whenDue(epoch: number | undefined, fn: () => void): void {
-  const wait = epoch === undefined ? 0 : epoch - epochNow();
-  if (wait <= EARLY_TOLERANCE_MS) fn();
-  else setTimeout(() => whenDue(epoch, fn), Math.max(1, wait));
+  if (epoch === undefined || epoch - epochNow() <= EARLY_TOLERANCE_MS) fn();
+  else heldSends().at(epoch - performance.timeOrigin, runHeld, fn);
 }
 
 /** One chat request's life on the wire: its response read event by event into its facts. */

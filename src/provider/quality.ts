@@ -46,8 +46,17 @@ export function judge(capability: number, difficulty: number, rng: Rng): Judgeme
  * agent (see `cacheHitCorrect`).
  */
 export function answerSeed(stepSeed: number, model: string): number {
-  return mix32(stepSeed ^ mix32(hashString(model) + 0x51ed_270b));
+  let h = modelHashes.get(model);
+  if (h === undefined) {
+    h = mix32(hashString(model) + 0x51ed_270b);
+    // a mock serving any model name a client sends keeps at most this many
+    if (modelHashes.size < 1024) modelHashes.set(model, h);
+  }
+  return mix32(stepSeed ^ h);
 }
+
+/** `answerSeed`'s per-model part, once per model id (it is asked for on every call). */
+const modelHashes = new Map<string, number>();
 
 /** The verdict on one answer: `judge` with its own generator seeded by `answerSeed`. */
 export function judgeAnswer(capability: number, difficulty: number, seed: number): Judgement {

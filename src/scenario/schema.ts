@@ -143,7 +143,7 @@ const LlmStepSchema = z
     /** Earlier steps whose outputs are part of this call's input. */
     contextFrom: z.array(z.string()).default([]),
     rag: RagSchema.optional(),
-    /** Output length; defaults to the task kind's. */
+    /** Output length; defaults to the task kind's. A step that calls a tool (see a tool step's `toolCall`) answers with the call instead. */
     outputTokens: DistSchema.optional(),
     /** Whether this step's correctness counts toward the request's quality. */
     quality: z.boolean().optional(),
@@ -184,7 +184,7 @@ const ToolStepSchema = z
     staleImpact: share.default(0.5),
     /**
      * Tool calling: the LLM step before this one (in the same list; it must name its model) offers
-     * this tool and answers with a call to it (its output is the call), this step runs the tool,
+     * the workflow's tools, names this one in `tool_choice` and answers with a call to it (its output is the call), this step runs the tool,
      * and the next LLM call of the request reads the call and the result (`resultTokens` tokens,
      * the same for the same key). Live, it is a real tools round trip (src/agent/tool-calling.ts).
      */

@@ -35,11 +35,21 @@ export function toolCallLinks(workflow: Step[]): ToolCallLink[] {
   return links;
 }
 
+/** A tool's function name: its step's name in the characters a function name may have (at most 64). */
+export function toolName(step: string): string {
+  return step.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
+}
+
 /** The first problem with the workflow's tool calling, or null. */
 export function toolCallProblem(workflow: Step[]): string | null {
   const callers = new Map<string, string>();
+  const names = new Map<string, string>();
   for (const { tool, caller, path, readAfter } of toolCallLinks(workflow)) {
     const at = `${path}.toolCall`;
+    const name = toolName(tool.name);
+    const same = names.get(name);
+    if (same !== undefined) return `${at}: "${tool.name}" and "${same}" would both be the function "${name}"; rename one`;
+    names.set(name, tool.name);
     if (caller === undefined) return `${at}: no LLM step before "${tool.name}" in its list to call it`;
     if (caller.model === 'routed') return `${at}: the calling step "${caller.name}" is routed; a step that calls a tool must name its model`;
     const other = callers.get(caller.name);

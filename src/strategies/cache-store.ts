@@ -101,15 +101,20 @@ export class MemoryStore<V> implements CacheStore<V> {
 
   /** Synchronous scan. */
   scanSync(bucket: string, nowMs: number): Array<{ key: string; entry: CacheEntry<V> }> {
-    const keys = this.buckets.get(bucket);
-    if (keys === undefined) return [];
     const out: Array<{ key: string; entry: CacheEntry<V> }> = [];
+    this.visit(bucket, nowMs, (key, entry) => void out.push({ key, entry }));
+    return out;
+  }
+
+  /** `scanSync` without the array: `visit` sees each live entry of the bucket in the same order (expired ones are removed). */
+  visit(bucket: string, nowMs: number, visit: (key: string, entry: CacheEntry<V>) => void): void {
+    const keys = this.buckets.get(bucket);
+    if (keys === undefined) return;
     for (const key of keys) {
       const node = this.map.get(key)!;
       if (this.expired(node.entry, nowMs)) this.remove(node);
-      else out.push({ key, entry: node.entry });
+      else visit(key, node.entry);
     }
-    return out;
   }
 
   async clear(): Promise<void> {

@@ -2,7 +2,8 @@
  * The four caches of the agent: exact LLM request, semantic, embedding and tool output. Each
  * wraps a store (memory or Redis) and keeps its own hit/miss/false-hit/stale accounting.
  */
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { BenchError } from '../core/errors.ts';
 import type { Rng } from '../core/random.ts';
 import { judgeAnswer } from '../provider/quality.ts';
@@ -28,8 +29,11 @@ export interface AnswerValue {
   dataChangesAtMs: number | null;
   /** That tool step's `staleImpact`: the probability that a stale answer is wrong. */
   staleImpact: number;
-  /** Semantic cache: the prompt's embedding. */
-  vector?: number[];
+  /**
+   * Semantic cache: the prompt's embedding (an array in a store that serializes it; in memory the
+   * prompt's own vector, shared by every entry of that prompt: `storedVector`).
+   */
+  vector?: ArrayLike<number>;
 }
 
 /** A stored tool result: when it was fetched and when the source next changes. */
@@ -144,6 +148,11 @@ export class CacheCounter {
   }
 }
 
+/** The Redis client class, loaded on first use: a run with memory caches (and every sweep thread) does without it. */
+function redisClient(): typeof Redis {
+  return (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
+}
+
 /** Opens the store a cache spec asks for; Redis connections are shared per URL. */
 export class StoreFactory {
   private readonly redis = new Map<string, Redis>();
@@ -156,7 +165,7 @@ export class StoreFactory {
     const url = spec.backend.redis;
     let conn = this.redis.get(url);
     if (conn === undefined) {
-      conn = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+      conn = new (redisClient())(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
       // a dropped connection reaches the run through the failing command (below), once; without
       // a listener ioredis prints "Unhandled error event" for every reconnection attempt
       conn.on('error', () => undefined);
@@ -210,20 +219,47 @@ export class StepCache<V> {
   }
 }
 
+/** The vector to keep with a semantic entry: the prompt's own in memory, a plain array for a store that serializes it. */
+export function storedVector(cache: StepCache<AnswerValue>, vector: Float64Array): ArrayLike<number> {
+  return cache.store instanceof MemoryStore ? vector : Array.from(vector);
+}
+
+/** A semantic lookup's answer: the most similar live entry at or above the threshold. */
+interface Nearest {
+  entry: CacheEntry<AnswerValue>;
+  similarity: number;
+  key: string;
+}
+
 /** Semantic lookup: the most similar live entry of the bucket at or above the threshold. */
-export async function nearestAnswer(
-  cache: StepCache<AnswerValue>,
-  vector: ArrayLike<number>,
-  bucket: string,
-  nowMs: number,
-): Promise<{ entry: CacheEntry<AnswerValue>; similarity: number; key: string } | undefined> {
+export async function nearestAnswer(cache: StepCache<AnswerValue>, vector: ArrayLike<number>, bucket: string, nowMs: number): Promise<Nearest | undefined> {
   if (cache.spec.type !== 'semantic') return undefined;
   const threshold = cache.spec.threshold;
-  let best: { entry: CacheEntry<AnswerValue>; similarity: number; key: string } | undefined;
-  for (const { key, entry } of await cache.store.scan(bucket, nowMs)) {
+  const store = cache.store;
+  if (store instanceof MemoryStore) return nearestInMemory(store, vector, bucket, nowMs, threshold);
+  let best: Nearest | undefined;
+  for (const { key, entry } of await store.scan(bucket, nowMs)) {
     const sim = cosine(vector, entry.value.vector!);
     if (sim >= threshold && (best === undefined || sim > best.similarity)) best = { entry, similarity: sim, key };
   }
-  if (best !== undefined) await cache.store.get(best.key, nowMs); // refresh its LRU position
+  if (best !== undefined) await store.get(best.key, nowMs); // refresh its LRU position
   return best;
+}
+
+/** `nearestAnswer` on the in-memory store: the same scan and choice, with no array or object per entry. */
+function nearestInMemory(store: MemoryStore<AnswerValue>, vector: ArrayLike<number>, bucket: string, nowMs: number, threshold: number): Nearest | undefined {
+  let bestEntry: CacheEntry<AnswerValue> | undefined;
+  let bestKey = '';
+  let bestSim = 0;
+  store.visit(bucket, nowMs, (key, entry) => {
+    const sim = cosine(vector, entry.value.vector!);
+    if (sim >= threshold && (bestEntry === undefined || sim > bestSim)) {
+      bestEntry = entry;
+      bestKey = key;
+      bestSim = sim;
+    }
+  });
+  if (bestEntry === undefined) return undefined;
+  store.getSync(bestKey, nowMs); // refresh its LRU position
+  return { entry: bestEntry, similarity: bestSim, key: bestKey };
 }

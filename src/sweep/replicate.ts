@@ -1,5 +1,4 @@
 /** One configuration over one or more seeds: the first seed's results, with every seed's headline figures. */
-import { runLiveConfiguration } from '../live/engine.ts';
 import { simulateConfiguration } from '../engine/simulate.ts';
 import type { Configuration } from '../scenario/configurations.ts';
 import { headlineMetrics } from '../results/headline.ts';
@@ -46,7 +45,8 @@ export async function simulateReplication(
   const result =
     prepared.live === undefined
       ? await simulateConfiguration(prepared.scenario, prepared.catalog, config, options)
-      : await runLiveConfiguration(prepared.scenario, prepared.catalog, config, { ...options, ...prepared.live });
+      : // loaded only for a live run: a simulation (and every sweep thread) skips the HTTP and queue clients
+        await (await import('../live/engine.ts')).runLiveConfiguration(prepared.scenario, prepared.catalog, config, { ...options, ...prepared.live });
   ledger?.close();
   return result;
 }

@@ -1,14 +1,13 @@
 /**
- * Runs every configuration of a sweep, spread over worker threads, and writes results.json after
+ * Runs every configuration of a sweep, spread over this thread and worker threads, and writes results.json after
  * each finished configuration, so an interrupted run keeps what finished. Progress is reported
  * as typed events; the CLI's progress bar and any other listener subscribe.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { writeJsonAtomic, buildResultsFile } from '../results/write.ts';
 import type { ConfigResult, ResultsFile } from '../results/schema.ts';
-import { BenchError, type BenchErrorCode } from '../core/errors.ts';
-import { combineReplications, simulateReplicated } from './replicate.ts';
+import { simulateReplicated } from './replicate.ts';
+import { ThreadPool } from './thread-pool.ts';
 import { estimateRunSize, type RunSize } from './run-size.ts';
 import type { PreparedScenario, RunOverrides } from './prepare.ts';
 
@@ -34,7 +33,7 @@ export class ConfigDoneEvent extends Event {
 export interface SweepOptions {
   /** Where results.json goes; nothing is written when undefined. */
   resultsPath?: string;
-  /** Worker threads; default: one per core, at most one per configuration; 0 = run in this thread. */
+  /** Threads, this one included (N: this one and N − 1 workers); default: one per core, at most one per replication; 0 = run in this thread. */
   threads?: number;
   overrides: RunOverrides;
 }
@@ -90,7 +89,7 @@ export class Sweep extends EventTarget {
     return estimateRunSize(this.prepared, Math.max(1, this.threads()));
   }
 
-  /** Worker threads the sweep uses (0: it runs in this thread); a thread runs one replication of one configuration at a time. */
+  /** Threads the sweep uses, this one included (0: it runs in this thread alone); a thread runs one replication of one configuration at a time. */
   threads(): number {
     // live runs play in real time: one configuration after the other, in this thread
     const units = this.prepared.configurations.length * this.prepared.replications;
@@ -109,98 +108,14 @@ export class Sweep extends EventTarget {
     );
   }
 
-  /**
-   * Runs every replication of every configuration on `threads` worker threads, configuration by
-   * configuration (so the first ones finish first); a configuration is done once all its seeds are.
-   */
+  /** Runs every replication of every configuration on `threads` threads: this one and `threads − 1` workers. */
   private runThreads(threads: number, finish: (index: number, r: ConfigResult) => void, signal?: AbortSignal): Promise<void> {
     const configs = this.prepared.configurations;
-    const reps = this.prepared.replications;
-    const units = new Replications(configs.length, reps);
-    let next = 0;
-    let running = 0;
-    return new Promise((resolve, reject) => {
-      const workers: Worker[] = [];
-      let failed = false;
-      const fail = (err: Error) => {
-        if (failed) return;
-        failed = true;
-        for (const w of workers) void w.terminate();
-        reject(err);
-      };
-      signal?.addEventListener('abort', () => fail(new Error('sweep interrupted')), { once: true });
-      const feed = (w: Worker) => {
-        if (next < configs.length * reps) {
-          running++;
-          w.postMessage({ index: Math.floor(next / reps), rep: next % reps });
-          next++;
-        } else {
-          w.postMessage({ exit: true });
-          if (running === 0) resolve();
-        }
-      };
-      const onMessage = (w: Worker, msg: ThreadMessage) => {
-        if (msg.type === 'ready') return feed(w);
-        const name = configs[msg.index]!.name;
-        if (msg.type === 'progress') {
-          const done = units.progress(msg.index, msg.rep, msg.done!, msg.total!);
-          return void this.dispatchEvent(new SweepProgressEvent(name, done, reps * msg.total!));
-        }
-        if (msg.type === 'error') {
-          const message = `configuration "${name}" failed: ${msg.message}`;
-          return fail(msg.code !== undefined ? new BenchError(msg.code, message) : new Error(message));
-        }
-        running--;
-        const all = units.done(msg.index, msg.rep, msg.result!);
-        if (all !== undefined) finish(msg.index, combineReplications(all));
-        feed(w);
-      };
-      for (let t = 0; t < threads; t++) {
-        const w = new Worker(new URL('./thread.mjs', import.meta.url), {
-          workerData: { file: this.prepared.file, overrides: this.options.overrides },
-        });
-        workers.push(w);
-        w.on('message', (msg: ThreadMessage) => onMessage(w, msg));
-        w.on('error', fail);
-      }
+    const pool = new ThreadPool(this.prepared, this.options.overrides, {
+      progress: (index, done, total) => this.dispatchEvent(new SweepProgressEvent(configs[index]!.name, done, total)),
+      finished: finish,
     });
-  }
-}
-
-/** What a sweep thread posts: ready, progress or the result of one replication, or an error. */
-interface ThreadMessage {
-  type: string;
-  index: number;
-  rep: number;
-  done?: number;
-  total?: number;
-  result?: ConfigResult;
-  message?: string;
-  code?: BenchErrorCode;
-}
-
-/** The replications of each configuration as threads finish them, in any order. */
-class Replications {
-  private readonly results: Array<Array<ConfigResult | undefined>>;
-  private readonly progressDone: number[][];
-
-  constructor(configurations: number, reps: number) {
-    this.results = Array.from({ length: configurations }, () => new Array<ConfigResult | undefined>(reps));
-    this.progressDone = Array.from({ length: configurations }, () => new Array<number>(reps).fill(0));
-  }
-
-  /** Records a replication's progress; returns the configuration's requests done over all its seeds. */
-  progress(index: number, rep: number, done: number, total: number): number {
-    const p = this.progressDone[index]!;
-    p[rep] = Math.min(done, total);
-    return p.reduce((a, b) => a + b, 0);
-  }
-
-  /** Records a finished replication; returns every seed's results, in seed order, once the configuration is complete. */
-  done(index: number, rep: number, result: ConfigResult): ConfigResult[] | undefined {
-    const all = this.results[index]!;
-    all[rep] = result;
-    return all.every((r) => r !== undefined) ? (all as ConfigResult[]) : undefined;
+    return pool.run(threads, signal);
   }
 }
 

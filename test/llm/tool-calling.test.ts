@@ -37,6 +37,17 @@ describe('tool calling: the scenario rule', () => {
     [[workflow[0], workflow[1]], /workflow\[1\]\.toolCall: no LLM step after "kb-search" reads its result/],
     [[{ ...workflow[0], model: 'routed' }, workflow[1], workflow[2]], /the calling step "plan" is routed/],
     [[workflow[0], workflow[1], { ...workflow[1], name: 'other' }, workflow[2]], /"plan" already calls "kb-search"; a step calls one tool/],
+    [
+      [
+        workflow[0],
+        { ...workflow[1], name: 'kb_search' },
+        workflow[2],
+        { ...workflow[0], name: 'plan2' },
+        { ...workflow[1], name: 'kb search' },
+        { ...workflow[2], name: 'final' },
+      ],
+      /workflow\[4\]\.toolCall: "kb search" and "kb_search" would both be the function "kb_search"; rename one/,
+    ],
   ])('names the field of a bad link (%#)', (steps, message) => {
     expect(() => resolveScenario({ ...base, workflow: steps })).toThrow(message);
   });
@@ -103,7 +114,7 @@ describe('tool calling against mock-llm, call for call', () => {
   it('the calling step offers the tool and gets the call; the next step sends it back with the result', async () => {
     const client = new HttpLlmClient({ baseUrl: `${server.url}/v1`, catalog, clock: new RealClock(1000), timeScale: 1000 });
     const ajv = new Ajv({ strict: false });
-    const validate = ajv.compile(tools.offeredBy('plan')!.function.parameters);
+    const validate = ajv.compile(tools.calledBy('plan')!.function.parameters);
     try {
       for (let job = 1; job <= 6; job++) {
         const state: { tools?: ToolJobState } = {};
@@ -125,6 +136,36 @@ describe('tool calling against mock-llm, call for call', () => {
         expect(a.outcome).toBe('ok');
         expect([a.inputTokens, a.outputTokens]).toEqual([answer.inputTokens, 30]);
         expect(a.toolCalls).toBeUndefined();
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('offers every tool of the workflow, and the mock calls the one tool_choice names', async () => {
+    const two = resolveScenario({
+      ...base,
+      workflow: [
+        workflow[0],
+        workflow[1],
+        { type: 'llm', name: 'check', model: 'gpt-4o-mini', systemPromptTokens: 200, quality: false },
+        { type: 'tool', name: 'order status', latencyMs: 50, keyBy: 'prompt', toolCall: { resultTokens: 120 } },
+        workflow[2],
+      ],
+    }).scenario;
+    const calling = ToolCalling.of(two)!;
+    const client = new HttpLlmClient({ baseUrl: `${server.url}/v1`, catalog, clock: new RealClock(1000), timeScale: 1000 });
+    try {
+      for (const [step, name] of [
+        ['plan', 'kb-search'],
+        ['check', 'order_status'],
+      ] as const) {
+        const shape: ToolCallShape = { inputTokens: 400, prefixTokens: 200, outputTokens: 6 };
+        calling.shape(step, {}, shape);
+        expect(shape.tools!.offer!.tools.map((t) => t.function.name)).toEqual(['kb-search', 'order_status']);
+        const r = await client.chat(call(step, shape, 11));
+        expect([r.inputTokens, r.outputTokens]).toEqual([shape.inputTokens, shape.outputTokens]);
+        expect(r.toolCalls!.map((c) => c.name)).toEqual([name]);
       }
     } finally {
       await client.close();

@@ -8,7 +8,7 @@ import { LATENESS_BUCKETS_S, LatenessHistogram } from '../../mock-llm/metrics.ts
 import { MOCK_DEFAULTS, resolveMockOptions } from '../../mock-llm/options.ts';
 import { PromptCache } from '../../src/provider/prompt-cache.ts';
 import { acceptsChatRequest, ChatRequestSchema } from '../../mock-llm/requests.ts';
-import { EARLY_TOLERANCE_MS, Scheduler } from '../../mock-llm/scheduler.ts';
+import { EARLY_TOLERANCE_MS, Scheduler } from '../../src/core/scheduler.ts';
 import { GENERATION_VOCABULARY, applyStop, generateText } from '../../src/provider/tokens.ts';
 import { Rng } from '../../src/core/random.ts';
 
@@ -200,6 +200,25 @@ describe('scheduler', () => {
     expect(ran[0]![1]).toBeGreaterThanOrEqual(10 - EARLY_TOLERANCE_MS);
     expect(ran[1]![1]).toBeGreaterThanOrEqual(30 - EARLY_TOLERANCE_MS);
     expect(s.pending()).toBe(0);
+  });
+
+  it('spaces tasks less than a millisecond apart: each runs at its own due time, none early', async () => {
+    // a stream at --time-scale 20 has 0.6 ms gaps; a 1 ms timer ran them in pairs (the second 0.4 ms early)
+    const s = new Scheduler();
+    const start = performance.now() + 5;
+    const early: number[] = [];
+    await new Promise<void>((resolve) => {
+      for (let i = 0; i < 40; i++) {
+        const due = start + i * 0.4;
+        s.at(due, () => {
+          early.push(due - performance.now());
+          if (i === 39) resolve();
+        });
+      }
+    });
+    expect(early).toHaveLength(40);
+    expect(Math.max(...early)).toBeLessThanOrEqual(EARLY_TOLERANCE_MS);
+    expect(EARLY_TOLERANCE_MS).toBeLessThanOrEqual(0.05);
   });
 
   it('runs many tasks in due-time order, ties in scheduling order, skipping cancelled ones', async () => {

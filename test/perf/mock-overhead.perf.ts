@@ -1,12 +1,15 @@
 /**
  * mock-llm's overhead (issue 19, item 4): with every latency zero, autocannon requests/s against
  * the mock vs a bare node:http server answering the same bytes, both in child processes, same run.
- * CANNON_ROUNDS pairs of short runs, bare and mock back to back in alternating order; the figure
- * is the median of the pairs' ratios (goal ≥ 0.70), the ratio of the means beside it. Server and
+ * After an interleaved warm-up, CANNON_ROUNDS pairs of runs, bare and mock back to back in
+ * alternating order, the servers pinned to one CPU and autocannon to the other; the figure is the
+ * median of the pairs' ratios (goal ≥ 0.70), the ratio of the means beside it. Server and
  * autocannon CPU and each server's garbage per request are reported too.
  * `npx tsx test/perf/run.ts mock-overhead`.
  */
 import type autocannon from 'autocannon';
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MESSAGES, ZERO_MODEL } from './harness/mock-setup.ts';
 import { type Child, type GarbageFigures, garbagePer, startChild } from './harness/servers.ts';
@@ -18,7 +21,10 @@ import { machineLoad, median, processCpuMs, round3 } from './harness/stats.ts';
  * minute, so each pair is measured close together and the figure is the median of the pairs'
  * ratios (the ratio of the means over all rounds is reported beside it).
  */
-const CANNON_SECONDS = 2;
+const CANNON_SECONDS = Number(process.env['MOCK_PERF_CANNON_SECONDS'] ?? 3);
+/** Unmeasured runs per server before the rounds, interleaved. */
+const WARMUP_RUNS = 2;
+const WARMUP_SECONDS = 2;
 const CANNON_CONNECTIONS = 50;
 const CANNON_ROUNDS = Number(process.env['MOCK_PERF_CANNON_ROUNDS'] ?? 5);
 
@@ -46,12 +52,55 @@ export default async function run(): Promise<Record<string, unknown>> {
   }
 }
 
-async function measureOverhead(mock: Child, bare: Child, body: string, responseBytes: number): Promise<Record<string, unknown>> {
-  const mockUrl = mock.url;
-  const bareUrl = bare.url;
+/** One autocannon run's figures. */
+interface Run {
+  rps: number;
+  errors: number;
+  serverCores: number;
+  clientCores: number;
+}
+
+/** Each server's runs and garbage over the measured rounds. */
+class Side {
+  readonly runs: Run[] = [];
+  readonly garbage: GarbageFigures[] = [];
+  requests = 0;
+  constructor(readonly server: Child) {}
+
+  /** One autocannon run, with the cores used by the server and by autocannon (this process) meanwhile, and the server's garbage. */
+  async measure(cannon: Cannon): Promise<Run> {
+    const serverBefore = processCpuMs(this.server.process.pid);
+    const clientBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    this.server.gcStart();
+    const r = await cannon(this.server.url, CANNON_SECONDS);
+    const wall = performance.now() - wallBefore;
+    const client = process.cpuUsage(clientBefore);
+    this.garbage.push(await this.server.gcStop());
+    this.requests += r.requests.total;
+    const run = {
+      rps: r.requests.average,
+      errors: r.errors + r.non2xx,
+      serverCores: (processCpuMs(this.server.process.pid) - serverBefore) / wall,
+      clientCores: (client.user + client.system) / 1000 / wall,
+    };
+    this.runs.push(run);
+    return run;
+  }
+
+  mean(f: (r: Run) => number): number {
+    return mean(this.runs.map(f));
+  }
+}
+
+type Cannon = (url: string, seconds: number) => Promise<autocannon.Result>;
+
+const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+async function measureOverhead(mockChild: Child, bareChild: Child, body: string, responseBytes: number): Promise<Record<string, unknown>> {
   // imported here, not at the top: the child processes (servers, timing client) do not load it
   const { default: autocannonRun } = await import('autocannon');
-  const cannon = async (url: string, seconds: number): Promise<autocannon.Result> =>
+  const cannon: Cannon = (url, seconds) =>
     autocannonRun({
       url: `${url}/v1/chat/completions`,
       method: 'POST',
@@ -60,54 +109,56 @@ async function measureOverhead(mock: Child, bare: Child, body: string, responseB
       connections: CANNON_CONNECTIONS,
       duration: seconds,
     });
-  await cannon(mockUrl, 1); // warm-up (JIT, tokenizer caches)
-  await cannon(bareUrl, 1);
-  const garbage = new Map<Child, { requests: number; figures: GarbageFigures[] }>([
-    [mock, { requests: 0, figures: [] }],
-    [bare, { requests: 0, figures: [] }],
-  ]);
-  /** One autocannon run, with the cores used by the server and by autocannon (this process) meanwhile, and the server's garbage. */
-  const measured = async (server: Child): Promise<{ rps: number; errors: number; serverCores: number; clientCores: number }> => {
-    const serverBefore = processCpuMs(server.process.pid);
-    const clientBefore = process.cpuUsage();
-    const wallBefore = performance.now();
-    server.gcStart();
-    const r = await cannon(server.url, CANNON_SECONDS);
-    const wall = performance.now() - wallBefore;
-    const client = process.cpuUsage(clientBefore);
-    const g = garbage.get(server)!;
-    g.figures.push(await server.gcStop());
-    g.requests += r.requests.total;
-    return {
-      rps: r.requests.average,
-      errors: r.errors + r.non2xx,
-      serverCores: (processCpuMs(server.process.pid) - serverBefore) / wall,
-      clientCores: (client.user + client.system) / 1000 / wall,
-    };
-  };
-  const mockRps: number[] = [];
-  const bareRps: number[] = [];
-  const cores = { mockServer: [] as number[], mockClient: [] as number[], bareServer: [] as number[], bareClient: [] as number[] };
-  let errors = 0;
+  const pinned = pinProcesses(mockChild, bareChild);
+  try {
+    return await measurePinned(cannon, mockChild, bareChild, responseBytes, pinned);
+  } finally {
+    if (pinned) execFileSync('taskset', ['-apc', `0-${availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' }); // the next benchmarks run unpinned
+  }
+}
+
+async function measurePinned(cannon: Cannon, mockChild: Child, bareChild: Child, responseBytes: number, pinned: boolean): Promise<Record<string, unknown>> {
+  // warm-up, twice each and interleaved (JIT of both servers and of autocannon, caches, heap growth)
+  for (let i = 0; i < WARMUP_RUNS; i++) {
+    await cannon(mockChild.url, WARMUP_SECONDS);
+    await cannon(bareChild.url, WARMUP_SECONDS);
+  }
+  const mock = new Side(mockChild);
+  const bare = new Side(bareChild);
   const pairRatios: number[] = [];
   for (let round = 0; round < CANNON_ROUNDS; round++) {
     const order = round % 2 === 0 ? [bare, mock] : [mock, bare];
-    const [first, second] = [await measured(order[0]!), await measured(order[1]!)];
-    const [b, m] = order[0] === bare ? [first, second] : [second, first];
-    bareRps.push(b.rps);
-    mockRps.push(m.rps);
-    pairRatios.push(m.rps / b.rps);
-    cores.bareServer.push(b.serverCores);
-    cores.bareClient.push(b.clientCores);
-    cores.mockServer.push(m.serverCores);
-    cores.mockClient.push(m.clientCores);
-    errors += m.errors + b.errors;
+    for (const side of order) await side.measure(cannon);
+    pairRatios.push(mock.runs.at(-1)!.rps / bare.runs.at(-1)!.rps);
   }
-  const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+  return overheadFigures(mock, bare, pairRatios, responseBytes, pinned);
+}
+
+/**
+ * Pins the servers to CPU 0 and this process (autocannon) to CPU 1 (`taskset`), so that the
+ * scheduler's placement of the three processes on the 2 cores does not change from run to run
+ * (unpinned, single pairs ranged 0.25–0.78). MOCK_PERF_PIN=0 turns it off. Returns whether it pinned.
+ */
+function pinProcesses(...servers: Child[]): boolean {
+  if (process.env['MOCK_PERF_PIN'] === '0' || availableParallelism() < 2) return false;
+  try {
+    for (const s of servers) execFileSync('taskset', ['-apc', '0', String(s.process.pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-apc', '1', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false; // no taskset: unpinned, as before
+  }
+}
+
+function overheadFigures(mock: Side, bare: Side, pairRatios: number[], responseBytes: number, pinned: boolean): Record<string, unknown> {
+  const mockRps = mock.runs.map((r) => r.rps);
+  const bareRps = bare.runs.map((r) => r.rps);
   return {
     responseBytes,
     connections: CANNON_CONNECTIONS,
     secondsPerRun: CANNON_SECONDS,
+    warmUp: `${WARMUP_RUNS} × ${WARMUP_SECONDS} s per server`,
+    pinned: pinned ? 'servers on CPU 0, autocannon on CPU 1' : 'no',
     rounds: CANNON_ROUNDS,
     mockRequestsPerSec: Math.round(mean(mockRps)),
     bareRequestsPerSec: Math.round(mean(bareRps)),
@@ -115,7 +166,7 @@ async function measureOverhead(mock: Child, bare: Child, body: string, responseB
     ratio: round3(median(pairRatios)),
     ratioOfMeans: round3(mean(mockRps) / mean(bareRps)),
     goalRatio: 0.7,
-    errorsOrNon2xx: errors,
+    errorsOrNon2xx: [...mock.runs, ...bare.runs].reduce((s, r) => s + r.errors, 0),
     perRound: { mockRequestsPerSec: mockRps.map(Math.round), bareRequestsPerSec: bareRps.map(Math.round), ratio: pairRatios.map(round3) },
     /**
      * Cores used during the runs (mean over rounds): a server near 1.0 is the bottleneck (one
@@ -123,20 +174,17 @@ async function measureOverhead(mock: Child, bare: Child, body: string, responseB
      * lower bound of what it can do.
      */
     cpuCores: {
-      mockServer: round3(mean(cores.mockServer)),
-      autocannonAgainstMock: round3(mean(cores.mockClient)),
-      bareServer: round3(mean(cores.bareServer)),
-      autocannonAgainstBare: round3(mean(cores.bareClient)),
+      mockServer: round3(mock.mean((r) => r.serverCores)),
+      autocannonAgainstMock: round3(mock.mean((r) => r.clientCores)),
+      bareServer: round3(bare.mean((r) => r.serverCores)),
+      autocannonAgainstBare: round3(bare.mean((r) => r.clientCores)),
     },
     microsecondsOfServerCpuPerRequest: {
-      mock: round3((mean(cores.mockServer) * 1e6) / mean(mockRps)),
-      bare: round3((mean(cores.bareServer) * 1e6) / mean(bareRps)),
+      mock: round3((mock.mean((r) => r.serverCores) * 1e6) / mean(mockRps)),
+      bare: round3((bare.mean((r) => r.serverCores) * 1e6) / mean(bareRps)),
     },
     /** Each server's garbage over its runs: bytes allocated per request, and its collector's pauses. */
-    garbage: {
-      mock: garbagePer(garbage.get(mock)!.figures, garbage.get(mock)!.requests),
-      bare: garbagePer(garbage.get(bare)!.figures, garbage.get(bare)!.requests),
-    },
+    garbage: { mock: garbagePer(mock.garbage, mock.requests), bare: garbagePer(bare.garbage, bare.requests) },
   };
 }
 

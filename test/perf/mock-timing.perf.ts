@@ -77,7 +77,23 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
   const promptTokens = encodeChat(MESSAGES as never, 'gpt-4o').length;
   const configuredTtftMs = TIMED.ttftBaseMs + TIMED.prefillMsPerInputToken * promptTokens;
   const kind = process.env['MOCK_PERF_CLIENT'] === 'http' ? 'http' : 'raw';
-  // the baseline replays the bytes of one of the mock's own streams (one timed call, ~1.7 s)
+  const bare = await startBareStream(mock, configuredTtftMs);
+  let rounds: Rounds;
+  try {
+    rounds = await runRounds(mock, bare, configuredTtftMs, kind);
+  } finally {
+    bare.process.kill();
+  }
+  const newPromptFailures = await rounds.arrivals;
+  // the extra round's sends: its streams' tokens (the client has finished) and the new prompts'
+  // 20 whole answers (all answered now)
+  const latenessAfterBusy = await latenessCounts(mock.url);
+  const serverTtft = await serverTtftErrors(mock.url, rounds.report, configuredTtftMs);
+  return timingFigures({ ...rounds, newPromptFailures, latenessAfterBusy, serverTtft, configuredTtftMs });
+}
+
+/** A bare node:http server replaying the bytes of one of the mock's own streams (one timed call, ~1.7 s) on the configured schedule. */
+async function startBareStream(mock: Child, configuredTtftMs: number): Promise<Child> {
   const sample = await fetch(`${mock.url}/v1/chat/completions`, { method: 'POST', body: timedBody(), headers: { 'content-type': 'application/json' } });
   const sampleHeaders: Record<string, string> = {};
   sample.headers.forEach((v, k) => {
@@ -88,52 +104,68 @@ async function measureTiming(mock: Child): Promise<Record<string, unknown>> {
     .filter((e) => e !== '')
     .map((e) => `${e}\n\n`);
   const lastToken = events.findLastIndex((e) => e.includes('"content"'));
-  const bare = await startChild('bare-stream', {
+  return startChild('bare-stream', {
     headers: sampleHeaders,
     tokenEvents: events.slice(0, lastToken + 1),
     tail: events.slice(lastToken + 1).join(''),
     ttftMs: configuredTtftMs,
     itlMs: TIMED.itlMs,
   } satisfies BareStreamPayload);
+}
+
+/** What the client's rounds gave: its report, both servers' garbage, and the extra round's new prompts' failures (to come). */
+interface Rounds {
+  report: ClientReport;
+  garbage: [GarbageFigures, GarbageFigures] | undefined;
+  arrivals: Promise<number>;
+}
+
+/** Runs the timing client against both servers (see timing-client.ts), metering their garbage over the measured rounds. */
+async function runRounds(mock: Child, bare: Child, configuredTtftMs: number, kind: 'raw' | 'http'): Promise<Rounds> {
   // the extra round's new long prompts are sent from this process, not from the timing client,
   // whose event loop must stay free to timestamp its reads
   const newPromptBodies = Array.from({ length: NEW_PROMPTS }, (_, i) =>
     JSON.stringify({ model: ZERO_MODEL, max_tokens: 1, messages: [{ role: 'user', content: newPrompt(i) }] }),
   );
   let arrivals: Promise<number> = Promise.resolve(NaN);
-  let report: ClientReport;
   // both servers' garbage over the measured rounds (each is idle while the other's round runs)
   let garbage: Promise<[GarbageFigures, GarbageFigures]> | undefined;
-  let garbageFigures: [GarbageFigures, GarbageFigures] | undefined;
-  try {
-    report = await runClientChild(
-      { url: mock.url, serverPid: mock.process.pid, bareUrl: bare.url, barePid: bare.process.pid, configuredTtftMs, kind },
-      {
-        roundsStart: () => {
-          mock.gcStart();
-          bare.gcStart();
-        },
-        roundsEnd: () => (garbage = Promise.all([mock.gcStop(), bare.gcStop()])),
-        busy: () => (arrivals = sendNewPrompts(mock.url, newPromptBodies)),
+  const report = await runClientChild(
+    { url: mock.url, serverPid: mock.process.pid, bareUrl: bare.url, barePid: bare.process.pid, configuredTtftMs, kind },
+    {
+      roundsStart: () => {
+        mock.gcStart();
+        bare.gcStart();
       },
-    );
-    garbageFigures = await garbage; // before the bare server goes
-  } finally {
-    bare.process.kill();
-  }
-  const [mockGarbage, bareGarbage] = garbageFigures ?? [];
-  const newPromptFailures = await arrivals;
-  // the extra round's sends: its streams' tokens (the client has finished) and the new prompts'
-  // 20 whole answers (all answered now)
-  const latenessAfterBusy = await latenessCounts(mock.url);
-  // the server's own view: when it actually wrote the first token (ledger ttftMs), without the
-  // client's and the network's share
-  // (rows of the timed streams of the measured rounds: the extra round's come after them)
-  const ledger = (await (await fetch(`${mock.url}/v1/ledger`)).json()) as { rows: { model: string; ttftMs: number | null; outcome: string }[] };
-  const serverTtft = ledger.rows
+      roundsEnd: () => (garbage = Promise.all([mock.gcStop(), bare.gcStop()])),
+      busy: () => (arrivals = sendNewPrompts(mock.url, newPromptBodies)),
+    },
+  );
+  return { report, garbage: await garbage, arrivals }; // the garbage before the bare server goes
+}
+
+/**
+ * The server's own view: when it actually wrote the first token (ledger ttftMs), without the
+ * client's and the network's share (rows of the timed streams of the measured rounds: the extra
+ * round's come after them).
+ */
+async function serverTtftErrors(url: string, report: ClientReport, configuredTtftMs: number): Promise<number[]> {
+  const ledger = (await (await fetch(`${url}/v1/ledger`)).json()) as { rows: { model: string; ttftMs: number | null; outcome: string }[] };
+  return ledger.rows
     .filter((r) => r.model === TIMED_MODEL && r.outcome === 'ok' && r.ttftMs !== null)
     .slice(0, report.rounds * report.streams)
     .map((r) => Math.abs(r.ttftMs! - configuredTtftMs));
+}
+
+interface TimingInputs extends Omit<Rounds, 'arrivals'> {
+  newPromptFailures: number;
+  latenessAfterBusy: Awaited<ReturnType<typeof latenessCounts>>;
+  serverTtft: number[];
+  configuredTtftMs: number;
+}
+
+function timingFigures({ report, garbage, newPromptFailures, latenessAfterBusy, serverTtft, configuredTtftMs }: TimingInputs): Record<string, unknown> {
+  const [mockGarbage, bareGarbage] = garbage ?? [];
   return {
     client: report.client,
     streams: report.streams,

@@ -145,21 +145,7 @@ async function clientMain(): Promise<void> {
   process.stdout.write(`${ROUNDS_START_SIGNAL}\n`); // the parent starts the servers' garbage meters
   const clientCpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
-  let open = 0;
-  let peakOpen = 0;
-  const onOpen = (delta: number): void => {
-    open += delta;
-    peakOpen = Math.max(peakOpen, open);
-  };
-  for (let round = 0; round < TIMING_ROUNDS; round++) {
-    for (const target of [mock, bare]) {
-      if (round > 0 || target === bare) {
-        await sleep(ROUND_PAUSE_MS);
-        gc();
-      }
-      await target.measuredRound(body, configuredTtftMs, onOpen);
-    }
-  }
+  const peakOpen = await measuredRounds(mock, bare, body, configuredTtftMs, gc);
   const wall = performance.now() - wallBefore;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   loopDelay.disable();
@@ -194,6 +180,26 @@ async function clientMain(): Promise<void> {
     clientEventLoopDelayP99Ms: round3(loopDelay.percentile(99) / 1e6),
   };
   process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
+}
+
+/** The measured rounds, each server in turn per round; returns the most streams open at once. */
+async function measuredRounds(mock: Target, bare: Target, body: string, configuredTtftMs: number, gc: () => void): Promise<number> {
+  let open = 0;
+  let peakOpen = 0;
+  const onOpen = (delta: number): void => {
+    open += delta;
+    peakOpen = Math.max(peakOpen, open);
+  };
+  for (let round = 0; round < TIMING_ROUNDS; round++) {
+    for (const target of [mock, bare]) {
+      if (round > 0 || target === bare) {
+        await sleep(ROUND_PAUSE_MS);
+        gc();
+      }
+      await target.measuredRound(body, configuredTtftMs, onOpen);
+    }
+  }
+  return peakOpen;
 }
 
 const UNKNOWN = -1;

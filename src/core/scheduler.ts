@@ -1,13 +1,18 @@
 /**
- * A precise timer for many concurrent streams. Callers give absolute due times (on
+ * A precise timer for many tasks: mock-llm's streamed tokens, and the live send thread's requests
+ * held until their arrival time (src/llm/http-transport.ts). Callers give absolute due times (on
  * `performance.now()`), so a late wake-up never shifts the tokens after it. One min-heap (the
- * codebase's one, src/core/min-heap.ts), one
- * armed `setTimeout` for the earliest due time. setTimeout has 1 ms granularity, so a wake-up
- * runs every task due within the next `EARLY_TOLERANCE_MS` too: tasks run at most that much
- * early and about as much late, without busy polling (which would starve a loaded machine).
+ * codebase's one, src/core/min-heap.ts) and one wake-up at a time, for the earliest due time.
+ *
+ * node's timers have 1 ms granularity, so they cannot space tokens less than a millisecond apart
+ * (a stream at `--time-scale 20` has 0.6 ms gaps: a 1 ms timer sent them in pairs). The wake-up
+ * is src/core/precise-wake.ts instead: a helper thread sleeps until the due time and wakes this
+ * loop with a message (about 0.1 ms late, no CPU spent, the loop never blocked). Tasks run at
+ * most `EARLY_TOLERANCE_MS` early.
  */
 import { performance } from 'node:perf_hooks';
-import { MinHeap } from '../src/core/min-heap.ts';
+import { MinHeap } from './min-heap.ts';
+import { PreciseWake } from './precise-wake.ts';
 
 /** A scheduled callback; `cancel()` is idempotent. */
 export interface ScheduledTask {
@@ -41,17 +46,19 @@ class Entry implements ScheduledTask {
 }
 
 /** Tasks due within this margin run at the current wake-up rather than at the next one. */
-export const EARLY_TOLERANCE_MS = 0.5;
+export const EARLY_TOLERANCE_MS = 0.02;
 
 /** The heap-backed scheduler; `clear()` drops everything (used by close()). */
 export class Scheduler {
   private readonly heap = new MinHeap<Entry>();
   private order = 0;
   private live = 0;
-  private timeout: NodeJS.Timeout | undefined;
-  /** Due time the armed timeout was set for. */
-  private armedFor = Infinity;
-  private readonly run = (): void => this.fire();
+  /** Wakes the loop at the earliest due time (`fire`). */
+  private readonly wake = new PreciseWake(() => this.fire());
+
+  constructor() {
+    void this.wake.ready(); // the thread starts now, not at the first token
+  }
 
   /**
    * Runs `fn(arg)` at `dueMs` (performance.now() time base), or as soon as possible if past. Pass
@@ -78,6 +85,11 @@ export class Scheduler {
     return entry;
   }
 
+  /** Resolves once the wake-up's helper thread runs (started with the scheduler; until then a wake-up is late by its start). */
+  ready(): Promise<void> {
+    return this.wake.ready();
+  }
+
   /** Tasks scheduled and not yet run or cancelled. */
   pending(): number {
     return this.live;
@@ -89,19 +101,23 @@ export class Scheduler {
     if (this.live === 0) this.clear();
   }
 
-  /** Cancels every task and timer. */
+  /** Cancels every task and the pending wake-up. */
   clear(): void {
     for (const e of this.heap.clear()) {
       e.fn = undefined;
       e.inHeap = false;
     }
     this.live = 0;
-    this.disarm();
+    this.wake.wakeAt(Infinity);
+  }
+
+  /** Cancels everything and stops the wake-up's helper thread. */
+  close(): void {
+    this.clear();
+    this.wake.close();
   }
 
   private fire(): void {
-    this.timeout = undefined;
-    this.armedFor = Infinity;
     let now = performance.now();
     for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
       if (top.fn === undefined) {
@@ -120,27 +136,18 @@ export class Scheduler {
         fn(top.arg);
       } catch (err) {
         // a task failing must not stop the others; surface it without crashing the server
-        process.emitWarning(`mock-llm scheduler task failed: ${(err as Error).stack ?? String(err)}`);
+        process.emitWarning(`scheduler task failed: ${(err as Error).stack ?? String(err)}`);
       }
     }
     this.arm();
   }
 
+  /** Asks for a wake-up at the earliest task's due time (none: no wake-up). */
   private arm(): void {
-    while (this.heap.peek()?.fn === undefined && this.heap.size > 0) this.pop();
+    while (this.heap.size > 0 && this.heap.peek()!.fn === undefined) this.pop();
     const top = this.heap.peek();
-    if (top === undefined) return this.disarm();
-    const due = top.at;
-    if (this.timeout !== undefined && this.armedFor <= due) return; // already armed early enough
-    if (this.timeout !== undefined) clearTimeout(this.timeout);
-    this.armedFor = due;
-    this.timeout = setTimeout(this.run, Math.max(0, Math.round(due - performance.now())));
-  }
-
-  private disarm(): void {
-    if (this.timeout !== undefined) clearTimeout(this.timeout);
-    this.timeout = undefined;
-    this.armedFor = Infinity;
+    const at = top === undefined ? Infinity : performance.timeOrigin + top.at;
+    if (at !== this.wake.pending()) this.wake.wakeAt(at);
   }
 
   private push(e: Entry): void {
