@@ -42,7 +42,8 @@ const UNUSED_DRAWS = new Rng(0);
 export class CallRunner {
   readonly ledger: Ledger;
   readonly metrics = new Metrics();
-  readonly scheduler = new Scheduler();
+  /** The loop sleeps its last stretch to each token itself: a wake-up per token is the server's main work (see loop-wake.ts). */
+  readonly scheduler = new Scheduler({ wake: 'loop' });
   /** Calls not finished (running, queued or hanging). */
   readonly active = new Set<Call>();
   /** Stored responses (Responses API `previous_response_id`). */

@@ -36,7 +36,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const core = new MockCore(resolved);
   const sockets = new Set<Socket>();
 
-  const server = createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, requestHandler(core, resolved.maxBodyBytes));
+  // idle keep-alive connections stay open 65 s (node closes them after 5 s): a load generator's warm pool survives a lull
+  const server = createServer({ noDelay: true, keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, requestHandler(core, resolved.maxBodyBytes));
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

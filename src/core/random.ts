@@ -29,8 +29,7 @@ export class Rng {
   private b: number;
   private c: number;
   private d: number;
-  /** Box–Muller's second normal, NaN when there is none (a double field: no boxing per draw). */
-  private spareNormal = Number.NaN;
+  private spareNormal: number | undefined;
 
   constructor(seed: number | string) {
     const s = typeof seed === 'string' ? hashString(seed) : seed >>> 0;
@@ -82,10 +81,10 @@ export class Rng {
 
   /** Standard normal (Box–Muller, the spare kept for the next call). */
   normal(): number {
-    const spare = this.spareNormal;
-    if (!Number.isNaN(spare)) {
-      this.spareNormal = Number.NaN;
-      return spare;
+    if (this.spareNormal !== undefined) {
+      const v = this.spareNormal;
+      this.spareNormal = undefined;
+      return v;
     }
     let u = 0;
     while (u === 0) u = this.next();

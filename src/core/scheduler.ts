@@ -6,12 +6,13 @@
  *
  * node's timers have 1 ms granularity, so they cannot space tokens less than a millisecond apart
  * (a stream at `--time-scale 20` has 0.6 ms gaps: a 1 ms timer sent them in pairs). The wake-up
- * is src/core/precise-wake.ts instead: a helper thread sleeps until the due time and wakes this
- * loop with a message (about 0.1 ms late, no CPU spent, the loop never blocked). Tasks run at
- * most `EARLY_TOLERANCE_MS` early.
+ * is precise instead (about 0.1 ms), either from a helper thread (src/core/precise-wake.ts) or
+ * by the loop sleeping the last stretch itself (src/core/loop-wake.ts). Tasks run at most
+ * `EARLY_TOLERANCE_MS` early.
  */
 import { performance } from 'node:perf_hooks';
 import { MinHeap } from './min-heap.ts';
+import { LoopWake } from './loop-wake.ts';
 import { PreciseWake } from './precise-wake.ts';
 
 /** A scheduled callback; `cancel()` is idempotent. */
@@ -53,11 +54,22 @@ export class Scheduler {
   private readonly heap = new MinHeap<Entry>();
   private order = 0;
   private live = 0;
-  /** Wakes the loop at the earliest due time (`fire`). */
-  private readonly wake = new PreciseWake(() => this.fire());
+  /** Running the due tasks (`fire`): the wake-up is set once, at its end. */
+  private firing = false;
+  /** Wakes the loop at the earliest due time (`fire`); its times are on `performance.now()` less `offset`. */
+  private readonly wake: PreciseWake | LoopWake;
+  private readonly offset: number;
 
-  constructor() {
-    void this.wake.ready(); // the thread starts now, not at the first token
+  /**
+   * `wake: 'thread'` (default): a helper thread wakes the loop (src/core/precise-wake.ts), which
+   * never blocks it; `'loop'`: the loop sleeps the last stretch itself (src/core/loop-wake.ts),
+   * cheaper per wake-up when wake-ups are the thread's main work (mock-llm's tokens).
+   */
+  constructor(options: { wake?: 'thread' | 'loop' } = {}) {
+    const fire = (): void => this.fire();
+    this.wake = options.wake === 'loop' ? new LoopWake(fire) : new PreciseWake(fire);
+    this.offset = options.wake === 'loop' ? 0 : performance.timeOrigin; // PreciseWake takes epoch ms
+    void this.wake.ready(); // a helper thread starts now, not at the first task
   }
 
   /**
@@ -81,7 +93,8 @@ export class Scheduler {
     }
     this.live++;
     this.push(entry);
-    if (this.heap.peek() === entry) this.arm();
+    // a task scheduled by a task (a stream's next token) waits for the end of the wake-up: one arm
+    if (!this.firing && this.heap.peek() === entry) this.arm();
     return entry;
   }
 
@@ -118,6 +131,7 @@ export class Scheduler {
   }
 
   private fire(): void {
+    this.firing = true;
     let now = performance.now();
     for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
       if (top.fn === undefined) {
@@ -139,6 +153,7 @@ export class Scheduler {
         process.emitWarning(`scheduler task failed: ${(err as Error).stack ?? String(err)}`);
       }
     }
+    this.firing = false;
     this.arm();
   }
 
@@ -146,7 +161,7 @@ export class Scheduler {
   private arm(): void {
     while (this.heap.size > 0 && this.heap.peek()!.fn === undefined) this.pop();
     const top = this.heap.peek();
-    const at = top === undefined ? Infinity : performance.timeOrigin + top.at;
+    const at = top === undefined ? Infinity : this.offset + top.at;
     if (at !== this.wake.pending()) this.wake.wakeAt(at);
   }
 

@@ -46,8 +46,11 @@ const PROGRESS_EVERY_MS = 1_000;
 /** How long before its arrival time a request starts on the run's loop (wall ms); its first call is held until then. */
 const ARRIVAL_LEAD_WALL_MS = 10;
 
-/** Keep-alive connections opened before the clock starts. */
-const WARM_CONNECTIONS = 64;
+/**
+ * Keep-alive connections opened before the clock starts: enough for a burst (requests released
+ * together after the run's loop stalled past the lead) not to wait for new connections.
+ */
+const WARM_CONNECTIONS = 256;
 
 /** Send lag p99 above which the run warns that the load generator fell behind (scenario ms). */
 const SEND_LAG_WARN_MS = 50;

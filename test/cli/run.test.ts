@@ -181,6 +181,19 @@ export default defineScenario({
 });
 
 describe('sweep on threads', () => {
+  it('configurations on two threads give the results of one thread, each once, whether or not the worker joins before this thread has run them all', async () => {
+    const overrides = { requestsPerDay: 600 };
+    const prepared = await prepareScenario(scenarioFile(SMALL), overrides);
+    const done: string[] = [];
+    const threaded = new Sweep(prepared, { threads: 2, overrides });
+    threaded.addEventListener('config-done', (e) => done.push((e as unknown as { result: { name: string } }).result.name));
+    const [a, b] = [await threaded.run(), await new Sweep(prepared, { threads: 0, overrides }).run()];
+    const strip = (f: ResultsFile) => f.configurations.map((c) => ({ ...c, engine: { ...c.engine, wallMs: 0 } }));
+    expect(strip(a)).toEqual(strip(b));
+    expect(a.configurations).toHaveLength(4);
+    expect([...done].sort()).toEqual(b.configurations.map((c) => c.name).sort());
+  }, 60_000);
+
   it('runs replications of one configuration on different threads and gives what one thread gives, seed for seed', async () => {
     const overrides = { requestsPerDay: 400, replications: 3 };
     const prepared = await prepareScenario(scenarioFile(SMALL), overrides);

@@ -202,9 +202,10 @@ describe('scheduler', () => {
     expect(s.pending()).toBe(0);
   });
 
-  it('spaces tasks less than a millisecond apart: each runs at its own due time, none early', async () => {
+  it.each(['thread', 'loop'] as const)('spaces tasks less than a millisecond apart (%s wake-up): each runs at its own due time, none early', async (wake) => {
     // a stream at --time-scale 20 has 0.6 ms gaps; a 1 ms timer ran them in pairs (the second 0.4 ms early)
-    const s = new Scheduler();
+    const s = new Scheduler({ wake });
+    await s.ready();
     const start = performance.now() + 5;
     const early: number[] = [];
     await new Promise<void>((resolve) => {
@@ -216,6 +217,7 @@ describe('scheduler', () => {
         });
       }
     });
+    s.close();
     expect(early).toHaveLength(40);
     expect(Math.max(...early)).toBeLessThanOrEqual(EARLY_TOLERANCE_MS);
     expect(EARLY_TOLERANCE_MS).toBeLessThanOrEqual(0.05);

@@ -373,6 +373,7 @@ const TABLES: Record<string, (r: Json) => string> = {
   'mock-protocols': protocolsTable,
   'fidelity-100k-run1': fidelityTable,
   'fidelity-100k-run2': fidelityTable,
+  'fidelity-streaming-ts20': fidelityTable,
 };
 
 let doc = readFileSync(DOC, 'utf8');
