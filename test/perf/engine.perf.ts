@@ -10,9 +10,12 @@
  *      100k requests (goal ≤ 1 s each);
  *  (e) a sweep (cascade.ts, 15 configurations at 50k requests/day) on one thread and on two worker
  *      threads (goal: two ≥ 1.8× one), and one configuration × 4 seeds likewise (replications in parallel).
+ *  (f) what this machine allows two threads: a pure-ALU loop and a memory-bound loop (random reads
+ *      over 32 MB), each alone in one worker thread and then in two at once — the sweep's ceiling.
  * `npx tsx test/perf/engine.perf.ts` prints the figures; the perf runner imports `run`.
  */
 import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { loadavg } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -172,6 +175,37 @@ async function sweepScaling() {
   };
 }
 
+/** The two bare loops of (f), as worker-thread source (no TypeScript, no imports). */
+const SCALING_LOOPS = `
+const { parentPort, workerData } = require('node:worker_threads');
+const t = performance.now();
+let x = 0;
+if (workerData === 'alu') {
+  for (let i = 0; i < 2e8; i++) x = (x + Math.imul(i, 2654435761)) | 0;
+} else {
+  const a = new Float64Array(4e6);
+  for (let r = 0; r < 30; r++) for (let i = 0; i < a.length; i += 8) { a[i] += r; x += a[(i * 7919) % a.length]; }
+}
+parentPort.postMessage(performance.now() - t);
+`;
+
+/** (f): each loop on one thread, then on two at once; speedup = 2 × one thread's time ÷ the slower of the two. */
+async function machineScaling() {
+  const times = (kind: string, n: number) =>
+    Promise.all(
+      Array.from({ length: n }, () => new Promise<number>((resolve) => new Worker(SCALING_LOOPS, { eval: true, workerData: kind }).on('message', resolve))),
+    );
+  const out: Record<string, { oneThreadMs: number; twoThreadsMs: number[]; speedup: number }> = {};
+  for (const kind of ['alu', 'memory']) {
+    const alone: number[] = [];
+    for (let r = 0; r < 3; r++) alone.push((await times(kind, 1))[0]!);
+    const one = median(alone);
+    const two = await times(kind, 2);
+    out[kind] = { oneThreadMs: Math.round(one), twoThreadsMs: two.map(Math.round), speedup: (2 * one) / Math.max(...two) };
+  }
+  return out;
+}
+
 /** Runs the benchmark and returns its figures. */
 export default async function run(): Promise<Record<string, unknown>> {
   const loadAtStart = loadavg()[0]!;
@@ -181,6 +215,7 @@ export default async function run(): Promise<Record<string, unknown>> {
   const millionToHundredK = typeof million.wallMs === 'number' && typeof hundredK.wallMs === 'number' ? million.wallMs / hundredK.wallMs : undefined;
   const scenarios = await everyScenario();
   const sweep = await sweepScaling();
+  const twoThreads = await machineScaling();
   const loadAtEnd = loadavg()[0]!;
   return {
     ...cascade,
@@ -188,7 +223,7 @@ export default async function run(): Promise<Record<string, unknown>> {
     hundredKRequestDay: hundredK,
     millionRequestDay: { ...million, ratioTo100kDay: millionToHundredK, goalLinear11x: millionToHundredK !== undefined && millionToHundredK <= 11 },
     scenarios,
-    sweep,
+    sweep: { ...sweep, machine: twoThreads },
     loadAverage1m: { atStart: loadAtStart, atEnd: loadAtEnd },
     // on 2 cores a load average at or above 2 means the figures were taken on a busy machine
     valid: loadAtStart < 2 && loadAtEnd < 2,
