@@ -3,11 +3,12 @@
  * the baseline's replicates and the candidate's, as a ratio of means and as a difference.
  * Seeded by the caller's `Rng`, so a gate report is the same every time it is computed.
  * Means and the normal CDF come from simple-statistics; the type-7 quantile (which it lacks) from
- * core/quantile.ts; Student's t quantile (which it lacks too) is below.
+ * core/quantile.ts; Student's t quantile (which it lacks too) from core/student-t.ts.
  */
 import { errorFunction } from 'simple-statistics';
 import { quantileSorted } from '../core/quantile.ts';
 import type { Rng } from '../core/random.ts';
+import { studentTQuantile } from '../core/student-t.ts';
 
 /** A closed interval `[lo, hi]`. */
 interface Interval {
@@ -107,45 +108,4 @@ export function expandedTailProbability(confidence: number, n: number): number {
  */
 export function normalCdf(x: number): number {
   return 0.5 * (1 - errorFunction(-x / Math.SQRT2));
-}
-
-/**
- * P(|T| ≤ t) for Student's t with integer `df` degrees of freedom, in closed form
- * (Abramowitz & Stegun 26.7.3–4).
- */
-function studentTTwoSided(t: number, df: number): number {
-  const theta = Math.atan(t / Math.sqrt(df));
-  const c2 = Math.cos(theta) ** 2;
-  const s = Math.sin(theta);
-  if (df % 2 === 0) {
-    let term = 1;
-    let sum = 1;
-    for (let k = 2; k <= df - 2; k += 2) {
-      term *= ((k - 1) / k) * c2;
-      sum += term;
-    }
-    return s * sum;
-  }
-  if (df === 1) return (2 / Math.PI) * theta;
-  let term = Math.cos(theta);
-  let sum = term;
-  for (let k = 3; k <= df - 2; k += 2) {
-    term *= ((k - 1) / k) * c2;
-    sum += term;
-  }
-  return (2 / Math.PI) * (theta + s * sum);
-}
-
-/** The p-quantile (p > 0.5) of Student's t with integer `df`, by bisection on the closed-form CDF. */
-export function studentTQuantile(p: number, df: number): number {
-  const target = 2 * p - 1;
-  let lo = 0;
-  let hi = 1;
-  while (studentTTwoSided(hi, df) < target) hi *= 2;
-  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
-    const mid = (lo + hi) / 2;
-    if (studentTTwoSided(mid, df) < target) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
 }

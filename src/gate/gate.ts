@@ -11,6 +11,7 @@ import type { ConfigResult, Finding, ResultsFile } from '../results/schema.ts';
 import { hashString, Rng } from '../core/random.ts';
 import { mean } from 'simple-statistics';
 import { bootstrapChange, relativeChange, type ChangeIntervals } from './bootstrap.ts';
+import { configDifferences } from '../core/json-diff.ts';
 import {
   DEFAULT_BOOTSTRAP_RESAMPLES,
   DEFAULT_GATE_CONFIDENCE,
@@ -122,7 +123,6 @@ export function exitCodeFor(report: GateReport): 0 | 1 {
 
 /** Seed of the bootstrap's generator; a constant so reports are reproducible. */
 const BOOTSTRAP_SEED = 0x6a7e;
-const MAX_LISTED_CHANGES = 20;
 
 /**
  * Gates `candidate` against `baseline`. Throws BenchError('INCOMPARABLE') when the two runs
@@ -416,32 +416,4 @@ function notesFor(candidate: ResultsFile, baseline: ResultsFile, rows: GateRow[]
   const missing = [...baseline.missing.map((n) => `baseline: ${n}`), ...candidate.missing.map((n) => `candidate: ${n}`)];
   if (missing.length > 0) notes.push(`Configurations that did not finish: ${missing.join('; ')}.`);
   return notes;
-}
-
-/** Leaf paths where two JSON values differ, as `path: before → after` (at most MAX_LISTED_CHANGES, then a count). */
-export function configDifferences(before: unknown, after: unknown): string[] {
-  const out: string[] = [];
-  const walk = (a: unknown, b: unknown, path: string) => {
-    if (isPlainObject(a) && isPlainObject(b)) {
-      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[key], b[key], path === '' ? key : `${path}.${key}`);
-      return;
-    }
-    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-      a.forEach((v, i) => walk(v, b[i], `${path}[${i}]`));
-      return;
-    }
-    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${path === '' ? '(scenario)' : path}: ${short(a)} → ${short(b)}`);
-  };
-  walk(before, after, '');
-  return out.length > MAX_LISTED_CHANGES ? [...out.slice(0, MAX_LISTED_CHANGES), `… and ${out.length - MAX_LISTED_CHANGES} more`] : out;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function short(value: unknown): string {
-  if (value === undefined) return '(absent)';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -3,6 +3,7 @@
  * configurations are drawn in colour (the Pareto set and the cheapest that meet the SLOs; the rest
  * muted), and day-long series thinned to a few hundred points a configuration.
  */
+import { headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult } from '../results/schema.ts';
 import { pickHeadline } from './findings.ts';
 import { paretoOptimal } from './frontier.ts';
@@ -25,9 +26,9 @@ export interface ChartDef {
   data?: Record<string, ChartRow[]>;
 }
 
-/** Axis labels for milliseconds in the unit that reads best: 500 ms, 10 s, 1.7 min, 2.8 h. */
+/** Axis labels for milliseconds in the unit that reads best: 500 ms, 10 s, 1.7 min, 2.8 h (0 alone: the other ticks give the unit). */
 const MS_LABEL_EXPR =
-  "datum.value >= 3600000 ? format(datum.value / 3600000, '.2~r') + ' h' : datum.value >= 60000 ? format(datum.value / 60000, '.2~r') + ' min' : datum.value >= 1000 ? format(datum.value / 1000, '.2~r') + ' s' : format(datum.value, '~r') + ' ms'";
+  "datum.value === 0 ? '0' : datum.value >= 3600000 ? format(datum.value / 3600000, '.2~r') + ' h' : datum.value >= 60000 ? format(datum.value / 60000, '.2~r') + ' min' : datum.value >= 1000 ? format(datum.value / 1000, '.2~r') + ' s' : format(datum.value, '~r') + ' ms'";
 
 /** Pixels a latency tick label needs on a horizontal axis: a 220-pixel panel takes 4 labels. */
 const TICK_LABEL_PX = 50;
@@ -175,10 +176,19 @@ export function latencyChannel(values: readonly number[], scale: VlSpec = {}, ma
   };
 }
 
+/** True when two configurations sit where a reader cannot tell them apart: cost and e2e p95 within 1%, quality within 0.1 pp. */
+function samePoint(a: ConfigResult, b: ConfigResult): boolean {
+  const [x, y] = [headlineMetrics(a), headlineMetrics(b)];
+  const within1Percent = (u: number, v: number) => Math.abs(u - v) <= 0.01 * Math.max(Math.abs(u), Math.abs(v));
+  return within1Percent(x.costPerDayUsd, y.costPerDayUsd) && Math.abs(x.quality - y.quality) <= 0.001 && within1Percent(x.e2eP95Ms, y.e2eP95Ms);
+}
+
 /**
  * The configurations drawn in colour: the headline, the Pareto-optimal ones that meet every SLO,
  * the other ones that meet every SLO, then the other Pareto-optimal ones, cheapest first, at most
- * MAX_COLOURED.
+ * MAX_COLOURED, one per frontier point: a configuration at the same cost, quality and p95 as one
+ * already coloured (within what the chart can show apart; more workers than a queue-free run
+ * needs, say) stays grey beneath it.
  */
 export function highlighted(configs: readonly ConfigResult[]): Set<string> {
   if (configs.length <= MAX_COLOURED) return new Set(configs.map((c) => c.name));
@@ -191,7 +201,11 @@ export function highlighted(configs: readonly ConfigResult[]): Set<string> {
     ...byCost.filter((c) => c.slo.meetsAll),
     ...byCost.filter((c) => optimal.has(c.name)),
   ];
-  return new Set([...new Set(order.map((c) => c.name))].slice(0, MAX_COLOURED));
+  const picked: ConfigResult[] = [];
+  for (const c of order) {
+    if (picked.length < MAX_COLOURED && !picked.some((p) => p === c || samePoint(p, c))) picked.push(c);
+  }
+  return new Set(picked.map((c) => c.name));
 }
 
 /** The sentence saying which configurations a chart draws in colour, when some are muted ('' when none is). */

@@ -3,7 +3,7 @@
  * matched by name, deltas judged against the runs' noise, and which run wins on cost at equal SLOs.
  */
 import { BenchError } from '../core/errors.ts';
-import { configDifferences } from '../gate/gate.ts';
+import { configDifferences } from '../core/json-diff.ts';
 import { METRIC_DIRECTION, headlineMetrics } from '../results/headline.ts';
 import type { ConfigResult, HeadlineMetrics, ResultsFile } from '../results/schema.ts';
 import { pickHeadline } from './findings.ts';

@@ -3,7 +3,7 @@
  * the replications' interval when the run was replicated, else the sampling error of a proportion
  * (quality, error rate) or of a percentile (p95 read off the measured CDF).
  */
-import { studentTQuantile } from '../gate/bootstrap.ts';
+import { studentTQuantile } from '../core/student-t.ts';
 import { headlineMetrics } from '../results/headline.ts';
 import type { CdfPoints, ConfigResult, HeadlineMetrics } from '../results/schema.ts';
 

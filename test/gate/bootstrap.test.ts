@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { quantileSorted } from '../../src/core/quantile.ts';
-import { bootstrapChange, expandedTailProbability, normalCdf, relativeChange, studentTQuantile } from '../../src/gate/bootstrap.ts';
+import { studentTQuantile } from '../../src/core/student-t.ts';
+import { bootstrapChange, expandedTailProbability, normalCdf, relativeChange } from '../../src/gate/bootstrap.ts';
 import { Rng } from '../../src/core/random.ts';
 
 const options = (paired = false) => ({ confidence: 0.95, resamples: 4000, rng: new Rng(1), paired });

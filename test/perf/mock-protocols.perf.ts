@@ -84,46 +84,65 @@ const KINDS: Record<string, { path: string; body: unknown; headers?: Record<stri
   },
 };
 
+type Cannon = (kind: string, seconds: number) => Promise<autocannon.Result>;
+type Child = Awaited<ReturnType<typeof startChild>>;
+
+/** An autocannon run of one kind against the mock for `seconds`. */
+async function cannonFor(mock: Child): Promise<Cannon> {
+  const { default: autocannonRun } = await import('autocannon');
+  return (kind, seconds) =>
+    autocannonRun({
+      url: `${mock.url}${KINDS[kind]!.path}`,
+      method: 'POST',
+      body: JSON.stringify(KINDS[kind]!.body),
+      headers: { 'content-type': 'application/json', ...KINDS[kind]!.headers },
+      connections: CANNON_CONNECTIONS,
+      duration: seconds,
+    });
+}
+
+/** Each kind's response size, checking it answers 200, then a 1 s warm-up run. */
+async function sizesAndWarmUp(mock: Child, cannon: Cannon, names: readonly string[]): Promise<Record<string, number>> {
+  const sizes: Record<string, number> = {};
+  for (const kind of names) {
+    const res = await fetch(`${mock.url}${KINDS[kind]!.path}`, {
+      method: 'POST',
+      body: JSON.stringify(KINDS[kind]!.body),
+      headers: { 'content-type': 'application/json' },
+    });
+    if (res.status !== 200) throw new Error(`${kind}: status ${res.status}: ${await res.text()}`);
+    sizes[kind] = (await res.text()).length;
+    await cannon(kind, 1);
+  }
+  return sizes;
+}
+
+/** ROUNDS rounds of every kind in a rotating order: requests/s and the server's cores used, per kind and round. */
+async function rounds(mock: Child, cannon: Cannon, names: readonly string[]) {
+  const rps: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const serverCores: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  let errors = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of names.map((_, i) => names[(i + round) % names.length]!)) {
+      const before = processCpuMs(mock.process.pid);
+      const wallBefore = performance.now();
+      const r = await cannon(kind, CANNON_SECONDS);
+      serverCores[kind]!.push((processCpuMs(mock.process.pid) - before) / (performance.now() - wallBefore));
+      rps[kind]!.push(r.requests.average);
+      errors += r.errors + r.non2xx;
+    }
+  }
+  return { rps, serverCores, errors };
+}
+
 /** Runs the benchmark and returns its figures. */
 export default async function run(): Promise<Record<string, unknown>> {
   const mock = await startChild('mock', {});
   try {
-    const { default: autocannonRun } = await import('autocannon');
-    const cannon = (kind: string, seconds: number): Promise<autocannon.Result> =>
-      autocannonRun({
-        url: `${mock.url}${KINDS[kind]!.path}`,
-        method: 'POST',
-        body: JSON.stringify(KINDS[kind]!.body),
-        headers: { 'content-type': 'application/json', ...KINDS[kind]!.headers },
-        connections: CANNON_CONNECTIONS,
-        duration: seconds,
-      });
+    const cannon = await cannonFor(mock);
     const names = Object.keys(KINDS);
-    const sizes: Record<string, number> = {};
-    for (const kind of names) {
-      const res = await fetch(`${mock.url}${KINDS[kind]!.path}`, {
-        method: 'POST',
-        body: JSON.stringify(KINDS[kind]!.body),
-        headers: { 'content-type': 'application/json' },
-      });
-      if (res.status !== 200) throw new Error(`${kind}: status ${res.status}: ${await res.text()}`);
-      sizes[kind] = (await res.text()).length;
-      await cannon(kind, 1); // warm-up
-    }
-    const rps: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-    const serverCores: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-    let errors = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = names.map((_, i) => names[(i + round) % names.length]!);
-      for (const kind of order) {
-        const before = processCpuMs(mock.process.pid);
-        const wallBefore = performance.now();
-        const r = await cannon(kind, CANNON_SECONDS);
-        serverCores[kind]!.push((processCpuMs(mock.process.pid) - before) / (performance.now() - wallBefore));
-        rps[kind]!.push(r.requests.average);
-        errors += r.errors + r.non2xx;
-      }
-    }
+    const sizes = await sizesAndWarmUp(mock, cannon, names);
+    const { rps, serverCores, errors } = await rounds(mock, cannon, names);
     const os = await import('node:os');
     const figures: Record<string, unknown> = {};
     for (const kind of names) {

@@ -74,6 +74,20 @@ describe('chart helpers', () => {
     expect([...top][0]).toBe('c5');
   });
 
+  it('colours one configuration per frontier point: twins at the same cost, quality and p95 stay grey', () => {
+    const configs = buildResults({ intervals: 24 }).configurations;
+    // ten copies of each configuration (as more workers than the queue needs would give), differing by name only
+    const twins = Array.from({ length: 60 }, (_, i) => ({ ...configs[i % 6]!, name: `c${i}` }));
+    const top = highlighted(twins);
+    // the fixture's Pareto-optimal points are its 3 cache=exact configurations: 3 colours, not 8 names over 3 points
+    expect(top.size).toBe(3);
+    const points = [...top].map((name) => {
+      const c = twins.find((t) => t.name === name)!;
+      return `${c.cost.perDayUsd}|${c.quality.share}|${c.latencyMs.e2e.p95}`;
+    });
+    expect(new Set(points).size).toBe(3);
+  });
+
   it('packs chart rows by column and unpacks them unchanged', () => {
     const rows = [
       { label: 'a', ms: 1.5, top: true },
