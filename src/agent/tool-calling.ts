@@ -195,8 +195,7 @@ function toolPlan(link: ToolCallLink, definition: WireTool, offer: NonNullable<T
     name,
     param,
     offer,
-    // a call's start is one stream unit, then one per argument token (as mock-llm streams it)
-    turn: { offer, answerUnits: 1 + argTokens },
+    turn: { offer, answersWithCall: true },
     callTokens: textTokens(name) + TOOL_CALL_FRAMING_TOKENS + argTokens,
     // the endpoint counts an assistant tool call as `name(arguments)`
     callMessageTokens: messageTokens('assistant', `${name}(${args})`),
