@@ -12,7 +12,7 @@ import { runScenarioFile, type RunOptions } from '../sweep/run.ts';
 import { DEFAULT_MAX_REQUESTS, describeRunSize } from '../sweep/run-size.ts';
 import type { ConfigDoneEvent, Sweep, SweepProgressEvent } from '../sweep/sweep.ts';
 import { type LiveProgress, progressLine } from '../live/meter.ts';
-import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
+import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_HELP, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
 import { quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
 import { ReportThread } from './report-thread.ts';
@@ -33,7 +33,7 @@ export const RUN_FLAGS = {
       'Run only the configurations named: a whole name, or axis choices (draft, streaming=draft, "routing=mini workers=8"), each matched exactly; several separated by commas (draft,off)',
   },
   replications: { type: 'number', range: REPLICATIONS_RULE, describe: 'Seeds per configuration (noise estimate) [default: 1]' },
-  threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
+  threads: { type: 'number', range: THREADS_RULE, describe: THREADS_HELP },
   'max-requests': {
     type: 'number',
     range: { integer: true, min: 1 },
