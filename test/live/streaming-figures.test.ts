@@ -15,9 +15,7 @@ const { scenario, catalog } = resolveScenario({
   name: 'live-streaming-figures',
   seed: 3,
   traffic: { requestsPerDay: 1_000_000, durationHours: (WALL_SECONDS * TIME_SCALE) / 3600 },
-  requestMix: [
-    { name: 'q', share: 1, inputTokens: 200, outputTokens: { dist: 'lognormal', mean: 40, cv: 0.3 }, difficulty: 0.3, intents: 100 },
-  ],
+  requestMix: [{ name: 'q', share: 1, inputTokens: 200, outputTokens: { dist: 'lognormal', mean: 40, cv: 0.3 }, difficulty: 0.3, intents: 100 }],
   workflow: [{ type: 'llm', name: 'answer', model: 'gpt-4o-mini' }],
   strategies: { workers: { type: 'fixed', workers: 32 }, streaming: { steps: ['answer'] } },
 });
