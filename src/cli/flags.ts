@@ -31,8 +31,10 @@ export type FlagSpec = Options & { range?: NumberRule; check?: TextCheck };
 export const SEED_RULE = { integer: true, min: 0 } as const;
 /** Seeds per configuration. */
 export const REPLICATIONS_RULE = { integer: true, min: 1 } as const;
-/** Worker threads of a sweep. */
+/** Threads of a sweep (this one included). */
 export const THREADS_RULE = { integer: true, min: 1 } as const;
+/** `--threads`' help: N threads are this one and N − 1 worker threads. */
+export const THREADS_HELP = 'Threads to simulate on, this one included (N − 1 worker threads) [default: one per core]';
 /** A live run's (and the mock's) speed-up of time. */
 export const TIME_SCALE_RULE = { above: 0 } as const;
 

@@ -1,6 +1,6 @@
 /** `bench gate` and `bench baseline`: their flags, described once, and what each command does. */
 import { writeFileSync } from 'node:fs';
-import { type FlagSpec, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE } from './flags.ts';
+import { type FlagSpec, REPLICATIONS_RULE, SEED_RULE, THREADS_HELP, THREADS_RULE } from './flags.ts';
 import { BenchError } from '../core/errors.ts';
 import { writeBaseline } from '../gate/baseline.ts';
 import { formatGateJunit, formatGateMarkdown, formatGateTable } from '../gate/format.ts';
@@ -50,7 +50,7 @@ export const GATE_FLAGS = {
     default: false,
     describe: 'Gate runs whose validity records failed (send lag, late starts, event-loop delay, target errors); without it they exit 2',
   },
-  threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
+  threads: { type: 'number', range: THREADS_RULE, describe: THREADS_HELP },
 } as const satisfies Record<string, FlagSpec>;
 
 /** Flags of `bench baseline <scenario.ts>`. */
@@ -69,7 +69,7 @@ export const BASELINE_FLAGS = {
   seed: { type: 'number', range: SEED_RULE, describe: "First seed [default: the scenario's seed]" },
   'duration-hours': { type: 'number', range: { above: 0 }, describe: 'Override the simulated duration (hours)' },
   only: { type: 'string', describe: 'Record only the configurations named (as bench run --only: exact names or axis choices, several separated by commas)' },
-  threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
+  threads: { type: 'number', range: THREADS_RULE, describe: THREADS_HELP },
 } as const satisfies Record<string, FlagSpec>;
 
 /** Parsed arguments of `bench gate`. */

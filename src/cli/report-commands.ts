@@ -4,14 +4,7 @@ import { dirname, join } from 'node:path';
 import type { FlagSpec } from './flags.ts';
 import { compareTable, costVerdict, formatCompareTable, invalidRuns, renderCompare, renderReport, runChanges } from '../report/index.ts';
 import { readResultsFile } from '../results/read.ts';
-import type { ResultsFile } from '../results/schema.ts';
-import { invalidRecords } from '../results/validity.ts';
-
-/** One INVALID line per failed validity record of a run (red on a terminal), as `bench run` prints them. */
-function invalidLines(run: string, results: ResultsFile): string[] {
-  const red = (t: string) => (process.stdout.isTTY === true ? `\x1b[31m${t}\x1b[39m` : t);
-  return results.configurations.flatMap((c) => invalidRecords(c.validity).map((r) => red(`INVALID in ${run}: ${c.name}: ${r.message}`)));
-}
+import { invalidLines } from './summary.ts';
 
 /** Flags of `bench report`. */
 export const REPORT_FLAGS = {
@@ -47,7 +40,7 @@ export async function compareCommand(args: { a: string; b: string; out?: string 
     costVerdict(a, b),
     '',
     formatCompareTable(compareTable(a, b), { color: process.stdout.isTTY === true, invalid: invalidRuns(a, b) }),
-    ...[...invalidLines('a', a), ...invalidLines('b', b)].flatMap((l, i) => (i === 0 ? ['', l] : [l])),
+    ...[...invalidLines(a.configurations, 'in a: '), ...invalidLines(b.configurations, 'in b: ')].flatMap((l, i) => (i === 0 ? ['', l] : [l])),
     '',
     `compare: ${out}`,
   ];

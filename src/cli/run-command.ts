@@ -1,5 +1,4 @@
 /** `bench run`: flags, progress display, summary and files. */
-import { invalidRecords } from '../results/validity.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -12,8 +11,8 @@ import { runScenarioFile, type RunOptions } from '../sweep/run.ts';
 import { DEFAULT_MAX_REQUESTS, describeRunSize } from '../sweep/run-size.ts';
 import type { ConfigDoneEvent, Sweep, SweepProgressEvent } from '../sweep/sweep.ts';
 import { type LiveProgress, progressLine } from '../live/meter.ts';
-import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
-import { quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';
+import { durationText, type FlagSpec, parseDurationS, REPLICATIONS_RULE, SEED_RULE, THREADS_HELP, THREADS_RULE, TIME_SCALE_RULE } from './flags.ts';
+import { invalidLines, quietLines, summaryJson, summaryNotes, summaryTable } from './summary.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
 import { ReportThread } from './report-thread.ts';
 import { TRACE_FORMATS, type TraceFormat } from '../trace/trace.ts';
@@ -33,7 +32,7 @@ export const RUN_FLAGS = {
       'Run only the configurations named: a whole name, or axis choices (draft, streaming=draft, "routing=mini workers=8"), each matched exactly; several separated by commas (draft,off)',
   },
   replications: { type: 'number', range: REPLICATIONS_RULE, describe: 'Seeds per configuration (noise estimate) [default: 1]' },
-  threads: { type: 'number', range: THREADS_RULE, describe: 'Worker threads [default: one per core]' },
+  threads: { type: 'number', range: THREADS_RULE, describe: THREADS_HELP },
   'max-requests': {
     type: 'number',
     range: { integer: true, min: 1 },
@@ -284,7 +283,6 @@ async function compareWithSimulation(args: RunArgs, plan: RunPlan, live: Results
 function summaryLines(results: ResultsFile, fidelity: string | null, paths: { results: string | null; report: string | null }): string[] {
   const lines = [`\n${results.scenario.name}: ${results.scenario.description}`, '', summaryTable(results), '', ...summaryNotes(results)];
   if (results.trace !== undefined) lines.push(results.trace.note);
-  const red = (t: string) => (process.stdout.isTTY === true ? `\x1b[31m${t}\x1b[39m` : t);
   for (const c of results.configurations) {
     if (c.live === undefined) continue;
     if (c.live.queue !== undefined) lines.push(`${c.name}: BullMQ queue ${c.live.queue.name}, ${c.live.queue.retriedJobs} job(s) retried after a worker died`);
@@ -292,7 +290,7 @@ function summaryLines(results: ResultsFile, fidelity: string | null, paths: { re
       `${c.name}: send lag p50 ${formatDuration(c.live.sendLagMs.p50)}, p99 ${formatDuration(c.live.sendLagMs.p99)} (scenario time, ×${c.live.timeScale})`,
     );
     for (const w of c.live.warnings) lines.push(`warning: ${w}`);
-    for (const r of invalidRecords(c.validity)) lines.push(red(`INVALID ${c.name}: ${r.message}`));
+    lines.push(...invalidLines([c]));
   }
   if (fidelity !== null) lines.push('', 'Simulated vs live:', fidelity);
   if (paths.results !== null) lines.push('', `results: ${paths.results}`);

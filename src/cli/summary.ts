@@ -4,6 +4,7 @@ import { findingsOf, TERMINAL_FINDINGS } from '../report/findings.ts';
 import { formatCount, formatDuration } from '../report/numbers.ts';
 import type { Finding, ResultsFile } from '../results/schema.ts';
 import { textTable } from '../report/text-table.ts';
+import { invalidRecords, type ValidityRecord } from '../results/validity.ts';
 
 /** The per-configuration summary table. */
 export function summaryTable(results: ResultsFile): string {
@@ -75,4 +76,17 @@ export function summaryJson(results: ResultsFile, paths: RunSummaryJson['paths']
 export function quietLines(results: ResultsFile, paths: RunSummaryJson['paths']): string[] {
   const headline = findingsOf(results).find((f) => f.id === 'headline');
   return [...(headline ? [headline.text] : []), ...(paths.results ? [`results: ${paths.results}`] : []), ...(paths.report ? [`report:  ${paths.report}`] : [])];
+}
+
+/**
+ * One INVALID line per failed validity record of a configuration, red when `color` (stdout is a
+ * terminal): `INVALID <where><configuration>: <message>`. `bench run` and `bench compare` print these.
+ */
+export function invalidLines(
+  configs: ReadonlyArray<{ name: string; validity?: ValidityRecord[] | undefined }>,
+  where = '',
+  color = process.stdout.isTTY === true,
+): string[] {
+  const red = (t: string) => (color ? `\x1b[31m${t}\x1b[39m` : t);
+  return configs.flatMap((c) => invalidRecords(c.validity).map((r) => red(`INVALID ${where}${c.name}: ${r.message}`)));
 }

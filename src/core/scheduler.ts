@@ -56,9 +56,8 @@ export class Scheduler {
   private live = 0;
   /** Running the due tasks (`fire`): the wake-up is set once, at its end. */
   private firing = false;
-  /** Wakes the loop at the earliest due time (`fire`); its times are on `performance.now()` less `offset`. */
+  /** Wakes the loop at the earliest due time (`fire`), on `performance.now()` time. */
   private readonly wake: PreciseWake | LoopWake;
-  private readonly offset: number;
 
   /**
    * `wake: 'thread'` (default): a helper thread wakes the loop (src/core/precise-wake.ts), which
@@ -68,7 +67,6 @@ export class Scheduler {
   constructor(options: { wake?: 'thread' | 'loop' } = {}) {
     const fire = (): void => this.fire();
     this.wake = options.wake === 'loop' ? new LoopWake(fire) : new PreciseWake(fire);
-    this.offset = options.wake === 'loop' ? 0 : performance.timeOrigin; // PreciseWake takes epoch ms
     void this.wake.ready(); // a helper thread starts now, not at the first task
   }
 
@@ -161,7 +159,7 @@ export class Scheduler {
   private arm(): void {
     while (this.heap.size > 0 && this.heap.peek()!.fn === undefined) this.pop();
     const top = this.heap.peek();
-    const at = top === undefined ? Infinity : this.offset + top.at;
+    const at = top === undefined ? Infinity : top.at;
     if (at !== this.wake.pending()) this.wake.wakeAt(at);
   }
 

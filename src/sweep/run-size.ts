@@ -41,7 +41,7 @@ export interface RunSize {
 export function estimateRunSize(prepared: RunFacts, threads: number): RunSize {
   const requestsPerConfiguration = prepared.replay?.count ?? requestCount(prepared.scenario.traffic);
   const configurations = prepared.configurations.length;
-  const parallel = Math.max(1, Math.min(threads, configurations));
+  const parallel = threadsUsed(configurations * prepared.replications, threads);
   const steps = Math.max(1, flattenSteps(prepared.scenario.workflow).length);
   const work = configurations * prepared.replications * requestsPerConfiguration * steps * MS_PER_REQUEST_STEP;
   return {
@@ -70,9 +70,14 @@ export function checkRunSize(prepared: RunFacts, maxRequests: number = DEFAULT_M
 export function describeRunSize(size: RunSize, threads: number): string {
   return (
     `simulating ${size.configurations} configuration${size.configurations === 1 ? '' : 's'} × ${size.replications} seed${size.replications === 1 ? '' : 's'}, ` +
-    `${formatCount(size.requestsPerConfiguration)} requests each, on ${Math.max(1, Math.min(threads, size.configurations))} thread(s): ` +
+    `${formatCount(size.requestsPerConfiguration)} requests each, on ${threadsUsed(size.configurations * size.replications, threads)} thread(s): ` +
     `about ${formatDuration(size.timeMs)} and ${formatBytes(size.memoryBytes)} at most`
   );
+}
+
+/** Threads a run of `units` replications (configurations × seeds, each one thread's work) keeps busy. */
+function threadsUsed(units: number, threads: number): number {
+  return Math.max(1, Math.min(threads, units));
 }
 
 function formatBytes(b: number): string {

@@ -41,6 +41,8 @@ export class ThreadPool {
   private readonly total: number;
   private readonly units: Replications;
   private readonly workers: Worker[] = [];
+  /** The unit each worker is running. */
+  private readonly held = new Map<Worker, Unit>();
   private next = 0;
   private running = 0;
   private failed = false;
@@ -80,7 +82,14 @@ export class ThreadPool {
     for (let u = this.take(); u !== undefined; u = this.take()) {
       const { index, rep } = u;
       const config = this.prepared.configurations[index]!;
-      const result = await simulateReplication(this.prepared, config, rep, (done, total) => this.progress(index, rep, done, total), signal);
+      let result: ConfigResult;
+      try {
+        result = await simulateReplication(this.prepared, config, rep, (done, total) => this.progress(index, rep, done, total), signal);
+      } catch (err) {
+        if (signal?.aborted === true) return; // the abort listener has failed the run already
+        const code = err instanceof BenchError ? err.code : undefined; // as a worker reports it (thread-main.ts)
+        throw configurationError(config.name, code !== undefined ? (err as Error).message : ((err as Error).stack ?? String(err)), code);
+      }
       this.done(index, rep, result);
     }
     this.settle();
@@ -91,24 +100,33 @@ export class ThreadPool {
     this.workers.push(w);
     w.on('message', (msg: ThreadMessage) => this.onMessage(w, msg));
     w.on('error', (err) => this.fail(err));
+    // a worker ending by itself (process.exit in a scenario, a crash) would leave its unit undone forever
+    w.on('exit', (code) => {
+      if (this.workers.includes(w)) this.fail(new Error(`a sweep worker thread exited (code ${code}) before the sweep finished${this.holding(w)}`));
+    });
   }
 
   private onMessage(w: Worker, msg: ThreadMessage): void {
     if (this.failed) return;
     if (msg.type === 'ready') return this.feed(w);
     if (msg.type === 'progress') return this.progress(msg.index, msg.rep, msg.done!, msg.total!);
-    if (msg.type === 'error') {
-      const message = `configuration "${this.prepared.configurations[msg.index]!.name}" failed: ${msg.message}`;
-      return this.fail(msg.code !== undefined ? new BenchError(msg.code, message) : new Error(message));
-    }
+    if (msg.type === 'error') return this.fail(configurationError(this.prepared.configurations[msg.index]!.name, msg.message!, msg.code));
+    this.held.delete(w);
     this.done(msg.index, msg.rep, msg.result!);
     this.feed(w);
   }
 
   private feed(w: Worker): void {
     const u = this.take();
-    if (u !== undefined) w.postMessage(u);
-    else this.settle();
+    if (u === undefined) return this.settle();
+    this.held.set(w, u);
+    w.postMessage(u);
+  }
+
+  /** Names the configuration a worker was running, for the message when it dies. */
+  private holding(w: Worker): string {
+    const u = this.held.get(w);
+    return u === undefined ? '' : ` while running configuration "${this.prepared.configurations[u.index]!.name}" (seed ${u.rep + 1})`;
   }
 
   private progress(index: number, rep: number, done: number, total: number): void {
@@ -139,6 +157,12 @@ export class ThreadPool {
     for (const w of this.workers) void w.terminate();
     this.workers.length = 0;
   }
+}
+
+/** A configuration's failure, on whichever thread it ran: `configuration "X" failed: …`, a BenchError keeping its code. */
+function configurationError(name: string, message: string, code?: BenchErrorCode): Error {
+  const text = `configuration "${name}" failed: ${message}`;
+  return code !== undefined ? new BenchError(code, text) : new Error(text);
 }
 
 /** The replications of each configuration as threads finish them, in any order. */

@@ -133,6 +133,9 @@ describe('bench run', () => {
   it('has complete help', async () => {
     const r = await bench(['run', '--help']);
     for (const flag of ['--out', '--seed', '--requests-per-day', '--json', '--quiet', '--threads', '--only']) expect(r.stdout).toContain(flag);
+    // N threads are this one and N − 1 workers (the help said "Worker threads")
+    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/--threads .*Threads to simulate on, this one included/);
+    expect(r.stdout).not.toContain('Worker threads');
   });
 });
 

@@ -143,7 +143,6 @@ export default async function run(): Promise<Record<string, unknown>> {
     const names = Object.keys(KINDS);
     const sizes = await sizesAndWarmUp(mock, cannon, names);
     const { rps, serverCores, errors } = await rounds(mock, cannon, names);
-    const os = await import('node:os');
     const figures: Record<string, unknown> = {};
     for (const kind of names) {
       const base = kind.endsWith('Streamed') ? 'chatStreamed' : 'chat';
@@ -158,7 +157,6 @@ export default async function run(): Promise<Record<string, unknown>> {
       };
     }
     return {
-      machine: { cpus: os.cpus().length, node: process.version, loadAverage1m: round3(os.loadavg()[0]!) },
       connections: CANNON_CONNECTIONS,
       secondsPerRun: CANNON_SECONDS,
       rounds: ROUNDS,

@@ -219,11 +219,14 @@ function protocolsTable(r: Json): string {
     return `| ${name} | ${num(k['requestsPerSec'])} | ${num(ratio, 2)} vs ${String(k['comparedWith'])} | ${(k['perRound'] as number[]).map((x) => num(x)).join(', ')} | ${num(k['responseBytes'])} | ${num(k['serverCores'], 2)} | ${verdict} |`;
   });
   return [
-    `_${when(r)}; load average ${num(get(f, 'machine.loadAverage1m'), 1)} at the start; ${get(f, 'rounds')} rounds of ${get(f, 'secondsPerRun')} s per kind, ${get(f, 'connections')} connections; ${num(get(f, 'errorsOrNon2xx'))} errors_`,
+    `_${when(r)}; ${load(r)}; ${get(f, 'rounds')} rounds of ${get(f, 'secondsPerRun')} s per kind, ${get(f, 'connections')} connections; ${num(get(f, 'errorsOrNon2xx'))} errors_`,
     '',
     '| request kind | requests/s (median of rounds) | ratio (median of rounds) | each round | response bytes | mock cores | goal |',
     '|---|---:|---:|---|---:|---:|---|',
     ...rows,
+    '',
+    'Each kind sends one request body over and over, as an agent resends the same tools every turn. mock-llm caches its check of a schema by ' +
+      "the schema's text, so the check of a schema seen for the first time is not in these figures; drafting arguments and JSON values is.",
   ].join('\n');
 }
 
