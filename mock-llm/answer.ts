@@ -7,7 +7,7 @@
 import { generateValue } from './json-schema.ts';
 import type { ModelRequest } from './model-request.ts';
 import { answerRng, chooseTools, makeToolCalls, type ResolvedToolPolicy, type ToolCall } from './tools.ts';
-import { applyStop, type GeneratedText } from '../src/provider/tokens.ts';
+import { applyStop, type GeneratedText, TOOL_CALL_OVERHEAD_TOKENS } from '../src/provider/tokens.ts';
 
 /** Why the answer ended, protocol-neutral (each adapter maps it to its own word). */
 export type FinishReason = 'stop' | 'length' | 'tool_calls';
@@ -20,9 +20,6 @@ export interface AnswerDraft {
   content: string | undefined;
   toolCalls: ToolCall[];
 }
-
-/** Output tokens a tool call costs on top of its name and arguments (the call's framing). */
-export const TOOL_CALL_OVERHEAD_TOKENS = 3;
 
 /**
  * The answer the rules give (see tools.ts chooseTools for tool calls): tool calls when tools

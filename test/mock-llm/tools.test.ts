@@ -5,7 +5,7 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildCatalog, startMockServer, type LedgerSnapshot, type MockServer } from '../../mock-llm/index.ts';
-import { TOOL_CALL_OVERHEAD_TOKENS } from '../../mock-llm/answer.ts';
+import { TOOL_CALL_OVERHEAD_TOKENS } from '../../src/provider/tokens.ts';
 import { callCostUsd } from '../../src/provider/pricing.ts';
 
 const ajv = new Ajv({ strict: false });
