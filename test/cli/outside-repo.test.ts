@@ -45,6 +45,18 @@ describe('bench from a team’s own repository', () => {
     expect(existsSync(join(dir, 'out', 'results.json'))).toBe(true);
   }, 60_000);
 
+  it.each(['agent.mts', 'agent.js'])(
+    'a %s scenario (ESM syntax, in a CommonJS package) loads too',
+    async (name) => {
+      const dir = teamProject();
+      writeFileSync(join(dir, 'bench', name), SCENARIO);
+      const { stdout } = await run('npx', ['--no-install', 'bench', 'run', `bench/${name}`, '--out', 'out', '--json'], { cwd: dir });
+      expect((JSON.parse(stdout) as { scenario: string }).scenario).toBe('team-agent');
+      expect(existsSync(join(dir, 'out', 'results.json'))).toBe(true);
+    },
+    60_000,
+  );
+
   it('a syntax error names file:line:col with a code frame, exit 2', async () => {
     const dir = teamProject();
     writeFileSync(join(dir, 'bench', 'broken.ts'), SCENARIO.replace("name: 'team-agent',", "name: 'team-agent'),"));
