@@ -234,32 +234,40 @@ interface Nearest {
 /** Semantic lookup: the most similar live entry of the bucket at or above the threshold. */
 export async function nearestAnswer(cache: StepCache<AnswerValue>, vector: ArrayLike<number>, bucket: string, nowMs: number): Promise<Nearest | undefined> {
   if (cache.spec.type !== 'semantic') return undefined;
-  const threshold = cache.spec.threshold;
+  const match = new NearestMatch(vector, cache.spec.threshold);
   const store = cache.store;
-  if (store instanceof MemoryStore) return nearestInMemory(store, vector, bucket, nowMs, threshold);
-  let best: Nearest | undefined;
-  for (const { key, entry } of await store.scan(bucket, nowMs)) {
-    const sim = cosine(vector, entry.value.vector!);
-    if (sim >= threshold && (best === undefined || sim > best.similarity)) best = { entry, similarity: sim, key };
+  if (store instanceof MemoryStore) {
+    // the same scan with no array or object per entry
+    store.visit(bucket, nowMs, match.offer);
+    if (match.entry !== undefined) store.getSync(match.key, nowMs); // refresh its LRU position
+    return match.result();
   }
-  if (best !== undefined) await store.get(best.key, nowMs); // refresh its LRU position
-  return best;
+  for (const { key, entry } of await store.scan(bucket, nowMs)) match.offer(key, entry);
+  if (match.entry !== undefined) await store.get(match.key, nowMs); // refresh its LRU position
+  return match.result();
 }
 
-/** `nearestAnswer` on the in-memory store: the same scan and choice, with no array or object per entry. */
-function nearestInMemory(store: MemoryStore<AnswerValue>, vector: ArrayLike<number>, bucket: string, nowMs: number, threshold: number): Nearest | undefined {
-  let bestEntry: CacheEntry<AnswerValue> | undefined;
-  let bestKey = '';
-  let bestSim = 0;
-  store.visit(bucket, nowMs, (key, entry) => {
-    const sim = cosine(vector, entry.value.vector!);
-    if (sim >= threshold && (bestEntry === undefined || sim > bestSim)) {
-      bestEntry = entry;
-      bestKey = key;
-      bestSim = sim;
+/** The one best-match rule: the most similar entry at or above the threshold; on a tie the first offered stays. */
+class NearestMatch {
+  entry: CacheEntry<AnswerValue> | undefined = undefined;
+  key = '';
+  similarity = 0;
+
+  constructor(
+    private readonly vector: ArrayLike<number>,
+    private readonly threshold: number,
+  ) {}
+
+  readonly offer = (key: string, entry: CacheEntry<AnswerValue>): void => {
+    const sim = cosine(this.vector, entry.value.vector!);
+    if (sim >= this.threshold && (this.entry === undefined || sim > this.similarity)) {
+      this.entry = entry;
+      this.key = key;
+      this.similarity = sim;
     }
-  });
-  if (bestEntry === undefined) return undefined;
-  store.getSync(bestKey, nowMs); // refresh its LRU position
-  return { entry: bestEntry, similarity: bestSim, key: bestKey };
+  };
+
+  result(): Nearest | undefined {
+    return this.entry === undefined ? undefined : { entry: this.entry, similarity: this.similarity, key: this.key };
+  }
 }
