@@ -7,7 +7,7 @@
 import { generateValue } from './json-schema.ts';
 import type { ModelRequest } from './model-request.ts';
 import { answerRng, chooseTools, makeToolCalls, type ResolvedToolPolicy, type ToolCall } from './tools.ts';
-import { applyStop, type GeneratedText } from '../src/provider/tokens.ts';
+import { applyStop, type GeneratedText, TOOL_CALL_OVERHEAD_TOKENS } from '../src/provider/tokens.ts';
 
 /** Why the answer ended, protocol-neutral (each adapter maps it to its own word). */
 export type FinishReason = 'stop' | 'length' | 'tool_calls';
@@ -20,9 +20,6 @@ export interface AnswerDraft {
   content: string | undefined;
   toolCalls: ToolCall[];
 }
-
-/** Output tokens a tool call costs on top of its name and arguments (the call's framing). */
-export const TOOL_CALL_OVERHEAD_TOKENS = 3;
 
 /**
  * The answer the rules give (see tools.ts chooseTools for tool calls): tool calls when tools
@@ -78,8 +75,9 @@ export interface ToolCallOutput extends ToolCall {
 export type StreamUnit = { kind: 'text'; text: string } | { kind: 'call'; call: number } | { kind: 'args'; call: number; text: string };
 
 /**
- * The final answer. A stream sends `units` units one gap apart: the text's tokens, then per tool
- * call its start and its argument fragments. `tokensThrough(k)` is what the first k units bill.
+ * The final answer. A stream sends `units` units: the text's tokens, then per tool call its start
+ * and its argument fragments, each unit `tokensBefore(k)` gaps after the one before (one for
+ * text). `tokensThrough(k)` is what the first k units bill.
  */
 export class Answer {
   /** Stream units in order (text first, then tool calls). */
@@ -127,6 +125,16 @@ export class Answer {
     const t = this.textUnits;
     if (i < t) return { kind: 'text', text: this.generated !== undefined ? this.generated.token(i) : this.contentFragments[i]! };
     return this.callUnitRefs[i - t]!;
+  }
+
+  /**
+   * Output tokens generated between unit `k - 1` and unit `k` (0 < k < units): the tokens of
+   * unit `k - 1`. A model generates every billed token at its pace, so a stream's unit k is due
+   * this many gaps after unit k - 1 (a tool call's start carries its name and framing).
+   */
+  tokensBefore(k: number): number {
+    const t = this.textUnits;
+    return k <= t ? 1 : this.callUnitTokens[k - 1 - t]!;
   }
 
   /** Output tokens of the first `k` units. */

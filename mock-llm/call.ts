@@ -218,6 +218,15 @@ export function unitsOf(call: Call): number {
   return units;
 }
 
+/** Token gaps between unit `k - 1` and unit `k` (0 < k < unitsOf(call)): the most of any choice's (see Answer.tokensBefore). */
+export function gapsBefore(call: Call, k: number): number {
+  const choices = call.choices;
+  if (choices === undefined) return call.answer.tokensBefore(k);
+  let gaps = 0;
+  for (const a of choices) if (k < a.units && a.tokensBefore(k) > gaps) gaps = a.tokensBefore(k);
+  return gaps;
+}
+
 /** Output tokens billed for the first `k` units of every choice. */
 export function tokensThroughOf(call: Call, k: number): number {
   const choices = call.choices;

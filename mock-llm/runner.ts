@@ -18,7 +18,7 @@ import { Metrics } from './metrics.ts';
 import type { ResolvedMockOptions } from './options.ts';
 import type { StreamWriter } from './protocol.ts';
 import { EARLY_TOLERANCE_MS, Scheduler } from '../src/core/scheduler.ts';
-import { outputTokensOf, tokensThroughOf, unitsOf, type Call, type EmbeddingsPlan } from './call.ts';
+import { gapsBefore, outputTokensOf, tokensThroughOf, unitsOf, type Call, type EmbeddingsPlan } from './call.ts';
 import { JSON_TYPE, sendError } from './routes.ts';
 
 /** Retry-After of a forced 429 (a real 429 says when its bucket refills). */
@@ -138,7 +138,8 @@ export class CallRunner {
     call.firstDueMs = t;
     // itlMs 0: every gap is 0, no draws; exact latencies: one gap for all
     const gap = lat.itlMs === 0 ? 0 : exact ? sampleGapMs(lat, inFlight, rng) / scale : NaN;
-    if (lat.itlMs > 0) for (let i = 1; i < n; i++) t += exact ? gap : sampleGapMs(lat, inFlight, rng) / scale;
+    // one gap per output token generated between units (a tool call's start carries several)
+    if (lat.itlMs > 0) for (let i = 1; i < n; i++) for (let g = gapsBefore(call, i); g > 0; g--) t += exact ? gap : sampleGapMs(lat, inFlight, rng) / scale;
     if (streamed) {
       // the headers below need the last unit's due time now; a stream then draws its gaps again
       // as it sends (the same values in the same order), so it keeps no due time per unit
@@ -220,7 +221,7 @@ export class CallRunner {
     while (sent < n && sent !== cutAt && call.nextDueMs <= now + DUE_TOLERANCE_MS) {
       lateness.observe(now - call.nextDueMs);
       sent++;
-      if (sent < n) call.nextDueMs += this.nextGapMs(call);
+      if (sent < n) for (let g = gapsBefore(call, sent); g > 0; g--) call.nextDueMs += this.nextGapMs(call);
     }
     call.sent = sent;
     call.outputTokens = tokensThroughOf(call, sent);

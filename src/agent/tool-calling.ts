@@ -21,13 +21,12 @@
 import { createRequire } from 'node:module';
 import { hashString, mix32, Rng } from '../core/random.ts';
 import type { ChatResult } from '../llm/client.ts';
+import { TOOL_CALL_OVERHEAD_TOKENS } from '../provider/tokens.ts';
 import type { ToolTurn, WireTool, WireToolCall } from '../llm/tool-wire.ts';
 import type { Scenario, ToolStep } from '../scenario/schema.ts';
 import { type ToolCallLink, toolCallLinks, toolName } from '../scenario/tool-calls.ts';
 import { sampleTokens } from '../workload/distribution.ts';
 
-/** Output tokens a tool call costs beyond its name and arguments (mock-llm's TOOL_CALL_OVERHEAD_TOKENS; tested equal). */
-const TOOL_CALL_FRAMING_TOKENS = 3;
 /** The arguments' values: three-digit integers are one o200k token each (tested for all 900). */
 const ID_MIN = 100;
 const ID_MAX = 999;
@@ -195,9 +194,8 @@ function toolPlan(link: ToolCallLink, definition: WireTool, offer: NonNullable<T
     name,
     param,
     offer,
-    // a call's start is one stream unit, then one per argument token (as mock-llm streams it)
-    turn: { offer, answerUnits: 1 + argTokens },
-    callTokens: textTokens(name) + TOOL_CALL_FRAMING_TOKENS + argTokens,
+    turn: { offer, answersWithCall: true },
+    callTokens: textTokens(name) + TOOL_CALL_OVERHEAD_TOKENS + argTokens,
     // the endpoint counts an assistant tool call as `name(arguments)`
     callMessageTokens: messageTokens('assistant', `${name}(${args})`),
     resultOverheadTokens: messageTokens('tool', ''),

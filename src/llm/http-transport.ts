@@ -146,12 +146,28 @@ function onEvent(event: EventSourceMessage, f: ChatFacts): void {
       else f.gaps.push(now - f.endAt);
       f.endAt = now; // the last token so far
       f.contentChunks++;
-    } else if (choice.delta?.tool_calls !== undefined) {
-      if (f.firstTokenAt < 0) f.firstTokenAt = epochNow();
-      readToolCallDeltas(choice.delta.tool_calls, (f.toolCalls ??= []));
+    } else if (choice.delta?.tool_calls != null) {
+      // a call's delta is a token; a role chunk's `tool_calls: []` (or null elements) is not
+      const calls = f.toolCalls ?? [];
+      if (readToolCallDeltas(choice.delta.tool_calls, calls)) {
+        if (f.firstTokenAt < 0) f.firstTokenAt = epochNow();
+        f.toolCalls = calls;
+      }
     }
     if (choice.finish_reason) f.finished = true;
   }
+}
+
+/**
+ * Room a tool call gets beyond the tokens the agent predicts for it: the prediction follows
+ * mock-llm's framing, and a provider that frames a call with more tokens must not be cut at
+ * `length` (the next step would send truncated arguments); the cap only bounds a runaway.
+ */
+export const TOOL_CALL_SLACK_TOKENS = 256;
+
+/** The call's `max_completion_tokens`: its output tokens, with room for a tool call's framing. */
+function completionCap(w: ChatWire): number {
+  return w.tools?.answersWithCall === true ? w.outputTokens + TOOL_CALL_SLACK_TOKENS : w.outputTokens;
 }
 
 /** Keep-alive pooled HTTP (undici) in the calling thread. */
@@ -176,7 +192,7 @@ export class UndiciTransport implements HttpTransport {
       ...toolFields(w.tools),
       stream: true,
       stream_options: { include_usage: true },
-      max_completion_tokens: w.outputTokens,
+      max_completion_tokens: completionCap(w),
       metadata: { step: w.step },
     });
     const headers = {

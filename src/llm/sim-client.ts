@@ -158,11 +158,11 @@ export class SimLlmClient implements LlmClient {
     }
     const admitted = clock.now();
     const ttft = sampleTtftMs(spec.latency, call.inputTokens - cachedInputTokens, server.inFlight, rng);
-    // a tool call streams fewer units than its tokens, and no content (no inter-token gaps live): src/agent/tool-calling.ts
-    const units = call.tools?.answerUnits;
-    const decode = sampleDecodeMs(spec.latency, units ?? call.outputTokens, server.inFlight, rng);
+    // every billed output token is generated at the model's pace, a tool call's too (mock-llm
+    // sends its deltas at their tokens' positions); a tool call has no content, so no content gaps
+    const decode = sampleDecodeMs(spec.latency, call.outputTokens, server.inFlight, rng);
     const timedOut = timeout !== undefined && admitted - start + ttft + decode > timeout;
-    if (!timedOut && this.tokenGaps !== undefined && units === undefined)
+    if (!timedOut && this.tokenGaps !== undefined && call.tools?.answersWithCall !== true)
       this.sampleTokenGaps(this.tokenGaps, spec, call, decode, server.inFlight, rng.next() * 0x1_0000_0000);
     await clock.sleep(timedOut ? Math.max(0, timeout - (admitted - start)) : ttft + decode);
     server.release();

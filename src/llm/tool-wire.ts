@@ -23,8 +23,8 @@ export interface WireTool {
 export interface ToolTurn {
   /** Tools the call offers and the one it names in `tool_choice`; `tokens`: the tools message the endpoint counts them as. */
   offer?: { tools: WireTool[]; choose: string; tokens: number };
-  /** The answer is a tool call: its stream units (its start, then one per argument token), fewer than its output tokens. */
-  answerUnits?: number;
+  /** The answer is a tool call (no content, so no gaps between content tokens). */
+  answersWithCall?: boolean;
   /** Earlier tool calls and their results, sent after the user message; `tokens`: both messages' tokens. */
   exchange?: { calls: WireToolCall[]; results: Array<{ tokens: number; key: string }>; tokens: number };
 }
@@ -43,14 +43,21 @@ interface ToolCallDelta {
   function?: { name?: string; arguments?: string };
 }
 
-/** Adds one chunk's tool-call deltas to `calls` (id and name first, then argument fragments, by index). */
-export function readToolCallDeltas(deltas: unknown, calls: WireToolCall[]): void {
-  if (!Array.isArray(deltas)) return;
-  for (const d of deltas as ToolCallDelta[]) {
-    const index = typeof d?.index === 'number' ? d.index : 0;
+/**
+ * Adds one chunk's tool-call deltas to `calls` (id and name first, then argument fragments, by
+ * index); false when it had none (not an array, empty, or only null entries).
+ */
+export function readToolCallDeltas(deltas: unknown, calls: WireToolCall[]): boolean {
+  if (!Array.isArray(deltas)) return false;
+  let read = false;
+  for (const d of deltas as Array<ToolCallDelta | null>) {
+    if (d === null || typeof d !== 'object') continue;
+    read = true;
+    const index = typeof d.index === 'number' ? d.index : 0;
     const call = (calls[index] ??= { id: '', name: '', arguments: '' });
     if (typeof d.id === 'string') call.id = d.id;
     if (typeof d.function?.name === 'string') call.name += d.function.name;
     if (typeof d.function?.arguments === 'string') call.arguments += d.function.arguments;
   }
+  return read;
 }

@@ -22,6 +22,12 @@ export const REPLY_PRIMER_IDS: readonly number[] = Object.freeze([200003, 173781
 /** Tokens a prompt has on top of its messages' own (the reply primer). */
 export const REPLY_PRIMER_TOKENS = REPLY_PRIMER_IDS.length;
 
+/**
+ * Output tokens a tool call costs on top of its name and arguments (the call's framing), as
+ * mock-llm bills it and the agent predicts it (src/agent/tool-calling.ts): the one value.
+ */
+export const TOOL_CALL_OVERHEAD_TOKENS = 3;
+
 /** Per-message token ids by role, then content (two levels: a hit concatenates no string). */
 const messageCache = new Map<string, Map<string, TokenIds>>();
 let messageCacheSize = 0;

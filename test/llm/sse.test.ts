@@ -5,6 +5,7 @@ import { buildCatalog } from '../../src/provider/catalog.ts';
 import { RealClock } from '../../src/live/real-clock.ts';
 import type { ChatCall } from '../../src/llm/client.ts';
 import { HttpLlmClient } from '../../src/llm/http-client.ts';
+import { TOOL_CALL_SLACK_TOKENS } from '../../src/llm/http-transport.ts';
 
 const chunk = (content: string | null, extra: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -39,16 +40,41 @@ const VARIANTS: Record<string, string> = {
   'event-field': [chunk(null), chunk('a'), chunk('b'), chunk('c'), finish, usage, '[DONE]'].map((d) => `event: message\ndata: ${d}\nid: 1\n\n`).join(''),
 };
 
+/** A role chunk as some servers send it, with `tool_calls` null or empty, 60 ms before the content. */
+const roleWithTools = (toolCalls: unknown) =>
+  JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { role: 'assistant', content: null, tool_calls: toolCalls }, finish_reason: null }] });
+const PAUSED: Record<string, [string, string]> = Object.fromEntries(
+  (
+    [
+      ['tool-calls-null', null],
+      ['tool-calls-empty', []],
+      ['tool-calls-null-entry', [null]],
+    ] as const
+  ).map(([name, toolCalls]) => [
+    name,
+    [`data: ${roleWithTools(toolCalls)}\r\n\r\n`, [chunk('a'), chunk('b'), chunk('c'), finish, usage, '[DONE]'].map((d) => `data: ${d}\r\n\r\n`).join('')],
+  ]),
+);
+
 let server: Server;
+let lastBody: Record<string, unknown> = {};
 let origin: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     // the variant is the first path segment: /<variant>/v1/chat/completions
     const variant = decodeURIComponent((req.url ?? '').split('/')[1] ?? '');
-    req.resume();
+    let request = '';
+    req.on('data', (d: Buffer) => (request += d.toString()));
     req.on('end', () => {
+      lastBody = JSON.parse(request) as Record<string, unknown>;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const paused = PAUSED[variant];
+      if (paused !== undefined) {
+        res.write(paused[0]);
+        setTimeout(() => res.end(paused[1]), 60);
+        return;
+      }
       const body = VARIANTS[variant]!;
       // byte by byte in a few writes, so events and even line endings straddle reads
       const cut = [0, 7, 61, 62, Math.floor(body.length / 2), body.length - 1, body.length];
@@ -96,6 +122,32 @@ describe('SSE through eventsource-parser', () => {
       expect(r.ttftMs).toBeLessThan(r.latencyMs);
       // two gaps between three content tokens; the role chunk is not a token
       expect(gaps).toHaveLength(2);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each(Object.keys(PAUSED))('reads a role chunk with %s as no token and no tool call: TTFT at the first content token', async (variant) => {
+    const client = new HttpLlmClient({ baseUrl: `${origin}/${variant}/v1`, catalog: buildCatalog(), clock: new RealClock() });
+    try {
+      const r = await client.chat(call);
+      expect(r.outcome).toBe('ok');
+      expect(r.outputTokens).toBe(3);
+      expect(r.toolCalls).toBeUndefined();
+      expect(r.ttftMs).toBeGreaterThanOrEqual(55); // the role chunk came 60 ms before the first token
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('caps a plain call at its output tokens, and gives a tool call room for another framing', async () => {
+    const client = new HttpLlmClient({ baseUrl: `${origin}/lf/v1`, catalog: buildCatalog(), clock: new RealClock() });
+    try {
+      await client.chat(call);
+      expect(lastBody['max_completion_tokens']).toBe(3);
+      const offer = { tools: [], choose: 'kb_search', tokens: 0 };
+      await client.chat({ ...call, outputTokens: 11, tools: { offer, answersWithCall: true } });
+      expect(lastBody['max_completion_tokens']).toBe(11 + TOOL_CALL_SLACK_TOKENS);
     } finally {
       await client.close();
     }

@@ -1,9 +1,10 @@
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../../mock-llm/index.ts';
-import { TOOL_CALL_OVERHEAD_TOKENS } from '../../mock-llm/answer.ts';
 import { messageTokens, textTokens, ToolCalling, type ToolCallShape, type ToolJobState } from '../../src/agent/tool-calling.ts';
-import type { ChatCall } from '../../src/llm/client.ts';
+import { VirtualClock } from '../../src/engine/virtual-clock.ts';
+import type { ChatCall, ChatResult } from '../../src/llm/client.ts';
+import { SimLlmClient } from '../../src/llm/sim-client.ts';
 import { HttpLlmClient } from '../../src/llm/http-client.ts';
 import { RealClock } from '../../src/live/real-clock.ts';
 import { buildCatalog } from '../../src/provider/catalog.ts';
@@ -54,8 +55,7 @@ describe('tool calling: the scenario rule', () => {
 });
 
 describe('tool calling: token counts', () => {
-  it('counts as the mock counts (its tokenizer, its call framing)', () => {
-    expect(TOOL_CALL_OVERHEAD_TOKENS).toBe(3);
+  it('counts as the mock counts (its tokenizer)', () => {
     for (const [role, text] of [
       ['system', '[{"type":"function"}]'],
       ['assistant', 'kb-search({"intent_id":123})'],
@@ -75,6 +75,41 @@ describe('tool calling: token counts', () => {
       }
       expect([args.size, message.size]).toEqual([1, 1]);
     }
+  });
+});
+
+describe('tool calling: timing', () => {
+  it('the simulator generates every output token of a tool call at the model TPOT', async () => {
+    const steady = buildCatalog({
+      steady: { extends: 'gpt-4o-mini', latency: { ttftBaseMs: 100, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 10, itlCv: 0, slowdownAtCap: 0 } },
+    });
+    const { scenario } = resolveScenario({ ...base, workflow });
+    const shape: ToolCallShape = { inputTokens: 380, prefixTokens: 300, outputTokens: 6 };
+    ToolCalling.of(scenario)!.shape('plan', {}, shape);
+    const clock = new VirtualClock();
+    const client = new SimLlmClient({ catalog: steady, clock, promptCaching: false });
+    const call: ChatCall = {
+      model: 'steady',
+      step: 'plan',
+      jobId: 1,
+      jobSeed: 1,
+      stepSeed: 1,
+      callIndex: 0,
+      difficulty: 0.3,
+      stream: true,
+      inputTokens: shape.inputTokens,
+      prefixTokens: shape.prefixTokens,
+      outputTokens: shape.outputTokens,
+      tools: shape.tools!,
+    };
+    const gaps: number[] = [];
+    client.observeTokenGaps((ms) => void gaps.push(ms));
+    let r: ChatResult | undefined;
+    clock.spawn(async () => void (r = await client.chat(call)));
+    await clock.run();
+    expect(shape.outputTokens).toBeGreaterThan(6);
+    expect(r).toMatchObject({ outcome: 'ok', ttftMs: 100, latencyMs: 100 + (shape.outputTokens - 1) * 10 });
+    expect(gaps).toEqual([]); // no content, so no gaps between content tokens (as live)
   });
 });
 

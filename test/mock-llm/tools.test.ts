@@ -5,7 +5,7 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildCatalog, startMockServer, type LedgerSnapshot, type MockServer } from '../../mock-llm/index.ts';
-import { TOOL_CALL_OVERHEAD_TOKENS } from '../../mock-llm/answer.ts';
+import { TOOL_CALL_OVERHEAD_TOKENS } from '../../src/provider/tokens.ts';
 import { callCostUsd } from '../../src/provider/pricing.ts';
 
 const ajv = new Ajv({ strict: false });
@@ -80,6 +80,48 @@ function expectValidArguments(calls: { function: { name: string; arguments: stri
     expect(validate(args), `${c.function.name}(${c.function.arguments}): ${ajv.errorsText(validate.errors)}`).toBe(true);
   }
 }
+
+describe('a tool call takes the time of all its output tokens', () => {
+  // exact latencies: TTFT 50 ms, then 10 ms per output token (a call's start carries its name and framing tokens)
+  const steady = buildCatalog({
+    steady: { extends: 'gpt-4o-mini', latency: { ttftBaseMs: 50, prefillMsPerInputToken: 0, ttftCv: 0, itlMs: 10, itlCv: 0, slowdownAtCap: 0 } },
+  });
+  let timed: MockServer;
+  let timedClient: OpenAI;
+  beforeAll(async () => {
+    timed = await startMockServer({ port: 0, models: steady, seed: 3 });
+    timedClient = new OpenAI({ baseURL: `${timed.url}/v1`, apiKey: 'test', maxRetries: 0 });
+  });
+  afterAll(() => timed.close());
+
+  it('whole: the last token is due (output tokens - 1) gaps after the first', async () => {
+    const { data, response } = await timedClient.chat.completions.create({ model: 'steady', messages: ask, tools: [WEATHER] }).withResponse();
+    expect(data.choices[0]!.finish_reason).toBe('tool_calls');
+    const tokens = data.usage!.completion_tokens;
+    const decode = Number(response.headers.get('x-mock-total-ms')) - Number(response.headers.get('x-mock-ttft-ms'));
+    expect(decode).toBeCloseTo((tokens - 1) * 10, 2);
+  });
+
+  it('streamed: the first delta comes at TTFT, the last (output tokens - 1) gaps later', async () => {
+    const started = performance.now();
+    const stream = await timedClient.chat.completions.create({
+      model: 'steady',
+      messages: ask,
+      tools: [WEATHER],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const at: number[] = [];
+    let tokens = 0;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.tool_calls !== undefined) at.push(performance.now() - started);
+      if (chunk.usage) tokens = chunk.usage.completion_tokens;
+    }
+    expect(tokens).toBeGreaterThan(at.length); // fewer deltas than tokens: the start carries several
+    // timers fire late, never early (1 ms tolerance): the last delta is at least TTFT and every token's gap in
+    expect(at[at.length - 1]!).toBeGreaterThanOrEqual(50 + (tokens - 1) * 10 - 2);
+  });
+});
 
 describe('chat tool calls through the openai SDK', () => {
   it('calls a tool with schema-valid arguments, finish_reason "tool_calls", and prices the call tokens', async () => {
