@@ -40,12 +40,13 @@ const VARIANTS: Record<string, string> = {
   'event-field': [chunk(null), chunk('a'), chunk('b'), chunk('c'), finish, usage, '[DONE]'].map((d) => `event: message\ndata: ${d}\nid: 1\n\n`).join(''),
 };
 
-/** A role chunk as some servers send it, with `tool_calls` null or empty, 60 ms before the content. */
+/** A role chunk alone, or as some servers send it with `tool_calls` null or empty, 60 ms before the content. */
 const roleWithTools = (toolCalls: unknown) =>
   JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { role: 'assistant', content: null, tool_calls: toolCalls }, finish_reason: null }] });
 const PAUSED: Record<string, [string, string]> = Object.fromEntries(
   (
     [
+      ['role-only', undefined],
       ['tool-calls-null', null],
       ['tool-calls-empty', []],
       ['tool-calls-null-entry', [null]],
