@@ -19,6 +19,7 @@
  * loaded only when a scenario uses tool calling.
  */
 import { createRequire } from 'node:module';
+import { type GptTokenizer, type TokenRules, tokenRules } from '../provider/token-rules.mjs';
 import { hashString, mix32, Rng } from '../core/random.ts';
 import type { ChatResult } from '../llm/client.ts';
 import { TOOL_CALL_OVERHEAD_TOKENS } from '../provider/tokens.ts';
@@ -204,28 +205,22 @@ function toolPlan(link: ToolCallLink, definition: WireTool, offer: NonNullable<T
   };
 }
 
-// ---- the mock's token counts (gpt-tokenizer, o200k), loaded on first use --------------------
+// ---- the mock's token counts (token-rules.mjs over gpt-tokenizer), loaded on first use -------
 
-interface Tokenizer {
-  encode(text: string, options: object): number[];
-  encodeChat(messages: Array<{ role: string; content: string }>, model: string, options: object): number[];
-}
-let tokenizer: Tokenizer | undefined;
-const PLAIN_TEXT = { disallowedSpecial: new Set() };
+let rules: TokenRules | undefined;
 
-function loadTokenizer(): Tokenizer {
+function loadRules(): TokenRules {
   // synchronous (the agent is built synchronously), and only for scenarios with tool calling
-  tokenizer ??= createRequire(import.meta.url)('gpt-tokenizer') as Tokenizer;
-  return tokenizer;
+  rules ??= tokenRules(createRequire(import.meta.url)('gpt-tokenizer') as GptTokenizer);
+  return rules;
 }
 
 /** Tokens of `text` alone. */
 export function textTokens(text: string): number {
-  return loadTokenizer().encode(text, PLAIN_TEXT).length;
+  return loadRules().countTextTokens(text);
 }
 
 /** Tokens of one message in the chat layout (without the reply primer), as mock-llm counts it. */
 export function messageTokens(role: string, content: string): number {
-  const t = loadTokenizer();
-  return t.encodeChat([{ role, content }], 'gpt-4o', PLAIN_TEXT).length - t.encodeChat([], 'gpt-4o', PLAIN_TEXT).length;
+  return loadRules().messageIds(role, content).length;
 }
