@@ -7,7 +7,7 @@
 import { generateValue } from './json-schema.ts';
 import type { ModelRequest } from './model-request.ts';
 import { answerRng, chooseTools, makeToolCalls, type ResolvedToolPolicy, type ToolCall } from './tools.ts';
-import { applyStop, type GeneratedText, TOOL_CALL_OVERHEAD_TOKENS } from '../src/provider/tokens.ts';
+import { applyStop, generateText, type GeneratedText, TOOL_CALL_OVERHEAD_TOKENS } from '../src/provider/tokens.ts';
 
 /** Why the answer ended, protocol-neutral (each adapter maps it to its own word). */
 export type FinishReason = 'stop' | 'length' | 'tool_calls';
@@ -86,6 +86,8 @@ export class Answer {
   /** Per unit after the text, its tokens (a call's start carries its name and framing). */
   private readonly callUnitTokens: number[] = [];
   private readonly callUnitRefs: StreamUnit[] = [];
+  /** The fixed text's fragments joined (see text()). */
+  private joined: string | undefined;
 
   constructor(
     /** Generated words, or undefined. */
@@ -117,7 +119,10 @@ export class Answer {
 
   /** The whole text content ('' when none). */
   text(): string {
-    return this.generated !== undefined ? this.generated.text() : this.contentFragments.join('');
+    if (this.generated !== undefined) return this.generated.text();
+    // joined once: a kept request's fixed answer serves every repeat (see known-requests.ts)
+    this.joined ??= this.contentFragments.join('');
+    return this.joined;
   }
 
   /** Unit `i` (0 <= i < units). */
@@ -194,6 +199,12 @@ export function fixedAnswer(draft: AnswerDraft, counts: readonly number[], maxTo
   }
   const finish: FinishReason = truncated ? 'length' : draft.toolCalls.length > 0 ? 'tool_calls' : 'stop';
   return new Answer(undefined, fragments, calls, finish, truncated ? null : stopSequence);
+}
+
+/** A fixed answer as it is, or `a` generated words (at most `limit`) drawn with `key`. */
+export function answerOf(a: Answer | number, key: number, limit: number, stop: readonly string[] | null): Answer {
+  if (typeof a !== 'number') return a;
+  return generatedAnswer(generateText(Math.max(0, Math.min(a, limit)), key), a, stop);
 }
 
 /** Generated words as an answer: `target` tokens capped by `maxTokens`, cut at a stop sequence. */

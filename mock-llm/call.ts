@@ -94,12 +94,13 @@ export interface Call extends CallView {
   task: ScheduledTask | undefined;
 }
 
-/** A request whose fixed answer is known (see promptCounted). */
+/** A request answered before (see MockCore.promptCounted). */
 export interface KnownRequest {
   request: ModelRequest;
   requestKey: number;
   promptParts: TokenIds[];
-  answer: Answer;
+  /** Its fixed answer; undefined when it is answered with generated words (as many as each repeat asks for). */
+  answer: Answer | undefined;
 }
 
 /** What a model request has once its prompt is counted. */

@@ -11,8 +11,8 @@ import { ConcurrencyGate, RateLimiter } from '../src/provider/limits.ts';
 import { PromptCache } from '../src/provider/prompt-cache.ts';
 import { judge, judgeAnswer } from '../src/provider/quality.ts';
 import { countTexts, tokenizeMessages, warmTokenizer } from '../src/provider/tokenizer.ts';
-import { cachedMessageTokens, generateText, REPLY_PRIMER_TOKENS, rememberMessageTokens, type TokenIds } from '../src/provider/tokens.ts';
-import { draftAnswer, fixedAnswer, generatedAnswer, textsToCount, type Answer, type AnswerDraft } from './answer.ts';
+import { cachedMessageTokens, REPLY_PRIMER_TOKENS, rememberMessageTokens, type TokenIds } from '../src/provider/tokens.ts';
+import { answerOf, draftAnswer, fixedAnswer, textsToCount, type Answer, type AnswerDraft } from './answer.ts';
 import { ApiError, invalidRequest } from './errors.ts';
 import type { CoreRequest, ResponseSink } from './exchange.ts';
 import { FixtureSet, type FixtureOutcome } from './fixtures.ts';
@@ -23,8 +23,9 @@ import { limitsFor, type ResolvedMockOptions } from './options.ts';
 import type { Protocol } from './protocol.ts';
 import { openaiChat } from './protocols/openai-chat.ts';
 import { EmbeddingsRequestSchema, parseBody, type EmbeddingsRequest } from './requests.ts';
-import { EMBEDDINGS_REQUEST, type Extras, newCall, type Call, type Counted, type KnownRequest, type ModelState, readPromptCache } from './call.ts';
+import { EMBEDDINGS_REQUEST, type Extras, newCall, type Call, type Counted, type ModelState, readPromptCache } from './call.ts';
 import { FaultPicker } from './faults.ts';
+import { KnownRequests, remember } from './known-requests.ts';
 import { modelNotFound, modelObject, protocolAt, GET_ONLY, POST_ONLY, readExtras } from './routes.ts';
 import { ROUTE_METHODS, ROUTES, safeDecode, sendError, sendJson, serverError } from './routes.ts';
 import { CallRunner } from './runner.ts';
@@ -63,8 +64,8 @@ export class MockCore {
   private readonly tokenizing = new Set<ResponseSink>();
   /** Fixed answers' texts' token counts (agents resend the same tool calls). */
   private readonly textTokens = new Map<string, number>();
-  /** Requests with fixed answers, by protocol and body (see promptCounted). */
-  private readonly fixedRequests = new Map<Protocol, Map<string, KnownRequest>>();
+  /** Requests answered before, by body (see promptCounted); not with fixtures (they match by a request's index). */
+  private readonly known: KnownRequests | undefined;
 
   constructor(readonly options: ResolvedMockOptions) {
     this.runner = new CallRunner(options);
@@ -72,6 +73,7 @@ export class MockCore {
     this.metrics = this.runner.metrics;
     this.faults = new FaultPicker(options);
     this.fixtures = options.fixtures.length === 0 ? undefined : new FixtureSet(options.fixtures);
+    this.known = this.fixtures === undefined ? new KnownRequests() : undefined;
     warmTokenizer();
   }
 
@@ -207,7 +209,7 @@ export class MockCore {
   private modelCall(protocol: Protocol, req: CoreRequest, sink: ResponseSink): void {
     const arrivalMs = performance.now();
     const endpoint = protocol.endpoint;
-    const known = this.fixedRequests.size === 0 || protocol.requestInPath === true ? undefined : this.fixedRequests.get(protocol)?.get(req.body);
+    const known = this.known?.get(protocol, req.body);
     const request = known?.request ?? protocol.parse(req.body, req, this.runner.conversations);
     if (request instanceof ApiError) return this.reject(sink, protocol, request, NO_MODEL, endpoint);
     const model = this.modelState(request.model);
@@ -224,7 +226,7 @@ export class MockCore {
     if (extras instanceof ApiError) return this.reject(sink, protocol, extras, request.model, endpoint);
     if (known !== undefined) {
       const c: Counted = { protocol, request, model, extras, promptParts: known.promptParts, arrivalMs, requestKey: known.requestKey };
-      return this.callFor(req, sink, c, known.answer, undefined);
+      return this.callFor(req, sink, c, known.answer ?? targetTokens(c), undefined);
     }
 
     // the prompt's tokens per message, from the cache (by content) or the tokenizer thread
@@ -271,22 +273,22 @@ export class MockCore {
 
   /**
    * The answer: generated words, or a fixed one (a fixture's, tool calls, JSON) whose texts are
-   * counted first; then the call. A request with a fixed answer (not a fixture's) is kept by its
-   * body with its checked request, prompt tokens and answer (the same body gets the same answer,
-   * and a load test or an agent's retry sends the same ones again): a repeated one skips checking
-   * its tools and schemas, generating, counting and splitting (see modelCall).
+   * counted first; then the call. A request is kept by its body with its checked request, prompt
+   * tokens and fixed answer, if any (see known-requests.ts).
    */
   private promptCounted(req: CoreRequest, sink: ResponseSink, c: Counted): void {
     const index = this.modelRequests++;
     const fixture = this.fixtures?.match(c.request, c.protocol.endpoint, index, c.requestKey, c.protocol.toolCallIdPrefix);
     if (fixture !== undefined && fixture.kind !== 'draft') return this.callFor(req, sink, c, undefined, fixture);
-    const target = c.extras.outputTokens ?? c.model.spec.defaultOutputTokens;
-    const draftOf = (key: number) => fixture?.draft ?? draftAnswer(c.request, this.options.seed, key, this.options.tools, c.protocol.toolCallIdPrefix, target);
-    const draft = draftOf(c.requestKey);
-    if (draft.generateTokens !== undefined) return this.callFor(req, sink, c, draft.generateTokens, undefined);
+    const target = targetTokens(c);
+    const draft = fixture?.draft ?? this.draft(c, c.requestKey, target);
+    if (draft.generateTokens !== undefined) {
+      this.known?.keep(req.body, c, undefined);
+      return this.callFor(req, sink, c, draft.generateTokens, undefined);
+    }
     // n > 1: each further choice is drafted with its own key (it may call other tools, or none)
     const more: AnswerDraft[] = [];
-    for (let k = 1; k < c.request.choices; k++) more.push(draftOf(choiceKey(c.requestKey, k)));
+    for (let k = 1; k < c.request.choices; k++) more.push(fixture?.draft ?? this.draft(c, choiceKey(c.requestKey, k), target));
     const texts = [draft, ...more].flatMap(textsToCount);
     const counts = texts.map((t) => this.textTokens.get(t) ?? -1);
     const fixed = (): void => {
@@ -301,11 +303,7 @@ export class MockCore {
         });
         return this.callFor(req, sink, c, answer, undefined, others);
       }
-      if (this.fixtures === undefined && req.body.length <= ANSWER_MEMO_MAX_BODY && c.protocol.requestInPath !== true) {
-        let byBody = this.fixedRequests.get(c.protocol);
-        if (byBody === undefined) this.fixedRequests.set(c.protocol, (byBody = new Map()));
-        remember(byBody, req.body, { request: c.request, requestKey: c.requestKey, promptParts: c.promptParts, answer }, ANSWER_MEMO_MAX);
-      }
+      this.known?.keep(req.body, c, answer);
       this.callFor(req, sink, c, answer, undefined);
     };
     const unknown = texts.filter((_, i) => counts[i] === -1);
@@ -323,6 +321,11 @@ export class MockCore {
       },
       (err: Error) => this.resume(req, sink, c.protocol, () => this.internalError(sink, err, c.protocol)),
     );
+  }
+
+  /** The rules' answer to the request with answer key `key` (a method, not a closure per request: see server.ts on keepNames). */
+  private draft(c: Counted, key: number, target: number): AnswerDraft {
+    return draftAnswer(c.request, this.options.seed, key, this.options.tools, c.protocol.toolCallIdPrefix, target);
   }
 
   /**
@@ -354,15 +357,11 @@ export class MockCore {
     if (fault === '500' || fault === '503') return this.runner.fail(call, sink, serverError(fault), 'error');
     if (fault === 'hang') return this.runner.hang(call, req);
 
-    const answerOf = (a: Answer | number, key: number): Answer => {
-      if (typeof a !== 'number') return a;
-      const n = Math.max(0, Math.min(a, maxTokens ?? Infinity, spec.contextWindow - promptTokens));
-      return generatedAnswer(generateText(n, key), a, request.stop);
-    };
-    call.answer = answerOf(answer!, c.requestKey);
+    const limit = Math.min(maxTokens ?? Infinity, spec.contextWindow - promptTokens);
+    call.answer = answerOf(answer!, c.requestKey, limit, request.stop);
     if (request.choices > 1) {
       const rest = others ?? new Array<Answer | number>(request.choices - 1).fill(answer!);
-      call.choices = [call.answer, ...rest.map((a, k) => answerOf(a, choiceKey(c.requestKey, k + 1)))];
+      call.choices = [call.answer, ...rest.map((a, k) => answerOf(a, choiceKey(c.requestKey, k + 1), limit, request.stop))];
     }
     readPromptCache(call, c, promptTokens);
     const difficulty = c.extras.difficulty;
@@ -480,12 +479,8 @@ export class MockCore {
 }
 
 const TEXT_TOKENS_MAX = 4096;
-/** Fixed answers kept, and the longest request body whose answer is kept (bounds the memory: 256 × 16 KB). */
-const ANSWER_MEMO_MAX = 256;
-const ANSWER_MEMO_MAX_BODY = 16 * 1024;
 
-/** Adds to a bounded map (the oldest entry goes first). */
-function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  if (map.size >= max) map.delete(map.keys().next().value!);
-  map.set(key, value);
+/** Output tokens the request asks for (`x-mock-output-tokens`, else the model's default). */
+function targetTokens(c: Counted): number {
+  return c.extras.outputTokens ?? c.model.spec.defaultOutputTokens;
 }

@@ -12,7 +12,7 @@ import { MOCK_REQUEST_HEADERS } from '../src/provider/mock-headers.ts';
 import { callCostUsd } from '../src/provider/pricing.ts';
 import { ApiError } from './errors.ts';
 import type { CoreRequest, ForcedFault, ResponseSink } from './exchange.ts';
-import { Ledger, type CallOutcome } from './ledger.ts';
+import { Ledger, type CallOutcome, type LedgerEntry } from './ledger.ts';
 import { ConversationStore } from './conversations.ts';
 import { Metrics } from './metrics.ts';
 import type { ResolvedMockOptions } from './options.ts';
@@ -267,26 +267,25 @@ export class CallRunner {
     }
     const spec = call.model.spec;
     const billed = outcome === 'ok' || outcome === 'cut' || outcome === 'client_disconnect' || outcome === 'shutdown';
-    const usage = {
-      inputTokens: billed ? call.inputTokens : 0,
-      cachedInputTokens: billed ? call.cachedInputTokens : 0,
-      cacheWriteInputTokens: billed ? call.cacheWriteTokens : 0,
-      outputTokens: billed ? call.outputTokens : 0,
-    };
-    this.ledger.add({
+    const entry: LedgerEntry = {
       seq: call.seq,
       wallMs: call.arrivalWallMs,
       endpoint: call.endpoint,
       model: spec.id,
       stream: call.stream,
-      ...usage,
-      costUsd: callCostUsd(spec.pricing, usage),
+      inputTokens: billed ? call.inputTokens : 0,
+      cachedInputTokens: billed ? call.cachedInputTokens : 0,
+      cacheWriteInputTokens: billed ? call.cacheWriteTokens : 0,
+      outputTokens: billed ? call.outputTokens : 0,
+      costUsd: 0,
       latencyMs: performance.now() - call.arrivalMs,
       ttftMs: call.ttftMs,
       queueMs: call.queueMs,
       outcome,
       status,
-    });
+    };
+    entry.costUsd = callCostUsd(spec.pricing, entry); // the entry is its own usage (no copy of the four counts)
+    this.ledger.add(entry);
     if (outcome === 'ok') call.protocol.remember?.(call, this.conversations);
     this.metrics.request(spec.id, call.endpoint, status);
     if (outcome === 'hang' || outcome === 'client_disconnect' || outcome === 'shutdown') this.metrics.error(outcome);

@@ -230,8 +230,8 @@ function chatWhole(call: CallView): string {
     const choices = call.choices.map((a, index) => JSON.stringify(choiceObject(call, a, index)));
     return `${head.slice(0, head.length - '[{"index":0,"message":'.length)}[${choices.join(',')}]${tail}`;
   }
-  const choice = choiceObject(call, answer, 0);
-  return `${head}${JSON.stringify(choice.message)},"logprobs":${JSON.stringify(choice.logprobs)},"finish_reason":"${answer.finish}"}]${tail}`;
+  const logprobs = call.request.topLogprobs === null ? 'null' : JSON.stringify(choiceObject(call, answer, 0).logprobs);
+  return `${head}${messageJson(answer)},"logprobs":${logprobs},"finish_reason":"${answer.finish}"}]${tail}`;
 }
 
 /** One choice of a whole answer: its message, log probabilities and finish reason. */
@@ -240,6 +240,12 @@ function choiceObject(
   answer: Answer,
   index: number,
 ): { index: number; message: Record<string, unknown>; logprobs: unknown; finish_reason: string } {
+  const logprobs = call.request.topLogprobs === null ? null : { content: textLogprobs(call, answer, index, 0, answer.textUnits), refusal: null };
+  return { index, message: messageObject(answer), logprobs, finish_reason: answer.finish };
+}
+
+/** A whole answer's message: its text, or its tool calls. */
+function messageObject(answer: Answer): Record<string, unknown> {
   const message: Record<string, unknown> = {
     role: 'assistant',
     content: answer.toolCalls.length > 0 && answer.textUnits === 0 ? null : answer.text(),
@@ -249,8 +255,16 @@ function choiceObject(
   if (answer.toolCalls.length > 0) {
     message['tool_calls'] = answer.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   }
-  const logprobs = call.request.topLogprobs === null ? null : { content: textLogprobs(call, answer, index, 0, answer.textUnits), refusal: null };
-  return { index, message, logprobs, finish_reason: answer.finish };
+  return message;
+}
+
+/** Messages as JSON by answer: a kept request's fixed answer serves every repeat (see known-requests.ts), rendered once. */
+const MESSAGE_JSON = new WeakMap<Answer, string>();
+
+function messageJson(answer: Answer): string {
+  let json = MESSAGE_JSON.get(answer);
+  if (json === undefined) MESSAGE_JSON.set(answer, (json = JSON.stringify(messageObject(answer))));
+  return json;
 }
 
 /** Log probabilities of choice `index`'s text units [from, to). */
