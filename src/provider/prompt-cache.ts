@@ -147,6 +147,20 @@ function touch(list: number[], slot: number, now: number, expires: number): bool
   return hit;
 }
 
+/** The expiry list of `key`, created empty on first use. */
+function listOf(lists: Map<number, number[]>, key: number): number[] {
+  let list = lists.get(key);
+  if (list === undefined) lists.set(key, (list = []));
+  return list;
+}
+
+/** The whole-prompt lists of one wording, by prompt length, created on first use. */
+function tailsOf(whole: Map<number, Map<number, number[]>>, wording: number): Map<number, number[]> {
+  let tails = whole.get(wording);
+  if (tails === undefined) whole.set(wording, (tails = new Map()));
+  return tails;
+}
+
 /**
  * The simulator's prompt cache of one model, with its accounting. Prefixes are compared through
  * the prompt's layout: the step's system message is the same for every request of the step, the
@@ -193,25 +207,22 @@ export class LayoutPromptCache extends PrefixRule {
       if (touch(prefixes.shared, k, nowMs, expires)) cached = b;
     }
     const wording = prompt.wordingId ?? -1 - prompt.jobId;
+    // each list is looked up (and created) once per lookup, not once per boundary
     let wordingList: number[] | undefined;
+    let tailList: number[] | undefined;
+    let lastBlock: number | undefined;
+    let blockList: number[] = [];
     for (; b <= input; k++, b += PREFIX_STEP_TOKENS) {
       let list: number[];
       let slot = k;
       const block = blockAt(prompt, b - layout.userContentStart);
       if (block !== undefined) {
-        list = prefixes.byBlock.get(block) ?? [];
-        prefixes.byBlock.set(block, list);
+        if (block !== lastBlock) blockList = listOf(prefixes.byBlock, (lastBlock = block));
+        list = blockList;
       } else if (b <= layout.userContentEnd) {
-        if (wordingList === undefined) {
-          wordingList = prefixes.byWording.get(wording);
-          if (wordingList === undefined) prefixes.byWording.set(wording, (wordingList = []));
-        }
-        list = wordingList;
+        list = wordingList ??= listOf(prefixes.byWording, wording);
       } else {
-        let tails = prefixes.whole.get(wording);
-        if (tails === undefined) prefixes.whole.set(wording, (tails = new Map()));
-        list = tails.get(layout.userContentEnd) ?? [];
-        tails.set(layout.userContentEnd, list);
+        list = tailList ??= listOf(tailsOf(prefixes.whole, wording), layout.userContentEnd);
         slot = 0;
       }
       if (touch(list, slot, nowMs, expires)) cached = b;
