@@ -29,15 +29,35 @@ export class Rng {
   private b: number;
   private c: number;
   private d: number;
-  private spareNormal: number | undefined;
+  /**
+   * Box–Muller's second normal, valid while `hasSpare`: a number field that never holds
+   * `undefined`, so V8 keeps it an unboxed double (a field mixing the two boxes every store).
+   */
+  private spareNormal = 0;
+  private hasSpare = false;
+  /** `lognormal`'s last cv and the σ² and σ derived from it (the same cv comes call after call). */
+  private lastCv = NaN;
+  private lastSigma2 = 0;
+  private lastSigma = 0;
 
   constructor(seed: number | string) {
-    const s = typeof seed === 'string' ? hashString(seed) : seed >>> 0;
+    this.a = this.b = this.c = this.d = 1;
+    this.reseed(typeof seed === 'string' ? hashString(seed) : seed);
+  }
+
+  /**
+   * Restarts this generator as `new Rng(seed)` would start (the same draws from here on), for a
+   * hot path that would otherwise allocate a generator per call.
+   */
+  reseed(seed: number): this {
+    const s = seed >>> 0;
     // splitmix32 expands the one seed into four non-zero words of state
     this.a = mix32((s + 0x9e3779b9) >>> 0) || 1;
     this.b = mix32((s + 0x3c6ef372) >>> 0) || 1;
     this.c = mix32((s + 0xdaa66d2b) >>> 0) || 1;
     this.d = mix32((s + 0x78dde6e4) >>> 0) || 1;
+    this.hasSpare = false;
+    return this;
   }
 
   /** A generator whose stream depends on this one's seed and `label` only (not on draws made so far). */
@@ -53,6 +73,7 @@ export class Rng {
     r.c = this.c;
     r.d = this.d;
     r.spareNormal = this.spareNormal;
+    r.hasSpare = this.hasSpare;
     return r;
   }
 
@@ -81,17 +102,17 @@ export class Rng {
 
   /** Standard normal (Box–Muller, the spare kept for the next call). */
   normal(): number {
-    if (this.spareNormal !== undefined) {
-      const v = this.spareNormal;
-      this.spareNormal = undefined;
-      return v;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spareNormal;
     }
     let u = 0;
     while (u === 0) u = this.next();
-    const v = this.next();
+    const theta = 2 * Math.PI * this.next();
     const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    this.spareNormal = r * Math.sin(theta);
+    this.hasSpare = true;
+    return r * Math.cos(theta);
   }
 
   /** Exponential with the given mean. */
@@ -102,9 +123,13 @@ export class Rng {
   /** Lognormal with the given mean and coefficient of variation (sd / mean). */
   lognormal(mean: number, cv: number): number {
     if (cv <= 0) return mean;
-    const sigma2 = Math.log(1 + cv * cv);
-    const mu = Math.log(mean) - sigma2 / 2;
-    return Math.exp(mu + Math.sqrt(sigma2) * this.normal());
+    if (cv !== this.lastCv) {
+      this.lastCv = cv;
+      this.lastSigma2 = Math.log(1 + cv * cv);
+      this.lastSigma = Math.sqrt(this.lastSigma2);
+    }
+    const mu = Math.log(mean) - this.lastSigma2 / 2;
+    return Math.exp(mu + this.lastSigma * this.normal());
   }
 }
 

@@ -52,6 +52,9 @@ const ARRIVAL_LEAD_WALL_MS = 10;
  */
 const WARM_CONNECTIONS = 256;
 
+/** Chat calls the send thread makes to a canned local stream before the clock starts (src/live/chat-warm-up.ts). */
+const WARM_CHAT_CALLS = 1_000;
+
 /** Runs one configuration live and returns its results (with the send-lag distribution). */
 export async function runLiveConfiguration(
   scenario: Scenario,
@@ -69,9 +72,9 @@ export async function runLiveConfiguration(
   let ticker: NodeJS.Timeout | undefined;
   try {
     // requests go out from a send thread with its own event loop and connection pool, started
-    // and warmed (connections open, JIT warm) before the clock starts
+    // and warmed (connections open, its chat path compiled) before the clock starts
     sender = await SendThread.start(options.apiKey ? { baseUrl, apiKey: options.apiKey } : { baseUrl });
-    await sender.warmUp(WARM_CONNECTIONS);
+    await sender.warmUp(WARM_CONNECTIONS, WARM_CHAT_CALLS);
     // workers start and load the scenario before the clock starts: neither is measured
     if (options.redis !== undefined) {
       queueRun = await QueueRun.start({ options: options.redis, scenario, config, seed: options.seed, baseUrl, timeScale });
@@ -107,8 +110,9 @@ interface LivePlay {
 /** Plays the configuration on the real clock through the send thread and adds the live facts to its results. */
 async function playLive({ scenario, catalog, config, options, baseUrl, sender, queueRun, meter }: LivePlay): Promise<ConfigResult> {
   const timeScale = options.timeScale ?? 1;
-  const clock = new RealClock(timeScale);
-  const originEpochMs = epochNowMs() - clock.now() / timeScale;
+  // in process, time 0 is the first arrival's timer, set once the executor, its workers and the
+  // agent are built; BullMQ workers need the origin's epoch instant now, so their clock starts here
+  const clock = new RealClock(timeScale, { start: queueRun === undefined ? 'first-timer' : 'now' });
   const client = new HttpLlmClient({ baseUrl, catalog, clock, timeScale, transport: sender });
   const lead = canLead(scenario, config, queueRun !== undefined) ? ARRIVAL_LEAD_WALL_MS * timeScale : 0;
   client.observeDispatches((jobId, lagMs) => meter.dispatch(jobId, lagMs));
@@ -129,7 +133,7 @@ async function playLive({ scenario, catalog, config, options, baseUrl, sender, q
     },
     arrivalLeadMs: lead,
     onFinished: (jobId, arrivalMs, ok, endMs) => meter.finished(jobId, arrivalMs, ok, endMs),
-    ...(queueRun !== undefined ? { remote: queueRun.executor(clock, originEpochMs) } : {}),
+    ...(queueRun !== undefined ? { remote: queueRun.executor(clock, epochNowMs() - clock.now() / timeScale) } : {}),
   });
   loopDelay.disable();
   const live = liveFacts(result, meter, loopDelay.count === 0 ? 0 : loopDelay.percentile(99) / 1e6, timeScale, scenario, options.target);

@@ -1,13 +1,17 @@
 /** The real clock of live mode (the Clock contract is in src/core/clock.ts). */
 import type { Clock, Signal } from '../core/clock.ts';
 
+/** How early a timer of `RealClock.schedule` may run (wall ms): node rounds timers to whole milliseconds. */
+const EARLY_WALL_MS = 1;
+
 /**
  * The real clock of live mode, optionally running `timeScale` times faster: `now()` is scenario
  * time (real milliseconds since construction × timeScale) and timers wait scenario time ÷ timeScale,
  * so a run at time scale 100 plays a scenario's day in under 15 minutes and measures in scenario ms.
  */
 export class RealClock implements Clock {
-  private readonly origin = performance.now();
+  /** performance.now() at scenario time 0; NaN while a clock that starts at its first timer has not started. */
+  private origin: number;
   private failure: unknown = null;
   private onFailure: ((err: unknown) => void) | null = null;
   /** Rejects with the first error a spawned task throws (a live run must stop, not wait forever). */
@@ -15,17 +19,32 @@ export class RealClock implements Clock {
     this.onFailure = reject;
   });
 
-  constructor(readonly timeScale = 1) {
+  /**
+   * `start: 'first-timer'`: time stands at 0 until the first `schedule` or `sleep`, as a virtual
+   * clock stands still while a run sets up (live mode: building the executor, its workers and the
+   * agent takes tens of milliseconds, which would otherwise make the first arrivals that late).
+   * @default 'now'
+   */
+  constructor(
+    readonly timeScale = 1,
+    options: { start?: 'now' | 'first-timer' } = {},
+  ) {
+    this.origin = options.start === 'first-timer' ? Number.NaN : performance.now();
     // handled here too, so an error after the run has stopped listening is not an unhandled rejection
     this.failed.catch(() => undefined);
   }
 
   now(): number {
-    return (performance.now() - this.origin) * this.timeScale;
+    return Number.isNaN(this.origin) ? 0 : (performance.now() - this.origin) * this.timeScale;
+  }
+
+  /** Starts a clock that waits for its first timer (a no-op once started). */
+  private start(): void {
+    if (Number.isNaN(this.origin)) this.origin = performance.now();
   }
 
   sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, Math.max(0, ms / this.timeScale)));
+    return new Promise((r) => this.schedule(this.now() + Math.max(0, ms), r));
   }
 
   /**
@@ -33,12 +52,23 @@ export class RealClock implements Clock {
    * (setImmediate): node's setTimeout waits at least 1 ms, so a backlog of arrivals less than a
    * millisecond apart, each scheduled when the previous one runs, would otherwise fall 1 ms
    * further behind with every arrival (at 1,000 requests/s the generator could not keep up).
+   * A timer that fires early is set again for the rest: node counts a timer from the loop's time,
+   * read when the loop last turned, so one set after a long synchronous stretch (a run setting up)
+   * fires early by that stretch; within `EARLY_WALL_MS`, its whole-millisecond rounding, it runs.
    */
   schedule(atMs: number, fn: () => void): void {
+    this.start();
     const waitMs = (atMs - this.now()) / this.timeScale;
     if (waitMs <= 0) setImmediate(fn);
-    else setTimeout(fn, waitMs);
+    else setTimeout(this.fire, waitMs, atMs, fn);
   }
+
+  /** A timer of `schedule` fired: run `fn`, unless that is early beyond node's rounding. */
+  private readonly fire = (atMs: number, fn: () => void): void => {
+    const earlyMs = (atMs - this.now()) / this.timeScale;
+    if (earlyMs > EARLY_WALL_MS) setTimeout(this.fire, earlyMs, atMs, fn);
+    else fn();
+  };
 
   spawn(task: () => Promise<void>): void {
     task().catch((err: unknown) => {

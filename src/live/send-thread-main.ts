@@ -7,7 +7,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ChatWire, type EmbedWire, type TransportOptions, UndiciTransport } from '../llm/http-transport.ts';
-import type { SendAnswer, SendRequest } from './sender.ts';
+import { warmChatPath } from './chat-warm-up.ts';
+import type { SendAnswer, SendRequest, WarmUp } from './sender.ts';
 
 const port = parentPort!;
 const transport = new UndiciTransport(workerData as TransportOptions);
@@ -28,8 +29,14 @@ function handle(msg: SendRequest): void {
   const fail = (err: unknown) => answer({ id: msg.id, error: err instanceof Error ? err.message : String(err) });
   if (msg.op === 'chat') transport.chat(msg.wire as ChatWire).then(done, fail);
   else if (msg.op === 'embed') transport.embed(msg.wire as EmbedWire).then(done, fail);
-  else if (msg.op === 'warm') transport.warmUp(msg.wire as number).then(done, fail);
+  else if (msg.op === 'warm') warm(msg.wire as WarmUp).then(done, fail);
   else transport.close().then(done, fail);
+}
+
+/** Connections to the target first, then the chat path against a canned local stream (chat-warm-up.ts). */
+async function warm({ connections, chatCalls }: WarmUp): Promise<void> {
+  await transport.warmUp(connections);
+  await warmChatPath(chatCalls);
 }
 
 port.on('message', (batch: SendRequest[]) => {

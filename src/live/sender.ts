@@ -11,7 +11,13 @@ import type { ChatFacts, ChatWire, EmbedFacts, EmbedWire, HttpTransport, Transpo
 export interface SendRequest {
   id: number;
   op: 'chat' | 'embed' | 'warm' | 'close';
-  wire: ChatWire | EmbedWire | number | null;
+  wire: ChatWire | EmbedWire | WarmUp | null;
+}
+
+/** What the send thread warms before the clock starts: connections to the target, and its chat path (`chatCalls` calls to a canned local stream). */
+export interface WarmUp {
+  connections: number;
+  chatCalls: number;
 }
 
 /** One answer from the send thread (they come in batches). */
@@ -84,8 +90,9 @@ export class SendThread implements HttpTransport {
     return this.ask('embed', wire);
   }
 
-  warmUp(connections: number): Promise<void> {
-    return this.ask('warm', connections);
+  /** Opens `connections` keep-alive connections to the target, then runs `chatCalls` chat calls against a canned local stream (no request to the target). */
+  warmUp(connections: number, chatCalls = 0): Promise<void> {
+    return this.ask('warm', { connections, chatCalls });
   }
 
   async close(): Promise<void> {

@@ -108,7 +108,13 @@ export interface TransportOptions {
   connections?: number;
 }
 
-/** Wall-clock time as epoch milliseconds with sub-millisecond resolution, comparable across threads. */
+/**
+ * Wall-clock time as epoch milliseconds with sub-millisecond resolution, one clock for every thread
+ * of the process: node (20) gives its worker threads the main thread's `performance.timeOrigin`, and
+ * `performance.now()` counts the process's monotonic clock in each (test/scale/epoch.test.ts), so a
+ * held call's due time set on the run's thread and a token's timestamp taken on the send thread are
+ * on one clock.
+ */
 export function epochNow(): number {
   return performance.timeOrigin + performance.now();
 }

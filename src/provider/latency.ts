@@ -4,7 +4,7 @@
  * `1 + slowdownAtCap * inFlight / concurrencyCap` while the server is busy.
  */
 import type { ModelLatency } from './catalog.ts';
-import type { Rng } from '../core/random.ts';
+import { mix32, Rng } from '../core/random.ts';
 
 /** Latency multiplier with `inFlight` requests running on the server (the request itself included). */
 export function loadFactor(latency: ModelLatency, inFlight: number): number {
@@ -24,8 +24,47 @@ export function sampleTtftMs(latency: ModelLatency, uncachedInputTokens: number,
 
 /** One inter-token gap (normal around `itlMs`, never below a tenth of it), scaled by load. */
 export function sampleGapMs(latency: ModelLatency, inFlight: number, rng: Rng): number {
+  return idleGapMs(latency, rng) * loadFactor(latency, inFlight);
+}
+
+/** One inter-token gap on an idle server. */
+function idleGapMs(latency: ModelLatency, rng: Rng): number {
   const gap = latency.itlMs * (1 + latency.itlCv * rng.normal());
-  return Math.max(latency.itlMs * 0.1, gap) * loadFactor(latency, inFlight);
+  return Math.max(latency.itlMs * 0.1, gap);
+}
+
+/** Inter-token gaps drawn per answer for the ITL distribution (`sampleAnswerGaps`). */
+export const ITL_SAMPLES_PER_CALL = 8;
+const answerGapRng = new Rng(0);
+const answerGaps = new Float64Array(ITL_SAMPLES_PER_CALL);
+
+/**
+ * An answer's inter-token gaps for the ITL distribution, without a draw per token: a few gaps
+ * drawn from the per-token model (`sampleGapMs`, same load), rescaled so their mean is the
+ * answer's decode time ÷ its gaps (so ITL's mean agrees with TPOT, as it does live), each given
+ * to `sink` with the weight of the gaps it stands for. Drawn from a generator of their own,
+ * seeded by `seed` (as `new Rng(mix32(seed ^ 0x17a50001))`), so the call's other draws are not
+ * moved by them. Allocates nothing.
+ */
+export function sampleAnswerGaps(
+  sink: (gapMs: number, count: number) => void,
+  latency: ModelLatency,
+  outputTokens: number,
+  decodeMs: number,
+  inFlight: number,
+  seed: number,
+): void {
+  const gaps = outputTokens - 1;
+  if (gaps <= 0) return;
+  const k = Math.min(gaps, ITL_SAMPLES_PER_CALL);
+  const rng = answerGapRng.reseed(mix32(seed ^ 0x17a5_0001));
+  const load = loadFactor(latency, inFlight);
+  const drawn = answerGaps;
+  let sum = 0;
+  for (let i = 0; i < k; i++) sum += drawn[i] = idleGapMs(latency, rng) * load;
+  const scale = sum > 0 ? decodeMs / gaps / (sum / k) : 0;
+  const each = Math.floor(gaps / k);
+  for (let i = 0; i < k; i++) sink(drawn[i]! * scale, each + (i < gaps - each * k ? 1 : 0));
 }
 
 /**

@@ -58,7 +58,10 @@ export function answerSeed(stepSeed: number, model: string): number {
 /** `answerSeed`'s per-model part, once per model id (it is asked for on every call). */
 const modelHashes = new Map<string, number>();
 
-/** The verdict on one answer: `judge` with its own generator seeded by `answerSeed`. */
+/** `judgeAnswer`'s generator, reseeded for each verdict (`judge` is synchronous: no verdict interleaves another). */
+const verdictRng = new Rng(0);
+
+/** The verdict on one answer: `judge` with its own generator seeded by `answerSeed` (as `new Rng(seed)` would draw). */
 export function judgeAnswer(capability: number, difficulty: number, seed: number): Judgement {
-  return judge(capability, difficulty, new Rng(seed >>> 0));
+  return judge(capability, difficulty, verdictRng.reseed(seed));
 }

@@ -84,18 +84,20 @@ function compareCostChart(match: ConfigMatch): ChartDef {
   return {
     id: 'cmp-cost',
     title: 'Cost per day by model, a against b',
-    description: 'For each configuration the upper bar is run a, the lower run b, stacked by model (workers included).',
+    description:
+      'For each configuration the upper, solid bar is run a and the lower, faded bar run b, stacked by model (workers included); a gap keeps two equal runs apart.',
     data: { 'cmp-cost': values },
     spec: {
       data: { name: 'cmp-cost' },
       width: 560,
-      height: Math.max(60, match.matched.length * 40),
+      height: Math.max(60, match.matched.length * 48),
       mark: { type: 'bar', tooltip: true },
       encoding: {
         y: configY('config', order),
-        yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS] },
+        yOffset: { field: 'run', type: 'nominal', sort: [...RUN_LABELS], scale: { paddingInner: 0.3 } },
         x: COST_SUM_X,
         color: { field: 'part', type: 'nominal', title: 'model', legend: { labelLimit: 0 } },
+        opacity: { field: 'run', type: 'nominal', sort: [...RUN_LABELS], title: 'run', scale: { domain: [...RUN_LABELS], range: [1, 0.55] } },
         tooltip: [
           { field: 'config', type: 'nominal' },
           { field: 'run', type: 'nominal' },

@@ -46,7 +46,8 @@ interface LruNode<V> {
  */
 export class MemoryStore<V> implements CacheStore<V> {
   private readonly map = new Map<string, LruNode<V>>();
-  private readonly buckets = new Map<string, Set<string>>();
+  /** Each bucket's nodes in the order their keys were stored (a scan visits them in place, no lookup by key). */
+  private readonly buckets = new Map<string, Set<LruNode<V>>>();
   /** Least recently used end. */
   private head: LruNode<V> | null = null;
   /** Most recently used end. */
@@ -85,7 +86,7 @@ export class MemoryStore<V> implements CacheStore<V> {
     if (bucket !== undefined) {
       let b = this.buckets.get(bucket);
       if (b === undefined) this.buckets.set(bucket, (b = new Set()));
-      b.add(key);
+      b.add(node);
     }
     let evicted = 0;
     while (this.map.size > this.limits.capacity && this.head !== null) {
@@ -108,12 +109,11 @@ export class MemoryStore<V> implements CacheStore<V> {
 
   /** `scanSync` without the array: `visit` sees each live entry of the bucket in the same order (expired ones are removed). */
   visit(bucket: string, nowMs: number, visit: (key: string, entry: CacheEntry<V>) => void): void {
-    const keys = this.buckets.get(bucket);
-    if (keys === undefined) return;
-    for (const key of keys) {
-      const node = this.map.get(key)!;
+    const nodes = this.buckets.get(bucket);
+    if (nodes === undefined) return;
+    for (const node of nodes) {
       if (this.expired(node.entry, nowMs)) this.remove(node);
-      else visit(key, node.entry);
+      else visit(node.key, node.entry);
     }
   }
 
@@ -150,7 +150,7 @@ export class MemoryStore<V> implements CacheStore<V> {
   private remove(node: LruNode<V>): void {
     this.unlink(node);
     this.map.delete(node.key);
-    if (node.bucket !== undefined) this.buckets.get(node.bucket)?.delete(node.key);
+    if (node.bucket !== undefined) this.buckets.get(node.bucket)?.delete(node);
   }
 }
 

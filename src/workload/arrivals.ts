@@ -137,9 +137,11 @@ function inverseCumulativeRate(curve: Curve, durationMs: number): (u: number) =>
   const edges = [0, ...curve.breakpoints, durationMs];
   const { daily } = curve;
   const omega = (2 * Math.PI) / MS_PER_DAY;
-  // ∫ daily.base over [a, t], for a diurnal curve (flat and hourly are constant per segment)
-  const cosIntegral = (a: number, t: number) =>
-    t - a + (daily.amplitude / omega) * (Math.sin(omega * (t - daily.peakMs)) - Math.sin(omega * (a - daily.peakMs)));
+  // ∫ daily.base over [a, t], for a diurnal curve (flat and hourly are constant per segment);
+  // sinA is sin(ω(a − peak)), the same for every t of a segment's Newton iterations
+  const sinAt = (a: number) => Math.sin(omega * (a - daily.peakMs));
+  const scale = daily.amplitude / omega;
+  const cosIntegral = (a: number, sinA: number, t: number) => t - a + scale * (Math.sin(omega * (t - daily.peakMs)) - sinA);
   const segMult: number[] = [];
   const cum: number[] = [0];
   for (let k = 0; k + 1 < edges.length; k++) {
@@ -148,10 +150,12 @@ function inverseCumulativeRate(curve: Curve, durationMs: number): (u: number) =>
     const mid = (a + b) / 2;
     const m = curve.multiplier(mid) * (daily.hourly ? daily.base(mid) : 1);
     segMult.push(m);
-    cum.push(cum[k]! + m * (daily.amplitude === 0 ? b - a : cosIntegral(a, b)));
+    cum.push(cum[k]! + m * (daily.amplitude === 0 ? b - a : cosIntegral(a, sinAt(a), b)));
   }
   const total = cum.at(-1)!;
   let seg = 0;
+  let sinSeg = -1;
+  let sinOfA = 0;
   return (u) => {
     const target = u * total;
     while (seg < segMult.length - 1 && cum[seg + 1]! <= target) seg++;
@@ -165,8 +169,10 @@ function inverseCumulativeRate(curve: Curve, durationMs: number): (u: number) =>
     let lo = a;
     let hi = b;
     let t = Math.min(b, a + want / daily.base(a));
+    if (seg !== sinSeg) sinOfA = sinAt(a);
+    sinSeg = seg;
     for (let i = 0; i < 60; i++) {
-      const f = cosIntegral(a, t) - want;
+      const f = cosIntegral(a, sinOfA, t) - want;
       if (Math.abs(f) < 1e-7) break;
       if (f > 0) hi = t;
       else lo = t;

@@ -10,31 +10,50 @@ import type { AgentRequest } from './requests.ts';
 /** Width of the simulated embedding vectors. */
 const PROMPT_SPACE_DIMENSIONS = 64;
 
-/** Deterministic prompt vectors for a seed; cached per prompt. */
+/** A vector drawn for a topic or an intent, with the weight drawn before it from the same generator. */
+interface Part {
+  weight: number;
+  v: Float64Array;
+}
+
+/** Deterministic prompt vectors for a seed; cached per prompt, their topic and intent parts per topic and intent. */
 export class PromptSpace {
   private readonly vectors = new Map<string, Float64Array>();
+  private readonly topics = new Map<string, Part>();
+  private readonly intents = new Map<string, Part>();
 
   constructor(private readonly seed: number) {}
 
   /** Unit vector of a request's prompt wording. */
   vector(req: Pick<AgentRequest, 'kind' | 'topic' | 'intentKey' | 'promptKey'>): Float64Array {
-    let v = this.vectors.get(req.promptKey);
+    const promptKey = req.promptKey;
+    let v = this.vectors.get(promptKey);
     if (v !== undefined) return v;
-    const topicKey = `${req.kind}/topic/${req.topic}`;
-    const topicRng = new Rng(hashString(topicKey, this.seed));
-    const topicWeight = 0.5 + 0.3 * topicRng.next();
-    const intentRng = new Rng(hashString(req.intentKey, this.seed));
-    const noiseWeight = 0.03 + 0.12 * intentRng.next();
+    const topic = this.part(this.topics, `${req.kind}/topic/${req.topic}`, 0.5, 0.3);
+    const intent = this.part(this.intents, req.intentKey, 0.03, 0.12);
+    const topicWeight = topic.weight;
+    const noiseWeight = intent.weight;
     const intentWeight = Math.max(0, 1 - topicWeight - noiseWeight);
-    const t = unitGaussian(topicRng);
-    const i = unitGaussian(intentRng);
-    const p = unitGaussian(new Rng(hashString(req.promptKey, this.seed)));
+    const t = topic.v;
+    const i = intent.v;
+    const p = unitGaussian(new Rng(hashString(promptKey, this.seed)));
     v = new Float64Array(PROMPT_SPACE_DIMENSIONS);
     const [a, b, c] = [Math.sqrt(topicWeight), Math.sqrt(intentWeight), Math.sqrt(noiseWeight)];
     for (let k = 0; k < v.length; k++) v[k] = a * t[k]! + b * i[k]! + c * p[k]!;
     normalize(v);
-    this.vectors.set(req.promptKey, v);
+    this.vectors.set(promptKey, v);
     return v;
+  }
+
+  /** The part of `key` (its generator draws the weight, `base + spread · U`, then the unit vector), drawn once. */
+  private part(parts: Map<string, Part>, key: string, base: number, spread: number): Part {
+    let part = parts.get(key);
+    if (part === undefined) {
+      const rng = new Rng(hashString(key, this.seed));
+      const weight = base + spread * rng.next();
+      parts.set(key, (part = { weight, v: unitGaussian(rng) }));
+    }
+    return part;
   }
 }
 

@@ -207,6 +207,19 @@ describe('compare page in chromium', () => {
       const strongB = items.filter((d) => d.config === 'strong · none' && d.run === 'b');
       const total = strongB.reduce((s, d) => s + (d.sum_costPerDayUsd as number), 0);
       expect(total).toBeCloseTo(compareB.configurations[0].cost.perDayUsd, 6);
+
+      // a's bars sit above b's with a gap (equal runs must not read as one bar), and b's are faded.
+      const bars = await page.$$eval('#chart-cmp-cost path[aria-roledescription=bar]', (ps) =>
+        ps.map((p) => ({ label: p.getAttribute('aria-label') ?? '', opacity: p.getAttribute('opacity'), box: p.getBoundingClientRect().toJSON() })),
+      );
+      const ofRun = (run: string) => bars.filter((b) => b.label.includes('config: strong · none;') && b.label.includes(`run: ${run};`));
+      const [barsA, barsB] = [ofRun('a'), ofRun('b')];
+      expect(barsA.length).toBeGreaterThan(0);
+      expect(barsB.length).toBeGreaterThan(0);
+      const gap = Math.min(...barsB.map((b) => b.box.top)) - Math.max(...barsA.map((b) => b.box.bottom));
+      expect(gap).toBeGreaterThanOrEqual(3);
+      expect(new Set(barsA.map((b) => b.opacity ?? '1'))).toEqual(new Set(['1']));
+      for (const b of barsB) expect(Number(b.opacity)).toBeLessThan(0.7);
       await page.close();
     },
     20_000,

@@ -21,4 +21,20 @@ describe('RealClock.schedule (the live generator’s arrival timer)', () => {
     await new Promise<void>((resolve) => clock.schedule(clock.now() + 200, resolve)); // 200 scenario ms = 20 ms wall
     expect(performance.now() - started).toBeGreaterThanOrEqual(18); // node timers may fire up to ~1 ms early
   });
+
+  it("with start 'first-timer', stands at 0 while the run sets up, then counts from its first timer", async () => {
+    const clock = new RealClock(10, { start: 'first-timer' });
+    const setUp = performance.now();
+    while (performance.now() - setUp < 30); // building the executor, its workers and the agent
+    expect(clock.now()).toBe(0); // not 300 scenario ms: the first arrival is not late by the set-up
+    const at = await new Promise<number>((resolve) => clock.schedule(50, () => resolve(clock.now())));
+    expect(at).toBeGreaterThanOrEqual(40); // 5 ms of wall time after the timer was set (node timers may fire ~1 ms early)
+  });
+
+  it('by default counts from its construction (a BullMQ run shares that instant with its workers)', () => {
+    const clock = new RealClock(10);
+    const setUp = performance.now();
+    while (performance.now() - setUp < 5);
+    expect(clock.now()).toBeGreaterThanOrEqual(50);
+  });
 });

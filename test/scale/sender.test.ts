@@ -118,6 +118,30 @@ describe('the send thread (live requests off the run thread)', () => {
     }
   });
 
+  it('warms its chat path against a canned stream of its own: no warm-up call reaches the target', async () => {
+    const sender = await SendThread.start({ baseUrl });
+    try {
+      const before = seen.length;
+      await sender.warmUp(2, 120);
+      expect(seen.length).toBe(before);
+      // and it sends to the target afterwards as before
+      const f = await sender.chat({
+        model: 'gpt-4o-mini',
+        step: 'answer',
+        prefixTokens: 10,
+        inputTokens: 30,
+        wording: 'w2',
+        outputTokens: 3,
+        difficulty: 0.5,
+        qualitySeed: 1,
+      });
+      expect(f).toMatchObject({ status: 200, contentChunks: 3 });
+      expect(seen.length).toBe(before + 1);
+    } finally {
+      await sender.close();
+    }
+  });
+
   it('a request past its timeout is aborted and reported as a timeout, and a dead endpoint as a network failure', async () => {
     const transport = new UndiciTransport({ baseUrl });
     const wire = { model: 'gpt-4o-mini', step: 'answer', prefixTokens: 0, inputTokens: 10, wording: 'w', outputTokens: 999, difficulty: 0.5, qualitySeed: 1 };

@@ -28,6 +28,34 @@ describe('Zipf', () => {
     expect(counts[0]! / counts[9]!).toBeCloseTo(Math.pow(10, 1.1), 0);
   });
 
+  it('draws exactly the rank a binary search over the cumulative table finds: random draws and draws at every step edge and table value', () => {
+    for (const [n, s] of [
+      [50_000, 1.05],
+      [3000, 0.9],
+      [800, 1.1],
+      [7, 0],
+      [1, 1],
+    ] as const) {
+      const z = new Zipf(n, s);
+      const table = (z as unknown as { cdf: Float64Array }).cdf;
+      const binarySearch = (u: number) => {
+        let lo = 0;
+        let hi = n - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (table[mid]! < u) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo;
+      };
+      const us: number[] = [];
+      const rng = new Rng(n);
+      for (let i = 0; i < 20_000; i++) us.push(rng.next());
+      for (let j = 0; j < Math.min(n, 5000); j++) us.push(j / n, Math.max(0, j / n - 2 ** -53), table[j]!, Math.max(0, table[j]! - 2 ** -53));
+      for (const u of us) expect(z.sample({ next: () => u } as Rng)).toBe(binarySearch(u));
+    }
+  });
+
   it('s = 0 is uniform', () => {
     const z = new Zipf(4, 0);
     for (let k = 0; k < 4; k++) expect(z.p(k)).toBeCloseTo(0.25, 12);
