@@ -121,8 +121,8 @@ export interface PromptShape {
 interface PrefixExpiries {
   /** Boundaries within the system message and the user header: the same for every request of the step. */
   shared: number[];
-  /** Boundaries within the user's text: the same for the same wording. */
-  byWording: Map<number, number[]>;
+  /** Boundaries within the user's text: the same for the same wording (`wordingList`). */
+  byWording: Map<number, Map<number, number[]>>;
   /** A boundary past the user's text: the same for the same wording and length. */
   whole: Map<number, Map<number, number[]>>;
   /** Boundaries within a traced prompt's prefix block: the same for the same block id (ids are chained). */
@@ -154,6 +154,21 @@ function listOf(lists: Map<number, number[]>, key: number): number[] {
   return list;
 }
 
+const TWO_30 = 2 ** 30;
+
+/**
+ * The list of wording `id` (an integer), created on first use: under the id's high part, then
+ * its low 30 bits. Wording ids reach 2⁴⁰ and more (the task kind sits at 2⁴⁰); two maps keyed
+ * by small integers are faster than one keyed by large numbers (V8 boxes those and compares
+ * them by value).
+ */
+function wordingList(byWording: Map<number, Map<number, number[]>>, id: number): number[] {
+  const hi = Math.floor(id / TWO_30);
+  let lists = byWording.get(hi);
+  if (lists === undefined) byWording.set(hi, (lists = new Map()));
+  return listOf(lists, id - hi * TWO_30);
+}
+
 /** The whole-prompt lists of one wording, by prompt length, created on first use. */
 function tailsOf(whole: Map<number, Map<number, number[]>>, wording: number): Map<number, number[]> {
   let tails = whole.get(wording);
@@ -170,6 +185,10 @@ function tailsOf(whole: Map<number, Map<number, number[]>>, wording: number): Ma
 export class LayoutPromptCache extends PrefixRule {
   /** Per step and system-message length, expiries (scenario ms) of each boundary. */
   private readonly table = new Map<string, Map<number, PrefixExpiries>>();
+  /** The last `prefixes` answer (calls of one step come in runs): its step, system length and expiries. */
+  private lastStep = '';
+  private lastSystemTokens = -1;
+  private lastPrefixes: PrefixExpiries | undefined;
   readonly stats: PromptCacheStats = { lookups: 0, hits: 0, cachedTokens: 0, savedUsd: 0 };
 
   constructor(
@@ -181,11 +200,14 @@ export class LayoutPromptCache extends PrefixRule {
   }
 
   private prefixes(step: string, systemTokens: number): PrefixExpiries {
+    if (step === this.lastStep && systemTokens === this.lastSystemTokens) return this.lastPrefixes!;
     let bySystem = this.table.get(step);
     if (bySystem === undefined) this.table.set(step, (bySystem = new Map()));
     let p = bySystem.get(systemTokens);
     if (p === undefined) bySystem.set(systemTokens, (p = { shared: [], byWording: new Map(), whole: new Map(), byBlock: new Map() }));
-    return p;
+    this.lastStep = step;
+    this.lastSystemTokens = systemTokens;
+    return (this.lastPrefixes = p);
   }
 
   /** Tokens of this prompt served from the cache (0 below the minimum, then not counted); records its prefixes. */
@@ -208,10 +230,18 @@ export class LayoutPromptCache extends PrefixRule {
     }
     const wording = prompt.wordingId ?? -1 - prompt.jobId;
     // each list is looked up (and created) once per lookup, not once per boundary
-    let wordingList: number[] | undefined;
+    let wordingExpiries: number[] | undefined;
     let tailList: number[] | undefined;
     let lastBlock: number | undefined;
     let blockList: number[] = [];
+    if (prompt.prefixBlocks === undefined) {
+      // no traced blocks: the boundaries up to the end of the user's text are all the wording's, in one run
+      const end = Math.min(input, layout.userContentEnd);
+      if (b <= end) {
+        const list = (wordingExpiries = wordingList(prefixes.byWording, wording));
+        for (; b <= end; k++, b += PREFIX_STEP_TOKENS) if (touch(list, k, nowMs, expires)) cached = b;
+      }
+    }
     for (; b <= input; k++, b += PREFIX_STEP_TOKENS) {
       let list: number[];
       let slot = k;
@@ -220,7 +250,7 @@ export class LayoutPromptCache extends PrefixRule {
         if (block !== lastBlock) blockList = listOf(prefixes.byBlock, (lastBlock = block));
         list = blockList;
       } else if (b <= layout.userContentEnd) {
-        list = wordingList ??= listOf(prefixes.byWording, wording);
+        list = wordingExpiries ??= wordingList(prefixes.byWording, wording);
       } else {
         list = tailList ??= listOf(tailsOf(prefixes.whole, wording), layout.userContentEnd);
         slot = 0;
