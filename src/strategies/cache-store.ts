@@ -40,6 +40,55 @@ interface LruNode<V> {
 }
 
 /**
+ * A bucket's nodes in the order their keys were stored and, in a store that indexes vectors,
+ * their vectors packed side by side in that order: a similarity scan reads one array instead of
+ * following node → entry → value → vector for every entry.
+ */
+class Bucket<V> {
+  readonly nodes: LruNode<V>[] = [];
+  /** nodes[i]'s vector at [i·width, (i + 1)·width). */
+  private vectors = new Float64Array(0);
+
+  /** `width`: the length of every vector (0: no vectors kept). */
+  constructor(readonly width: number) {}
+
+  add(node: LruNode<V>, vector: ArrayLike<number> | undefined): void {
+    const i = this.nodes.length;
+    this.nodes.push(node);
+    const w = this.width;
+    if (w === 0) return;
+    if (vector?.length !== w) throw new Error(`a vector-indexed bucket holds vectors of ${w} numbers, not ${vector?.length}`);
+    if ((i + 1) * w > this.vectors.length) {
+      const grown = new Float64Array(Math.max(2 * this.vectors.length, (i + 1) * w));
+      grown.set(this.vectors);
+      this.vectors = grown;
+    }
+    this.vectors.set(vector, i * w);
+  }
+
+  /** Removes a node, keeping the others' order (as a Set's delete does). */
+  delete(node: LruNode<V>): void {
+    const i = this.nodes.indexOf(node);
+    if (i < 0) return;
+    const w = this.width;
+    if (w > 0) this.vectors.copyWithin(i * w, (i + 1) * w, this.nodes.length * w);
+    this.nodes.splice(i, 1);
+  }
+
+  /** Σ query[k] · vector_i[k], k = 0, 1, … in order: `cosine(query, vector_i)` to the bit. */
+  dot(query: ArrayLike<number>, i: number): number {
+    const v = this.vectors;
+    const off = i * this.width;
+    let s = 0;
+    for (let k = 0; k < query.length; k++) s += query[k]! * v[off + k]!;
+    return s;
+  }
+}
+
+/** A store's option: the vector of a value, for a store whose buckets are searched by similarity. */
+export type VectorOf<V> = (value: V) => ArrayLike<number> | undefined;
+
+/**
  * An LRU map with TTL: a hash map onto a doubly linked list in use order. (Re-inserting into a
  * JS Map to move a key to the end is O(1) too, but V8 then rehashes the table again and again
  * under heavy churn; the list keeps a hit at a constant cost.)
@@ -47,13 +96,22 @@ interface LruNode<V> {
 export class MemoryStore<V> implements CacheStore<V> {
   private readonly map = new Map<string, LruNode<V>>();
   /** Each bucket's nodes in the order their keys were stored (a scan visits them in place, no lookup by key). */
-  private readonly buckets = new Map<string, Set<LruNode<V>>>();
+  private readonly buckets = new Map<string, Bucket<V>>();
   /** Least recently used end. */
   private head: LruNode<V> | null = null;
   /** Most recently used end. */
   private tail: LruNode<V> | null = null;
 
-  constructor(private readonly limits: StoreLimits) {}
+  constructor(
+    private readonly limits: StoreLimits,
+    /** Keep each bucket's vectors packed for `similar` (a semantic cache's store). */
+    private readonly vectorOf?: VectorOf<V>,
+  ) {}
+
+  /** Whether `similar` can scan this store's buckets (it was given `vectorOf`). */
+  get indexesVectors(): boolean {
+    return this.vectorOf !== undefined;
+  }
 
   async get(key: string, nowMs: number): Promise<CacheEntry<V> | undefined> {
     return this.getSync(key, nowMs);
@@ -84,9 +142,10 @@ export class MemoryStore<V> implements CacheStore<V> {
     this.map.set(key, node);
     this.append(node);
     if (bucket !== undefined) {
+      const vector = this.vectorOf?.(value);
       let b = this.buckets.get(bucket);
-      if (b === undefined) this.buckets.set(bucket, (b = new Set()));
-      b.add(node);
+      if (b === undefined) this.buckets.set(bucket, (b = new Bucket(vector?.length ?? 0)));
+      b.add(node, vector);
     }
     let evicted = 0;
     while (this.map.size > this.limits.capacity && this.head !== null) {
@@ -109,11 +168,26 @@ export class MemoryStore<V> implements CacheStore<V> {
 
   /** `scanSync` without the array: `visit` sees each live entry of the bucket in the same order (expired ones are removed). */
   visit(bucket: string, nowMs: number, visit: (key: string, entry: CacheEntry<V>) => void): void {
-    const nodes = this.buckets.get(bucket);
-    if (nodes === undefined) return;
-    for (const node of nodes) {
-      if (this.expired(node.entry, nowMs)) this.remove(node);
-      else visit(node.key, node.entry);
+    this.similar(bucket, nowMs, undefined, (key, entry) => visit(key, entry));
+  }
+
+  /**
+   * `visit` with each live entry's similarity to `query` (`cosine`, from the bucket's packed
+   * vectors; NaN without a query): the same entries in the same order, expired ones removed.
+   */
+  similar(bucket: string, nowMs: number, query: ArrayLike<number> | undefined, visit: (key: string, entry: CacheEntry<V>, similarity: number) => void): void {
+    const b = this.buckets.get(bucket);
+    if (b === undefined) return;
+    if (query !== undefined && query.length !== b.width) throw new Error(`a query of ${query.length} numbers against vectors of ${b.width}`);
+    const nodes = b.nodes;
+    for (let i = 0; i < nodes.length; ) {
+      const node = nodes[i]!;
+      if (this.expired(node.entry, nowMs)) {
+        this.remove(node); // the next node moves into slot i
+        continue;
+      }
+      visit(node.key, node.entry, query === undefined ? NaN : b.dot(query, i));
+      i++;
     }
   }
 

@@ -161,7 +161,8 @@ export class StoreFactory {
 
   open<V>(spec: CacheSpec, name: string): CacheStore<V> {
     const limits = { capacity: spec.capacity, ttlS: spec.ttlS };
-    if (spec.backend === 'memory') return new MemoryStore<V>(limits);
+    // a semantic cache's memory store keeps its buckets' vectors packed for the similarity scan
+    if (spec.backend === 'memory') return new MemoryStore<V>(limits, spec.type === 'semantic' ? (v) => (v as AnswerValue).vector : undefined);
     const url = spec.backend.redis;
     let conn = this.redis.get(url);
     if (conn === undefined) {
@@ -237,8 +238,11 @@ export async function nearestAnswer(cache: StepCache<AnswerValue>, vector: Array
   const match = new NearestMatch(vector, cache.spec.threshold);
   const store = cache.store;
   if (store instanceof MemoryStore) {
-    // the same scan with no array or object per entry
-    store.visit(bucket, nowMs, match.offer);
+    // the same scan with no array or object per entry (and the similarities from the packed vectors
+    // when the store keeps them); anonymous arrows: a named one (a class field) is wrapped by tsx's
+    // keepNames in a defineProperty call per lookup
+    if (store.indexesVectors) store.similar(bucket, nowMs, vector, (key, entry, sim) => match.consider(key, entry, sim));
+    else store.visit(bucket, nowMs, (key, entry) => match.offer(key, entry));
     if (match.entry !== undefined) store.getSync(match.key, nowMs); // refresh its LRU position
     return match.result();
   }
@@ -258,14 +262,18 @@ class NearestMatch {
     private readonly threshold: number,
   ) {}
 
-  readonly offer = (key: string, entry: CacheEntry<AnswerValue>): void => {
-    const sim = cosine(this.vector, entry.value.vector!);
+  offer(key: string, entry: CacheEntry<AnswerValue>): void {
+    this.consider(key, entry, cosine(this.vector, entry.value.vector!));
+  }
+
+  /** `offer` with the entry's similarity already computed (`cosine(vector, entry's vector)`). */
+  consider(key: string, entry: CacheEntry<AnswerValue>, sim: number): void {
     if (sim >= this.threshold && (this.entry === undefined || sim > this.similarity)) {
       this.entry = entry;
       this.key = key;
       this.similarity = sim;
     }
-  };
+  }
 
   result(): Nearest | undefined {
     return this.entry === undefined ? undefined : { entry: this.entry, similarity: this.similarity, key: this.key };

@@ -1,5 +1,6 @@
 /**
- * The semantic cache's lookup on the in-memory store (visited in place) against the same lookup
+ * The semantic cache's lookup on the in-memory store (visited in place; with the bucket's vectors
+ * packed, as a semantic cache's memory store keeps them, and without) against the same lookup
  * through the generic store contract (`scan`, then `get` to refresh the winner), as a Redis store
  * is read: the same entry, the same similarity, the same expiries and the same LRU order after.
  */
@@ -51,19 +52,28 @@ const answer = (model: string, vector: ArrayLike<number>): AnswerValue => ({
 describe('semantic lookup on the memory store', () => {
   it('finds what the generic scan finds, with the same expiries, ties and LRU refreshes', async () => {
     const rng = new Rng(7);
+    const packed = new StepCache<AnswerValue>(spec, new MemoryStore<AnswerValue>(spec, (v) => v.vector));
     const fast = new StepCache<AnswerValue>(spec, new MemoryStore(spec));
     const slowStore = new MemoryStore<AnswerValue>(spec);
     const slow = new StepCache<AnswerValue>(spec, contractOnly(slowStore));
     expect(fast.store).toBeInstanceOf(MemoryStore);
+    expect((packed.store as MemoryStore<AnswerValue>).indexesVectors).toBe(true);
+    expect((fast.store as MemoryStore<AnswerValue>).indexesVectors).toBe(false);
     const bases = Array.from({ length: 6 }, () => unit(rng));
     let now = 0;
     for (let i = 0; i < 400; i++) {
       now += 1_000 + Math.floor(rng.next() * 20_000); // entries expire after 100 s
       const bucket = `b${rng.int(2)}`;
       const query = near(bases[rng.int(bases.length)]!, rng.next() * 1.5, rng);
-      const [a, b] = [await nearestAnswer(fast, query, bucket, now), await nearestAnswer(slow, query, bucket, now)];
+      const [a, b, p] = [
+        await nearestAnswer(fast, query, bucket, now),
+        await nearestAnswer(slow, query, bucket, now),
+        await nearestAnswer(packed, query, bucket, now),
+      ];
       expect(a?.key).toBe(b?.key);
       expect(a?.similarity).toBe(b?.similarity);
+      expect(p?.key).toBe(b?.key);
+      expect(p?.similarity).toBe(b?.similarity);
       if (a === undefined) {
         // a miss is stored; every few, twice under two keys (an exact tie: the older one must win)
         const v = storedVector(fast, query);
@@ -71,6 +81,7 @@ describe('semantic lookup on the memory store', () => {
         const copies = i % 5 === 0 ? 2 : 1;
         for (let c = 0; c < copies; c++) {
           await fast.set(`k${i}.${c}`, answer(`m${i}.${c}`, v), now, bucket);
+          await packed.set(`k${i}.${c}`, answer(`m${i}.${c}`, v), now, bucket);
           await slow.set(`k${i}.${c}`, answer(`m${i}.${c}`, Array.from(query)), now, bucket);
         }
       }
@@ -78,7 +89,9 @@ describe('semantic lookup on the memory store', () => {
     // the same entries survived expiry and capacity, in the same LRU order
     const order = (s: MemoryStore<AnswerValue>) => ['b0', 'b1'].flatMap((b) => s.scanSync(b, now).map((e) => e.key));
     expect(order(fast.store as MemoryStore<AnswerValue>)).toEqual(order(slowStore));
+    expect(order(packed.store as MemoryStore<AnswerValue>)).toEqual(order(slowStore));
     expect(fast.counter.stats.evictions).toBe(slow.counter.stats.evictions);
+    expect(packed.counter.stats.evictions).toBe(slow.counter.stats.evictions);
     expect(fast.counter.stats.evictions).toBeGreaterThan(0);
   });
 });
