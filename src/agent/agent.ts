@@ -2,12 +2,14 @@
  * One agent run: the workflow's steps in order, each call going through the configured
  * strategies (caches, compression, routing, streaming) to the LLM client, every call written
  * to the ledger. It sees a clock, a client and the ledger — nothing of the simulator — so the
- * same code runs on the virtual clock and live.
+ * same code runs on the virtual clock and live: a run is a task (src/core/task.ts), driven by
+ * clock events in the executor, or through promises by `run`.
  */
 import { getModel, type Catalog } from '../provider/catalog.ts';
 import { answerSeed } from '../provider/quality.ts';
 import type { Clock } from '../core/clock.ts';
-import type { ChatCall, ChatResult, LlmClient } from '../llm/client.ts';
+import { runTask, sleep, wait, type Task } from '../core/task.ts';
+import { chatTask, embedTask, type ChatCall, type ChatResult, type LlmClient } from '../llm/client.ts';
 import type { Ledger, LedgerRow } from '../metrics/ledger.ts';
 import type { JobOutcome } from '../metrics/recorder.ts';
 import { hashString, mix32, Rng } from '../core/random.ts';
@@ -86,11 +88,21 @@ export class Agent implements StepHost, ChatMaker {
     this.toolCalling = ToolCalling.of(ctx.scenario);
   }
 
-  /** Runs one request to its end. */
-  async run(req: AgentRequest): Promise<JobOutcome> {
+  /** Runs one request to its end, from promise-based code (live mode's queue workers). */
+  run(req: AgentRequest): Promise<JobOutcome> {
+    return runTask(this.clock, this.task(req));
+  }
+
+  /**
+   * One request's run as a task (the executor drives it); `ended` sees the outcome as the run
+   * returns it (a caller that only records it needs no task of its own around this one).
+   */
+  *task(req: AgentRequest, ended?: (outcome: JobOutcome) => void): Task<JobOutcome> {
     const job: JobState = { req, data: new ToolData(), callIndex: 0, outputs: new Map(), correct: true, failed: false, firstTokenAtMs: null, calls: 0 };
-    await this.steps(this.ctx.scenario.workflow, job, 0);
-    return { ok: !job.failed, correct: !job.failed && job.correct, firstTokenAtMs: job.firstTokenAtMs, calls: job.calls };
+    yield* this.steps(this.ctx.scenario.workflow, job, 0);
+    const outcome: JobOutcome = { ok: !job.failed, correct: !job.failed && job.correct, firstTokenAtMs: job.firstTokenAtMs, calls: job.calls };
+    ended?.(outcome);
+    return outcome;
   }
 
   /** The router's label (part of an exact-cache key: another router may answer differently). */
@@ -117,23 +129,23 @@ export class Agent implements StepHost, ChatMaker {
     return this.stores.close();
   }
 
-  private async steps(steps: Step[], job: JobState, iteration: number): Promise<void> {
+  private *steps(steps: Step[], job: JobState, iteration: number): Task<void> {
     for (const step of steps) {
       if (job.failed) return;
       switch (step.type) {
         case 'llm':
-          await this.llm(step, job, iteration);
+          yield* this.llm(step, job, iteration);
           break;
         case 'embedding':
-          await embeddingStep(this, step, this.embeddingCaches.get(step.name), job, iteration);
+          yield* embeddingStep(this, step, this.embeddingCaches.get(step.name), job, iteration);
           break;
         case 'tool':
-          await toolStep(this, step, this.toolCaches.get(step.name), job, iteration);
+          yield* toolStep(this, step, this.toolCaches.get(step.name), job, iteration);
           break;
         case 'loop': {
           const rng = this.rng(job, step.name, iteration);
           for (let it = 0; it < step.maxIterations; it++) {
-            await this.steps(step.steps, job, iteration * 16 + it);
+            yield* this.steps(step.steps, job, iteration * 16 + it);
             if (job.failed || !(rng.next() < step.repeatProbability)) break;
           }
           break;
@@ -164,24 +176,26 @@ export class Agent implements StepHost, ChatMaker {
    * One LLM step: its call's shape, then the exact cache, the semantic cache, and otherwise a real
    * call (routed or to the step's model), whose answer the caches then keep.
    */
-  private async llm(step: LlmStep, job: JobState, iteration: number): Promise<void> {
+  private *llm(step: LlmStep, job: JobState, iteration: number): Task<void> {
     const run = this.llmCall(step, job, iteration);
     const exact = this.exact.get(step.name);
     const exactKey = exact === undefined ? '' : `${step.name}|${run.modelSig}|${job.req.promptKey}|${iteration}|${run.shape.inputTokens}`;
-    if (exact !== undefined && (await this.fromExactCache(run, exact, exactKey))) return;
+    if (exact !== undefined && (yield* this.fromExactCache(run, exact, exactKey))) return;
     const semantic = this.semantic.get(step.name);
-    const bucket = `${job.req.kind}/topic/${job.req.topic}`;
     let vector: Float64Array | undefined;
+    let bucket = '';
     if (semantic !== undefined) {
-      vector = await this.embedPrompt(run, semantic);
-      if (await this.fromSemanticCache(run, semantic, vector, bucket)) return;
+      bucket = `${job.req.kind}/topic/${job.req.topic}`;
+      vector = yield* this.embedPrompt(run, semantic);
+      if (yield* this.fromSemanticCache(run, semantic, vector, bucket)) return;
     }
-    const value = await this.answer(run);
+    const value = yield* this.answer(run);
     if (value === undefined) return;
     const now = this.ctx.clock.now();
-    if (exact !== undefined) await exact.set(exactKey, value, now);
+    if (exact !== undefined) yield* wait(() => exact.set(exactKey, value, now));
     if (semantic !== undefined && vector !== undefined) {
-      await semantic.set(`${step.name}|${job.req.promptKey}|${iteration}`, { ...value, vector: storedVector(semantic, vector) }, now, bucket);
+      const v = vector;
+      yield* wait(() => semantic.set(`${step.name}|${job.req.promptKey}|${iteration}`, { ...value, vector: storedVector(semantic, v) }, now, bucket));
     }
   }
 
@@ -194,7 +208,8 @@ export class Agent implements StepHost, ChatMaker {
     const systemTokens = ft !== null ? ft.systemPromptTokens : Math.round(step.systemPromptTokens * comp.systemPromptScale);
     let inputTokens = systemTokens + (step.includePrompt ? req.inputTokens : 0);
     for (const from of step.contextFrom) inputTokens += job.outputs.get(from) ?? 0;
-    const rng = this.rng(job, step.name, iteration);
+    const seed = this.stepSeed(job, step.name, iteration);
+    const rng = new Rng(seed);
     let difficulty = req.difficulty;
     if (step.rag !== undefined) {
       const rag = effectiveRag(step.rag, comp);
@@ -216,30 +231,30 @@ export class Agent implements StepHost, ChatMaker {
       countsQuality: step.quality ?? step.name === this.qualityStep,
       kind: req.kind,
       rng,
-      seed: this.stepSeed(job, step.name, iteration),
+      seed,
     };
     this.toolCalling?.shape(step.name, job, shape);
     return new LlmCall(this, job, step.name, fixedModel, shape);
   }
 
   /** Serves the step from the exact cache when it holds this prompt; false on a miss. */
-  private async fromExactCache(run: LlmCall, exact: StepCache<AnswerValue>, key: string): Promise<boolean> {
-    const hit = await exact.get(key, this.ctx.clock.now());
+  private *fromExactCache(run: LlmCall, exact: StepCache<AnswerValue>, key: string): Task<boolean> {
+    const hit = yield* wait(() => exact.get(key, this.ctx.clock.now()));
     if (hit === undefined) {
       exact.counter.miss();
       return false;
     }
-    await this.serveFromCache(run, 'exact', exact, hit.value, false);
+    yield* this.serveFromCache(run, 'exact', exact, hit.value, false);
     return true;
   }
 
   /** The semantic cache's lookup embeds the prompt first (a paid call). */
-  private async embedPrompt(run: LlmCall, semantic: StepCache<AnswerValue>): Promise<Float64Array> {
+  private *embedPrompt(run: LlmCall, semantic: StepCache<AnswerValue>): Task<Float64Array> {
     const { clock, client } = this.ctx;
     const req = run.job.req;
     const spec = semantic.spec;
     const t0 = clock.now();
-    const e = await client.embed({
+    const e = yield* embedTask(client, {
       model: spec.type === 'semantic' ? spec.embeddingModel : '',
       step: run.step,
       jobId: req.id,
@@ -253,24 +268,24 @@ export class Agent implements StepHost, ChatMaker {
   }
 
   /** Serves the step with the most similar stored answer above the threshold; false on a miss. */
-  private async fromSemanticCache(run: LlmCall, semantic: StepCache<AnswerValue>, vector: Float64Array, bucket: string): Promise<boolean> {
-    const near = await nearestAnswer(semantic, vector, bucket, this.ctx.clock.now());
+  private *fromSemanticCache(run: LlmCall, semantic: StepCache<AnswerValue>, vector: Float64Array, bucket: string): Task<boolean> {
+    const near = yield* wait(() => nearestAnswer(semantic, vector, bucket, this.ctx.clock.now()));
     if (near === undefined) {
       semantic.counter.miss();
       return false;
     }
-    await this.serveFromCache(run, 'semantic', semantic, near.entry.value, near.entry.value.intentKey !== run.job.req.intentKey);
+    yield* this.serveFromCache(run, 'semantic', semantic, near.entry.value, near.entry.value.intentKey !== run.job.req.intentKey);
     return true;
   }
 
   /** A real call, routed or to the step's model; the answer to keep in the caches, or undefined when it failed. */
-  private async answer(run: LlmCall): Promise<AnswerValue | undefined> {
+  private *answer(run: LlmCall): Task<AnswerValue | undefined> {
     let answer: ChatResult;
     let releasedAtEnd = false;
     if (run.fixedModel !== undefined) {
-      answer = await run.call(run.fixedModel);
+      answer = yield* run.call(run.fixedModel);
     } else {
-      const routed = await this.router.route(run);
+      const routed = yield* this.router.route(run);
       countRoute(this.routing, routed.answer.model, routed);
       answer = routed.answer;
       releasedAtEnd = routed.releasedAtEnd === true;
@@ -298,10 +313,10 @@ export class Agent implements StepHost, ChatMaker {
    * Serves a stored answer (see `cachedAnswerCorrect` for its quality): waits the cache's
    * latency, counts the hit (false, stale) and writes the hit's ledger row.
    */
-  private async serveFromCache(run: LlmCall, kind: 'exact' | 'semantic', cache: StepCache<AnswerValue>, value: AnswerValue, falseHit: boolean): Promise<void> {
+  private *serveFromCache(run: LlmCall, kind: 'exact' | 'semantic', cache: StepCache<AnswerValue>, value: AnswerValue, falseHit: boolean): Task<void> {
     const { clock, catalog } = this.ctx;
     const t0 = clock.now();
-    await clock.sleep(cache.spec.latencyMs);
+    yield sleep(cache.spec.latencyMs);
     const now = clock.now();
     const stale = value.dataChangesAtMs !== null && now >= value.dataChangesAtMs;
     const correct = cachedAnswerCorrect({
@@ -319,7 +334,7 @@ export class Agent implements StepHost, ChatMaker {
   }
 
   /** Makes one chat call for a step and writes its ledger row. */
-  async chat(run: LlmCall, model: string, outputTokens: number, timeoutMs: number | undefined): Promise<ChatResult> {
+  *chat(run: LlmCall, model: string, outputTokens: number, timeoutMs: number | undefined): Task<ChatResult> {
     const { clock, client } = this.ctx;
     const job = run.job;
     const t0 = clock.now();
@@ -342,7 +357,7 @@ export class Agent implements StepHost, ChatMaker {
     if (blocks !== undefined) call.prefixBlocks = blocks;
     if (timeoutMs !== undefined) call.timeoutMs = timeoutMs;
     if (run.shape.tools !== undefined) call.tools = run.shape.tools;
-    const r = await client.chat(call);
+    const r = yield* chatTask(client, call);
     if (run.shape.tools !== undefined) this.toolCalling!.answered(job, run.shape.tools, r);
     run.spentUsd += r.costUsd;
     this.record(job, chatRow(t0, run.step, model, r));

@@ -4,7 +4,8 @@
  */
 import type { Clock } from '../core/clock.ts';
 import type { Rng } from '../core/random.ts';
-import type { LlmClient } from '../llm/client.ts';
+import { sleep, wait, type Task } from '../core/task.ts';
+import { embedTask, type LlmClient } from '../llm/client.ts';
 import type { LedgerRow } from '../metrics/ledger.ts';
 import type { EmbeddingStep, ToolStep } from '../scenario/schema.ts';
 import type { EmbeddingValue, StepCache, ToolValue } from '../strategies/caches.ts';
@@ -51,20 +52,20 @@ function embeddingTexts(host: StepHost, step: EmbeddingStep, job: JobState, iter
 }
 
 /** An embedding step: texts the cache holds cost nothing; the rest go in one paid call. */
-export async function embeddingStep(
+export function* embeddingStep(
   host: StepHost,
   step: EmbeddingStep,
   cache: StepCache<EmbeddingValue> | undefined,
   job: JobState,
   iteration: number,
-): Promise<void> {
+): Task<void> {
   const { clock, client } = host;
   const texts = embeddingTexts(host, step, job, iteration);
   const t0 = clock.now();
   let missTokens = 0;
   const missed: Text[] = [];
   for (const t of texts) {
-    const hit = cache === undefined ? undefined : await cache.get(`${step.model}|${t.key}`, clock.now());
+    const hit = cache === undefined ? undefined : yield* wait(() => cache.get(`${step.model}|${t.key}`, clock.now()));
     if (hit !== undefined) {
       cache!.counter.hit(hit.value.costUsd);
     } else {
@@ -74,12 +75,12 @@ export async function embeddingStep(
     }
   }
   if (missed.length === 0) {
-    await clock.sleep(cache!.spec.latencyMs);
+    yield sleep(cache!.spec.latencyMs);
     host.record(job, cacheRow(t0, step.name, step.model, 'embedding', 'embedding', clock.now() - t0, 0));
     return;
   }
   const req = job.req;
-  const e = await client.embed({
+  const e = yield* embedTask(client, {
     model: step.model,
     step: step.name,
     jobId: req.id,
@@ -95,7 +96,7 @@ export async function embeddingStep(
   }
   if (cache !== undefined) {
     const perToken = missTokens === 0 ? 0 : e.costUsd / missTokens;
-    for (const t of missed) await cache.set(`${step.model}|${t.key}`, { costUsd: perToken * t.tokens }, clock.now());
+    for (const t of missed) yield* wait(() => cache.set(`${step.model}|${t.key}`, { costUsd: perToken * t.tokens }, clock.now()));
   }
 }
 
@@ -104,7 +105,7 @@ export async function embeddingStep(
  * wrong with the step's `staleImpact`) or a paid call. Either way the job remembers when the
  * data it now holds next changes, so an answer cached from it can go stale too.
  */
-export async function toolStep(host: StepHost, step: ToolStep, cache: StepCache<ToolValue> | undefined, job: JobState, iteration: number): Promise<void> {
+export function* toolStep(host: StepHost, step: ToolStep, cache: StepCache<ToolValue> | undefined, job: JobState, iteration: number): Task<void> {
   const { clock } = host;
   const req = job.req;
   const rng = host.rng(job, step.name, iteration);
@@ -112,9 +113,9 @@ export async function toolStep(host: StepHost, step: ToolStep, cache: StepCache<
   host.toolCalling?.ran(step, job, key);
   const t0 = clock.now();
   if (cache !== undefined) {
-    const hit = await cache.get(key, t0);
+    const hit = yield* wait(() => cache.get(key, t0));
     if (hit !== undefined) {
-      await clock.sleep(cache.spec.latencyMs);
+      yield sleep(cache.spec.latencyMs);
       // stale: the source changed after the value was fetched
       const changesAtMs = hit.value.changesAtMs;
       const stale = changesAtMs !== null && clock.now() >= changesAtMs;
@@ -127,10 +128,10 @@ export async function toolStep(host: StepHost, step: ToolStep, cache: StepCache<
     }
     cache.counter.miss();
   }
-  await clock.sleep(sample(step.latencyMs, rng));
+  yield sleep(sample(step.latencyMs, rng));
   host.record(job, toolRow(t0, step.name, step.costUsd, clock.now() - t0));
   // the source's next change: a Poisson process of `changesPerHour` (memoryless, so drawn from now)
   const changesAtMs = step.changesPerHour > 0 ? clock.now() + rng.exponential(3_600_000 / step.changesPerHour) : null;
   job.data.uses(changesAtMs, step.staleImpact);
-  if (cache !== undefined) await cache.set(key, { costUsd: step.costUsd, changesAtMs }, clock.now());
+  if (cache !== undefined) yield* wait(() => cache.set(key, { costUsd: step.costUsd, changesAtMs }, clock.now()));
 }

@@ -1,6 +1,6 @@
 /** One LLM step of one request (what routers see), and the state of the request it belongs to. */
-import type { Clock } from '../core/clock.ts';
 import type { Rng } from '../core/random.ts';
+import type { Task } from '../core/task.ts';
 import type { ChatResult } from '../llm/client.ts';
 import type { ToolTurn } from '../llm/tool-wire.ts';
 import type { Step } from '../scenario/schema.ts';
@@ -40,11 +40,10 @@ export interface CallShape {
   tools?: ToolTurn;
 }
 
-/** What an `LlmCall` needs from the agent: its clock, the router's label and a recorded chat call. */
+/** What an `LlmCall` needs from the agent: the router's label and a recorded chat call. */
 export interface ChatMaker {
-  readonly clock: Clock;
   readonly routerLabel: string;
-  chat(run: LlmCall, model: string, outputTokens: number, timeoutMs: number | undefined): Promise<ChatResult>;
+  chat(run: LlmCall, model: string, outputTokens: number, timeoutMs: number | undefined): Task<ChatResult>;
 }
 
 /** One LLM step of one request: what routers see (`RouteContext`) and where its answer lands. */
@@ -52,7 +51,6 @@ export class LlmCall implements RouteContext {
   answerStartMs = 0;
   /** Dollars spent by this step's calls so far. */
   spentUsd = 0;
-  readonly clock: Clock;
   readonly kind: string;
   readonly difficulty: number;
   readonly rng: Rng;
@@ -65,7 +63,6 @@ export class LlmCall implements RouteContext {
     readonly fixedModel: string | undefined,
     readonly shape: CallShape,
   ) {
-    this.clock = agent.clock;
     this.kind = shape.kind;
     this.difficulty = shape.difficulty;
     this.rng = shape.rng;
@@ -76,7 +73,7 @@ export class LlmCall implements RouteContext {
     return this.fixedModel ?? this.agent.routerLabel;
   }
 
-  call(model: string, options?: { outputTokens?: number; timeoutMs?: number }): Promise<ChatResult> {
+  call(model: string, options?: { outputTokens?: number; timeoutMs?: number }): Task<ChatResult> {
     return this.agent.chat(this, model, options?.outputTokens ?? this.shape.outputTokens, options?.timeoutMs);
   }
 

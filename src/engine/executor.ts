@@ -6,6 +6,7 @@
  */
 import type { WorkersSpec } from '../scenario/schema.ts';
 import type { Clock } from '../core/clock.ts';
+import { startTask, wait, type Task } from '../core/task.ts';
 import { decideScale } from './autoscaler.ts';
 
 /** What the executor reports as it runs (the recorder listens). */
@@ -28,6 +29,8 @@ export interface Job {
   id: number;
   arrivalMs: number;
   run(): Promise<void>;
+  /** The work as a task (src/core/task.ts), run without a promise per step; else `run` is awaited. */
+  task?(): Task<unknown>;
 }
 
 /** Queue + worker pool (+ autoscaler). */
@@ -133,14 +136,11 @@ export class Executor {
     this.setBusy(this.busy + 1);
     this.observer.started(job.id, this.clock.now());
     this.report();
-    this.clock.spawn(async () => {
-      try {
-        await job.run();
-      } finally {
-        this.setBusy(this.busy - 1);
-        this.free(w);
-        this.report();
-      }
+    startTask(this.clock, job.task !== undefined ? job.task() : wait(() => job.run()), () => {
+      // the job has ended (or thrown): the worker takes the next one
+      this.setBusy(this.busy - 1);
+      this.free(w);
+      this.report();
     });
   }
 

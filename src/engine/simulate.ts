@@ -20,6 +20,7 @@ import { replayArrival, replayOverrides, type TraceReplay } from '../trace/repla
 import { arrivalStream, requestCount } from '../workload/arrivals.ts';
 import { RequestFactory, type AgentRequest } from '../workload/requests.ts';
 import type { Clock } from '../core/clock.ts';
+import { runTask, wait, type Task } from '../core/task.ts';
 import { VirtualClock } from './virtual-clock.ts';
 import { Executor, type ExecutorObserver, type Job } from './executor.ts';
 
@@ -278,7 +279,7 @@ interface SimState {
   allDone: () => void;
 }
 
-/** One request as an executor job (a class, so the hot path allocates no closures). */
+/** One request as an executor job (a class: a queued job holds its index and arrival time, and the request once made). */
 class SimJob implements Job {
   constructor(
     readonly id: number,
@@ -289,19 +290,27 @@ class SimJob implements Job {
   ) {}
 
   async run(): Promise<void> {
+    await runTask(this.state.clock, this.task());
+  }
+
+  /** The agent's run of the request (which records its end), or the remote run. */
+  task(): Task<unknown> {
     const s = this.state;
     const req = this.req ?? s.make(this.id, this.arrivalMs);
-    if (s.remote === undefined) {
-      const outcome = await s.agent!.run(req);
-      const endMs = s.clock.now();
-      s.recorder.finished(req, outcome, endMs);
-      s.onFinished?.(this.id, this.arrivalMs, outcome.ok, endMs);
-    } else {
-      // the worker's end time, not when the news reached this process
-      const { outcome, endMs } = await s.remote.run(req);
-      s.recorder.finished(req, outcome, endMs);
-      s.onFinished?.(this.id, this.arrivalMs, outcome.ok, endMs);
-    }
+    if (s.remote === undefined) return s.agent!.task(req, (outcome) => this.finished(req, outcome, s.clock.now()));
+    return this.remoteTask(s.remote, req);
+  }
+
+  private *remoteTask(remote: RemoteJobs, req: AgentRequest): Task<void> {
+    // the worker's end time, not when the news reached this process
+    const { outcome, endMs } = yield* wait(() => remote.run(req));
+    this.finished(req, outcome, endMs);
+  }
+
+  private finished(req: AgentRequest, outcome: JobOutcome, endMs: number): void {
+    const s = this.state;
+    s.recorder.finished(req, outcome, endMs);
+    s.onFinished?.(this.id, this.arrivalMs, outcome.ok, endMs);
     s.finished++;
     if (s.onProgress && s.finished % s.progressEvery === 0) s.onProgress(s.finished, s.total);
     if (s.finished === s.total) {

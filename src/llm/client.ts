@@ -2,6 +2,7 @@
  * The LLM client contract. The simulated client (latency model on a virtual clock) and the
  * HTTP client (live mode) both satisfy it; strategies call only this.
  */
+import { wait, type Task } from '../core/task.ts';
 import type { CallOutcome } from '../metrics/ledger.ts';
 import type { CallRecord } from '../provider/call-record.ts';
 import type { ToolTurn, WireToolCall } from './tool-wire.ts';
@@ -79,12 +80,25 @@ export interface EmbedResult {
  */
 export type TokenGapSink = (gapMs: number, count: number) => void;
 
-/** The one interface strategies use to reach a model. */
+/** The one interface strategies use to reach a model (through `chatTask`/`embedTask` below). */
 export interface LlmClient {
   chat(call: ChatCall): Promise<ChatResult>;
   embed(call: EmbedCall): Promise<EmbedResult>;
+  /** The same call as a task (src/core/task.ts), when the client can run one without promises (the simulated client). */
+  chatTask?(call: ChatCall): Task<ChatResult>;
+  embedTask?(call: EmbedCall): Task<EmbedResult>;
   /** Sends the gaps between the content tokens of every answer from now on to `sink`. */
   observeTokenGaps?(sink: TokenGapSink): void;
+}
+
+/** A chat call as a task: the client's own, or waiting for its promise. */
+export function chatTask(client: LlmClient, call: ChatCall): Task<ChatResult> {
+  return client.chatTask !== undefined ? client.chatTask(call) : wait(() => client.chat(call));
+}
+
+/** An embedding call as a task: the client's own, or waiting for its promise. */
+export function embedTask(client: LlmClient, call: EmbedCall): Task<EmbedResult> {
+  return client.embedTask !== undefined ? client.embedTask(call) : wait(() => client.embed(call));
 }
 
 /** The result of a call that produced no answer (refused, failed or timed out): no tokens billed or counted. */

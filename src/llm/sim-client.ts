@@ -10,7 +10,8 @@ import { callCostUsd } from '../provider/pricing.ts';
 import { LayoutPromptCache, type PromptCacheStats } from '../provider/prompt-cache.ts';
 import { answerSeed, judgeAnswer } from '../provider/quality.ts';
 import { hashString, mix32, Rng } from '../core/random.ts';
-import type { Clock, Signal } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
+import { Parked, runTask, sleep, type Task } from '../core/task.ts';
 import type { FaultsSpec } from '../scenario/schema.ts';
 import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedResult, type LlmClient, type TokenGapSink } from './client.ts';
 
@@ -21,7 +22,7 @@ const ITL_SAMPLES_PER_CALL = 8;
 
 /** A call waiting for a server slot: woken with true when it gets one, false when it gave up first. */
 interface SlotWaiter {
-  signal: Signal<boolean>;
+  parked: Parked<boolean>;
   settled: boolean;
 }
 
@@ -47,7 +48,11 @@ class ModelServer {
     this.limiter = limits === undefined ? undefined : new RateLimiter(spec.id, limits, 0);
   }
 
-  /** Hands the caller's slot straight to the next waiter still waiting, or frees it. */
+  /**
+   * Hands the caller's slot straight to the next waiter still waiting, or frees it. Under
+   * `startTask` the waiter runs at once, inside this call, up to its `sleep` (its slot taken, its
+   * latency drawn): the order it always ran in, since the caller does nothing shared after `release()`.
+   */
   release(): void {
     for (;;) {
       if (this.waitHead >= this.waiting.length) {
@@ -61,7 +66,7 @@ class ModelServer {
       }
       if (w.settled) continue; // gave up (timed out) while queued
       w.settled = true;
-      w.signal.wake(true);
+      w.parked.wake(true);
       return;
     }
   }
@@ -129,7 +134,11 @@ export class SimLlmClient implements LlmClient {
     return this.servers.get(model)?.inFlight ?? 0;
   }
 
-  async chat(call: ChatCall): Promise<ChatResult> {
+  chat(call: ChatCall): Promise<ChatResult> {
+    return runTask(this.options.clock, this.chatTask(call));
+  }
+
+  *chatTask(call: ChatCall): Task<ChatResult> {
     const { clock } = this.options;
     const server = this.server(call.model);
     const spec = server.spec;
@@ -139,12 +148,12 @@ export class SimLlmClient implements LlmClient {
     // as mock-llm counts a request against TPM: its prompt plus the output it asks for
     const wait = server.limiter === undefined ? 0 : server.limiter.tryTake(call.inputTokens + call.outputTokens, start);
     if (wait > 0) {
-      await clock.sleep(REFUSAL_MS);
+      yield sleep(REFUSAL_MS);
       return this.refused(call, 'rate_limited', start, Number.isFinite(wait) ? wait : TOO_LARGE_RETRY_AFTER_MS);
     }
     const errorRate = server.faults?.errorRate ?? 0;
     if (errorRate > 0 && rng.next() < errorRate) {
-      await clock.sleep(REFUSAL_MS);
+      yield sleep(REFUSAL_MS);
       return this.refused(call, 'server_error', start);
     }
     const cachedInputTokens = this.providerCache(server, call, start);
@@ -152,7 +161,7 @@ export class SimLlmClient implements LlmClient {
     // wait for a slot on the model's server (a timeout also bounds the time spent queued)
     const timeout = call.timeoutMs;
     if (server.inFlight >= spec.latency.concurrencyCap) {
-      if (!(await this.queue(server, timeout === undefined ? undefined : start + timeout))) return this.refused(call, 'timeout', start);
+      if ((yield this.queue(server, timeout === undefined ? undefined : start + timeout)) !== true) return this.refused(call, 'timeout', start);
     } else {
       server.inFlight++;
     }
@@ -164,7 +173,7 @@ export class SimLlmClient implements LlmClient {
     const timedOut = timeout !== undefined && admitted - start + ttft + decode > timeout;
     if (!timedOut && this.tokenGaps !== undefined && call.tools?.answersWithCall !== true)
       this.sampleTokenGaps(this.tokenGaps, spec, call, decode, server.inFlight, rng.next() * 0x1_0000_0000);
-    await clock.sleep(timedOut ? Math.max(0, timeout - (admitted - start)) : ttft + decode);
+    yield sleep(timedOut ? Math.max(0, timeout - (admitted - start)) : ttft + decode);
     server.release();
     if (timedOut) return this.refused(call, 'timeout', start);
     return {
@@ -181,34 +190,38 @@ export class SimLlmClient implements LlmClient {
     };
   }
 
-  /** Waits in the server's FIFO queue; resolves true with a slot, or false at `giveUpAtMs` without one. */
-  private queue(server: ModelServer, giveUpAtMs: number | undefined): Promise<boolean> {
+  /** A place in the server's FIFO queue: woken with true with a slot, or false at `giveUpAtMs` without one. */
+  private queue(server: ModelServer, giveUpAtMs: number | undefined): Parked<boolean> {
     const clock = this.options.clock;
-    const waiter: SlotWaiter = { signal: clock.signal<boolean>(), settled: false };
+    const waiter: SlotWaiter = { parked: new Parked<boolean>(), settled: false };
     server.waiting.push(waiter);
     if (giveUpAtMs !== undefined) {
       clock.schedule(giveUpAtMs, () => {
         if (waiter.settled) return;
         waiter.settled = true;
-        waiter.signal.wake(false);
+        waiter.parked.wake(false);
       });
     }
-    return waiter.signal.wait;
+    return waiter.parked;
   }
 
   private refused(call: ChatCall, outcome: ChatResult['outcome'], start: number, retryAfterMs?: number): ChatResult {
     return failedChat(call, outcome, this.options.clock.now() - start, retryAfterMs);
   }
 
-  async embed(call: EmbedCall): Promise<EmbedResult> {
+  embed(call: EmbedCall): Promise<EmbedResult> {
+    return runTask(this.options.clock, this.embedTask(call));
+  }
+
+  *embedTask(call: EmbedCall): Task<EmbedResult> {
     const { clock } = this.options;
     const server = this.server(call.model);
     const spec = server.spec;
     const rng = callRng(call, server);
     const start = clock.now();
-    if (server.inFlight >= spec.latency.concurrencyCap) await this.queue(server, undefined);
+    if (server.inFlight >= spec.latency.concurrencyCap) yield this.queue(server, undefined);
     else server.inFlight++;
-    await clock.sleep(sampleTtftMs(spec.latency, call.inputTokens, server.inFlight, rng));
+    yield sleep(sampleTtftMs(spec.latency, call.inputTokens, server.inFlight, rng));
     server.release();
     return {
       outcome: 'ok',

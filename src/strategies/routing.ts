@@ -2,17 +2,18 @@
  * Routing strategies: which model answers a routed step. Each is a real mechanism over calls
  * that are paid and waited for: a cascade pays the small call and, on escalation, the large one
  * too, one after the other; a classifier router pays its classifier call; fallback retries.
+ * Routers are tasks (src/core/task.ts): the same code on the virtual clock and live (a backoff
+ * is a `yield sleep(ms)`).
  */
-import type { Clock } from '../core/clock.ts';
+import { sleep, type Task } from '../core/task.ts';
 import type { ChatResult } from '../llm/client.ts';
 import type { Rng } from '../core/random.ts';
 import type { RoutingSpec } from '../scenario/schema.ts';
 
 /** What a router needs from the step it routes. */
 export interface RouteContext {
-  clock: Clock;
   /** Makes (and records) one call to `model`; `options` shape the call. */
-  call(model: string, options?: { outputTokens?: number; timeoutMs?: number; purpose?: 'answer' | 'classify' }): Promise<ChatResult>;
+  call(model: string, options?: { outputTokens?: number; timeoutMs?: number; purpose?: 'answer' | 'classify' }): Task<ChatResult>;
   kind: string;
   difficulty: number;
   /** Randomness of this routing decision (seeded per request and step). */
@@ -42,7 +43,7 @@ export interface Router {
   readonly models: string[];
   /** The model counted as "strong" for strong-call share. */
   readonly strongModel: string | null;
-  route(ctx: RouteContext): Promise<RouteResult>;
+  route(ctx: RouteContext): Task<RouteResult>;
 }
 
 /** Short label of a routing spec, e.g. `cascade(gpt-4o-mini→gpt-4o @0.7)`. */
@@ -68,8 +69,8 @@ export function createRouter(spec: RoutingSpec): Router {
         label,
         models: [spec.model],
         strongModel: null,
-        async route(ctx) {
-          return { answer: await ctx.call(spec.model), strong: false, escalated: false, retries: 0, fallbacks: 0 };
+        *route(ctx) {
+          return { answer: yield* ctx.call(spec.model), strong: false, escalated: false, retries: 0, fallbacks: 0 };
         },
       };
     case 'cascade':
@@ -90,13 +91,13 @@ function cascadeRouter(spec: SpecOf<'cascade'>, label: string): Router {
     label,
     models: [small, large],
     strongModel: large,
-    async route(ctx) {
-      const first = await ctx.call(small);
+    *route(ctx) {
+      const first = yield* ctx.call(small);
       if (first.outcome === 'ok' && first.confidence >= spec.minConfidence) {
         return { answer: first, strong: false, escalated: false, retries: 0, fallbacks: 0, releasedAtEnd: true };
       }
       // low confidence (or a failed small call): escalate; both calls are paid, in sequence
-      const second = await ctx.call(large);
+      const second = yield* ctx.call(large);
       return { answer: second, strong: true, escalated: true, retries: 0, fallbacks: 0 };
     },
   };
@@ -108,13 +109,13 @@ function predictingRouter(spec: SpecOf<'router'>, label: string): Router {
     label,
     models: spec.by === 'classifier' ? [spec.classifierModel!, spec.small, spec.large] : [spec.small, spec.large],
     strongModel: spec.large,
-    async route(ctx) {
+    *route(ctx) {
       let hard: boolean;
       if (spec.by === 'task') {
         hard = spec.largeKinds.includes(ctx.kind);
       } else {
         if (spec.by === 'classifier') {
-          const verdict = await ctx.call(spec.classifierModel!, { outputTokens: spec.classifierOutputTokens, purpose: 'classify' });
+          const verdict = yield* ctx.call(spec.classifierModel!, { outputTokens: spec.classifierOutputTokens, purpose: 'classify' });
           if (verdict.outcome !== 'ok') {
             return { answer: verdict, strong: false, escalated: false, retries: 0, fallbacks: 0 };
           }
@@ -123,7 +124,7 @@ function predictingRouter(spec: SpecOf<'router'>, label: string): Router {
         const truth = ctx.difficulty > spec.threshold;
         hard = ctx.rng.next() < spec.accuracy ? truth : !truth;
       }
-      const answer = await ctx.call(hard ? spec.large : spec.small);
+      const answer = yield* ctx.call(hard ? spec.large : spec.small);
       return { answer, strong: hard, escalated: false, retries: 0, fallbacks: 0 };
     },
   };
@@ -135,18 +136,18 @@ function fallbackRouter(spec: SpecOf<'fallback'>, label: string): Router {
     label,
     models: spec.models,
     strongModel: null,
-    async route(ctx) {
+    *route(ctx) {
       let retries = 0;
       let last: ChatResult | undefined;
       for (const [i, model] of spec.models.entries()) {
         for (let attempt = 0; attempt <= spec.retries; attempt++) {
-          last = await ctx.call(model, { timeoutMs: spec.timeoutMs });
+          last = yield* ctx.call(model, { timeoutMs: spec.timeoutMs });
           if (last.outcome === 'ok') return { answer: last, strong: false, escalated: false, retries, fallbacks: i };
           if (last.outcome === 'context_length') break;
           if (attempt < spec.retries) {
             retries++;
             const backoff = spec.backoffMs * 2 ** attempt * (0.5 + ctx.rng.next());
-            await ctx.clock.sleep(Math.max(backoff, last.retryAfterMs ?? 0));
+            yield sleep(Math.max(backoff, last.retryAfterMs ?? 0));
           }
         }
       }
