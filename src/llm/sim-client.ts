@@ -4,7 +4,7 @@
  * all on the virtual clock and all from the catalog's shared latency, pricing and quality models.
  */
 import { getModel, type Catalog, type ModelSpec } from '../provider/catalog.ts';
-import { sampleDecodeMs, sampleGapMs, sampleTtftMs } from '../provider/latency.ts';
+import { sampleAnswerGaps, sampleDecodeMs, sampleTtftMs } from '../provider/latency.ts';
 import { perMinuteLimits, RateLimiter, TOO_LARGE_RETRY_AFTER_MS } from '../provider/limits.ts';
 import { callCostUsd } from '../provider/pricing.ts';
 import { LayoutPromptCache, type PromptCacheStats } from '../provider/prompt-cache.ts';
@@ -17,8 +17,6 @@ import { failedChat, type ChatCall, type ChatResult, type EmbedCall, type EmbedR
 
 /** Time a provider takes to refuse a request (429 / 5xx before any token). */
 const REFUSAL_MS = 40;
-/** Inter-token gaps drawn per answer for the ITL distribution, each standing for its share of the answer's gaps. */
-const ITL_SAMPLES_PER_CALL = 8;
 
 /** A call waiting for a server slot: woken with true when it gets one, false when it gave up first. */
 interface SlotWaiter {
@@ -91,33 +89,12 @@ export class SimLlmClient implements LlmClient {
   private readonly servers = new Map<string, ModelServer>();
   readonly promptCache = new Map<string, PromptCacheStats>();
   private tokenGaps: TokenGapSink | undefined;
-  private readonly gapScratch = new Float64Array(ITL_SAMPLES_PER_CALL);
 
   constructor(private readonly options: SimClientOptions) {}
 
   /** Receives a weighted sample of every answer's inter-token gaps. */
   observeTokenGaps(sink: TokenGapSink): void {
     this.tokenGaps = sink;
-  }
-
-  /**
-   * The answer's inter-token gaps for the ITL distribution, without a draw per token: a few gaps
-   * drawn from the mock's own per-token model (`sampleGapMs`, same load), rescaled so their mean
-   * is this answer's decode time ÷ its gaps (so ITL's mean agrees with TPOT, as it does live),
-   * each recorded with the weight of the gaps it stands for. A generator of its own, so the
-   * call's other draws (and every simulated figure before ITL existed) stay the same.
-   */
-  private sampleTokenGaps(sink: TokenGapSink, spec: ModelSpec, call: ChatCall, decodeMs: number, inFlight: number, seed: number): void {
-    const gaps = call.outputTokens - 1;
-    if (gaps <= 0) return;
-    const k = Math.min(gaps, ITL_SAMPLES_PER_CALL);
-    const rng = new Rng(mix32(seed ^ 0x17a5_0001));
-    const drawn = this.gapScratch;
-    let sum = 0;
-    for (let i = 0; i < k; i++) sum += drawn[i] = sampleGapMs(spec.latency, inFlight, rng);
-    const scale = sum > 0 ? decodeMs / gaps / (sum / k) : 0;
-    const each = Math.floor(gaps / k);
-    for (let i = 0; i < k; i++) sink(drawn[i]! * scale, each + (i < gaps - each * k ? 1 : 0));
   }
 
   private server(model: string): ModelServer {
@@ -172,7 +149,7 @@ export class SimLlmClient implements LlmClient {
     const decode = sampleDecodeMs(spec.latency, call.outputTokens, server.inFlight, rng);
     const timedOut = timeout !== undefined && admitted - start + ttft + decode > timeout;
     if (!timedOut && this.tokenGaps !== undefined && call.tools?.answersWithCall !== true)
-      this.sampleTokenGaps(this.tokenGaps, spec, call, decode, server.inFlight, rng.next() * 0x1_0000_0000);
+      sampleAnswerGaps(this.tokenGaps, spec.latency, call.outputTokens, decode, server.inFlight, rng.next() * 0x1_0000_0000);
     yield sleep(timedOut ? Math.max(0, timeout - (admitted - start)) : ttft + decode);
     server.release();
     if (timedOut) return this.refused(call, 'timeout', start);
