@@ -55,6 +55,8 @@ export default async function run(): Promise<Record<string, unknown>> {
 /** One autocannon run's figures. */
 interface Run {
   rps: number;
+  /** Bytes received per response (headers included), to check both servers answer alike. */
+  bytesPerResponse: number;
   errors: number;
   serverCores: number;
   clientCores: number;
@@ -65,7 +67,16 @@ class Side {
   readonly runs: Run[] = [];
   readonly garbage: GarbageFigures[] = [];
   requests = 0;
-  constructor(readonly server: Child) {}
+  /** `bodies`: send these in turn instead of the one repeated body. */
+  constructor(
+    readonly server: Child,
+    readonly bodies?: readonly string[],
+  ) {}
+
+  /** One unmeasured run (JIT of the paths a new body takes). */
+  async warm(cannon: Cannon): Promise<void> {
+    await cannon(this.server.url, WARMUP_SECONDS, this.bodies);
+  }
 
   /** One autocannon run, with the cores used by the server and by autocannon (this process) meanwhile, and the server's garbage. */
   async measure(cannon: Cannon): Promise<Run> {
@@ -73,13 +84,14 @@ class Side {
     const clientBefore = process.cpuUsage();
     const wallBefore = performance.now();
     this.server.gcStart();
-    const r = await cannon(this.server.url, CANNON_SECONDS);
+    const r = await cannon(this.server.url, CANNON_SECONDS, this.bodies);
     const wall = performance.now() - wallBefore;
     const client = process.cpuUsage(clientBefore);
     this.garbage.push(await this.server.gcStop());
     this.requests += r.requests.total;
     const run = {
       rps: r.requests.average,
+      bytesPerResponse: r.throughput.total / Math.max(1, r.requests.total),
       errors: r.errors + r.non2xx,
       serverCores: (processCpuMs(this.server.process.pid) - serverBefore) / wall,
       clientCores: (client.user + client.system) / 1000 / wall,
@@ -93,14 +105,32 @@ class Side {
   }
 }
 
-type Cannon = (url: string, seconds: number) => Promise<autocannon.Result>;
+type Cannon = (url: string, seconds: number, bodies?: readonly string[]) => Promise<autocannon.Result>;
+
+/**
+ * Request bodies that never repeat within a run's cache (mock-llm keeps the 256 bodies it saw last,
+ * `mock-llm/known-requests.ts`): the benchmark's prompt with a numbered user message, all of one
+ * length. Cycling through DISTINCT_BODIES of them, every request is parsed and counted anew, as an
+ * agent's traffic is; the repeated body measures the best case (a load test, retries).
+ */
+const DISTINCT_BODIES = 4096;
+
+function distinctBodies(): string[] {
+  return Array.from({ length: DISTINCT_BODIES }, (_, i) =>
+    JSON.stringify({
+      model: ZERO_MODEL,
+      messages: MESSAGES.map((m) => (m.role === 'user' ? { ...m, content: `${m.content} (request ${String(i).padStart(5, '0')})` } : m)),
+    }),
+  );
+}
 
 const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 async function measureOverhead(mockChild: Child, bareChild: Child, body: string, responseBytes: number): Promise<Record<string, unknown>> {
   // imported here, not at the top: the child processes (servers, timing client) do not load it
   const { default: autocannonRun } = await import('autocannon');
-  const cannon: Cannon = (url, seconds) =>
+  let next = 0;
+  const cannon: Cannon = (url, seconds, bodies) =>
     autocannonRun({
       url: `${url}/v1/chat/completions`,
       method: 'POST',
@@ -108,6 +138,7 @@ async function measureOverhead(mockChild: Child, bareChild: Child, body: string,
       headers: { 'content-type': 'application/json' },
       connections: CANNON_CONNECTIONS,
       duration: seconds,
+      ...(bodies === undefined ? {} : { requests: [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }] }),
     });
   const pinned = pinProcesses(mockChild, bareChild);
   try {
@@ -125,13 +156,18 @@ async function measurePinned(cannon: Cannon, mockChild: Child, bareChild: Child,
   }
   const mock = new Side(mockChild);
   const bare = new Side(bareChild);
+  const fresh = new Side(mockChild, distinctBodies());
+  await fresh.warm(cannon);
   const pairRatios: number[] = [];
+  const freshRatios: number[] = [];
   for (let round = 0; round < CANNON_ROUNDS; round++) {
-    const order = round % 2 === 0 ? [bare, mock] : [mock, bare];
-    for (const side of order) await side.measure(cannon);
+    // a round's three runs back to back (bare, the mock on one repeated body, on new bodies), in an order that turns round by round
+    const order = round % 2 === 0 ? [bare, mock, fresh] : [mock, fresh, bare];
+    for (const side of round % 4 < 2 ? order : order.reverse()) await side.measure(cannon);
     pairRatios.push(mock.runs.at(-1)!.rps / bare.runs.at(-1)!.rps);
+    freshRatios.push(fresh.runs.at(-1)!.rps / bare.runs.at(-1)!.rps);
   }
-  return overheadFigures(mock, bare, pairRatios, responseBytes, pinned);
+  return { ...overheadFigures(mock, bare, pairRatios, responseBytes, pinned), distinctBodies: distinctFigures(fresh, bare, freshRatios) };
 }
 
 /**
@@ -148,6 +184,22 @@ function pinProcesses(...servers: Child[]): boolean {
   } catch {
     return false; // no taskset: unpinned, as before
   }
+}
+
+/** The mock's figures when every request body is new, against the same bare runs. */
+function distinctFigures(fresh: Side, bare: Side, ratios: number[]): Record<string, unknown> {
+  const rps = fresh.runs.map((r) => r.rps);
+  return {
+    bodies: DISTINCT_BODIES,
+    mockRequestsPerSec: Math.round(mean(rps)),
+    ratio: round3(median(ratios)),
+    ratioOfMeans: round3(mean(rps) / bare.mean((r) => r.rps)),
+    errorsOrNon2xx: fresh.runs.reduce((s, r) => s + r.errors, 0),
+    bytesPerResponse: { mock: Math.round(fresh.mean((r) => r.bytesPerResponse)), bare: Math.round(bare.mean((r) => r.bytesPerResponse)) },
+    perRound: { mockRequestsPerSec: rps.map(Math.round), ratio: ratios.map(round3) },
+    microsecondsOfServerCpuPerRequest: round3((fresh.mean((r) => r.serverCores) * 1e6) / mean(rps)),
+    garbage: garbagePer(fresh.garbage, fresh.requests),
+  };
 }
 
 function overheadFigures(mock: Side, bare: Side, pairRatios: number[], responseBytes: number, pinned: boolean): Record<string, unknown> {
