@@ -136,16 +136,25 @@ class SyncDriver extends Driver<unknown> {
   }
 
   protected done(): void {
-    this.ended?.();
+    try {
+      this.ended?.();
+    } catch (err) {
+      this.report(err);
+    }
   }
 
   protected failed(err: unknown): void {
     try {
       this.ended?.();
-    } finally {
-      // reported as a failed task of the clock (the virtual clock's run rejects, the real clock's `failed`)
-      this.clock.spawn(() => Promise.reject(err));
+    } catch {
+      // the task's own error is the one to report
     }
+    this.report(err);
+  }
+
+  /** A failed task of the clock: the virtual clock's run rejects, the real clock's `failed` settles (never an uncaught throw in a timer). */
+  private report(err: unknown): void {
+    this.clock.spawn(() => Promise.reject(err));
   }
 }
 

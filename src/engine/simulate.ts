@@ -71,6 +71,8 @@ export interface RunEnvironment {
    * by the client until the arrival time), so that a late turn of the run's loop does not delay the send.
    */
   arrivalLeadMs?: number;
+  /** Live mode: the run is built and its first arrival is about to be scheduled (the real clock starts here). */
+  beforeFirstArrival?: () => void;
   /** Live mode: each request's end (its end-to-end latency counts from `arrivalMs`), for running progress. */
   onFinished?: (jobId: number, arrivalMs: number, ok: boolean, endMs: number) => void;
   /**
@@ -139,9 +141,11 @@ export async function executeConfiguration(
         })
       : undefined;
   const executor: JobExecutor = remote ?? new Executor(clock, config.strategies.workers, recorder);
+  const source = requestSource(scenario, catalog, options, total);
+  env.beforeFirstArrival?.();
   const done = openLoop(
     { agent, remote, recorder, executor, clock, total, onProgress: options.onProgress, onFinished: env.onFinished },
-    requestSource(scenario, catalog, options, total),
+    source,
     sampler,
     env.onSend,
     env.arrivalLeadMs ?? 0,
@@ -293,12 +297,16 @@ class SimJob implements Job {
     await runTask(this.state.clock, this.task());
   }
 
-  /** The agent's run of the request (which records its end), or the remote run. */
-  task(): Task<unknown> {
+  /**
+   * The agent's run of the request (which records its end), or the remote run. A generator, so
+   * that making the request (which may throw, e.g. a trace override) happens inside the task and
+   * fails the run like any other error of the job.
+   */
+  *task(): Task<unknown> {
     const s = this.state;
     const req = this.req ?? s.make(this.id, this.arrivalMs);
-    if (s.remote === undefined) return s.agent!.task(req, (outcome) => this.finished(req, outcome, s.clock.now()));
-    return this.remoteTask(s.remote, req);
+    if (s.remote === undefined) return yield* s.agent!.task(req, (outcome) => this.finished(req, outcome, s.clock.now()));
+    return yield* this.remoteTask(s.remote, req);
   }
 
   private *remoteTask(remote: RemoteJobs, req: AgentRequest): Task<void> {

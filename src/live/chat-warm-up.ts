@@ -44,9 +44,9 @@ function warmWire(i: number): ChatWire {
   return wire;
 }
 
-/** Sends `calls` chat calls to a canned local stream (in batches of BATCH), then closes it all. */
-export async function warmChatPath(calls: number): Promise<void> {
-  if (calls <= 0) return;
+/** Sends `calls` chat calls to a canned local stream (in batches of BATCH), then closes it all; returns the calls answered as canned. */
+export async function warmChatPath(calls: number): Promise<number> {
+  if (calls <= 0) return 0;
   const events = cannedEvents();
   const server = createServer((req, res) => {
     req.resume();
@@ -63,8 +63,9 @@ export async function warmChatPath(calls: number): Promise<void> {
       const n = Math.min(BATCH, calls - sent);
       const facts = await Promise.all(Array.from({ length: n }, (_, i) => transport.chat(warmWire(sent + i))));
       const bad = facts.find((f) => f.status !== 200 || f.contentChunks !== TOKENS);
-      if (bad !== undefined) throw new Error(`send thread warm-up: canned answer read as ${JSON.stringify({ status: bad.status, tokens: bad.contentChunks })}`);
+      if (bad !== undefined) throw new Error(`canned answer read as ${JSON.stringify({ status: bad.status, tokens: bad.contentChunks })}`);
     }
+    return calls;
   } finally {
     await transport.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));

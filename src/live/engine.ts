@@ -74,7 +74,7 @@ export async function runLiveConfiguration(
     // requests go out from a send thread with its own event loop and connection pool, started
     // and warmed (connections open, its chat path compiled) before the clock starts
     sender = await SendThread.start(options.apiKey ? { baseUrl, apiKey: options.apiKey } : { baseUrl });
-    await sender.warmUp(WARM_CONNECTIONS, WARM_CHAT_CALLS);
+    const warmed = await sender.prepare(WARM_CONNECTIONS, WARM_CHAT_CALLS);
     // workers start and load the scenario before the clock starts: neither is measured
     if (options.redis !== undefined) {
       queueRun = await QueueRun.start({ options: options.redis, scenario, config, seed: options.seed, baseUrl, timeScale });
@@ -86,7 +86,9 @@ export async function runLiveConfiguration(
       ticker = setInterval(() => onLiveProgress(meter.progress(config.name, planned)), PROGRESS_EVERY_MS);
       ticker.unref();
     }
-    return await playLive({ scenario, catalog, config, options, baseUrl, sender, queueRun, meter });
+    const result = await playLive({ scenario, catalog, config, options, baseUrl, sender, queueRun, meter });
+    if (warmed.skipped !== undefined) result.live?.warnings.push(`the send thread's chat path was not warmed (${warmed.skipped}): its first sends may be late`);
+    return result;
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
     await queueRun?.shutdown();
@@ -110,9 +112,9 @@ interface LivePlay {
 /** Plays the configuration on the real clock through the send thread and adds the live facts to its results. */
 async function playLive({ scenario, catalog, config, options, baseUrl, sender, queueRun, meter }: LivePlay): Promise<ConfigResult> {
   const timeScale = options.timeScale ?? 1;
-  // in process, time 0 is the first arrival's timer, set once the executor, its workers and the
-  // agent are built; BullMQ workers need the origin's epoch instant now, so their clock starts here
-  const clock = new RealClock(timeScale, { start: queueRun === undefined ? 'first-timer' : 'now' });
+  // in process, time 0 is when the first arrival is scheduled, once the executor, its workers and
+  // the agent are built; BullMQ workers need the origin's epoch instant now, so their clock starts here
+  const clock = new RealClock(timeScale, { start: queueRun === undefined ? 'on-start' : 'now' });
   const client = new HttpLlmClient({ baseUrl, catalog, clock, timeScale, transport: sender });
   const lead = canLead(scenario, config, queueRun !== undefined) ? ARRIVAL_LEAD_WALL_MS * timeScale : 0;
   client.observeDispatches((jobId, lagMs) => meter.dispatch(jobId, lagMs));
@@ -132,6 +134,7 @@ async function playLive({ scenario, catalog, config, options, baseUrl, sender, q
       if (lead > 0) client.holdFirstCall(jobId, clock.now() - lagMs);
     },
     arrivalLeadMs: lead,
+    beforeFirstArrival: () => clock.start(),
     onFinished: (jobId, arrivalMs, ok, endMs) => meter.finished(jobId, arrivalMs, ok, endMs),
     ...(queueRun !== undefined ? { remote: queueRun.executor(clock, epochNowMs() - clock.now() / timeScale) } : {}),
   });

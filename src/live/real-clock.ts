@@ -20,16 +20,17 @@ export class RealClock implements Clock {
   });
 
   /**
-   * `start: 'first-timer'`: time stands at 0 until the first `schedule` or `sleep`, as a virtual
-   * clock stands still while a run sets up (live mode: building the executor, its workers and the
-   * agent takes tens of milliseconds, which would otherwise make the first arrivals that late).
+   * `start: 'on-start'`: time stands at 0 until `start()`, as a virtual clock stands still while a
+   * run sets up (live mode: building the executor, its workers and the agent takes tens of
+   * milliseconds, which would otherwise make the first arrivals that late). Timers set meanwhile
+   * (an autoscaler's first tick) wait, and count from the start.
    * @default 'now'
    */
   constructor(
     readonly timeScale = 1,
-    options: { start?: 'now' | 'first-timer' } = {},
+    options: { start?: 'now' | 'on-start' } = {},
   ) {
-    this.origin = options.start === 'first-timer' ? Number.NaN : performance.now();
+    this.origin = options.start === 'on-start' ? Number.NaN : performance.now();
     // handled here too, so an error after the run has stopped listening is not an unhandled rejection
     this.failed.catch(() => undefined);
   }
@@ -38,8 +39,8 @@ export class RealClock implements Clock {
     return Number.isNaN(this.origin) ? 0 : (performance.now() - this.origin) * this.timeScale;
   }
 
-  /** Starts a clock that waits for its first timer (a no-op once started). */
-  private start(): void {
+  /** Starts a clock made with `start: 'on-start'` (a no-op once started, or for one that started at construction). */
+  start(): void {
     if (Number.isNaN(this.origin)) this.origin = performance.now();
   }
 
@@ -55,9 +56,9 @@ export class RealClock implements Clock {
    * A timer that fires early is set again for the rest: node counts a timer from the loop's time,
    * read when the loop last turned, so one set after a long synchronous stretch (a run setting up)
    * fires early by that stretch; within `EARLY_WALL_MS`, its whole-millisecond rounding, it runs.
+   * Before an 'on-start' clock starts, a timer keeps waiting (it is early by all of it).
    */
   schedule(atMs: number, fn: () => void): void {
-    this.start();
     const waitMs = (atMs - this.now()) / this.timeScale;
     if (waitMs <= 0) setImmediate(fn);
     else setTimeout(this.fire, waitMs, atMs, fn);

@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ChatWire, type EmbedWire, type TransportOptions, UndiciTransport } from '../llm/http-transport.ts';
 import { warmChatPath } from './chat-warm-up.ts';
-import type { SendAnswer, SendRequest, WarmUp } from './sender.ts';
+import type { SendAnswer, SendRequest, WarmedUp, WarmUp } from './sender.ts';
 
 const port = parentPort!;
 const transport = new UndiciTransport(workerData as TransportOptions);
@@ -33,10 +33,18 @@ function handle(msg: SendRequest): void {
   else transport.close().then(done, fail);
 }
 
-/** Connections to the target first, then the chat path against a canned local stream (chat-warm-up.ts). */
-async function warm({ connections, chatCalls }: WarmUp): Promise<void> {
+/**
+ * Connections to the target first, then the chat path against a canned local stream
+ * (chat-warm-up.ts). The chat path's warm-up only speeds the first sends: if it fails (no local
+ * port, a canned answer read wrongly), the run goes on and says so.
+ */
+async function warm({ connections, chatCalls }: WarmUp): Promise<WarmedUp> {
   await transport.warmUp(connections);
-  await warmChatPath(chatCalls);
+  try {
+    return { chatCalls: await warmChatPath(chatCalls) };
+  } catch (err) {
+    return { chatCalls: 0, skipped: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 port.on('message', (batch: SendRequest[]) => {

@@ -20,6 +20,12 @@ export interface WarmUp {
   chatCalls: number;
 }
 
+/** What the warm-up did: chat calls answered by the canned stream, and why that part was skipped, if it was. */
+export interface WarmedUp {
+  chatCalls: number;
+  skipped?: string;
+}
+
 /** One answer from the send thread (they come in batches). */
 export interface SendAnswer {
   id: number;
@@ -90,8 +96,13 @@ export class SendThread implements HttpTransport {
     return this.ask('embed', wire);
   }
 
+  /** Opens `connections` keep-alive connections to the target (the transport contract). */
+  async warmUp(connections: number): Promise<void> {
+    await this.prepare(connections, 0);
+  }
+
   /** Opens `connections` keep-alive connections to the target, then runs `chatCalls` chat calls against a canned local stream (no request to the target). */
-  warmUp(connections: number, chatCalls = 0): Promise<void> {
+  prepare(connections: number, chatCalls: number): Promise<WarmedUp> {
     return this.ask('warm', { connections, chatCalls });
   }
 

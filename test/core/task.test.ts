@@ -99,6 +99,35 @@ describe('tasks', () => {
     expect(log).toEqual(['io failed', 'ended@5']);
   });
 
+  it('an error thrown by `ended` after a task returned fails the run, on either clock, never a throw in a timer', async () => {
+    const virtual = new VirtualClock();
+    startTask(virtual, nested(5), () => {
+      throw new Error('ended failed');
+    });
+    await expect(virtual.run()).rejects.toThrow('ended failed');
+
+    const real = new RealClock(10);
+    startTask(real, nested(5), () => {
+      throw new Error('ended failed live');
+    });
+    await expect(real.failed).rejects.toThrow('ended failed live');
+  });
+
+  it('a task that throws before its first block (a job making its request) fails the run after `ended`', async () => {
+    const clock = new VirtualClock();
+    const log: string[] = [];
+    startTask(
+      clock,
+      (function* (bad: boolean): Task<void> {
+        if (bad) throw new Error('bad request');
+        yield sleep(1);
+      })(true),
+      () => log.push('ended'),
+    );
+    await expect(clock.run()).rejects.toThrow('bad request');
+    expect(log).toEqual(['ended']);
+  });
+
   it('runTask: the same task from promise-based code gives the same times, and its value', async () => {
     const clock = new VirtualClock();
     const log: string[] = [];

@@ -22,13 +22,21 @@ describe('RealClock.schedule (the live generator’s arrival timer)', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(18); // node timers may fire up to ~1 ms early
   });
 
-  it("with start 'first-timer', stands at 0 while the run sets up, then counts from its first timer", async () => {
-    const clock = new RealClock(10, { start: 'first-timer' });
+  it("with start 'on-start', stands at 0 while the run sets up, timers included, then counts from start()", async () => {
+    const clock = new RealClock(10, { start: 'on-start' });
+    // a timer set during set-up (an autoscaler's first tick) neither starts the clock nor fires before its time
+    const tick = new Promise<number>((resolve) => clock.schedule(50, () => resolve(clock.now())));
     const setUp = performance.now();
     while (performance.now() - setUp < 30); // building the executor, its workers and the agent
     expect(clock.now()).toBe(0); // not 300 scenario ms: the first arrival is not late by the set-up
+    await new Promise((r) => setTimeout(r, 20)); // the tick's timer (5 ms of wall time) has fired meanwhile
+    expect(clock.now()).toBe(0);
+    const started = performance.now();
+    clock.start();
     const at = await new Promise<number>((resolve) => clock.schedule(50, () => resolve(clock.now())));
-    expect(at).toBeGreaterThanOrEqual(40); // 5 ms of wall time after the timer was set (node timers may fire ~1 ms early)
+    expect(at).toBeGreaterThanOrEqual(40); // 5 ms of wall time after the start (node timers may fire ~1 ms early)
+    expect(await tick).toBeGreaterThanOrEqual(40);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(4);
   });
 
   it('by default counts from its construction (a BullMQ run shares that instant with its workers)', () => {

@@ -122,7 +122,7 @@ describe('the send thread (live requests off the run thread)', () => {
     const sender = await SendThread.start({ baseUrl });
     try {
       const before = seen.length;
-      await sender.warmUp(2, 120);
+      expect(await sender.prepare(2, 120)).toEqual({ chatCalls: 120 }); // every warm-up call answered by the canned stream
       expect(seen.length).toBe(before);
       // and it sends to the target afterwards as before
       const f = await sender.chat({
