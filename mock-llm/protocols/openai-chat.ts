@@ -258,10 +258,15 @@ function messageObject(answer: Answer): Record<string, unknown> {
   return message;
 }
 
-/** Messages as JSON by answer: a kept request's fixed answer serves every repeat (see known-requests.ts), rendered once. */
+/**
+ * Fixed answers' messages as JSON: a kept request's fixed answer serves every repeat (see
+ * known-requests.ts), rendered once. Generated words are a new answer per request: rendered
+ * directly, never entered in the map (that would cost every fresh request an entry for nothing).
+ */
 const MESSAGE_JSON = new WeakMap<Answer, string>();
 
 function messageJson(answer: Answer): string {
+  if (answer.generated !== undefined) return JSON.stringify(messageObject(answer));
   let json = MESSAGE_JSON.get(answer);
   if (json === undefined) MESSAGE_JSON.set(answer, (json = JSON.stringify(messageObject(answer))));
   return json;
