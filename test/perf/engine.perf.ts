@@ -8,11 +8,13 @@
  *      time (goal: the million at most 11× the 100k day) and peak RSS (goal ≤ 300 MB);
  *  (d) every configuration of every shipped scenario at its own traffic, one thread: wall time per
  *      100k requests (goal ≤ 1 s each);
- *  (e) a sweep (cascade.ts, 15 configurations at 50k requests/day) on one thread and on two worker
- *      threads (goal: two ≥ 1.8× one), and one configuration × 4 seeds likewise (replications in parallel).
+ *  (e) a sweep (cascade.ts, 15 configurations at 50k requests/day) on one thread and on two threads
+ *      (this one and a worker; goal: two ≥ 1.8× one), and one configuration × 4 seeds likewise
+ *      (replications in parallel): 3 rounds in an order that turns, medians; and a sweep worker's
+ *      start-up (new Worker to ready), the part of a two-thread sweep one thread spends not simulating.
  *  (f) what this machine allows two threads: a pure-ALU loop and a memory-bound loop (random reads
  *      over 32 MB), each alone in one worker thread and then in two at once — the sweep's ceiling.
- * `npx tsx test/perf/engine.perf.ts` prints the figures; the perf runner imports `run`.
+ * `npx tsx test/perf/engine.perf.ts` prints the figures (`--sweep`: (e) and (f) only); the perf runner imports `run`.
  */
 import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
@@ -28,6 +30,7 @@ const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 const SCENARIO = `${SCENARIOS}cascade.ts`;
 const CONFIG = 'routing=cascade@0.7 workers=16';
 const CHILD_FLAG = '--engine-perf-child';
+const SWEEP_FLAG = '--sweep';
 const ROUNDS = 5;
 
 const median = (xs: number[]): number => {
@@ -146,33 +149,68 @@ async function everyScenario() {
   return { byScenario: out, slowest: worst, goalAllUnder1sPer100k: worst.msPer100k <= 1000 };
 }
 
-/** (e): a sweep on one thread and on two. */
+/** Rounds of (e): each runs both workloads on one thread and on two, in an order that turns. */
+const SWEEP_ROUNDS = 3;
+
+/** (e): a sweep on one thread and on two, interleaved rounds, medians; and a sweep worker's start-up. */
 async function sweepScaling() {
   const run = async (overrides: { requestsPerDay: number; replications?: number; only?: string }, threads: number) => {
     const prepared = await prepareScenario(SCENARIO, overrides);
     return timed(() => new Sweep(prepared, { threads, overrides }).run());
   };
-  const configs = { requestsPerDay: 50_000 };
-  const seeds = { requestsPerDay: 100_000, replications: 4, only: CONFIG };
-  const one = await run(configs, 1);
-  const two = await run(configs, 2);
-  const seedsOne = await run(seeds, 1);
-  const seedsTwo = await run(seeds, 2);
-  return {
-    configurations: {
-      workload: '15 configurations of cascade.ts at 50k requests/day',
-      oneThreadMs: Math.round(one),
-      twoThreadsMs: Math.round(two),
-      speedup: one / two,
-    },
-    replications: {
-      workload: `${CONFIG} × 4 seeds at 100k requests/day`,
-      oneThreadMs: Math.round(seedsOne),
-      twoThreadsMs: Math.round(seedsTwo),
-      speedup: seedsOne / seedsTwo,
-    },
-    goalSpeedup18: one / two >= 1.8 && seedsOne / seedsTwo >= 1.8,
+  const workloads = {
+    configurations: { workload: '15 configurations of cascade.ts at 50k requests/day', overrides: { requestsPerDay: 50_000 } },
+    replications: { workload: `${CONFIG} × 4 seeds at 100k requests/day`, overrides: { requestsPerDay: 100_000, replications: 4, only: CONFIG } },
   };
+  const ms: Record<string, { one: number[]; two: number[] }> = { configurations: { one: [], two: [] }, replications: { one: [], two: [] } };
+  for (let r = 0; r < SWEEP_ROUNDS; r++) {
+    for (const [name, w] of Object.entries(workloads)) {
+      const order = r % 2 === 0 ? [1, 2] : [2, 1];
+      for (const threads of order) ms[name]![threads === 1 ? 'one' : 'two'].push(await run(w.overrides, threads));
+    }
+  }
+  const figures = (name: keyof typeof workloads) => {
+    const { one, two } = ms[name]!;
+    return {
+      workload: workloads[name].workload,
+      rounds: SWEEP_ROUNDS,
+      oneThreadMs: Math.round(median(one)),
+      twoThreadsMs: Math.round(median(two)),
+      speedup: median(one) / median(two),
+      oneThreadMsRounds: one.map(Math.round),
+      twoThreadsMsRounds: two.map(Math.round),
+    };
+  };
+  const configurations = figures('configurations');
+  const replications = figures('replications');
+  return {
+    configurations,
+    replications,
+    workerStartMs: await workerStart(),
+    goalSpeedup18: configurations.speedup >= 1.8 && replications.speedup >= 1.8,
+  };
+}
+
+/**
+ * How long a sweep worker takes from `new Worker` to ready (tsx, the simulator's modules and the scenario
+ * loaded), median of 3: in a two-thread sweep the worker's thread does nothing useful for that long.
+ */
+async function workerStart(): Promise<number> {
+  const entry = new URL('../../src/sweep/thread.mjs', import.meta.url);
+  const once = () =>
+    new Promise<number>((resolve, reject) => {
+      const t = performance.now();
+      const w = new Worker(entry, { workerData: { file: SCENARIO, overrides: {} } });
+      w.on('message', (m: { type: string }) => {
+        if (m.type !== 'ready') return;
+        const ms = performance.now() - t;
+        void w.terminate().then(() => resolve(ms));
+      });
+      w.on('error', reject);
+    });
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) times.push(await once());
+  return Math.round(median(times));
 }
 
 /** The two bare loops of (f), as worker-thread source (no TypeScript, no imports). */
@@ -244,5 +282,9 @@ const childAt = process.argv.indexOf(CHILD_FLAG);
 if (childAt >= 0) {
   await child(Number(process.argv[childAt + 1]));
 } else if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) {
-  console.log(JSON.stringify(await run(), null, 2));
+  // `--sweep`: only figures (e) and (f), with the load average around them
+  const sweepOnly = process.argv.includes(SWEEP_FLAG);
+  const load = loadavg()[0]!;
+  const figures = sweepOnly ? { sweep: { ...(await sweepScaling()), machine: await machineScaling() } } : await run();
+  console.log(JSON.stringify(sweepOnly ? { ...figures, loadAverage1m: { atStart: load, atEnd: loadavg()[0]! } } : figures, null, 2));
 }
