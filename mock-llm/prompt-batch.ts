@@ -128,7 +128,7 @@ export class PromptBatcher {
     );
   }
 
-  private answered(batch: Batch, ids: Uint32Array[]): void {
+  private answered(batch: Batch, ids: TokenIds[]): void {
     const pairs = batch.pairs;
     for (let k = 0; k < pairs.length; k++) rememberMessageTokens(pairs[k]![0], pairs[k]![1], ids[k]!);
     for (const w of batch.waiting) {

@@ -77,9 +77,22 @@ describe('tokenizer thread', () => {
     const texts = Array.from({ length: 40 }, (_, i) => `Message ${i}: ${'lorem ipsum dolor '.repeat(i)} <|im_end|> ✓`);
     const [ids, counts] = await Promise.all([Promise.all(texts.map((t, i) => tokenizeMessages([[i % 2 ? 'user' : 'system', t]]))), countTexts(texts)]);
     texts.forEach((t, i) => {
-      expect([...ids[i]![0]!]).toEqual(messageIds(i % 2 ? 'user' : 'system', t));
+      expect(Array.from(ids[i]![0]!)).toEqual(messageIds(i % 2 ? 'user' : 'system', t));
       expect(counts[i]).toBe(countTextTokens(t));
     });
+  });
+
+  it('answers a short message’s ids as a plain array and a long one’s as a typed array (4 bytes an id), the same ids either way', async () => {
+    const short = 'A short message.';
+    const long = 'many words '.repeat(400);
+    const [a, b] = await tokenizeMessages([
+      ['user', short],
+      ['user', long],
+    ]);
+    expect(Array.isArray(a)).toBe(true);
+    expect(b).toBeInstanceOf(Uint32Array);
+    expect(Array.from(a!)).toEqual(messageIds('user', short));
+    expect(Array.from(b!)).toEqual(messageIds('user', long));
   });
 
   it('is loaded by the time startMockServer resolves (the first new prompts do not wait for it)', async () => {
