@@ -52,10 +52,12 @@ export class Rng {
   reseed(seed: number): this {
     const s = seed >>> 0;
     // splitmix32 expands the one seed into four non-zero words of state
-    this.a = mix32((s + 0x9e3779b9) >>> 0) || 1;
-    this.b = mix32((s + 0x3c6ef372) >>> 0) || 1;
-    this.c = mix32((s + 0xdaa66d2b) >>> 0) || 1;
-    this.d = mix32((s + 0x78dde6e4) >>> 0) || 1;
+    // the state words are kept as signed 32-bit integers (the same bits): V8 then stores them as
+    // small integers in the object, not as boxed doubles (a new generator per call stays small)
+    this.a = mix32((s + 0x9e3779b9) >>> 0) | 0 || 1;
+    this.b = mix32((s + 0x3c6ef372) >>> 0) | 0 || 1;
+    this.c = mix32((s + 0xdaa66d2b) >>> 0) | 0 || 1;
+    this.d = mix32((s + 0x78dde6e4) >>> 0) | 0 || 1;
     this.hasSpare = false;
     return this;
   }
@@ -133,6 +135,7 @@ export class Rng {
   }
 }
 
+/** Rotates a 32-bit word left by k (a signed 32-bit result). */
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
