@@ -75,6 +75,23 @@ function embeddingTexts(host: StepHost, step: EmbeddingStep, job: JobState, iter
   return texts;
 }
 
+/** The step's texts the cache does not hold (hits and misses counted). */
+function* cacheMisses(host: StepHost, step: EmbeddingStep, cache: StepCache<EmbeddingValue>, job: JobState, iteration: number): Task<Text[]> {
+  const missed: Text[] = [];
+  for (const t of embeddingTexts(host, step, job, iteration)) {
+    const key = t.key;
+    const now = host.clock.now();
+    const memory = syncCache(job, cache, now);
+    const hit = memory !== undefined ? memory.getSync(key, now) : yield* awaitCache(job, () => cache.get(key, now));
+    if (hit !== undefined) cache.counter.hit(hit.value.costUsd);
+    else {
+      cache.counter.miss();
+      missed.push(t);
+    }
+  }
+  return missed;
+}
+
 /** An embedding step: texts the cache holds cost nothing; the rest go in one paid call. */
 export function* embeddingStep(
   host: StepHost,
@@ -84,27 +101,22 @@ export function* embeddingStep(
   iteration: number,
 ): Task<void> {
   const { clock, client } = host;
-  const texts = embeddingTexts(host, step, job, iteration);
   const t0 = clock.now();
+  let missed: Text[] = [];
   let missTokens = 0;
-  const missed: Text[] = [];
-  for (const t of texts) {
-    let hit: CacheEntry<EmbeddingValue> | undefined;
-    if (cache !== undefined) {
-      const key = t.key;
-      const now = clock.now();
-      const memory = syncCache(job, cache, now);
-      hit = memory !== undefined ? memory.getSync(key, now) : yield* awaitCache(job, () => cache.get(key, now));
-    }
-    if (hit !== undefined) {
-      cache!.counter.hit(hit.value.costUsd);
-    } else {
-      cache?.counter.miss();
-      missTokens += t.tokens;
-      missed.push(t);
-    }
+  let missCount: number;
+  if (cache === undefined) {
+    // every text is embedded: without a cache, which chunks they are changes nothing (none is drawn)
+    const c = step.chunks;
+    const query = step.input === 'query' || c === undefined;
+    missCount = query ? 1 : Math.min(c.perRequest, c.corpus);
+    missTokens = query ? job.req.inputTokens : missCount * c.tokens;
+  } else {
+    missed = yield* cacheMisses(host, step, cache, job, iteration);
+    for (const t of missed) missTokens += t.tokens;
+    missCount = missed.length;
   }
-  if (missed.length === 0) {
+  if (missCount === 0) {
     yield sleep(cache!.spec.latencyMs);
     host.record(job, cacheRow(t0, step.name, step.model, 'embedding', 'embedding', clock.now() - t0, 0));
     return;
@@ -117,7 +129,7 @@ export function* embeddingStep(
     jobSeed: req.seed,
     callIndex: job.callIndex++,
     inputTokens: missTokens,
-    texts: missed.length,
+    texts: missCount,
   });
   host.record(job, embedRow(t0, step.name, e));
   if (e.outcome !== 'ok') {

@@ -1,7 +1,7 @@
 /**
  * The string keys the agent's caches and tools look a request up by (`AgentRequest.promptKey`,
  * `intentKey`, the topic's semantic bucket) and the prompt's vector, kept once per distinct
- * wording and found with one lookup per request. A request's getters build a new string on every
+ * wording and found with one small-integer Map lookup per request. A request's getters build a new string on every
  * read, so every Map lookup hashed it afresh and compared it character by character; a string
  * handed out again keeps its hash, and a Map finds the key it stored by identity. The strings are
  * the getters' own (built by them on first use), so every key, and everything looked up by it, is
@@ -10,7 +10,7 @@
 import type { AgentRequest } from '../workload/requests.ts';
 
 /** A request's identity as the keys see it. */
-type Keyed = Pick<AgentRequest, 'kind' | 'intent' | 'paraphrase' | 'topic' | 'promptKey' | 'intentKey'>;
+type Keyed = Pick<AgentRequest, 'kindIndex' | 'kind' | 'intent' | 'paraphrase' | 'topic' | 'promptKey' | 'intentKey'>;
 
 /** The keys of one wording (kind, intent, paraphrase) and what the agent derived from them. */
 export class WordingKeys {
@@ -53,28 +53,49 @@ export class WordingKeys {
   }
 }
 
-/** One task kind's wordings (by intent, then paraphrase) and topic keys (Maps: the numbers may be large and sparse). */
+/** A wording's number within its task kind, `intent · PARAPHRASES + paraphrase`, when both fit (a small integer: a cheap Map key). */
+const PARAPHRASES = 4096;
+const INTENTS = 2 ** 18;
+
+/** One task kind's wordings by number, and its intent and topic strings (shared by their wordings). */
 interface KindKeys {
-  intents: Map<number, WordingKeys[]>;
+  name: string;
+  wordings: Map<number, WordingKeys>;
+  intents: Map<number, string>;
   topics: Map<number, string>;
 }
 
-/** Each request's keys, made once per distinct wording (per task kind name, intent and paraphrase). */
+/** Each request's keys, made once per distinct wording (task kind, intent and paraphrase). */
 export class RequestKeys {
-  private readonly kinds = new Map<string, KindKeys>();
+  /** By task kind index (the name checked: a record per name). */
+  private readonly kinds: KindKeys[] = [];
+  /** Wordings whose numbers do not fit `PARAPHRASES`, by prompt key. */
+  private readonly others = new Map<string, WordingKeys>();
 
   /** The keys of `req`'s wording. */
   of(req: Keyed): WordingKeys {
-    let kind = this.kinds.get(req.kind);
-    if (kind === undefined) this.kinds.set(req.kind, (kind = { intents: new Map(), topics: new Map() }));
-    let wordings = kind.intents.get(req.intent);
-    if (wordings === undefined) kind.intents.set(req.intent, (wordings = []));
-    const w = wordings[req.paraphrase];
+    let kind = this.kinds[req.kindIndex];
+    if (kind === undefined || kind.name !== req.kind) {
+      kind = { name: req.kind, wordings: new Map(), intents: new Map(), topics: new Map() };
+      this.kinds[req.kindIndex] = kind;
+    }
+    const { intent, paraphrase } = req;
+    const fits = intent >= 0 && intent < INTENTS && paraphrase >= 0 && paraphrase < PARAPHRASES && Number.isInteger(intent) && Number.isInteger(paraphrase);
+    const id = intent * PARAPHRASES + paraphrase;
+    const w = fits ? kind.wordings.get(id) : this.others.get(req.promptKey);
     if (w !== undefined && w.topicNumber === req.topic) return w;
+    const made = this.make(kind, req);
+    if (fits) kind.wordings.set(id, made);
+    else this.others.set(made.prompt, made);
+    return made;
+  }
+
+  private make(kind: KindKeys, req: Keyed): WordingKeys {
     // an intent's paraphrases share its string, a topic's wordings theirs
-    const intent = wordings.find((x) => x !== undefined)?.intent ?? req.intentKey;
+    let intent = kind.intents.get(req.intent);
+    if (intent === undefined) kind.intents.set(req.intent, (intent = req.intentKey));
     let topic = kind.topics.get(req.topic);
     if (topic === undefined) kind.topics.set(req.topic, (topic = `${req.kind}/topic/${req.topic}`));
-    return (wordings[req.paraphrase] = new WordingKeys(req.promptKey, intent, topic, req.topic));
+    return new WordingKeys(req.promptKey, intent, topic, req.topic);
   }
 }

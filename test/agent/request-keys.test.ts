@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { RequestKeys } from '../../src/agent/request-keys.ts';
 import { AgentRequest } from '../../src/workload/requests.ts';
 
-const request = (kind: string, intent: number, paraphrase: number, topic = Math.floor(intent / 5)) =>
-  new AgentRequest(0, 0, 0, kind, intent, paraphrase, topic, 100, 0.5, 1);
+const KINDS = ['faq', 'how-to'];
+const request = (kind: string, intent: number, paraphrase: number, topic = Math.floor(intent / 5), kindIndex = KINDS.indexOf(kind)) =>
+  new AgentRequest(0, 0, kindIndex, kind, intent, paraphrase, topic, 100, 0.5, 1);
 
 describe('RequestKeys', () => {
   it("gives each wording the getters' strings, the same objects every time", () => {
@@ -14,6 +15,9 @@ describe('RequestKeys', () => {
       ['faq', 12, 3],
       ['how-to', 12, 3],
       ['faq', 100_000, 1],
+      // numbers past a wording's small-integer id: found by prompt key
+      ['faq', 300_000, 1],
+      ['how-to', 5, 5_000],
     ] as const) {
       const req = request(kind, intent, paraphrase);
       const k = keys.of(req);
@@ -40,6 +44,14 @@ describe('RequestKeys', () => {
     expect(k.exact('review', 'gpt-4o-mini', 1, 501)).toBe('review|gpt-4o-mini|faq/7/2|1|501');
     expect(k.embedding('m1')).toBe('m1|faq/7/2');
     expect(k.embedding('m2')).toBe('m2|faq/7/2');
+  });
+
+  it("a kind index seen under another name gets that name's keys", () => {
+    const keys = new RequestKeys();
+    const a = keys.of(request('faq', 3, 1, 0, 0));
+    const b = keys.of(request('other', 3, 1, 0, 0));
+    expect([a.prompt, b.prompt]).toEqual(['faq/3/1', 'other/3/1']);
+    expect([a.intent, b.intent, b.topic]).toEqual(['faq/3', 'other/3', 'other/topic/0']);
   });
 
   it('a request whose topic differs from the kept wording gets its own keys', () => {
