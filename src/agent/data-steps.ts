@@ -8,7 +8,6 @@ import { sleep, type Task } from '../core/task.ts';
 import { embedTask, type LlmClient } from '../llm/client.ts';
 import type { LedgerRow } from '../metrics/ledger.ts';
 import type { EmbeddingStep, ToolStep } from '../scenario/schema.ts';
-import type { CacheEntry } from '../strategies/cache-store.ts';
 import type { EmbeddingValue, StepCache, ToolValue } from '../strategies/caches.ts';
 import { sample } from '../workload/distribution.ts';
 import { Zipf } from '../workload/zipf.ts';
