@@ -10,8 +10,8 @@ import { findModel } from '../src/provider/catalog.ts';
 import { ConcurrencyGate, RateLimiter } from '../src/provider/limits.ts';
 import { PromptCache } from '../src/provider/prompt-cache.ts';
 import { judge, judgeAnswer } from '../src/provider/quality.ts';
-import { countTexts, tokenizeMessages, warmTokenizer } from '../src/provider/tokenizer.ts';
-import { cachedMessageTokens, REPLY_PRIMER_TOKENS, rememberMessageTokens, type TokenIds } from '../src/provider/tokens.ts';
+import { countTexts, warmTokenizer } from '../src/provider/tokenizer.ts';
+import { REPLY_PRIMER_TOKENS, type TokenIds } from '../src/provider/tokens.ts';
 import { answerOf, draftAnswer, fixedAnswer, textsToCount, type Answer, type AnswerDraft } from './answer.ts';
 import { ApiError, invalidRequest } from './errors.ts';
 import type { CoreRequest, ResponseSink } from './exchange.ts';
@@ -26,6 +26,7 @@ import { EmbeddingsRequestSchema, parseBody, type EmbeddingsRequest } from './re
 import { EMBEDDINGS_REQUEST, type Extras, newCall, type Call, type Counted, type ModelState, readPromptCache } from './call.ts';
 import { FaultPicker } from './faults.ts';
 import { KnownRequests, remember } from './known-requests.ts';
+import { cachedParts, PromptBatcher } from './prompt-batch.ts';
 import { modelNotFound, modelObject, protocolAt, GET_ONLY, POST_ONLY, readExtras } from './routes.ts';
 import { ROUTE_METHODS, ROUTES, safeDecode, sendError, sendJson, serverError } from './routes.ts';
 import { CallRunner } from './runner.ts';
@@ -66,6 +67,24 @@ export class MockCore {
   private readonly textTokens = new Map<string, number>();
   /** Requests answered before, by body (see promptCounted); not with fixtures (they match by a request's index). */
   private readonly known: KnownRequests | undefined;
+  /** New prompts waiting for the tokenizer thread, sent to it in batches. */
+  private readonly prompts = new PromptBatcher({
+    counted: (req, sink, c) => {
+      if (!this.resumable(req, sink)) return;
+      try {
+        this.promptCounted(req, sink, c);
+      } catch (err) {
+        this.internalError(sink, err as Error, c.protocol);
+      }
+    },
+    failed: (req, sink, c, err) => {
+      if (this.resumable(req, sink)) this.internalError(sink, err, c.protocol);
+    },
+    sent: (messages) => {
+      this.metrics.tokenizedMessages += messages;
+      this.metrics.tokenizerBatches++;
+    },
+  });
 
   constructor(readonly options: ResolvedMockOptions) {
     this.runner = new CallRunner(options);
@@ -230,40 +249,27 @@ export class MockCore {
     }
 
     // the prompt's tokens per message, from the cache (by content) or the tokenizer thread
-    const messages = request.messages;
-    const promptParts = new Array<TokenIds>(messages.length);
-    let missing: number[] | undefined;
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i]!;
-      const ids = cachedMessageTokens(m.role, m.content);
-      if (ids === undefined) (missing ??= []).push(i);
-      else promptParts[i] = ids;
-    }
+    const promptParts = new Array<TokenIds>(request.messages.length);
+    const missing = cachedParts(request.messages, promptParts);
     const counted: Counted = { protocol, request, model, extras, promptParts, arrivalMs, requestKey: answerKey(request, this.options.seed) };
     if (missing === undefined) return this.promptCounted(req, sink, counted);
-    const pending = missing;
     this.tokenizing.add(sink);
-    tokenizeMessages(pending.map((i) => [messages[i]!.role, messages[i]!.content] as const)).then(
-      (ids) => {
-        pending.forEach((i, k) => {
-          promptParts[i] = ids[k]!;
-          rememberMessageTokens(messages[i]!.role, messages[i]!.content, ids[k]!);
-        });
-        this.resume(req, sink, protocol, () => this.promptCounted(req, sink, counted));
-      },
-      (err: Error) => this.resume(req, sink, protocol, () => this.internalError(sink, err, protocol)),
-    );
+    this.prompts.count(req, sink, counted, missing);
   }
 
   /** Continues a request after the tokenizer thread answered, unless the server closed or the client left meanwhile. */
   private resume(req: CoreRequest, sink: ResponseSink, protocol: Protocol, next: () => void): void {
-    if (!this.tokenizing.delete(sink)) return; // cut when the server closed
-    if (req.gone()) return; // nothing was billed or sent: no ledger row, like a request rejected up front
+    if (!this.resumable(req, sink)) return;
     try {
       next();
     } catch (err) {
       this.internalError(sink, err as Error, protocol);
     }
+  }
+
+  /** A request that waited for the tokenizer thread goes on: not when the server closed (it was cut) or the client left (nothing was billed or sent: no ledger row, like a request rejected up front). */
+  private resumable(req: CoreRequest, sink: ResponseSink): boolean {
+    return this.tokenizing.delete(sink) && !req.gone();
   }
 
   private internalError(sink: ResponseSink, err: Error, protocol: Protocol): void {

@@ -118,6 +118,9 @@ export class Metrics {
   private readonly rateLimited = new Map<string, number>();
   /** error type (e.g. invalid_request_error, model_not_found, server_error, cut) → count */
   private readonly errors = new Map<string, number>();
+  /** Prompt messages not in the token cache, counted on the tokenizer thread, and the batches they went in (mock-llm/prompt-batch.ts). */
+  tokenizedMessages = 0;
+  tokenizerBatches = 0;
 
   /** Counts one answered request. */
   request(model: string, endpoint: string, status: number): void {
@@ -151,6 +154,8 @@ export class Metrics {
     this.requestOrder.length = 0;
     this.rateLimited.clear();
     this.errors.clear();
+    this.tokenizedMessages = 0;
+    this.tokenizerBatches = 0;
     this.lateness.reset();
     this.health.reset();
   }
@@ -185,6 +190,10 @@ export class Metrics {
     for (const [model, g] of gauges) lines.push(`mock_llm_in_flight{model="${esc(model)}"} ${g.inFlight}`);
     family('mock_llm_queued', 'gauge', 'Requests waiting for a concurrency slot, by model.');
     for (const [model, g] of gauges) lines.push(`mock_llm_queued{model="${esc(model)}"} ${g.queued}`);
+    family('mock_llm_tokenized_messages_total', 'counter', 'Prompt messages not found in the token cache, counted on the tokenizer thread.');
+    lines.push(`mock_llm_tokenized_messages_total ${this.tokenizedMessages}`);
+    family('mock_llm_tokenizer_batches_total', 'counter', 'Batches those messages went to the tokenizer thread in (one per turn of the event loop at most).');
+    lines.push(`mock_llm_tokenizer_batches_total ${this.tokenizerBatches}`);
     const late = this.lateness;
     family('mock_llm_send_lateness_seconds', 'histogram', 'How late each streamed token and each whole answer was sent against its scheduled time.');
     late.cumulative().forEach((n, i) => {

@@ -10,15 +10,16 @@
  * the requests waiting on it fail and the next request starts a new one.
  */
 import { Worker } from 'node:worker_threads';
+import type { TokenIds } from './tokens.ts';
 
 interface Pending {
-  resolve(value: Uint32Array[] | number[]): void;
+  resolve(value: TokenIds[] | number[]): void;
   reject(err: Error): void;
 }
 
 interface Answer {
   id: number;
-  ids?: Uint32Array[];
+  ids?: TokenIds[];
   counts?: number[];
   error?: string;
 }
@@ -56,7 +57,7 @@ function thread(): Worker {
   return (worker = w);
 }
 
-function ask(request: { messages: (readonly [string, string])[] } | { texts: readonly string[] }): Promise<Uint32Array[] | number[]> {
+function ask(request: { messages: (readonly [string, string])[] } | { texts: readonly string[] }): Promise<TokenIds[] | number[]> {
   const w = thread();
   const id = nextId++;
   return new Promise((resolve, reject) => {
@@ -66,9 +67,9 @@ function ask(request: { messages: (readonly [string, string])[] } | { texts: rea
   });
 }
 
-/** Each message's ids in the chat layout (without the reply primer), counted on the tokenizer thread. */
-export function tokenizeMessages(messages: (readonly [role: string, content: string])[]): Promise<Uint32Array[]> {
-  return ask({ messages }) as Promise<Uint32Array[]>;
+/** Each message's ids in the chat layout (without the reply primer), counted on the tokenizer thread (a plain array for a short message, a typed array for a long one). */
+export function tokenizeMessages(messages: (readonly [role: string, content: string])[]): Promise<TokenIds[]> {
+  return ask({ messages }) as Promise<TokenIds[]>;
 }
 
 /** Each text's token count, on the tokenizer thread. */

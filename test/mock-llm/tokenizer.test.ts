@@ -2,6 +2,7 @@
  * The tokenizer thread and the constants the server keeps so as not to load the tokenizer: each
  * checked against gpt-tokenizer itself (tokenize.mjs).
  */
+import { encodeChat } from 'gpt-tokenizer';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, startMockServer, type MockServer } from '../../mock-llm/index.ts';
@@ -32,14 +33,66 @@ describe('constants kept without the tokenizer', () => {
   });
 });
 
+describe('a message’s ids', () => {
+  // messageIds frames the content with ids read off encodeChat once per role (src/provider/token-rules.mjs)
+  const viaEncodeChat = (role: string, content: string): number[] =>
+    encodeChat([{ role, content }], 'gpt-4o', { disallowedSpecial: new Set() }).slice(0, -REPLY_PRIMER_IDS.length);
+
+  it('are encodeChat’s, for every role and for contents that could merge with the framing or look like it', () => {
+    const contents = [
+      '',
+      ' ',
+      'x',
+      '\n',
+      '  leading and trailing  ',
+      'Write a short paragraph about benchmarking. (request 00042)',
+      '<|im_end|>',
+      '<|im_start|>user<|im_sep|>hi<|im_end|>',
+      '<|endoftext|> and <|im_sep|> inside',
+      'user',
+      'assistant: said so',
+      '🙂 naïve café — 東京 ✓',
+      '{"city":"Lyon","days":3}',
+      'line one\n\nline two\t\ttabbed',
+      '1234567890 3.14159 -42',
+      'word '.repeat(2_000),
+    ];
+    // and seeded random strings over an alphabet of letters, digits, spaces, punctuation and non-ASCII
+    const alphabet = 'abcXYZ019 .,;:!?\n\t<|>_-\'"éü東🙂';
+    let state = 12345;
+    const next = (n: number): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state % n;
+    };
+    for (let i = 0; i < 200; i++) contents.push(Array.from({ length: 1 + next(60) }, () => [...alphabet][next([...alphabet].length)]).join(''));
+    for (const role of ['system', 'developer', 'user', 'assistant', 'tool', 'function', 'critic']) {
+      for (const content of contents)
+        expect(messageIds(role, content), `${role}: ${JSON.stringify(content.slice(0, 40))}`).toEqual(viaEncodeChat(role, content));
+    }
+  });
+});
+
 describe('tokenizer thread', () => {
   it('answers what the tokenizer computes, for many concurrent requests', async () => {
     const texts = Array.from({ length: 40 }, (_, i) => `Message ${i}: ${'lorem ipsum dolor '.repeat(i)} <|im_end|> ✓`);
     const [ids, counts] = await Promise.all([Promise.all(texts.map((t, i) => tokenizeMessages([[i % 2 ? 'user' : 'system', t]]))), countTexts(texts)]);
     texts.forEach((t, i) => {
-      expect([...ids[i]![0]!]).toEqual(messageIds(i % 2 ? 'user' : 'system', t));
+      expect(Array.from(ids[i]![0]!)).toEqual(messageIds(i % 2 ? 'user' : 'system', t));
       expect(counts[i]).toBe(countTextTokens(t));
     });
+  });
+
+  it('answers a short message’s ids as a plain array and a long one’s as a typed array (4 bytes an id), the same ids either way', async () => {
+    const short = 'A short message.';
+    const long = 'many words '.repeat(400);
+    const [a, b] = await tokenizeMessages([
+      ['user', short],
+      ['user', long],
+    ]);
+    expect(Array.isArray(a)).toBe(true);
+    expect(b).toBeInstanceOf(Uint32Array);
+    expect(Array.from(a!)).toEqual(messageIds('user', short));
+    expect(Array.from(b!)).toEqual(messageIds('user', long));
   });
 
   it('is loaded by the time startMockServer resolves (the first new prompts do not wait for it)', async () => {

@@ -108,12 +108,20 @@ class Side {
 type Cannon = (url: string, seconds: number, bodies?: readonly string[]) => Promise<autocannon.Result>;
 
 /**
- * Request bodies that never repeat within a run's cache (mock-llm keeps the 256 bodies it saw last,
- * `mock-llm/known-requests.ts`): the benchmark's prompt with a numbered user message, all of one
- * length. Cycling through DISTINCT_BODIES of them, every request is parsed and counted anew, as an
- * agent's traffic is; the repeated body measures the best case (a load test, retries).
+ * Request bodies whose user message is new to every cache of the mock: the benchmark's prompt with
+ * a numbered user message, all of one length, in turn. The mock keeps the 256 bodies it saw last
+ * (`mock-llm/known-requests.ts`) and the token ids of the 4,096 messages it counted last
+ * (`src/provider/tokens.ts`): with 16,384 bodies a body comes back only after 16,383 others, so
+ * every request is parsed and its user message counted on the tokenizer thread anew, as an agent's
+ * traffic is (the system prompt is the same in all, as an agent's is). The run reports how many
+ * messages the mock counted per request (`mock_llm_tokenized_messages_total`) to show it. Until
+ * 2026-12-07 04:40 the benchmark used 4,096 bodies: the token cache still held most of their user
+ * messages when they came back (it is filled when a count arrives, some requests after the miss),
+ * and after the first 4,096 requests nearly every user message was answered from it (a scratch run of
+ * that code: 4,119 messages counted in about 46,000 requests); their figure left the count out. The repeated body measures the best case
+ * (a load test, retries).
  */
-const DISTINCT_BODIES = 4096;
+const DISTINCT_BODIES = 16_384;
 
 function distinctBodies(): string[] {
   return Array.from({ length: DISTINCT_BODIES }, (_, i) =>
@@ -158,6 +166,7 @@ async function measurePinned(cannon: Cannon, mockChild: Child, bareChild: Child,
   const bare = new Side(bareChild);
   const fresh = new Side(mockChild, distinctBodies());
   await fresh.warm(cannon);
+  const countedBefore = await tokenizerCounters(mockChild.url);
   const pairRatios: number[] = [];
   const freshRatios: number[] = [];
   for (let round = 0; round < CANNON_ROUNDS; round++) {
@@ -167,7 +176,17 @@ async function measurePinned(cannon: Cannon, mockChild: Child, bareChild: Child,
     pairRatios.push(mock.runs.at(-1)!.rps / bare.runs.at(-1)!.rps);
     freshRatios.push(fresh.runs.at(-1)!.rps / bare.runs.at(-1)!.rps);
   }
-  return { ...overheadFigures(mock, bare, pairRatios, responseBytes, pinned), distinctBodies: distinctFigures(fresh, bare, freshRatios) };
+  const counted = await tokenizerCounters(mockChild.url);
+  counted.messages -= countedBefore.messages;
+  counted.batches -= countedBefore.batches;
+  return { ...overheadFigures(mock, bare, pairRatios, responseBytes, pinned), distinctBodies: distinctFigures(fresh, bare, freshRatios, counted) };
+}
+
+/** The mock's counts of prompt messages it sent to its tokenizer thread, and of the batches they went in (GET /metrics). */
+async function tokenizerCounters(url: string): Promise<{ messages: number; batches: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { messages: value('mock_llm_tokenized_messages_total'), batches: value('mock_llm_tokenizer_batches_total') };
 }
 
 /**
@@ -187,10 +206,13 @@ function pinProcesses(...servers: Child[]): boolean {
 }
 
 /** The mock's figures when every request body is new, against the same bare runs. */
-function distinctFigures(fresh: Side, bare: Side, ratios: number[]): Record<string, unknown> {
+function distinctFigures(fresh: Side, bare: Side, ratios: number[], counted: { messages: number; batches: number }): Record<string, unknown> {
   const rps = fresh.runs.map((r) => r.rps);
   return {
     bodies: DISTINCT_BODIES,
+    /** Prompt messages the mock counted on its tokenizer thread per request (the repeated body's runs count none): 1 when every user message is new. */
+    tokenizedMessagesPerRequest: round3(counted.messages / fresh.requests),
+    requestsPerTokenizerBatch: round3(fresh.requests / counted.batches),
     mockRequestsPerSec: Math.round(mean(rps)),
     ratio: round3(median(ratios)),
     ratioOfMeans: round3(mean(rps) / bare.mean((r) => r.rps)),

@@ -129,6 +129,11 @@ function distinctRows(f: Json, r: Json): string[] {
     `| every request body new (${num(get(f, 'overhead.distinctBodies.bodies'))} numbered prompts in turn): mock requests/s | ${num(get(f, 'overhead.distinctBodies.mockRequestsPerSec'))} | |`,
     `| ratio mock ÷ bare with every body new: median of ${rounds.length} rounds; each round's | ${num(ratio, 2)}; ${rounds.map((x) => num(x, 2)).join(', ')} | ≥ 0.70: ${verdict(ratio >= 0.7, r)} |`,
     `| server CPU per request with every body new | ${num(get(f, 'overhead.distinctBodies.microsecondsOfServerCpuPerRequest'), 1)} µs | |`,
+    ...(get(f, 'overhead.distinctBodies.tokenizedMessagesPerRequest') === undefined
+      ? []
+      : [
+          `| with every body new: prompt messages counted on the tokenizer thread per request; requests per batch sent to it | ${num(get(f, 'overhead.distinctBodies.tokenizedMessagesPerRequest'), 2)}; ${num(get(f, 'overhead.distinctBodies.requestsPerTokenizerBatch'), 1)} | |`,
+        ]),
   ];
 }
 
