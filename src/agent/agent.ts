@@ -8,7 +8,7 @@
 import { getModel, type Catalog } from '../provider/catalog.ts';
 import { answerSeed } from '../provider/quality.ts';
 import type { Clock } from '../core/clock.ts';
-import { runTask, sleep, wait, type Task } from '../core/task.ts';
+import { runTask, sleep, type Task } from '../core/task.ts';
 import { chatTask, embedTask, type ChatCall, type ChatResult, type LlmClient } from '../llm/client.ts';
 import type { Ledger, LedgerRow } from '../metrics/ledger.ts';
 import type { JobOutcome } from '../metrics/recorder.ts';
@@ -18,6 +18,7 @@ import type { LlmStep, Scenario, Step, Strategies } from '../scenario/schema.ts'
 import {
   cachedAnswerCorrect,
   nearestAnswer,
+  nearestAnswerSync,
   storedVector,
   StepCache,
   StoreFactory,
@@ -33,7 +34,8 @@ import { sampleTokens } from '../workload/distribution.ts';
 import { PromptSpace } from '../workload/prompt-space.ts';
 import type { AgentRequest } from '../workload/requests.ts';
 import { embeddingStep, toolStep, type StepHost } from './data-steps.ts';
-import { lastLlmStep, LlmCall, type CallShape, type ChatMaker, type JobState } from './llm-call.ts';
+import { awaitCache, lastLlmStep, LlmCall, syncCache, type CallShape, type ChatMaker, type JobState } from './llm-call.ts';
+import { RequestKeys, type WordingKeys } from './request-keys.ts';
 import { cacheRow, chatRow, embedRow } from './rows.ts';
 import { ToolCalling } from './tool-calling.ts';
 
@@ -65,6 +67,7 @@ export class Agent implements StepHost, ChatMaker {
   private readonly promptSpace: PromptSpace;
   readonly toolCalling: ToolCalling | undefined;
   readonly routing = newRoutingCounters();
+  private readonly keys = new RequestKeys();
 
   readonly clock: Clock;
   readonly client: LlmClient;
@@ -98,7 +101,19 @@ export class Agent implements StepHost, ChatMaker {
    * returns it (a caller that only records it needs no task of its own around this one).
    */
   *task(req: AgentRequest, ended?: (outcome: JobOutcome) => void): Task<JobOutcome> {
-    const job: JobState = { req, data: new ToolData(), callIndex: 0, outputs: new Map(), correct: true, failed: false, firstTokenAtMs: null, calls: 0 };
+    const job: JobState = {
+      req,
+      data: new ToolData(),
+      callIndex: 0,
+      outputs: new Map(),
+      correct: true,
+      failed: false,
+      firstTokenAtMs: null,
+      calls: 0,
+      startedAtMs: this.ctx.clock.now(),
+      awaited: false,
+      keys: undefined,
+    };
     yield* this.steps(this.ctx.scenario.workflow, job, 0);
     const outcome: JobOutcome = { ok: !job.failed, correct: !job.failed && job.correct, firstTokenAtMs: job.firstTokenAtMs, calls: job.calls };
     ended?.(outcome);
@@ -154,6 +169,11 @@ export class Agent implements StepHost, ChatMaker {
     }
   }
 
+  /** The keys of the job's wording (request-keys.ts), looked up on first use. */
+  keysOf(job: JobState): WordingKeys {
+    return (job.keys ??= this.keys.of(job.req));
+  }
+
   rng(job: JobState, stepName: string, iteration: number): Rng {
     return new Rng(this.stepSeed(job, stepName, iteration));
   }
@@ -179,23 +199,28 @@ export class Agent implements StepHost, ChatMaker {
   private *llm(step: LlmStep, job: JobState, iteration: number): Task<void> {
     const run = this.llmCall(step, job, iteration);
     const exact = this.exact.get(step.name);
-    const exactKey = exact === undefined ? '' : `${step.name}|${run.modelSig}|${job.req.promptKey}|${iteration}|${run.shape.inputTokens}`;
+    const exactKey = exact === undefined ? '' : this.keysOf(job).exact(step.name, run.modelSig, iteration, run.shape.inputTokens);
     if (exact !== undefined && (yield* this.fromExactCache(run, exact, exactKey))) return;
     const semantic = this.semantic.get(step.name);
     let vector: Float64Array | undefined;
     let bucket = '';
     if (semantic !== undefined) {
-      bucket = `${job.req.kind}/topic/${job.req.topic}`;
+      bucket = this.keysOf(job).topic;
       vector = yield* this.embedPrompt(run, semantic);
       if (yield* this.fromSemanticCache(run, semantic, vector, bucket)) return;
     }
     const value = yield* this.answer(run);
     if (value === undefined) return;
     const now = this.ctx.clock.now();
-    if (exact !== undefined) yield* wait(() => exact.set(exactKey, value, now));
+    if (exact !== undefined) {
+      if (syncCache(job, exact, now) !== undefined) exact.setSync(exactKey, value, now);
+      else yield* awaitCache(job, () => exact.set(exactKey, value, now));
+    }
     if (semantic !== undefined && vector !== undefined) {
-      const v = vector;
-      yield* wait(() => semantic.set(`${step.name}|${job.req.promptKey}|${iteration}`, { ...value, vector: storedVector(semantic, v) }, now, bucket));
+      const key = `${step.name}|${this.keysOf(job).prompt}|${iteration}`;
+      const stored = { ...value, vector: storedVector(semantic, vector) };
+      if (syncCache(job, semantic, now) !== undefined) semantic.setSync(key, stored, now, bucket);
+      else yield* awaitCache(job, () => semantic.set(key, stored, now, bucket));
     }
   }
 
@@ -239,7 +264,9 @@ export class Agent implements StepHost, ChatMaker {
 
   /** Serves the step from the exact cache when it holds this prompt; false on a miss. */
   private *fromExactCache(run: LlmCall, exact: StepCache<AnswerValue>, key: string): Task<boolean> {
-    const hit = yield* wait(() => exact.get(key, this.ctx.clock.now()));
+    const now = this.ctx.clock.now();
+    const memory = syncCache(run.job, exact, now);
+    const hit = memory !== undefined ? memory.getSync(key, now) : yield* awaitCache(run.job, () => exact.get(key, now));
     if (hit === undefined) {
       exact.counter.miss();
       return false;
@@ -264,17 +291,22 @@ export class Agent implements StepHost, ChatMaker {
       texts: 1,
     });
     this.record(run.job, embedRow(t0, run.step, e));
-    return this.promptSpace.vector(req);
+    // the wording's vector, kept with its keys (one lookup for both)
+    return (this.keysOf(run.job).vector ??= this.promptSpace.vector(req));
   }
 
   /** Serves the step with the most similar stored answer above the threshold; false on a miss. */
   private *fromSemanticCache(run: LlmCall, semantic: StepCache<AnswerValue>, vector: Float64Array, bucket: string): Task<boolean> {
-    const near = yield* wait(() => nearestAnswer(semantic, vector, bucket, this.ctx.clock.now()));
+    const now = this.ctx.clock.now();
+    const near =
+      syncCache(run.job, semantic, now) !== undefined
+        ? nearestAnswerSync(semantic, vector, bucket, now)
+        : yield* awaitCache(run.job, () => nearestAnswer(semantic, vector, bucket, now));
     if (near === undefined) {
       semantic.counter.miss();
       return false;
     }
-    yield* this.serveFromCache(run, 'semantic', semantic, near.entry.value, near.entry.value.intentKey !== run.job.req.intentKey);
+    yield* this.serveFromCache(run, 'semantic', semantic, near.entry.value, near.entry.value.intentKey !== this.keysOf(run.job).intent);
     return true;
   }
 
@@ -300,7 +332,8 @@ export class Agent implements StepHost, ChatMaker {
       model: answer.model,
       outputTokens: answer.outputTokens,
       correct: answer.correct,
-      intentKey: run.job.req.intentKey,
+      // the wording's string when a cache has looked it up (no lookup for a run without caches)
+      intentKey: run.job.keys?.intent ?? run.job.req.intentKey,
       // every call the step made (a cascade's escalation pays two): what a later hit saves
       costUsd: run.spentUsd,
       // the tool data the answer was written from: when it changes, the answer is stale

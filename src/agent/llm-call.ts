@@ -4,9 +4,11 @@ import type { Task } from '../core/task.ts';
 import type { ChatResult } from '../llm/client.ts';
 import type { ToolTurn } from '../llm/tool-wire.ts';
 import type { Step } from '../scenario/schema.ts';
-import type { ToolData } from '../strategies/caches.ts';
+import type { MemoryStore } from '../strategies/cache-store.ts';
+import type { StepCache, ToolData } from '../strategies/caches.ts';
 import type { RouteContext } from '../strategies/routing.ts';
 import type { AgentRequest } from '../workload/requests.ts';
+import type { WordingKeys } from './request-keys.ts';
 import type { ToolJobState } from './tool-calling.ts';
 
 /** One request's run so far. */
@@ -20,8 +22,36 @@ export interface JobState {
   failed: boolean;
   firstTokenAtMs: number | null;
   calls: number;
+  /** The keys of the request's wording (request-keys.ts), once looked up (`StepHost.keysOf`). */
+  keys: WordingKeys | undefined;
+  /** When the job started (its first segment runs at this time, inside the executor's code). */
+  startedAtMs: number;
+  /** The job has waited for a cache once (`awaitCache`). */
+  awaited: boolean;
   /** Tool calling's state (tool-calling.ts). */
   tools?: ToolJobState;
+}
+
+/**
+ * The memory store of `cache` when the job may use it without a promise at `nowMs`, else
+ * undefined (then `awaitCache`). Only in the job's first segment (before it has waited for
+ * anything) is a cache operation always awaited: the executor starts a job inside another event's
+ * code (an arrival, which goes on to schedule the next arrival, or the end of the worker's previous
+ * job), and what the job does after that operation must run after that code, as it did when every
+ * cache operation was a promise. Once the job has waited for a cache, or the clock has moved since
+ * it started, it is past that segment: every later segment starts from the clock (an event, a
+ * settled promise) or from a slot's wake-up (which runs only the model call's own code up to its
+ * next sleep), with nothing left to run after it, so the operation's promise only delayed the same
+ * code in the same order.
+ */
+export function syncCache<V>(job: JobState, cache: StepCache<V>, nowMs: number): MemoryStore<V> | undefined {
+  return job.awaited || nowMs !== job.startedAtMs ? cache.memory : undefined;
+}
+
+/** Waits for a cache operation's promise (`syncCache` says when it need not). */
+export function* awaitCache<T>(job: JobState, thunk: () => PromiseLike<T>): Task<T> {
+  job.awaited = true;
+  return (yield thunk) as T;
 }
 
 /** The shape of one LLM step's call for one request, fixed before any model is chosen. */

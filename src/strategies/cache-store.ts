@@ -4,6 +4,7 @@
  * clock, not by Redis's own timers, so a simulated day and a live run age entries alike.
  */
 import type { Redis } from 'ioredis';
+import { VectorBucket } from './vector-bucket.ts';
 
 /** A stored value with the time it was written. */
 export interface CacheEntry<V> {
@@ -39,50 +40,11 @@ interface LruNode<V> {
   next: LruNode<V> | null;
 }
 
-/**
- * A bucket's nodes in the order their keys were stored and, in a store that indexes vectors,
- * their vectors packed side by side in that order: a similarity scan reads one array instead of
- * following node → entry → value → vector for every entry.
- */
-class Bucket<V> {
-  readonly nodes: LruNode<V>[] = [];
-  /** nodes[i]'s vector at [i·width, (i + 1)·width). */
-  private vectors = new Float64Array(0);
-
-  /** `width`: the length of every vector (0: no vectors kept). */
-  constructor(readonly width: number) {}
-
-  add(node: LruNode<V>, vector: ArrayLike<number> | undefined): void {
-    const i = this.nodes.length;
-    this.nodes.push(node);
-    const w = this.width;
-    if (w === 0) return;
-    if (vector?.length !== w) throw new Error(`a vector-indexed bucket holds vectors of ${w} numbers, not ${vector?.length}`);
-    if ((i + 1) * w > this.vectors.length) {
-      const grown = new Float64Array(Math.max(2 * this.vectors.length, (i + 1) * w));
-      grown.set(this.vectors);
-      this.vectors = grown;
-    }
-    this.vectors.set(vector, i * w);
-  }
-
-  /** Removes a node, keeping the others' order (as a Set's delete does). */
-  delete(node: LruNode<V>): void {
-    const i = this.nodes.indexOf(node);
-    if (i < 0) return;
-    const w = this.width;
-    if (w > 0) this.vectors.copyWithin(i * w, (i + 1) * w, this.nodes.length * w);
-    this.nodes.splice(i, 1);
-  }
-
-  /** Σ query[k] · vector_i[k], k = 0, 1, … in order: `cosine(query, vector_i)` to the bit. */
-  dot(query: ArrayLike<number>, i: number): number {
-    const v = this.vectors;
-    const off = i * this.width;
-    let s = 0;
-    for (let k = 0; k < query.length; k++) s += query[k]! * v[off + k]!;
-    return s;
-  }
+/** The live entry most similar to a query (`MemoryStore.nearestSync`). */
+export interface NearestEntry<V> {
+  key: string;
+  entry: CacheEntry<V>;
+  similarity: number;
 }
 
 /** A store's option: the vector of a value, for a store whose buckets are searched by similarity. */
@@ -96,7 +58,7 @@ export type VectorOf<V> = (value: V) => ArrayLike<number> | undefined;
 export class MemoryStore<V> implements CacheStore<V> {
   private readonly map = new Map<string, LruNode<V>>();
   /** Each bucket's nodes in the order their keys were stored (a scan visits them in place, no lookup by key). */
-  private readonly buckets = new Map<string, Bucket<V>>();
+  private readonly buckets = new Map<string, VectorBucket<LruNode<V>>>();
   /** Least recently used end. */
   private head: LruNode<V> | null = null;
   /** Most recently used end. */
@@ -144,8 +106,8 @@ export class MemoryStore<V> implements CacheStore<V> {
     if (bucket !== undefined) {
       const vector = this.vectorOf?.(value);
       let b = this.buckets.get(bucket);
-      if (b === undefined) this.buckets.set(bucket, (b = new Bucket(vector?.length ?? 0)));
-      b.add(node, vector);
+      if (b === undefined) this.buckets.set(bucket, (b = new VectorBucket(vector?.length ?? 0)));
+      b.add(node, nowMs, vector);
     }
     let evicted = 0;
     while (this.map.size > this.limits.capacity && this.head !== null) {
@@ -168,27 +130,53 @@ export class MemoryStore<V> implements CacheStore<V> {
 
   /** `scanSync` without the array: `visit` sees each live entry of the bucket in the same order (expired ones are removed). */
   visit(bucket: string, nowMs: number, visit: (key: string, entry: CacheEntry<V>) => void): void {
-    this.similar(bucket, nowMs, undefined, (key, entry) => visit(key, entry));
-  }
-
-  /**
-   * `visit` with each live entry's similarity to `query` (`cosine`, from the bucket's packed
-   * vectors; NaN without a query): the same entries in the same order, expired ones removed.
-   */
-  similar(bucket: string, nowMs: number, query: ArrayLike<number> | undefined, visit: (key: string, entry: CacheEntry<V>, similarity: number) => void): void {
-    const b = this.buckets.get(bucket);
-    if (b === undefined) return;
-    if (query !== undefined && query.length !== b.width) throw new Error(`a query of ${query.length} numbers against vectors of ${b.width}`);
-    const nodes = b.nodes;
+    const nodes = this.buckets.get(bucket)?.nodes;
+    if (nodes === undefined) return;
     for (let i = 0; i < nodes.length; ) {
       const node = nodes[i]!;
       if (this.expired(node.entry, nowMs)) {
         this.remove(node); // the next node moves into slot i
         continue;
       }
-      visit(node.key, node.entry, query === undefined ? NaN : b.dot(query, i));
+      visit(node.key, node.entry);
       i++;
     }
+  }
+
+  /**
+   * The live entry of `bucket` most similar to `query` (`cosine`) at or above `threshold`, the
+   * first stored on a tie, refreshed as most recently used (as `getSync` would); expired entries
+   * met are removed. The rule `scan` then a best match applies, without a call per entry: store
+   * times from the bucket, not from each node, and similarities that cannot reach the threshold or
+   * the best so far not finished (vector-bucket.ts). Only in a store that indexes vectors.
+   */
+  nearestSync(bucket: string, nowMs: number, query: ArrayLike<number>, threshold: number): NearestEntry<V> | undefined {
+    const b = this.buckets.get(bucket);
+    if (b === undefined) return undefined;
+    const q = b.query(query);
+    const { nodes, storedAt } = b;
+    const ttlS = this.limits.ttlS;
+    const ttlMs = ttlS * 1000;
+    let best: LruNode<V> | undefined;
+    let bestSimilarity = 0;
+    for (let i = 0; i < nodes.length; ) {
+      // `expired`, on the packed store time
+      if (ttlS > 0 && nowMs - storedAt[i]! > ttlMs) {
+        this.remove(nodes[i]!); // the next node moves into slot i
+        continue;
+      }
+      // a match is at or above the threshold and, to replace the best so far, above it
+      const sim = b.similarity(q, i, best === undefined || bestSimilarity < threshold ? threshold : bestSimilarity);
+      if (sim >= threshold && (best === undefined || sim > bestSimilarity)) {
+        best = nodes[i]!;
+        bestSimilarity = sim;
+      }
+      i++;
+    }
+    if (best === undefined) return undefined;
+    this.unlink(best);
+    this.append(best);
+    return { key: best.key, entry: best.entry, similarity: bestSimilarity };
   }
 
   async clear(): Promise<void> {

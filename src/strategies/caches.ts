@@ -11,7 +11,7 @@ import type { CacheStats } from '../results/schema.ts';
 import type { CacheSpec } from '../scenario/schema.ts';
 import { cosine } from '../workload/prompt-space.ts';
 import { withCacheRates } from './run-stats.ts';
-import { MemoryStore, RedisStore, type CacheEntry, type CacheStore } from './cache-store.ts';
+import { MemoryStore, RedisStore, type CacheEntry, type CacheStore, type NearestEntry } from './cache-store.ts';
 
 /** A stored LLM answer. */
 export interface AnswerValue {
@@ -203,12 +203,15 @@ function guardRedisStore<V>(store: CacheStore<V>, url: string): CacheStore<V> {
 /** A cache in front of one step, with its store and its counter. */
 export class StepCache<V> {
   readonly counter: CacheCounter;
+  /** The store when it is in memory: its operations can run synchronously (`setSync`, `getSync`), no promise each. */
+  readonly memory: MemoryStore<V> | undefined;
 
   constructor(
     readonly spec: CacheSpec,
     readonly store: CacheStore<V>,
   ) {
     this.counter = new CacheCounter(spec);
+    this.memory = store instanceof MemoryStore ? store : undefined;
   }
 
   get(key: string, nowMs: number): Promise<CacheEntry<V> | undefined> {
@@ -218,6 +221,11 @@ export class StepCache<V> {
   async set(key: string, value: V, nowMs: number, bucket?: string): Promise<void> {
     this.counter.evicted(await this.store.set(key, value, nowMs, bucket));
   }
+
+  /** `set` on the memory store, synchronously (only when `memory` is defined). */
+  setSync(key: string, value: V, nowMs: number, bucket?: string): void {
+    this.counter.evicted(this.memory!.setSync(key, value, nowMs, bucket));
+  }
 }
 
 /** The vector to keep with a semantic entry: the prompt's own in memory, a plain array for a store that serializes it. */
@@ -226,28 +234,30 @@ export function storedVector(cache: StepCache<AnswerValue>, vector: Float64Array
 }
 
 /** A semantic lookup's answer: the most similar live entry at or above the threshold. */
-interface Nearest {
-  entry: CacheEntry<AnswerValue>;
-  similarity: number;
-  key: string;
-}
+type Nearest = NearestEntry<AnswerValue>;
 
 /** Semantic lookup: the most similar live entry of the bucket at or above the threshold. */
 export async function nearestAnswer(cache: StepCache<AnswerValue>, vector: ArrayLike<number>, bucket: string, nowMs: number): Promise<Nearest | undefined> {
+  if (cache.memory !== undefined) return nearestAnswerSync(cache, vector, bucket, nowMs);
   if (cache.spec.type !== 'semantic') return undefined;
   const match = new NearestMatch(vector, cache.spec.threshold);
   const store = cache.store;
-  if (store instanceof MemoryStore) {
-    // the same scan with no array or object per entry (and the similarities from the packed vectors
-    // when the store keeps them); anonymous arrows: a named one (a class field) is wrapped by tsx's
-    // keepNames in a defineProperty call per lookup
-    if (store.indexesVectors) store.similar(bucket, nowMs, vector, (key, entry, sim) => match.consider(key, entry, sim));
-    else store.visit(bucket, nowMs, (key, entry) => match.offer(key, entry));
-    if (match.entry !== undefined) store.getSync(match.key, nowMs); // refresh its LRU position
-    return match.result();
-  }
   for (const { key, entry } of await store.scan(bucket, nowMs)) match.offer(key, entry);
   if (match.entry !== undefined) await store.get(match.key, nowMs); // refresh its LRU position
+  return match.result();
+}
+
+/** `nearestAnswer` on a memory store (`cache.memory`), synchronously. */
+export function nearestAnswerSync(cache: StepCache<AnswerValue>, vector: ArrayLike<number>, bucket: string, nowMs: number): Nearest | undefined {
+  const store = cache.memory!;
+  if (cache.spec.type !== 'semantic') return undefined;
+  // the same rule over the bucket's packed vectors and store times, refreshing the winner
+  if (store.indexesVectors) return store.nearestSync(bucket, nowMs, vector, cache.spec.threshold);
+  const match = new NearestMatch(vector, cache.spec.threshold);
+  // the same scan with no array or object per entry; an anonymous arrow: a named one (a class
+  // field) is wrapped by tsx's keepNames in a defineProperty call per lookup
+  store.visit(bucket, nowMs, (key, entry) => match.offer(key, entry));
+  if (match.entry !== undefined) store.getSync(match.key, nowMs); // refresh its LRU position
   return match.result();
 }
 
@@ -263,11 +273,7 @@ class NearestMatch {
   ) {}
 
   offer(key: string, entry: CacheEntry<AnswerValue>): void {
-    this.consider(key, entry, cosine(this.vector, entry.value.vector!));
-  }
-
-  /** `offer` with the entry's similarity already computed (`cosine(vector, entry's vector)`). */
-  consider(key: string, entry: CacheEntry<AnswerValue>, sim: number): void {
+    const sim = cosine(this.vector, entry.value.vector!);
     if (sim >= this.threshold && (this.entry === undefined || sim > this.similarity)) {
       this.entry = entry;
       this.key = key;

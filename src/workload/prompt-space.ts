@@ -16,49 +16,77 @@ interface Part {
   v: Float64Array;
 }
 
-/** Deterministic prompt vectors for a seed; cached per prompt, their topic and intent parts per topic and intent. */
+/** The fields of a request its vector depends on. */
+type Prompt = Pick<AgentRequest, 'kind' | 'intent' | 'topic' | 'intentKey' | 'promptKey'>;
+
+/** A task kind's topic and intent parts, by number (`<kind>/topic/<topic>` and `intentKey` name them). */
+interface KindParts {
+  topics: Map<number, Part>;
+  intents: Map<number, Part>;
+}
+
+/** Vectors made per block of storage (one allocation, then a view per vector). */
+const VECTORS_PER_BLOCK = 1024;
+
+/**
+ * Deterministic prompt vectors for a seed. A prompt's vector is made anew on each call (the
+ * caller keeps it: the agent, with the wording's keys); its topic and intent parts are drawn once
+ * per topic and intent. Every vector is a view into a block shared with other vectors: a
+ * 64-number Float64Array of its own is an off-heap allocation each.
+ */
 export class PromptSpace {
-  private readonly vectors = new Map<string, Float64Array>();
-  private readonly topics = new Map<string, Part>();
-  private readonly intents = new Map<string, Part>();
+  private readonly kinds = new Map<string, KindParts>();
+  private block = new Float64Array(0);
+  private used = 0;
+  /** The prompt's own draw, before it is mixed in. */
+  private readonly noise = new Float64Array(PROMPT_SPACE_DIMENSIONS);
 
   constructor(private readonly seed: number) {}
 
-  /** Unit vector of a request's prompt wording. */
-  vector(req: Pick<AgentRequest, 'kind' | 'topic' | 'intentKey' | 'promptKey'>): Float64Array {
-    const promptKey = req.promptKey;
-    let v = this.vectors.get(promptKey);
-    if (v !== undefined) return v;
-    const topic = this.part(this.topics, `${req.kind}/topic/${req.topic}`, 0.5, 0.3);
-    const intent = this.part(this.intents, req.intentKey, 0.03, 0.12);
+  /** Unit vector of a request's prompt wording (a pure function of the seed, the wording and its topic). */
+  vector(req: Prompt): Float64Array {
+    let kind = this.kinds.get(req.kind);
+    if (kind === undefined) this.kinds.set(req.kind, (kind = { topics: new Map(), intents: new Map() }));
+    let topic = kind.topics.get(req.topic);
+    if (topic === undefined) kind.topics.set(req.topic, (topic = this.part(`${req.kind}/topic/${req.topic}`, 0.5, 0.3)));
+    let intent = kind.intents.get(req.intent);
+    if (intent === undefined) kind.intents.set(req.intent, (intent = this.part(req.intentKey, 0.03, 0.12)));
     const topicWeight = topic.weight;
     const noiseWeight = intent.weight;
     const intentWeight = Math.max(0, 1 - topicWeight - noiseWeight);
     const t = topic.v;
     const i = intent.v;
-    const p = unitGaussian(new Rng(hashString(promptKey, this.seed)));
-    v = new Float64Array(PROMPT_SPACE_DIMENSIONS);
-    const [a, b, c] = [Math.sqrt(topicWeight), Math.sqrt(intentWeight), Math.sqrt(noiseWeight)];
+    const p = unitGaussian(new Rng(hashString(req.promptKey, this.seed)), this.noise);
+    const v = this.allocate();
+    const a = Math.sqrt(topicWeight);
+    const b = Math.sqrt(intentWeight);
+    const c = Math.sqrt(noiseWeight);
     for (let k = 0; k < v.length; k++) v[k] = a * t[k]! + b * i[k]! + c * p[k]!;
-    normalize(v);
-    this.vectors.set(promptKey, v);
+    return normalize(v);
+  }
+
+  /** A zeroed vector's storage: the next view of the current block. */
+  private allocate(): Float64Array {
+    const w = PROMPT_SPACE_DIMENSIONS;
+    if (this.used + w > this.block.length) {
+      this.block = new Float64Array(w * VECTORS_PER_BLOCK);
+      this.used = 0;
+    }
+    const v = this.block.subarray(this.used, this.used + w);
+    this.used += w;
     return v;
   }
 
-  /** The part of `key` (its generator draws the weight, `base + spread · U`, then the unit vector), drawn once. */
-  private part(parts: Map<string, Part>, key: string, base: number, spread: number): Part {
-    let part = parts.get(key);
-    if (part === undefined) {
-      const rng = new Rng(hashString(key, this.seed));
-      const weight = base + spread * rng.next();
-      parts.set(key, (part = { weight, v: unitGaussian(rng) }));
-    }
-    return part;
+  /** The part named `key`: its generator draws the weight, `base + spread · U`, then the unit vector. */
+  private part(key: string, base: number, spread: number): Part {
+    const rng = new Rng(hashString(key, this.seed));
+    const weight = base + spread * rng.next();
+    return { weight, v: unitGaussian(rng, this.allocate()) };
   }
 }
 
-function unitGaussian(rng: Rng): Float64Array {
-  const v = new Float64Array(PROMPT_SPACE_DIMENSIONS);
+/** Fills `v` with a unit vector of normals drawn from `rng`; returns it. */
+function unitGaussian(rng: Rng, v: Float64Array): Float64Array {
   for (let k = 0; k < v.length; k++) v[k] = rng.normal();
   return normalize(v);
 }

@@ -116,7 +116,7 @@ describe('prompt space', () => {
   // 500 intents, 5 per topic; paraphrase 0 of each, plus 3 more wordings
   const space = new PromptSpace(42);
   const v = (topic: number, intent: number, para: number) =>
-    space.vector({ kind: 'faq', topic, intentKey: `faq/${intent}`, promptKey: `faq/${intent}/${para}` });
+    space.vector({ kind: 'faq', topic, intent, intentKey: `faq/${intent}`, promptKey: `faq/${intent}/${para}` });
   const paraphrase: number[] = [];
   const sameTopic: number[] = [];
   const otherTopic: number[] = [];
@@ -132,7 +132,7 @@ describe('prompt space', () => {
   it('vectors are unit length and the same prompt gets the same vector', () => {
     const a = v(3, 17, 2);
     expect(cosine(a, a)).toBeCloseTo(1, 12);
-    expect(Array.from(new PromptSpace(42).vector({ kind: 'faq', topic: 3, intentKey: 'faq/17', promptKey: 'faq/17/2' }))).toEqual(Array.from(a));
+    expect(Array.from(new PromptSpace(42).vector({ kind: 'faq', topic: 3, intent: 17, intentKey: 'faq/17', promptKey: 'faq/17/2' }))).toEqual(Array.from(a));
   });
 
   it('paraphrases of one intent are very similar (cos > 0.8 for 99%, median ≈ 0.9)', () => {
