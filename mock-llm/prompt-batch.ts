@@ -83,7 +83,11 @@ export class PromptBatcher {
   private open: Batch | undefined;
   private scheduled = false;
 
-  constructor(private readonly handler: PromptCountedHandler) {}
+  constructor(
+    private readonly handler: PromptCountedHandler,
+    /** Counts messages' tokens (the tokenizer thread; a test may count otherwise). */
+    private readonly tokenize: (pairs: (readonly [role: string, content: string])[]) => Promise<TokenIds[]> = tokenizeMessages,
+  ) {}
 
   /** Counts the messages of `c`'s prompt at `missing` (see cachedParts), fills `c.promptParts`, then hands the request to the handler. */
   count(req: CoreRequest, sink: ResponseSink, c: Counted, missing: number[]): void {
@@ -120,7 +124,9 @@ export class PromptBatcher {
     if (batch === undefined) return;
     this.open = undefined;
     this.handler.sent(batch.pairs.length);
-    tokenizeMessages(batch.pairs).then(
+    // a count that throws at once (the thread could not be started or reached) fails the batch's
+    // requests like one that rejects: never an exception in the end-of-turn callback
+    new Promise<TokenIds[]>((resolve) => resolve(this.tokenize(batch.pairs))).then(
       (ids) => this.answered(batch, ids),
       (err: Error) => {
         for (const w of batch.waiting) this.handler.failed(w.req, w.sink, w.counted, err);

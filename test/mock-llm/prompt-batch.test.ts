@@ -10,7 +10,6 @@ import type { CoreRequest, ResponseSink } from '../../mock-llm/exchange.ts';
 import { buildCatalog, startMockServer, type MockServer } from '../../mock-llm/index.ts';
 import { BATCH_CHARS, cachedParts, PromptBatcher } from '../../mock-llm/prompt-batch.ts';
 import { encodePrompt, messageIds } from '../../src/provider/tokenize.mjs';
-import { stopTokenizer } from '../../src/provider/tokenizer.ts';
 import type { CountedMessage } from '../../src/provider/tokens.ts';
 
 /** Message contents no other test sends (the token cache is the process's). */
@@ -18,7 +17,13 @@ let unique = 0;
 const fresh = (text: string): string => `${text} [prompt-batch ${process.pid}-${unique++}]`;
 
 /** A batcher whose handler records what it was handed, in order. */
-function recorder(): { batcher: PromptBatcher; done: Promise<void>; log: string[]; batches: number[]; expect(n: number): void } {
+function recorder(tokenize?: ConstructorParameters<typeof PromptBatcher>[1]): {
+  batcher: PromptBatcher;
+  done: Promise<void>;
+  log: string[];
+  batches: number[];
+  expect(n: number): void;
+} {
   const log: string[] = [];
   /** Each batch's messages, as sent. */
   const batches: number[] = [];
@@ -29,11 +34,14 @@ function recorder(): { batcher: PromptBatcher; done: Promise<void>; log: string[
     log.push(entry);
     if (log.length >= expected) resolve();
   };
-  const batcher = new PromptBatcher({
-    counted: (req) => note(`counted ${req.path}`),
-    failed: (req, _sink, _c, err) => note(`failed ${req.path}: ${err.message}`),
-    sent: (messages) => batches.push(messages),
-  });
+  const batcher = new PromptBatcher(
+    {
+      counted: (req) => note(`counted ${req.path}`),
+      failed: (req, _sink, _c, err) => note(`failed ${req.path}: ${err.message}`),
+      sent: (messages) => batches.push(messages),
+    },
+    tokenize,
+  );
   return {
     batcher,
     done,
@@ -121,18 +129,30 @@ describe('prompt batches', () => {
     expect(r.log).toEqual(['counted short-1', 'counted long', 'counted short-2', 'counted short-3']);
   });
 
-  it('fails every request of a batch when the tokenizer thread fails', async () => {
-    const r = recorder();
-    r.expect(3);
-    submit(r.batcher, request('long', [{ role: 'user', content: fresh('x '.repeat(50_000)) }]));
-    submit(r.batcher, request('one', [{ role: 'user', content: fresh('One.') }]));
-    submit(r.batcher, request('two', [{ role: 'user', content: fresh('Two.') }]));
-    await new Promise((resolve) => setImmediate(resolve)); // the second batch is sent
-    await stopTokenizer();
-    await r.done;
-    expect(r.log).toHaveLength(3);
-    for (const entry of r.log) expect(entry).toMatch(/^failed (long|one|two): .*tokenizer/);
-  });
+  it.each([
+    ['rejects', () => Promise.reject(new Error('tokenizer gone'))],
+    [
+      'throws at once',
+      () => {
+        throw new Error('tokenizer gone');
+      },
+    ],
+  ])(
+    'fails only the requests of the batch whose count %s, and counts the next batch',
+    async (_how, failing) => {
+      let calls = 0;
+      const r = recorder((pairs) => (++calls === 1 ? failing() : Promise.resolve(pairs.map(([role, content]) => messageIds(role, content)))));
+      r.expect(3);
+      submit(r.batcher, request('one', [{ role: 'user', content: fresh('One.') }]));
+      submit(r.batcher, request('two', [{ role: 'user', content: fresh('Two.') }]));
+      await new Promise((resolve) => setImmediate(resolve)); // the first batch went at the end of the turn
+      submit(r.batcher, request('three', [{ role: 'user', content: fresh('Three.') }]));
+      await r.done;
+      expect(r.log).toEqual(['failed one: tokenizer gone', 'failed two: tokenizer gone', 'counted three']);
+      expect(r.batches).toEqual([2, 1]);
+    },
+    10_000,
+  );
 });
 
 describe('a server counting concurrent new prompts', () => {
