@@ -42,7 +42,9 @@ export interface JobState {
  * it started, it is past that segment: every later segment starts from the clock (an event, a
  * settled promise) or from a slot's wake-up (which runs only the model call's own code up to its
  * next sleep), with nothing left to run after it, so the operation's promise only delayed the same
- * code in the same order.
+ * code in the same order. The rule is the virtual clock's: live, the real clock's fractional
+ * milliseconds have almost always moved, so a live job's first segment takes the memory store
+ * at once too (a live run's order is the wall clock's anyway, and a Redis store has no `memory`).
  */
 export function syncCache<V>(job: JobState, cache: StepCache<V>, nowMs: number): MemoryStore<V> | undefined {
   return job.awaited || nowMs !== job.startedAtMs ? cache.memory : undefined;

@@ -96,9 +96,23 @@ export class VectorBucket<N> {
   }
 }
 
-/** ‖v[from:]‖. */
+/**
+ * ‖v[from:]‖, scaled by the largest component as `Math.hypot` is: squares of tiny components
+ * would round to 0 (a tail norm of 0 would prune a tail that lifts the sum), of huge ones to
+ * Infinity. NaN when a component is NaN (a NaN or infinite norm never prunes).
+ */
 function tailNorm(v: ArrayLike<number>, from: number): number {
+  let max = 0;
+  for (let k = from; k < v.length; k++) {
+    const a = Math.abs(v[k]!);
+    if (a > max || Number.isNaN(a)) max = a;
+    if (Number.isNaN(max)) return NaN;
+  }
+  if (max === 0 || max === Infinity) return max;
   let s = 0;
-  for (let k = from; k < v.length; k++) s += v[k]! * v[k]!;
-  return Math.sqrt(s);
+  for (let k = from; k < v.length; k++) {
+    const x = v[k]! / max;
+    s += x * x;
+  }
+  return max * Math.sqrt(s);
 }

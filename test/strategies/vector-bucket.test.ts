@@ -53,6 +53,15 @@ describe('VectorBucket.similarity', () => {
     }
   });
 
+  it('does not prune a tail whose squared components underflow', () => {
+    // ‖q[2:]‖ summed as plain squares is 0 (1e-324 rounds to 0), yet q·v = 1.5e-8
+    const q = new Float64Array([0, 1e-162, 1e-162, 1e-162]);
+    const v = new Float64Array([5e153, 5e153, 5e153, 5e153]);
+    const b = new VectorBucket<number>(4);
+    b.add(0, 0, v);
+    expect(b.similarity(b.query(q), 0, 1.2e-8)).toBe(cosine(q, v));
+  });
+
   it('keeps vectors, norms and store times in step through deletes', () => {
     const rng = new Rng(3);
     const b = new VectorBucket<string>(16);
