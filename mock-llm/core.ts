@@ -69,17 +69,8 @@ export class MockCore {
   private readonly known: KnownRequests | undefined;
   /** New prompts waiting for the tokenizer thread, sent to it in batches. */
   private readonly prompts = new PromptBatcher({
-    counted: (req, sink, c) => {
-      if (!this.resumable(req, sink)) return;
-      try {
-        this.promptCounted(req, sink, c);
-      } catch (err) {
-        this.internalError(sink, err as Error, c.protocol);
-      }
-    },
-    failed: (req, sink, c, err) => {
-      if (this.resumable(req, sink)) this.internalError(sink, err, c.protocol);
-    },
+    counted: (req, sink, c) => this.resume(req, sink, c.protocol, () => this.promptCounted(req, sink, c)),
+    failed: (req, sink, c, err) => this.resume(req, sink, c.protocol, () => this.internalError(sink, err, c.protocol)),
     sent: (messages) => {
       this.metrics.tokenizedMessages += messages;
       this.metrics.tokenizerBatches++;
@@ -259,17 +250,14 @@ export class MockCore {
 
   /** Continues a request after the tokenizer thread answered, unless the server closed or the client left meanwhile. */
   private resume(req: CoreRequest, sink: ResponseSink, protocol: Protocol, next: () => void): void {
-    if (!this.resumable(req, sink)) return;
+    // not when the server closed (the request was cut) or the client left (nothing was billed or
+    // sent: no ledger row, like a request rejected up front)
+    if (!this.tokenizing.delete(sink) || req.gone()) return;
     try {
       next();
     } catch (err) {
       this.internalError(sink, err as Error, protocol);
     }
-  }
-
-  /** A request that waited for the tokenizer thread goes on: not when the server closed (it was cut) or the client left (nothing was billed or sent: no ledger row, like a request rejected up front). */
-  private resumable(req: CoreRequest, sink: ResponseSink): boolean {
-    return this.tokenizing.delete(sink) && !req.gone();
   }
 
   private internalError(sink: ResponseSink, err: Error, protocol: Protocol): void {
