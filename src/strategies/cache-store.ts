@@ -31,6 +31,11 @@ export interface StoreLimits {
   ttlS: number;
 }
 
+/** Whether an entry stored at `storedAtMs` has outlived the store's TTL at `nowMs` (both stores' one rule). */
+function expiredAt(limits: StoreLimits, storedAtMs: number, nowMs: number): boolean {
+  return limits.ttlS > 0 && nowMs - storedAtMs > limits.ttlS * 1000;
+}
+
 interface LruNode<V> {
   key: string;
   /** What readers get: the entry alone, never the node (its links stay private). */
@@ -155,13 +160,11 @@ export class MemoryStore<V> implements CacheStore<V> {
     if (b === undefined) return undefined;
     const q = b.query(query);
     const { nodes, storedAt } = b;
-    const ttlS = this.limits.ttlS;
-    const ttlMs = ttlS * 1000;
     let best: LruNode<V> | undefined;
     let bestSimilarity = 0;
     for (let i = 0; i < nodes.length; ) {
-      // `expired`, on the packed store time
-      if (ttlS > 0 && nowMs - storedAt[i]! > ttlMs) {
+      // on the packed store time, not the node's entry
+      if (expiredAt(this.limits, storedAt[i]!, nowMs)) {
         this.remove(nodes[i]!); // the next node moves into slot i
         continue;
       }
@@ -190,7 +193,7 @@ export class MemoryStore<V> implements CacheStore<V> {
   }
 
   private expired(e: CacheEntry<V>, nowMs: number): boolean {
-    return this.limits.ttlS > 0 && nowMs - e.storedAtMs > this.limits.ttlS * 1000;
+    return expiredAt(this.limits, e.storedAtMs, nowMs);
   }
 
   private append(node: LruNode<V>): void {
@@ -231,7 +234,7 @@ export class RedisStore<V> implements CacheStore<V> {
     const raw = await this.redis.get(this.k(key));
     if (raw === null) return undefined;
     const e = JSON.parse(raw) as CacheEntry<V> & { bucket?: string };
-    if (this.limits.ttlS > 0 && nowMs - e.storedAtMs > this.limits.ttlS * 1000) {
+    if (expiredAt(this.limits, e.storedAtMs, nowMs)) {
       await this.remove([key], [e.bucket]);
       return undefined;
     }
@@ -270,7 +273,7 @@ export class RedisStore<V> implements CacheStore<V> {
     raws.forEach((raw, i) => {
       if (raw === null) return void stale.push(keys[i]!);
       const e = JSON.parse(raw) as CacheEntry<V>;
-      if (this.limits.ttlS > 0 && nowMs - e.storedAtMs > this.limits.ttlS * 1000) stale.push(keys[i]!);
+      if (expiredAt(this.limits, e.storedAtMs, nowMs)) stale.push(keys[i]!);
       else out.push({ key: keys[i]!, entry: { value: e.value, storedAtMs: e.storedAtMs } });
     });
     if (stale.length > 0)
