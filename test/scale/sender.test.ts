@@ -163,8 +163,10 @@ describe('the send thread (live requests off the run thread)', () => {
     client.observeDispatches((_, lag) => dispatches.push(lag));
     try {
       await sender.warmUp(1);
-      const due = clock.now() + 200; // 100 ms of wall time ahead at ×2
+      // the wall-clock bound read first: the due time read after it is never earlier (read the other
+      // way round, a pause between the two reads made the bound later than the due time)
       const dueEpoch = epochNow() + 100;
+      const due = clock.now() + 200; // 100 ms of wall time ahead at ×2
       client.holdFirstCall(8, due);
       const r = await client.chat({ ...call, jobId: 8 });
       expect(r.outcome).toBe('ok');
