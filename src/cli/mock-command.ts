@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { MockConfigError } from '../../mock-llm/errors.ts';
 import { checkFixtures } from '../../mock-llm/fixtures.ts';
 import { MOCK_DEFAULTS, type MockServerOptions } from '../../mock-llm/options.ts';
-import { startMockServer, type MockServer } from '../../mock-llm/server.ts';
+import type { MockServer } from '../../mock-llm/server.ts';
 import { BenchError } from '../core/errors.ts';
 import { watchInterrupts } from './interrupt.ts';
 import { type FlagSpec, SEED_RULE, TIME_SCALE_RULE } from './flags.ts';
@@ -39,6 +39,8 @@ export async function mockCommand(args: {
     const apiKey = args['api-key'] ?? process.env.MOCK_API_KEY;
     const fromFile = args['options-file'] === undefined ? {} : (JSON.parse(readFileSync(args['options-file'], 'utf8')) as MockServerOptions);
     const fixtures = args.fixtures === undefined ? {} : await loadFixtures(args.fixtures);
+    // loaded here, not at start-up: the server's protocols and ajv are modules no other command needs
+    const { startMockServer } = await import('../../mock-llm/server.ts');
     server = await startMockServer({
       ...fromFile,
       ...fixtures,

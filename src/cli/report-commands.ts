@@ -2,7 +2,6 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FlagSpec } from './flags.ts';
-import { compareTable, costVerdict, formatCompareTable, invalidRuns, renderCompare, renderReport, runChanges } from '../report/index.ts';
 import { readResultsFile } from '../results/read.ts';
 import { invalidLines } from './summary.ts';
 
@@ -19,6 +18,7 @@ export const COMPARE_FLAGS = {
 /** Rebuilds report.html from a results file. */
 export async function reportCommand(args: { results: string; out?: string }): Promise<number> {
   const results = await readResultsFile(args.results);
+  const { renderReport } = await loadReport();
   const out = args.out ?? join(dirname(args.results), 'report.html');
   writeFileSync(out, renderReport(results));
   process.stdout.write(`report: ${out}\n`);
@@ -28,6 +28,7 @@ export async function reportCommand(args: { results: string; out?: string }): Pr
 /** Compares two runs: the delta table on the terminal, the page on disk. */
 export async function compareCommand(args: { a: string; b: string; out?: string }): Promise<number> {
   const [a, b] = await Promise.all([readResultsFile(args.a), readResultsFile(args.b)]);
+  const { compareTable, costVerdict, formatCompareTable, invalidRuns, renderCompare, runChanges } = await loadReport();
   const html = renderCompare(a, b);
   const out = args.out ?? join(dirname(args.b), 'compare.html');
   writeFileSync(out, html);
@@ -46,4 +47,9 @@ export async function compareCommand(args: { a: string; b: string; out?: string 
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** The report's code, loaded by the commands that draw a page: vega-lite and vega are ~400 modules no other command needs at start-up. */
+function loadReport() {
+  return import('../report/index.ts');
 }

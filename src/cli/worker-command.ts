@@ -7,7 +7,6 @@ import { BenchError } from '../core/errors.ts';
 import type { FlagSpec } from './flags.ts';
 import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE, DEFAULT_STALLED_INTERVAL_MS, RETIRE_SIGNAL } from '../live/protocol.ts';
 import type { RedisRunOptions } from '../live/queue-run.ts';
-import { startBenchWorker } from '../live/worker.ts';
 import { prepareScenario } from '../sweep/prepare.ts';
 import { watchInterrupts } from './interrupt.ts';
 
@@ -106,6 +105,8 @@ export async function workerCommand(args: WorkerArgs): Promise<number> {
   const interruption = watchInterrupts();
   const retire = new Promise<void>((resolve) => process.once(RETIRE_SIGNAL, () => resolve()));
   try {
+    // loaded here, not at start-up: BullMQ and ioredis are ~300 modules every other command would load for nothing
+    const { startBenchWorker } = await import('../live/worker.ts');
     const worker = await startBenchWorker({
       redisUrl: args.redis,
       prepare: prepareScenario,

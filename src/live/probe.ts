@@ -5,7 +5,7 @@
  * capacity, not user latency under a given arrival rate (that is `bench run --live`, open loop):
  * at saturation a closed loop waits with the server and hides the queueing users would see.
  */
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { BenchError } from '../core/errors.ts';
 
 /** Options of a probe. */
@@ -55,9 +55,11 @@ export async function probe(options: ProbeOptions): Promise<ProbeResult[]> {
   if (options.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type') && /^\s*[[{]/.test(options.body)) {
     headers['content-type'] = 'application/json';
   }
+  // loaded here: autocannon is ~25 modules every other `bench` command would load at start-up for nothing
+  const { default: run } = await import('autocannon');
   const out: ProbeResult[] = [];
   for (const connections of levels) {
-    const r = await autocannon({
+    const r = await run({
       url,
       connections,
       duration: durationS,
