@@ -3,10 +3,11 @@
  * writes each one's figures to results/perf/<name>.json, appends the same record to
  * results/perf/history/<name>.jsonl (so the trend over runs is kept), prints them, and regenerates
  * BENCHMARKS.md (summarize.ts). Figures, not assertions: compare ratios measured in one run, never
- * absolute times on a shared machine. `npx tsx test/perf/run.ts NAME` runs one.
+ * absolute times on a shared machine. `npx tsx test/perf/run.ts NAME` runs one. Between two benchmarks it waits
+ * (up to 90 s) for the load the first one left to settle.
  */
 import { appendFileSync, mkdirSync, readdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machineFacts, writeJsonAtomic } from '../../src/results/write.ts';
@@ -20,6 +21,7 @@ for (const file of readdirSync(DIR)
   .sort()) {
   const name = file.replace(/\.perf\.ts$/, '');
   if (only !== undefined && name !== only) continue;
+  await settle(name);
   process.stderr.write(`perf: ${name} …\n`);
   const mod = (await import(pathToFileURL(join(DIR, file)).href)) as { default?: () => Promise<Record<string, unknown>> };
   if (typeof mod.default !== 'function') {
@@ -38,6 +40,26 @@ for (const file of readdirSync(DIR)
   mkdirSync(join(OUT, 'history'), { recursive: true });
   appendFileSync(join(OUT, 'history', `${name}.jsonl`), `${JSON.stringify(record)}\n`);
   console.log(JSON.stringify(record, null, 2));
+}
+
+/**
+ * Waits (at most SETTLE_MAX_MS) for the 1-minute load average to fall below SETTLE_LOAD_PER_CORE of
+ * the cores before a benchmark starts: the previous benchmark's own threads leave it at 2+ on this
+ * 2-core VM, and a benchmark judged on wall time marks a run that starts there invalid. Skipped
+ * before the first benchmark; a machine kept busy by others is waited for only so long (the
+ * benchmark then records the load it started at, and judges itself).
+ */
+const SETTLE_LOAD_PER_CORE = 0.75;
+const SETTLE_MAX_MS = 90_000;
+let benchmarksRun = 0;
+async function settle(name: string): Promise<void> {
+  if (benchmarksRun++ === 0) return;
+  const limit = SETTLE_LOAD_PER_CORE * availableParallelism();
+  const start = performance.now();
+  while (loadavg()[0]! >= limit && performance.now() - start < SETTLE_MAX_MS) await new Promise((r) => setTimeout(r, 2_000));
+  const waited = Math.round((performance.now() - start) / 1000);
+  if (waited > 0)
+    process.stderr.write(`perf: waited ${waited} s before ${name} for the load average to settle (${round2(loadavg()[0]!)}; below ${limit} wanted)\n`);
 }
 
 function round2(x: number): number {

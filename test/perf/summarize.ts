@@ -321,12 +321,43 @@ const HISTORY: Record<string, { title: string; columns: string[]; row: (f: Json)
   },
 };
 
-/** The latest figure of each goal this file's benchmarks judge (live generator, mock-llm), with its baseline and load. */
+/** The simulator's goals (issue 19 items 1 and 2) as rows of the goals table, from engine.json's figures. */
+function engineGoalRows(f: Json, judge: (met: boolean | undefined) => string, measured: string): string[] {
+  const bareAsync = `bare async tasks ${num(get(f, 'bareAsyncMsMean'), 1)} ms`;
+  const rows = [
+    `| simulated LLM calls per second, one cascade.ts configuration on one thread | ${num(get(f, 'simulatedCallsPerS'))} | ${bareAsync} | ≥ 700,000 | ${judge(get(f, 'goalCallsPerS700k') as boolean | undefined)} | ${measured} |`,
+    `| simulation ÷ the same events as bare async tasks | ${num(get(f, 'ratioSimToBareAsync'), 2)}× | ${bareAsync} | ≤ 1.2× | ${judge(get(f, 'goalRatio12') as boolean | undefined)} | ${measured} |`,
+  ];
+  if (get(f, 'scenarios.slowest') !== undefined) {
+    const all = Object.values((get(f, 'scenarios.byScenario') ?? {}) as Json);
+    const under = all.reduce<number>((n, s) => n + Number(get(s, 'underOneSecond') ?? 0), 0);
+    const count = all.reduce<number>((n, s) => n + Number(get(s, 'configurations') ?? 0), 0);
+    rows.push(
+      `| every configuration of every shipped scenario, wall time per 100k requests on one thread | slowest ${num(get(f, 'scenarios.slowest.msPer100k'))} ms; ${under} of ${count} ≤ 1 s | | ≤ 1 s each | ${judge(get(f, 'scenarios.goalAllUnder1sPer100k') as boolean | undefined)} | ${measured} |`,
+    );
+  }
+  rows.push(
+    `| 1,000,000-request day ÷ 100,000-request day, wall time | ${num(get(f, 'millionRequestDay.ratioTo100kDay'), 1)}× | 100k day ${num(get(f, 'hundredKRequestDay.wallMs'))} ms | ≤ 11× | ${judge(get(f, 'millionRequestDay.goalLinear11x') as boolean | undefined)} | ${measured} |`,
+    `| 1,000,000-request day, peak RSS | ${num(get(f, 'millionRequestDay.maxRssMb'))} MB | 100k day ${num(get(f, 'hundredKRequestDay.maxRssMb'))} MB | ≤ 300 MB | ${judge(get(f, 'millionRequestDay.goalUnder300Mb') as boolean | undefined)} | ${measured} |`,
+  );
+  if (get(f, 'sweep') !== undefined) {
+    const machine = `the machine's memory-bound loop ${num(get(f, 'sweep.machine.memory.speedup'), 2)}×, ALU loop ${num(get(f, 'sweep.machine.alu.speedup'), 2)}×`;
+    for (const w of ['configurations', 'replications'])
+      rows.push(
+        `| sweep on 2 threads ÷ 1 thread: ${get(f, `sweep.${w}.workload`)} | ${num(get(f, `sweep.${w}.speedup`), 2)}× | ${machine} | ≥ 1.8× | ${judge(Number(get(f, `sweep.${w}.speedup`)) >= 1.8)} | ${measured} |`,
+      );
+  }
+  return rows;
+}
+
+/** The latest figure of each goal of issue 19 (simulator, live generator, mock-llm), with its baseline and load. */
 function goalsTable(): string {
   const latest = (name: string): Json | null => read(name) ?? history(name).at(-1) ?? null;
   const rows: string[] = [];
   const stamp = (r: Json): string =>
     `${String(r.measuredAt).slice(0, 16).replace('T', ' ')}, load ${num(get(r, 'machine.loadAverage1m.atStart') ?? get(r, 'figures.machine.loadAverage1m'), 2)}`;
+  const engine = latest('engine');
+  if (engine !== null) rows.push(...engineGoalRows(engine.figures as Json, (v) => verdict(v, engine), stamp(engine)));
   const live = latest('live');
   for (const rate of ['200', '1000']) {
     const x = live === null ? undefined : (get(live, `figures.rates.${rate}`) as Json | undefined);
