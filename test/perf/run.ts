@@ -16,32 +16,6 @@ const DIR = fileURLToPath(new URL('.', import.meta.url));
 const OUT = fileURLToPath(new URL('../../results/perf', import.meta.url));
 const only = process.argv[2];
 
-for (const file of readdirSync(DIR)
-  .filter((f) => f.endsWith('.perf.ts'))
-  .sort()) {
-  const name = file.replace(/\.perf\.ts$/, '');
-  if (only !== undefined && name !== only) continue;
-  await settle(name);
-  process.stderr.write(`perf: ${name} …\n`);
-  const mod = (await import(pathToFileURL(join(DIR, file)).href)) as { default?: () => Promise<Record<string, unknown>> };
-  if (typeof mod.default !== 'function') {
-    process.stderr.write(`perf: ${file} has no default export returning its figures; nothing recorded\n`);
-    continue;
-  }
-  const loadAtStart = loadavg()[0]!;
-  const figures = await mod.default();
-  const record = {
-    name,
-    measuredAt: new Date().toISOString(),
-    machine: { ...machineFacts(), loadAverage1m: { atStart: round2(loadAtStart), atEnd: round2(loadavg()[0]!) } },
-    figures,
-  };
-  writeJsonAtomic(join(OUT, `${name}.json`), record);
-  mkdirSync(join(OUT, 'history'), { recursive: true });
-  appendFileSync(join(OUT, 'history', `${name}.jsonl`), `${JSON.stringify(record)}\n`);
-  console.log(JSON.stringify(record, null, 2));
-}
-
 /**
  * Waits (at most SETTLE_MAX_MS) for the 1-minute load average to fall below SETTLE_LOAD_PER_CORE of
  * the cores before a benchmark starts: the previous benchmark's own threads leave it at 2+ on this
@@ -60,6 +34,32 @@ async function settle(name: string): Promise<void> {
   const waited = Math.round((performance.now() - start) / 1000);
   if (waited > 0)
     process.stderr.write(`perf: waited ${waited} s before ${name} for the load average to settle (${round2(loadavg()[0]!)}; below ${limit} wanted)\n`);
+}
+
+for (const file of readdirSync(DIR)
+  .filter((f) => f.endsWith('.perf.ts'))
+  .sort()) {
+  const name = file.replace(/\.perf\.ts$/, '');
+  if (only !== undefined && name !== only) continue;
+  process.stderr.write(`perf: ${name} …\n`);
+  const mod = (await import(pathToFileURL(join(DIR, file)).href)) as { default?: () => Promise<Record<string, unknown>> };
+  if (typeof mod.default !== 'function') {
+    process.stderr.write(`perf: ${file} has no default export returning its figures; nothing recorded\n`);
+    continue;
+  }
+  await settle(name);
+  const loadAtStart = loadavg()[0]!;
+  const figures = await mod.default();
+  const record = {
+    name,
+    measuredAt: new Date().toISOString(),
+    machine: { ...machineFacts(), loadAverage1m: { atStart: round2(loadAtStart), atEnd: round2(loadavg()[0]!) } },
+    figures,
+  };
+  writeJsonAtomic(join(OUT, `${name}.json`), record);
+  mkdirSync(join(OUT, 'history'), { recursive: true });
+  appendFileSync(join(OUT, 'history', `${name}.jsonl`), `${JSON.stringify(record)}\n`);
+  console.log(JSON.stringify(record, null, 2));
 }
 
 function round2(x: number): number {

@@ -321,6 +321,10 @@ const HISTORY: Record<string, { title: string; columns: string[]; row: (f: Json)
   },
 };
 
+/** Whether a figure is at most / at least a goal; undefined (n/a, never "not met") when the figure is missing. */
+const atMost = (v: unknown, goal: number): boolean | undefined => (typeof v === 'number' ? v <= goal : undefined);
+const atLeast = (v: unknown, goal: number): boolean | undefined => (typeof v === 'number' ? v >= goal : undefined);
+
 /** The simulator's goals (issue 19 items 1 and 2) as rows of the goals table, from engine.json's figures. */
 function engineGoalRows(f: Json, judge: (met: boolean | undefined) => string, measured: string): string[] {
   const bareAsync = `bare async tasks ${num(get(f, 'bareAsyncMsMean'), 1)} ms`;
@@ -337,14 +341,15 @@ function engineGoalRows(f: Json, judge: (met: boolean | undefined) => string, me
     );
   }
   rows.push(
-    `| 1,000,000-request day ÷ 100,000-request day, wall time | ${num(get(f, 'millionRequestDay.ratioTo100kDay'), 1)}× | 100k day ${num(get(f, 'hundredKRequestDay.wallMs'))} ms | ≤ 11× | ${judge(get(f, 'millionRequestDay.goalLinear11x') as boolean | undefined)} | ${measured} |`,
-    `| 1,000,000-request day, peak RSS | ${num(get(f, 'millionRequestDay.maxRssMb'))} MB | 100k day ${num(get(f, 'hundredKRequestDay.maxRssMb'))} MB | ≤ 300 MB | ${judge(get(f, 'millionRequestDay.goalUnder300Mb') as boolean | undefined)} | ${measured} |`,
+    `| 1,000,000-request day ÷ 100,000-request day, wall time | ${num(get(f, 'millionRequestDay.ratioTo100kDay'), 1)}× | 100k day ${num(get(f, 'hundredKRequestDay.wallMs'))} ms | ≤ 11× | ${judge(atMost(get(f, 'millionRequestDay.ratioTo100kDay'), 11))} | ${measured} |`,
+    // memory does not depend on how busy the box was: judged whatever the load
+    `| 1,000,000-request day, peak RSS | ${num(get(f, 'millionRequestDay.maxRssMb'))} MB | 100k day ${num(get(f, 'hundredKRequestDay.maxRssMb'))} MB | ≤ 300 MB | ${yes(atMost(get(f, 'millionRequestDay.maxRssMb'), 300))} | ${measured} |`,
   );
   if (get(f, 'sweep') !== undefined) {
     const machine = `the machine's memory-bound loop ${num(get(f, 'sweep.machine.memory.speedup'), 2)}×, ALU loop ${num(get(f, 'sweep.machine.alu.speedup'), 2)}×`;
     for (const w of ['configurations', 'replications'])
       rows.push(
-        `| sweep on 2 threads ÷ 1 thread: ${get(f, `sweep.${w}.workload`)} | ${num(get(f, `sweep.${w}.speedup`), 2)}× | ${machine} | ≥ 1.8× | ${judge(Number(get(f, `sweep.${w}.speedup`)) >= 1.8)} | ${measured} |`,
+        `| sweep on 2 threads ÷ 1 thread: ${get(f, `sweep.${w}.workload`)} | ${num(get(f, `sweep.${w}.speedup`), 2)}× | ${machine} | ≥ 1.8× | ${judge(atLeast(get(f, `sweep.${w}.speedup`), 1.8))} | ${measured} |`,
       );
   }
   return rows;
