@@ -148,11 +148,13 @@ async function measureOverhead(mockChild: Child, bareChild: Child, body: string,
       duration: seconds,
       ...(bodies === undefined ? {} : { requests: [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }] }),
     });
-  const pinned = pinProcesses(mockChild, bareChild);
+  const restore = pinProcesses(mockChild, bareChild);
   try {
-    return await measurePinned(cannon, mockChild, bareChild, responseBytes, pinned);
+    return await measurePinned(cannon, mockChild, bareChild, responseBytes, restore !== null);
   } finally {
-    if (pinned) execFileSync('taskset', ['-apc', `0-${availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' }); // the next benchmarks run unpinned
+    // the next benchmarks run on the CPUs this process had before (read before pinning: once pinned,
+    // availableParallelism() is 1, and "0-0" would have kept every later benchmark on one CPU)
+    if (restore !== null) execFileSync('taskset', ['-apc', restore, String(process.pid)], { stdio: 'ignore' });
   }
 }
 
@@ -192,16 +194,20 @@ async function tokenizerCounters(url: string): Promise<{ messages: number; batch
 /**
  * Pins the servers to CPU 0 and this process (autocannon) to CPU 1 (`taskset`), so that the
  * scheduler's placement of the three processes on the 2 cores does not change from run to run
- * (unpinned, single pairs ranged 0.25–0.78). MOCK_PERF_PIN=0 turns it off. Returns whether it pinned.
+ * (unpinned, single pairs ranged 0.25–0.78). MOCK_PERF_PIN=0 turns it off. Returns this process's
+ * CPU list from before (to restore it), or null when it did not pin.
  */
-function pinProcesses(...servers: Child[]): boolean {
-  if (process.env['MOCK_PERF_PIN'] === '0' || availableParallelism() < 2) return false;
+function pinProcesses(...servers: Child[]): string | null {
+  if (process.env['MOCK_PERF_PIN'] === '0' || availableParallelism() < 2) return null;
   try {
+    // "pid 123's current affinity list: 0,1"
+    const before = /:\s*(\S+)\s*$/.exec(execFileSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' }))?.[1];
+    if (before === undefined) return null;
     for (const s of servers) execFileSync('taskset', ['-apc', '0', String(s.process.pid)], { stdio: 'ignore' });
     execFileSync('taskset', ['-apc', '1', String(process.pid)], { stdio: 'ignore' });
-    return true;
+    return before;
   } catch {
-    return false; // no taskset: unpinned, as before
+    return null; // no taskset: unpinned, as before
   }
 }
 

@@ -49,11 +49,13 @@ for (const file of readdirSync(DIR)
   }
   await settle(name);
   const loadAtStart = loadavg()[0]!;
+  const cpusAtStart = availableParallelism();
   const figures = await mod.default();
   const record = {
     name,
     measuredAt: new Date().toISOString(),
-    machine: { ...machineFacts(), loadAverage1m: { atStart: round2(loadAtStart), atEnd: round2(loadavg()[0]!) } },
+    // cpusAvailable: the CPUs this process could run on at the start (fewer than cpus when something pinned it)
+    machine: { ...machineFacts(), cpusAvailable: cpusAtStart, loadAverage1m: { atStart: round2(loadAtStart), atEnd: round2(loadavg()[0]!) } },
     figures,
   };
   writeJsonAtomic(join(OUT, `${name}.json`), record);

@@ -27,9 +27,18 @@ const saturated = (r: Json): boolean => {
   const cpus = get(r, 'machine.cpus');
   return typeof load === 'number' && typeof cpus === 'number' && load >= cpus;
 };
-/** A goal's verdict; a run its benchmark marked invalid, or taken on a saturated box, gives none. */
+/** The run could use fewer CPUs than the machine has (a benchmark before it left the process pinned). */
+const pinned = (r: Json): boolean => {
+  const available = get(r, 'machine.cpusAvailable');
+  return typeof available === 'number' && available < Number(get(r, 'machine.cpus'));
+};
+/** A goal's verdict; a run its benchmark marked invalid, taken on a saturated box or on fewer CPUs than the box has, gives none. */
 const verdict = (v: boolean | undefined, r: Json): string =>
-  get(r, 'figures.valid') === false || saturated(r) ? '**invalid** (saturated box or generator behind)' : yes(v);
+  pinned(r)
+    ? `**invalid** (ran on ${get(r, 'machine.cpusAvailable')} of ${get(r, 'machine.cpus')} CPUs)`
+    : get(r, 'figures.valid') === false || saturated(r)
+      ? '**invalid** (saturated box or generator behind)'
+      : yes(v);
 const when = (r: Json): string =>
   `measured ${String(r.measuredAt).slice(0, 16).replace('T', ' ')} UTC on ${get(r, 'machine.cpus')} × ${get(r, 'machine.cpuModel')}, Node ${get(r, 'machine.node')}`;
 
