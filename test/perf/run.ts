@@ -7,7 +7,7 @@
  * (up to 90 s) for the load the first one left to settle.
  */
 import { appendFileSync, mkdirSync, readdirSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machineFacts, writeJsonAtomic } from '../../src/results/write.ts';
@@ -28,7 +28,8 @@ const SETTLE_MAX_MS = 90_000;
 let benchmarksRun = 0;
 async function settle(name: string): Promise<void> {
   if (benchmarksRun++ === 0) return;
-  const limit = SETTLE_LOAD_PER_CORE * availableParallelism();
+  // the load average counts the whole machine's runnable threads: judged against all its cores, whatever this process is pinned to
+  const limit = SETTLE_LOAD_PER_CORE * cpus().length;
   const start = performance.now();
   while (loadavg()[0]! >= limit && performance.now() - start < SETTLE_MAX_MS) await new Promise((r) => setTimeout(r, 2_000));
   const waited = Math.round((performance.now() - start) / 1000);
